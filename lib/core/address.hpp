@@ -1,0 +1,30 @@
+// Email addresses: extraction from header fields and envelope, domain handling.
+//
+// Contract: pure functions, never throw, bounded by their input. Parsing is
+// tolerant (RFC 5322 address lists with display names, quoted strings,
+// comments, groups and obsolete routes) because hostile mail is rarely
+// well-formed; what cannot be parsed yields no address rather than an error.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postern::core {
+
+// The addresses of an address-list header value ("A <a@x>, b@y, grp: c@z;").
+// At most `max` addresses are returned.
+std::vector<std::string> parse_address_list(std::string_view value, size_t max = 1000);
+
+// Strips angle brackets and an obsolete source route from an envelope address.
+std::string envelope_address(std::string_view a);
+
+// Lower-cased domain part (after the last '@'), "" if none.
+std::string domain_of(std::string_view address);
+
+// Lower-cased local part (before the last '@'); the whole string if there is no '@'.
+std::string local_part_of(std::string_view address);
+
+std::string to_lower(std::string_view s);
+
+}  // namespace postern::core

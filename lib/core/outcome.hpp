@@ -1,0 +1,43 @@
+// Outcome: the verdict of a transaction plus the message edits that carry it.
+//
+// Contract: produced by the session at end of message (or when every recipient
+// was refused); the milter shim turns it into smfi_* calls and an SMFIS code,
+// `postern scan` prints it, the event log records it. Plain value type.
+// Header values are unfolded; whoever writes them folds them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/verdict.hpp"
+
+namespace postern::core {
+
+struct HeaderRemoval {
+  std::string name;  // as found in the message
+  size_t index = 1;  // 1-based among fields with this name (case-insensitive), as smfi_chgheader counts
+};
+
+struct HeaderAddition {
+  std::string name;
+  std::string value;
+};
+
+struct RejectedRecipient {
+  std::string address;
+  Verdict verdict;
+};
+
+struct Outcome {
+  Verdict verdict;
+  bool before_data = false;                   // decided at RCPT: no message was received
+  std::vector<HeaderRemoval> removed;         // in the order to apply (highest index first per name)
+  std::vector<HeaderAddition> added;          // appended at the end of the header
+  std::optional<std::string> new_subject;     // replaces the first Subject (or is added when none)
+  bool subject_exists = false;
+  std::string quarantine_reason;              // for Action::Quarantine
+  std::vector<RejectedRecipient> rejected_recipients;
+};
+
+}  // namespace postern::core

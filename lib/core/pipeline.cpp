@@ -1,0 +1,58 @@
+// Pipeline: runs one event through every stage, measuring time, containing errors.
+#include <chrono>
+#include <exception>
+
+#include "core/stage.hpp"
+
+namespace postern::core {
+
+Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, Action on_error,
+                   std::map<std::string, Action, std::less<>> per_stage)
+    : stages_(std::move(stages)), on_error_(on_error), per_stage_(std::move(per_stage)) {}
+
+namespace {
+Step dispatch(const Stage& s, Event e, Transaction& tx, std::string_view rcpt) {
+  switch (e) {
+    case Event::Connect: return s.on_connect(tx);
+    case Event::Helo: return s.on_helo(tx);
+    case Event::MailFrom: return s.on_mail_from(tx);
+    case Event::Rcpt: return s.on_rcpt(tx, rcpt);
+    case Event::Message: return s.on_message(tx);
+  }
+  return Step::next();
+}
+}  // namespace
+
+Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
+  for (const auto& stage : stages_) {
+    auto t0 = std::chrono::steady_clock::now();
+    Step step;
+    try {
+      step = dispatch(*stage, event, tx, rcpt);
+    } catch (const std::exception& e) {
+      step = Step::error(e.what());
+    } catch (...) {
+      step = Step::error("unknown exception");
+    }
+    tx.add_stage_time(stage->name(),
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (step.kind == Step::Kind::Error) {
+      auto it = per_stage_.find(stage->name());
+      Action a = it != per_stage_.end() ? it->second : on_error_;
+      std::string detail = std::string(stage->name()) + ": " + step.reason;
+      tx.add_finding("POSTERN_STAGE_ERROR", 0, detail);
+      if (a == Action::Accept) continue;  // the admin chose to let mail through a failing stage
+      return Step::final(a, "stage error: " + detail);
+    }
+    if (step.kind == Step::Kind::Final) return step;
+  }
+  return Step::next();
+}
+
+std::vector<std::string_view> Pipeline::stage_names() const {
+  std::vector<std::string_view> out;
+  for (const auto& s : stages_) out.push_back(s->name());
+  return out;
+}
+
+}  // namespace postern::core

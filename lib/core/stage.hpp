@@ -1,0 +1,72 @@
+// Stage: one inspection step, and Pipeline: the ordered stages of a snapshot.
+//
+// Contract: a Stage overrides only the hooks it needs; the defaults continue.
+// Hooks are const: one Stage object serves every connection thread at once, so
+// all per-message state lives in the Transaction. A hook adds findings and
+// returns Step::next(); it returns Step::final(...) only for a decision that
+// must not wait for the policy, and Step::error(...) when a dependency failed
+// (DNS down, engine not loaded). Exceptions thrown by a hook are caught by the
+// Pipeline and treated as errors: they never reach the MTA glue.
+//
+// Call order per connection: on_connect, on_helo, then per transaction
+// on_mail_from, on_rcpt (once per recipient), on_message (the message is
+// buffered and set on the transaction). The Pipeline runs one event through
+// every stage in order; the first final step (or error, turned into the
+// stage's on_error action) ends that event. Time per stage is measured and
+// added to the transaction.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/action.hpp"
+#include "core/transaction.hpp"
+
+namespace postern::core {
+
+struct Step {
+  enum class Kind { Continue, Final, Error };
+  Kind kind = Kind::Continue;
+  Action action = Action::Accept;  // for Final
+  std::string reason;              // for Final and Error
+
+  static Step next() { return {}; }
+  static Step final(Action a, std::string why) { return {Kind::Final, a, std::move(why)}; }
+  static Step error(std::string what) { return {Kind::Error, Action::Tempfail, std::move(what)}; }
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string_view name() const = 0;
+  virtual Step on_connect(Transaction&) const { return Step::next(); }
+  virtual Step on_helo(Transaction&) const { return Step::next(); }
+  virtual Step on_mail_from(Transaction&) const { return Step::next(); }
+  virtual Step on_rcpt(Transaction&, std::string_view /*rcpt*/) const { return Step::next(); }
+  virtual Step on_message(Transaction&) const { return Step::next(); }
+};
+
+enum class Event { Connect, Helo, MailFrom, Rcpt, Message };
+
+class Pipeline {
+ public:
+  // `on_error`: the action for a stage that fails; `per_stage` overrides it by stage name.
+  Pipeline(std::vector<std::unique_ptr<Stage>> stages, Action on_error,
+           std::map<std::string, Action, std::less<>> per_stage = {});
+
+  // Runs `event` through the stages. Returns the first Final step; a stage error
+  // becomes Final with the stage's on_error action and a POSTERN_STAGE_ERROR finding.
+  Step run(Event event, Transaction& tx, std::string_view rcpt = {}) const;
+
+  std::vector<std::string_view> stage_names() const;
+
+ private:
+  std::vector<std::unique_ptr<Stage>> stages_;
+  Action on_error_;
+  std::map<std::string, Action, std::less<>> per_stage_;
+};
+
+}  // namespace postern::core

@@ -1,0 +1,41 @@
+// Transaction: findings with effective scores, stage timings.
+#include "core/transaction.hpp"
+
+#include <algorithm>
+
+namespace postern::core {
+
+void Transaction::add_finding(std::string symbol, double default_score, std::string detail) {
+  if (findings_.size() >= limits_.findings) {
+    if (!findings_capped_) {
+      findings_capped_ = true;
+      findings_.push_back({"POSTERN_FINDINGS_LIMIT", score_ ? score_("POSTERN_FINDINGS_LIMIT", 0) : 0,
+                           "more than " + std::to_string(limits_.findings) + " findings; the rest were dropped"});
+    }
+    return;
+  }
+  double s = score_ ? score_(symbol, default_score) : default_score;
+  findings_.push_back({std::move(symbol), s, std::move(detail)});
+}
+
+bool Transaction::has_finding(std::string_view symbol) const {
+  return std::any_of(findings_.begin(), findings_.end(),
+                     [&](const Finding& f) { return f.symbol == symbol; });
+}
+
+double Transaction::score() const {
+  double s = 0;
+  for (const auto& f : findings_) s += f.score;
+  return s;
+}
+
+void Transaction::add_stage_time(std::string_view stage, double ms) {
+  for (auto& t : times_)
+    if (t.name == stage) {
+      t.ms += ms;
+      return;
+    }
+  times_.push_back({std::string(stage), ms});
+}
+
+}  // namespace postern::core

@@ -1,0 +1,75 @@
+// Transaction: everything known about one message while it passes the stages.
+//
+// Contract: created by the session at MAIL FROM (or for the connection-level
+// events, before it); stages read the connection, envelope and message, and add
+// findings. Scores of findings are looked up in the policy's per-symbol
+// overrides when they are added, so `findings()` always holds effective scores.
+// The number of findings is bounded (Limits::findings): past it one
+// POSTERN_FINDINGS_LIMIT finding is added and the rest dropped. Not thread-safe:
+// one transaction is driven by one thread at a time.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/connection.hpp"
+#include "core/finding.hpp"
+#include "core/limits.hpp"
+#include "core/message.hpp"
+#include "core/verdict.hpp"
+
+namespace postern::core {
+
+// Returns the effective score of `symbol`, given the stage's default score.
+using ScoreFn = std::function<double(std::string_view symbol, double stage_default)>;
+
+struct StageTime {
+  std::string name;
+  double ms = 0;
+};
+
+class Transaction {
+ public:
+  Transaction(const ConnectionInfo& conn, Direction dir, Limits limits, ScoreFn score, std::string scan_id)
+      : conn_(conn), direction_(dir), limits_(limits), score_(std::move(score)), scan_id_(std::move(scan_id)) {}
+
+  const ConnectionInfo& connection() const { return conn_; }
+  Direction direction() const { return direction_; }
+  const Limits& limits() const { return limits_; }
+  const std::string& scan_id() const { return scan_id_; }
+
+  Envelope& envelope() { return envelope_; }
+  const Envelope& envelope() const { return envelope_; }
+
+  // The buffered message; set at end of message.
+  void set_message(Message m) { message_ = std::move(m); }
+  const Message* message() const { return message_ ? &*message_ : nullptr; }
+
+  // Adds a finding with the policy's effective score for `symbol`.
+  void add_finding(std::string symbol, double default_score, std::string detail);
+  // Adds a finding whose score is already effective (carried over from the connection).
+  void adopt(const Finding& f) { findings_.push_back(f); }
+  const std::vector<Finding>& findings() const { return findings_; }
+  bool has_finding(std::string_view symbol) const;
+  double score() const;
+
+  void add_stage_time(std::string_view stage, double ms);
+  const std::vector<StageTime>& stage_times() const { return times_; }
+
+ private:
+  const ConnectionInfo& conn_;
+  Direction direction_;
+  Limits limits_;
+  ScoreFn score_;
+  std::string scan_id_;
+  Envelope envelope_;
+  std::optional<Message> message_;
+  std::vector<Finding> findings_;
+  bool findings_capped_ = false;
+  std::vector<StageTime> times_;
+};
+
+}  // namespace postern::core

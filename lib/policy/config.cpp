@@ -1,0 +1,112 @@
+// Config loading: [milter], [policy], [scan], [limits], [log].
+#include "policy/config.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "policy/toml_reader.hpp"
+
+namespace postern::policy {
+namespace {
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p == "-" || p.front() == '/' || base_dir.empty()) return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+std::optional<core::Action> action_value(TomlSection& s, const toml::node& n, std::string_view what) {
+  auto v = n.value_exact<std::string>();
+  auto a = v ? core::parse_action(*v) : std::nullopt;
+  if (!a) s.error(n, fmt::format("{}: expected one of accept, tag, quarantine, tempfail, discard, reject", what));
+  return a;
+}
+
+void read_milter(TomlSection s, Config& c) {
+  if (auto v = s.string("socket")) {
+    if (v->rfind("unix:", 0) == 0 || v->rfind("local:", 0) == 0 || v->rfind("inet:", 0) == 0 ||
+        v->rfind("inet6:", 0) == 0)
+      c.socket = *v;
+    else
+      s.error(*s.node("socket"), "'socket': expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST");
+  }
+  if (auto v = s.string("socket_mode")) {
+    try {
+      size_t used = 0;
+      unsigned long m = std::stoul(*v, &used, 8);
+      if (used != v->size() || m > 0777) throw std::invalid_argument("range");
+      c.socket_mode = static_cast<unsigned>(m);
+    } catch (const std::exception&) {
+      s.error(*s.node("socket_mode"), "'socket_mode': expected an octal mode such as \"0660\"");
+    }
+  }
+  if (auto v = s.string("socket_group")) c.socket_group = *v;
+  if (auto v = s.string("user")) c.user = *v;
+  if (auto v = s.string("group")) c.group = *v;
+  if (auto v = s.integer("timeout", 1, 3600)) c.timeout = static_cast<int>(*v);
+  s.finish();
+}
+
+void read_policy(TomlSection s, Config& c, const std::string& dir) {
+  if (auto v = s.strings("dirs")) {
+    c.policy_dirs.clear();
+    for (auto& d : *v) c.policy_dirs.push_back(resolve(dir, d));
+  }
+  s.finish();
+}
+
+void read_scan(TomlSection s, Config& c) {
+  if (auto v = s.string("authserv_id")) c.authserv_id = *v;
+  if (const toml::node* n = s.node("on_error"))
+    if (auto a = action_value(s, *n, "'on_error'")) c.on_error = *a;
+  if (const toml::table* t = s.table("stage_on_error")) {
+    for (auto&& [k, v] : *t)
+      if (auto a = action_value(s, v, fmt::format("'stage_on_error.{}'", k.str())))
+        c.stage_on_error[std::string(k.str())] = *a;
+  }
+  s.finish();
+}
+
+void read_limits(TomlSection s, Config& c) {
+  constexpr int64_t kMax = int64_t{1} << 40;
+  if (auto v = s.integer("message_size", 1024, kMax)) c.limits.message_size = static_cast<size_t>(*v);
+  if (auto v = s.integer("header_count", 1, 1000000)) c.limits.header_count = static_cast<size_t>(*v);
+  if (auto v = s.integer("header_line_length", 78, 1000000))
+    c.limits.header_line_length = static_cast<size_t>(*v);
+  if (auto v = s.integer("received_hops", 1, 1000)) c.limits.received_hops = static_cast<size_t>(*v);
+  if (auto v = s.integer("findings", 10, 100000)) c.limits.findings = static_cast<size_t>(*v);
+  s.finish();
+}
+
+void read_log(TomlSection s, Config& c, const std::string& dir) {
+  if (auto v = s.string("target")) {
+    if (*v == "syslog" || *v == "stderr") c.log_target = *v;
+    else s.error(*s.node("target"), "'target': expected \"syslog\" or \"stderr\"");
+  }
+  if (auto v = s.string("event_log")) c.event_log = resolve(dir, *v);
+  s.finish();
+}
+
+}  // namespace
+
+std::expected<Config, Errors> load_config(const std::string& path, bool missing_ok) {
+  Config c;
+  if (missing_ok && !std::filesystem::exists(path)) return c;
+  Errors errs;
+  auto t = parse_toml_file(path, errs);
+  if (!t) return std::unexpected(errs);
+  c.path = path;
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  TomlSection top(*t, "", path, errs);
+  if (const auto* m = top.table("milter")) read_milter(TomlSection(*m, "milter", path, errs), c);
+  if (const auto* p = top.table("policy")) read_policy(TomlSection(*p, "policy", path, errs), c, dir);
+  if (const auto* s = top.table("scan")) read_scan(TomlSection(*s, "scan", path, errs), c);
+  if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
+  if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
+  top.finish();
+  if (!errs.empty()) return std::unexpected(errs);
+  return c;
+}
+
+}  // namespace postern::policy

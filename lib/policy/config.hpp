@@ -1,0 +1,53 @@
+// Config: the daemon configuration, /etc/postern/postern.toml.
+//
+// Contract: `load_config(path)` reads and validates the file; every problem is
+// an Error with file:line:column, unknown keys included. A missing file is an
+// error unless `missing_ok` (then built-in defaults apply, as `postern scan`
+// does on a machine without /etc/postern). Relative paths in the file resolve
+// against the file's directory. The result is an immutable value; reload builds
+// a new one. Thread-safe (no shared state).
+#pragma once
+
+#include <expected>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/action.hpp"
+#include "core/limits.hpp"
+#include "policy/error.hpp"
+
+namespace postern::policy {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/postern/postern.toml";
+
+struct Config {
+  std::string path;  // the file this came from ("" = built-in defaults)
+
+  // [milter]
+  std::string socket = "unix:/var/spool/postfix/postern/postern.sock";
+  unsigned socket_mode = 0660;
+  std::string socket_group = "postfix";
+  std::string user = "postern";
+  std::string group = "postern";
+  int timeout = 300;  // seconds the MTA may stay silent in a transaction
+
+  // [policy]
+  std::vector<std::string> policy_dirs = {"/usr/share/postern/policies", "/etc/postern/policies"};
+
+  // [scan]
+  std::string authserv_id;  // "" = this host's name
+  core::Action on_error = core::Action::Tempfail;
+  std::map<std::string, core::Action, std::less<>> stage_on_error;
+
+  // [limits]
+  core::Limits limits;
+
+  // [log]
+  std::string log_target = "syslog";  // syslog | stderr
+  std::string event_log;              // path, "-" = stdout, "" = off
+};
+
+std::expected<Config, Errors> load_config(const std::string& path, bool missing_ok = false);
+
+}  // namespace postern::policy

@@ -1,0 +1,324 @@
+// Policy loading (layered files), list matching, direction.
+#include "policy/policy.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/address.hpp"
+#include "core/message.hpp"
+#include "policy/toml_reader.hpp"
+
+namespace postern::policy {
+namespace fs = std::filesystem;
+using core::Action;
+
+bool AddressPattern::matches(std::string_view address) const {
+  std::string a = core::to_lower(address);
+  switch (kind) {
+    case Kind::Address: return a == text;
+    case Kind::LocalPart: return core::to_lower(core::local_part_of(a)) == text && a.find('@') != std::string::npos;
+    case Kind::Domain: return core::domain_of(a) == text;
+    case Kind::DomainTree: {
+      std::string d = core::domain_of(a);
+      return d == text || (d.size() > text.size() && d.ends_with(text) && d[d.size() - text.size() - 1] == '.');
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> List::match_ip(const core::IpAddress& a) const {
+  for (size_t i = 0; i < networks.size(); ++i)
+    if (networks[i].contains(a)) return entries[i];
+  return std::nullopt;
+}
+
+std::optional<std::string> List::match_address(std::string_view address) const {
+  for (size_t i = 0; i < addresses.size(); ++i)
+    if (addresses[i].matches(address)) return entries[i];
+  return std::nullopt;
+}
+
+double Policy::score_for(std::string_view symbol, double stage_default) const {
+  auto it = scores.find(symbol);
+  return it != scores.end() ? it->second : stage_default;
+}
+
+core::Direction Policy::direction_of(const core::ConnectionInfo& c) const {
+  if (!c.sasl_user.empty()) return core::Direction::Outbound;
+  if (auto ip = core::IpAddress::parse(c.client_address))
+    for (const auto& n : internal_networks)
+      if (n.contains(*ip)) return core::Direction::Outbound;
+  return core::Direction::Inbound;
+}
+
+bool Policy::is_pass_recipient(std::string_view rcpt) const {
+  return std::any_of(lists.begin(), lists.end(), [&](const List& l) {
+    return l.pass && l.match == ListMatch::Recipient && l.match_address(rcpt).has_value();
+  });
+}
+
+namespace {
+
+bool is_symbol(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }) && !(s[0] >= '0' && s[0] <= '9');
+}
+
+constexpr const char* kActionsExpected = "expected one of accept, tag, quarantine, tempfail, discard, reject";
+
+void read_thresholds(TomlSection& s, Thresholds& t) {
+  for (auto [key, slot] : {std::pair{"tag", &t.tag}, {"quarantine", &t.quarantine}, {"reject", &t.reject}}) {
+    const toml::node* n = s.node(key);
+    if (!n) continue;
+    if (auto off = n->value_exact<std::string>(); off && *off == "off") {
+      *slot = std::nullopt;
+    } else if (auto v = n->value<double>(); v && (n->is_integer() || n->is_floating_point())) {
+      *slot = *v;
+    } else {
+      s.error(*n, fmt::format("'{}' in [{}]: expected a score (number) or \"off\"", key, s.name()));
+    }
+  }
+}
+
+void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string, Rule, std::less<>>& rules) {
+  std::string section = parent.name() + ".rules";
+  for (auto&& [k, v] : t) {
+    std::string sym(k.str());
+    if (!is_symbol(sym)) {
+      parent.error(k, fmt::format("rule '{}' in [{}]: expected an UPPER_SNAKE symbol name", sym, section));
+      continue;
+    }
+    Rule r;
+    if (auto s = v.value_exact<std::string>()) {
+      auto a = core::parse_action(*s);
+      if (!a) {
+        parent.error(v, fmt::format("rule {}: {}", sym, kActionsExpected));
+        continue;
+      }
+      r.action = *a;
+    } else if (const toml::table* rt = v.as_table()) {
+      TomlSection rs(*rt, section + "." + sym, parent.file(), parent.errors());
+      auto act = rs.string("action");
+      if (!act) {
+        if (!rs.node("action")) parent.error(v, fmt::format("rule {}: missing 'action'", sym));
+        rs.finish();
+        continue;
+      }
+      auto a = core::parse_action(*act);
+      if (!a) {
+        rs.error(*rs.node("action"), fmt::format("rule {}: {}", sym, kActionsExpected));
+        rs.finish();
+        continue;
+      }
+      r.action = *a;
+      if (auto text = rs.string("text")) r.text = *text;
+      rs.finish();
+    } else {
+      parent.error(v, fmt::format("rule {}: expected an action string or {{ action = ..., text = ... }}", sym));
+      continue;
+    }
+    rules[sym] = std::move(r);
+  }
+}
+
+void read_direction(TomlSection s, DirectionPolicy& d) {
+  read_thresholds(s, d.thresholds);
+  if (const toml::table* r = s.table("rules")) read_rules(s, *r, d.rules);
+  s.finish();
+}
+
+std::optional<AddressPattern> address_pattern(std::string_view e) {
+  std::string t = core::to_lower(core::trim(e));
+  if (t.empty() || t.find_first_of(" \t<>,;") != std::string::npos) return std::nullopt;
+  size_t at = t.find('@');
+  if (at == std::string::npos) return AddressPattern{AddressPattern::Kind::DomainTree, t};
+  if (t.find('@', at + 1) != std::string::npos) return std::nullopt;
+  if (at == 0) return t.size() > 1 ? std::optional{AddressPattern{AddressPattern::Kind::Domain, t.substr(1)}} : std::nullopt;
+  if (at == t.size() - 1) return AddressPattern{AddressPattern::Kind::LocalPart, t.substr(0, at)};
+  return AddressPattern{AddressPattern::Kind::Address, t};
+}
+
+void read_list(TomlSection s, const std::string& name, std::vector<List>& lists) {
+  List l;
+  l.name = name;
+  bool ok = true;
+  if (auto m = s.string("match")) {
+    if (*m == "client_ip") l.match = ListMatch::ClientIp;
+    else if (*m == "sender") l.match = ListMatch::Sender;
+    else if (*m == "recipient") l.match = ListMatch::Recipient;
+    else {
+      s.error(*s.node("match"), "'match': expected \"client_ip\", \"sender\" or \"recipient\"");
+      ok = false;
+    }
+  } else {
+    s.errors().push_back(Error{s.file(), 0, 0, fmt::format("[{}]: missing 'match'", s.name())});
+    ok = false;
+  }
+  if (auto sym = s.string("symbol")) {
+    if (is_symbol(*sym)) l.symbol = *sym;
+    else {
+      s.error(*s.node("symbol"), "'symbol': expected an UPPER_SNAKE symbol name");
+      ok = false;
+    }
+  } else {
+    s.errors().push_back(Error{s.file(), 0, 0, fmt::format("[{}]: missing 'symbol'", s.name())});
+    ok = false;
+  }
+  if (auto v = s.number("score")) l.score = *v;
+  if (auto v = s.boolean("pass")) l.pass = *v;
+  if (l.pass && l.match != ListMatch::Recipient) {
+    s.error(*s.node("pass"), "'pass': only recipient lists can let mail pass");
+    ok = false;
+  }
+  if (const toml::node* en = s.node("entries")) {
+    const toml::array* arr = en->as_array();
+    if (!arr) {
+      s.error(*en, "'entries': expected an array of strings");
+      ok = false;
+    } else {
+      for (const auto& el : *arr) {
+        auto str = el.value_exact<std::string>();
+        if (!str) {
+          s.error(el, "'entries': expected a string");
+          ok = false;
+          continue;
+        }
+        if (l.match == ListMatch::ClientIp) {
+          auto c = core::Cidr::parse(core::trim(*str));
+          if (!c) {
+            s.error(el, fmt::format("'{}': expected an IPv4 or IPv6 address or CIDR network", *str));
+            ok = false;
+            continue;
+          }
+          l.networks.push_back(*c);
+        } else {
+          auto p = address_pattern(*str);
+          if (!p) {
+            s.error(el, fmt::format("'{}': expected user@domain, user@, @domain or domain", *str));
+            ok = false;
+            continue;
+          }
+          l.addresses.push_back(*p);
+        }
+        l.entries.push_back(*str);
+      }
+    }
+  }
+  s.finish();
+  if (!ok) return;
+  auto it = std::find_if(lists.begin(), lists.end(), [&](const List& x) { return x.name == name; });
+  if (it != lists.end()) *it = std::move(l);
+  else lists.push_back(std::move(l));
+}
+
+void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
+  if (auto v = s.string("code")) {
+    if (v->size() == 3 && (*v)[0] == first_digit && std::all_of(v->begin(), v->end(), ::isdigit)) r.code = *v;
+    else s.error(*s.node("code"), fmt::format("'code': expected a three-digit {}xx SMTP code", first_digit));
+  }
+  if (auto v = s.string("xcode")) {
+    if (v->size() >= 5 && (*v)[0] == first_digit && (*v)[1] == '.') r.xcode = *v;
+    else s.error(*s.node("xcode"), fmt::format("'xcode': expected an enhanced status code {}.x.y", first_digit));
+  }
+  if (auto v = s.string("text")) {
+    if (v->find_first_of("\r\n") == std::string::npos && !v->empty()) r.text = *v;
+    else s.error(*s.node("text"), "'text': expected one non-empty line");
+  }
+  s.finish();
+}
+
+void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors& errs) {
+  TomlSection top(t, "", path, errs);
+  if (const auto* d = top.table("inbound")) read_direction(TomlSection(*d, "inbound", path, errs), p.inbound);
+  if (const auto* d = top.table("outbound")) read_direction(TomlSection(*d, "outbound", path, errs), p.outbound);
+  if (const auto* sc = top.table("scores")) {
+    for (auto&& [k, v] : *sc) {
+      std::string sym(k.str());
+      if (!is_symbol(sym)) errs.push_back(error_at(path, k.source(), fmt::format("score '{}': expected an UPPER_SNAKE symbol name", sym)));
+      else if (auto num = v.value<double>(); num && (v.is_integer() || v.is_floating_point())) p.scores[sym] = *num;
+      else errs.push_back(error_at(path, v.source(), fmt::format("score {}: expected a number", sym)));
+    }
+  }
+  if (const auto* ls = top.table("lists")) {
+    for (auto&& [k, v] : *ls) {
+      std::string name(k.str());
+      if (const toml::table* lt = v.as_table()) read_list(TomlSection(*lt, "lists." + name, path, errs), name, p.lists);
+      else errs.push_back(error_at(path, v.source(), fmt::format("list '{}': expected a table [lists.{}]", name, name)));
+    }
+  }
+  if (const auto* n = top.table("network")) {
+    TomlSection s(*n, "network", path, errs);
+    if (const toml::node* in = s.node("internal_networks")) {
+      if (const toml::array* arr = in->as_array()) {
+        std::vector<core::Cidr> nets;
+        for (const auto& el : *arr) {
+          auto str = el.value_exact<std::string>();
+          auto c = str ? core::Cidr::parse(core::trim(*str)) : std::nullopt;
+          if (!c) s.error(el, "'internal_networks': expected an IPv4 or IPv6 address or CIDR network");
+          else nets.push_back(*c);
+        }
+        p.internal_networks = std::move(nets);
+      } else {
+        s.error(*in, "'internal_networks': expected an array of CIDR networks");
+      }
+    }
+    s.finish();
+  }
+  if (const auto* r = top.table("replies")) {
+    TomlSection s(*r, "replies", path, errs);
+    if (const auto* rj = s.table("reject")) read_reply(TomlSection(*rj, "replies.reject", path, errs), p.reject_reply, '5');
+    if (const auto* tf = s.table("tempfail")) read_reply(TomlSection(*tf, "replies.tempfail", path, errs), p.tempfail_reply, '4');
+    s.finish();
+  }
+  if (const auto* tg = top.table("tag")) {
+    TomlSection s(*tg, "tag", path, errs);
+    if (auto v = s.string("subject_prefix")) p.subject_prefix = *v;
+    s.finish();
+  }
+  if (const auto* h = top.table("headers")) {
+    TomlSection s(*h, "headers", path, errs);
+    if (auto v = s.boolean("findings")) p.findings_header = *v;
+    s.finish();
+  }
+  top.finish();
+}
+
+}  // namespace
+
+std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
+  Errors errs;
+  std::map<std::string, std::string> files;  // file name -> path; later dirs replace earlier ones
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) {
+      errs.push_back(Error{d, 0, 0, "policy directory does not exist or is not a directory"});
+      continue;
+    }
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      if (e.path().extension() != ".toml" || !e.is_regular_file(ec)) continue;
+      files[e.path().filename().string()] = e.path().string();
+    }
+  }
+  Policy p;
+  for (const auto& [name, path] : files) {
+    auto t = parse_toml_file(path, errs);
+    if (!t) continue;
+    apply_file(path, *t, p, errs);
+    p.files.push_back(path);
+  }
+  for (auto [name, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
+    const Thresholds& t = d->thresholds;
+    auto ordered = [](std::optional<double> lo, std::optional<double> hi) { return !lo || !hi || *lo <= *hi; };
+    if (!ordered(t.tag, t.quarantine) || !ordered(t.quarantine, t.reject) || !ordered(t.tag, t.reject))
+      errs.push_back(Error{files.empty() ? std::string("policy") : files.rbegin()->second, 0, 0,
+                           fmt::format("[{}] after layering: thresholds must satisfy tag <= quarantine <= reject", name)});
+  }
+  if (!errs.empty()) return std::unexpected(errs);
+  std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
+  return p;
+}
+
+}  // namespace postern::policy

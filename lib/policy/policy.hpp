@@ -1,0 +1,104 @@
+// Policy: the layered policy files, compiled into one immutable value.
+//
+// Contract: `load_policy(dirs)` reads every `*.toml` file of the given
+// directories. Layering rule: a file in a later directory replaces the file of
+// the same name in an earlier one (so /etc/postern/policies/10-lists.toml
+// masks /usr/share/postern/policies/10-lists.toml); the resulting files are
+// then applied in file-name order, and a later file overrides what an earlier
+// one set key by key: a threshold, a rule (per symbol), a score (per symbol), a
+// whole list (per list name), a reply, a setting. Every problem in any file is
+// an Error with file:line:column; unknown keys are errors. The Policy is
+// immutable after load and shared by all threads.
+#pragma once
+
+#include <expected>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/connection.hpp"
+#include "core/finding.hpp"
+#include "core/ip.hpp"
+#include "core/verdict.hpp"
+#include "policy/error.hpp"
+
+namespace postern::policy {
+
+enum class ListMatch { ClientIp, Sender, Recipient };
+
+// One address entry: "user@example.com" (that address), "user@" (that local part
+// at any domain), "@example.com" (that domain only), "example.com" (that domain
+// and every subdomain). Comparison is case-insensitive.
+struct AddressPattern {
+  enum class Kind { Address, LocalPart, Domain, DomainTree };
+  Kind kind;
+  std::string text;  // lower-cased, without the marker '@'
+  bool matches(std::string_view address) const;
+};
+
+struct List {
+  std::string name;
+  ListMatch match = ListMatch::Sender;
+  std::string symbol;
+  double score = 0;
+  bool pass = false;  // recipient lists: matching recipients always get their mail
+  std::vector<core::Cidr> networks;
+  std::vector<AddressPattern> addresses;
+  std::vector<std::string> entries;  // as written, for details
+
+  // The entry that matches, as written; nullopt if none.
+  std::optional<std::string> match_ip(const core::IpAddress& a) const;
+  std::optional<std::string> match_address(std::string_view address) const;
+};
+
+struct Rule {
+  core::Action action = core::Action::Accept;
+  std::string text;  // SMTP reply text; "" = the action's default reply
+};
+
+struct Thresholds {
+  std::optional<double> tag, quarantine, reject;
+};
+
+struct DirectionPolicy {
+  Thresholds thresholds;
+  std::map<std::string, Rule, std::less<>> rules;  // hard rules: symbol -> action
+};
+
+struct Policy {
+  std::vector<std::string> files;  // the files applied, in order
+  DirectionPolicy inbound, outbound;
+  std::map<std::string, double, std::less<>> scores;  // per-symbol score overrides
+  std::vector<List> lists;
+  std::vector<core::Cidr> internal_networks;
+  core::SmtpReply reject_reply{"550", "5.7.1", "Message rejected by policy"};
+  core::SmtpReply tempfail_reply{"451", "4.7.1", "Message deferred by policy, try again later"};
+  std::string subject_prefix = "[SPAM]";
+  bool findings_header = true;
+
+  const DirectionPolicy& for_direction(core::Direction d) const {
+    return d == core::Direction::Inbound ? inbound : outbound;
+  }
+  double score_for(std::string_view symbol, double stage_default) const;
+  // Outbound when the client authenticated or connects from internal_networks.
+  core::Direction direction_of(const core::ConnectionInfo& c) const;
+  bool is_pass_recipient(std::string_view rcpt) const;
+};
+
+std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);
+
+// When the policy is consulted: before the message (only hard rules whose action
+// ends the transaction apply) or at end of message (rules and thresholds).
+enum class When { BeforeData, EndOfMessage };
+
+// Turns findings into one verdict for `dir`.
+core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings,
+                     When when);
+
+// The SMTP reply for a final action, with `text` replacing the default text when given.
+core::SmtpReply reply_for(const Policy& p, core::Action a, std::string_view text = {});
+
+}  // namespace postern::policy

@@ -1,0 +1,139 @@
+// TomlSection: typed getters with positions, unknown-key detection.
+#include "policy/toml_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace postern::policy {
+
+std::string Error::to_string() const {
+  if (line == 0) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+std::string to_string(const Errors& errs) {
+  std::string out;
+  for (const auto& e : errs) {
+    out += e.to_string();
+    out += '\n';
+  }
+  return out;
+}
+
+Error error_at(const std::string& file, const toml::source_region& r, std::string message) {
+  return Error{file, r.begin.line, r.begin.column, std::move(message)};
+}
+
+std::optional<toml::table> parse_toml(std::string_view text, const std::string& file, Errors& errs) {
+  try {
+    return toml::parse(text, std::string_view{file});
+  } catch (const toml::parse_error& e) {
+    errs.push_back(error_at(file, e.source(), std::string(e.description())));
+    return std::nullopt;
+  }
+}
+
+std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errs.push_back(Error{path, 0, 0, "cannot read file"});
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_toml(ss.str(), path, errs);
+}
+
+const toml::node* TomlSection::get(std::string_view key) {
+  known_.insert(std::string(key));
+  return t_.get(key);
+}
+
+const toml::node* TomlSection::node(std::string_view key) { return get(key); }
+
+void TomlSection::error(const toml::node& n, std::string message) {
+  errs_.push_back(error_at(file_, n.source(), std::move(message)));
+}
+
+void TomlSection::error(const toml::key& k, std::string message) {
+  errs_.push_back(error_at(file_, k.source(), std::move(message)));
+}
+
+std::optional<double> TomlSection::number(std::string_view key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) return v;
+  error(*n, fmt::format("'{}' in [{}]: expected a number", key, name_));
+  return std::nullopt;
+}
+
+std::optional<int64_t> TomlSection::integer(std::string_view key, int64_t min, int64_t max) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value_exact<int64_t>()) {
+    if (*v >= min && *v <= max) return v;
+    error(*n, fmt::format("'{}' in [{}]: expected an integer from {} to {}, got {}", key, name_, min, max, *v));
+    return std::nullopt;
+  }
+  error(*n, fmt::format("'{}' in [{}]: expected an integer", key, name_));
+  return std::nullopt;
+}
+
+std::optional<bool> TomlSection::boolean(std::string_view key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value_exact<bool>()) return v;
+  error(*n, fmt::format("'{}' in [{}]: expected true or false", key, name_));
+  return std::nullopt;
+}
+
+std::optional<std::string> TomlSection::string(std::string_view key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value_exact<std::string>()) return v;
+  error(*n, fmt::format("'{}' in [{}]: expected a string", key, name_));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> TomlSection::strings(std::string_view key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  const toml::array* arr = n->as_array();
+  if (!arr) {
+    error(*n, fmt::format("'{}' in [{}]: expected an array of strings", key, name_));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const auto& el : *arr) {
+    if (auto s = el.value_exact<std::string>()) out.push_back(*s);
+    else {
+      error(el, fmt::format("'{}' in [{}]: expected a string", key, name_));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+const toml::table* TomlSection::table(std::string_view key) {
+  const toml::node* n = get(key);
+  if (!n) return nullptr;
+  if (const toml::table* t = n->as_table()) return t;
+  error(*n, fmt::format("'{}' in [{}]: expected a table", key, name_));
+  return nullptr;
+}
+
+void TomlSection::finish() {
+  std::string expected;
+  for (const auto& k : known_) expected += (expected.empty() ? "" : ", ") + k;
+  for (auto&& [k, v] : t_) {
+    if (known_.contains(k.str())) continue;
+    std::string where = name_.empty() ? "at top level" : fmt::format("in [{}]", name_);
+    error(k, fmt::format("unknown key '{}' {}; expected one of: {}", k.str(), where, expected));
+  }
+}
+
+}  // namespace postern::policy

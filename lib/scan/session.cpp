@@ -1,0 +1,199 @@
+// Session: events → pipeline → policy → outcome and event.
+#include "scan/session.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/address.hpp"
+#include "scan/verdict_headers.hpp"
+#include "telemetry/event.hpp"
+
+namespace postern::scan {
+using core::Action;
+
+std::string new_scan_id() {
+  static const uint64_t seed = [] {
+    std::random_device rd;
+    return (uint64_t{rd()} << 32) ^ rd();
+  }();
+  static std::atomic<uint64_t> counter{0};
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (++counter);  // splitmix64: distinct inputs, distinct outputs
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return fmt::format("{:016x}", z);
+}
+
+namespace {
+
+core::ScoreFn scorer(const SnapshotPtr& s) {
+  return [s](std::string_view sym, double def) { return s->policy.score_for(sym, def); };
+}
+
+// The more severe of a stage's final step and a verdict.
+void apply_step(const Snapshot& s, const std::optional<core::Step>& step, core::Verdict& v) {
+  if (!step || core::severity(step->action) <= core::severity(v.action)) return;
+  v.action = step->action;
+  v.reason = step->reason;
+  v.reply = policy::reply_for(s.policy, v.action);
+}
+
+}  // namespace
+
+Session::Session(SnapshotSource source, EventSink sink) : source_(std::move(source)), sink_(std::move(sink)) {}
+
+Session::~Session() {
+  try {
+    abort();
+  } catch (...) {  // never let a logging failure escape a destructor
+  }
+}
+
+void Session::start_connection_tx() {
+  if (conn_tx_) return;
+  conn_snap_ = source_();
+  conn_tx_ = std::make_unique<core::Transaction>(conn_, conn_snap_->policy.direction_of(conn_),
+                                                 conn_snap_->config.limits, scorer(conn_snap_), "");
+}
+
+void Session::connect() {
+  start_connection_tx();
+  core::Step st = conn_snap_->pipeline.run(core::Event::Connect, *conn_tx_);
+  if (st.kind != core::Step::Kind::Continue) conn_final_ = st;
+}
+
+void Session::helo(std::string_view name) {
+  conn_.helo = std::string(name);
+  start_connection_tx();
+  core::Step st = conn_snap_->pipeline.run(core::Event::Helo, *conn_tx_);
+  if (st.kind != core::Step::Kind::Continue && !conn_final_) conn_final_ = st;
+}
+
+void Session::mail_from(std::string_view address, std::vector<std::string> args) {
+  abort();  // a new MAIL FROM ends any previous transaction
+  start_connection_tx();
+  snap_ = source_();
+  tx_ = std::make_unique<core::Transaction>(conn_, snap_->policy.direction_of(conn_), snap_->config.limits,
+                                            scorer(snap_), new_scan_id());
+  for (const auto& f : conn_tx_->findings()) tx_->adopt(f);
+  for (const auto& t : conn_tx_->stage_times()) tx_->add_stage_time(t.name, t.ms);
+  tx_->envelope().mail_from = core::envelope_address(address);
+  tx_->envelope().mail_args = std::move(args);
+  builder_.emplace(snap_->config.limits.message_size);
+  tx_final_.reset();
+  rejected_.clear();
+  discarded_.reset();
+  pass_recipients_ = 0;
+  core::Step st = snap_->pipeline.run(core::Event::MailFrom, *tx_);
+  if (st.kind != core::Step::Kind::Continue) tx_final_ = st;
+}
+
+RcptReply Session::rcpt(std::string_view address) {
+  if (!tx_) mail_from("");
+  std::string rcpt = core::envelope_address(address);
+  core::Step st = snap_->pipeline.run(core::Event::Rcpt, *tx_, rcpt);
+  if (snap_->policy.is_pass_recipient(rcpt)) {
+    tx_->envelope().recipients.push_back(rcpt);
+    ++pass_recipients_;
+    return {};
+  }
+  core::Verdict v = policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::BeforeData);
+  apply_step(*snap_, conn_final_, v);
+  apply_step(*snap_, tx_final_, v);
+  if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
+  if (!core::is_final(v.action)) {
+    tx_->envelope().recipients.push_back(rcpt);
+    return {};
+  }
+  if (v.action == Action::Discard) {
+    core::Outcome out;
+    out.verdict = v;
+    out.before_data = true;
+    discarded_ = out;
+    return {Action::Discard, {}};
+  }
+  rejected_.push_back({rcpt, v});
+  return {v.action, v.reply};
+}
+
+void Session::header(std::string_view name, std::string_view value) {
+  if (builder_) builder_->add_header(name, value);
+}
+
+void Session::body(std::string_view chunk) {
+  if (builder_) builder_->add_body(chunk);
+}
+
+core::Outcome Session::end_of_message(std::string_view queue_id) {
+  if (!tx_) mail_from("");
+  if (!queue_id.empty()) tx_->envelope().queue_id = std::string(queue_id);
+  if (discarded_) return finish(*discarded_);
+  tx_->set_message(builder_->finish());
+  core::Step st = snap_->pipeline.run(core::Event::Message, *tx_);
+  core::Verdict v = policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::EndOfMessage);
+  apply_step(*snap_, conn_final_, v);
+  apply_step(*snap_, tx_final_, v);
+  if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
+  const auto& rcpts = tx_->envelope().recipients;
+  if (!rcpts.empty() && pass_recipients_ == rcpts.size() && core::severity(v.action) > core::severity(Action::Tag)) {
+    v.reason = fmt::format("{} (capped to tag: every recipient is in a pass list)", v.reason);
+    v.action = Action::Tag;
+    v.reply = {};
+  }
+
+  core::Outcome out;
+  out.verdict = v;
+  const core::Message& m = *tx_->message();
+  if (!core::is_final(v.action)) {
+    out.removed = forged_headers(m);
+    out.added.push_back({std::string(kVerdictHeader), verdict_value(v.action, v.score, tx_->scan_id())});
+    if (snap_->policy.findings_header && !tx_->findings().empty())
+      out.added.push_back({std::string(kFindingsHeader), findings_value(tx_->findings())});
+    if (v.action == Action::Tag && !snap_->policy.subject_prefix.empty()) {
+      const core::HeaderField* subj = m.find("Subject");
+      out.subject_exists = subj != nullptr;
+      std::string old = subj ? subj->value : "";
+      const std::string& prefix = snap_->policy.subject_prefix;
+      if (old.rfind(prefix, 0) != 0) out.new_subject = old.empty() ? prefix : prefix + " " + old;
+    }
+    if (v.action == Action::Quarantine) out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
+  }
+  return finish(std::move(out));
+}
+
+std::optional<core::Outcome> Session::abort() {
+  if (!tx_) return std::nullopt;
+  std::optional<core::Outcome> logged;
+  if (discarded_) {
+    logged = finish(*discarded_);
+  } else if (!rejected_.empty()) {
+    core::Outcome out;
+    out.before_data = true;
+    out.verdict = rejected_.front().verdict;
+    for (const auto& r : rejected_)
+      if (core::severity(r.verdict.action) > core::severity(out.verdict.action)) out.verdict = r.verdict;
+    logged = finish(std::move(out));
+  }
+  tx_.reset();
+  builder_.reset();
+  return logged;
+}
+
+core::Outcome Session::finish(core::Outcome out) {
+  out.rejected_recipients = rejected_;
+  emit(out);
+  tx_.reset();
+  builder_.reset();
+  rejected_.clear();
+  discarded_.reset();
+  return out;
+}
+
+void Session::emit(const core::Outcome& out) {
+  if (sink_ && tx_) sink_(telemetry::make_event(*tx_, out));
+}
+
+}  // namespace postern::scan

@@ -1,0 +1,91 @@
+// Session: one SMTP connection as the MTA reports it, driven through the
+// snapshot's pipeline. Both front ends use it: the milter shim (one Session per
+// libmilter connection) and `postern scan` (one per message file), which is why
+// the offline verdict is exactly the milter's.
+//
+// Call order: connect, helo*, then per transaction mail_from, rcpt+, header*,
+// body*, end_of_message (or abort); then close (or destruction). Connection
+// info (TLS, SASL macros) may be updated through `connection()` before any call.
+//
+// Decisions: connection- and MAIL-level results are delayed to RCPT, like
+// Postfix's smtpd_delay_reject, so that recipients in a `pass` list (postmaster@,
+// abuse@) still get their mail and the log names sender and recipient. At RCPT
+// only hard rules that end the transaction (reject, tempfail, discard) apply;
+// at end of message the rules and the score thresholds do. When every accepted
+// recipient is a pass recipient, the verdict is capped at `tag`.
+//
+// Every transaction in which something was decided produces exactly one event
+// (JSON, ECS fields) through the sink: at end of message, or at abort/close when
+// all recipients were refused. Not thread-safe: one thread drives one Session.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/outcome.hpp"
+#include "core/transaction.hpp"
+#include "scan/snapshot.hpp"
+
+namespace postern::scan {
+
+using SnapshotSource = std::function<SnapshotPtr()>;
+using EventSink = std::function<void(const nlohmann::json&)>;
+
+struct RcptReply {
+  core::Action action = core::Action::Accept;  // accept, or reject / tempfail / discard
+  core::SmtpReply reply;
+};
+
+class Session {
+ public:
+  Session(SnapshotSource source, EventSink sink);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  core::ConnectionInfo& connection() { return conn_; }
+
+  void connect();
+  void helo(std::string_view name);
+  void mail_from(std::string_view address, std::vector<std::string> esmtp_args = {});
+  RcptReply rcpt(std::string_view address);
+  void header(std::string_view name, std::string_view value);
+  void body(std::string_view chunk);
+  core::Outcome end_of_message(std::string_view queue_id = {});
+  // Ends a transaction that did not reach end of message (RSET, all recipients refused).
+  // Returns the outcome it logged, if something was decided.
+  std::optional<core::Outcome> abort();
+
+  const core::Transaction* transaction() const { return tx_.get(); }
+
+ private:
+  void start_connection_tx();
+  core::Outcome finish(core::Outcome out);
+  void emit(const core::Outcome& out);
+
+  SnapshotSource source_;
+  EventSink sink_;
+  core::ConnectionInfo conn_;
+  SnapshotPtr conn_snap_;
+  std::unique_ptr<core::Transaction> conn_tx_;  // connect/helo findings, copied into each transaction
+  std::optional<core::Step> conn_final_;
+
+  SnapshotPtr snap_;
+  std::unique_ptr<core::Transaction> tx_;
+  std::optional<core::MessageBuilder> builder_;
+  std::optional<core::Step> tx_final_;
+  std::vector<core::RejectedRecipient> rejected_;
+  std::optional<core::Outcome> discarded_;  // a discard decided at RCPT
+  size_t pass_recipients_ = 0;
+};
+
+// A new scan id: 16 hex digits, unique per process run (random seed + counter).
+std::string new_scan_id();
+
+}  // namespace postern::scan

@@ -1,0 +1,35 @@
+// Snapshot: config + policy + the stage pipeline they compile into.
+//
+// Contract: `load_snapshot` builds a complete, validated snapshot or returns
+// every error (file:line:column). A snapshot is immutable and shared by
+// shared_ptr: a transaction takes the current one at MAIL FROM and keeps it to
+// its end, so a reload never changes the rules under a message in flight.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "core/stage.hpp"
+#include "policy/config.hpp"
+#include "policy/policy.hpp"
+
+namespace postern::scan {
+
+struct Snapshot {
+  policy::Config config;
+  policy::Policy policy;
+  core::Pipeline pipeline;
+  std::string authserv_id;  // config value, or this host's name
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// Builds the pipeline for an already loaded config and policy.
+SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy);
+
+// Loads the config (missing file allowed when `missing_ok`), then the policy
+// directories it names, then builds the pipeline.
+std::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path, bool missing_ok = false);
+
+}  // namespace postern::scan

@@ -1,0 +1,73 @@
+// Verdict headers: formatting, folding, forged-header detection.
+#include "scan/verdict_headers.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/address.hpp"
+
+namespace postern::scan {
+
+std::string format_score(double s) {
+  std::string out = fmt::format("{:.2f}", s);
+  while (!out.empty() && out.back() == '0') out.pop_back();
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  if (out == "-0") out = "0";
+  return out;
+}
+
+std::string verdict_value(core::Action a, double score, std::string_view scan_id) {
+  return fmt::format("{} score={} id={}", core::to_string(a), format_score(score), scan_id);
+}
+
+std::string findings_value(const std::vector<core::Finding>& findings) {
+  std::string out;
+  for (const auto& f : findings) {
+    if (!out.empty()) out.push_back(' ');
+    out += fmt::format("{}({})", f.symbol, format_score(f.score));
+  }
+  return out;
+}
+
+std::vector<core::HeaderRemoval> forged_headers(const core::Message& m) {
+  std::map<std::string, size_t> seen;  // lower-cased name -> occurrences so far
+  std::vector<core::HeaderRemoval> out;
+  for (const auto& h : m.headers()) {
+    std::string lower = core::to_lower(h.name);
+    size_t index = ++seen[lower];
+    if (lower.rfind("x-postern-", 0) == 0) out.push_back({h.name, index});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const core::HeaderRemoval& a, const core::HeaderRemoval& b) {
+    return a.index > b.index;
+  });
+  return out;
+}
+
+std::string fold(std::string_view name, std::string_view value, size_t width, std::string_view eol) {
+  std::string out;
+  size_t col = name.size() + 2;  // "Name: "
+  size_t pos = 0;
+  bool first = true;
+  while (pos < value.size()) {
+    size_t sp = value.find(' ', pos);
+    std::string_view word = value.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
+    pos = sp == std::string_view::npos ? value.size() : sp + 1;
+    if (word.empty()) continue;
+    if (!first && col + 1 + word.size() > width) {
+      out += eol;
+      out += '\t';
+      col = 8;  // a tab counts as up to 8 columns
+    } else if (!first) {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += word.size();
+    first = false;
+  }
+  return out;
+}
+
+}  // namespace postern::scan

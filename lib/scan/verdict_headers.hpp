@@ -1,0 +1,36 @@
+// Verdict headers: what postern writes into a message, and what it removes.
+//
+// Contract: pure functions. `forged_headers` lists every incoming field whose
+// name starts with "X-Postern-" (any case) so that no sender can forge a
+// verdict; removals come highest index first per name, so applying them one by
+// one never shifts an index still to be applied. `fold` folds at whitespace so
+// that no line (the "Name: " prefix included) exceeds `width` where a break is
+// possible.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/finding.hpp"
+#include "core/message.hpp"
+#include "core/outcome.hpp"
+
+namespace postern::scan {
+
+inline constexpr std::string_view kVerdictHeader = "X-Postern-Verdict";
+inline constexpr std::string_view kFindingsHeader = "X-Postern-Findings";
+
+// "12.5", "1", "-20", "0": at most two decimals, no trailing zeros.
+std::string format_score(double s);
+
+std::string verdict_value(core::Action a, double score, std::string_view scan_id);
+std::string findings_value(const std::vector<core::Finding>& findings);
+
+std::vector<core::HeaderRemoval> forged_headers(const core::Message& m);
+
+// Folds `value` of header `name` with `eol` + TAB between lines.
+std::string fold(std::string_view name, std::string_view value, size_t width = 78,
+                 std::string_view eol = "\r\n");
+
+}  // namespace postern::scan

@@ -1,0 +1,25 @@
+// Event: the JSON record of one transaction (Elastic Common Schema fields).
+//
+// Contract: pure function of the transaction and its outcome. Key names are a
+// public interface (SIEM dashboards are built on them): @timestamp,
+// event.{kind,category,action,outcome}, email.{from.address, to.address[],
+// subject, message_id, local_id, direction}, source.{ip,port,domain}, and
+// postern.{scan_id, action, score, reason, findings[], headers_added[],
+// headers_removed[], smtp_reply, stages[], header_from[], rejected_recipients[]}.
+// email.from.address is the envelope sender; postern.header_from[] the header
+// From addresses. Strings with invalid UTF-8 are repaired (U+FFFD), never dropped.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/outcome.hpp"
+#include "core/transaction.hpp"
+
+namespace postern::telemetry {
+
+nlohmann::json make_event(const core::Transaction& tx, const core::Outcome& out);
+
+// One compact line; invalid UTF-8 replaced.
+std::string to_line(const nlohmann::json& event);
+
+}  // namespace postern::telemetry

@@ -1,0 +1,277 @@
+// postern-milter: the daemon. Loads config and policy, opens the socket, drops
+// privileges, runs libmilter, reloads on SIGHUP, drains on SIGTERM.
+//
+// Signals: libmilter's own signal thread treats SIGHUP as "stop". So smfi_main
+// runs on a second thread (libmilter blocks HUP/TERM/INT there and in every
+// thread it starts), while the main thread keeps those signals unblocked with
+// handlers: Linux hands a process-directed signal to the main thread first when
+// it does not block it, so SIGHUP reloads and SIGTERM drains under our control.
+//
+// Exit codes: 0 normal stop, 78 (EX_CONFIG) bad config or policy, 71
+// (EX_OSERR) socket or privilege failure.
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "core/version.hpp"
+#include "milter/shim.hpp"
+#include "policy/config.hpp"
+#include "scan/snapshot.hpp"
+#include "telemetry/log.hpp"
+
+namespace {
+
+using namespace postern;
+constexpr int kExConfig = 78;
+constexpr int kExOsErr = 71;
+
+int g_sigpipe[2] = {-1, -1};
+
+void on_signal(int sig) {
+  unsigned char b = static_cast<unsigned char>(sig);
+  [[maybe_unused]] auto n = ::write(g_sigpipe[1], &b, 1);
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: postern-milter [-c CONFIG] [-f] [-t] [-p SOCKET] [-V]\n"
+               "  -c CONFIG  daemon config (default %s)\n"
+               "  -f         stay in the foreground\n"
+               "  -t         check config and policy, then exit\n"
+               "  -p SOCKET  override the socket (unix:PATH or inet:PORT@HOST)\n"
+               "  -V         print the version\n",
+               policy::kDefaultConfigPath);
+}
+
+// Removes a stale unix socket: only a socket nobody listens on. Refuses anything else.
+bool prepare_unix_socket(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    return true;
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    telemetry::log_fatal("{} exists and is not a socket; refusing to remove it", path);
+    return false;
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+  bool live = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  if (fd >= 0) ::close(fd);
+  if (live) {
+    telemetry::log_fatal("{}: another milter is listening on this socket", path);
+    return false;
+  }
+  if (::unlink(path.c_str()) != 0) {
+    telemetry::log_fatal("cannot remove stale socket {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  telemetry::log_info("removed stale socket {}", path);
+  return true;
+}
+
+// Accepted sockets inherit TCP_NODELAY from the listening socket on Linux, so
+// replies (end of message above all) never wait for a delayed ACK.
+void set_nodelay_on_listeners() {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) continue;
+    if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) continue;
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+      telemetry::log_warn("TCP_NODELAY on the listening socket: {}", std::strerror(errno));
+  }
+}
+
+bool drop_privileges(const policy::Config& cfg) {
+  if (geteuid() != 0 || cfg.user.empty()) return true;
+  const passwd* pw = getpwnam(cfg.user.c_str());
+  if (!pw) {
+    telemetry::log_fatal("user '{}' does not exist", cfg.user);
+    return false;
+  }
+  gid_t gid = pw->pw_gid;
+  if (!cfg.group.empty()) {
+    const group* gr = getgrnam(cfg.group.c_str());
+    if (!gr) {
+      telemetry::log_fatal("group '{}' does not exist", cfg.group);
+      return false;
+    }
+    gid = gr->gr_gid;
+  }
+  if (initgroups(pw->pw_name, gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+    telemetry::log_fatal("cannot switch to user {}: {}", cfg.user, std::strerror(errno));
+    return false;
+  }
+  if (setuid(0) == 0) {
+    telemetry::log_fatal("privileges were not dropped");
+    return false;
+  }
+  return true;
+}
+
+bool apply_socket_permissions(const policy::Config& cfg, const std::string& path) {
+  if (::chmod(path.c_str(), cfg.socket_mode) != 0) {
+    telemetry::log_fatal("chmod {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  if (geteuid() == 0) {
+    uid_t uid = static_cast<uid_t>(-1);
+    gid_t gid = static_cast<gid_t>(-1);
+    if (!cfg.user.empty())
+      if (const passwd* pw = getpwnam(cfg.user.c_str())) uid = pw->pw_uid;
+    if (!cfg.socket_group.empty()) {
+      const group* gr = getgrnam(cfg.socket_group.c_str());
+      if (!gr) {
+        telemetry::log_fatal("socket_group '{}' does not exist", cfg.socket_group);
+        return false;
+      }
+      gid = gr->gr_gid;
+    }
+    if (::chown(path.c_str(), uid, gid) != 0) {
+      telemetry::log_fatal("chown {}: {}", path, std::strerror(errno));
+      return false;
+    }
+  }
+  return true;
+}
+
+void print_errors(const policy::Errors& errs) {
+  for (const auto& e : errs) telemetry::log_error("{}", e.to_string());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = policy::kDefaultConfigPath;
+  std::string socket_override;
+  bool foreground = false, test_only = false;
+  int opt;
+  while ((opt = getopt(argc, argv, "c:ftp:Vh")) != -1) {
+    switch (opt) {
+      case 'c': config_path = optarg; break;
+      case 'f': foreground = true; break;
+      case 't': test_only = true; break;
+      case 'p': socket_override = optarg; break;
+      case 'V': std::printf("postern-milter %s\n", kVersion); return 0;
+      default: usage(); return opt == 'h' ? 0 : 64;
+    }
+  }
+  telemetry::log_init("postern-milter", false);
+
+  auto snap = scan::load_snapshot(config_path);
+  if (!snap) {
+    print_errors(snap.error());
+    telemetry::log_fatal("configuration not loaded; not starting");
+    return kExConfig;
+  }
+  const policy::Config& cfg = (*snap)->config;
+  if (test_only) {
+    std::printf("%s: OK (%zu policy file(s) from %zu dir(s))\n", config_path.c_str(), (*snap)->policy.files.size(),
+                cfg.policy_dirs.size());
+    return 0;
+  }
+  std::string socket = socket_override.empty() ? cfg.socket : socket_override;
+  telemetry::log_init("postern-milter", cfg.log_target == "syslog");
+  if (!milter::event_log().open(cfg.event_log)) return kExOsErr;
+  milter::set_snapshot(*snap);
+
+  if (!milter::register_filter()) {
+    telemetry::log_fatal("smfi_register failed");
+    return kExOsErr;
+  }
+  std::string unix_path;
+  if (socket.rfind("unix:", 0) == 0) unix_path = socket.substr(5);
+  else if (socket.rfind("local:", 0) == 0) unix_path = socket.substr(6);
+  if (!unix_path.empty() && !prepare_unix_socket(unix_path)) return kExOsErr;
+  if (smfi_setconn(socket.data()) != MI_SUCCESS || smfi_settimeout(cfg.timeout) != MI_SUCCESS ||
+      smfi_opensocket(false) != MI_SUCCESS) {
+    telemetry::log_fatal("cannot open milter socket {}", socket);
+    return kExOsErr;
+  }
+  if (!unix_path.empty() && !apply_socket_permissions(cfg, unix_path)) return kExOsErr;
+  set_nodelay_on_listeners();
+  if (!drop_privileges(cfg)) return kExOsErr;
+
+  if (!foreground && daemon(0, 0) != 0) {
+    telemetry::log_fatal("daemon: {}", std::strerror(errno));
+    return kExOsErr;
+  }
+
+  if (pipe2(g_sigpipe, O_CLOEXEC) != 0) return kExOsErr;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaction(s, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  telemetry::log_info("postern-milter {} listening on {} ({} policy file(s))", kVersion, socket,
+                      (*snap)->policy.files.size());
+  std::thread runner([] {
+    int rc = smfi_main();
+    unsigned char b = rc == MI_SUCCESS ? 0 : 255;
+    [[maybe_unused]] auto n = ::write(g_sigpipe[1], &b, 1);
+  });
+
+  int exit_code = 0;
+  for (;;) {
+    unsigned char sig = 0;
+    ssize_t n = ::read(g_sigpipe[0], &sig, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (sig == SIGHUP) {
+      auto fresh = scan::load_snapshot(config_path);
+      if (!fresh) {
+        print_errors(fresh.error());
+        telemetry::log_error("reload failed; the previous configuration keeps serving");
+        continue;
+      }
+      if ((*fresh)->config.event_log != milter::event_log().path()) milter::event_log().open((*fresh)->config.event_log);
+      else milter::event_log().reopen();
+      milter::set_snapshot(*fresh);
+      telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
+      continue;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      telemetry::log_info("stopping: no new connections, draining {} open", milter::active_sessions());
+      smfi_stop();
+      break;
+    }
+    // smfi_main returned on its own
+    exit_code = sig == 0 ? 0 : kExOsErr;
+    if (exit_code) telemetry::log_error("smfi_main failed");
+    break;
+  }
+  runner.join();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (milter::active_sessions() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (milter::active_sessions() > 0)
+    telemetry::log_warn("{} connection(s) still open after 30 s; exiting (the MTA retries them)",
+                        milter::active_sessions());
+  if (!unix_path.empty()) ::unlink(unix_path.c_str());
+  telemetry::log_info("stopped");
+  return exit_code;
+}

@@ -1,0 +1,129 @@
+// `postern scan`: files → Session → human report or JSON events.
+#include "tools/scan_command.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/address.hpp"
+#include "scan/session.hpp"
+#include "telemetry/event.hpp"
+
+namespace postern::tools {
+namespace {
+
+bool read_input(const std::string& file, std::string& out) {
+  if (file == "-") {
+    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return !std::cin.bad();
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return !in.bad();
+}
+
+void print_human(const std::string& file, const nlohmann::json& e) {
+  const auto& p = e["postern"];
+  fmt::print("{}: {} (score {})", file, p["action"].get<std::string>(), p["score"].dump());
+  if (p.contains("reason")) fmt::print(" - {}", p["reason"].get<std::string>());
+  fmt::print("\n");
+  if (p.contains("smtp_reply")) {
+    const auto& r = p["smtp_reply"];
+    fmt::print("  SMTP reply: {} {} {}\n", r["code"].get<std::string>(), r["xcode"].get<std::string>(),
+               r["text"].get<std::string>());
+  }
+  if (p.value("before_data", false)) fmt::print("  decided at RCPT: the message would not be received\n");
+  for (const auto& f : p["findings"])
+    fmt::print("  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
+               f["detail"].get<std::string>());
+  for (const auto& h : p["headers_removed"]) fmt::print("  - header {}\n", h["name"].get<std::string>());
+  for (const auto& h : p["headers_added"])
+    fmt::print("  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
+}
+
+}  // namespace
+
+int run_scan(const ScanOptions& o) {
+  auto snap = scan::load_snapshot(o.config_path, !o.config_explicit);
+  if (snap && !o.policy_dirs.empty()) {
+    policy::Config cfg = (*snap)->config;
+    cfg.policy_dirs = o.policy_dirs;
+    auto pol = policy::load_policy(cfg.policy_dirs);
+    if (!pol) snap = std::unexpected(pol.error());
+    else snap = scan::make_snapshot(std::move(cfg), std::move(*pol));
+  }
+  if (!snap) {
+    for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());
+    return 1;
+  }
+  scan::SnapshotPtr s = *snap;
+  int rc = 0;
+  for (const auto& file : o.files) {
+    std::string raw;
+    if (!read_input(file, raw)) {
+      fmt::print(stderr, "postern scan: cannot read {}\n", file);
+      rc = 2;
+      continue;
+    }
+    // The envelope: from the options, else from the message as a mail client would guess it.
+    core::Message head{std::string(raw.substr(0, std::min<size_t>(raw.size(), 1u << 20)))};
+    std::string from = o.from;
+    if (!o.from_given) {
+      if (const auto* rp = head.find("Return-Path")) from = core::envelope_address(rp->value);
+      else if (const auto* f = head.find("From")) {
+        auto a = core::parse_address_list(f->value, 1);
+        if (!a.empty()) from = a.front();
+      }
+    }
+    std::vector<std::string> rcpts = o.rcpts;
+    if (rcpts.empty()) {
+      for (const char* name : {"To", "Cc"})
+        for (const auto* h : head.find_all(name))
+          for (auto& a : core::parse_address_list(h->value, 100))
+            if (rcpts.size() < 100) rcpts.push_back(a);
+      if (rcpts.empty()) rcpts.push_back("undisclosed-recipients@localhost");
+    }
+
+    std::vector<nlohmann::json> events;
+    scan::Session session([s] { return s; }, [&](const nlohmann::json& e) { events.push_back(e); });
+    core::ConnectionInfo& ci = session.connection();
+    ci.client_address = o.client_ip;
+    ci.client_name = o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
+    ci.sasl_user = o.auth_user;
+    session.connect();
+    if (!o.helo.empty()) session.helo(o.helo);
+    session.mail_from(from);
+    bool accepted = false;
+    for (const auto& r : rcpts)
+      if (session.rcpt(r).action == core::Action::Accept) accepted = true;
+    if (accepted) {
+      core::split_raw_message(
+          raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
+          [&](std::string_view b) { session.body(b); });
+      session.end_of_message();
+    } else {
+      session.abort();
+    }
+    for (const auto& e : events) {
+      if (o.json) {
+        nlohmann::json line = e;
+        line["postern"]["file"] = file;
+        std::cout << telemetry::to_line(line) << '\n';
+      } else {
+        print_human(file, e);
+      }
+    }
+  }
+  std::cout.flush();
+  return rc;
+}
+
+}  // namespace postern::tools
