@@ -1,0 +1,8 @@
+dofile(LIBDIR .. "/lib.lua")
+run_test("after a failed reload the old policy still rejects a blocked sender", function()
+  local conn = open()
+  check(mt.mailfrom(conn, "<spammer@blocked.example>") == nil, "mailfrom")
+  check(mt.rcptto(conn, "<bob@feas.test>") == nil, "rcptto")
+  check(mt.getreply(conn) == SMFIR_REPLYCODE, "expected a reply code, got " .. mt.getreply(conn))
+  mt.disconnect(conn)
+end)

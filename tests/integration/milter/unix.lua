@@ -1,0 +1,7 @@
+dofile(LIBDIR .. "/lib.lua")
+run_test("a clean message over the unix socket gets a verdict", function()
+  local conn = open()
+  send_message(conn, "<alice@example.org>", {"<bob@feas.test>"}, GOOD_HEADERS)
+  check(mt.eom_check(conn, MT_HDRADD, "X-Postern-Verdict"), "no verdict header")
+  mt.disconnect(conn)
+end)
