@@ -115,8 +115,7 @@ sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
     Conn* c = ensure_conn(ctx);
     const unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
     *pf0 = f0 & want_actions;
-    const unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH |
-                                   SMFIP_NR_BODY;
+    const unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
     const unsigned long skip_steps = SMFIP_NOUNKNOWN | SMFIP_NODATA;
     *pf1 = f1 & (no_reply | skip_steps);
     c->no_reply = *pf1 & no_reply;
@@ -200,8 +199,6 @@ sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
   });
 }
 
-sfsistat cb_eoh(SMFICTX* ctx) { return proceed(ctx, SMFIP_NR_EOH); }
-
 sfsistat cb_body(SMFICTX* ctx, unsigned char* data, size_t len) {
   return guarded(ctx, "body", [&] {
     ensure_conn(ctx)->session.body(std::string_view(reinterpret_cast<const char*>(data), len));
@@ -265,7 +262,6 @@ bool register_filter() {
   d.xxfi_envfrom = cb_envfrom;
   d.xxfi_envrcpt = cb_envrcpt;
   d.xxfi_header = cb_header;
-  d.xxfi_eoh = cb_eoh;
   d.xxfi_body = cb_body;
   d.xxfi_eom = cb_eom;
   d.xxfi_abort = cb_abort;

@@ -73,7 +73,8 @@ def main():
         for name, value in (("From", "alice@example.org"), ("To", "bob@feas.test"), ("Subject", "t%d" % i),
                             ("Date", "Thu, 26 Nov 2026 10:00:00 +0000"), ("Message-ID", "<%d@x>" % i)):
             send(b"L", name.encode() + b"\0" + value.encode() + b"\0")
-        send(b"N")
+        if not proto & 0x40:  # SMFIP_NOEOH
+            send(b"N")
         send(b"B", b"hello\r\n")
         t0 = time.perf_counter()
         r = send(b"E")
