@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/address.hpp"
+#include "mime/analysis.hpp"
 #include "scan/session.hpp"
 #include "telemetry/event.hpp"
 
@@ -49,6 +51,41 @@ void print_human(const std::string& file, const nlohmann::json& e) {
     fmt::print("  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
 }
 
+// The part tree as the pipeline sees it: the message is built exactly as the session builds it.
+void print_parts(const std::string& file, const std::string& raw, const scan::Snapshot& s) {
+  core::MessageBuilder b(s.config.limits.message_size);
+  core::split_raw_message(
+      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); }, [&](std::string_view x) { b.add_body(x); });
+  core::Message m = b.finish();
+  mime::AnalysisLimits al;
+  al.mime.max_depth = s.config.limits.mime_depth;
+  al.mime.max_parts = s.config.limits.mime_parts;
+  al.mime.max_header_bytes = s.config.limits.mime_header_bytes;
+  al.mime.max_part_decoded = s.config.limits.mime_part_decoded;
+  al.mime.max_total_decoded = s.config.limits.mime_total_decoded;
+  mime::Analysis a = mime::analyze(m.raw(), al);
+  fmt::print("{}:\n", file);
+  std::map<const mime::Part*, const mime::Leaf*> leaf_of;
+  for (const auto& l : a.leaves) leaf_of[l.part] = &l;
+  for (const auto& p : a.tree.parts()) {
+    std::string indent(2 * (p.depth + 1), ' ');
+    fmt::print("{}{:<10} {}", indent, p.path, p.content_type);
+    if (!p.disposition.empty()) fmt::print("  disposition={}", p.disposition);
+    if (!p.filename.empty()) fmt::print("  filename=\"{}\"", p.filename);
+    if (!p.transfer_encoding.empty()) fmt::print("  encoding={}", p.transfer_encoding);
+    if (!p.charset.empty()) fmt::print("  charset={}", p.charset);
+    if (auto it = leaf_of.find(&p); it != leaf_of.end())
+      fmt::print("  size={}  sha256={}", it->second->size, it->second->sha256);
+    fmt::print("\n");
+    const auto& an = leaf_of.contains(&p) ? leaf_of[&p]->anomalies : p.anomalies;
+    for (const auto& x : an) fmt::print("{}  ! {}: {}\n", indent, x.symbol, x.detail);
+  }
+  for (const auto& x : a.anomalies)
+    if (x.symbol.rfind("HTML_", 0) == 0) fmt::print("  ! {}: {}\n", x.symbol, x.detail);
+  for (const auto& l : a.links)
+    fmt::print("  link {} [{}] {}{}\n", l.part, l.source, l.url, l.text.empty() ? "" : "  text=\"" + l.text.substr(0, 80) + "\"");
+}
+
 }  // namespace
 
 int run_scan(const ScanOptions& o) {
@@ -71,6 +108,10 @@ int run_scan(const ScanOptions& o) {
     if (!read_input(file, raw)) {
       fmt::print(stderr, "postern scan: cannot read {}\n", file);
       rc = 2;
+      continue;
+    }
+    if (o.parts) {
+      print_parts(file, raw, *s);
       continue;
     }
     // The envelope: from the options, else from the message as a mail client would guess it.

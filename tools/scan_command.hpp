@@ -23,6 +23,7 @@ struct ScanOptions {
   std::string helo;
   std::string auth_user;
   bool json = false;
+  bool parts = false;  // print the MIME tree instead of the verdict
   std::vector<std::string> files;
 };
 

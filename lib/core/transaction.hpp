@@ -10,6 +10,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <typeindex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +59,18 @@ class Transaction {
   bool has_finding(std::string_view symbol) const;
   double score() const;
 
+  // What one stage learned for later stages (the MIME analysis, the DKIM results,
+  // ...): one value per type. Stages never call each other; they share through this.
+  template <typename T>
+  void put(std::shared_ptr<const T> v) {
+    shared_[std::type_index(typeid(T))] = std::move(v);
+  }
+  template <typename T>
+  const T* get() const {
+    auto it = shared_.find(std::type_index(typeid(T)));
+    return it == shared_.end() ? nullptr : static_cast<const T*>(it->second.get());
+  }
+
   void add_stage_time(std::string_view stage, double ms);
   const std::vector<StageTime>& stage_times() const { return times_; }
 
@@ -70,6 +85,7 @@ class Transaction {
   std::vector<Finding> findings_;
   bool findings_capped_ = false;
   std::vector<StageTime> times_;
+  std::map<std::type_index, std::shared_ptr<const void>> shared_;
 };
 
 }  // namespace postern::core

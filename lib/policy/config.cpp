@@ -76,6 +76,11 @@ void read_limits(TomlSection s, Config& c) {
     c.limits.header_line_length = static_cast<size_t>(*v);
   if (auto v = s.integer("received_hops", 1, 1000)) c.limits.received_hops = static_cast<size_t>(*v);
   if (auto v = s.integer("findings", 10, 100000)) c.limits.findings = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_depth", 2, 1000)) c.limits.mime_depth = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_parts", 2, 1000000)) c.limits.mime_parts = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_header_bytes", 1024, kMax)) c.limits.mime_header_bytes = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_part_decoded", 1024, kMax)) c.limits.mime_part_decoded = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_total_decoded", 1024, kMax)) c.limits.mime_total_decoded = static_cast<size_t>(*v);
   s.finish();
 }
 

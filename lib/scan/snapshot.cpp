@@ -3,8 +3,11 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "content/header_sanity.hpp"
 #include "limits/stage.hpp"
+#include "mime/stage.hpp"
 #include "reputation/lists_stage.hpp"
 
 namespace postern::scan {
@@ -14,6 +17,7 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol) {
   stages.push_back(std::make_unique<limits::LimitsStage>());
   stages.push_back(std::make_unique<reputation::ListsStage>(pol.lists));
   stages.push_back(std::make_unique<content::HeaderSanityStage>());
+  stages.push_back(std::make_unique<mime::MimeStage>());
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   std::string authserv = config.authserv_id;
   if (authserv.empty()) {
@@ -28,6 +32,9 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol) {
 std::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path, bool missing_ok) {
   auto cfg = policy::load_config(config_path, missing_ok);
   if (!cfg) return std::unexpected(cfg.error());
+  if (cfg->path.empty()) {  // built-in defaults (no config file): use the default policy dirs that exist
+    std::erase_if(cfg->policy_dirs, [](const std::string& d) { return !std::filesystem::is_directory(d); });
+  }
   auto pol = policy::load_policy(cfg->policy_dirs);
   if (!pol) return std::unexpected(pol.error());
   return make_snapshot(std::move(*cfg), std::move(*pol));

@@ -28,8 +28,9 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 // Builds the pipeline for an already loaded config and policy.
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy);
 
-// Loads the config (missing file allowed when `missing_ok`), then the policy
-// directories it names, then builds the pipeline.
+// Loads the config (missing file allowed when `missing_ok`: then the built-in
+// defaults apply, with those default policy directories that exist), then the
+// policy directories it names, then builds the pipeline.
 std::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path, bool missing_ok = false);
 
 }  // namespace postern::scan

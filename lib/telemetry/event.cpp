@@ -28,6 +28,35 @@ json reply_json(const core::SmtpReply& r) { return {{"code", r.code}, {"xcode", 
 
 }  // namespace
 
+json parts_json(const mime::Analysis& a, size_t max_parts) {
+  json parts = json::array();
+  for (const auto& leaf : a.leaves) {
+    if (parts.size() >= max_parts) break;
+    const mime::Part& p = *leaf.part;
+    json anomalies = json::array();
+    for (const auto& an : leaf.anomalies) anomalies.push_back(an.symbol);
+    parts.push_back({{"path", p.path},
+                     {"content_type", p.content_type},
+                     {"disposition", p.disposition},
+                     {"filename", p.filename},
+                     {"transfer_encoding", p.transfer_encoding},
+                     {"charset", p.charset},
+                     {"size", leaf.size},
+                     {"sha256", leaf.sha256},
+                     {"anomalies", std::move(anomalies)}});
+  }
+  return parts;
+}
+
+json links_json(const mime::Analysis& a, size_t max_links) {
+  json links = json::array();
+  for (const auto& l : a.links) {
+    if (links.size() >= max_links) break;
+    links.push_back({{"url", l.url}, {"text", l.text}, {"part", l.part}});
+  }
+  return links;
+}
+
 json make_event(const core::Transaction& tx, const core::Outcome& out) {
   const core::Verdict& v = out.verdict;
   const core::Envelope& env = tx.envelope();
@@ -89,6 +118,10 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
     p["rejected_recipients"] = std::move(rj);
   }
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;
+  if (const auto* a = tx.get<mime::Analysis>()) {
+    p["parts"] = parts_json(*a);
+    p["links"] = links_json(*a);
+  }
   e["postern"] = std::move(p);
   return e;
 }

@@ -5,7 +5,10 @@
 // event.{kind,category,action,outcome}, email.{from.address, to.address[],
 // subject, message_id, local_id, direction}, source.{ip,port,domain}, and
 // postern.{scan_id, action, score, reason, findings[], headers_added[],
-// headers_removed[], smtp_reply, stages[], header_from[], rejected_recipients[]}.
+// headers_removed[], smtp_reply, stages[], header_from[], rejected_recipients[],
+// parts[] {path, content_type, disposition, filename, transfer_encoding,
+// charset, size, sha256, anomalies[]} (leaf parts, at most 200), links[] {url,
+// text, part} (at most 200)}.
 // email.from.address is the envelope sender; postern.header_from[] the header
 // From addresses. Strings with invalid UTF-8 are repaired (U+FFFD), never dropped.
 #pragma once
@@ -14,10 +17,15 @@
 
 #include "core/outcome.hpp"
 #include "core/transaction.hpp"
+#include "mime/analysis.hpp"
 
 namespace postern::telemetry {
 
 nlohmann::json make_event(const core::Transaction& tx, const core::Outcome& out);
+
+// The parts[] and links[] arrays of an analysis (also used by `postern scan --parts`).
+nlohmann::json parts_json(const mime::Analysis& a, size_t max_parts = 200);
+nlohmann::json links_json(const mime::Analysis& a, size_t max_links = 200);
 
 // One compact line; invalid UTF-8 replaced.
 std::string to_line(const nlohmann::json& event);

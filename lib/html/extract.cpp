@@ -1,0 +1,351 @@
+// HTML extraction: one walk over gumbo's tree.
+#include "html/extract.hpp"
+
+#include <gumbo.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace postern::html {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n\f");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n\f");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// "a: b; c: d" -> value of property `name` (lower-cased, without !important), or "".
+std::string css_prop(std::string_view style, std::string_view name) {
+  std::string s = lower(style);
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t semi = s.find(';', pos);
+    std::string_view decl = std::string_view(s).substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
+    pos = semi == std::string::npos ? s.size() : semi + 1;
+    size_t colon = decl.find(':');
+    if (colon == std::string_view::npos) continue;
+    if (trim(decl.substr(0, colon)) != name) continue;
+    std::string v = trim(decl.substr(colon + 1));
+    if (size_t imp = v.find("!important"); imp != std::string::npos) v = trim(v.substr(0, imp));
+    return v;
+  }
+  return {};
+}
+
+bool tiny_size(const std::string& v) {
+  if (v.empty()) return false;
+  size_t i = 0;
+  double num = 0;
+  bool digits = false;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') num = num * 10 + (v[i++] - '0'), digits = true;
+  if (i < v.size() && v[i] == '.') {
+    double f = 0.1;
+    ++i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') num += (v[i++] - '0') * f, f /= 10, digits = true;
+  }
+  if (!digits) return false;
+  std::string unit = v.substr(i);
+  if (unit == "px" || unit == "pt" || unit.empty()) return num <= 2;
+  if (unit == "em" || unit == "rem") return num <= 0.15;
+  if (unit == "%") return num <= 15;
+  return false;
+}
+
+std::string normalize_color(std::string c) {
+  c.erase(std::remove(c.begin(), c.end(), ' '), c.end());
+  if (c == "white" || c == "#fff" || c == "#ffffff" || c == "rgb(255,255,255)") return "#ffffff";
+  if (c == "black" || c == "#000" || c == "#000000" || c == "rgb(0,0,0)") return "#000000";
+  return c;
+}
+
+struct Walker {
+  const Limits& lim;
+  Extract out;
+
+  void add_link(std::string url, std::string text, std::string source) {
+    url = trim(url);
+    if (url.empty()) return;
+    if (out.links.size() >= lim.max_links) {
+      out.truncated = true;
+      return;
+    }
+    out.links.push_back({std::move(url), std::move(text), std::move(source)});
+  }
+
+  void add_text(std::string_view t, bool hidden) {
+    if (hidden) {
+      out.hidden_text += t.size();
+      return;
+    }
+    if (out.text.size() >= lim.max_text) {
+      out.truncated = true;
+      return;
+    }
+    if (!out.text.empty() && out.text.back() != ' ' && out.text.back() != '\n') out.text.push_back(' ');
+    // collapse whitespace like a browser
+    bool space = false;
+    for (char c : t) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+        space = true;
+        continue;
+      }
+      if (space && !out.text.empty() && out.text.back() != ' ') out.text.push_back(' ');
+      space = false;
+      out.text.push_back(c);
+      if (out.text.size() >= lim.max_text) break;
+    }
+  }
+
+  static const char* attr(const GumboElement& e, const char* name) {
+    const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
+    return a ? a->value : nullptr;
+  }
+
+  // Text of a subtree (anchor text), bounded.
+  static void collect_text(const GumboNode* n, std::string& s, size_t depth = 0) {
+    if (s.size() > 1000 || depth > 100) return;
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+      if (!s.empty()) s.push_back(' ');
+      s += n->v.text.text;
+    } else if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
+      const GumboElement& e = n->v.element;
+      if (e.tag == GUMBO_TAG_IMG) {
+        if (const char* alt = attr(e, "alt")) {
+          if (!s.empty()) s.push_back(' ');
+          s += alt;
+        }
+      }
+      for (unsigned i = 0; i < e.children.length; ++i)
+        collect_text(static_cast<const GumboNode*>(e.children.data[i]), s, depth + 1);
+    }
+  }
+
+  static std::string anchor_text(const GumboNode* n) {
+    std::string s;
+    collect_text(n, s);
+    std::string out;
+    bool space = false;
+    for (char c : s) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out.push_back(' ');
+      space = false;
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  void srcset(const char* v) {
+    std::string_view s(v);
+    size_t pos = 0;
+    while (pos < s.size()) {
+      size_t comma = s.find(',', pos);
+      std::string item = trim(s.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+      pos = comma == std::string_view::npos ? s.size() : comma + 1;
+      size_t sp = item.find_first_of(" \t");
+      add_link(item.substr(0, sp), "", "srcset");
+    }
+  }
+
+  void walk(const GumboNode* n, bool hidden, size_t depth) {
+    if (depth > lim.max_depth) {
+      out.truncated = true;
+      return;
+    }
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+      add_text(n->v.text.text, hidden);
+      return;
+    }
+    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_TEMPLATE && n->type != GUMBO_NODE_DOCUMENT) return;
+    const GumboVector* children = n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children : &n->v.element.children;
+    if (n->type != GUMBO_NODE_DOCUMENT) {
+      const GumboElement& e = n->v.element;
+      switch (e.tag) {
+        case GUMBO_TAG_SCRIPT:
+          ++out.scripts;
+          if (const char* src = attr(e, "src")) add_link(src, "", "script@src");
+          return;
+        case GUMBO_TAG_STYLE:
+          ++out.styles;
+          for (unsigned i = 0; i < e.children.length; ++i) {
+            auto* c = static_cast<const GumboNode*>(e.children.data[i]);
+            if (c->type == GUMBO_NODE_TEXT)
+              for (auto& u : css_urls(c->v.text.text)) add_link(u, "", "css");
+          }
+          return;
+        case GUMBO_TAG_HEAD:
+        case GUMBO_TAG_TITLE:
+          for (unsigned i = 0; i < e.children.length; ++i) {
+            auto* c = static_cast<const GumboNode*>(e.children.data[i]);
+            if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE) walk(c, true, depth + 1);
+          }
+          return;
+        case GUMBO_TAG_META: {
+          const char* he = attr(e, "http-equiv");
+          const char* content = attr(e, "content");
+          if (he && content && lower(he) == "refresh") {
+            std::string c = content;
+            std::string lc = lower(c);
+            size_t u = lc.find("url");
+            if (u != std::string::npos) {
+              size_t eq = c.find('=', u);
+              if (eq != std::string::npos) {
+                std::string url = trim(c.substr(eq + 1));
+                if (!url.empty() && (url.front() == '\'' || url.front() == '"')) url = url.substr(1);
+                if (!url.empty() && (url.back() == '\'' || url.back() == '"')) url.pop_back();
+                add_link(url, "", "meta-refresh");
+              }
+            }
+          }
+          return;
+        }
+        default: break;
+      }
+      bool el_hidden = hidden;
+      if (attr(e, "hidden")) el_hidden = true;
+      if (const char* style = attr(e, "style")) {
+        std::string display = css_prop(style, "display"), vis = css_prop(style, "visibility");
+        std::string opacity = css_prop(style, "opacity");
+        if (display == "none" || vis == "hidden" || opacity == "0" || opacity == "0.0") el_hidden = true;
+        if (tiny_size(css_prop(style, "font-size"))) ++out.tiny_font;
+        std::string color = normalize_color(css_prop(style, "color"));
+        std::string bg = normalize_color(css_prop(style, "background-color"));
+        if (bg.empty()) bg = normalize_color(css_prop(style, "background"));
+        if (color == "transparent" || (!color.empty() && color == bg)) ++out.invisible_color;
+        for (auto& u : css_urls(style)) add_link(u, "", "css");
+      }
+      if (e.tag == GUMBO_TAG_FONT) {
+        if (const char* c = attr(e, "color"))
+          if (lower(c) == "transparent") ++out.invisible_color;
+      }
+      if (el_hidden && !hidden) ++out.hidden_elements;
+      hidden = el_hidden;
+      switch (e.tag) {
+        case GUMBO_TAG_A:
+        case GUMBO_TAG_AREA:
+          if (const char* href = attr(e, "href"))
+            add_link(href, anchor_text(n), e.tag == GUMBO_TAG_A ? "a@href" : "area@href");
+          break;
+        case GUMBO_TAG_IMG: {
+          const char* alt = attr(e, "alt");
+          if (const char* src = attr(e, "src")) add_link(src, alt ? alt : "", "img@src");
+          if (const char* ss = attr(e, "srcset")) srcset(ss);
+          break;
+        }
+        case GUMBO_TAG_SOURCE:
+          if (const char* src = attr(e, "src")) add_link(src, "", "source@src");
+          if (const char* ss = attr(e, "srcset")) srcset(ss);
+          break;
+        case GUMBO_TAG_IFRAME:
+        case GUMBO_TAG_FRAME:
+        case GUMBO_TAG_EMBED:
+        case GUMBO_TAG_VIDEO:
+        case GUMBO_TAG_AUDIO:
+        case GUMBO_TAG_INPUT:
+          if (const char* src = attr(e, "src")) add_link(src, "", std::string(gumbo_normalized_tagname(e.tag)) + "@src");
+          break;
+        case GUMBO_TAG_OBJECT:
+          if (const char* d = attr(e, "data")) add_link(d, "", "object@data");
+          break;
+        case GUMBO_TAG_LINK:
+          if (const char* href = attr(e, "href")) add_link(href, "", "link@href");
+          break;
+        case GUMBO_TAG_BASE:
+          if (const char* href = attr(e, "href")) add_link(href, "", "base@href");
+          break;
+        case GUMBO_TAG_FORM: {
+          Form f;
+          if (const char* a = attr(e, "action")) {
+            f.action = a;
+            add_link(a, "", "form@action");
+          }
+          out.forms.push_back(std::move(f));
+          break;
+        }
+        default: break;
+      }
+      if (e.tag == GUMBO_TAG_INPUT || e.tag == GUMBO_TAG_BUTTON) {
+        if (const char* fa = attr(e, "formaction")) add_link(fa, "", "formaction");
+        if (e.tag == GUMBO_TAG_INPUT) {
+          const char* type = attr(e, "type");
+          if (type && lower(type) == "password") {
+            if (out.forms.empty()) out.forms.push_back({});
+            out.forms.back().password = true;
+          }
+        }
+      }
+      if (const char* bg = attr(e, "background")) add_link(bg, "", "background");
+      if (e.tag == GUMBO_TAG_BR || e.tag == GUMBO_TAG_P || e.tag == GUMBO_TAG_DIV || e.tag == GUMBO_TAG_TR ||
+          e.tag == GUMBO_TAG_LI)
+        if (!out.text.empty() && out.text.back() != '\n' && !hidden) {
+          if (out.text.back() == ' ') out.text.pop_back();
+          out.text.push_back('\n');
+        }
+    }
+    for (unsigned i = 0; i < children->length; ++i) walk(static_cast<const GumboNode*>(children->data[i]), hidden, depth + 1);
+  }
+};
+
+struct OutputDeleter {
+  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
+};
+
+}  // namespace
+
+std::vector<std::string> css_urls(std::string_view css, size_t max) {
+  std::vector<std::string> out;
+  std::string l = lower(css);
+  size_t pos = 0;
+  while (out.size() < max) {
+    size_t u = l.find("url(", pos);
+    size_t imp = l.find("@import", pos);
+    if (u == std::string::npos && imp == std::string::npos) break;
+    if (imp != std::string::npos && (u == std::string::npos || imp < u)) {
+      size_t q = css.find_first_of("\"'", imp);
+      size_t semi = css.find(';', imp);
+      if (q != std::string_view::npos && (semi == std::string_view::npos || q < semi)) {
+        size_t e = css.find(css[q], q + 1);
+        if (e != std::string_view::npos) out.push_back(std::string(css.substr(q + 1, e - q - 1)));
+        pos = e == std::string_view::npos ? css.size() : e + 1;
+      } else {
+        pos = imp + 7;
+      }
+      continue;
+    }
+    size_t b = u + 4, e = css.find(')', b);
+    if (e == std::string_view::npos) break;
+    std::string v = trim(css.substr(b, e - b));
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    if (!v.empty()) out.push_back(v);
+    pos = e + 1;
+  }
+  return out;
+}
+
+Extract extract(std::string_view html, const Limits& limits) {
+  Walker w{limits, {}};
+  if (html.size() > limits.max_input) {
+    html = html.substr(0, limits.max_input);
+    w.out.truncated = true;
+  }
+  GumboOptions opts = kGumboDefaultOptions;
+  opts.max_errors = 100;
+  std::unique_ptr<GumboOutput, OutputDeleter> doc(gumbo_parse_with_options(&opts, html.data(), html.size()));
+  if (!doc) return w.out;
+  w.walk(doc->document, false, 0);
+  while (!w.out.text.empty() && (w.out.text.back() == ' ' || w.out.text.back() == '\n')) w.out.text.pop_back();
+  return w.out;
+}
+
+}  // namespace postern::html

@@ -1,0 +1,57 @@
+// HTML extraction on gumbo (an HTML5 parser: it builds the tree a browser does).
+//
+// Contract: `extract(html)` takes UTF-8 HTML and returns what a reader sees and
+// what a click could reach: the visible text (script, style, head and hidden
+// elements left out and counted), every link with where it came from (a@href,
+// img@src, form@action, button@formaction, img@srcset, meta refresh, CSS url()
+// in style attributes and <style>), the anchor text of each <a> (to compare
+// display text with the target), forms (action, password inputs), and counts
+// of hidden text, tiny fonts and invisible colours. Input beyond
+// `max_input` bytes is cut (flagged); links and text are bounded too. Never
+// throws on hostile input. Thread-safe (no shared state).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postern::html {
+
+struct Limits {
+  size_t max_input = 4u << 20;
+  size_t max_links = 1000;
+  size_t max_text = 1u << 20;
+  size_t max_depth = 400;  // tree depth walked
+};
+
+struct Link {
+  std::string url;
+  std::string text;    // anchor text for a@href, alt text for img, "" otherwise
+  std::string source;  // "a@href", "img@src", "css", "meta-refresh", ...
+};
+
+struct Form {
+  std::string action;
+  bool password = false;
+};
+
+struct Extract {
+  std::string text;
+  std::vector<Link> links;
+  std::vector<Form> forms;
+  size_t scripts = 0;
+  size_t styles = 0;
+  size_t hidden_elements = 0;    // display:none, visibility:hidden, hidden attribute, opacity:0
+  size_t hidden_text = 0;        // characters of text inside them
+  size_t tiny_font = 0;          // elements with a font size of 0-2 px/pt
+  size_t invisible_color = 0;    // text colour equal to its background, or transparent
+  bool truncated = false;        // input, text or links cut at a limit
+};
+
+Extract extract(std::string_view html, const Limits& limits = {});
+
+// The URLs in CSS text: url(...) and @import "...".
+std::vector<std::string> css_urls(std::string_view css, size_t max = 100);
+
+}  // namespace postern::html

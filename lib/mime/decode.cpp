@@ -1,0 +1,366 @@
+// Decoders: table-driven base64, quoted-printable, uuencode; iconv for charsets.
+#include "mime/decode.hpp"
+
+#include <iconv.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace postern::mime {
+namespace {
+
+constexpr std::array<int8_t, 256> make_b64_table() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  const char* alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alpha[i])] = static_cast<int8_t>(i);
+  return t;
+}
+constexpr auto kB64 = make_b64_table();
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) {
+  std::string out;
+  out.reserve(std::min(max_out, in.size() / 4 * 3 + 3));
+  uint32_t acc = 0;
+  int n = 0;
+  bool padded = false;
+  bool line_start = true;
+  for (size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (line_start && c == '-' && i + 1 < in.size() && in[i + 1] == '-') ++st.boundary_like_lines;
+    line_start = (c == '\n');
+    int8_t v = kB64[c];
+    if (v >= 0) {
+      if (padded) {
+        ++st.data_after_padding;
+        continue;
+      }
+      acc = (acc << 6) | static_cast<uint32_t>(v);
+      if (++n == 4) {
+        if (out.size() + 3 > max_out) {
+          st.truncated = true;
+          return out;
+        }
+        out.push_back(static_cast<char>(acc >> 16));
+        out.push_back(static_cast<char>(acc >> 8));
+        out.push_back(static_cast<char>(acc));
+        acc = 0;
+        n = 0;
+      }
+    } else if (c == '=') {
+      if (!padded && n >= 2) {  // end of data: flush the partial quantum
+        if (n == 2) out.push_back(static_cast<char>(acc >> 4));
+        else out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
+        acc = 0;
+        n = 0;
+        padded = true;
+      } else if (!padded && n != 0) {
+        ++st.invalid_chars;
+      }
+    } else if (!is_space(static_cast<char>(c))) {
+      ++st.invalid_chars;
+    }
+  }
+  if (n != 0) {  // missing padding
+    st.missing_padding = true;
+    if (n == 2) out.push_back(static_cast<char>(acc >> 4));
+    else if (n == 3) out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
+  }
+  if (out.size() > max_out) {
+    out.resize(max_out);
+    st.truncated = true;
+  }
+  return out;
+}
+
+std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool header_q, size_t max_out) {
+  std::string out;
+  out.reserve(std::min(max_out, in.size()));
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (out.size() >= max_out) {
+      st.truncated = true;
+      break;
+    }
+    char c = in[i];
+    if (header_q && c == '_') {
+      out.push_back(' ');
+    } else if (c == '=') {
+      if (i + 2 < in.size() + 0 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
+        out.push_back(static_cast<char>(hexval(in[i + 1]) * 16 + hexval(in[i + 2])));
+        i += 2;
+        continue;
+      }
+      // soft line break: '=' then optional whitespace then line end
+      size_t j = i + 1;
+      while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
+      if (j < in.size() && in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') {
+        i = j + 1;
+        continue;
+      }
+      if (j < in.size() && in[j] == '\n') {
+        i = j;
+        continue;
+      }
+      if (j >= in.size()) break;  // '=' at the very end: a soft break without a line end
+      ++st.invalid_escapes;
+      out.push_back(c);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_t max_out) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < lines.size()) {
+    size_t nl = lines.find('\n', pos);
+    std::string_view line = lines.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? lines.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    int len = (line[0] - 0x20) & 0x3f;
+    if (len == 0) break;  // the "`" or " " line before "end"
+    size_t need = (static_cast<size_t>(len) + 2) / 3 * 4;
+    std::array<uint8_t, 4> q{};
+    int got = 0;
+    for (size_t i = 1; i <= need && len > 0; ++i) {
+      char c = i < line.size() ? line[i] : ' ';
+      if (c < 0x20 || c > 0x60) ++st.invalid_chars;
+      q[static_cast<size_t>(got++)] = static_cast<uint8_t>((c - 0x20) & 0x3f);
+      if (got == 4) {
+        uint8_t b[3] = {static_cast<uint8_t>(q[0] << 2 | q[1] >> 4), static_cast<uint8_t>(q[1] << 4 | q[2] >> 2),
+                        static_cast<uint8_t>(q[2] << 6 | q[3])};
+        for (int k = 0; k < 3 && len > 0; ++k, --len) {
+          if (out.size() >= max_out) {
+            st.truncated = true;
+            return out;
+          }
+          out.push_back(static_cast<char>(b[k]));
+        }
+        got = 0;
+      }
+    }
+  }
+  return out;
+}
+
+std::string encode_base64(std::string_view in, size_t line_len, std::string_view eol) {
+  static const char* alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(in.size() * 4 / 3 + in.size() / 57 * eol.size() + 8);
+  size_t col = 0;
+  auto put = [&](char c) {
+    out.push_back(c);
+    if (++col == line_len) {
+      out += eol;
+      col = 0;
+    }
+  };
+  size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 | static_cast<uint8_t>(in[i + 2]);
+    put(alpha[v >> 18 & 63]), put(alpha[v >> 12 & 63]), put(alpha[v >> 6 & 63]), put(alpha[v & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
+    put(alpha[v >> 18 & 63]);
+    put(alpha[v >> 12 & 63]);
+    put(i + 1 < in.size() ? alpha[v >> 6 & 63] : '=');
+    put('=');
+  }
+  if (col != 0) out += eol;
+  return out;
+}
+
+std::string encode_quoted_printable(std::string_view in, std::string_view eol) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size() + in.size() / 8);
+  size_t col = 0;
+  auto soft_break = [&] {
+    out += '=';
+    out += eol;
+    col = 0;
+  };
+  for (size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    // hard line break: CRLF (or bare LF) in the input
+    if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+      out += eol;
+      col = 0;
+      ++i;
+      continue;
+    }
+    if (c == '\n') {
+      out += eol;
+      col = 0;
+      continue;
+    }
+    bool at_line_end = i + 1 == in.size() || in[i + 1] == '\r' || in[i + 1] == '\n';
+    bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
+    // a '.' or "From " at line start survives every MTA when encoded
+    if (col == 0 && (c == '.' || (c == 'F' && in.substr(i, 5) == "From "))) literal = false;
+    size_t width = literal ? 1 : 3;
+    if (col + width > 75) soft_break();  // leaves room for the '=' of a soft break: lines <= 76
+    if (literal) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('=');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+    col += width;
+  }
+  return out;
+}
+
+std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      uint32_t cp = c & (0x7F >> len);
+      for (size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (!ok) {
+      out += "\xEF\xBF\xBD";
+      ++st.replaced;
+      ++i;
+      continue;
+    }
+    out.append(in.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+namespace {
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+bool is_utf8_name(std::string_view cs) {
+  std::string l = lower_ascii(cs);
+  return l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii" || l.empty();
+}
+
+struct IconvCloser {
+  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
+};
+
+}  // namespace
+
+std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st) {
+  if (is_utf8_name(charset)) return sanitize_utf8(in, st);
+  std::string cs(charset);
+  if (cs.size() > 64) cs.resize(64);
+  iconv_t cd = iconv_open("UTF-8", cs.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    st.unknown_charset = true;
+    cd = iconv_open("UTF-8", "ISO-8859-1");  // what most clients fall back to
+    if (cd == reinterpret_cast<iconv_t>(-1)) return sanitize_utf8(in, st);
+  }
+  std::unique_ptr<void, IconvCloser> guard(cd);
+  std::string out;
+  out.resize(in.size() * 2 + 16);
+  char* src = const_cast<char*>(in.data());
+  size_t src_left = in.size();
+  size_t used = 0;
+  while (src_left > 0) {
+    char* dst = out.data() + used;
+    size_t dst_left = out.size() - used;
+    size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
+    used = out.size() - dst_left;
+    if (r != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+    } else {  // EILSEQ or EINVAL: replace one byte and go on
+      if (out.size() - used < 3) out.resize(out.size() * 2);
+      std::memcpy(out.data() + used, "\xEF\xBF\xBD", 3);
+      used += 3;
+      ++st.replaced;
+      ++src;
+      --src_left;
+      iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    }
+  }
+  out.resize(used);
+  return out;
+}
+
+std::string decode_rfc2047(std::string_view in, DecodeStats& st) {
+  std::string out;
+  std::string pend_bytes, pend_charset;  // adjacent encoded-words in one charset are decoded together
+  auto flush = [&] {
+    if (!pend_bytes.empty()) out += to_utf8(pend_bytes, pend_charset, st);
+    pend_bytes.clear();
+  };
+  auto raw_text = [&](std::string_view t) {
+    flush();
+    DecodeStats tmp;
+    std::string s = sanitize_utf8(t, tmp);
+    out += tmp.replaced == 0 ? s : to_utf8(t, "ISO-8859-1", st);
+  };
+  size_t i = 0;
+  bool last_was_word = false;
+  while (i < in.size()) {
+    size_t start = in.find("=?", i);
+    if (start == std::string_view::npos) break;
+    size_t q1 = in.find('?', start + 2);  // =?charset?enc?text?=
+    size_t q2 = q1 == std::string_view::npos ? q1 : in.find('?', q1 + 1);
+    size_t end = q2 == std::string_view::npos ? q2 : in.find("?=", q2 + 1);
+    if (end == std::string_view::npos || q2 != q1 + 2 ||
+        in.substr(start, end - start).find_first_of(" \t\r\n") != std::string_view::npos) {
+      raw_text(in.substr(i, start + 2 - i));
+      i = start + 2;
+      last_was_word = false;
+      continue;
+    }
+    std::string_view between = in.substr(i, start - i);
+    bool only_ws = between.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    if (!(last_was_word && only_ws)) raw_text(between);  // whitespace between encoded-words is dropped
+    std::string charset(in.substr(start + 2, q1 - start - 2));
+    if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star);  // RFC 2231 language
+    char enc = in[q1 + 1];
+    std::string_view text = in.substr(q2 + 1, end - q2 - 1);
+    if (charset != pend_charset) flush();
+    pend_charset = charset;
+    if (enc == 'B' || enc == 'b') pend_bytes += decode_base64(text, st);
+    else if (enc == 'Q' || enc == 'q') pend_bytes += decode_quoted_printable(text, st, true);
+    else pend_bytes += std::string(in.substr(start, end + 2 - start));
+    i = end + 2;
+    last_was_word = true;
+  }
+  if (i < in.size()) raw_text(in.substr(i));
+  flush();
+  return out;
+}
+
+}  // namespace postern::mime

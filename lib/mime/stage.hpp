@@ -1,0 +1,27 @@
+// MimeStage: parses the message as a mail client would and reports every
+// ambiguity an attacker could use to hide content from a gateway.
+//
+// Contract: at end of message, runs mime::analyze over the buffered message
+// with the configured limits, puts the Analysis on the transaction for later
+// stages (attachments, URLs, DLP read it from there), and adds one finding per
+// MIME_* / HTML_* symbol (detail: the first occurrences and the count).
+// Scores are small by default: ambiguity is evidence, not a verdict.
+// Immutable, shared by threads.
+#pragma once
+
+#include <string_view>
+
+#include "core/stage.hpp"
+
+namespace postern::mime {
+
+class MimeStage final : public core::Stage {
+ public:
+  std::string_view name() const override { return "mime"; }
+  core::Step on_message(core::Transaction& tx) const override;
+};
+
+// The default score of a MIME_* or HTML_* symbol.
+double default_score(std::string_view symbol);
+
+}  // namespace postern::mime
