@@ -64,6 +64,9 @@ std::vector<std::string> parse_address_list(std::string_view v, size_t max) {
   auto flush = [&] {
     if (out.size() >= max) return;
     std::string a = have_angle ? envelope_address(angle) : bare_address(element);
+    // Without angle brackets, words without '@' are a display name with no address
+    // ("From: Just A Name"), not an address.
+    if (!have_angle && a.find('@') == std::string::npos) a.clear();
     if (!a.empty()) out.push_back(std::move(a));
     element.clear();
     angle.clear();
@@ -114,7 +117,7 @@ std::string domain_of(std::string_view address) {
 
 std::string local_part_of(std::string_view address) {
   size_t at = address.rfind('@');
-  return std::string(at == std::string_view::npos ? address : address.substr(0, at));
+  return to_lower(at == std::string_view::npos ? address : address.substr(0, at));
 }
 
 }  // namespace postern::core

@@ -13,7 +13,8 @@
 namespace postern::core {
 
 // The addresses of an address-list header value ("A <a@x>, b@y, grp: c@z;").
-// At most `max` addresses are returned.
+// An element without angle brackets and without '@' is a display name alone
+// ("From: Just A Name") and yields no address. At most `max` addresses are returned.
 std::vector<std::string> parse_address_list(std::string_view value, size_t max = 1000);
 
 // Strips angle brackets and an obsolete source route from an envelope address.

@@ -68,6 +68,12 @@ std::optional<int> zone_minutes(std::string_view z) {
   return std::nullopt;
 }
 
+int days_in_month(int year, int month) {
+  static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[static_cast<size_t>(month - 1)];
+}
+
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -110,7 +116,7 @@ std::optional<int64_t> parse_rfc5322_date(std::string_view s) {
     mm = std::stoi(parts[1]);
     if (parts.size() == 3) ss = std::stoi(parts[2]);
   }
-  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1900 || year > 9999) return std::nullopt;
+  if (day < 1 || day > days_in_month(year, month) || hh > 23 || mm > 59 || ss > 60 || year < 1900 || year > 9999) return std::nullopt;
   int zone = 0;
   if (i < t.size()) {
     auto z = zone_minutes(t[i]);

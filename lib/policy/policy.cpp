@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 
 #include "core/address.hpp"
@@ -69,14 +70,29 @@ bool is_symbol(std::string_view s) {
 
 constexpr const char* kActionsExpected = "expected one of accept, tag, quarantine, tempfail, discard, reject";
 
-void read_thresholds(TomlSection& s, Thresholds& t) {
+// Where each threshold got its current value ("inbound.tag" -> position), and in
+// which order they were set, so that a threshold ordering problem found after
+// layering names the line that broke it.
+struct ThresholdOrigins {
+  struct Origin {
+    Error at;
+    size_t order = 0;
+  };
+  std::map<std::string, Origin, std::less<>> by_key;
+  size_t next = 0;
+  void set(const std::string& key, Error at) { by_key[key] = {std::move(at), next++}; }
+};
+
+void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
   for (auto [key, slot] : {std::pair{"tag", &t.tag}, {"quarantine", &t.quarantine}, {"reject", &t.reject}}) {
     const toml::node* n = s.node(key);
     if (!n) continue;
     if (auto off = n->value_exact<std::string>(); off && *off == "off") {
       *slot = std::nullopt;
+      origins.set(s.name() + "." + key, error_at(s.file(), n->source(), ""));
     } else if (auto v = n->value<double>(); v && (n->is_integer() || n->is_floating_point())) {
       *slot = *v;
+      origins.set(s.name() + "." + key, error_at(s.file(), n->source(), ""));
     } else {
       s.error(*n, fmt::format("'{}' in [{}]: expected a score (number) or \"off\"", key, s.name()));
     }
@@ -102,6 +118,7 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
     } else if (const toml::table* rt = v.as_table()) {
       TomlSection rs(*rt, section + "." + sym, parent.file(), parent.errors());
       auto act = rs.string("action");
+      auto text = rs.string("text");  // read before any early return, or finish() calls it unknown
       if (!act) {
         if (!rs.node("action")) parent.error(v, fmt::format("rule {}: missing 'action'", sym));
         rs.finish();
@@ -114,7 +131,7 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
         continue;
       }
       r.action = *a;
-      if (auto text = rs.string("text")) r.text = *text;
+      if (text) r.text = *text;
       rs.finish();
     } else {
       parent.error(v, fmt::format("rule {}: expected an action string or {{ action = ..., text = ... }}", sym));
@@ -124,8 +141,8 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
   }
 }
 
-void read_direction(TomlSection s, DirectionPolicy& d) {
-  read_thresholds(s, d.thresholds);
+void read_direction(TomlSection s, DirectionPolicy& d, ThresholdOrigins& origins) {
+  read_thresholds(s, d.thresholds, origins);
   if (const toml::table* r = s.table("rules")) read_rules(s, *r, d.rules);
   s.finish();
 }
@@ -154,7 +171,7 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
       ok = false;
     }
   } else {
-    s.errors().push_back(Error{s.file(), 0, 0, fmt::format("[{}]: missing 'match'", s.name())});
+    s.error_here(fmt::format("[{}]: missing 'match': expected \"client_ip\", \"sender\" or \"recipient\"", s.name()));
     ok = false;
   }
   if (auto sym = s.string("symbol")) {
@@ -164,7 +181,7 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
       ok = false;
     }
   } else {
-    s.errors().push_back(Error{s.file(), 0, 0, fmt::format("[{}]: missing 'symbol'", s.name())});
+    s.error_here(fmt::format("[{}]: missing 'symbol': expected an UPPER_SNAKE symbol name", s.name()));
     ok = false;
   }
   if (auto v = s.number("score")) l.score = *v;
@@ -230,10 +247,13 @@ void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
   s.finish();
 }
 
-void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors& errs) {
+void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors& errs,
+                ThresholdOrigins& origins) {
   TomlSection top(t, "", path, errs);
-  if (const auto* d = top.table("inbound")) read_direction(TomlSection(*d, "inbound", path, errs), p.inbound);
-  if (const auto* d = top.table("outbound")) read_direction(TomlSection(*d, "outbound", path, errs), p.outbound);
+  if (const auto* d = top.table("inbound"))
+    read_direction(TomlSection(*d, "inbound", path, errs), p.inbound, origins);
+  if (const auto* d = top.table("outbound"))
+    read_direction(TomlSection(*d, "outbound", path, errs), p.outbound, origins);
   if (const auto* sc = top.table("scores")) {
     for (auto&& [k, v] : *sc) {
       std::string sym(k.str());
@@ -303,18 +323,36 @@ std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) 
     }
   }
   Policy p;
+  ThresholdOrigins origins;
   for (const auto& [name, path] : files) {
     auto t = parse_toml_file(path, errs);
     if (!t) continue;
-    apply_file(path, *t, p, errs);
+    apply_file(path, *t, p, errs, origins);
     p.files.push_back(path);
   }
-  for (auto [name, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
+  // The order is checked on the layered result; the error points at the threshold set last.
+  for (auto [dir, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
     const Thresholds& t = d->thresholds;
-    auto ordered = [](std::optional<double> lo, std::optional<double> hi) { return !lo || !hi || *lo <= *hi; };
-    if (!ordered(t.tag, t.quarantine) || !ordered(t.quarantine, t.reject) || !ordered(t.tag, t.reject))
-      errs.push_back(Error{files.empty() ? std::string("policy") : files.rbegin()->second, 0, 0,
-                           fmt::format("[{}] after layering: thresholds must satisfy tag <= quarantine <= reject", name)});
+    const std::array<std::pair<const char*, std::optional<double>>, 3> v{
+        {{"tag", t.tag}, {"quarantine", t.quarantine}, {"reject", t.reject}}};
+    bool reported = false;
+    for (size_t i = 0; i < v.size() && !reported; ++i) {
+      for (size_t j = i + 1; j < v.size() && !reported; ++j) {
+        if (!v[i].second || !v[j].second || *v[i].second <= *v[j].second) continue;
+        auto lo = origins.by_key.find(fmt::format("{}.{}", dir, v[i].first));
+        auto hi = origins.by_key.find(fmt::format("{}.{}", dir, v[j].first));
+        if (lo == origins.by_key.end() || hi == origins.by_key.end()) continue;  // cannot happen: set by a file
+        bool lo_last = lo->second.order > hi->second.order;
+        const Error& blame = lo_last ? lo->second.at : hi->second.at;
+        const Error& other = lo_last ? hi->second.at : lo->second.at;
+        Error e = blame;
+        e.message = fmt::format(
+            "[{}] after layering: expected tag <= quarantine <= reject, but {} = {} is above {} = {} (set at {}:{}:{})",
+            dir, v[i].first, *v[i].second, v[j].first, *v[j].second, other.file, other.line, other.column);
+        errs.push_back(std::move(e));
+        reported = true;
+      }
+    }
   }
   if (!errs.empty()) return std::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });

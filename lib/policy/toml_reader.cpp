@@ -61,6 +61,10 @@ void TomlSection::error(const toml::key& k, std::string message) {
   errs_.push_back(error_at(file_, k.source(), std::move(message)));
 }
 
+void TomlSection::error_here(std::string message) {
+  errs_.push_back(error_at(file_, t_.source(), std::move(message)));
+}
+
 std::optional<double> TomlSection::number(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;

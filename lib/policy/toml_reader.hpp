@@ -34,6 +34,8 @@ class TomlSection {
 
   void error(const toml::node& n, std::string message);
   void error(const toml::key& k, std::string message);
+  // An error about the section as a whole (a required key is missing): at its table.
+  void error_here(std::string message);
   // Reports keys no getter asked for.
   void finish();
 

@@ -1,0 +1,213 @@
+// Tests for core/stage.hpp: the Pipeline contains errors and steers the chain.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/stage.hpp"
+
+using namespace postern::core;
+
+namespace {
+
+// What a test stage does on every hook.
+enum class Does { Continue, Throw, ThrowNonStd, Error, FinalReject, FinalDiscard, FinalTag };
+
+class TestStage final : public Stage {
+ public:
+  TestStage(std::string name, Does does) : name_(std::move(name)), does_(does) {}
+  std::string_view name() const override { return name_; }
+  Step on_connect(Transaction& tx) const override { return act(tx, "connect"); }
+  Step on_helo(Transaction& tx) const override { return act(tx, "helo"); }
+  Step on_mail_from(Transaction& tx) const override { return act(tx, "mail"); }
+  Step on_rcpt(Transaction& tx, std::string_view rcpt) const override {
+    return act(tx, "rcpt " + std::string(rcpt));
+  }
+  Step on_message(Transaction& tx) const override { return act(tx, "message"); }
+
+ private:
+  Step act(Transaction& tx, const std::string& event) const {
+    tx.add_finding("RAN", 0, name_ + " " + event);
+    switch (does_) {
+      case Does::Continue: return Step::next();
+      case Does::Throw: throw std::runtime_error("boom");
+      case Does::ThrowNonStd: throw 42;
+      case Does::Error: return Step::error("dns down");
+      case Does::FinalReject: return Step::final(Action::Reject, name_ + " says no");
+      case Does::FinalDiscard: return Step::final(Action::Discard, name_ + " drops it");
+      case Does::FinalTag: return Step::final(Action::Tag, name_ + " tags it");
+    }
+    return Step::next();
+  }
+  std::string name_;
+  Does does_;
+};
+
+// A stage that only overrides one hook: every other hook must continue.
+class OnlyRcpt final : public Stage {
+ public:
+  std::string_view name() const override { return "only_rcpt"; }
+  Step on_rcpt(Transaction&, std::string_view rcpt) const override {
+    return rcpt == "bad@x.test" ? Step::final(Action::Reject, "bad rcpt") : Step::next();
+  }
+};
+
+struct StageSpec {
+  std::string name;
+  Does does;
+};
+
+Pipeline make(const std::vector<StageSpec>& specs, Action on_error = Action::Tempfail,
+              std::map<std::string, Action, std::less<>> per_stage = {}) {
+  std::vector<std::unique_ptr<Stage>> stages;
+  for (const auto& s : specs) stages.push_back(std::make_unique<TestStage>(s.name, s.does));
+  return Pipeline(std::move(stages), on_error, std::move(per_stage));
+}
+
+std::vector<std::string> ran(const Transaction& tx) {
+  std::vector<std::string> out;
+  for (const auto& f : tx.findings())
+    if (f.symbol == "RAN") out.push_back(f.detail);
+  return out;
+}
+
+std::vector<std::string> stage_error_details(const Transaction& tx) {
+  std::vector<std::string> out;
+  for (const auto& f : tx.findings())
+    if (f.symbol == "POSTERN_STAGE_ERROR") out.push_back(f.detail);
+  return out;
+}
+
+struct Fixture {
+  ConnectionInfo conn;
+  Transaction tx{conn, Direction::Inbound, Limits{}, nullptr, "id"};
+};
+
+}  // namespace
+
+TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR finding", "[pipeline]") {
+  struct Row {
+    std::string name;
+    Does does;
+    Action on_error;
+    std::map<std::string, Action, std::less<>> per_stage;
+    Step::Kind kind;
+    Action action;
+    std::string detail;
+    std::vector<std::string> ran;
+  };
+  const std::vector<Row> rows = {
+      {"a throwing stage tempfails by default", Does::Throw, Action::Tempfail, {}, Step::Kind::Final,
+       Action::Tempfail, "bad: boom", {"a message", "bad message"}},
+      {"a non-std exception is contained", Does::ThrowNonStd, Action::Tempfail, {}, Step::Kind::Final,
+       Action::Tempfail, "bad: unknown exception", {"a message", "bad message"}},
+      {"an error step is treated like a throw", Does::Error, Action::Tempfail, {}, Step::Kind::Final,
+       Action::Tempfail, "bad: dns down", {"a message", "bad message"}},
+      {"the global on_error applies", Does::Throw, Action::Reject, {}, Step::Kind::Final, Action::Reject,
+       "bad: boom", {"a message", "bad message"}},
+      {"a per-stage on_error overrides the global one", Does::Throw, Action::Tempfail,
+       {{"bad", Action::Quarantine}}, Step::Kind::Final, Action::Quarantine, "bad: boom",
+       {"a message", "bad message"}},
+      {"a per-stage override for another stage does not apply", Does::Throw, Action::Tempfail,
+       {{"other", Action::Accept}}, Step::Kind::Final, Action::Tempfail, "bad: boom",
+       {"a message", "bad message"}},
+      {"on_error accept lets the mail through the failing stage", Does::Error, Action::Tempfail,
+       {{"bad", Action::Accept}}, Step::Kind::Continue, Action::Accept, "bad: dns down",
+       {"a message", "bad message", "z message"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Fixture f;
+    Pipeline p = make({{"a", Does::Continue}, {"bad", r.does}, {"z", Does::Continue}}, r.on_error, r.per_stage);
+    Step st = p.run(Event::Message, f.tx);
+    CHECK(st.kind == r.kind);
+    if (r.kind == Step::Kind::Final) {
+      CHECK(st.action == r.action);
+      CHECK(st.reason == "stage error: " + r.detail);
+    }
+    CHECK(stage_error_details(f.tx) == std::vector<std::string>{r.detail});
+    CHECK(ran(f.tx) == r.ran);
+  }
+}
+
+TEST_CASE("the first final step ends the event and later stages do not run", "[pipeline]") {
+  struct Row {
+    std::vector<StageSpec> stages;
+    Step::Kind kind;
+    Action action;
+    std::string reason;
+    std::vector<std::string> ran;
+  };
+  const std::vector<Row> rows = {
+      {{{"a", Does::Continue}, {"b", Does::Continue}}, Step::Kind::Continue, Action::Accept, "",
+       {"a mail", "b mail"}},
+      {{{"a", Does::FinalReject}, {"b", Does::Continue}}, Step::Kind::Final, Action::Reject, "a says no",
+       {"a mail"}},
+      {{{"a", Does::Continue}, {"b", Does::FinalDiscard}, {"c", Does::FinalReject}}, Step::Kind::Final,
+       Action::Discard, "b drops it", {"a mail", "b mail"}},
+      // first, not most severe
+      {{{"a", Does::FinalTag}, {"b", Does::FinalReject}}, Step::Kind::Final, Action::Tag, "a tags it",
+       {"a mail"}},
+      {{}, Step::Kind::Continue, Action::Accept, "", {}},
+  };
+  for (const auto& r : rows) {
+    Fixture f;
+    Pipeline p = make(r.stages);
+    Step st = p.run(Event::MailFrom, f.tx);
+    CHECK(st.kind == r.kind);
+    CHECK(st.action == r.action);
+    CHECK(st.reason == r.reason);
+    CHECK(ran(f.tx) == r.ran);
+    CHECK(stage_error_details(f.tx).empty());
+  }
+}
+
+TEST_CASE("each event reaches the matching hook, and rcpt gets the recipient", "[pipeline]") {
+  Fixture f;
+  Pipeline p = make({{"a", Does::Continue}});
+  p.run(Event::Connect, f.tx);
+  p.run(Event::Helo, f.tx);
+  p.run(Event::MailFrom, f.tx);
+  p.run(Event::Rcpt, f.tx, "r@x.test");
+  p.run(Event::Message, f.tx);
+  CHECK(ran(f.tx) == std::vector<std::string>{"a connect", "a helo", "a mail", "a rcpt r@x.test", "a message"});
+}
+
+TEST_CASE("a stage overriding one hook continues on every other", "[pipeline]") {
+  Fixture f;
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<OnlyRcpt>());
+  Pipeline p(std::move(stages), Action::Tempfail);
+  for (Event e : {Event::Connect, Event::Helo, Event::MailFrom, Event::Message})
+    CHECK(p.run(e, f.tx).kind == Step::Kind::Continue);
+  CHECK(p.run(Event::Rcpt, f.tx, "good@x.test").kind == Step::Kind::Continue);
+  Step st = p.run(Event::Rcpt, f.tx, "bad@x.test");
+  CHECK(st.kind == Step::Kind::Final);
+  CHECK(st.action == Action::Reject);
+}
+
+TEST_CASE("time is recorded per stage that ran, once per stage name, accumulated over events", "[pipeline]") {
+  Fixture f;
+  Pipeline p = make({{"a", Does::Continue}, {"b", Does::Throw}, {"c", Does::Continue}});
+  p.run(Event::Connect, f.tx);
+  p.run(Event::Message, f.tx);
+  const auto& times = f.tx.stage_times();
+  REQUIRE(times.size() == 2);  // c never ran: b failed first
+  CHECK(times[0].name == "a");
+  CHECK(times[1].name == "b");
+  for (const auto& t : times) CHECK(t.ms >= 0);
+  CHECK(p.stage_names() == std::vector<std::string_view>{"a", "b", "c"});
+}
+
+TEST_CASE("stage time adds up under the same name", "[pipeline]") {
+  Fixture f;
+  f.tx.add_stage_time("x", 1.5);
+  f.tx.add_stage_time("y", 1);
+  f.tx.add_stage_time("x", 2);
+  REQUIRE(f.tx.stage_times().size() == 2);
+  CHECK(f.tx.stage_times()[0].ms == Approx(3.5));
+  CHECK(f.tx.stage_times()[1].ms == Approx(1));
+}

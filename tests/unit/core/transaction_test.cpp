@@ -1,0 +1,88 @@
+// Tests for core/transaction.hpp and core/action.hpp: findings, scores, actions.
+#include "core/transaction.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/action.hpp"
+
+using namespace postern::core;
+
+TEST_CASE("findings beyond the limit are dropped with one POSTERN_FINDINGS_LIMIT", "[transaction]") {
+  struct Row {
+    size_t limit;
+    size_t added;
+    size_t kept;
+    bool capped;
+  };
+  const std::vector<Row> rows = {
+      {3, 2, 2, false}, {3, 3, 3, false}, {3, 4, 4, true}, {3, 100, 4, true}, {500, 1000, 501, true},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.limit, r.added);
+    ConnectionInfo conn;
+    Limits lim;
+    lim.findings = r.limit;
+    Transaction tx(conn, Direction::Inbound, lim, nullptr, "id");
+    for (size_t i = 0; i < r.added; ++i) tx.add_finding("F" + std::to_string(i), 1, "");
+    CHECK(tx.findings().size() == r.kept);
+    auto n = std::count_if(tx.findings().begin(), tx.findings().end(),
+                           [](const Finding& f) { return f.symbol == "POSTERN_FINDINGS_LIMIT"; });
+    CHECK(n == (r.capped ? 1 : 0));
+    CHECK(tx.has_finding("POSTERN_FINDINGS_LIMIT") == r.capped);
+    if (r.capped) {
+      CHECK(tx.findings().back().symbol == "POSTERN_FINDINGS_LIMIT");
+      CHECK(tx.findings().back().detail.find(std::to_string(r.limit)) != std::string::npos);
+    }
+    CHECK(tx.has_finding("F0"));
+    CHECK_FALSE(tx.has_finding("F" + std::to_string(r.limit)));
+  }
+}
+
+TEST_CASE("findings get the policy's effective score and the transaction score is their sum", "[transaction]") {
+  ConnectionInfo conn;
+  ScoreFn score = [](std::string_view sym, double def) { return sym == "OVERRIDDEN" ? 7.5 : def; };
+  Transaction tx(conn, Direction::Outbound, Limits{}, score, "scan1");
+  tx.add_finding("OVERRIDDEN", 1, "a");
+  tx.add_finding("DEFAULT", 2, "b");
+  tx.add_finding("NEGATIVE", -3, "c");
+  tx.adopt(Finding{"ADOPTED", 0.25, "from the connection"});
+  REQUIRE(tx.findings().size() == 4);
+  CHECK(tx.findings()[0] == Finding{"OVERRIDDEN", 7.5, "a"});
+  CHECK(tx.findings()[1] == Finding{"DEFAULT", 2, "b"});
+  CHECK(tx.findings()[3] == Finding{"ADOPTED", 0.25, "from the connection"});
+  CHECK(tx.score() == Approx(6.75));
+  CHECK(tx.direction() == Direction::Outbound);
+  CHECK(tx.scan_id() == "scan1");
+  CHECK(tx.message() == nullptr);
+  tx.set_message(Message("Subject: x\r\n\r\n"));
+  REQUIRE(tx.message() != nullptr);
+  CHECK(tx.message()->count("subject") == 1);
+}
+
+TEST_CASE("actions have admin-facing names and a severity order", "[action]") {
+  const std::vector<std::pair<Action, std::string>> rows = {
+      {Action::Accept, "accept"},     {Action::Tag, "tag"},         {Action::Quarantine, "quarantine"},
+      {Action::Tempfail, "tempfail"}, {Action::Discard, "discard"}, {Action::Reject, "reject"},
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(to_string(rows[i].first) == rows[i].second);
+    CHECK(parse_action(rows[i].second) == rows[i].first);
+    CHECK(severity(rows[i].first) == static_cast<int>(i));
+  }
+  CHECK_FALSE(parse_action("Reject"));
+  CHECK_FALSE(parse_action("bounce"));
+  CHECK_FALSE(parse_action(""));
+  CHECK(most_severe(Action::Tag, Action::Reject) == Action::Reject);
+  CHECK(most_severe(Action::Discard, Action::Tempfail) == Action::Discard);
+  CHECK(most_severe(Action::Accept, Action::Accept) == Action::Accept);
+  CHECK(is_final(Action::Reject));
+  CHECK(is_final(Action::Tempfail));
+  CHECK(is_final(Action::Discard));
+  CHECK_FALSE(is_final(Action::Quarantine));
+  CHECK_FALSE(is_final(Action::Tag));
+  CHECK_FALSE(is_final(Action::Accept));
+}

@@ -1,0 +1,137 @@
+// Tests for policy/config.hpp: the daemon config, its errors and its paths.
+#include "policy/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "support/expect_error.hpp"
+#include "support/temp_dir.hpp"
+
+using postern::core::Action;
+using postern::policy::load_config;
+using postern::test::TempDir;
+
+TEST_CASE("each config mistake is reported at its file:line:column with what was expected", "[config]") {
+  struct Row {
+    std::string name;
+    std::string text;
+    uint32_t line, column;
+    std::string contains;
+  };
+  const std::vector<Row> rows = {
+      {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
+      {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
+       "unknown key 'milterr' at top level; expected one of: limits, log, milter, policy, scan"},
+      {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1, "unknown key 'timeot' in [milter]"},
+      {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,
+       "unknown key 'header_lines' in [limits]; expected one of: findings, header_count"},
+      {"wrong type", "[milter]\ntimeout = \"30\"\n", 2, 11, "'timeout' in [milter]: expected an integer"},
+      {"integer out of range", "[limits]\nheader_count = 0\n", 2, 16,
+       "'header_count' in [limits]: expected an integer from 1 to 1000000, got 0"},
+      {"float for an integer", "[limits]\nreceived_hops = 5.5\n", 2, 17, "expected an integer"},
+      {"bad socket", "[milter]\nsocket = \"/tmp/x.sock\"\n", 2, 10, "expected unix:PATH, inet:PORT@HOST"},
+      {"bad socket mode", "[milter]\nsocket_mode = \"999\"\n", 2, 15, "expected an octal mode"},
+      {"socket mode as a number", "[milter]\nsocket_mode = 660\n", 2, 15, "'socket_mode' in [milter]: expected a string"},
+      {"bad on_error action", "[scan]\non_error = \"bounce\"\n", 2, 12,
+       "'on_error': expected one of accept, tag, quarantine, tempfail, discard, reject"},
+      {"bad per-stage on_error", "[scan.stage_on_error]\nlists = \"nope\"\n", 2, 9,
+       "'stage_on_error.lists': expected one of accept"},
+      {"bad log target", "[log]\ntarget = \"file\"\n", 2, 10, "expected \"syslog\" or \"stderr\""},
+      {"policy dirs not an array", "[policy]\ndirs = \"/etc/postern/policies\"\n", 2, 8,
+       "'dirs' in [policy]: expected an array of strings"},
+      {"policy dirs with a number", "[policy]\ndirs = [\"/a\", 5]\n", 2, 15, "'dirs' in [policy]: expected a string"},
+      {"section that is not a table", "log = \"stderr\"\n", 1, 7, "'log'"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    TempDir d;
+    std::string path = d.write("postern.toml", r.text);
+    auto c = load_config(path);
+    REQUIRE_FALSE(c);
+    postern::test::check_single_error(c.error(), {path, r.line, r.column, r.contains});
+  }
+}
+
+TEST_CASE("every mistake of a config file is reported, not just the first", "[config]") {
+  TempDir d;
+  std::string path = d.write("postern.toml", "[milter]\ntimeout = 0\ntimeot = 5\n[log]\ntarget = \"x\"\n");
+  auto c = load_config(path);
+  REQUIRE_FALSE(c);
+  REQUIRE(c.error().size() == 3);
+  CHECK(c.error()[0].line == 2);
+  CHECK(c.error()[1].line == 3);
+  CHECK(c.error()[2].line == 5);
+}
+
+TEST_CASE("a missing config file is an error unless missing_ok, which gives the built-in defaults", "[config]") {
+  TempDir d;
+  std::string path = (d.path() / "absent.toml").string();
+  auto c = load_config(path);
+  REQUIRE_FALSE(c);
+  REQUIRE(c.error().size() == 1);
+  CHECK(c.error()[0].file == path);
+  CHECK(c.error()[0].line == 0);
+  CHECK(c.error()[0].to_string() == path + ": cannot read file");
+
+  auto def = load_config(path, true);
+  REQUIRE(def);
+  CHECK(def->path.empty());
+  CHECK(def->on_error == Action::Tempfail);
+  CHECK(def->policy_dirs == std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
+  CHECK(def->limits.message_size == 64u << 20);
+}
+
+TEST_CASE("the shipped sample config loads with the values it shows", "[config]") {
+  auto c = load_config(POSTERN_SOURCE_DIR "/packaging/postern.toml");
+  INFO((c ? std::string() : postern::policy::to_string(c.error())));
+  REQUIRE(c);
+  CHECK(c->socket == "unix:/var/spool/postfix/postern/postern.sock");
+  CHECK(c->socket_mode == 0660);
+  CHECK(c->timeout == 300);
+  CHECK(c->on_error == Action::Tempfail);
+  CHECK(c->limits.message_size == 67108864);
+  CHECK(c->limits.header_line_length == 998);
+  CHECK(c->log_target == "syslog");
+  CHECK(c->event_log == "/var/log/postern/events.json");
+  CHECK(c->policy_dirs == std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
+}
+
+TEST_CASE("relative paths in the config resolve against the config file's directory", "[config]") {
+  TempDir d;
+  std::string path = d.write("etc/postern.toml",
+                             "[policy]\ndirs = [\"policies\", \"../share/p\", \"/abs/p\"]\n"
+                             "[log]\nevent_log = \"log/events.json\"\n");
+  auto c = load_config(path);
+  REQUIRE(c);
+  CHECK(c->policy_dirs == std::vector<std::string>{(d.path() / "etc/policies").string(),
+                                                   (d.path() / "share/p").string(), "/abs/p"});
+  CHECK(c->event_log == (d.path() / "etc/log/events.json").string());
+
+  struct Row {
+    std::string value;
+    std::string want;
+  };
+  for (const auto& r : std::vector<Row>{{"-", "-"}, {"", ""}, {"/var/log/e.json", "/var/log/e.json"}}) {
+    std::string p2 = d.write("etc/other.toml", "[log]\nevent_log = \"" + r.value + "\"\n");
+    auto c2 = load_config(p2);
+    REQUIRE(c2);
+    CHECK(c2->event_log == r.want);
+  }
+}
+
+TEST_CASE("scan settings: on_error and per-stage overrides", "[config]") {
+  TempDir d;
+  std::string path = d.write("postern.toml",
+                             "[scan]\non_error = \"accept\"\nauthserv_id = \"mx.example.com\"\n"
+                             "[scan.stage_on_error]\nlists = \"reject\"\nlimits = \"tempfail\"\n"
+                             "[limits]\nfindings = 20\n");
+  auto c = load_config(path);
+  REQUIRE(c);
+  CHECK(c->on_error == Action::Accept);
+  CHECK(c->authserv_id == "mx.example.com");
+  CHECK(c->stage_on_error.at("lists") == Action::Reject);
+  CHECK(c->stage_on_error.at("limits") == Action::Tempfail);
+  CHECK(c->limits.findings == 20);
+}

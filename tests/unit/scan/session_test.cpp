@@ -1,0 +1,361 @@
+// Tests for scan::Session end to end: snapshot from a Config and a policy dir,
+// events driven as the milter shim drives them, outcome and JSON event checked.
+#include "scan/session.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scan/snapshot.hpp"
+#include "scan/verdict_headers.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace postern;
+using nlohmann::json;
+
+namespace {
+
+scan::SnapshotPtr test_snapshot() {
+  test::TempDir d;
+  d.write("etc/50-test.toml", R"(
+[lists.sender_block]
+match = "sender"
+symbol = "LIST_SENDER_BLOCK"
+entries = ["spammer@bad.test"]
+
+[lists.sender_grey]
+match = "sender"
+symbol = "LIST_SENDER_GREY"
+score = 6.0
+entries = ["grey.test"]
+
+[lists.sender_quar]
+match = "sender"
+symbol = "LIST_SENDER_QUAR"
+score = 11.0
+entries = ["quar.test"]
+)");
+  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"});
+  INFO((pol ? std::string() : policy::to_string(pol.error())));
+  REQUIRE(pol);
+  policy::Config cfg;
+  cfg.authserv_id = "mx.test";
+  return scan::make_snapshot(cfg, *pol);
+}
+
+struct Harness {
+  scan::SnapshotPtr snap = test_snapshot();
+  std::vector<json> events;
+  scan::Session session{[this] { return snap; }, [this](const json& e) { events.push_back(e); }};
+
+  explicit Harness(std::string ip = "203.0.113.5") {
+    session.connection().client_address = std::move(ip);
+    session.connection().client_port = 40000;
+    session.connection().client_name = "client.example.net";
+    session.connect();
+    session.helo("client.example.net");
+  }
+
+  // Headers of a well-formed message from `from`, plus `extra`.
+  void send_message(const std::string& from, const std::vector<std::pair<std::string, std::string>>& extra = {},
+                    bool with_subject = true) {
+    session.header("Date", "Tue, 1 Jul 2003 10:52:37 +0200");
+    session.header("From", from);
+    session.header("Message-ID", "<1@example.com>");
+    if (with_subject) session.header("Subject", "hello");
+    session.header("To", "bob@example.com");
+    for (const auto& [n, v] : extra) session.header(n, v);
+    session.body("line 1\r\n");
+    session.body("line 2\r\n");
+  }
+};
+
+const core::HeaderAddition* added(const core::Outcome& out, std::string_view name) {
+  for (const auto& h : out.added)
+    if (h.name == name) return &h;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a clean message is accepted with X-Postern-Verdict added and one event", "[session]") {
+  Harness h;
+  h.session.mail_from("<alice@good.test>", {"SIZE=100"});
+  auto r = h.session.rcpt("<bob@example.com>");
+  CHECK(r.action == core::Action::Accept);
+  CHECK(r.reply.empty());
+  h.send_message("Alice <alice@good.test>");
+  auto out = h.session.end_of_message("QID1");
+  CHECK(out.verdict.action == core::Action::Accept);
+  CHECK_FALSE(out.before_data);
+  CHECK(out.removed.empty());
+  CHECK_FALSE(out.new_subject);
+  const auto* v = added(out, scan::kVerdictHeader);
+  REQUIRE(v);
+  CHECK(std::regex_match(v->value, std::regex("accept score=0 id=[0-9a-f]{16}")));
+  CHECK(added(out, scan::kFindingsHeader) == nullptr);  // nothing to list
+  REQUIRE(h.events.size() == 1);
+  CHECK(h.session.transaction() == nullptr);
+  CHECK_FALSE(h.session.abort());  // nothing left to log
+  CHECK(h.events.size() == 1);
+}
+
+TEST_CASE("a forged X-Postern-Verdict is removed before ours is added", "[session]") {
+  Harness h;
+  h.session.mail_from("<alice@good.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.send_message("alice@good.test", {{"X-Postern-Verdict", "accept score=-100 id=forged"},
+                                     {"x-postern-findings", "NONE(0)"}});
+  auto out = h.session.end_of_message();
+  REQUIRE(out.removed.size() == 2);
+  CHECK(out.removed[0].name == "X-Postern-Verdict");
+  CHECK(out.removed[0].index == 1);
+  CHECK(out.removed[1].name == "x-postern-findings");
+  const auto* v = added(out, scan::kVerdictHeader);
+  REQUIRE(v);
+  CHECK(v->value.find("forged") == std::string::npos);
+  REQUIRE(h.events.size() == 1);
+  CHECK(h.events[0]["postern"]["headers_removed"] ==
+        json::array({{{"name", "X-Postern-Verdict"}}, {{"name", "x-postern-findings"}}}));
+}
+
+TEST_CASE("a blocked sender is refused at RCPT with 550 5.7.1 and the rule text, logged once at abort",
+          "[session]") {
+  Harness h;
+  h.session.mail_from("<spammer@bad.test>");
+  auto r = h.session.rcpt("<bob@example.com>");
+  CHECK(r.action == core::Action::Reject);
+  CHECK(r.reply.code == "550");
+  CHECK(r.reply.xcode == "5.7.1");
+  CHECK(r.reply.text == "Sender address blocked by local policy");
+  auto r2 = h.session.rcpt("<carol@example.com>");
+  CHECK(r2.action == core::Action::Reject);
+  CHECK(h.events.empty());  // nothing is logged per recipient
+
+  auto logged = h.session.abort();
+  REQUIRE(logged);
+  CHECK(logged->before_data);
+  CHECK(logged->verdict.action == core::Action::Reject);
+  CHECK(logged->rejected_recipients.size() == 2);
+  REQUIRE(h.events.size() == 1);
+  const json& e = h.events[0];
+  CHECK(e["event"]["action"] == "reject");
+  CHECK(e["event"]["outcome"] == "failure");
+  CHECK(e["email"]["from"]["address"] == "spammer@bad.test");
+  CHECK(e["email"]["to"]["address"] == json::array({"bob@example.com", "carol@example.com"}));
+  CHECK(e["postern"]["before_data"] == true);
+  CHECK(e["postern"]["smtp_reply"] ==
+        json({{"code", "550"}, {"xcode", "5.7.1"}, {"text", "Sender address blocked by local policy"}}));
+  CHECK(e["postern"]["rejected_recipients"].size() == 2);
+
+  CHECK_FALSE(h.session.abort());  // logged once, not again
+  h.session.mail_from("<alice@good.test>");  // a new transaction does not log the old one again
+  CHECK(h.events.size() == 1);
+}
+
+TEST_CASE("a new MAIL FROM after refused recipients logs the refused transaction once", "[session]") {
+  Harness h;
+  h.session.mail_from("<spammer@bad.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.session.mail_from("<alice@good.test>");
+  REQUIRE(h.events.size() == 1);
+  CHECK(h.events[0]["email"]["from"]["address"] == "spammer@bad.test");
+  h.session.rcpt("<bob@example.com>");
+  h.send_message("alice@good.test");
+  h.session.end_of_message();
+  REQUIRE(h.events.size() == 2);
+  CHECK(h.events[1]["event"]["action"] == "accept");
+}
+
+TEST_CASE("postmaster still gets mail from a blocked sender, capped at tag", "[session]") {
+  Harness h;
+  h.session.mail_from("<spammer@bad.test>");
+  auto pm = h.session.rcpt("<postmaster@example.com>");
+  CHECK(pm.action == core::Action::Accept);
+  auto bob = h.session.rcpt("<bob@example.com>");
+  CHECK(bob.action == core::Action::Reject);
+  h.send_message("spammer@bad.test");
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Tag);
+  CHECK(out.verdict.reply.empty());
+  CHECK(out.verdict.reason.find("capped to tag") != std::string::npos);
+  REQUIRE(out.new_subject);
+  CHECK(*out.new_subject == "[SPAM] hello");
+  REQUIRE(h.events.size() == 1);
+  const json& e = h.events[0];
+  CHECK(e["event"]["action"] == "tag");
+  CHECK(e["event"]["outcome"] == "success");
+  CHECK(e["email"]["to"]["address"] == json::array({"postmaster@example.com", "bob@example.com"}));
+  CHECK(e["postern"]["rejected_recipients"].size() == 1);
+}
+
+TEST_CASE("reaching the tag threshold adds the subject prefix and the findings header", "[session]") {
+  struct Row {
+    std::string name;
+    bool with_subject;
+    std::string old_subject_prefix;
+    std::optional<std::string> new_subject;
+    bool subject_exists;
+  };
+  const std::vector<Row> rows = {
+      {"subject gets the prefix", true, "", "[SPAM] hello", true},
+      {"no subject: the prefix alone", false, "", "[SPAM]", false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Harness h;
+    h.session.mail_from("<someone@grey.test>");
+    h.session.rcpt("<bob@example.com>");
+    h.send_message("someone@grey.test", {}, r.with_subject);
+    auto out = h.session.end_of_message();
+    CHECK(out.verdict.action == core::Action::Tag);
+    CHECK(out.verdict.score == 6.0);
+    CHECK(out.new_subject == r.new_subject);
+    CHECK(out.subject_exists == r.subject_exists);
+    const auto* f = added(out, scan::kFindingsHeader);
+    REQUIRE(f);
+    CHECK(f->value == "LIST_SENDER_GREY(6)");
+    const auto* v = added(out, scan::kVerdictHeader);
+    REQUIRE(v);
+    CHECK(v->value.rfind("tag score=6 id=", 0) == 0);
+  }
+}
+
+TEST_CASE("a subject that already has the prefix is not prefixed again", "[session]") {
+  Harness h;
+  h.session.mail_from("<someone@grey.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.send_message("someone@grey.test", {{"Subject", "[SPAM] already"}}, false);
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Tag);
+  CHECK_FALSE(out.new_subject);
+}
+
+TEST_CASE("reaching the quarantine threshold sets the quarantine reason", "[session]") {
+  Harness h;
+  h.session.mail_from("<someone@quar.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.send_message("someone@quar.test");
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Quarantine);
+  REQUIRE(h.events.size() == 1);
+  std::string id = h.events[0]["postern"]["scan_id"];
+  CHECK(out.quarantine_reason == "postern " + id + ": score 11.00 >= quarantine threshold 10.00");
+  CHECK(h.events[0]["postern"]["quarantine_reason"] == out.quarantine_reason);
+  CHECK(h.events[0]["event"]["outcome"] == "failure");
+}
+
+TEST_CASE("the event carries the public keys", "[session][event]") {
+  Harness h;
+  h.session.mail_from("<alice@good.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.session.rcpt("<carol@example.com>");
+  h.send_message("Alice <alice@good.test>", {{"X-Postern-Verdict", "forged"}});
+  auto out = h.session.end_of_message("QID42");
+  REQUIRE(h.events.size() == 1);
+  const json& e = h.events[0];
+  INFO(e.dump(2));
+  CHECK(std::regex_match(e["@timestamp"].get<std::string>(),
+                         std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  CHECK(e["event"]["kind"] == "event");
+  CHECK(e["event"]["category"] == json::array({"email"}));
+  CHECK(e["event"]["action"] == "accept");
+  CHECK(e["event"]["outcome"] == "success");
+  CHECK(e["email"]["from"]["address"] == "alice@good.test");
+  CHECK(e["email"]["to"]["address"] == json::array({"bob@example.com", "carol@example.com"}));
+  CHECK(e["email"]["direction"] == "inbound");
+  CHECK(e["email"]["subject"] == "hello");
+  CHECK(e["email"]["message_id"] == "<1@example.com>");
+  CHECK(e["email"]["local_id"] == "QID42");
+  CHECK(e["source"]["ip"] == "203.0.113.5");
+  CHECK(e["source"]["port"] == 40000);
+  CHECK(e["source"]["domain"] == "client.example.net");
+  const json& p = e["postern"];
+  std::string id = p["scan_id"];
+  CHECK(std::regex_match(id, std::regex("[0-9a-f]{16}")));
+  const auto* v = added(out, scan::kVerdictHeader);
+  REQUIRE(v);
+  CHECK(v->value == "accept score=0 id=" + id);
+  CHECK(p["action"] == "accept");
+  CHECK(p["score"] == 0);
+  CHECK(p["findings"] == json::array());
+  CHECK(p["headers_added"] == json::array({{{"name", "X-Postern-Verdict"}, {"value", v->value}}}));
+  CHECK(p["headers_removed"] == json::array({{{"name", "X-Postern-Verdict"}}}));
+  CHECK_FALSE(p.contains("smtp_reply"));  // only for reject and tempfail
+  std::vector<std::string> stages;
+  for (const auto& s : p["stages"]) {
+    stages.push_back(s["name"]);
+    CHECK(s["ms"].get<double>() >= 0);
+  }
+  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity"});
+  CHECK(p["header_from"] == json::array({"alice@good.test"}));
+  CHECK(p["before_data"] == false);
+}
+
+TEST_CASE("findings and their scores reach the event", "[session][event]") {
+  Harness h;
+  h.session.mail_from("<someone@grey.test>");
+  h.session.rcpt("<bob@example.com>");
+  h.session.header("From", "someone@grey.test");
+  h.session.body("no date, no message-id\r\n");
+  h.session.end_of_message();
+  REQUIRE(h.events.size() == 1);
+  const json& p = h.events[0]["postern"];
+  std::vector<std::string> symbols;
+  for (const auto& f : p["findings"]) symbols.push_back(f["symbol"]);
+  CHECK(symbols == std::vector<std::string>{"LIST_SENDER_GREY", "HEADER_MISSING_DATE", "HEADER_MISSING_MESSAGE_ID"});
+  CHECK(p["score"] == 8.0);
+  CHECK(p["action"] == "tag");
+  CHECK(p["findings"][0]["detail"] == "envelope sender someone@grey.test in list sender_grey (grey.test)");
+}
+
+TEST_CASE("an authenticated client is outbound in the outcome and the event", "[session][event]") {
+  Harness h;
+  h.session.connection().sasl_user = "alice";
+  h.session.mail_from("<someone@grey.test>");  // 6 is below the outbound tag threshold of 8
+  h.session.rcpt("<bob@example.net>");
+  h.send_message("someone@grey.test");
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Accept);
+  REQUIRE(h.events.size() == 1);
+  CHECK(h.events[0]["email"]["direction"] == "outbound");
+}
+
+TEST_CASE("a blocked client is refused at RCPT by the connect-time list match", "[session]") {
+  test::TempDir d;
+  d.write("etc/50-block.toml",
+          "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = [\"192.0.2.0/24\"]\n");
+  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"});
+  REQUIRE(pol);
+  auto snap = scan::make_snapshot(policy::Config{}, *pol);
+  std::vector<json> events;
+  {
+    scan::Session s([&] { return snap; }, [&](const json& e) { events.push_back(e); });
+    s.connection().client_address = "192.0.2.10";
+    s.connect();
+    s.mail_from("<anyone@example.org>");
+    auto r = s.rcpt("<bob@example.com>");
+    CHECK(r.action == core::Action::Reject);
+    CHECK(r.reply.text == "Client host blocked by local policy");
+    CHECK(s.rcpt("<postmaster@example.com>").action == core::Action::Accept);
+  }  // closing the connection without end of message logs the refusal once
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["event"]["action"] == "reject");
+  CHECK(events[0]["postern"]["findings"][0]["symbol"] == "LIST_CLIENT_BLOCK");
+}
+
+TEST_CASE("scan ids are 16 hex digits and unique", "[session]") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = scan::new_scan_id();
+    CHECK(id.size() == 16);
+    seen.insert(id);
+  }
+  CHECK(seen.size() == 1000);
+}

@@ -1,0 +1,142 @@
+// Tests for scan/verdict_headers.hpp: scores, header values, folding, forged headers.
+#include "scan/verdict_headers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace postern;
+
+TEST_CASE("scores print with at most two decimals and no trailing zeros", "[verdict_headers]") {
+  const std::vector<std::pair<double, std::string>> rows = {
+      {0, "0"},        {1, "1"},           {10, "10"},       {100, "100"},    {12.5, "12.5"},
+      {-20, "-20"},    {2.10, "2.1"},      {3.14159, "3.14"}, {0.5, "0.5"},   {-0.001, "0"},
+      {-0.004, "0"},   {0.004, "0"},       {1e6, "1000000"}, {-2.75, "-2.75"}, {0.999, "1"},
+  };
+  for (const auto& [score, want] : rows) {
+    CAPTURE(score);
+    CHECK(scan::format_score(score) == want);
+  }
+}
+
+TEST_CASE("the verdict and findings header values", "[verdict_headers]") {
+  CHECK(scan::verdict_value(core::Action::Tag, 5.5, "0123456789abcdef") == "tag score=5.5 id=0123456789abcdef");
+  CHECK(scan::verdict_value(core::Action::Accept, 0, "x") == "accept score=0 id=x");
+  CHECK(scan::verdict_value(core::Action::Quarantine, -1.25, "x") == "quarantine score=-1.25 id=x");
+  CHECK(scan::findings_value({}) == "");
+  CHECK(scan::findings_value({{"A", 1, "d"}, {"B_C", -2.5, "d"}, {"D", 0.333, ""}}) == "A(1) B_C(-2.5) D(0.33)");
+}
+
+namespace {
+
+// Column width of a physical line, a leading tab counting 8.
+size_t columns(std::string_view line) {
+  size_t n = 0;
+  for (char c : line) n += c == '\t' ? 8 - n % 8 : 1;
+  return n;
+}
+
+std::vector<std::string> split(const std::string& s, const std::string& sep) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (true) {
+    size_t i = s.find(sep, pos);
+    out.push_back(s.substr(pos, i == std::string::npos ? std::string::npos : i - pos));
+    if (i == std::string::npos) return out;
+    pos = i + sep.size();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("folding keeps lines within 78 columns where a break is possible and unfolds to the original",
+          "[verdict_headers]") {
+  std::string findings;
+  for (int i = 0; i < 40; ++i) findings += (i ? " " : "") + std::string("SYMBOL_NUMBER_") + std::to_string(i) + "(1.5)";
+  struct Row {
+    std::string name;
+    std::string value;
+  };
+  const std::vector<Row> rows = {
+      {"X-Postern-Findings", findings},
+      {"X-Postern-Verdict", "accept score=0 id=0123456789abcdef"},
+      {"X-Postern-Findings", "A(1)"},
+      {"X", std::string(75, 'a')},                                // exactly 78 with "X: " and no space
+      {"X", std::string(100, 'a')},                               // one word: no break possible
+      {"X", std::string(36, 'a') + " " + std::string(38, 'b')},   // exactly 78 columns on one line
+      {"X", std::string(36, 'a') + " " + std::string(39, 'b')},   // one more: must break
+      {"X-Very-Long-Header-Name-That-Takes-Room", "word " + std::string(60, 'w') + " tail"},
+      {"Subject", "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s t u v"},
+      {"X", ""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name, r.value);
+    std::string folded = scan::fold(r.name, r.value);
+    auto lines = split(r.name + ": " + folded, "\r\n");
+    for (size_t i = 0; i < lines.size(); ++i) {
+      CAPTURE(i, lines[i]);
+      if (i > 0) CHECK(lines[i].rfind("\t", 0) == 0);
+      // a line may only be longer when it is one word that cannot be broken
+      bool one_word = lines[i].find(' ', i == 0 ? r.name.size() + 2 : 1) == std::string::npos;
+      if (!one_word) CHECK(columns(lines[i]) <= 78);
+    }
+    // unfolding (CRLF + TAB back to one space) gives the original value
+    std::string unfolded;
+    for (size_t i = 0; i < lines.size(); ++i) unfolded += i == 0 ? lines[i].substr(r.name.size() + 2) : " " + lines[i].substr(1);
+    CHECK(unfolded == r.value);
+  }
+  CHECK(scan::fold("X", std::string(36, 'a') + " " + std::string(38, 'b')).find("\r\n") == std::string::npos);
+  CHECK(scan::fold("X", std::string(36, 'a') + " " + std::string(39, 'b')) ==
+        std::string(36, 'a') + "\r\n\t" + std::string(39, 'b'));
+  CHECK(scan::fold("X", "a b c", 78, "\n") == "a b c");
+  CHECK(scan::fold("X", "aaaa bbbb", 8, "\n") == "aaaa\n\tbbbb");
+}
+
+TEST_CASE("forged X-Postern-* fields are found in any case, highest index first per name", "[verdict_headers]") {
+  core::Message m(
+      "X-Postern-Verdict: accept score=-100 id=fake\r\n"
+      "Subject: s\r\n"
+      "x-postern-verdict: second\r\n"
+      "X-POSTERN-Findings: f\r\n"
+      "X-Postern-Verdict: third\r\n"
+      "X-Posternal: not ours\r\n"
+      "X-Postern: not ours either\r\n"
+      "Received: x\r\n"
+      "\r\nbody\r\n");
+  auto removed = scan::forged_headers(m);
+  struct Want {
+    std::string name;
+    size_t index;
+  };
+  const std::vector<Want> want = {
+      {"X-Postern-Verdict", 3}, {"x-postern-verdict", 2}, {"X-Postern-Verdict", 1}, {"X-POSTERN-Findings", 1}};
+  REQUIRE(removed.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(removed[i].name == want[i].name);
+    CHECK(removed[i].index == want[i].index);
+  }
+  CHECK(scan::forged_headers(core::Message("Subject: clean\r\n\r\n")).empty());
+}
+
+TEST_CASE("applying forged-header removals in order removes exactly the forged fields", "[verdict_headers]") {
+  core::Message m(
+      "X-Postern-Verdict: 1\r\nX-Postern-Findings: a\r\nX-POSTERN-VERDICT: 2\r\nSubject: s\r\n"
+      "x-postern-findings: b\r\nX-Postern-Verdict: 3\r\n\r\n");
+  // Simulate smfi_chgheader(name, index, NULL): remove the index-th field with that name.
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& h : m.headers()) fields.emplace_back(h.name, h.value);
+  for (const auto& r : scan::forged_headers(m)) {
+    size_t seen = 0;
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (core::iequals(it->first, r.name) && ++seen == r.index) {
+        fields.erase(it);
+        break;
+      }
+    }
+    CHECK(seen == r.index);  // the index still existed when applied
+  }
+  REQUIRE(fields.size() == 1);
+  CHECK(fields[0].first == "Subject");
+}

@@ -1,0 +1,114 @@
+// Tests for telemetry/event_log.hpp and event.hpp: one line per event, failures counted.
+#include "telemetry/event_log.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+#include "telemetry/event.hpp"
+#include "telemetry/log.hpp"
+
+using namespace postern;
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the event log writes one line per event and appends to what is there", "[event_log]") {
+  test::TempDir d;
+  std::string path = d.write("events.json", "{\"old\":1}\n");
+  telemetry::EventLog log;
+  REQUIRE(log.open(path));
+  CHECK(log.path() == path);
+  const std::vector<std::string> events = {R"({"a":1})", R"({"b":"two"})", R"({"c":[3]})"};
+  for (const auto& e : events) log.write(e);
+  CHECK(log.failures() == 0);
+  CHECK(read_lines(path) == std::vector<std::string>{R"({"old":1})", events[0], events[1], events[2]});
+}
+
+TEST_CASE("the event log follows rotation on reopen", "[event_log]") {
+  test::TempDir d;
+  std::string path = (d.path() / "events.json").string();
+  telemetry::EventLog log;
+  REQUIRE(log.open(path));
+  log.write("one");
+  std::filesystem::rename(path, path + ".1");
+  log.write("two");  // still the old file until reopen
+  REQUIRE(log.reopen());
+  log.write("three");
+  CHECK(read_lines(path + ".1") == std::vector<std::string>{"one", "two"});
+  CHECK(read_lines(path) == std::vector<std::string>{"three"});
+  CHECK(log.failures() == 0);
+}
+
+TEST_CASE("a failed event log write is counted, not thrown, and mail keeps flowing", "[event_log]") {
+  telemetry::log_init("unit_telemetry", false);
+  telemetry::EventLog log;
+  REQUIRE(log.open("/dev/full"));  // every write fails with ENOSPC
+  CHECK_NOTHROW(log.write(R"({"a":1})"));
+  CHECK(log.failures() == 1);
+  CHECK_NOTHROW(log.write(R"({"b":2})"));
+  CHECK(log.failures() == 2);
+}
+
+TEST_CASE("an event log path that cannot be opened keeps the previous target", "[event_log]") {
+  test::TempDir d;
+  std::string good = (d.path() / "events.json").string();
+  telemetry::EventLog log;
+  REQUIRE(log.open(good));
+  CHECK_FALSE(log.open((d.path() / "no/such/dir/events.json").string()));
+  CHECK(log.path() == good);
+  log.write("still here");
+  CHECK(read_lines(good) == std::vector<std::string>{"still here"});
+}
+
+TEST_CASE("an empty event log path logs nothing and counts nothing", "[event_log]") {
+  telemetry::EventLog log;
+  REQUIRE(log.open(""));
+  log.write("dropped");
+  CHECK(log.failures() == 0);
+}
+
+TEST_CASE("an event line is compact JSON with invalid UTF-8 repaired", "[event]") {
+  nlohmann::json e = {{"subject", "caf\xc3\xa9 \xff"}, {"n", 1}};
+  std::string line = telemetry::to_line(e);
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(line == "{\"n\":1,\"subject\":\"caf\xc3\xa9 \xef\xbf\xbd\"}");
+}
+
+TEST_CASE("an event names every recipient the client asked for and the header From addresses", "[event]") {
+  core::ConnectionInfo conn;
+  conn.client_address = "2001:db8::7";
+  core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "abc");
+  tx.envelope().mail_from = "a@x.test";
+  tx.envelope().recipients = {"b@y.test"};
+  tx.set_message(core::Message("From: A <a@x.test>, c@z.test\r\nSubject: s\r\n\r\n"));
+  tx.add_finding("F", 1.23456, "detail");
+  core::Outcome out;
+  out.verdict.action = core::Action::Tempfail;
+  out.verdict.score = 1.23456;
+  out.verdict.reply = {"451", "4.7.1", "later"};
+  out.rejected_recipients = {{"r@y.test", out.verdict}};
+  auto e = telemetry::make_event(tx, out);
+  CHECK(e["email"]["to"]["address"] == nlohmann::json::array({"b@y.test", "r@y.test"}));
+  CHECK(e["email"]["direction"] == "outbound");
+  CHECK(e["source"]["ip"] == "2001:db8::7");
+  CHECK_FALSE(e["source"].contains("port"));
+  CHECK(e["event"]["outcome"] == "failure");
+  CHECK(e["postern"]["score"] == 1.235);
+  CHECK(e["postern"]["findings"][0]["score"] == 1.235);
+  CHECK(e["postern"]["header_from"] == nlohmann::json::array({"a@x.test", "c@z.test"}));
+  CHECK(e["postern"]["smtp_reply"]["code"] == "451");
+  CHECK(e["postern"]["rejected_recipients"][0]["address"] == "r@y.test");
+  CHECK_FALSE(e["email"].contains("local_id"));
+}
