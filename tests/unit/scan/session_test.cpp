@@ -293,7 +293,7 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
     stages.push_back(s["name"]);
     CHECK(s["ms"].get<double>() >= 0);
   }
-  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity"});
+  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
   CHECK(p["before_data"] == false);
 }
