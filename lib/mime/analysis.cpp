@@ -60,7 +60,7 @@ namespace {
 
 void add_decode_anomalies(const Part& p, const DecodeStats& st, std::vector<Anomaly>& out) {
   if (st.invalid_chars)
-    out.push_back({"MIME_BASE64_INVALID_CHARS",
+    out.push_back({p.encoding == Encoding::UUEncode ? "MIME_UUENCODE_INVALID_CHARS" : "MIME_BASE64_INVALID_CHARS",
                    fmt::format("{}: {} character(s) outside the alphabet skipped", p.path, st.invalid_chars)});
   if (st.missing_padding && p.encoding == Encoding::Base64)
     out.push_back({"MIME_BASE64_NO_PADDING", fmt::format("{}: base64 without padding", p.path)});

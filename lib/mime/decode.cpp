@@ -133,6 +133,7 @@ std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_
     pos = nl == std::string_view::npos ? lines.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
+    if (line == "end") break;
     int len = (line[0] - 0x20) & 0x3f;
     if (len == 0) break;  // the "`" or " " line before "end"
     size_t need = (static_cast<size_t>(len) + 2) / 3 * 4;

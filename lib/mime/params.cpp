@@ -123,15 +123,24 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
     c.skip_cfws();
     if (c.eof()) break;
     if (v[c.i] != ';') {
+      // A missing ';' ("multipart/mixed boundary=x"): read the parameter anyway, as lenient
+      // clients do, so no part hides behind a syntax error. Anything else is skipped.
       f.syntax_error = true;
-      // skip to the next ';'
-      while (!c.eof() && v[c.i] != ';') {
-        if (v[c.i] == '"') c.quoted();
-        else ++c.i;
+      size_t save = c.i;
+      std::string probe = c.token(true);
+      c.skip_cfws();
+      bool param_follows = !probe.empty() && !c.eof() && v[c.i] == '=';
+      c.i = save;
+      if (!param_follows) {
+        while (!c.eof() && v[c.i] != ';') {
+          if (v[c.i] == '"') c.quoted();
+          else ++c.i;
+        }
+        continue;
       }
-      continue;
+    } else {
+      ++c.i;
     }
-    ++c.i;
     c.skip_cfws();
     if (c.eof()) break;
     std::string name = lower(c.token(true));

@@ -25,6 +25,7 @@ double default_score(std::string_view symbol) {
       {"MIME_BASE64_NO_PADDING", 0.5},      {"MIME_QP_INVALID", 0.5},
       {"MIME_UNKNOWN_CHARSET", 0.5},        {"MIME_ENCODED_WORD_IN_PARAMETER", 0.5},
       {"MIME_CONTENT_TYPE_INVALID", 0.5},   {"MIME_MISSING_HEADER_SEPARATOR", 0.5},
+      {"MIME_CONTENT_TYPE_SYNTAX", 1.0},    {"MIME_UUENCODE_INVALID_CHARS", 1.0},
       {"MIME_CHARSET_INVALID_BYTES", 0.3},  {"HTML_PASSWORD_FORM", 3.0},
       {"HTML_INVISIBLE_COLOR", 1.5},        {"HTML_HIDDEN_TEXT", 1.0},
       {"HTML_TINY_FONT", 1.0},

@@ -223,6 +223,8 @@ class Parser {
       } else {
         p.content_type = ctf.value;
       }
+      if (ctf.syntax_error)
+        add(idx, "MIME_CONTENT_TYPE_SYNTAX", fmt::format("malformed Content-Type parameters: {}", ctf.value.substr(0, 64)));
       if (const auto* cs = ctf.param("charset")) p.charset = lower(*cs);
       if (const auto* b = ctf.param("boundary")) p.boundary = *b;
     }
@@ -310,6 +312,10 @@ class Parser {
       if (delims[k].close) break;
       size_t cb = delims[k].next;
       size_t ce = k + 1 < delims.size() ? delims[k + 1].content_end : be;
+      if (k + 1 == delims.size()) {  // unterminated: the end of data acts as a delimiter and takes the line end
+        if (ce > cb && t_.raw_[ce - 1] == '\n') --ce;
+        if (ce > cb && t_.raw_[ce - 1] == '\r') --ce;
+      }
       if (ce < cb) ce = cb;
       if (t_.parts_.size() >= lim_.max_parts) {  // the rest is one opaque leaf
         int op = static_cast<int>(t_.parts_.size());
