@@ -94,7 +94,7 @@ int run_scan(const ScanOptions& o) {
     policy::Config cfg = (*snap)->config;
     cfg.policy_dirs = o.policy_dirs;
     auto pol = policy::load_policy(cfg.policy_dirs);
-    if (!pol) snap = std::unexpected(pol.error());
+    if (!pol) snap = postern::unexpected(pol.error());
     else snap = scan::make_snapshot(std::move(cfg), std::move(*pol));
   }
   if (!snap) {

@@ -236,6 +236,14 @@ std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
   out.reserve(in.size());
   size_t i = 0;
   while (i < in.size()) {
+    // fast path: a run of ASCII is copied at once
+    size_t run = i;
+    while (run < in.size() && static_cast<unsigned char>(in[run]) < 0x80) ++run;
+    if (run > i) {
+      out.append(in.data() + i, run - i);
+      i = run;
+      if (i >= in.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(in[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= in.size();

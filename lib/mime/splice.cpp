@@ -66,12 +66,12 @@ std::optional<std::pair<size_t, size_t>> cte_value(const Tree& t, const Part& p)
 
 }  // namespace
 
-std::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements) {
+postern::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements) {
   std::vector<Edit> edits;
   for (const auto& r : replacements) {
     const Part* p = r.part;
     if (!p || !p->is_leaf() || p->uuencoded || p->opaque)
-      return std::unexpected(std::string("only ordinary leaf parts can be replaced: ") + (p ? p->path : "null"));
+      return postern::unexpected(std::string("only ordinary leaf parts can be replaced: ") + (p ? p->path : "null"));
     std::string_view eol = line_end_of(tree, *p);
     Encoding enc = p->encoding == Encoding::Unknown || p->encoding == Encoding::UUEncode ? Encoding::SevenBit
                                                                                           : p->encoding;
@@ -110,7 +110,7 @@ std::expected<std::string, std::string> splice(const Tree& tree, std::span<const
   out.reserve(raw.size() + 1024);
   size_t pos = 0;
   for (const auto& e : edits) {
-    if (e.offset < pos) return std::unexpected(std::string("overlapping replacements"));
+    if (e.offset < pos) return postern::unexpected(std::string("overlapping replacements"));
     out.append(raw.substr(pos, e.offset - pos));
     out += e.text;
     pos = e.offset + e.length;

@@ -13,7 +13,7 @@
 // error). Thread-safe (pure).
 #pragma once
 
-#include <expected>
+#include "core/expected.hpp"
 #include <span>
 #include <string>
 
@@ -26,6 +26,6 @@ struct Replacement {
   std::string content;         // new decoded content
 };
 
-std::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements);
+postern::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements);
 
 }  // namespace postern::mime

@@ -95,12 +95,12 @@ void read_log(TomlSection s, Config& c, const std::string& dir) {
 
 }  // namespace
 
-std::expected<Config, Errors> load_config(const std::string& path, bool missing_ok) {
+postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok) {
   Config c;
   if (missing_ok && !std::filesystem::exists(path)) return c;
   Errors errs;
   auto t = parse_toml_file(path, errs);
-  if (!t) return std::unexpected(errs);
+  if (!t) return postern::unexpected(errs);
   c.path = path;
   std::string dir = std::filesystem::path(path).parent_path().string();
   TomlSection top(*t, "", path, errs);
@@ -110,7 +110,7 @@ std::expected<Config, Errors> load_config(const std::string& path, bool missing_
   if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
   top.finish();
-  if (!errs.empty()) return std::unexpected(errs);
+  if (!errs.empty()) return postern::unexpected(errs);
   return c;
 }
 

@@ -8,7 +8,7 @@
 // a new one. Thread-safe (no shared state).
 #pragma once
 
-#include <expected>
+#include "core/expected.hpp"
 #include <map>
 #include <string>
 #include <vector>
@@ -48,6 +48,6 @@ struct Config {
   std::string event_log;              // path, "-" = stdout, "" = off
 };
 
-std::expected<Config, Errors> load_config(const std::string& path, bool missing_ok = false);
+postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok = false);
 
 }  // namespace postern::policy

@@ -308,7 +308,7 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
 
 }  // namespace
 
-std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
+postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
   Errors errs;
   std::map<std::string, std::string> files;  // file name -> path; later dirs replace earlier ones
   for (const auto& d : dirs) {
@@ -354,7 +354,7 @@ std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) 
       }
     }
   }
-  if (!errs.empty()) return std::unexpected(errs);
+  if (!errs.empty()) return postern::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
   return p;
 }

@@ -11,7 +11,7 @@
 // immutable after load and shared by all threads.
 #pragma once
 
-#include <expected>
+#include "core/expected.hpp"
 #include <map>
 #include <optional>
 #include <span>
@@ -88,7 +88,7 @@ struct Policy {
   bool is_pass_recipient(std::string_view rcpt) const;
 };
 
-std::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);
+postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);
 
 // When the policy is consulted: before the message (only hard rules whose action
 // ends the transaction apply) or at end of message (rules and thresholds).
