@@ -102,6 +102,9 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
     } else if (const toml::table* rt = v.as_table()) {
       TomlSection rs(*rt, section + "." + sym, parent.file(), parent.errors());
       auto act = rs.string("action");
+      // Read every known key before any early return: finish() must not call a
+      // valid key unknown just because the action was bad.
+      auto text = rs.string("text");
       if (!act) {
         if (!rs.node("action")) parent.error(v, fmt::format("rule {}: missing 'action'", sym));
         rs.finish();
@@ -114,7 +117,7 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
         continue;
       }
       r.action = *a;
-      if (auto text = rs.string("text")) r.text = *text;
+      if (text) r.text = *text;
       rs.finish();
     } else {
       parent.error(v, fmt::format("rule {}: expected an action string or {{ action = ..., text = ... }}", sym));
