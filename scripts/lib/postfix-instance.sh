@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016  # '$name' in postconf settings is Postfix's, not the shell's
 # postfix-instance.sh: a private Postfix instance and a postern-milter beside it,
 # for the end-to-end tests and the demo. Source it; every function takes the
 # instance directory (or the files it names) explicitly, so two instances can
@@ -102,12 +103,12 @@ pf_stop() {
   [ -d "$pf/etc" ] || return 0
   pf_running "$pf" || return 0
   postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
-  local i
-  for i in $(seq 1 100); do pf_running "$pf" || return 0; sleep 0.1; done
+  local _
+  for _ in $(seq 1 100); do pf_running "$pf" || return 0; sleep 0.1; done
   # master did not go: kill it by its own pid file (never by name)
   local pid
   pid=$(tr -d ' ' < "$pf/queue/pid/master.pid" 2>/dev/null || true)
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
 }
 
 # pf_flush DIR: one deferred-queue run now (after releasing from hold, after a tempfail).
@@ -183,15 +184,15 @@ pf_port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # pf_wait_port PORT TIMEOUT: waits until 127.0.0.1:PORT accepts connections.
 pf_wait_port() {
-  local i n=$(( ${2:-10} * 10 ))
-  for i in $(seq 1 "$n"); do pf_port_busy "$1" && return 0; sleep 0.1; done
+  local _ n=$(( ${2:-10} * 10 ))
+  for _ in $(seq 1 "$n"); do pf_port_busy "$1" && return 0; sleep 0.1; done
   return 1
 }
 
 # pf_wait_port_free PORT TIMEOUT: waits until nothing listens on 127.0.0.1:PORT.
 pf_wait_port_free() {
-  local i n=$(( ${2:-10} * 10 ))
-  for i in $(seq 1 "$n"); do pf_port_busy "$1" || return 0; sleep 0.1; done
+  local _ n=$(( ${2:-10} * 10 ))
+  for _ in $(seq 1 "$n"); do pf_port_busy "$1" || return 0; sleep 0.1; done
   return 1
 }
 
@@ -268,14 +269,15 @@ postern_start() {
   local pf=$1 bin=$2 socket=${3:-}
   local dir=$pf/postern
   local args=(-c "$dir/postern.toml" -f)
-  [ -n "$socket" ] && args+=(-p "$socket")
-  if [ -z "$socket" ]; then
+  if [ -n "$socket" ]; then
+    args+=(-p "$socket")
+  else
     socket=$(sed -n 's/^socket = "\(.*\)"$/\1/p' "$dir/postern.toml" | head -n 1)
   fi
   "$bin" "${args[@]}" >>"$dir/milter.log" 2>&1 </dev/null &
-  echo $! > "$dir/milter.pid"
-  local i pid=$!
-  for i in $(seq 1 100); do
+  local pid=$!
+  echo "$pid" > "$dir/milter.pid"
+  for _ in $(seq 1 100); do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "postern_start: postern-milter exited; see $dir/milter.log" >&2
       tail -n 5 "$dir/milter.log" >&2
@@ -316,17 +318,17 @@ postern_pid() {
 # postern_stop DIR: SIGTERM (drain), waits up to 35 s, then SIGKILL. Safe when not running.
 # Sets POSTERN_EXIT to the exit status (when this shell started it; "" otherwise) and
 # POSTERN_STOP_SECONDS to how long it took.
-POSTERN_EXIT=
-POSTERN_STOP_SECONDS=
+export POSTERN_EXIT=
+export POSTERN_STOP_SECONDS=
 postern_stop() {
-  local pf=$1 pid i t0
+  local pf=$1 pid t0
   POSTERN_EXIT=
   POSTERN_STOP_SECONDS=
   pid=$(postern_pid "$pf")
   [ -n "$pid" ] || { rm -f "$pf/postern/milter.pid"; return 0; }
   t0=$(date +%s.%N)
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 350); do
+  for _ in $(seq 1 350); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
