@@ -57,7 +57,9 @@ def main():
     files.sort()
     res = subprocess.run([dump], input="\n".join(files) + "\n", capture_output=True, text=True, check=True)
     ours = {}
-    for line in res.stdout.splitlines():
+    for line in res.stdout.split("\n"):
+        if not line:
+            continue
         e = json.loads(line)
         ours[e["file"]] = [(l["content_type"], l["filename"], l["sha256"]) for l in e["leaves"] if not l["uuencoded"]]
     same = differ = allowed = 0

@@ -79,7 +79,9 @@ def main():
             pairs.append((eml, js))
     res = subprocess.run([dump], input="\n".join(e for e, _ in pairs) + "\n", capture_output=True, text=True, check=True)
     ours = {}
-    for line in res.stdout.splitlines():
+    for line in res.stdout.split("\n"):
+        if not line:
+            continue
         e = json.loads(line)
         ours[e["file"]] = ours_leaves(e)
     same = allowed = 0
