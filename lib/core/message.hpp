@@ -60,8 +60,8 @@ class Message {
   bool truncated() const { return truncated_; }
   // True when a blank line ended the header block (false: end of data or a non-field line).
   bool blank_line_after_headers() const { return blank_line_; }
-  // Number of lines in the header block that were neither fields nor continuations
-  // (the first of them ended the block).
+  // True when a line that is neither a field nor a continuation ended the header
+  // block (it became the first line of the body).
   bool non_field_line_in_headers() const { return non_field_line_; }
 
  private:
@@ -82,7 +82,7 @@ bool iequals(std::string_view a, std::string_view b);
 // Removes leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view s);
 
-// Turns bare LF (and a lone CR at the very end) into CRLF, as an MTA does on the wire.
+// Turns bare LF into CRLF, as an MTA does on the wire; CRLF and lone CR stay as they are.
 std::string to_crlf(std::string_view in);
 
 class MessageBuilder {

@@ -18,6 +18,11 @@ void Transaction::add_finding(std::string symbol, double default_score, std::str
   findings_.push_back({std::move(symbol), s, std::move(detail)});
 }
 
+void Transaction::adopt(const Finding& f) {
+  if (findings_.size() >= limits_.findings) return;
+  findings_.push_back(f);
+}
+
 bool Transaction::has_finding(std::string_view symbol) const {
   return std::any_of(findings_.begin(), findings_.end(),
                      [&](const Finding& f) { return f.symbol == symbol; });

@@ -53,8 +53,9 @@ class Transaction {
 
   // Adds a finding with the policy's effective score for `symbol`.
   void add_finding(std::string symbol, double default_score, std::string detail);
-  // Adds a finding whose score is already effective (carried over from the connection).
-  void adopt(const Finding& f) { findings_.push_back(f); }
+  // Adds a finding whose score is already effective (carried over from the connection);
+  // bounded like add_finding.
+  void adopt(const Finding& f);
   const std::vector<Finding>& findings() const { return findings_; }
   bool has_finding(std::string_view symbol) const;
   double score() const;

@@ -308,29 +308,11 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
 
 }  // namespace
 
-postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
-  Errors errs;
-  std::map<std::string, std::string> files;  // file name -> path; later dirs replace earlier ones
-  for (const auto& d : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(d, ec)) {
-      errs.push_back(Error{d, 0, 0, "policy directory does not exist or is not a directory"});
-      continue;
-    }
-    for (const auto& e : fs::directory_iterator(d, ec)) {
-      if (e.path().extension() != ".toml" || !e.is_regular_file(ec)) continue;
-      files[e.path().filename().string()] = e.path().string();
-    }
-  }
-  Policy p;
-  ThresholdOrigins origins;
-  for (const auto& [name, path] : files) {
-    auto t = parse_toml_file(path, errs);
-    if (!t) continue;
-    apply_file(path, *t, p, errs, origins);
-    p.files.push_back(path);
-  }
-  // The order is checked on the layered result; the error points at the threshold set last.
+namespace {
+
+// The order of thresholds is checked on the layered result; the error points at the
+// threshold set last and names where the other one was set.
+void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Errors& errs) {
   for (auto [dir, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
     const Thresholds& t = d->thresholds;
     const std::array<std::pair<const char*, std::optional<double>>, 3> v{
@@ -354,6 +336,47 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
       }
     }
   }
+}
+
+}  // namespace
+
+postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name) {
+  Errors errs;
+  Policy p;
+  ThresholdOrigins origins;
+  if (auto t = parse_toml(text, name, errs)) {
+    apply_file(name, *t, p, errs, origins);
+    p.files.push_back(name);
+  }
+  check_threshold_order(p, origins, errs);
+  if (!errs.empty()) return postern::unexpected(errs);
+  std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
+  return p;
+}
+
+postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
+  Errors errs;
+  std::map<std::string, std::string> files;  // file name -> path; later dirs replace earlier ones
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) {
+      errs.push_back(Error{d, 0, 0, "policy directory does not exist or is not a directory"});
+      continue;
+    }
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      if (e.path().extension() != ".toml" || !e.is_regular_file(ec)) continue;
+      files[e.path().filename().string()] = e.path().string();
+    }
+  }
+  Policy p;
+  ThresholdOrigins origins;
+  for (const auto& [name, path] : files) {
+    auto t = parse_toml_file(path, errs);
+    if (!t) continue;
+    apply_file(path, *t, p, errs, origins);
+    p.files.push_back(path);
+  }
+  check_threshold_order(p, origins, errs);
   if (!errs.empty()) return postern::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
   return p;

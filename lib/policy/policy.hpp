@@ -90,6 +90,10 @@ struct Policy {
 
 postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);
 
+// One policy file's text on its own (`name` is used in error positions); the
+// same checks as load_policy. For tools and fuzzing.
+postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name);
+
 // When the policy is consulted: before the message (only hard rules whose action
 // ends the transaction apply) or at end of message (rules and thresholds).
 enum class When { BeforeData, EndOfMessage };

@@ -46,6 +46,8 @@ std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs
   return parse_toml(ss.str(), path, errs);
 }
 
+std::string TomlSection::where() const { return name_.empty() ? "at top level" : fmt::format("in [{}]", name_); }
+
 const toml::node* TomlSection::get(std::string_view key) {
   known_.insert(std::string(key));
   return t_.get(key);
@@ -69,7 +71,7 @@ std::optional<double> TomlSection::number(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
   if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) return v;
-  error(*n, fmt::format("'{}' in [{}]: expected a number", key, name_));
+  error(*n, fmt::format("'{}' {}: expected a number", key, where()));
   return std::nullopt;
 }
 
@@ -78,10 +80,10 @@ std::optional<int64_t> TomlSection::integer(std::string_view key, int64_t min, i
   if (!n) return std::nullopt;
   if (auto v = n->value_exact<int64_t>()) {
     if (*v >= min && *v <= max) return v;
-    error(*n, fmt::format("'{}' in [{}]: expected an integer from {} to {}, got {}", key, name_, min, max, *v));
+    error(*n, fmt::format("'{}' {}: expected an integer from {} to {}, got {}", key, where(), min, max, *v));
     return std::nullopt;
   }
-  error(*n, fmt::format("'{}' in [{}]: expected an integer", key, name_));
+  error(*n, fmt::format("'{}' {}: expected an integer", key, where()));
   return std::nullopt;
 }
 
@@ -89,7 +91,7 @@ std::optional<bool> TomlSection::boolean(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
   if (auto v = n->value_exact<bool>()) return v;
-  error(*n, fmt::format("'{}' in [{}]: expected true or false", key, name_));
+  error(*n, fmt::format("'{}' {}: expected true or false", key, where()));
   return std::nullopt;
 }
 
@@ -97,7 +99,7 @@ std::optional<std::string> TomlSection::string(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
   if (auto v = n->value_exact<std::string>()) return v;
-  error(*n, fmt::format("'{}' in [{}]: expected a string", key, name_));
+  error(*n, fmt::format("'{}' {}: expected a string", key, where()));
   return std::nullopt;
 }
 
@@ -106,7 +108,7 @@ std::optional<std::vector<std::string>> TomlSection::strings(std::string_view ke
   if (!n) return std::nullopt;
   const toml::array* arr = n->as_array();
   if (!arr) {
-    error(*n, fmt::format("'{}' in [{}]: expected an array of strings", key, name_));
+    error(*n, fmt::format("'{}' {}: expected an array of strings", key, where()));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -114,7 +116,7 @@ std::optional<std::vector<std::string>> TomlSection::strings(std::string_view ke
   for (const auto& el : *arr) {
     if (auto s = el.value_exact<std::string>()) out.push_back(*s);
     else {
-      error(el, fmt::format("'{}' in [{}]: expected a string", key, name_));
+      error(el, fmt::format("'{}' {}: expected a string", key, where()));
       ok = false;
     }
   }
@@ -126,7 +128,7 @@ const toml::table* TomlSection::table(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return nullptr;
   if (const toml::table* t = n->as_table()) return t;
-  error(*n, fmt::format("'{}' in [{}]: expected a table", key, name_));
+  error(*n, fmt::format("'{}' {}: expected a table", key, where()));
   return nullptr;
 }
 
@@ -135,8 +137,7 @@ void TomlSection::finish() {
   for (const auto& k : known_) expected += (expected.empty() ? "" : ", ") + k;
   for (auto&& [k, v] : t_) {
     if (known_.contains(k.str())) continue;
-    std::string where = name_.empty() ? "at top level" : fmt::format("in [{}]", name_);
-    error(k, fmt::format("unknown key '{}' {}; expected one of: {}", k.str(), where, expected));
+    error(k, fmt::format("unknown key '{}' {}; expected one of: {}", k.str(), where(), expected));
   }
 }
 

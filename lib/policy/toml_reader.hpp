@@ -40,6 +40,8 @@ class TomlSection {
   void finish();
 
   const std::string& name() const { return name_; }
+  // "in [name]", or "at top level" for the file's root table.
+  std::string where() const;
   const std::string& file() const { return file_; }
   Errors& errors() { return errs_; }
 
