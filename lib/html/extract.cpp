@@ -1,6 +1,8 @@
 // HTML extraction: one walk over gumbo's tree.
 #include "html/extract.hpp"
 
+#include "core/address.hpp"
+
 #include <gumbo.h>
 
 #include <algorithm>
@@ -8,13 +10,6 @@
 
 namespace postern::html {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n\f");
@@ -25,7 +20,7 @@ std::string trim(std::string_view s) {
 
 // "a: b; c: d" -> value of property `name` (lower-cased, without !important), or "".
 std::string css_prop(std::string_view style, std::string_view name) {
-  std::string s = lower(style);
+  std::string s = core::to_lower(style);
   size_t pos = 0;
   while (pos < s.size()) {
     size_t semi = s.find(';', pos);
@@ -194,9 +189,9 @@ struct Walker {
         case GUMBO_TAG_META: {
           const char* he = attr(e, "http-equiv");
           const char* content = attr(e, "content");
-          if (he && content && lower(he) == "refresh") {
+          if (he && content && core::to_lower(he) == "refresh") {
             std::string c = content;
-            std::string lc = lower(c);
+            std::string lc = core::to_lower(c);
             size_t u = lc.find("url");
             if (u != std::string::npos) {
               size_t eq = c.find('=', u);
@@ -227,7 +222,7 @@ struct Walker {
       }
       if (e.tag == GUMBO_TAG_FONT) {
         if (const char* c = attr(e, "color"))
-          if (lower(c) == "transparent") ++out.invisible_color;
+          if (core::to_lower(c) == "transparent") ++out.invisible_color;
       }
       if (el_hidden && !hidden) ++out.hidden_elements;
       hidden = el_hidden;
@@ -279,7 +274,7 @@ struct Walker {
         if (const char* fa = attr(e, "formaction")) add_link(fa, "", "formaction");
         if (e.tag == GUMBO_TAG_INPUT) {
           const char* type = attr(e, "type");
-          if (type && lower(type) == "password") {
+          if (type && core::to_lower(type) == "password") {
             if (out.forms.empty()) out.forms.push_back({});
             out.forms.back().password = true;
           }
@@ -305,7 +300,7 @@ struct OutputDeleter {
 
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
-  std::string l = lower(css);
+  std::string l = core::to_lower(css);
   size_t pos = 0;
   while (out.size() < max) {
     size_t u = l.find("url(", pos);

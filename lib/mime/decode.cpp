@@ -1,6 +1,8 @@
 // Decoders: table-driven base64, quoted-printable, uuencode; iconv for charsets.
 #include "mime/decode.hpp"
 
+#include "core/address.hpp"
+
 #include <iconv.h>
 
 #include <array>
@@ -268,15 +270,8 @@ std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
 
 namespace {
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
 bool is_utf8_name(std::string_view cs) {
-  std::string l = lower_ascii(cs);
+  std::string l = core::to_lower(cs);
   return l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii" || l.empty();
 }
 

@@ -1,18 +1,13 @@
 // Structured field parsing: main token, ;-separated parameters, RFC 2231 and 2047.
 #include "mime/params.hpp"
 
+#include "core/address.hpp"
+
 #include <algorithm>
 #include <map>
 
 namespace postern::mime {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 struct Cursor {
   std::string_view s;
@@ -113,7 +108,7 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
     c.skip_cfws();
     main += c.token(true);
   }
-  f.value = lower(main);
+  f.value = core::to_lower(main);
 
   std::vector<std::pair<std::string, std::string>> plain;          // name -> value, in order
   std::map<std::string, std::map<int, Segment>> continued;         // name -> index -> segment
@@ -143,7 +138,7 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
     }
     c.skip_cfws();
     if (c.eof()) break;
-    std::string name = lower(c.token(true));
+    std::string name = core::to_lower(c.token(true));
     c.skip_cfws();
     if (name.empty() || c.eof() || v[c.i] != '=') {
       if (!name.empty()) f.syntax_error = true;

@@ -5,30 +5,14 @@
 
 #include <cstring>
 
+#include "core/address.hpp"
+#include "core/message.hpp"
 #include "mime/params.hpp"
 
 namespace postern::mime {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string unfold(std::string_view v) {
   std::string out;
@@ -148,7 +132,7 @@ std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_
 }  // namespace
 
 Encoding encoding_of(std::string_view cte) {
-  std::string c = lower(cte);
+  std::string c = core::to_lower(cte);
   if (c.empty() || c == "7bit") return Encoding::SevenBit;
   if (c == "8bit") return Encoding::EightBit;
   if (c == "binary") return Encoding::Binary;
@@ -191,13 +175,13 @@ class Parser {
     const Field* cd = nullptr;
     size_t n_ct = 0, n_cte = 0;
     for (const auto& f : hb.fields) {
-      if (iequals(f.name, "content-type")) {
+      if (core::iequals(f.name, "content-type")) {
         if (!ct) ct = &f;
         ++n_ct;
-      } else if (iequals(f.name, "content-transfer-encoding")) {
+      } else if (core::iequals(f.name, "content-transfer-encoding")) {
         if (!cte) cte = &f;
         ++n_cte;
-      } else if (iequals(f.name, "content-disposition")) {
+      } else if (core::iequals(f.name, "content-disposition")) {
         if (!cd) cd = &f;
       }
     }
@@ -225,11 +209,11 @@ class Parser {
       }
       if (ctf.syntax_error)
         add(idx, "MIME_CONTENT_TYPE_SYNTAX", fmt::format("malformed Content-Type parameters: {}", ctf.value.substr(0, 64)));
-      if (const auto* cs = ctf.param("charset")) p.charset = lower(*cs);
+      if (const auto* cs = ctf.param("charset")) p.charset = core::to_lower(*cs);
       if (const auto* b = ctf.param("boundary")) p.boundary = *b;
     }
     if (cte) {
-      p.transfer_encoding = lower(unfold(raw.substr(cte->value_begin, cte->value_end - cte->value_begin)));
+      p.transfer_encoding = core::to_lower(unfold(raw.substr(cte->value_begin, cte->value_end - cte->value_begin)));
       if (size_t sp = p.transfer_encoding.find_first_of(" \t;("); sp != std::string::npos)
         p.transfer_encoding.resize(sp);
       p.encoding = encoding_of(p.transfer_encoding);
