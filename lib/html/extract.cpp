@@ -6,7 +6,9 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <memory>
+#include <string>
 
 namespace postern::html {
 namespace {
@@ -93,10 +95,14 @@ struct Walker {
         space = true;
         continue;
       }
-      if (space && !out.text.empty() && out.text.back() != ' ') out.text.push_back(' ');
+      bool sep = space && !out.text.empty() && out.text.back() != ' ';
+      if (out.text.size() + (sep ? 2 : 1) > lim.max_text) {  // text left over: cut, and say so
+        out.truncated = true;
+        break;
+      }
+      if (sep) out.text.push_back(' ');
       space = false;
       out.text.push_back(c);
-      if (out.text.size() >= lim.max_text) break;
     }
   }
 
@@ -292,6 +298,91 @@ struct Walker {
   }
 };
 
+bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
+
+// Where the tag whose name ends at `i` ends (after its '>'), reading attribute values
+// quoted only where the tokenizer does: right after '=' and optional whitespace.
+size_t tag_end(std::string_view s, size_t i) {
+  while (i < s.size() && s[i] != '>') {
+    if (s[i] == '=') {
+      ++i;
+      while (i < s.size() && is_tag_space(s[i])) ++i;
+      if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
+        size_t q = s.find(s[i], i + 1);
+        i = q == std::string_view::npos ? s.size() : q + 1;
+        continue;
+      }
+      continue;
+    }
+    ++i;
+  }
+  return i < s.size() ? i + 1 : s.size();
+}
+
+// Bounds the nesting gumbo sees. Its tree construction is quadratic in the depth of
+// open elements (200000 nested <div> take minutes), so a cheap scan estimates that
+// depth (start tags of elements that nest, minus their end tags) and drops start tags
+// that would go deeper than `cap`, as browsers flatten what lies beyond their depth
+// limit: the text inside stays. <a>, <form> and <button> are never dropped (gumbo
+// does not nest them in themselves; their links must stay). Returns true, with the
+// bounded document in `out`, when something was dropped.
+bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
+  size_t depth = 0, copied = 0, i = 0;
+  bool dropped = false;
+  while ((i = html.find('<', i)) != std::string_view::npos) {
+    if (html.substr(i, 4) == "<!--") {
+      size_t e = html.find("-->", i + 4);
+      i = e == std::string_view::npos ? html.size() : e + 3;
+      continue;
+    }
+    bool end_tag = i + 1 < html.size() && html[i + 1] == '/';
+    size_t n = i + (end_tag ? 2 : 1);
+    if (n < html.size() && !end_tag && (html[n] == '!' || html[n] == '?')) {
+      size_t e = html.find('>', n);
+      i = e == std::string_view::npos ? html.size() : e + 1;
+      continue;
+    }
+    if (n >= html.size() || !((html[n] >= 'a' && html[n] <= 'z') || (html[n] >= 'A' && html[n] <= 'Z'))) {
+      i = n;
+      continue;
+    }
+    size_t ne = n;
+    while (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') ++ne;
+    std::string name = lower(html.substr(n, std::min<size_t>(ne - n, 16)));
+    size_t te = tag_end(html, ne);
+    if (!end_tag && is_one_of(name, {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})) {
+      // raw text up to the matching end tag
+      size_t k = te;
+      while ((k = html.find("</", k)) != std::string_view::npos && lower(html.substr(k + 2, name.size())) != name) k += 2;
+      i = k == std::string_view::npos ? html.size() : k;
+      continue;
+    }
+    if (!end_tag && name == "plaintext") break;  // the rest is text
+    // void elements and those whose start closes the previous one do not nest
+    bool nests = !is_one_of(name, {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                                   "param", "source", "track", "wbr", "keygen", "basefont", "bgsound", "frame",
+                                   "image", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
+                                   "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rtc", "rp",
+                                   "html", "head", "body"});
+    if (nests && end_tag) {
+      if (depth > 0) --depth;
+    } else if (nests && depth >= cap && !is_one_of(name, {"a", "form", "button"})) {
+      out.append(html.substr(copied, i - copied));
+      copied = te;
+      dropped = true;
+    } else if (nests) {
+      ++depth;
+    }
+    i = te;
+  }
+  if (dropped) out.append(html.substr(copied));
+  return dropped;
+}
+
 struct OutputDeleter {
   void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
 };
@@ -332,6 +423,13 @@ Extract extract(std::string_view html, const Limits& limits) {
   Walker w{limits, {}};
   if (html.size() > limits.max_input) {
     html = html.substr(0, limits.max_input);
+    w.out.truncated = true;
+  }
+  std::string bounded;
+  // a fifth of the walked depth: one counted level can be up to 4 elements deep
+  // (table, tbody, tr, td), and the walk must still reach what lies inside
+  if (bound_nesting(html, limits.max_depth / 5, bounded)) {
+    html = bounded;
     w.out.truncated = true;
   }
   GumboOptions opts = kGumboDefaultOptions;

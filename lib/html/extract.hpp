@@ -7,7 +7,9 @@
 // in style attributes and <style>), the anchor text of each <a> (to compare
 // display text with the target), forms (action, password inputs), and counts
 // of hidden text, tiny fonts and invisible colours. Input beyond
-// `max_input` bytes is cut (flagged); links and text are bounded too. Never
+// `max_input` bytes is cut (flagged); links and text are bounded too; start tags
+// nesting deeper than the depth bound are dropped before parsing, their content
+// kept (flagged), which keeps parse time linear. Never
 // throws on hostile input. Thread-safe (no shared state).
 #pragma once
 
@@ -22,7 +24,7 @@ struct Limits {
   size_t max_input = 4u << 20;
   size_t max_links = 1000;
   size_t max_text = 1u << 20;
-  size_t max_depth = 400;  // tree depth walked
+  size_t max_depth = 400;  // tree depth walked; start tags nesting deeper than a fifth of it are dropped
 };
 
 struct Link {

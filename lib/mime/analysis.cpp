@@ -50,7 +50,8 @@ std::vector<std::string> text_urls(std::string_view text, size_t max) {
     while (!url.empty() && (url.back() == '.' || url.back() == ',' || url.back() == ')' || url.back() == ';' ||
                             url.back() == ':' || url.back() == '!' || url.back() == '?' || url.back() == ']'))
       url.remove_suffix(1);
-    if (url.size() > 4) out.emplace_back(url);
+    size_t scheme_len = text.substr(best).starts_with("www.") ? 4 : text.find("://", best) - best + 3;
+    if (url.size() > scheme_len) out.emplace_back(url);  // a bare "http://" or "www." is no URL
     pos = e;
   }
   return out;

@@ -19,7 +19,7 @@ namespace postern::mime {
 
 struct Leaf {
   const Part* part = nullptr;
-  size_t size = 0;          // decoded bytes (before any cut at a limit)
+  size_t size = 0;          // decoded bytes kept: at most the limit (see decoded_truncated); raw bytes if opaque
   std::string sha256;       // of the decoded bytes, hex
   std::string text;         // UTF-8 text for text/* parts (HTML: the visible text)
   bool decoded_truncated = false;

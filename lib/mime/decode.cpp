@@ -52,7 +52,9 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
       }
       acc = (acc << 6) | static_cast<uint32_t>(v);
       if (++n == 4) {
-        if (out.size() + 3 > max_out) {
+        if (out.size() + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
+          const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8), static_cast<char>(acc)};
+          out.append(q, max_out - out.size());
           st.truncated = true;
           return out;
         }
@@ -201,26 +203,26 @@ std::string encode_quoted_printable(std::string_view in, std::string_view eol) {
     out += eol;
     col = 0;
   };
+  // Only the line end `eol` itself is a hard line break: any other CR or LF is encoded
+  // (=0D, =0A), so decoding gives back exactly the input bytes, binary included.
+  const bool eol_ok = !eol.empty();
   for (size_t i = 0; i < in.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(in[i]);
-    // hard line break: CRLF (or bare LF) in the input
-    if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+    if (eol_ok && in.substr(i, eol.size()) == eol) {
       out += eol;
       col = 0;
-      ++i;
+      i += eol.size() - 1;
       continue;
     }
-    if (c == '\n') {
-      out += eol;
-      col = 0;
-      continue;
-    }
-    bool at_line_end = i + 1 == in.size() || in[i + 1] == '\r' || in[i + 1] == '\n';
+    bool at_line_end = i + 1 == in.size() || (eol_ok && in.substr(i + 1, eol.size()) == eol);
     bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
-    // a '.' or "From " at line start survives every MTA when encoded
-    if (col == 0 && (c == '.' || (c == 'F' && in.substr(i, 5) == "From "))) literal = false;
     size_t width = literal ? 1 : 3;
     if (col + width > 75) soft_break();  // leaves room for the '=' of a soft break: lines <= 76
+    // a '.' or "From " at the start of an output line survives every MTA when encoded
+    if (col == 0 && literal && (c == '.' || (c == 'F' && in.substr(i, 5) == "From "))) {
+      literal = false;
+      width = 3;
+    }
     if (literal) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -288,6 +290,9 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
   iconv_t cd = iconv_open("UTF-8", cs.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     st.unknown_charset = true;
+    DecodeStats tmp;
+    std::string utf8 = sanitize_utf8(in, tmp);
+    if (tmp.replaced == 0) return utf8;  // valid UTF-8: read as such
     cd = iconv_open("UTF-8", "ISO-8859-1");  // what most clients fall back to
     if (cd == reinterpret_cast<iconv_t>(-1)) return sanitize_utf8(in, st);
   }

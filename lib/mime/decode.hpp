@@ -36,7 +36,10 @@ std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool h
 std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_t max_out = SIZE_MAX);
 
 std::string encode_base64(std::string_view in, size_t line_len = 76, std::string_view eol = "\r\n");
-// Quoted-printable with soft line breaks: no output line longer than 76 characters.
+// Quoted-printable with soft line breaks: no output line longer than 76 characters. Each
+// `eol` in the input is a line break; every other byte (a lone CR or LF too) is kept
+// exactly, so decode_quoted_printable gives back the input. Whitespace before a line end
+// and a '.' or "From " at the start of an output line are encoded.
 std::string encode_quoted_printable(std::string_view in, std::string_view eol = "\r\n");
 
 // Converts `in` from `charset` to UTF-8. Never fails.

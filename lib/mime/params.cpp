@@ -154,8 +154,26 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       size_t b = c.i;
       while (!c.eof() && v[c.i] != ';') ++c.i;
       value = std::string(v.substr(b, c.i - b));
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
-        value.pop_back();
+      auto trim_end = [&] {
+        while (!value.empty() &&
+               (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+          value.pop_back();
+      };
+      trim_end();
+      // a comment after the value ("charset=us-ascii (Plain text)", RFC 2045 5.1) is not part of it
+      if (!value.empty() && value.back() == ')') {
+        int depth = 0;
+        for (size_t k = value.size(); k-- > 0;) {
+          if (value[k] == ')') ++depth;
+          else if (value[k] == '(' && --depth == 0) {
+            if (k > 0 && (value[k - 1] == ' ' || value[k - 1] == '\t')) {
+              value.resize(k);
+              trim_end();
+            }
+            break;
+          }
+        }
+      }
     }
     ++count;
     size_t star = name.find('*');

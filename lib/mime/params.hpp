@@ -5,7 +5,9 @@
 // are lower-cased; values are decoded to UTF-8: quoted strings unescaped, RFC
 // 2231 continuations (name*0, name*1*, ...) joined and percent-decoded in their
 // charset, and RFC 2047 encoded-words inside values decoded, as real mail
-// clients do (flagged, since it is not standard). Comments are skipped. The
+// clients do (flagged, since it is not standard). Comments are skipped, also one
+// that follows an unquoted value after whitespace; otherwise an unquoted value
+// runs to the next ';' (spaces included), as lenient clients read it. The
 // first occurrence of a repeated parameter wins (flagged). At most 64
 // parameters are kept.
 #pragma once

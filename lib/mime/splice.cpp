@@ -36,28 +36,34 @@ std::string_view line_end_of(const Tree& t, const Part& p) {
   return "\n";
 }
 
-// The CTE field's value span in the part's header block, or nullopt.
+// The value span of the first CTE field in the part's header block (its folded
+// continuation lines included), or nullopt. Matches the field as the parser reads it:
+// any case, optional whitespace before the ':'.
 std::optional<std::pair<size_t, size_t>> cte_value(const Tree& t, const Part& p) {
   std::string_view raw = t.raw();
+  auto line_end = [&](size_t pos) {
+    size_t nl = raw.find('\n', pos);
+    return nl == std::string_view::npos || nl >= p.header_end ? p.header_end : nl + 1;
+  };
   size_t pos = p.header_begin;
   while (pos < p.header_end) {
-    size_t nl = raw.find('\n', pos);
-    size_t end = nl == std::string_view::npos || nl >= p.header_end ? p.header_end : nl + 1;
+    size_t end = line_end(pos);
     std::string_view line = raw.substr(pos, end - pos);
     static constexpr std::string_view kName = "content-transfer-encoding";
-    if (line.size() > kName.size() && line[kName.size()] == ':') {
-      bool match = true;
-      for (size_t i = 0; i < kName.size() && match; ++i) {
-        char c = line[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        match = c == kName[i];
-      }
-      if (match) {
-        size_t vb = pos + kName.size() + 1;
-        size_t ve = end;
-        while (ve > vb && (raw[ve - 1] == '\n' || raw[ve - 1] == '\r')) --ve;
-        return std::pair{vb, ve};
-      }
+    bool match = line.size() > kName.size();
+    for (size_t i = 0; i < kName.size() && match; ++i) {
+      char c = line[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      match = c == kName[i];
+    }
+    size_t colon = kName.size();
+    while (match && colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
+    if (match && colon < line.size() && line[colon] == ':') {
+      size_t vb = pos + colon + 1;
+      while (end < p.header_end && (raw[end] == ' ' || raw[end] == '\t')) end = line_end(end);  // folded
+      size_t ve = end;
+      while (ve > vb && (raw[ve - 1] == '\n' || raw[ve - 1] == '\r')) --ve;
+      return std::pair{vb, ve};
     }
     pos = end;
   }
@@ -104,7 +110,9 @@ postern::expected<std::string, std::string> splice(const Tree& tree, std::span<c
     }
     edits.push_back({p->body_begin, p->body_end - p->body_begin, std::move(body)});
   }
-  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
+  // stable: a new field inserted where the body begins (a part without a header block)
+  // must stay before that body's replacement, which has the same offset
+  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
   std::string_view raw = tree.raw();
   std::string out;
   out.reserve(raw.size() + 1024);

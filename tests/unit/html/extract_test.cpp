@@ -1,0 +1,289 @@
+// Tests for html::extract and html::css_urls: what a reader sees, what a click could
+// reach, the tricks that hide text, and the bounds on hostile input.
+#include "html/extract.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+using namespace postern::html;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+// "source url [text]" for every link, in document order.
+Strings links(const Extract& e) {
+  Strings out;
+  for (const auto& l : e.links) out.push_back(l.source + " " + l.url + (l.text.empty() ? "" : " [" + l.text + "]"));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("visible text leaves out scripts, styles, the head and hidden elements", "[html][text]") {
+  struct Row {
+    std::string name;
+    std::string html;
+    std::string text;
+    size_t hidden_elements = 0;
+    size_t hidden_text = 0;
+  };
+  const std::vector<Row> rows = {
+      {"plain paragraphs", "<p>Hello</p><p>world</p>", "Hello\nworld"},
+      {"whitespace collapses like a browser", "<p>  a \n\t b  </p>", "a b"},
+      {"entities are decoded", "<p>caf&eacute; &amp; &lt;tea&gt;</p>", "caf\xc3\xa9 & <tea>"},
+      {"script and style are not text", "<script>var x='secret';</script><style>p{}</style><p>shown</p>", "shown"},
+      {"the head and title are not text", "<html><head><title>Title</title></head><body>body</body></html>", "body"},
+      {"display:none", "<p>a</p><div style=\"display: none\">hidden</div><p>b</p>", "a\nb", 1, 6},
+      {"display:none with !important and upper case", "<p>a</p><div style=\"DISPLAY:NONE !important\">xy</div>",
+       "a", 1, 2},
+      {"visibility:hidden", "<span style=\"visibility:hidden\">abc</span>ok", "ok", 1, 3},
+      {"the hidden attribute", "<div hidden>abcd</div>ok", "ok", 1, 4},
+      {"opacity 0", "<div style=\"opacity:0\">abc</div>ok", "ok", 1, 3},
+      {"nested hidden elements count once", "<div style=\"display:none\"><p>ab</p><p hidden>cd</p></div>ok", "ok", 1,
+       4},
+      {"two hidden elements", "<i hidden>a</i>ok<b hidden>bc</b>", "ok", 2, 3},
+      {"a visible element after a hidden one", "<div hidden>x</div><div>y</div>", "y", 1, 1},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Extract e = extract(r.html);
+    CHECK(e.text == r.text);
+    CHECK(e.hidden_elements == r.hidden_elements);
+    CHECK(e.hidden_text == r.hidden_text);
+    CHECK_FALSE(e.truncated);
+  }
+  Extract s = extract("<script>1</script><script src=\"http://x.test/a.js\"></script><style>a{}</style>");
+  CHECK(s.scripts == 2);
+  CHECK(s.styles == 1);
+  CHECK(links(s) == Strings{"script@src http://x.test/a.js"});
+}
+
+TEST_CASE("every place a click or a load can reach is a link with its source", "[html][links]") {
+  struct Row {
+    std::string name;
+    std::string html;
+    Strings want;
+  };
+  const std::vector<Row> rows = {
+      {"a@href with its anchor text", "<a href=\"http://evil.test/\">https://bank.test/</a>",
+       {"a@href http://evil.test/ [https://bank.test/]"}},
+      {"anchor text across elements and image alt", "<a href=\" http://x.test/ \"><b>Pay</b> <img alt=\"now\"></a>",
+       {"a@href http://x.test/ [Pay now]"}},
+      {"an a without href is no link", "<a name=\"x\">x</a>", {}},
+      {"img@src with alt", "<img src=\"http://x.test/i.png\" alt=\"Logo\">", {"img@src http://x.test/i.png [Logo]"}},
+      {"srcset with several URLs", "<img srcset=\"http://x.test/1.png 1x, http://x.test/2.png 2x,http://x.test/3.png\">",
+       {"srcset http://x.test/1.png", "srcset http://x.test/2.png", "srcset http://x.test/3.png"}},
+      {"picture source srcset", "<picture><source srcset=\"http://x.test/a.webp 100w\"></picture>",
+       {"srcset http://x.test/a.webp"}},
+      {"form@action", "<form action=\"http://phish.test/post\"><input name=u></form>",
+       {"form@action http://phish.test/post"}},
+      {"button formaction", "<form><button formaction=\"http://x.test/b\">Go</button></form>",
+       {"formaction http://x.test/b"}},
+      {"input formaction", "<form><input type=submit formaction=\"http://x.test/i\"></form>",
+       {"formaction http://x.test/i"}},
+      {"meta refresh", "<meta http-equiv=\"refresh\" content=\"0;url=http://x.test/r\">",
+       {"meta-refresh http://x.test/r"}},
+      {"meta refresh with quotes and spaces", "<meta http-equiv=\"Refresh\" content=\"5; URL = 'http://x.test/q'\">",
+       {"meta-refresh http://x.test/q"}},
+      {"meta refresh in the head", "<html><head><meta http-equiv=refresh content='0; url=\"http://x.test/h\"'></head></html>",
+       {"meta-refresh http://x.test/h"}},
+      {"meta refresh without a URL is no link", "<meta http-equiv=\"refresh\" content=\"30\">", {}},
+      {"CSS url() in a style attribute", "<div style=\"background:url('http://x.test/bg.png')\">x</div>",
+       {"css http://x.test/bg.png"}},
+      {"CSS url() in a style element", "<style>body{background:url(http://x.test/s.png)}</style>",
+       {"css http://x.test/s.png"}},
+      {"CSS @import in a style element", "<style>@import \"http://x.test/a.css\"; @import url(http://x.test/b.css);</style>",
+       {"css http://x.test/a.css", "css http://x.test/b.css"}},
+      {"iframe src", "<iframe src=\"http://x.test/f\"></iframe>", {"iframe@src http://x.test/f"}},
+      {"the background attribute", "<table background=\"http://x.test/t.png\"><tr><td>x</td></tr></table>",
+       {"background http://x.test/t.png"}},
+      {"area@href", "<map><area href=\"http://x.test/m\"></map>", {"area@href http://x.test/m"}},
+      {"links inside hidden elements still count", "<div hidden><a href=\"http://x.test/h\">h</a></div>",
+       {"a@href http://x.test/h [h]"}},
+      {"document order", "<a href=\"http://1.test/\">1</a><img src=\"http://2.test/\"><form action=\"http://3.test/\">",
+       {"a@href http://1.test/ [1]", "img@src http://2.test/", "form@action http://3.test/"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    CHECK(links(extract(r.html)) == r.want);
+  }
+}
+
+TEST_CASE("CSS URLs are found in url() and @import", "[html][css]") {
+  struct Row {
+    std::string css;
+    Strings want;
+  };
+  const std::vector<Row> rows = {
+      {"a{background:url(http://x.test/a)}", {"http://x.test/a"}},
+      {"a{background:URL( \"http://x.test/b\" )}", {"http://x.test/b"}},
+      {"@import 'http://x.test/c.css';", {"http://x.test/c.css"}},
+      {"@IMPORT \"http://x.test/d.css\" screen;", {"http://x.test/d.css"}},
+      {"@import url(http://x.test/e.css);", {"http://x.test/e.css"}},
+      {"a{b:url()} c{d:url(http://x.test/f)}", {"http://x.test/f"}},
+      {"a{b:url(http://x.test/unclosed", {}},
+      {"no urls at all", {}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.css);
+    CHECK(css_urls(r.css) == r.want);
+  }
+  CHECK(css_urls("url(a) url(b) url(c)", 2) == Strings{"a", "b"});
+}
+
+TEST_CASE("tiny fonts and invisible colours are counted", "[html][style]") {
+  struct Row {
+    std::string name;
+    std::string html;
+    size_t tiny;
+    size_t invisible;
+  };
+  const std::vector<Row> rows = {
+      {"normal text", "<p style=\"font-size:12px;color:#333\">x</p>", 0, 0},
+      {"font-size 0", "<span style=\"font-size:0\">x</span>", 1, 0},
+      {"font-size 0px", "<span style=\"font-size: 0px\">x</span>", 1, 0},
+      {"font-size 1px", "<span style=\"font-size:1px\">x</span>", 1, 0},
+      {"font-size 2pt", "<span style=\"font-size:2pt\">x</span>", 1, 0},
+      {"font-size 0.1em", "<span style=\"font-size:0.1em\">x</span>", 1, 0},
+      {"font-size 3px is readable", "<span style=\"font-size:3px\">x</span>", 0, 0},
+      {"font-size 1em is readable", "<span style=\"font-size:1em\">x</span>", 0, 0},
+      {"white on white", "<span style=\"color:#ffffff;background-color:#fff\">x</span>", 0, 1},
+      {"white on white by name and rgb", "<span style=\"color:white;background:rgb(255, 255, 255)\">x</span>", 0, 1},
+      {"black on black", "<div style=\"color:#000;background-color:black\">x</div>", 0, 1},
+      {"same custom colour", "<span style=\"color:#abcdef;background-color:#ABCDEF\">x</span>", 0, 1},
+      {"transparent text", "<span style=\"color:transparent\">x</span>", 0, 1},
+      {"transparent font colour", "<font color=\"Transparent\">x</font>", 0, 1},
+      {"different colours", "<span style=\"color:#000;background-color:#fff\">x</span>", 0, 0},
+      {"both tricks on one element", "<span style=\"font-size:0;color:red;background-color:red\">x</span>", 1, 1},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Extract e = extract(r.html);
+    CHECK(e.tiny_font == r.tiny);
+    CHECK(e.invisible_color == r.invisible);
+  }
+}
+
+TEST_CASE("forms record their action and whether they ask for a password", "[html][forms]") {
+  struct Row {
+    std::string name;
+    std::string html;
+    std::vector<std::pair<std::string, bool>> forms;
+  };
+  const std::vector<Row> rows = {
+      {"a login form", "<form action=\"http://x.test/\"><input type=\"text\"><input type=\"PASSWORD\"></form>",
+       {{"http://x.test/", true}}},
+      {"a search form", "<form action=\"/s\"><input type=text name=q></form>", {{"/s", false}}},
+      {"two forms, the second with a password",
+       "<form action=\"a\"><input></form><form action=\"b\"><input type=password></form>", {{"a", false}, {"b", true}}},
+      {"a password input without a form", "<input type=password>", {{"", true}}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Extract e = extract(r.html);
+    REQUIRE(e.forms.size() == r.forms.size());
+    for (size_t i = 0; i < r.forms.size(); ++i) {
+      CHECK(e.forms[i].action == r.forms[i].first);
+      CHECK(e.forms[i].password == r.forms[i].second);
+    }
+  }
+}
+
+TEST_CASE("limits on links, input and text cut and flag", "[html][limits]") {
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "<a href=\"http://x.test/" + std::to_string(i) + "\">l</a>";
+  {
+    Limits lim;
+    lim.max_links = 10;
+    Extract e = extract(many, lim);
+    CHECK(e.links.size() == 10);
+    CHECK(e.links.back().url == "http://x.test/9");
+    CHECK(e.truncated);
+  }
+  {
+    Limits lim;
+    lim.max_input = 100;
+    Extract e = extract("<p>" + std::string(500, 'a') + "</p><a href=\"http://x.test/late\">x</a>", lim);
+    CHECK(e.truncated);
+    CHECK(e.text.size() <= 100);
+    CHECK(e.links.empty());
+  }
+  {
+    Limits lim;
+    lim.max_text = 50;
+    Extract e = extract("<p>" + std::string(500, 'a') + "</p>", lim);
+    CHECK(e.truncated);
+    CHECK(e.text == std::string(50, 'a'));
+    Extract words = extract("<p>" + std::string(30, 'a') + "</p><p>" + std::string(30, 'b') + " c</p>", lim);
+    CHECK(words.truncated);
+    CHECK(words.text.size() <= 50);
+    CHECK(words.text.starts_with(std::string(30, 'a') + "\nbbb"));
+    Extract fits = extract("<p>" + std::string(50, 'a') + "</p>", lim);
+    CHECK(fits.text == std::string(50, 'a'));
+    CHECK_FALSE(fits.truncated);
+  }
+  Extract e = extract(many);
+  CHECK(e.links.size() == 50);
+  CHECK_FALSE(e.truncated);
+}
+
+TEST_CASE("deeply nested documents keep their text and links, in linear time, without a crash",
+          "[html][limits]") {
+  // gumbo alone takes minutes on 200000 nested <div>: nesting beyond the bound is
+  // flattened before parsing, as browsers do, so deep content is still seen
+  struct Row {
+    std::string name;
+    std::string open, close;
+    size_t levels;
+  };
+  const std::vector<Row> rows = {
+      {"20000 nested div", "<div>", "</div>", 20000},
+      {"20000 nested div without end tags", "<div>", "", 20000},
+      {"800000 nested div (4 MB)", "<div>", "", 800000},
+      {"400000 nested self-closing div", "<div/>", "", 400000},
+      {"100000 nested span with attributes", "<span class=\"a>b\" id=x>", "</span>", 100000},
+      {"300000 nested b", "<b>", "", 300000},
+      {"100000 nested tables", "<table><tr><td>", "</td></tr></table>", 100000},
+      {"100000 nested lists", "<ul><li>", "</li></ul>", 100000},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    std::string html = "<p>top <a href=\"http://x.test/top\">t</a></p>";
+    for (size_t i = 0; i < r.levels; ++i) html += r.open;
+    html += "deep text<a href=\"http://x.test/deep\">d</a>";
+    for (size_t i = 0; i < r.levels; ++i) html += r.close;
+    html += "<p>after</p>";
+    auto start = std::chrono::steady_clock::now();
+    Extract e = extract(html);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(secs < 60);  // takes about a second; quadratic parsing would take hours
+    CHECK(e.truncated);
+    CHECK(e.text.starts_with("top t"));
+    CHECK(e.text.find("deep text d") != std::string::npos);
+    CHECK(e.text.ends_with("after"));
+    CHECK(links(e) == Strings{"a@href http://x.test/top [t]", "a@href http://x.test/deep [d]"});
+  }
+  // within the bound nothing is dropped
+  std::string ok;
+  for (int i = 0; i < 75; ++i) ok += "<table><tr><td>";
+  ok += "<a href=\"http://x.test/deep\">deep</a>";
+  Extract e = extract(ok);
+  CHECK(links(e) == Strings{"a@href http://x.test/deep [deep]"});
+  CHECK(e.text == "deep");
+  CHECK_FALSE(e.truncated);
+  // tags in comments, scripts and attribute values do not count as nesting
+  std::string fake = "<!--" + std::string(5000, 'x');
+  for (int i = 0; i < 1000; ++i) fake += "<div>";
+  fake += "--><script>";
+  for (int i = 0; i < 1000; ++i) fake += "<div>";
+  fake += "</script><p title=\"";
+  for (int i = 0; i < 1000; ++i) fake += "<div>";
+  fake += "\">shown <a href=\"http://x.test/\">x</a></p>";
+  Extract f = extract(fake);
+  CHECK_FALSE(f.truncated);
+  CHECK(f.text == "shown x");
+  CHECK(f.links.size() == 1);
+}
