@@ -352,12 +352,12 @@ bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
     }
     size_t ne = n;
     while (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') ++ne;
-    std::string name = lower(html.substr(n, std::min<size_t>(ne - n, 16)));
+    std::string name = core::to_lower(html.substr(n, std::min<size_t>(ne - n, 16)));
     size_t te = tag_end(html, ne);
     if (!end_tag && is_one_of(name, {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})) {
       // raw text up to the matching end tag
       size_t k = te;
-      while ((k = html.find("</", k)) != std::string_view::npos && lower(html.substr(k + 2, name.size())) != name) k += 2;
+      while ((k = html.find("</", k)) != std::string_view::npos && core::to_lower(html.substr(k + 2, name.size())) != name) k += 2;
       i = k == std::string_view::npos ? html.size() : k;
       continue;
     }
