@@ -11,10 +11,11 @@
 namespace postern::scan {
 
 std::string format_score(double s) {
+  if (s > -0.005 && s < 0.005) return "0";  // also keeps "-0" out
   std::string out = fmt::format("{:.2f}", s);
-  while (!out.empty() && out.back() == '0') out.pop_back();
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  if (out == "-0") out = "0";
+  size_t end = out.find_last_not_of('0');
+  if (out[end] == '.') --end;
+  out.resize(end + 1);
   return out;
 }
 
