@@ -3,7 +3,8 @@
 //
 // What it does: loads every *.eml of a directory (name order), makes each one
 // CRLF and dot-stuffed, and sends message set entries round-robin for --count
-// messages or --duration seconds: EHLO once per connection, then MAIL FROM,
+// messages or --duration seconds (--from may list several senders, used in
+// turn by message number, e.g. to mix in senders a policy rejects): EHLO once per connection, then MAIL FROM,
 // RCPT TO, DATA per message (--per-connection messages, then QUIT). Every
 // message gets a fresh Message-ID <RUN.SEQ@bench.postern.test> (its own one is
 // dropped) so deliveries can be matched. With --retry-4xx SECONDS a message
@@ -54,7 +55,7 @@ struct Options {
 void usage() {
   std::fprintf(stderr,
                "usage: smtp_load --server HOST:PORT --messages DIR [--connections N] [--count M | --duration S]\n"
-               "                 [--per-connection K] [--from ADDR] [--rcpt ADDR] [--run-id ID] [--records FILE]\n"
+               "                 [--per-connection K] [--from ADDR[,ADDR...]] [--rcpt ADDR] [--run-id ID] [--records FILE]\n"
                "                 [--retry-4xx SECONDS] [--retry-for SECONDS] [--progress SECONDS]\n"
                "                 [--timeout SECONDS] [--label TEXT] [--json]\n");
 }
@@ -195,6 +196,13 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> msgs;
   for (const auto& l : loaded) msgs.push_back(prepare(l.raw));
+  std::vector<std::string> senders;
+  for (size_t pos = 0; pos <= opt.from.size();) {
+    size_t comma = std::min(opt.from.find(',', pos), opt.from.size());
+    if (comma > pos) senders.push_back(opt.from.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  if (senders.empty()) senders.push_back("");
   loaded.clear();
 
   std::mutex mu;  // guards retries
@@ -271,7 +279,7 @@ int main(int argc, char** argv) {
       }
       if (!broken) {
         step = "mail";
-        if (!c->send("MAIL FROM:<" + opt.from + ">\r\n") || !c->reply(r)) broken = true;
+        if (!c->send("MAIL FROM:<" + senders[static_cast<size_t>(job.seq) % senders.size()] + ">\r\n") || !c->reply(r)) broken = true;
         else if (r.code == 250) {
           step = "rcpt";
           if (!c->send("RCPT TO:<" + opt.rcpt + ">\r\n") || !c->reply(r)) broken = true;
