@@ -139,7 +139,7 @@ struct Job {
 struct Stats {
   std::vector<double> ms;
   std::map<std::string, long> kinds;
-  std::string records;
+  std::string records;  // this thread's unflushed record lines
   long accepted = 0, attempts = 0;
 };
 
@@ -206,6 +206,20 @@ int main(int argc, char** argv) {
   loaded.clear();
 
   std::mutex mu;  // guards retries
+  std::mutex out_mu;  // guards records_out: records are flushed in 1 MB pieces, so memory stays bounded
+  std::ofstream records_out;
+  if (!opt.records.empty()) {
+    records_out.open(opt.records, std::ios::trunc);
+    if (!records_out) {
+      std::fprintf(stderr, "smtp_load: cannot write %s\n", opt.records.c_str());
+      return 2;
+    }
+  }
+  auto flush_records = [&](std::string& buf) {
+    std::lock_guard lk(out_mu);
+    if (records_out.is_open()) records_out << buf;
+    buf.clear();
+  };
   std::deque<Job> retries;
   std::atomic<long> next{0}, in_flight{0}, n_2xx{0}, n_4xx{0}, n_5xx{0}, n_err{0};
   std::vector<Stats> per_thread(static_cast<size_t>(opt.connections));
@@ -330,6 +344,7 @@ int main(int argc, char** argv) {
       std::snprintf(line, sizeof line, "%ld %s %d %s %d %s %.2f\n", job.seq, mid, job.attempt, step, r.code,
                     qid.c_str(), ms);
       st.records += line;
+      if (st.records.size() > (1u << 20)) flush_records(st.records);
       if ((r.code == 0 || (r.code >= 400 && r.code < 500)) && opt.retry_delay >= 0) {
         std::lock_guard lk(mu);
         retries.push_back(Job{job.seq, job.attempt + 1, Clock::now() + secs(opt.retry_delay)});
@@ -338,6 +353,7 @@ int main(int argc, char** argv) {
       if (c && ++used >= opt.per_connection) drop();
     }
     drop();
+    flush_records(st.records);
   };
 
   std::atomic<bool> done{false};
@@ -374,13 +390,11 @@ int main(int argc, char** argv) {
     for (const auto& [k, v] : s.kinds) all.kinds[k] += v;
     all.accepted += s.accepted;
     all.attempts += s.attempts;
-    all.records += s.records;
   }
   std::sort(all.ms.begin(), all.ms.end());
-  if (!opt.records.empty()) {
-    std::ofstream out(opt.records, std::ios::trunc);
-    out << all.records;
-    if (!out) std::fprintf(stderr, "smtp_load: cannot write %s\n", opt.records.c_str());
+  if (records_out.is_open()) {
+    records_out.flush();
+    if (!records_out) std::fprintf(stderr, "smtp_load: writing %s failed\n", opt.records.c_str());
   }
   long messages = next.load();
   if (opt.count > 0) messages = std::min(messages, opt.count);
