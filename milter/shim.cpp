@@ -116,7 +116,7 @@ sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
     const unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
     *pf0 = f0 & want_actions;
     const unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
-    const unsigned long skip_steps = SMFIP_NOUNKNOWN | SMFIP_NODATA;
+    const unsigned long skip_steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;  // no callbacks for these
     *pf1 = f1 & (no_reply | skip_steps);
     c->no_reply = *pf1 & no_reply;
     *pf2 = 0;

@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# tests/bench/lib.sh: the pieces scripts/bench, tests/bench/smtp_e2e and
+# scripts/soak share. Source it after scripts/lib/postfix-instance.sh.
+#
+# Contract: every function takes its directories explicitly and returns
+# non-zero (with the reason on stderr) instead of exiting; the callers' traps
+# call the *_stop functions, which are safe to call twice. Processes are
+# stopped by the pid this shell recorded, never by name.
+#
+# Ports (127.0.0.1 only; override with the env vars): BENCH_SMTP_PORT 14025,
+# BENCH_SINK_PORT 14026, BENCH_MILTER_PORT 14001 (postern inet),
+# BENCH_DKIM_PORT 14002 (opendkim inet).
+
+BENCH_SMTP_PORT=${BENCH_SMTP_PORT:-14025}
+BENCH_SINK_PORT=${BENCH_SINK_PORT:-14026}
+BENCH_MILTER_PORT=${BENCH_MILTER_PORT:-14001}
+BENCH_DKIM_PORT=${BENCH_DKIM_PORT:-14002}
+BENCH_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# bench_mix CORPUS DIR [COUNT] [SEED]: the standard mix in DIR (regenerated every time: cheap, deterministic).
+bench_mix() { pf_python "$BENCH_HERE/make_mix.py" "$1" "$2" --count "${3:-200}" --seed "${4:-1}"; }
+
+# bench_pf_create PF MILTER: a private Postfix (pf_create) that relays everything outside
+# feas.test to smtp-sink on BENCH_SINK_PORT, without TLS. MILTER "" = no milter.
+bench_pf_create() {
+  local pf=$1 milter=$2
+  pf_create "$pf" "$BENCH_SMTP_PORT" "${milter:-inet:127.0.0.1:1}" >/dev/null || return 1
+  postconf -c "$pf/etc" -e "relayhost = [127.0.0.1]:$BENCH_SINK_PORT" \
+    "smtp_tls_security_level = none" "smtpd_tls_security_level = none" \
+    "smtpd_milters = $milter" "syslog_name = postfix-postern-bench" \
+    "smtpd_client_connection_count_limit = 0" "smtp_destination_concurrency_limit = 20"
+}
+
+# sink_start DIR: smtp-sink on BENCH_SINK_PORT (as nobody), each transaction dumped into DIR/dump/.
+sink_start() {
+  local dir=$1
+  mkdir -p "$dir/dump"
+  chown nobody:nogroup "$dir/dump"
+  : > "$dir/sink-ids.txt"
+  smtp-sink -u nobody -d "$dir/dump/%H%M%S." "127.0.0.1:$BENCH_SINK_PORT" 256 >>"$dir/sink.log" 2>&1 </dev/null &
+  echo $! > "$dir/sink.pid"
+  pf_wait_port "$BENCH_SINK_PORT" 5 || { echo "sink_start: smtp-sink not listening; see $dir/sink.log" >&2; return 1; }
+}
+
+# sink_stop DIR
+sink_stop() {
+  local pid
+  pid=$(cat "$1/sink.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -f "$1/sink.pid"
+  return 0
+}
+
+# sink_collect DIR [MIN_AGE_S]: moves the Message-IDs of dumped messages older than MIN_AGE_S
+# (default 2) into DIR/sink-ids.txt and deletes the dumps (keeps disk use bounded).
+sink_collect() { pf_python "$BENCH_HERE/account.py" collect "$1/dump" "$1/sink-ids.txt" "${2:-2}"; }
+
+# sink_count DIR: Message-IDs collected so far (after sink_collect).
+sink_count() { wc -l < "$1/sink-ids.txt"; }
+
+# pf_wait_drained PF TIMEOUT: waits until no message is in the incoming, active or deferred
+# queue (the hold queue may keep quarantined ones). Flushes the deferred queue once a
+# second. Returns 1 on timeout.
+pf_wait_drained() {
+  local pf=$1 timeout=${2:-60} deadline left
+  deadline=$(( $(date +%s) + timeout ))
+  while :; do
+    left=$(pf_queue_json "$pf" | grep -vc '"queue_name": *"hold"' || true)
+    [ "$left" = 0 ] && return 0
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    pf_flush "$pf" >/dev/null 2>&1 || true
+    sleep 0.2
+  done
+}
+
+# pf_wait_drained_fast PF TIMEOUT: like pf_wait_drained without flushing (for timing runs).
+pf_wait_drained_fast() {
+  local pf=$1 timeout=${2:-60} deadline
+  deadline=$(( $(date +%s) + timeout ))
+  while :; do
+    [ -z "$(find "$pf/queue/incoming" "$pf/queue/active" "$pf/queue/deferred" "$pf/queue/maildrop" -type f -print -quit 2>/dev/null)" ] && return 0
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}
+
+# opendkim_start DIR SOCKET: Debian's opendkim in verify mode from a private config in DIR,
+# on SOCKET (opendkim syntax: inet:PORT@127.0.0.1 or local:PATH, PATH in DIR/sock/), never the
+# system service. No DNS: TestDNSData is an empty file and the only name server is 127.0.0.1.
+# Adds Authentication-Results to every message (AlwaysAddARHeader), so its end-of-message
+# reply is more than one packet. Pid in DIR/opendkim.pid.
+opendkim_start() {
+  local dir=$1 socket=$2
+  mkdir -p "$dir/sock"
+  chown nobody:nogroup "$dir/sock"
+  : > "$dir/dns.txt"
+  cat > "$dir/opendkim.conf" <<EOF
+# private opendkim for the benchmark (tests/bench/lib.sh)
+Mode v
+Syslog no
+Background no
+UserID nobody:nogroup
+AlwaysAddARHeader yes
+TestDNSData file:$dir/dns.txt
+Nameservers 127.0.0.1
+DNSTimeout 1
+EOF
+  rm -f "$dir/sock/opendkim.sock"
+  opendkim -x "$dir/opendkim.conf" -p "$socket" -f >>"$dir/opendkim.log" 2>&1 </dev/null &
+  echo $! > "$dir/opendkim.pid"
+  local _ pid
+  pid=$(cat "$dir/opendkim.pid")
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || { echo "opendkim_start: exited; see $dir/opendkim.log" >&2; return 1; }
+    case $socket in
+      inet:*) local p=${socket#inet:}; pf_port_busy "${p%@*}" && return 0 ;;
+      local:*) [ -S "${socket#local:}" ] && return 0 ;;
+    esac
+    sleep 0.1
+  done
+  echo "opendkim_start: not listening on $socket" >&2
+  return 1
+}
+
+# opendkim_stop DIR: SIGTERM, waits until it is gone (and its port free).
+opendkim_stop() {
+  local pid _
+  pid=$(cat "$1/opendkim.pid" 2>/dev/null || true)
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$1/opendkim.pid"
+  pf_wait_port_free "$BENCH_DKIM_PORT" 5 || true
+}
+
+# rss_kb PID: VmRSS of a process in kB ("" when gone).
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
