@@ -23,11 +23,16 @@ std::string verdict_value(core::Action a, double score, std::string_view scan_id
   return fmt::format("{} score={} id={}", core::to_string(a), format_score(score), scan_id);
 }
 
-std::string findings_value(const std::vector<core::Finding>& findings) {
+std::string findings_value(const std::vector<core::Finding>& findings, size_t max_chars) {
   std::string out;
-  for (const auto& f : findings) {
+  for (size_t i = 0; i < findings.size(); ++i) {
+    std::string item = fmt::format("{}({})", findings[i].symbol, format_score(findings[i].score));
+    if (!out.empty() && out.size() + 1 + item.size() > max_chars) {
+      out += fmt::format(" ... ({} more)", findings.size() - i);
+      break;
+    }
     if (!out.empty()) out.push_back(' ');
-    out += fmt::format("{}({})", f.symbol, format_score(f.score));
+    out += item;
   }
   return out;
 }

@@ -25,7 +25,9 @@ inline constexpr std::string_view kFindingsHeader = "X-Postern-Findings";
 std::string format_score(double s);
 
 std::string verdict_value(core::Action a, double score, std::string_view scan_id);
-std::string findings_value(const std::vector<core::Finding>& findings);
+// "SYMBOL(score) ..." in finding order; past `max_chars` the rest is summarised as
+// "... (N more)" so a message with hundreds of findings cannot bloat its header.
+std::string findings_value(const std::vector<core::Finding>& findings, size_t max_chars = 2000);
 
 std::vector<core::HeaderRemoval> forged_headers(const core::Message& m);
 

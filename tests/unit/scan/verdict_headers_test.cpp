@@ -26,6 +26,12 @@ TEST_CASE("the verdict and findings header values", "[verdict_headers]") {
   CHECK(scan::verdict_value(core::Action::Quarantine, -1.25, "x") == "quarantine score=-1.25 id=x");
   CHECK(scan::findings_value({}) == "");
   CHECK(scan::findings_value({{"A", 1, "d"}, {"B_C", -2.5, "d"}, {"D", 0.333, ""}}) == "A(1) B_C(-2.5) D(0.33)");
+  // hundreds of findings cannot bloat the header: the rest is counted
+  std::vector<postern::core::Finding> many(300, {"MIME_QP_INVALID", 0.5, ""});
+  std::string v = scan::findings_value(many);
+  CHECK(v.size() <= 2000 + 20);
+  CHECK(v.find(" ... (") != std::string::npos);
+  CHECK(v.ends_with(" more)"));
 }
 
 namespace {
