@@ -154,6 +154,21 @@ bool apply_socket_permissions(const policy::Config& cfg, const std::string& path
       telemetry::log_fatal("chown {}: {}", path, std::strerror(errno));
       return false;
     }
+  } else if (!cfg.socket_group.empty()) {
+    // Started unprivileged (systemd: User=postern, SupplementaryGroups=postfix):
+    // a member of socket_group may give the socket that group.
+    const group* gr = getgrnam(cfg.socket_group.c_str());
+    if (!gr) {
+      telemetry::log_fatal("socket_group '{}' does not exist", cfg.socket_group);
+      return false;
+    }
+    struct stat st {};
+    bool regroup = ::stat(path.c_str(), &st) == 0 && st.st_gid != gr->gr_gid;
+    if (regroup && ::chown(path.c_str(), static_cast<uid_t>(-1), gr->gr_gid) != 0) {
+      telemetry::log_fatal("cannot give {} the group {}: {} (the daemon's user must be a member)",
+                           path, cfg.socket_group, std::strerror(errno));
+      return false;
+    }
   }
   return true;
 }
