@@ -1,5 +1,8 @@
 // postern-milter: the daemon. Loads config and policy, opens the socket, drops
 // privileges, runs libmilter, reloads on SIGHUP, drains on SIGTERM.
+// Started as root it chowns the socket and switches to the configured user;
+// started unprivileged (the systemd unit: User=postern, SupplementaryGroups=
+// postfix) it keeps its user and gives the socket socket_group as a member.
 //
 // Signals: libmilter's own signal thread treats SIGHUP as "stop". So smfi_main
 // runs on a second thread (libmilter blocks HUP/TERM/INT there and in every
