@@ -1,5 +1,8 @@
 // postern-milter: the daemon. Loads config and policy, opens the socket, drops
 // privileges, runs libmilter, reloads on SIGHUP, drains on SIGTERM.
+// Started as root it chowns the socket and switches to the configured user;
+// started unprivileged (the systemd unit: User=postern, SupplementaryGroups=
+// postfix) it keeps its user and gives the socket socket_group as a member.
 //
 // Signals: libmilter's own signal thread treats SIGHUP as "stop". So smfi_main
 // runs on a second thread (libmilter blocks HUP/TERM/INT there and in every
@@ -152,6 +155,21 @@ bool apply_socket_permissions(const policy::Config& cfg, const std::string& path
     }
     if (::chown(path.c_str(), uid, gid) != 0) {
       telemetry::log_fatal("chown {}: {}", path, std::strerror(errno));
+      return false;
+    }
+  } else if (!cfg.socket_group.empty()) {
+    // Started unprivileged (systemd: User=postern, SupplementaryGroups=postfix):
+    // a member of socket_group may give the socket that group.
+    const group* gr = getgrnam(cfg.socket_group.c_str());
+    if (!gr) {
+      telemetry::log_fatal("socket_group '{}' does not exist", cfg.socket_group);
+      return false;
+    }
+    struct stat st {};
+    bool regroup = ::stat(path.c_str(), &st) == 0 && st.st_gid != gr->gr_gid;
+    if (regroup && ::chown(path.c_str(), static_cast<uid_t>(-1), gr->gr_gid) != 0) {
+      telemetry::log_fatal("cannot give {} the group {}: {} (the daemon's user must be a member)",
+                           path, cfg.socket_group, std::strerror(errno));
       return false;
     }
   }

@@ -1,4 +1,4 @@
-// postern: the admin CLI (scan, policy check, version).
+// postern: the admin CLI (scan, policy check, setup postfix|sendmail, version).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -6,6 +6,7 @@
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "tools/scan_command.hpp"
+#include "tools/setup_command.hpp"
 
 using namespace postern;
 
@@ -63,6 +64,22 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "daemon config naming the policy directories");
   check->add_option("dirs", check_dirs, "policy directories to check instead");
 
+  tools::SetupOptions setup_opts;
+  auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
+  setup->require_subcommand(1);
+  auto* setup_pf = setup->add_subcommand(
+      "postfix", "main.cf settings for the packaged socket; checks that Postfix reaches it");
+  setup_pf->add_flag("--apply", setup_opts.apply,
+                     "write the changed settings with postconf -e (no reload)");
+  setup_pf->add_option("--config-dir", setup_opts.config_dir,
+                       "Postfix config directory (postconf -c DIR)");
+  setup_pf->add_option("--socket", setup_opts.socket,
+                       "milter socket in Postfix syntax (default unix:postern/postern.sock)");
+  auto* setup_sm =
+      setup->add_subcommand("sendmail", "sendmail.mc lines: INPUT_MAIL_FILTER and the macros");
+  setup_sm->add_option("--socket", setup_opts.socket,
+                       "milter socket in Sendmail syntax (default local:/run/postern/postern.sock)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -75,5 +92,9 @@ int main(int argc, char** argv) {
     return tools::run_scan(so);
   }
   if (check->parsed()) return policy_check(config_path, check_dirs);
+  if (setup_pf->parsed() || setup_sm->parsed()) {
+    setup_opts.mta = setup_pf->parsed() ? "postfix" : "sendmail";
+    return tools::run_setup(setup_opts);
+  }
   return 0;
 }

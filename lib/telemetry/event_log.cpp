@@ -58,7 +58,10 @@ void EventLog::write(std::string_view line) {
   if (n > 0 && own_fd_) {
     // A partial line would corrupt the JSON stream: cut it back where possible.
     off_t end = ::lseek(fd_, 0, SEEK_END);
-    if (end >= n) (void)::ftruncate(fd_, end - n);
+    if (end >= n) {
+      // Best effort: when this fails too, the next line still starts on its own.
+      [[maybe_unused]] int rc = ::ftruncate(fd_, end - n);
+    }
   }
   uint64_t count = ++failures_;
   int64_t now = static_cast<int64_t>(std::time(nullptr));

@@ -1,0 +1,53 @@
+// mta_settings: what Postfix and Sendmail must be told so postern sees every
+// transaction with the macros it reads. Pure text functions, no I/O: the
+// `postern setup` commands (setup_command.cpp) read and write the MTA config.
+//
+// Contract: merging never drops what the admin has. A milter list gains
+// postern's socket in front (postern inspects before a signing milter such as
+// opendkim signs) and keeps every other entry; a list that already names the
+// socket, bare or as the first item of a `{ ... }` group, is left as it is. A
+// macro list gains the macros postern asks for and keeps the others (other
+// milters may need them). Thread-safe (no state).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postern::tools {
+
+// The packaged socket as Postfix sees it: relative to queue_directory, so it
+// works for chrooted smtpd (/var/spool/postfix/postern/postern.sock).
+inline constexpr std::string_view kPostfixSocket = "unix:postern/postern.sock";
+// The socket for Sendmail, which runs no chroot (RuntimeDirectory of the unit).
+inline constexpr std::string_view kSendmailSocket = "local:/run/postern/postern.sock";
+
+struct PostfixSetting {
+  std::string name;
+  std::string value;    // what it should be
+  bool changed = true;  // differs from the current value
+};
+
+// The Postfix parameters `postern setup postfix` reads and writes, in order.
+const std::vector<std::string>& postfix_parameters();
+
+// The settings for milter SOCKET (Postfix syntax), given the current values
+// (`postconf -h`; a missing key counts as empty).
+std::vector<PostfixSetting> postfix_settings(const std::map<std::string, std::string>& current,
+                                             std::string_view socket);
+
+// Milter list CURRENT with SOCKET in front (unchanged when it names SOCKET).
+std::string merge_milters(std::string_view current, std::string_view socket);
+
+// Macro list CURRENT plus the macros of NEEDED it lacks, space-separated.
+std::string merge_macros(std::string_view current, std::string_view needed);
+
+// Items of a Postfix or Sendmail list: separated by commas and white space;
+// a `{ ... }` group is one item.
+std::vector<std::string> split_list(std::string_view list);
+
+// The sendmail.mc lines for SOCKET (Sendmail syntax, e.g. local:/run/postern/postern.sock).
+std::string sendmail_mc(std::string_view socket);
+
+}  // namespace postern::tools
