@@ -189,12 +189,24 @@ int main(int argc, char** argv) {
   int opt;
   while ((opt = getopt(argc, argv, "c:ftp:Vh")) != -1) {
     switch (opt) {
-      case 'c': config_path = optarg; break;
-      case 'f': foreground = true; break;
-      case 't': test_only = true; break;
-      case 'p': socket_override = optarg; break;
-      case 'V': std::printf("postern-milter %s\n", kVersion); return 0;
-      default: usage(); return opt == 'h' ? 0 : 64;
+      case 'c':
+        config_path = optarg;
+        break;
+      case 'f':
+        foreground = true;
+        break;
+      case 't':
+        test_only = true;
+        break;
+      case 'p':
+        socket_override = optarg;
+        break;
+      case 'V':
+        std::printf("postern-milter %s\n", kVersion);
+        return 0;
+      default:
+        usage();
+        return opt == 'h' ? 0 : 64;
     }
   }
   telemetry::log_init("postern-milter", false);
@@ -207,8 +219,8 @@ int main(int argc, char** argv) {
   }
   const policy::Config& cfg = (*snap)->config;
   if (test_only) {
-    std::printf("%s: OK (%zu policy file(s) from %zu dir(s))\n", config_path.c_str(), (*snap)->policy.files.size(),
-                cfg.policy_dirs.size());
+    std::printf("%s: OK (%zu policy file(s) from %zu dir(s))\n", config_path.c_str(),
+                (*snap)->policy.files.size(), cfg.policy_dirs.size());
     return 0;
   }
   std::string socket = socket_override.empty() ? cfg.socket : socket_override;
@@ -221,8 +233,10 @@ int main(int argc, char** argv) {
     return kExOsErr;
   }
   std::string unix_path;
-  if (socket.rfind("unix:", 0) == 0) unix_path = socket.substr(5);
-  else if (socket.rfind("local:", 0) == 0) unix_path = socket.substr(6);
+  if (socket.rfind("unix:", 0) == 0)
+    unix_path = socket.substr(5);
+  else if (socket.rfind("local:", 0) == 0)
+    unix_path = socket.substr(6);
   if (!unix_path.empty() && !prepare_unix_socket(unix_path)) return kExOsErr;
   if (smfi_setconn(socket.data()) != MI_SUCCESS || smfi_settimeout(cfg.timeout) != MI_SUCCESS ||
       smfi_opensocket(false) != MI_SUCCESS) {
@@ -266,14 +280,17 @@ int main(int argc, char** argv) {
         telemetry::log_error("reload failed; the previous configuration keeps serving");
         continue;
       }
-      if ((*fresh)->config.event_log != milter::event_log().path()) milter::event_log().open((*fresh)->config.event_log);
-      else milter::event_log().reopen();
+      if ((*fresh)->config.event_log != milter::event_log().path())
+        milter::event_log().open((*fresh)->config.event_log);
+      else
+        milter::event_log().reopen();
       milter::set_snapshot(*fresh);
       telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
       continue;
     }
     if (sig == SIGTERM || sig == SIGINT) {
-      telemetry::log_info("stopping: no new connections, draining {} open", milter::active_sessions());
+      telemetry::log_info("stopping: no new connections, draining {} open",
+                          milter::active_sessions());
       smfi_stop();
       break;
     }

@@ -29,8 +29,9 @@ void sink(const nlohmann::json& e) {
   g_event_log.write(telemetry::to_line(e));
   const auto& p = e["postern"];
   std::string qid = e["email"].value("local_id", "NOQUEUE");
-  telemetry::log_info("{}: scan_id={} action={} score={} from=<{}> findings={}", qid, p["scan_id"].get<std::string>(),
-                      p["action"].get<std::string>(), p["score"].dump(), e["email"]["from"]["address"].get<std::string>(),
+  telemetry::log_info("{}: scan_id={} action={} score={} from=<{}> findings={}", qid,
+                      p["scan_id"].get<std::string>(), p["action"].get<std::string>(),
+                      p["score"].dump(), e["email"]["from"]["address"].get<std::string>(),
                       p["findings"].size());
 }
 
@@ -41,7 +42,9 @@ struct Conn {
   ~Conn() { --g_active; }
 };
 
-Conn* conn_of(SMFICTX* ctx) { return static_cast<Conn*>(smfi_getpriv(ctx)); }
+Conn* conn_of(SMFICTX* ctx) {
+  return static_cast<Conn*>(smfi_getpriv(ctx));
+}
 
 Conn* ensure_conn(SMFICTX* ctx) {
   Conn* c = conn_of(ctx);
@@ -67,9 +70,12 @@ sfsistat proceed(SMFICTX* ctx, unsigned long nr_flag) {
 std::string reply_text(std::string_view t) {
   std::string out;
   for (char ch : t) {
-    if (ch == '%') out += "%%";
-    else if (ch == '\r' || ch == '\n') out += ' ';
-    else out.push_back(ch);
+    if (ch == '%')
+      out += "%%";
+    else if (ch == '\r' || ch == '\n')
+      out += ' ';
+    else
+      out.push_back(ch);
   }
   return out;
 }
@@ -77,13 +83,18 @@ std::string reply_text(std::string_view t) {
 sfsistat answer(SMFICTX* ctx, Action a, const core::SmtpReply& r) {
   if ((a == Action::Reject || a == Action::Tempfail) && !r.empty()) {
     std::string text = reply_text(r.text);
-    smfi_setreply(ctx, const_cast<char*>(r.code.c_str()), const_cast<char*>(r.xcode.c_str()), text.data());
+    smfi_setreply(ctx, const_cast<char*>(r.code.c_str()), const_cast<char*>(r.xcode.c_str()),
+                  text.data());
   }
   switch (a) {
-    case Action::Reject: return SMFIS_REJECT;
-    case Action::Tempfail: return SMFIS_TEMPFAIL;
-    case Action::Discard: return SMFIS_DISCARD;
-    default: return SMFIS_CONTINUE;
+    case Action::Reject:
+      return SMFIS_REJECT;
+    case Action::Tempfail:
+      return SMFIS_TEMPFAIL;
+    case Action::Discard:
+      return SMFIS_DISCARD;
+    default:
+      return SMFIS_CONTINUE;
   }
 }
 
@@ -93,8 +104,10 @@ sfsistat internal_error(SMFICTX* ctx, const char* where, const char* what) {
   Action a = snap ? snap->config.on_error : Action::Tempfail;
   telemetry::log_error("{}: internal error: {}; answering {}", where, what, core::to_string(a));
   if (a == Action::Accept || a == Action::Tag || a == Action::Quarantine) return SMFIS_CONTINUE;
-  core::SmtpReply r = snap ? policy::reply_for(snap->policy, a) : core::SmtpReply{"451", "4.3.0", "Internal error"};
-  if (a == Action::Tempfail) r.xcode = "4.3.0", r.text = "Temporary internal error in the mail filter";
+  core::SmtpReply r =
+      snap ? policy::reply_for(snap->policy, a) : core::SmtpReply{"451", "4.3.0", "Internal error"};
+  if (a == Action::Tempfail)
+    r.xcode = "4.3.0", r.text = "Temporary internal error in the mail filter";
   return answer(ctx, a, r);
 }
 
@@ -109,22 +122,27 @@ sfsistat guarded(SMFICTX* ctx, const char* where, F&& f) {
   }
 }
 
-sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
-                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long,
+                      unsigned long, unsigned long* pf0, unsigned long* pf1, unsigned long* pf2,
+                      unsigned long* pf3) {
   return guarded(ctx, "negotiate", [&] {
     Conn* c = ensure_conn(ctx);
-    const unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+    const unsigned long want_actions =
+        SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
     *pf0 = f0 & want_actions;
-    const unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
-    const unsigned long skip_steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;  // no callbacks for these
+    const unsigned long no_reply =
+        SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+    const unsigned long skip_steps =
+        SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;  // no callbacks for these
     *pf1 = f1 & (no_reply | skip_steps);
     c->no_reply = *pf1 & no_reply;
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
       smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j {daemon_name}"));
-      smfi_setsymlist(ctx, SMFIM_HELO,
-                      const_cast<char*>("{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"));
+      smfi_setsymlist(
+          ctx, SMFIM_HELO,
+          const_cast<char*>("{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"));
       smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("i {auth_type} {auth_authen}"));
       smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
     }
@@ -213,7 +231,8 @@ sfsistat cb_eom(SMFICTX* ctx) {
     Action a = out.verdict.action;
     if (core::is_final(a)) return answer(ctx, a, out.verdict.reply);
     for (const auto& r : out.removed)
-      if (smfi_chgheader(ctx, const_cast<char*>(r.name.c_str()), static_cast<int>(r.index), nullptr) != MI_SUCCESS)
+      if (smfi_chgheader(ctx, const_cast<char*>(r.name.c_str()), static_cast<int>(r.index),
+                         nullptr) != MI_SUCCESS)
         throw std::runtime_error("smfi_chgheader (remove " + r.name + ") failed");
     if (out.new_subject) {
       std::string v = scan::fold("Subject", *out.new_subject, 78, "\n");
@@ -227,7 +246,8 @@ sfsistat cb_eom(SMFICTX* ctx) {
         throw std::runtime_error("smfi_addheader " + h.name + " failed");
     }
     if (a == Action::Quarantine &&
-        smfi_quarantine(ctx, const_cast<char*>(reply_text(out.quarantine_reason).c_str())) != MI_SUCCESS)
+        smfi_quarantine(ctx, const_cast<char*>(reply_text(out.quarantine_reason).c_str())) !=
+            MI_SUCCESS)
       throw std::runtime_error("smfi_quarantine failed");
     return SMFIS_CONTINUE;
   });
@@ -270,9 +290,17 @@ bool register_filter() {
   return smfi_register(d) == MI_SUCCESS;
 }
 
-void set_snapshot(scan::SnapshotPtr s) { g_snapshot.store(std::move(s)); }
-scan::SnapshotPtr snapshot() { return g_snapshot.load(); }
-telemetry::EventLog& event_log() { return g_event_log; }
-size_t active_sessions() { return g_active.load(); }
+void set_snapshot(scan::SnapshotPtr s) {
+  g_snapshot.store(std::move(s));
+}
+scan::SnapshotPtr snapshot() {
+  return g_snapshot.load();
+}
+telemetry::EventLog& event_log() {
+  return g_event_log;
+}
+size_t active_sessions() {
+  return g_active.load();
+}
 
 }  // namespace postern::milter

@@ -1,6 +1,6 @@
 // postern: the admin CLI (scan, policy check, setup postfix|sendmail, version).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "core/version.hpp"
 #include "policy/config.hpp"
@@ -31,7 +31,8 @@ int policy_check(const std::string& config_path, const std::vector<std::string>&
     return 1;
   }
   for (const auto& f : pol->files) fmt::print("ok: {}\n", f);
-  fmt::print("policy check: {} file(s), {} list(s), no errors\n", pol->files.size(), pol->lists.size());
+  fmt::print("policy check: {} file(s), {} list(s), no errors\n", pol->files.size(),
+             pol->lists.size());
   return 0;
 }
 
@@ -45,9 +46,12 @@ int main(int argc, char** argv) {
 
   tools::ScanOptions so;
   auto* scan = app.add_subcommand("scan", "give the milter's verdict for message files, offline");
-  auto* cfg_opt = scan->add_option("-c,--config", so.config_path, "daemon config (default /etc/postern/postern.toml)");
-  scan->add_option("--policy-dir", so.policy_dirs, "policy directory, replacing the config's (repeatable)");
-  auto* from_opt = scan->add_option("--from", so.from, "envelope sender (default: Return-Path or From)");
+  auto* cfg_opt = scan->add_option("-c,--config", so.config_path,
+                                   "daemon config (default /etc/postern/postern.toml)");
+  scan->add_option("--policy-dir", so.policy_dirs,
+                   "policy directory, replacing the config's (repeatable)");
+  auto* from_opt =
+      scan->add_option("--from", so.from, "envelope sender (default: Return-Path or From)");
   scan->add_option("--rcpt", so.rcpts, "envelope recipient (repeatable; default: To and Cc)");
   scan->add_option("--client-ip", so.client_ip, "SMTP client address");
   scan->add_option("--client-name", so.client_name, "SMTP client reverse name");
@@ -77,8 +81,9 @@ int main(int argc, char** argv) {
                        "milter socket in Postfix syntax (default unix:postern/postern.sock)");
   auto* setup_sm =
       setup->add_subcommand("sendmail", "sendmail.mc lines: INPUT_MAIL_FILTER and the macros");
-  setup_sm->add_option("--socket", setup_opts.socket,
-                       "milter socket in Sendmail syntax (default local:/run/postern/postern.sock)");
+  setup_sm->add_option(
+      "--socket", setup_opts.socket,
+      "milter socket in Sendmail syntax (default local:/run/postern/postern.sock)");
 
   try {
     app.parse(argc, argv);

@@ -39,14 +39,16 @@ void print_human(const std::string& file, const nlohmann::json& e) {
   fmt::print("\n");
   if (p.contains("smtp_reply")) {
     const auto& r = p["smtp_reply"];
-    fmt::print("  SMTP reply: {} {} {}\n", r["code"].get<std::string>(), r["xcode"].get<std::string>(),
-               r["text"].get<std::string>());
+    fmt::print("  SMTP reply: {} {} {}\n", r["code"].get<std::string>(),
+               r["xcode"].get<std::string>(), r["text"].get<std::string>());
   }
-  if (p.value("before_data", false)) fmt::print("  decided at RCPT: the message would not be received\n");
+  if (p.value("before_data", false))
+    fmt::print("  decided at RCPT: the message would not be received\n");
   for (const auto& f : p["findings"])
     fmt::print("  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
                f["detail"].get<std::string>());
-  for (const auto& h : p["headers_removed"]) fmt::print("  - header {}\n", h["name"].get<std::string>());
+  for (const auto& h : p["headers_removed"])
+    fmt::print("  - header {}\n", h["name"].get<std::string>());
   for (const auto& h : p["headers_added"])
     fmt::print("  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
 }
@@ -55,7 +57,8 @@ void print_human(const std::string& file, const nlohmann::json& e) {
 void print_parts(const std::string& file, const std::string& raw, const scan::Snapshot& s) {
   core::MessageBuilder b(s.config.limits.message_size);
   core::split_raw_message(
-      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); }, [&](std::string_view x) { b.add_body(x); });
+      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
+      [&](std::string_view x) { b.add_body(x); });
   core::Message m = b.finish();
   mime::AnalysisLimits al;
   al.mime.max_depth = s.config.limits.mime_depth;
@@ -83,7 +86,8 @@ void print_parts(const std::string& file, const std::string& raw, const scan::Sn
   for (const auto& x : a.anomalies)
     if (x.symbol.rfind("HTML_", 0) == 0) fmt::print("  ! {}: {}\n", x.symbol, x.detail);
   for (const auto& l : a.links)
-    fmt::print("  link {} [{}] {}{}\n", l.part, l.source, l.url, l.text.empty() ? "" : "  text=\"" + l.text.substr(0, 80) + "\"");
+    fmt::print("  link {} [{}] {}{}\n", l.part, l.source, l.url,
+               l.text.empty() ? "" : "  text=\"" + l.text.substr(0, 80) + "\"");
 }
 
 }  // namespace
@@ -94,8 +98,10 @@ int run_scan(const ScanOptions& o) {
     policy::Config cfg = (*snap)->config;
     cfg.policy_dirs = o.policy_dirs;
     auto pol = policy::load_policy(cfg.policy_dirs);
-    if (!pol) snap = postern::unexpected(pol.error());
-    else snap = scan::make_snapshot(std::move(cfg), std::move(*pol));
+    if (!pol)
+      snap = postern::unexpected(pol.error());
+    else
+      snap = scan::make_snapshot(std::move(cfg), std::move(*pol));
   }
   if (!snap) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());
@@ -118,7 +124,8 @@ int run_scan(const ScanOptions& o) {
     core::Message head{std::string(raw.substr(0, std::min<size_t>(raw.size(), 1u << 20)))};
     std::string from = o.from;
     if (!o.from_given) {
-      if (const auto* rp = head.find("Return-Path")) from = core::envelope_address(rp->value);
+      if (const auto* rp = head.find("Return-Path"))
+        from = core::envelope_address(rp->value);
       else if (const auto* f = head.find("From")) {
         auto a = core::parse_address_list(f->value, 1);
         if (!a.empty()) from = a.front();
@@ -137,7 +144,8 @@ int run_scan(const ScanOptions& o) {
     scan::Session session([s] { return s; }, [&](const nlohmann::json& e) { events.push_back(e); });
     core::ConnectionInfo& ci = session.connection();
     ci.client_address = o.client_ip;
-    ci.client_name = o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
+    ci.client_name =
+        o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
     ci.sasl_user = o.auth_user;
     session.connect();
     if (!o.helo.empty()) session.helo(o.helo);

@@ -16,7 +16,9 @@ constexpr std::array<std::pair<Action, std::string_view>, 6> kActions{{
 }};
 }  // namespace
 
-std::string_view to_string(Action a) { return kActions[static_cast<size_t>(severity(a))].second; }
+std::string_view to_string(Action a) {
+  return kActions[static_cast<size_t>(severity(a))].second;
+}
 
 std::optional<Action> parse_action(std::string_view s) {
   for (const auto& [a, name] : kActions)

@@ -22,7 +22,9 @@ std::optional<Action> parse_action(std::string_view s);
 int severity(Action a);
 
 // The stronger of two actions.
-inline Action most_severe(Action a, Action b) { return severity(a) >= severity(b) ? a : b; }
+inline Action most_severe(Action a, Action b) {
+  return severity(a) >= severity(b) ? a : b;
+}
 
 // True for actions that end the SMTP transaction without delivery.
 inline bool is_final(Action a) {

@@ -23,12 +23,17 @@ std::string bare_address(std::string_view s) {
     char c = s[i];
     if (quoted) {
       out.push_back(c);
-      if (c == '\\' && i + 1 < s.size()) out.push_back(s[++i]);
-      else if (c == '"') quoted = false;
+      if (c == '\\' && i + 1 < s.size())
+        out.push_back(s[++i]);
+      else if (c == '"')
+        quoted = false;
     } else if (depth > 0) {
-      if (c == '\\') ++i;
-      else if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      if (c == '\\')
+        ++i;
+      else if (c == '(')
+        ++depth;
+      else if (c == ')')
+        --depth;
     } else if (c == '(') {
       depth = 1;
     } else if (c == '"') {
@@ -56,10 +61,10 @@ std::string envelope_address(std::string_view a) {
 
 std::vector<std::string> parse_address_list(std::string_view v, size_t max) {
   std::vector<std::string> out;
-  std::string element;      // text of the current element outside angle brackets
-  std::string angle;        // text inside angle brackets
+  std::string element;  // text of the current element outside angle brackets
+  std::string angle;    // text inside angle brackets
   bool have_angle = false;
-  int depth = 0;            // comment nesting
+  int depth = 0;  // comment nesting
   bool quoted = false, in_angle = false;
   auto flush = [&] {
     if (out.size() >= max) return;
@@ -77,32 +82,54 @@ std::vector<std::string> parse_address_list(std::string_view v, size_t max) {
     std::string& sink = in_angle ? angle : element;
     if (quoted) {
       sink.push_back(c);
-      if (c == '\\' && i + 1 < v.size()) sink.push_back(v[++i]);
-      else if (c == '"') quoted = false;
+      if (c == '\\' && i + 1 < v.size())
+        sink.push_back(v[++i]);
+      else if (c == '"')
+        quoted = false;
       continue;
     }
     if (depth > 0) {
-      if (c == '\\') ++i;
-      else if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      if (c == '\\')
+        ++i;
+      else if (c == '(')
+        ++depth;
+      else if (c == ')')
+        --depth;
       continue;
     }
     switch (c) {
-      case '"': quoted = true; sink.push_back(c); break;
-      case '(': depth = 1; break;
+      case '"':
+        quoted = true;
+        sink.push_back(c);
+        break;
+      case '(':
+        depth = 1;
+        break;
       case '<':
-        if (!in_angle) { in_angle = true; have_angle = true; angle.clear(); }
+        if (!in_angle) {
+          in_angle = true;
+          have_angle = true;
+          angle.clear();
+        }
         break;
-      case '>': in_angle = false; break;
+      case '>':
+        in_angle = false;
+        break;
       case ':':  // group name ends: what came before was the display name of the group
-        if (in_angle) angle.push_back(c);
-        else element.clear();
+        if (in_angle)
+          angle.push_back(c);
+        else
+          element.clear();
         break;
-      case ',': case ';':
-        if (in_angle) angle.push_back(c);
-        else flush();
+      case ',':
+      case ';':
+        if (in_angle)
+          angle.push_back(c);
+        else
+          flush();
         break;
-      default: sink.push_back(c);
+      default:
+        sink.push_back(c);
     }
   }
   flush();

@@ -23,7 +23,8 @@ struct TlsInfo {
 };
 
 struct ConnectionInfo {
-  std::string client_address;  // textual IPv4/IPv6 address; empty if unknown (e.g. local submission)
+  std::string
+      client_address;  // textual IPv4/IPv6 address; empty if unknown (e.g. local submission)
   uint16_t client_port = 0;
   std::string client_name;  // reverse DNS name as the MTA reports it ("unknown" allowed)
   std::string helo;

@@ -21,13 +21,19 @@ std::vector<std::string> tokens(std::string_view s) {
   };
   for (char c : s) {
     if (depth > 0) {
-      if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      if (c == '(')
+        ++depth;
+      else if (c == ')')
+        --depth;
       continue;
     }
-    if (c == '(') { flush(); depth = 1; }
-    else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',') flush();
-    else cur.push_back(c);
+    if (c == '(') {
+      flush();
+      depth = 1;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',')
+      flush();
+    else
+      cur.push_back(c);
     if (out.size() > 16) break;
   }
   flush();
@@ -42,8 +48,8 @@ bool all_digits(std::string_view s) {
 }
 
 int month_of(std::string_view m) {
-  static constexpr std::array<std::string_view, 12> kMonths{"jan", "feb", "mar", "apr", "may", "jun",
-                                                            "jul", "aug", "sep", "oct", "nov", "dec"};
+  static constexpr std::array<std::string_view, 12> kMonths{
+      "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   std::string l = to_lower(m);
   for (size_t i = 0; i < kMonths.size(); ++i)
     if (l == kMonths[i]) return static_cast<int>(i) + 1;
@@ -64,7 +70,8 @@ std::optional<int> zone_minutes(std::string_view z) {
   if (l == "cst" || l == "mdt") return -6 * 60;
   if (l == "mst" || l == "pdt") return -7 * 60;
   if (l == "pst") return -8 * 60;
-  if (l.size() == 1 && std::isalpha(static_cast<unsigned char>(l[0])) && l != "j") return 0;  // military: unknown offset
+  if (l.size() == 1 && std::isalpha(static_cast<unsigned char>(l[0])) && l != "j")
+    return 0;  // military: unknown offset
   return std::nullopt;
 }
 
@@ -88,15 +95,18 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 std::optional<int64_t> parse_rfc5322_date(std::string_view s) {
   auto t = tokens(s);
   size_t i = 0;
-  if (i < t.size() && !t[i].empty() && std::isalpha(static_cast<unsigned char>(t[i][0]))) ++i;  // day name
+  if (i < t.size() && !t[i].empty() && std::isalpha(static_cast<unsigned char>(t[i][0])))
+    ++i;  // day name
   if (i + 4 > t.size()) return std::nullopt;
   if (!all_digits(t[i]) || t[i].size() > 2) return std::nullopt;
   int day = std::stoi(t[i++]);
   int month = month_of(t[i++]);
   if (month == 0 || !all_digits(t[i]) || t[i].size() > 4 || t[i].size() < 2) return std::nullopt;
   int year = std::stoi(t[i]);
-  if (t[i].size() == 2) year += year < 50 ? 2000 : 1900;
-  else if (t[i].size() == 3) year += 1900;
+  if (t[i].size() == 2)
+    year += year < 50 ? 2000 : 1900;
+  else if (t[i].size() == 3)
+    year += 1900;
   ++i;
   // time: hh:mm[:ss]
   const std::string& tm = t[i++];
@@ -105,8 +115,11 @@ std::optional<int64_t> parse_rfc5322_date(std::string_view s) {
     std::vector<std::string> parts;
     std::string cur;
     for (char c : tm) {
-      if (c == ':') { parts.push_back(cur); cur.clear(); }
-      else cur.push_back(c);
+      if (c == ':') {
+        parts.push_back(cur);
+        cur.clear();
+      } else
+        cur.push_back(c);
     }
     parts.push_back(cur);
     if (parts.size() < 2 || parts.size() > 3) return std::nullopt;
@@ -116,7 +129,9 @@ std::optional<int64_t> parse_rfc5322_date(std::string_view s) {
     mm = std::stoi(parts[1]);
     if (parts.size() == 3) ss = std::stoi(parts[2]);
   }
-  if (day < 1 || day > days_in_month(year, month) || hh > 23 || mm > 59 || ss > 60 || year < 1900 || year > 9999) return std::nullopt;
+  if (day < 1 || day > days_in_month(year, month) || hh > 23 || mm > 59 || ss > 60 || year < 1900 ||
+      year > 9999)
+    return std::nullopt;
   int zone = 0;
   if (i < t.size()) {
     auto z = zone_minutes(t[i]);

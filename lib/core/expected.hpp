@@ -39,7 +39,8 @@ unexpected(E) -> unexpected<E>;
 template <typename T, typename E>
 class expected {
  public:
-  expected(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit like std::expected
+  expected(T v)
+      : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit like std::expected
   template <typename G>
   expected(unexpected<G> u) : v_(std::in_place_index<1>, E(std::move(u.error()))) {}  // NOLINT
 

@@ -43,7 +43,8 @@ std::optional<Cidr> Cidr::parse(std::string_view s) {
   if (slash != std::string_view::npos) {
     auto p = s.substr(slash + 1);
     auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-    if (ec != std::errc{} || ptr != p.data() + p.size() || prefix < 0 || prefix > max) return std::nullopt;
+    if (ec != std::errc{} || ptr != p.data() + p.size() || prefix < 0 || prefix > max)
+      return std::nullopt;
   }
   return Cidr{*addr, prefix};
 }
@@ -51,7 +52,8 @@ std::optional<Cidr> Cidr::parse(std::string_view s) {
 bool Cidr::contains(const IpAddress& a) const {
   if (a.v6 != network.v6) return false;
   int full = prefix / 8, rest = prefix % 8;
-  if (std::memcmp(a.bytes.data(), network.bytes.data(), static_cast<size_t>(full)) != 0) return false;
+  if (std::memcmp(a.bytes.data(), network.bytes.data(), static_cast<size_t>(full)) != 0)
+    return false;
   if (rest == 0) return true;
   uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
   return (a.bytes[full] & mask) == (network.bytes[full] & mask);

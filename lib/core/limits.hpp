@@ -10,16 +10,16 @@
 namespace postern::core {
 
 struct Limits {
-  size_t message_size = 64u << 20;    // bytes buffered and inspected
-  size_t header_count = 1000;         // header fields
-  size_t header_line_length = 998;    // RFC 5322 2.1.1 line limit
-  size_t received_hops = 50;          // Received: fields (Postfix hopcount_limit is 50)
-  size_t findings = 500;              // findings kept per transaction
-  size_t mime_depth = 64;             // MIME nesting
-  size_t mime_parts = 10000;          // MIME parts
-  size_t mime_header_bytes = 256 * 1024;    // header block of one part
-  size_t mime_part_decoded = 64u << 20;     // decoded bytes of one part
-  size_t mime_total_decoded = 256u << 20;   // decoded bytes of all parts
+  size_t message_size = 64u << 20;         // bytes buffered and inspected
+  size_t header_count = 1000;              // header fields
+  size_t header_line_length = 998;         // RFC 5322 2.1.1 line limit
+  size_t received_hops = 50;               // Received: fields (Postfix hopcount_limit is 50)
+  size_t findings = 500;                   // findings kept per transaction
+  size_t mime_depth = 64;                  // MIME nesting
+  size_t mime_parts = 10000;               // MIME parts
+  size_t mime_header_bytes = 256 * 1024;   // header block of one part
+  size_t mime_part_decoded = 64u << 20;    // decoded bytes of one part
+  size_t mime_total_decoded = 256u << 20;  // decoded bytes of all parts
 };
 
 }  // namespace postern::core

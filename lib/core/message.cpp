@@ -6,10 +6,14 @@
 namespace postern::core {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // Header field name characters (RFC 5322 ftext): printable ASCII except ':'.
-bool is_ftext(char c) { return c >= 33 && c <= 126 && c != ':'; }
+bool is_ftext(char c) {
+  return c >= 33 && c <= 126 && c != ':';
+}
 
 // End of the physical line starting at `pos`: index of '\n' or raw.size().
 size_t line_end(std::string_view raw, size_t pos) {
@@ -72,7 +76,9 @@ std::string to_crlf(std::string_view in) {
 }
 
 Message::Message(std::string raw, size_t declared_size, bool truncated)
-    : raw_(std::move(raw)), total_size_(std::max(declared_size, raw_.size())), truncated_(truncated) {
+    : raw_(std::move(raw)),
+      total_size_(std::max(declared_size, raw_.size())),
+      truncated_(truncated) {
   parse();
 }
 
@@ -138,8 +144,9 @@ std::vector<const HeaderField*> Message::find_all(std::string_view name) const {
 }
 
 size_t Message::count(std::string_view name) const {
-  return static_cast<size_t>(std::count_if(headers_.begin(), headers_.end(),
-                                           [&](const HeaderField& h) { return iequals(h.name, name); }));
+  return static_cast<size_t>(
+      std::count_if(headers_.begin(), headers_.end(),
+                    [&](const HeaderField& h) { return iequals(h.name, name); }));
 }
 
 void MessageBuilder::append(std::string_view bytes) {
@@ -152,7 +159,8 @@ void MessageBuilder::append(std::string_view bytes) {
     pending_cr_ = (c == '\r');
   }
   total_ += canon.size();
-  if (raw_.size() < max_bytes_) raw_.append(canon, 0, std::min(canon.size(), max_bytes_ - raw_.size()));
+  if (raw_.size() < max_bytes_)
+    raw_.append(canon, 0, std::min(canon.size(), max_bytes_ - raw_.size()));
 }
 
 void MessageBuilder::add_header(std::string_view name, std::string_view value) {

@@ -24,14 +24,14 @@
 namespace postern::core {
 
 struct HeaderField {
-  std::string name;            // as written, trailing whitespace before the colon removed
-  std::string value;           // unfolded, leading/trailing whitespace removed, raw bytes kept
-  size_t offset = 0;           // start of the field in Message::raw()
-  size_t length = 0;           // bytes of the field including its final line break
-  size_t value_offset = 0;     // first byte after the colon
-  size_t value_length = 0;     // raw value up to (excluding) the final line break
-  size_t longest_line = 0;     // longest physical line of the field, without its line break
-  bool eight_bit = false;      // a byte >= 0x80 anywhere in the field
+  std::string name;                 // as written, trailing whitespace before the colon removed
+  std::string value;                // unfolded, leading/trailing whitespace removed, raw bytes kept
+  size_t offset = 0;                // start of the field in Message::raw()
+  size_t length = 0;                // bytes of the field including its final line break
+  size_t value_offset = 0;          // first byte after the colon
+  size_t value_length = 0;          // raw value up to (excluding) the final line break
+  size_t longest_line = 0;          // longest physical line of the field, without its line break
+  bool eight_bit = false;           // a byte >= 0x80 anywhere in the field
   bool space_before_colon = false;  // obsolete syntax: "Subject : x"
 };
 

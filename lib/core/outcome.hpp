@@ -16,7 +16,8 @@ namespace postern::core {
 
 struct HeaderRemoval {
   std::string name;  // as found in the message
-  size_t index = 1;  // 1-based among fields with this name (case-insensitive), as smfi_chgheader counts
+  size_t index =
+      1;  // 1-based among fields with this name (case-insensitive), as smfi_chgheader counts
 };
 
 struct HeaderAddition {
@@ -31,12 +32,12 @@ struct RejectedRecipient {
 
 struct Outcome {
   Verdict verdict;
-  bool before_data = false;                   // decided at RCPT: no message was received
-  std::vector<HeaderRemoval> removed;         // in the order to apply (highest index first per name)
-  std::vector<HeaderAddition> added;          // appended at the end of the header
-  std::optional<std::string> new_subject;     // replaces the first Subject (or is added when none)
+  bool before_data = false;                // decided at RCPT: no message was received
+  std::vector<HeaderRemoval> removed;      // in the order to apply (highest index first per name)
+  std::vector<HeaderAddition> added;       // appended at the end of the header
+  std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
-  std::string quarantine_reason;              // for Action::Quarantine
+  std::string quarantine_reason;  // for Action::Quarantine
   std::vector<RejectedRecipient> rejected_recipients;
 };
 

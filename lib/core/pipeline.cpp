@@ -13,11 +13,16 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, Action on_error,
 namespace {
 Step dispatch(const Stage& s, Event e, Transaction& tx, std::string_view rcpt) {
   switch (e) {
-    case Event::Connect: return s.on_connect(tx);
-    case Event::Helo: return s.on_helo(tx);
-    case Event::MailFrom: return s.on_mail_from(tx);
-    case Event::Rcpt: return s.on_rcpt(tx, rcpt);
-    case Event::Message: return s.on_message(tx);
+    case Event::Connect:
+      return s.on_connect(tx);
+    case Event::Helo:
+      return s.on_helo(tx);
+    case Event::MailFrom:
+      return s.on_mail_from(tx);
+    case Event::Rcpt:
+      return s.on_rcpt(tx, rcpt);
+    case Event::Message:
+      return s.on_message(tx);
   }
   return Step::next();
 }
@@ -34,8 +39,9 @@ Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
     } catch (...) {
       step = Step::error("unknown exception");
     }
-    tx.add_stage_time(stage->name(),
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    tx.add_stage_time(
+        stage->name(),
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     if (step.kind == Step::Kind::Error) {
       auto it = per_stage_.find(stage->name());
       Action a = it != per_stage_.end() ? it->second : on_error_;

@@ -9,8 +9,9 @@ void Transaction::add_finding(std::string symbol, double default_score, std::str
   if (findings_.size() >= limits_.findings) {
     if (!findings_capped_) {
       findings_capped_ = true;
-      findings_.push_back({"POSTERN_FINDINGS_LIMIT", score_ ? score_("POSTERN_FINDINGS_LIMIT", 0) : 0,
-                           "more than " + std::to_string(limits_.findings) + " findings; the rest were dropped"});
+      findings_.push_back(
+          {"POSTERN_FINDINGS_LIMIT", score_ ? score_("POSTERN_FINDINGS_LIMIT", 0) : 0,
+           "more than " + std::to_string(limits_.findings) + " findings; the rest were dropped"});
     }
     return;
   }

@@ -12,10 +12,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <typeindex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <vector>
 
 #include "core/connection.hpp"
@@ -36,8 +36,13 @@ struct StageTime {
 
 class Transaction {
  public:
-  Transaction(const ConnectionInfo& conn, Direction dir, Limits limits, ScoreFn score, std::string scan_id)
-      : conn_(conn), direction_(dir), limits_(limits), score_(std::move(score)), scan_id_(std::move(scan_id)) {}
+  Transaction(const ConnectionInfo& conn, Direction dir, Limits limits, ScoreFn score,
+              std::string scan_id)
+      : conn_(conn),
+        direction_(dir),
+        limits_(limits),
+        score_(std::move(score)),
+        scan_id_(std::move(scan_id)) {}
 
   const ConnectionInfo& connection() const { return conn_; }
   Direction direction() const { return direction_; }

@@ -26,6 +26,8 @@ struct Verdict {
 };
 
 enum class Direction { Inbound, Outbound };
-inline const char* to_string(Direction d) { return d == Direction::Inbound ? "inbound" : "outbound"; }
+inline const char* to_string(Direction d) {
+  return d == Direction::Inbound ? "inbound" : "outbound";
+}
 
 }  // namespace postern::core

@@ -18,13 +18,20 @@ namespace postern::dns {
 
 std::string_view to_string(Status s) {
   switch (s) {
-    case Status::Ok: return "ok";
-    case Status::NoData: return "nodata";
-    case Status::NxDomain: return "nxdomain";
-    case Status::ServFail: return "servfail";
-    case Status::Timeout: return "timeout";
-    case Status::Budget: return "budget";
-    case Status::Error: return "error";
+    case Status::Ok:
+      return "ok";
+    case Status::NoData:
+      return "nodata";
+    case Status::NxDomain:
+      return "nxdomain";
+    case Status::ServFail:
+      return "servfail";
+    case Status::Timeout:
+      return "timeout";
+    case Status::Budget:
+      return "budget";
+    case Status::Error:
+      return "error";
   }
   return "error";
 }
@@ -79,7 +86,8 @@ std::string rdata_text(int type, const unsigned char* p, size_t len) {
       return std::to_string((p[0] << 8) | p[1]) + " " + wire_name(p + 2, len - 2);
     case Type::PTR:
     case Type::CNAME:
-    case Type::NS: return wire_name(p, len);
+    case Type::NS:
+      return wire_name(p, len);
   }
   return {};
 }
@@ -113,15 +121,22 @@ struct Resolver::Impl {
       a.bogus = r->bogus != 0;
       if (r->why_bogus) a.detail = r->why_bogus;
       a.ttl = static_cast<uint32_t>(r->ttl);
-      if (r->bogus) a.status = Status::ServFail;
-      else if (r->rcode == 3 || r->nxdomain) a.status = Status::NxDomain;
-      else if (r->rcode == 2) a.status = Status::ServFail;
-      else if (r->rcode != 0) a.status = Status::Error, a.detail = "rcode " + std::to_string(r->rcode);
-      else if (!r->havedata) a.status = Status::NoData;
-      else a.status = Status::Ok;
+      if (r->bogus)
+        a.status = Status::ServFail;
+      else if (r->rcode == 3 || r->nxdomain)
+        a.status = Status::NxDomain;
+      else if (r->rcode == 2)
+        a.status = Status::ServFail;
+      else if (r->rcode != 0)
+        a.status = Status::Error, a.detail = "rcode " + std::to_string(r->rcode);
+      else if (!r->havedata)
+        a.status = Status::NoData;
+      else
+        a.status = Status::Ok;
       if (a.status == Status::Ok)
         for (int i = 0; r->data[i] && i < 1000; ++i)
-          a.records.push_back(rdata_text(r->qtype, reinterpret_cast<unsigned char*>(r->data[i]), static_cast<size_t>(r->len[i])));
+          a.records.push_back(rdata_text(r->qtype, reinterpret_cast<unsigned char*>(r->data[i]),
+                                         static_cast<size_t>(r->len[i])));
     }
     p->owner->finish(p, std::move(a));
   }
@@ -162,10 +177,12 @@ struct Resolver::Impl {
           }
         }
       }
-      for (auto& p : expired) p->promise.set_value(Answer{Status::Timeout, {}, false, false, "no answer in time", 0});
+      for (auto& p : expired)
+        p->promise.set_value(Answer{Status::Timeout, {}, false, false, "no answer in time", 0});
     }
     std::lock_guard lk(mu);
-    for (auto& [k, p] : pending) p->promise.set_value(Answer{Status::Error, {}, false, false, "resolver stopped", 0});
+    for (auto& [k, p] : pending)
+      p->promise.set_value(Answer{Status::Error, {}, false, false, "resolver stopped", 0});
     pending.clear();
   }
 };
@@ -196,9 +213,11 @@ postern::expected<std::shared_ptr<Resolver>, std::string> Resolver::create(const
     for (const auto& f : o.forwarders)
       if ((err = ub_ctx_set_fwd(ctx.get(), f.c_str())) != 0) return fail("forwarder " + f, err);
     // a forwarder on this host (a local stub or cache) must be reachable
-    if ((err = ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no")) != 0) return fail("option", err);
+    if ((err = ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no")) != 0)
+      return fail("option", err);
   }
-  if (!o.trust_anchor_file.empty() && (err = ub_ctx_add_ta_file(ctx.get(), o.trust_anchor_file.c_str())) != 0)
+  if (!o.trust_anchor_file.empty() &&
+      (err = ub_ctx_add_ta_file(ctx.get(), o.trust_anchor_file.c_str())) != 0)
     return fail("trust anchor " + o.trust_anchor_file, err);
   std::vector<std::string> lines = o.local_data;
   if (!o.local_data_file.empty()) {
@@ -230,7 +249,8 @@ postern::expected<std::shared_ptr<Resolver>, std::string> Resolver::create(const
   auto impl = std::make_unique<Impl>();
   impl->ctx = std::move(ctx);
   impl->timeout = o.timeout;
-  if (::pipe2(impl->wake, O_CLOEXEC | O_NONBLOCK) != 0) return postern::unexpected(std::string("pipe failed"));
+  if (::pipe2(impl->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return postern::unexpected(std::string("pipe failed"));
   return std::shared_ptr<Resolver>(new Resolver(std::move(impl)));
 }
 
@@ -250,7 +270,8 @@ std::shared_future<Answer> Resolver::query(std::string_view name, Type type) {
     impl_->pending.emplace(raw, std::move(p));
   }
   int id = -1;
-  int err = ub_resolve_async(impl_->ctx.get(), n.c_str(), static_cast<int>(type), 1, raw, &Impl::on_result, &id);
+  int err = ub_resolve_async(impl_->ctx.get(), n.c_str(), static_cast<int>(type), 1, raw,
+                             &Impl::on_result, &id);
   std::lock_guard lk(impl_->mu);
   auto it = impl_->pending.find(raw);
   if (it == impl_->pending.end()) return f;  // already answered
@@ -266,7 +287,8 @@ std::shared_future<Answer> Resolver::query(std::string_view name, Type type) {
 std::shared_future<Answer> Budget::query(std::string_view name, Type type) {
   if (left_ == 0) {
     std::promise<Answer> p;
-    p.set_value(Answer{Status::Budget, {}, false, false, "DNS query budget of the message spent", 0});
+    p.set_value(
+        Answer{Status::Budget, {}, false, false, "DNS query budget of the message spent", 0});
     return p.get_future().share();
   }
   --left_;

@@ -26,7 +26,8 @@ std::string css_prop(std::string_view style, std::string_view name) {
   size_t pos = 0;
   while (pos < s.size()) {
     size_t semi = s.find(';', pos);
-    std::string_view decl = std::string_view(s).substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
+    std::string_view decl =
+        std::string_view(s).substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
     pos = semi == std::string::npos ? s.size() : semi + 1;
     size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
@@ -47,7 +48,8 @@ bool tiny_size(const std::string& v) {
   if (i < v.size() && v[i] == '.') {
     double f = 0.1;
     ++i;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') num += (v[i++] - '0') * f, f /= 10, digits = true;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9')
+      num += (v[i++] - '0') * f, f /= 10, digits = true;
   }
   if (!digits) return false;
   std::string unit = v.substr(i);
@@ -87,7 +89,8 @@ struct Walker {
       out.truncated = true;
       return;
     }
-    if (!out.text.empty() && out.text.back() != ' ' && out.text.back() != '\n') out.text.push_back(' ');
+    if (!out.text.empty() && out.text.back() != ' ' && out.text.back() != '\n')
+      out.text.push_back(' ');
     // collapse whitespace like a browser
     bool space = false;
     for (char c : t) {
@@ -152,7 +155,8 @@ struct Walker {
     size_t pos = 0;
     while (pos < s.size()) {
       size_t comma = s.find(',', pos);
-      std::string item = trim(s.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+      std::string item = trim(
+          s.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
       pos = comma == std::string_view::npos ? s.size() : comma + 1;
       size_t sp = item.find_first_of(" \t");
       add_link(item.substr(0, sp), "", "srcset");
@@ -168,8 +172,11 @@ struct Walker {
       add_text(n->v.text.text, hidden);
       return;
     }
-    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_TEMPLATE && n->type != GUMBO_NODE_DOCUMENT) return;
-    const GumboVector* children = n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children : &n->v.element.children;
+    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_TEMPLATE &&
+        n->type != GUMBO_NODE_DOCUMENT)
+      return;
+    const GumboVector* children =
+        n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children : &n->v.element.children;
     if (n->type != GUMBO_NODE_DOCUMENT) {
       const GumboElement& e = n->v.element;
       switch (e.tag) {
@@ -189,7 +196,8 @@ struct Walker {
         case GUMBO_TAG_TITLE:
           for (unsigned i = 0; i < e.children.length; ++i) {
             auto* c = static_cast<const GumboNode*>(e.children.data[i]);
-            if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE) walk(c, true, depth + 1);
+            if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
+              walk(c, true, depth + 1);
           }
           return;
         case GUMBO_TAG_META: {
@@ -203,7 +211,8 @@ struct Walker {
               size_t eq = c.find('=', u);
               if (eq != std::string::npos) {
                 std::string url = trim(c.substr(eq + 1));
-                if (!url.empty() && (url.front() == '\'' || url.front() == '"')) url = url.substr(1);
+                if (!url.empty() && (url.front() == '\'' || url.front() == '"'))
+                  url = url.substr(1);
                 if (!url.empty() && (url.back() == '\'' || url.back() == '"')) url.pop_back();
                 add_link(url, "", "meta-refresh");
               }
@@ -211,14 +220,16 @@ struct Walker {
           }
           return;
         }
-        default: break;
+        default:
+          break;
       }
       bool el_hidden = hidden;
       if (attr(e, "hidden")) el_hidden = true;
       if (const char* style = attr(e, "style")) {
         std::string display = css_prop(style, "display"), vis = css_prop(style, "visibility");
         std::string opacity = css_prop(style, "opacity");
-        if (display == "none" || vis == "hidden" || opacity == "0" || opacity == "0.0") el_hidden = true;
+        if (display == "none" || vis == "hidden" || opacity == "0" || opacity == "0.0")
+          el_hidden = true;
         if (tiny_size(css_prop(style, "font-size"))) ++out.tiny_font;
         std::string color = normalize_color(css_prop(style, "color"));
         std::string bg = normalize_color(css_prop(style, "background-color"));
@@ -254,7 +265,8 @@ struct Walker {
         case GUMBO_TAG_VIDEO:
         case GUMBO_TAG_AUDIO:
         case GUMBO_TAG_INPUT:
-          if (const char* src = attr(e, "src")) add_link(src, "", std::string(gumbo_normalized_tagname(e.tag)) + "@src");
+          if (const char* src = attr(e, "src"))
+            add_link(src, "", std::string(gumbo_normalized_tagname(e.tag)) + "@src");
           break;
         case GUMBO_TAG_OBJECT:
           if (const char* d = attr(e, "data")) add_link(d, "", "object@data");
@@ -274,7 +286,8 @@ struct Walker {
           out.forms.push_back(std::move(f));
           break;
         }
-        default: break;
+        default:
+          break;
       }
       if (e.tag == GUMBO_TAG_INPUT || e.tag == GUMBO_TAG_BUTTON) {
         if (const char* fa = attr(e, "formaction")) add_link(fa, "", "formaction");
@@ -287,14 +300,15 @@ struct Walker {
         }
       }
       if (const char* bg = attr(e, "background")) add_link(bg, "", "background");
-      if (e.tag == GUMBO_TAG_BR || e.tag == GUMBO_TAG_P || e.tag == GUMBO_TAG_DIV || e.tag == GUMBO_TAG_TR ||
-          e.tag == GUMBO_TAG_LI)
+      if (e.tag == GUMBO_TAG_BR || e.tag == GUMBO_TAG_P || e.tag == GUMBO_TAG_DIV ||
+          e.tag == GUMBO_TAG_TR || e.tag == GUMBO_TAG_LI)
         if (!out.text.empty() && out.text.back() != '\n' && !hidden) {
           if (out.text.back() == ' ') out.text.pop_back();
           out.text.push_back('\n');
         }
     }
-    for (unsigned i = 0; i < children->length; ++i) walk(static_cast<const GumboNode*>(children->data[i]), hidden, depth + 1);
+    for (unsigned i = 0; i < children->length; ++i)
+      walk(static_cast<const GumboNode*>(children->data[i]), hidden, depth + 1);
   }
 };
 
@@ -302,7 +316,9 @@ bool is_one_of(std::string_view name, std::initializer_list<std::string_view> na
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
+bool is_tag_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
 
 // Where the tag whose name ends at `i` ends (after its '>'), reading attribute values
 // quoted only where the tokenizer does: right after '=' and optional whitespace.
@@ -346,7 +362,8 @@ bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
       i = e == std::string_view::npos ? html.size() : e + 1;
       continue;
     }
-    if (n >= html.size() || !((html[n] >= 'a' && html[n] <= 'z') || (html[n] >= 'A' && html[n] <= 'Z'))) {
+    if (n >= html.size() ||
+        !((html[n] >= 'a' && html[n] <= 'z') || (html[n] >= 'A' && html[n] <= 'Z'))) {
       i = n;
       continue;
     }
@@ -354,20 +371,24 @@ bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
     while (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') ++ne;
     std::string name = core::to_lower(html.substr(n, std::min<size_t>(ne - n, 16)));
     size_t te = tag_end(html, ne);
-    if (!end_tag && is_one_of(name, {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})) {
+    if (!end_tag && is_one_of(name, {"script", "style", "xmp", "iframe", "noembed", "noframes",
+                                     "textarea", "title"})) {
       // raw text up to the matching end tag
       size_t k = te;
-      while ((k = html.find("</", k)) != std::string_view::npos && core::to_lower(html.substr(k + 2, name.size())) != name) k += 2;
+      while ((k = html.find("</", k)) != std::string_view::npos &&
+             core::to_lower(html.substr(k + 2, name.size())) != name)
+        k += 2;
       i = k == std::string_view::npos ? html.size() : k;
       continue;
     }
     if (!end_tag && name == "plaintext") break;  // the rest is text
     // void elements and those whose start closes the previous one do not nest
-    bool nests = !is_one_of(name, {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                                   "param", "source", "track", "wbr", "keygen", "basefont", "bgsound", "frame",
-                                   "image", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
-                                   "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rtc", "rp",
-                                   "html", "head", "body"});
+    bool nests = !is_one_of(
+        name, {"area",     "base",  "br",    "col",    "embed", "hr",    "img",    "input",
+               "link",     "meta",  "param", "source", "track", "wbr",   "keygen", "basefont",
+               "bgsound",  "frame", "image", "p",      "li",    "dt",    "dd",     "option",
+               "optgroup", "tr",    "td",    "th",     "thead", "tbody", "tfoot",  "colgroup",
+               "caption",  "rb",    "rt",    "rtc",    "rp",    "html",  "head",   "body"});
     if (nests && end_tag) {
       if (depth > 0) --depth;
     } else if (nests && depth >= cap && !is_one_of(name, {"a", "form", "button"})) {
@@ -412,7 +433,8 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
     size_t b = u + 4, e = css.find(')', b);
     if (e == std::string_view::npos) break;
     std::string v = trim(css.substr(b, e - b));
-    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+      v = v.substr(1, v.size() - 2);
     if (!v.empty()) out.push_back(v);
     pos = e + 1;
   }
@@ -434,10 +456,12 @@ Extract extract(std::string_view html, const Limits& limits) {
   }
   GumboOptions opts = kGumboDefaultOptions;
   opts.max_errors = 100;
-  std::unique_ptr<GumboOutput, OutputDeleter> doc(gumbo_parse_with_options(&opts, html.data(), html.size()));
+  std::unique_ptr<GumboOutput, OutputDeleter> doc(
+      gumbo_parse_with_options(&opts, html.data(), html.size()));
   if (!doc) return w.out;
   w.walk(doc->document, false, 0);
-  while (!w.out.text.empty() && (w.out.text.back() == ' ' || w.out.text.back() == '\n')) w.out.text.pop_back();
+  while (!w.out.text.empty() && (w.out.text.back() == ' ' || w.out.text.back() == '\n'))
+    w.out.text.pop_back();
   return w.out;
 }
 

@@ -24,7 +24,8 @@ struct Limits {
   size_t max_input = 4u << 20;
   size_t max_links = 1000;
   size_t max_text = 1u << 20;
-  size_t max_depth = 400;  // tree depth walked; start tags nesting deeper than a fifth of it are dropped
+  size_t max_depth =
+      400;  // tree depth walked; start tags nesting deeper than a fifth of it are dropped
 };
 
 struct Link {
@@ -44,11 +45,11 @@ struct Extract {
   std::vector<Form> forms;
   size_t scripts = 0;
   size_t styles = 0;
-  size_t hidden_elements = 0;    // display:none, visibility:hidden, hidden attribute, opacity:0
-  size_t hidden_text = 0;        // characters of text inside them
-  size_t tiny_font = 0;          // elements with a font size of 0-2 px/pt
-  size_t invisible_color = 0;    // text colour equal to its background, or transparent
-  bool truncated = false;        // input, text or links cut at a limit
+  size_t hidden_elements = 0;  // display:none, visibility:hidden, hidden attribute, opacity:0
+  size_t hidden_text = 0;      // characters of text inside them
+  size_t tiny_font = 0;        // elements with a font size of 0-2 px/pt
+  size_t invisible_color = 0;  // text colour equal to its background, or transparent
+  bool truncated = false;      // input, text or links cut at a limit
 };
 
 Extract extract(std::string_view html, const Limits& limits = {});

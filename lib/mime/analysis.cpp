@@ -23,8 +23,8 @@ std::string sha256_hex(std::string_view data) {
 std::vector<std::string> text_urls(std::string_view text, size_t max) {
   std::vector<std::string> out;
   auto is_url_char = [](unsigned char c) {
-    return c > 32 && c < 127 && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c != '{' && c != '}' &&
-           c != '|' && c != '\\' && c != '^';
+    return c > 32 && c < 127 && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' &&
+           c != '{' && c != '}' && c != '|' && c != '\\' && c != '^';
   };
   size_t pos = 0;
   while (pos < text.size() && out.size() < max) {
@@ -39,18 +39,21 @@ std::vector<std::string> text_urls(std::string_view text, size_t max) {
       if (at < best) best = at;
     }
     if (best == std::string_view::npos) break;
-    if (best > 0 && is_url_char(static_cast<unsigned char>(text[best - 1])) && text[best - 1] != '(' &&
-        text[best - 1] != '[' && text[best - 1] != '=' && text[best - 1] != ':') {
+    if (best > 0 && is_url_char(static_cast<unsigned char>(text[best - 1])) &&
+        text[best - 1] != '(' && text[best - 1] != '[' && text[best - 1] != '=' &&
+        text[best - 1] != ':') {
       pos = best + 1;  // inside a word: not a URL start
       continue;
     }
     size_t e = best;
     while (e < text.size() && is_url_char(static_cast<unsigned char>(text[e]))) ++e;
     std::string_view url = text.substr(best, e - best);
-    while (!url.empty() && (url.back() == '.' || url.back() == ',' || url.back() == ')' || url.back() == ';' ||
-                            url.back() == ':' || url.back() == '!' || url.back() == '?' || url.back() == ']'))
+    while (!url.empty() &&
+           (url.back() == '.' || url.back() == ',' || url.back() == ')' || url.back() == ';' ||
+            url.back() == ':' || url.back() == '!' || url.back() == '?' || url.back() == ']'))
       url.remove_suffix(1);
-    size_t scheme_len = text.substr(best).starts_with("www.") ? 4 : text.find("://", best) - best + 3;
+    size_t scheme_len =
+        text.substr(best).starts_with("www.") ? 4 : text.find("://", best) - best + 3;
     if (url.size() > scheme_len) out.emplace_back(url);  // a bare "http://" or "www." is no URL
     pos = e;
   }
@@ -61,19 +64,24 @@ namespace {
 
 void add_decode_anomalies(const Part& p, const DecodeStats& st, std::vector<Anomaly>& out) {
   if (st.invalid_chars)
-    out.push_back({p.encoding == Encoding::UUEncode ? "MIME_UUENCODE_INVALID_CHARS" : "MIME_BASE64_INVALID_CHARS",
-                   fmt::format("{}: {} character(s) outside the alphabet skipped", p.path, st.invalid_chars)});
+    out.push_back({p.encoding == Encoding::UUEncode ? "MIME_UUENCODE_INVALID_CHARS"
+                                                    : "MIME_BASE64_INVALID_CHARS",
+                   fmt::format("{}: {} character(s) outside the alphabet skipped", p.path,
+                               st.invalid_chars)});
   if (st.missing_padding && p.encoding == Encoding::Base64)
     out.push_back({"MIME_BASE64_NO_PADDING", fmt::format("{}: base64 without padding", p.path)});
   if (st.data_after_padding)
     out.push_back({"MIME_BASE64_DATA_AFTER_PADDING",
-                   fmt::format("{}: {} base64 character(s) after the padding ignored", p.path, st.data_after_padding)});
+                   fmt::format("{}: {} base64 character(s) after the padding ignored", p.path,
+                               st.data_after_padding)});
   if (st.boundary_like_lines && p.encoding == Encoding::Base64)
     out.push_back({"MIME_BASE64_BOUNDARY_LINE",
-                   fmt::format("{}: {} line(s) starting with \"--\" inside base64 data", p.path, st.boundary_like_lines)});
+                   fmt::format("{}: {} line(s) starting with \"--\" inside base64 data", p.path,
+                               st.boundary_like_lines)});
   if (st.invalid_escapes)
-    out.push_back({"MIME_QP_INVALID",
-                   fmt::format("{}: {} invalid quoted-printable escape(s) kept as text", p.path, st.invalid_escapes)});
+    out.push_back(
+        {"MIME_QP_INVALID", fmt::format("{}: {} invalid quoted-printable escape(s) kept as text",
+                                        p.path, st.invalid_escapes)});
 }
 
 }  // namespace
@@ -92,8 +100,9 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
       a.leaves.push_back(std::move(leaf));
       continue;
     }
-    size_t budget = std::min(limits.mime.max_part_decoded,
-                             limits.mime.max_total_decoded > total ? limits.mime.max_total_decoded - total : 0);
+    size_t budget =
+        std::min(limits.mime.max_part_decoded,
+                 limits.mime.max_total_decoded > total ? limits.mime.max_total_decoded - total : 0);
     DecodeStats st;
     std::string bytes = a.tree.decode(*p, st, budget);
     total += bytes.size();
@@ -101,21 +110,26 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
     leaf.decoded_truncated = st.truncated;
     std::vector<Anomaly> found;
     if (st.truncated)
-      found.push_back({"MIME_DECODED_LIMIT", fmt::format("{}: decoded content cut at {} bytes", p->path, bytes.size())});
+      found.push_back({"MIME_DECODED_LIMIT",
+                       fmt::format("{}: decoded content cut at {} bytes", p->path, bytes.size())});
     add_decode_anomalies(*p, st, found);
     leaf.sha256 = sha256_hex(bytes);
     if (p->type() == "text") {
       DecodeStats cs;
       std::string utf8 = to_utf8(bytes, p->charset, cs);
       if (cs.unknown_charset)
-        found.push_back({"MIME_UNKNOWN_CHARSET", fmt::format("{}: charset '{}' unknown: read as Latin-1", p->path, p->charset.substr(0, 64))});
+        found.push_back(
+            {"MIME_UNKNOWN_CHARSET", fmt::format("{}: charset '{}' unknown: read as Latin-1",
+                                                 p->path, p->charset.substr(0, 64))});
       if (cs.replaced)
-        found.push_back({"MIME_CHARSET_INVALID_BYTES",
-                               fmt::format("{}: {} invalid byte sequence(s) for charset '{}' replaced", p->path,
-                                           cs.replaced, p->charset.empty() ? "us-ascii" : p->charset.substr(0, 64))});
+        found.push_back(
+            {"MIME_CHARSET_INVALID_BYTES",
+             fmt::format("{}: {} invalid byte sequence(s) for charset '{}' replaced", p->path,
+                         cs.replaced, p->charset.empty() ? "us-ascii" : p->charset.substr(0, 64))});
       if (p->content_type == "text/html") {
         html::Extract h = html::extract(utf8, limits.html);
-        for (auto& l : h.links) a.links.push_back({std::move(l.url), std::move(l.text), p->path, std::move(l.source)});
+        for (auto& l : h.links)
+          a.links.push_back({std::move(l.url), std::move(l.text), p->path, std::move(l.source)});
         a.html_hidden_elements += h.hidden_elements;
         a.html_hidden_text += h.hidden_text;
         a.html_tiny_font += h.tiny_font;
@@ -123,8 +137,10 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
         for (const auto& f : h.forms) a.html_forms_with_password += f.password ? 1 : 0;
         leaf.text = std::move(h.text);
       } else {
-        size_t room = a.links.size() < limits.max_text_links ? limits.max_text_links - a.links.size() : 0;
-        for (auto& u : text_urls(utf8, room)) a.links.push_back({std::move(u), "", p->path, "text"});
+        size_t room =
+            a.links.size() < limits.max_text_links ? limits.max_text_links - a.links.size() : 0;
+        for (auto& u : text_urls(utf8, room))
+          a.links.push_back({std::move(u), "", p->path, "text"});
         leaf.text = std::move(utf8);
       }
     }
@@ -135,13 +151,19 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
     a.leaves.push_back(std::move(leaf));
   }
   if (a.html_hidden_elements)
-    a.anomalies.push_back({"HTML_HIDDEN_TEXT", fmt::format("{} hidden element(s) holding {} character(s) of text",
-                                                           a.html_hidden_elements, a.html_hidden_text)});
-  if (a.html_tiny_font) a.anomalies.push_back({"HTML_TINY_FONT", fmt::format("{} element(s) with a font size of 0-2", a.html_tiny_font)});
+    a.anomalies.push_back(
+        {"HTML_HIDDEN_TEXT", fmt::format("{} hidden element(s) holding {} character(s) of text",
+                                         a.html_hidden_elements, a.html_hidden_text)});
+  if (a.html_tiny_font)
+    a.anomalies.push_back(
+        {"HTML_TINY_FONT", fmt::format("{} element(s) with a font size of 0-2", a.html_tiny_font)});
   if (a.html_invisible_color)
-    a.anomalies.push_back({"HTML_INVISIBLE_COLOR", fmt::format("{} element(s) with text the colour of its background", a.html_invisible_color)});
+    a.anomalies.push_back(
+        {"HTML_INVISIBLE_COLOR", fmt::format("{} element(s) with text the colour of its background",
+                                             a.html_invisible_color)});
   if (a.html_forms_with_password)
-    a.anomalies.push_back({"HTML_PASSWORD_FORM", fmt::format("{} form(s) asking for a password", a.html_forms_with_password)});
+    a.anomalies.push_back({"HTML_PASSWORD_FORM", fmt::format("{} form(s) asking for a password",
+                                                             a.html_forms_with_password)});
   return a;
 }
 

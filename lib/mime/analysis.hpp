@@ -19,9 +19,10 @@ namespace postern::mime {
 
 struct Leaf {
   const Part* part = nullptr;
-  size_t size = 0;          // decoded bytes kept: at most the limit (see decoded_truncated); raw bytes if opaque
-  std::string sha256;       // of the decoded bytes, hex
-  std::string text;         // UTF-8 text for text/* parts (HTML: the visible text)
+  size_t size =
+      0;  // decoded bytes kept: at most the limit (see decoded_truncated); raw bytes if opaque
+  std::string sha256;  // of the decoded bytes, hex
+  std::string text;    // UTF-8 text for text/* parts (HTML: the visible text)
   bool decoded_truncated = false;
   std::vector<Anomaly> anomalies;  // of this part: parse and decode (symbols with details)
 };
@@ -38,7 +39,8 @@ struct Analysis {
   std::vector<Leaf> leaves;
   std::vector<LinkRef> links;
   std::vector<Anomaly> anomalies;  // every anomaly, detail prefixed with the part path
-  size_t html_hidden_elements = 0, html_hidden_text = 0, html_tiny_font = 0, html_invisible_color = 0;
+  size_t html_hidden_elements = 0, html_hidden_text = 0, html_tiny_font = 0,
+         html_invisible_color = 0;
   size_t html_forms_with_password = 0;
 };
 

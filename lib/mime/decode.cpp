@@ -29,7 +29,9 @@ int hexval(char c) {
   return -1;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 }  // namespace
 
@@ -53,7 +55,8 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
       acc = (acc << 6) | static_cast<uint32_t>(v);
       if (++n == 4) {
         if (out.size() + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
-          const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8), static_cast<char>(acc)};
+          const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8),
+                             static_cast<char>(acc)};
           out.append(q, max_out - out.size());
           st.truncated = true;
           return out;
@@ -66,8 +69,10 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
       }
     } else if (c == '=') {
       if (!padded && n >= 2) {  // end of data: flush the partial quantum
-        if (n == 2) out.push_back(static_cast<char>(acc >> 4));
-        else out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
+        if (n == 2)
+          out.push_back(static_cast<char>(acc >> 4));
+        else
+          out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
         acc = 0;
         n = 0;
         padded = true;
@@ -80,8 +85,10 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
   }
   if (n != 0) {  // missing padding
     st.missing_padding = true;
-    if (n == 2) out.push_back(static_cast<char>(acc >> 4));
-    else if (n == 3) out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
+    if (n == 2)
+      out.push_back(static_cast<char>(acc >> 4));
+    else if (n == 3)
+      out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
   }
   if (out.size() > max_out) {
     out.resize(max_out);
@@ -90,7 +97,8 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
   return out;
 }
 
-std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool header_q, size_t max_out) {
+std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool header_q,
+                                    size_t max_out) {
   std::string out;
   out.reserve(std::min(max_out, in.size()));
   for (size_t i = 0; i < in.size(); ++i) {
@@ -133,7 +141,8 @@ std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_
   size_t pos = 0;
   while (pos < lines.size()) {
     size_t nl = lines.find('\n', pos);
-    std::string_view line = lines.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        lines.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? lines.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
@@ -148,7 +157,8 @@ std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_
       if (c < 0x20 || c > 0x60) ++st.invalid_chars;
       q[static_cast<size_t>(got++)] = static_cast<uint8_t>((c - 0x20) & 0x3f);
       if (got == 4) {
-        uint8_t b[3] = {static_cast<uint8_t>(q[0] << 2 | q[1] >> 4), static_cast<uint8_t>(q[1] << 4 | q[2] >> 2),
+        uint8_t b[3] = {static_cast<uint8_t>(q[0] << 2 | q[1] >> 4),
+                        static_cast<uint8_t>(q[1] << 4 | q[2] >> 2),
                         static_cast<uint8_t>(q[2] << 6 | q[3])};
         for (int k = 0; k < 3 && len > 0; ++k, --len) {
           if (out.size() >= max_out) {
@@ -178,7 +188,8 @@ std::string encode_base64(std::string_view in, size_t line_len, std::string_view
   };
   size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 | static_cast<uint8_t>(in[i + 2]);
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 |
+                 static_cast<uint8_t>(in[i + 2]);
     put(alpha[v >> 18 & 63]), put(alpha[v >> 12 & 63]), put(alpha[v >> 6 & 63]), put(alpha[v & 63]);
   }
   if (i < in.size()) {
@@ -251,10 +262,12 @@ std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
     unsigned char c = static_cast<unsigned char>(in[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= in.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
     if (ok && len > 1) {
       uint32_t cp = c & (0x7F >> len);
-      for (size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+      for (size_t k = 1; k < len; ++k)
+        cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
       static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
       ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
     }
@@ -292,7 +305,7 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
     st.unknown_charset = true;
     DecodeStats tmp;
     std::string utf8 = sanitize_utf8(in, tmp);
-    if (tmp.replaced == 0) return utf8;  // valid UTF-8: read as such
+    if (tmp.replaced == 0) return utf8;      // valid UTF-8: read as such
     cd = iconv_open("UTF-8", "ISO-8859-1");  // what most clients fall back to
     if (cd == reinterpret_cast<iconv_t>(-1)) return sanitize_utf8(in, st);
   }
@@ -326,7 +339,8 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
 
 std::string decode_rfc2047(std::string_view in, DecodeStats& st) {
   std::string out;
-  std::string pend_bytes, pend_charset;  // adjacent encoded-words in one charset are decoded together
+  std::string pend_bytes,
+      pend_charset;  // adjacent encoded-words in one charset are decoded together
   auto flush = [&] {
     if (!pend_bytes.empty()) out += to_utf8(pend_bytes, pend_charset, st);
     pend_bytes.clear();
@@ -354,16 +368,21 @@ std::string decode_rfc2047(std::string_view in, DecodeStats& st) {
     }
     std::string_view between = in.substr(i, start - i);
     bool only_ws = between.find_first_not_of(" \t\r\n") == std::string_view::npos;
-    if (!(last_was_word && only_ws)) raw_text(between);  // whitespace between encoded-words is dropped
+    if (!(last_was_word && only_ws))
+      raw_text(between);  // whitespace between encoded-words is dropped
     std::string charset(in.substr(start + 2, q1 - start - 2));
-    if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star);  // RFC 2231 language
+    if (size_t star = charset.find('*'); star != std::string::npos)
+      charset.resize(star);  // RFC 2231 language
     char enc = in[q1 + 1];
     std::string_view text = in.substr(q2 + 1, end - q2 - 1);
     if (charset != pend_charset) flush();
     pend_charset = charset;
-    if (enc == 'B' || enc == 'b') pend_bytes += decode_base64(text, st);
-    else if (enc == 'Q' || enc == 'q') pend_bytes += decode_quoted_printable(text, st, true);
-    else pend_bytes += std::string(in.substr(start, end + 2 - start));
+    if (enc == 'B' || enc == 'b')
+      pend_bytes += decode_base64(text, st);
+    else if (enc == 'Q' || enc == 'q')
+      pend_bytes += decode_quoted_printable(text, st, true);
+    else
+      pend_bytes += std::string(in.substr(start, end + 2 - start));
     i = end + 2;
     last_was_word = true;
   }

@@ -18,14 +18,15 @@
 namespace postern::mime {
 
 struct DecodeStats {
-  size_t invalid_chars = 0;    // base64: bytes outside the alphabet (whitespace excluded)
-  bool missing_padding = false;  // base64: input ended mid-quantum
-  size_t data_after_padding = 0; // base64: alphabet characters after '='
-  size_t boundary_like_lines = 0;  // base64: lines starting with "--" (a boundary hidden in the data)
+  size_t invalid_chars = 0;       // base64: bytes outside the alphabet (whitespace excluded)
+  bool missing_padding = false;   // base64: input ended mid-quantum
+  size_t data_after_padding = 0;  // base64: alphabet characters after '='
+  size_t boundary_like_lines =
+      0;                       // base64: lines starting with "--" (a boundary hidden in the data)
   size_t invalid_escapes = 0;  // quoted-printable: '=' not followed by two hex digits or a line end
   size_t replaced = 0;         // charset conversion: invalid sequences replaced with U+FFFD
   bool unknown_charset = false;
-  bool truncated = false;      // output limit reached
+  bool truncated = false;  // output limit reached
 };
 
 std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out = SIZE_MAX);
@@ -33,7 +34,8 @@ std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool h
                                     size_t max_out = SIZE_MAX);
 
 // A uuencoded body ("begin MODE NAME" ... "end"): the decoded bytes of the lines between.
-std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st, size_t max_out = SIZE_MAX);
+std::string decode_uuencode_lines(std::string_view lines, DecodeStats& st,
+                                  size_t max_out = SIZE_MAX);
 
 std::string encode_base64(std::string_view in, size_t line_len = 76, std::string_view eol = "\r\n");
 // Quoted-printable with soft line breaks: no output line longer than 76 characters. Each

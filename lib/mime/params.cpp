@@ -22,8 +22,10 @@ struct Cursor {
       } else if (c == '(') {
         int depth = 0;
         while (i < s.size()) {
-          if (s[i] == '\\') ++i;
-          else if (s[i] == '(') ++depth;
+          if (s[i] == '\\')
+            ++i;
+          else if (s[i] == '(')
+            ++depth;
           else if (s[i] == ')' && --depth == 0) {
             ++i;
             break;
@@ -40,8 +42,8 @@ struct Cursor {
     size_t b = i;
     while (i < s.size()) {
       char c = s[i];
-      if (c == ';' || c == '=' || c == '"' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' ||
-          (!allow_slash && c == '/'))
+      if (c == ';' || c == '=' || c == '"' || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+          c == '(' || (!allow_slash && c == '/'))
         break;
       ++i;
     }
@@ -110,8 +112,8 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
   }
   f.value = core::to_lower(main);
 
-  std::vector<std::pair<std::string, std::string>> plain;          // name -> value, in order
-  std::map<std::string, std::map<int, Segment>> continued;         // name -> index -> segment
+  std::vector<std::pair<std::string, std::string>> plain;   // name -> value, in order
+  std::map<std::string, std::map<int, Segment>> continued;  // name -> index -> segment
   std::vector<std::string> order;
   size_t count = 0;
   while (!c.eof() && count < 64) {
@@ -128,8 +130,10 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       c.i = save;
       if (!param_follows) {
         while (!c.eof() && v[c.i] != ';') {
-          if (v[c.i] == '"') c.quoted();
-          else ++c.i;
+          if (v[c.i] == '"')
+            c.quoted();
+          else
+            ++c.i;
         }
         continue;
       }
@@ -155,8 +159,8 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       while (!c.eof() && v[c.i] != ';') ++c.i;
       value = std::string(v.substr(b, c.i - b));
       auto trim_end = [&] {
-        while (!value.empty() &&
-               (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t' ||
+                                  value.back() == '\r' || value.back() == '\n'))
           value.pop_back();
       };
       trim_end();
@@ -164,7 +168,8 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       if (!value.empty() && value.back() == ')') {
         int depth = 0;
         for (size_t k = value.size(); k-- > 0;) {
-          if (value[k] == ')') ++depth;
+          if (value[k] == ')')
+            ++depth;
           else if (value[k] == '(' && --depth == 0) {
             if (k > 0 && (value[k - 1] == ' ' || value[k - 1] == '\t')) {
               value.resize(k);
@@ -201,8 +206,10 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       }
       if (!continued.contains(base)) order.push_back(base);
       auto& segs = continued[base];
-      if (segs.contains(index)) f.duplicate_param = true;
-      else segs[index] = Segment{value, encoded};
+      if (segs.contains(index))
+        f.duplicate_param = true;
+      else
+        segs[index] = Segment{value, encoded};
     } else {
       if (std::any_of(plain.begin(), plain.end(), [&](const auto& p) { return p.first == name; })) {
         f.duplicate_param = true;
@@ -234,10 +241,12 @@ StructuredField parse_structured(std::string_view v, DecodeStats& st) {
       f.params.push_back({name, to_utf8(bytes, charset.empty() ? "utf-8" : charset, st)});
       continue;
     }
-    auto p = std::find_if(plain.begin(), plain.end(), [&](const auto& x) { return x.first == name; });
+    auto p =
+        std::find_if(plain.begin(), plain.end(), [&](const auto& x) { return x.first == name; });
     if (p == plain.end() || f.param(name)) continue;
     std::string val = p->second;
-    if (val.find("=?") != std::string::npos && val.find("?=") != std::string::npos) f.encoded_word_in_param = true;
+    if (val.find("=?") != std::string::npos && val.find("?=") != std::string::npos)
+      f.encoded_word_in_param = true;
     val = decode_rfc2047(val, st);  // also: raw 8-bit that is not UTF-8 is read as Latin-1
     f.params.push_back({name, std::move(val)});
   }

@@ -60,7 +60,8 @@ std::optional<std::pair<size_t, size_t>> cte_value(const Tree& t, const Part& p)
     while (match && colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
     if (match && colon < line.size() && line[colon] == ':') {
       size_t vb = pos + colon + 1;
-      while (end < p.header_end && (raw[end] == ' ' || raw[end] == '\t')) end = line_end(end);  // folded
+      while (end < p.header_end && (raw[end] == ' ' || raw[end] == '\t'))
+        end = line_end(end);  // folded
       size_t ve = end;
       while (ve > vb && (raw[ve - 1] == '\n' || raw[ve - 1] == '\r')) --ve;
       return std::pair{vb, ve};
@@ -72,15 +73,18 @@ std::optional<std::pair<size_t, size_t>> cte_value(const Tree& t, const Part& p)
 
 }  // namespace
 
-postern::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements) {
+postern::expected<std::string, std::string> splice(const Tree& tree,
+                                                   std::span<const Replacement> replacements) {
   std::vector<Edit> edits;
   for (const auto& r : replacements) {
     const Part* p = r.part;
     if (!p || !p->is_leaf() || p->uuencoded || p->opaque)
-      return postern::unexpected(std::string("only ordinary leaf parts can be replaced: ") + (p ? p->path : "null"));
+      return postern::unexpected(std::string("only ordinary leaf parts can be replaced: ") +
+                                 (p ? p->path : "null"));
     std::string_view eol = line_end_of(tree, *p);
-    Encoding enc = p->encoding == Encoding::Unknown || p->encoding == Encoding::UUEncode ? Encoding::SevenBit
-                                                                                          : p->encoding;
+    Encoding enc = p->encoding == Encoding::Unknown || p->encoding == Encoding::UUEncode
+                       ? Encoding::SevenBit
+                       : p->encoding;
     std::string new_cte;
     if ((enc == Encoding::SevenBit || enc == Encoding::EightBit) && !fits(r.content, enc)) {
       enc = p->type() == "text" ? Encoding::QuotedPrintable : Encoding::Base64;
@@ -90,10 +94,15 @@ postern::expected<std::string, std::string> splice(const Tree& tree, std::span<c
     switch (enc) {
       case Encoding::Base64:
         body = encode_base64(r.content, 76, eol);
-        if (body.size() >= eol.size()) body.resize(body.size() - eol.size());  // the delimiter brings its own
+        if (body.size() >= eol.size())
+          body.resize(body.size() - eol.size());  // the delimiter brings its own
         break;
-      case Encoding::QuotedPrintable: body = encode_quoted_printable(r.content, eol); break;
-      default: body = r.content; break;
+      case Encoding::QuotedPrintable:
+        body = encode_quoted_printable(r.content, eol);
+        break;
+      default:
+        body = r.content;
+        break;
     }
     if (!new_cte.empty()) {
       if (auto v = cte_value(tree, *p)) {
@@ -101,18 +110,23 @@ postern::expected<std::string, std::string> splice(const Tree& tree, std::span<c
       } else {
         // a new field just before the blank line that ends the header block (or, with no
         // blank line, the field and a blank line before the body)
-        std::string_view block = tree.raw().substr(p->header_begin, p->header_end - p->header_begin);
+        std::string_view block =
+            tree.raw().substr(p->header_begin, p->header_end - p->header_begin);
         std::string field = std::string("Content-Transfer-Encoding: ") + new_cte + std::string(eol);
-        if (block.ends_with("\r\n\r\n") || block == "\r\n") edits.push_back({p->header_end - 2, 0, field});
-        else if (block.ends_with("\n\n") || block == "\n") edits.push_back({p->header_end - 1, 0, field});
-        else edits.push_back({p->header_end, 0, field + std::string(eol)});
+        if (block.ends_with("\r\n\r\n") || block == "\r\n")
+          edits.push_back({p->header_end - 2, 0, field});
+        else if (block.ends_with("\n\n") || block == "\n")
+          edits.push_back({p->header_end - 1, 0, field});
+        else
+          edits.push_back({p->header_end, 0, field + std::string(eol)});
       }
     }
     edits.push_back({p->body_begin, p->body_end - p->body_begin, std::move(body)});
   }
   // stable: a new field inserted where the body begins (a part without a header block)
   // must stay before that body's replacement, which has the same offset
-  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
+  std::stable_sort(edits.begin(), edits.end(),
+                   [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
   std::string_view raw = tree.raw();
   std::string out;
   out.reserve(raw.size() + 1024);

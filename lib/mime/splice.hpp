@@ -13,9 +13,9 @@
 // error). Thread-safe (pure).
 #pragma once
 
-#include "core/expected.hpp"
 #include <span>
 #include <string>
+#include "core/expected.hpp"
 
 #include "mime/tree.hpp"
 
@@ -26,6 +26,7 @@ struct Replacement {
   std::string content;         // new decoded content
 };
 
-postern::expected<std::string, std::string> splice(const Tree& tree, std::span<const Replacement> replacements);
+postern::expected<std::string, std::string> splice(const Tree& tree,
+                                                   std::span<const Replacement> replacements);
 
 }  // namespace postern::mime

@@ -12,22 +12,38 @@ namespace postern::mime {
 
 double default_score(std::string_view symbol) {
   static const std::map<std::string_view, double> kScores{
-      {"MIME_BASE64_BOUNDARY_LINE", 3.0},   {"MIME_DEPTH_LIMIT", 3.0},
-      {"MIME_PARTS_LIMIT", 3.0},            {"MIME_EPILOGUE_CONTENT", 2.0},
-      {"MIME_DUPLICATE_CONTENT_TYPE", 2.0}, {"MIME_DUPLICATE_TRANSFER_ENCODING", 2.0},
-      {"MIME_MULTIPART_ENCODED", 2.0},      {"MIME_BASE64_DATA_AFTER_PADDING", 2.0},
-      {"MIME_FILENAME_MISMATCH", 2.0},      {"MIME_HEADER_LIMIT", 2.0},
-      {"MIME_BOUNDARY_NOT_FOUND", 1.0},     {"MIME_UNTERMINATED_MULTIPART", 1.0},
-      {"MIME_CONTENT_TYPE_NO_SUBTYPE", 1.0}, {"MIME_BASE64_INVALID_CHARS", 1.0},
-      {"MIME_DECODED_LIMIT", 1.0},          {"MIME_UNKNOWN_TRANSFER_ENCODING", 1.0},
-      {"MIME_DUPLICATE_PARAMETER", 1.0},    {"MIME_MESSAGE_ENCODED", 1.0},
-      {"MIME_UUENCODE_UNTERMINATED", 1.0},  {"MIME_MULTIPART_NO_BOUNDARY", 1.0},
-      {"MIME_BASE64_NO_PADDING", 0.5},      {"MIME_QP_INVALID", 0.5},
-      {"MIME_UNKNOWN_CHARSET", 0.5},        {"MIME_ENCODED_WORD_IN_PARAMETER", 0.5},
-      {"MIME_CONTENT_TYPE_INVALID", 0.5},   {"MIME_MISSING_HEADER_SEPARATOR", 0.5},
-      {"MIME_CONTENT_TYPE_SYNTAX", 1.0},    {"MIME_UUENCODE_INVALID_CHARS", 1.0},
-      {"MIME_CHARSET_INVALID_BYTES", 0.3},  {"HTML_PASSWORD_FORM", 3.0},
-      {"HTML_INVISIBLE_COLOR", 1.5},        {"HTML_HIDDEN_TEXT", 1.0},
+      {"MIME_BASE64_BOUNDARY_LINE", 3.0},
+      {"MIME_DEPTH_LIMIT", 3.0},
+      {"MIME_PARTS_LIMIT", 3.0},
+      {"MIME_EPILOGUE_CONTENT", 2.0},
+      {"MIME_DUPLICATE_CONTENT_TYPE", 2.0},
+      {"MIME_DUPLICATE_TRANSFER_ENCODING", 2.0},
+      {"MIME_MULTIPART_ENCODED", 2.0},
+      {"MIME_BASE64_DATA_AFTER_PADDING", 2.0},
+      {"MIME_FILENAME_MISMATCH", 2.0},
+      {"MIME_HEADER_LIMIT", 2.0},
+      {"MIME_BOUNDARY_NOT_FOUND", 1.0},
+      {"MIME_UNTERMINATED_MULTIPART", 1.0},
+      {"MIME_CONTENT_TYPE_NO_SUBTYPE", 1.0},
+      {"MIME_BASE64_INVALID_CHARS", 1.0},
+      {"MIME_DECODED_LIMIT", 1.0},
+      {"MIME_UNKNOWN_TRANSFER_ENCODING", 1.0},
+      {"MIME_DUPLICATE_PARAMETER", 1.0},
+      {"MIME_MESSAGE_ENCODED", 1.0},
+      {"MIME_UUENCODE_UNTERMINATED", 1.0},
+      {"MIME_MULTIPART_NO_BOUNDARY", 1.0},
+      {"MIME_BASE64_NO_PADDING", 0.5},
+      {"MIME_QP_INVALID", 0.5},
+      {"MIME_UNKNOWN_CHARSET", 0.5},
+      {"MIME_ENCODED_WORD_IN_PARAMETER", 0.5},
+      {"MIME_CONTENT_TYPE_INVALID", 0.5},
+      {"MIME_MISSING_HEADER_SEPARATOR", 0.5},
+      {"MIME_CONTENT_TYPE_SYNTAX", 1.0},
+      {"MIME_UUENCODE_INVALID_CHARS", 1.0},
+      {"MIME_CHARSET_INVALID_BYTES", 0.3},
+      {"HTML_PASSWORD_FORM", 3.0},
+      {"HTML_INVISIBLE_COLOR", 1.5},
+      {"HTML_HIDDEN_TEXT", 1.0},
       {"HTML_TINY_FONT", 1.0},
   };
   auto it = kScores.find(symbol);
@@ -59,7 +75,8 @@ core::Step MimeStage::on_message(core::Transaction& tx) const {
   }
   for (const auto& sym : order) {
     const Group& g = groups[sym];
-    std::string detail = g.count > 3 ? fmt::format("{} (and {} more)", g.detail, g.count - 3) : g.detail;
+    std::string detail =
+        g.count > 3 ? fmt::format("{} (and {} more)", g.detail, g.count - 3) : g.detail;
     tx.add_finding(sym, default_score(sym), std::move(detail));
   }
   tx.put(a);

@@ -12,7 +12,9 @@
 namespace postern::mime {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string unfold(std::string_view v) {
   std::string out;
@@ -87,14 +89,15 @@ HeaderBlock read_headers(std::string_view raw, size_t begin, size_t end, size_t 
 }
 
 struct Delimiter {
-  size_t line_begin;  // the "--"
-  size_t content_end; // where the previous part's content ends (before the line end)
-  size_t next;        // first byte after the delimiter line
+  size_t line_begin;   // the "--"
+  size_t content_end;  // where the previous part's content ends (before the line end)
+  size_t next;         // first byte after the delimiter line
   bool close;
 };
 
 // Finds the delimiter lines of `boundary` in [begin, end).
-std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_t end, const std::string& boundary) {
+std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_t end,
+                                       const std::string& boundary) {
   std::vector<Delimiter> out;
   std::string needle = "--" + boundary;
   size_t pos = begin;
@@ -112,11 +115,16 @@ std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_
     }
     while (i < end && is_wsp(raw[i])) ++i;
     size_t next;
-    if (i >= end) next = end;
-    else if (raw[i] == '\n') next = i + 1;
-    else if (raw[i] == '\r' && i + 1 < end && raw[i + 1] == '\n') next = i + 2;
-    else if (raw[i] == '\r') next = i + 1;
-    else continue;  // "--boundaryX...": not this boundary
+    if (i >= end)
+      next = end;
+    else if (raw[i] == '\n')
+      next = i + 1;
+    else if (raw[i] == '\r' && i + 1 < end && raw[i + 1] == '\n')
+      next = i + 2;
+    else if (raw[i] == '\r')
+      next = i + 1;
+    else
+      continue;  // "--boundaryX...": not this boundary
     size_t content_end = at;
     if (content_end > begin && raw[content_end - 1] == '\n') {
       --content_end;
@@ -147,7 +155,8 @@ class Parser {
   Parser(Tree& t, const Limits& l) : t_(t), lim_(l) {}
 
   // Parses the entity at [begin, end) as a child of `parent`.
-  void entity(size_t begin, size_t end, int parent, std::string path, size_t depth, const char* default_type) {
+  void entity(size_t begin, size_t end, int parent, std::string path, size_t depth,
+              const char* default_type) {
     int idx = static_cast<int>(t_.parts_.size());
     t_.parts_.emplace_back();
     if (parent >= 0) t_.parts_[static_cast<size_t>(parent)].children.push_back(idx);
@@ -166,9 +175,11 @@ class Parser {
     p.body_begin = hb.body_begin;
     p.body_end = end;
     if (hb.truncated)
-      add(idx, "MIME_HEADER_LIMIT", fmt::format("header block over {} bytes: later fields ignored", lim_.max_header_bytes));
+      add(idx, "MIME_HEADER_LIMIT",
+          fmt::format("header block over {} bytes: later fields ignored", lim_.max_header_bytes));
     if (hb.separator_missing && depth > 0)
-      add(idx, "MIME_MISSING_HEADER_SEPARATOR", "a line that is not a header field ends the header block");
+      add(idx, "MIME_MISSING_HEADER_SEPARATOR",
+          "a line that is not a header field ends the header block");
 
     const Field* ct = nullptr;
     const Field* cte = nullptr;
@@ -186,7 +197,8 @@ class Parser {
       }
     }
     if (n_ct > 1)
-      add(idx, "MIME_DUPLICATE_CONTENT_TYPE", fmt::format("{} Content-Type fields: the first is used", n_ct));
+      add(idx, "MIME_DUPLICATE_CONTENT_TYPE",
+          fmt::format("{} Content-Type fields: the first is used", n_ct));
     if (n_cte > 1)
       add(idx, "MIME_DUPLICATE_TRANSFER_ENCODING",
           fmt::format("{} Content-Transfer-Encoding fields: the first is used", n_cte));
@@ -194,7 +206,8 @@ class Parser {
     DecodeStats st;
     StructuredField ctf;
     if (ct) {
-      ctf = parse_structured(unfold(raw.substr(ct->value_begin, ct->value_end - ct->value_begin)), st);
+      ctf = parse_structured(unfold(raw.substr(ct->value_begin, ct->value_end - ct->value_begin)),
+                             st);
       size_t slash = ctf.value.find('/');
       if (ctf.value.empty()) {
         add(idx, "MIME_CONTENT_TYPE_INVALID", "empty Content-Type: text/plain assumed");
@@ -202,42 +215,53 @@ class Parser {
       } else if (slash == std::string::npos || slash == 0 || slash + 1 == ctf.value.size() ||
                  ctf.value.find('/', slash + 1) != std::string::npos) {
         add(idx, "MIME_CONTENT_TYPE_NO_SUBTYPE",
-            fmt::format("Content-Type '{}' has no valid subtype: text/plain assumed", ctf.value.substr(0, 64)));
+            fmt::format("Content-Type '{}' has no valid subtype: text/plain assumed",
+                        ctf.value.substr(0, 64)));
         p.content_type = "text/plain";
       } else {
         p.content_type = ctf.value;
       }
       if (ctf.syntax_error)
-        add(idx, "MIME_CONTENT_TYPE_SYNTAX", fmt::format("malformed Content-Type parameters: {}", ctf.value.substr(0, 64)));
+        add(idx, "MIME_CONTENT_TYPE_SYNTAX",
+            fmt::format("malformed Content-Type parameters: {}", ctf.value.substr(0, 64)));
       if (const auto* cs = ctf.param("charset")) p.charset = core::to_lower(*cs);
       if (const auto* b = ctf.param("boundary")) p.boundary = *b;
     }
     if (cte) {
-      p.transfer_encoding = core::to_lower(unfold(raw.substr(cte->value_begin, cte->value_end - cte->value_begin)));
+      p.transfer_encoding =
+          core::to_lower(unfold(raw.substr(cte->value_begin, cte->value_end - cte->value_begin)));
       if (size_t sp = p.transfer_encoding.find_first_of(" \t;("); sp != std::string::npos)
         p.transfer_encoding.resize(sp);
       p.encoding = encoding_of(p.transfer_encoding);
       if (p.encoding == Encoding::Unknown)
         add(idx, "MIME_UNKNOWN_TRANSFER_ENCODING",
-            fmt::format("Content-Transfer-Encoding '{}' unknown: read as 7bit", p.transfer_encoding.substr(0, 64)));
+            fmt::format("Content-Transfer-Encoding '{}' unknown: read as 7bit",
+                        p.transfer_encoding.substr(0, 64)));
     }
     std::string ct_name;
     if (const auto* n = ctf.param("name")) ct_name = *n;
     if (cd) {
-      StructuredField cdf = parse_structured(unfold(raw.substr(cd->value_begin, cd->value_end - cd->value_begin)), st);
+      StructuredField cdf = parse_structured(
+          unfold(raw.substr(cd->value_begin, cd->value_end - cd->value_begin)), st);
       p.disposition = cdf.value;
       if (const auto* fn = cdf.param("filename")) p.filename = *fn;
       if (cdf.encoded_word_in_param)
-        add(idx, "MIME_ENCODED_WORD_IN_PARAMETER", "RFC 2047 encoded-word inside a Content-Disposition parameter");
-      if (cdf.duplicate_param) add(idx, "MIME_DUPLICATE_PARAMETER", "a Content-Disposition parameter appears twice");
+        add(idx, "MIME_ENCODED_WORD_IN_PARAMETER",
+            "RFC 2047 encoded-word inside a Content-Disposition parameter");
+      if (cdf.duplicate_param)
+        add(idx, "MIME_DUPLICATE_PARAMETER", "a Content-Disposition parameter appears twice");
     }
     if (ctf.encoded_word_in_param)
-      add(idx, "MIME_ENCODED_WORD_IN_PARAMETER", "RFC 2047 encoded-word inside a Content-Type parameter");
-    if (ctf.duplicate_param) add(idx, "MIME_DUPLICATE_PARAMETER", "a Content-Type parameter appears twice");
-    if (p.filename.empty()) p.filename = ct_name;
+      add(idx, "MIME_ENCODED_WORD_IN_PARAMETER",
+          "RFC 2047 encoded-word inside a Content-Type parameter");
+    if (ctf.duplicate_param)
+      add(idx, "MIME_DUPLICATE_PARAMETER", "a Content-Type parameter appears twice");
+    if (p.filename.empty())
+      p.filename = ct_name;
     else if (!ct_name.empty() && ct_name != p.filename)
       add(idx, "MIME_FILENAME_MISMATCH",
-          fmt::format("filename '{}' but name '{}'", p.filename.substr(0, 100), ct_name.substr(0, 100)));
+          fmt::format("filename '{}' but name '{}'", p.filename.substr(0, 100),
+                      ct_name.substr(0, 100)));
 
     std::string_view type = p.type();
     if (type == "multipart") {
@@ -257,13 +281,15 @@ class Parser {
 
   bool at_limit(int idx, size_t depth) {
     if (depth + 1 >= lim_.max_depth) {
-      add(idx, "MIME_DEPTH_LIMIT", fmt::format("nesting deeper than {}: the rest is one opaque part", lim_.max_depth));
+      add(idx, "MIME_DEPTH_LIMIT",
+          fmt::format("nesting deeper than {}: the rest is one opaque part", lim_.max_depth));
       part(idx).opaque = true;
       return true;
     }
     if (t_.parts_.size() >= lim_.max_parts) {
       if (!parts_limit_reported_) {
-        add(idx, "MIME_PARTS_LIMIT", fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
+        add(idx, "MIME_PARTS_LIMIT",
+            fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
         parts_limit_reported_ = true;
       }
       part(idx).opaque = true;
@@ -274,9 +300,11 @@ class Parser {
 
   void multipart(int idx, size_t depth) {
     Part& p = part(idx);
-    if (p.encoding != Encoding::SevenBit && p.encoding != Encoding::EightBit && p.encoding != Encoding::Binary)
+    if (p.encoding != Encoding::SevenBit && p.encoding != Encoding::EightBit &&
+        p.encoding != Encoding::Binary)
       add(idx, "MIME_MULTIPART_ENCODED",
-          fmt::format("transfer encoding '{}' on a multipart is ignored", part(idx).transfer_encoding.substr(0, 64)));
+          fmt::format("transfer encoding '{}' on a multipart is ignored",
+                      part(idx).transfer_encoding.substr(0, 64)));
     if (part(idx).boundary.empty()) {
       add(idx, "MIME_MULTIPART_NO_BOUNDARY", "multipart without a boundary: read as one text part");
       return leaf(idx);
@@ -285,18 +313,21 @@ class Parser {
     size_t bb = part(idx).body_begin, be = part(idx).body_end;
     auto delims = find_delimiters(t_.raw_, bb, be, part(idx).boundary);
     if (delims.empty() || delims.front().close) {
-      add(idx, "MIME_BOUNDARY_NOT_FOUND", "no delimiter line for the declared boundary: read as one text part");
+      add(idx, "MIME_BOUNDARY_NOT_FOUND",
+          "no delimiter line for the declared boundary: read as one text part");
       return leaf(idx);
     }
     part(idx).multipart = true;
-    const char* child_default = part(idx).content_type == "multipart/digest" ? "message/rfc822" : "text/plain";
+    const char* child_default =
+        part(idx).content_type == "multipart/digest" ? "message/rfc822" : "text/plain";
     std::string base = part(idx).path;
     size_t n = 0;
     for (size_t k = 0; k < delims.size(); ++k) {
       if (delims[k].close) break;
       size_t cb = delims[k].next;
       size_t ce = k + 1 < delims.size() ? delims[k + 1].content_end : be;
-      if (k + 1 == delims.size()) {  // unterminated: the end of data acts as a delimiter and takes the line end
+      if (k + 1 == delims.size()) {  // unterminated: the end of data acts as a delimiter and takes
+                                     // the line end
         if (ce > cb && t_.raw_[ce - 1] == '\n') --ce;
         if (ce > cb && t_.raw_[ce - 1] == '\r') --ce;
       }
@@ -313,14 +344,16 @@ class Parser {
         o.content_type = "application/octet-stream";
         o.opaque = true;
         part(idx).children.push_back(op);
-        add(idx, "MIME_PARTS_LIMIT", fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
+        add(idx, "MIME_PARTS_LIMIT",
+            fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
         return;
       }
       entity(cb, ce, idx, fmt::format("{}.{}", base, ++n), depth + 1, child_default);
     }
     const Delimiter& last = delims.back();
     if (!last.close) {
-      add(idx, "MIME_UNTERMINATED_MULTIPART", "no closing delimiter: the last part runs to the end");
+      add(idx, "MIME_UNTERMINATED_MULTIPART",
+          "no closing delimiter: the last part runs to the end");
       return;
     }
     std::string_view epilogue = t_.raw_.substr(last.next, be - last.next);
@@ -342,7 +375,8 @@ class Parser {
     }
     if (at_limit(idx, depth)) return;
     part(idx).message = true;
-    entity(part(idx).body_begin, part(idx).body_end, idx, part(idx).path + ".1", depth + 1, "text/plain");
+    entity(part(idx).body_begin, part(idx).body_end, idx, part(idx).path + ".1", depth + 1,
+           "text/plain");
   }
 
   void leaf(int idx) {
@@ -365,12 +399,14 @@ class Parser {
       pos = at + 6;
       if (at != 0 && text[at - 1] != '\n') continue;
       size_t eol = text.find('\n', at);
-      std::string_view line = text.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+      std::string_view line =
+          text.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       // begin <3-4 octal digits> <name>
       size_t i = 6, digits = 0;
       while (i < line.size() && line[i] >= '0' && line[i] <= '7') ++i, ++digits;
-      if (digits < 3 || digits > 4 || i >= line.size() || line[i] != ' ' || i + 1 >= line.size()) continue;
+      if (digits < 3 || digits > 4 || i >= line.size() || line[i] != ' ' || i + 1 >= line.size())
+        continue;
       std::string name(line.substr(i + 1));
       if (eol == std::string_view::npos) break;
       size_t data_begin = eol + 1;
@@ -378,7 +414,8 @@ class Parser {
       size_t end_line = std::string_view::npos;
       while (end_at < text.size()) {
         size_t e2 = text.find('\n', end_at);
-        std::string_view l = text.substr(end_at, e2 == std::string_view::npos ? std::string_view::npos : e2 - end_at);
+        std::string_view l = text.substr(
+            end_at, e2 == std::string_view::npos ? std::string_view::npos : e2 - end_at);
         if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
         if (l == "end") {
           end_line = end_at;
@@ -388,7 +425,8 @@ class Parser {
         end_at = e2 + 1;
       }
       if (end_line == std::string_view::npos) {
-        add(idx, "MIME_UUENCODE_UNTERMINATED", fmt::format("uuencoded '{}' has no end line", name.substr(0, 100)));
+        add(idx, "MIME_UUENCODE_UNTERMINATED",
+            fmt::format("uuencoded '{}' has no end line", name.substr(0, 100)));
         end_line = text.size();
       }
       if (t_.parts_.size() >= lim_.max_parts) {
@@ -447,13 +485,16 @@ std::string Tree::decode(const Part& p, DecodeStats& st, size_t max_out) const {
   if (p.uuencoded) return decode_uuencode_lines(p.uu_data, st, max_out);
   std::string_view b = body(p);
   switch (p.encoding) {
-    case Encoding::Base64: return decode_base64(b, st, max_out);
-    case Encoding::QuotedPrintable: return decode_quoted_printable(b, st, false, max_out);
+    case Encoding::Base64:
+      return decode_base64(b, st, max_out);
+    case Encoding::QuotedPrintable:
+      return decode_quoted_printable(b, st, false, max_out);
     case Encoding::UUEncode: {
       size_t begin = b.find("begin ");
       if (begin == std::string_view::npos) return decode_uuencode_lines(b, st, max_out);
       size_t nl = b.find('\n', begin);
-      return nl == std::string_view::npos ? std::string{} : decode_uuencode_lines(b.substr(nl + 1), st, max_out);
+      return nl == std::string_view::npos ? std::string{}
+                                          : decode_uuencode_lines(b.substr(nl + 1), st, max_out);
     }
     default:
       if (b.size() > max_out) {

@@ -25,9 +25,9 @@ namespace postern::mime {
 struct Limits {
   size_t max_depth = 64;
   size_t max_parts = 10000;
-  size_t max_header_bytes = 256 * 1024;        // per part
-  size_t max_part_decoded = 64u << 20;          // per leaf
-  size_t max_total_decoded = 256u << 20;        // per message
+  size_t max_header_bytes = 256 * 1024;   // per part
+  size_t max_part_decoded = 64u << 20;    // per leaf
+  size_t max_total_decoded = 256u << 20;  // per message
 };
 
 struct Anomaly {
@@ -49,9 +49,9 @@ struct Part {
   std::string content_type = "text/plain";  // type/subtype, lower case
   std::string charset;                      // lower case, "" if none
   std::string boundary;
-  std::string disposition;                  // "inline", "attachment", other, or ""
-  std::string filename;                     // UTF-8; Content-Disposition filename, else Content-Type name
-  std::string transfer_encoding;            // as declared, lower case; "" if none
+  std::string disposition;        // "inline", "attachment", other, or ""
+  std::string filename;           // UTF-8; Content-Disposition filename, else Content-Type name
+  std::string transfer_encoding;  // as declared, lower case; "" if none
   Encoding encoding = Encoding::SevenBit;
 
   bool multipart = false;  // children are the body parts
@@ -63,7 +63,9 @@ struct Part {
   std::vector<Anomaly> anomalies;
 
   bool is_leaf() const { return !multipart && !message; }
-  std::string_view type() const { return std::string_view(content_type).substr(0, content_type.find('/')); }
+  std::string_view type() const {
+    return std::string_view(content_type).substr(0, content_type.find('/'));
+  }
 };
 
 class Tree {
@@ -75,7 +77,9 @@ class Tree {
   const Part& root() const { return parts_.front(); }
   // Leaf parts in document order (uuencoded blocks included).
   std::vector<const Part*> leaves() const;
-  std::string_view body(const Part& p) const { return raw_.substr(p.body_begin, p.body_end - p.body_begin); }
+  std::string_view body(const Part& p) const {
+    return raw_.substr(p.body_begin, p.body_end - p.body_begin);
+  }
 
   // Transfer-decoded content of a part (bounded by max_out).
   std::string decode(const Part& p, DecodeStats& st, size_t max_out = SIZE_MAX) const;

@@ -16,10 +16,13 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
 
-std::optional<core::Action> action_value(TomlSection& s, const toml::node& n, std::string_view what) {
+std::optional<core::Action> action_value(TomlSection& s, const toml::node& n,
+                                         std::string_view what) {
   auto v = n.value_exact<std::string>();
   auto a = v ? core::parse_action(*v) : std::nullopt;
-  if (!a) s.error(n, fmt::format("{}: expected one of accept, tag, quarantine, tempfail, discard, reject", what));
+  if (!a)
+    s.error(n, fmt::format("{}: expected one of accept, tag, quarantine, tempfail, discard, reject",
+                           what));
   return a;
 }
 
@@ -70,24 +73,32 @@ void read_scan(TomlSection s, Config& c) {
 
 void read_limits(TomlSection s, Config& c) {
   constexpr int64_t kMax = int64_t{1} << 40;
-  if (auto v = s.integer("message_size", 1024, kMax)) c.limits.message_size = static_cast<size_t>(*v);
-  if (auto v = s.integer("header_count", 1, 1000000)) c.limits.header_count = static_cast<size_t>(*v);
+  if (auto v = s.integer("message_size", 1024, kMax))
+    c.limits.message_size = static_cast<size_t>(*v);
+  if (auto v = s.integer("header_count", 1, 1000000))
+    c.limits.header_count = static_cast<size_t>(*v);
   if (auto v = s.integer("header_line_length", 78, 1000000))
     c.limits.header_line_length = static_cast<size_t>(*v);
-  if (auto v = s.integer("received_hops", 1, 1000)) c.limits.received_hops = static_cast<size_t>(*v);
+  if (auto v = s.integer("received_hops", 1, 1000))
+    c.limits.received_hops = static_cast<size_t>(*v);
   if (auto v = s.integer("findings", 10, 100000)) c.limits.findings = static_cast<size_t>(*v);
   if (auto v = s.integer("mime_depth", 2, 1000)) c.limits.mime_depth = static_cast<size_t>(*v);
   if (auto v = s.integer("mime_parts", 2, 1000000)) c.limits.mime_parts = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_header_bytes", 1024, kMax)) c.limits.mime_header_bytes = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_part_decoded", 1024, kMax)) c.limits.mime_part_decoded = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_total_decoded", 1024, kMax)) c.limits.mime_total_decoded = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_header_bytes", 1024, kMax))
+    c.limits.mime_header_bytes = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_part_decoded", 1024, kMax))
+    c.limits.mime_part_decoded = static_cast<size_t>(*v);
+  if (auto v = s.integer("mime_total_decoded", 1024, kMax))
+    c.limits.mime_total_decoded = static_cast<size_t>(*v);
   s.finish();
 }
 
 void read_log(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.string("target")) {
-    if (*v == "syslog" || *v == "stderr") c.log_target = *v;
-    else s.error(*s.node("target"), "'target': expected \"syslog\" or \"stderr\"");
+    if (*v == "syslog" || *v == "stderr")
+      c.log_target = *v;
+    else
+      s.error(*s.node("target"), "'target': expected \"syslog\" or \"stderr\"");
   }
   if (auto v = s.string("event_log")) c.event_log = resolve(dir, *v);
   s.finish();
@@ -105,7 +116,8 @@ postern::expected<Config, Errors> load_config(const std::string& path, bool miss
   std::string dir = std::filesystem::path(path).parent_path().string();
   TomlSection top(*t, "", path, errs);
   if (const auto* m = top.table("milter")) read_milter(TomlSection(*m, "milter", path, errs), c);
-  if (const auto* p = top.table("policy")) read_policy(TomlSection(*p, "policy", path, errs), c, dir);
+  if (const auto* p = top.table("policy"))
+    read_policy(TomlSection(*p, "policy", path, errs), c, dir);
   if (const auto* s = top.table("scan")) read_scan(TomlSection(*s, "scan", path, errs), c);
   if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);

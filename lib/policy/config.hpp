@@ -8,10 +8,10 @@
 // a new one. Thread-safe (no shared state).
 #pragma once
 
-#include "core/expected.hpp"
 #include <map>
 #include <string>
 #include <vector>
+#include "core/expected.hpp"
 
 #include "core/action.hpp"
 #include "core/limits.hpp"

@@ -8,14 +8,18 @@ using core::Action;
 
 core::SmtpReply reply_for(const Policy& p, Action a, std::string_view text) {
   core::SmtpReply r;
-  if (a == Action::Reject) r = p.reject_reply;
-  else if (a == Action::Tempfail) r = p.tempfail_reply;
-  else return r;
+  if (a == Action::Reject)
+    r = p.reject_reply;
+  else if (a == Action::Tempfail)
+    r = p.tempfail_reply;
+  else
+    return r;
   if (!text.empty()) r.text = std::string(text);
   return r;
 }
 
-core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings, When when) {
+core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings,
+                     When when) {
   const DirectionPolicy& d = p.for_direction(dir);
   core::Verdict v;
   std::string rule_text;
@@ -33,11 +37,14 @@ core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core:
   }
   if (when == When::EndOfMessage) {
     const Thresholds& t = d.thresholds;
-    for (auto [a, th] : {std::pair{Action::Reject, t.reject}, {Action::Quarantine, t.quarantine}, {Action::Tag, t.tag}}) {
+    for (auto [a, th] : {std::pair{Action::Reject, t.reject},
+                         {Action::Quarantine, t.quarantine},
+                         {Action::Tag, t.tag}}) {
       if (th && v.score >= *th) {
         if (core::severity(a) > core::severity(v.action)) {
           v.action = a;
-          v.reason = fmt::format("score {:.2f} >= {} threshold {:.2f}", v.score, core::to_string(a), *th);
+          v.reason =
+              fmt::format("score {:.2f} >= {} threshold {:.2f}", v.score, core::to_string(a), *th);
           rule_text.clear();
         }
         break;

@@ -18,12 +18,16 @@ using core::Action;
 bool AddressPattern::matches(std::string_view address) const {
   std::string a = core::to_lower(address);
   switch (kind) {
-    case Kind::Address: return a == text;
-    case Kind::LocalPart: return core::to_lower(core::local_part_of(a)) == text && a.find('@') != std::string::npos;
-    case Kind::Domain: return core::domain_of(a) == text;
+    case Kind::Address:
+      return a == text;
+    case Kind::LocalPart:
+      return core::to_lower(core::local_part_of(a)) == text && a.find('@') != std::string::npos;
+    case Kind::Domain:
+      return core::domain_of(a) == text;
     case Kind::DomainTree: {
       std::string d = core::domain_of(a);
-      return d == text || (d.size() > text.size() && d.ends_with(text) && d[d.size() - text.size() - 1] == '.');
+      return d == text ||
+             (d.size() > text.size() && d.ends_with(text) && d[d.size() - text.size() - 1] == '.');
     }
   }
   return false;
@@ -68,7 +72,8 @@ bool is_symbol(std::string_view s) {
   }) && !(s[0] >= '0' && s[0] <= '9');
 }
 
-constexpr const char* kActionsExpected = "expected one of accept, tag, quarantine, tempfail, discard, reject";
+constexpr const char* kActionsExpected =
+    "expected one of accept, tag, quarantine, tempfail, discard, reject";
 
 // Where each threshold got its current value ("inbound.tag" -> position), and in
 // which order they were set, so that a threshold ordering problem found after
@@ -84,7 +89,8 @@ struct ThresholdOrigins {
 };
 
 void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
-  for (auto [key, slot] : {std::pair{"tag", &t.tag}, {"quarantine", &t.quarantine}, {"reject", &t.reject}}) {
+  for (auto [key, slot] :
+       {std::pair{"tag", &t.tag}, {"quarantine", &t.quarantine}, {"reject", &t.reject}}) {
     const toml::node* n = s.node(key);
     if (!n) continue;
     if (auto off = n->value_exact<std::string>(); off && *off == "off") {
@@ -99,12 +105,14 @@ void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
   }
 }
 
-void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string, Rule, std::less<>>& rules) {
+void read_rules(TomlSection& parent, const toml::table& t,
+                std::map<std::string, Rule, std::less<>>& rules) {
   std::string section = parent.name() + ".rules";
   for (auto&& [k, v] : t) {
     std::string sym(k.str());
     if (!is_symbol(sym)) {
-      parent.error(k, fmt::format("rule '{}' in [{}]: expected an UPPER_SNAKE symbol name", sym, section));
+      parent.error(
+          k, fmt::format("rule '{}' in [{}]: expected an UPPER_SNAKE symbol name", sym, section));
       continue;
     }
     Rule r;
@@ -134,7 +142,9 @@ void read_rules(TomlSection& parent, const toml::table& t, std::map<std::string,
       if (text) r.text = *text;
       rs.finish();
     } else {
-      parent.error(v, fmt::format("rule {}: expected an action string or {{ action = ..., text = ... }}", sym));
+      parent.error(
+          v,
+          fmt::format("rule {}: expected an action string or {{ action = ..., text = ... }}", sym));
       continue;
     }
     rules[sym] = std::move(r);
@@ -153,7 +163,9 @@ std::optional<AddressPattern> address_pattern(std::string_view e) {
   size_t at = t.find('@');
   if (at == std::string::npos) return AddressPattern{AddressPattern::Kind::DomainTree, t};
   if (t.find('@', at + 1) != std::string::npos) return std::nullopt;
-  if (at == 0) return t.size() > 1 ? std::optional{AddressPattern{AddressPattern::Kind::Domain, t.substr(1)}} : std::nullopt;
+  if (at == 0)
+    return t.size() > 1 ? std::optional{AddressPattern{AddressPattern::Kind::Domain, t.substr(1)}}
+                        : std::nullopt;
   if (at == t.size() - 1) return AddressPattern{AddressPattern::Kind::LocalPart, t.substr(0, at)};
   return AddressPattern{AddressPattern::Kind::Address, t};
 }
@@ -163,25 +175,31 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
   l.name = name;
   bool ok = true;
   if (auto m = s.string("match")) {
-    if (*m == "client_ip") l.match = ListMatch::ClientIp;
-    else if (*m == "sender") l.match = ListMatch::Sender;
-    else if (*m == "recipient") l.match = ListMatch::Recipient;
+    if (*m == "client_ip")
+      l.match = ListMatch::ClientIp;
+    else if (*m == "sender")
+      l.match = ListMatch::Sender;
+    else if (*m == "recipient")
+      l.match = ListMatch::Recipient;
     else {
       s.error(*s.node("match"), "'match': expected \"client_ip\", \"sender\" or \"recipient\"");
       ok = false;
     }
   } else {
-    s.error_here(fmt::format("[{}]: missing 'match': expected \"client_ip\", \"sender\" or \"recipient\"", s.name()));
+    s.error_here(fmt::format(
+        "[{}]: missing 'match': expected \"client_ip\", \"sender\" or \"recipient\"", s.name()));
     ok = false;
   }
   if (auto sym = s.string("symbol")) {
-    if (is_symbol(*sym)) l.symbol = *sym;
+    if (is_symbol(*sym))
+      l.symbol = *sym;
     else {
       s.error(*s.node("symbol"), "'symbol': expected an UPPER_SNAKE symbol name");
       ok = false;
     }
   } else {
-    s.error_here(fmt::format("[{}]: missing 'symbol': expected an UPPER_SNAKE symbol name", s.name()));
+    s.error_here(
+        fmt::format("[{}]: missing 'symbol': expected an UPPER_SNAKE symbol name", s.name()));
     ok = false;
   }
   if (auto v = s.number("score")) l.score = *v;
@@ -206,7 +224,8 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
         if (l.match == ListMatch::ClientIp) {
           auto c = core::Cidr::parse(core::trim(*str));
           if (!c) {
-            s.error(el, fmt::format("'{}': expected an IPv4 or IPv6 address or CIDR network", *str));
+            s.error(el,
+                    fmt::format("'{}': expected an IPv4 or IPv6 address or CIDR network", *str));
             ok = false;
             continue;
           }
@@ -227,22 +246,32 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
   s.finish();
   if (!ok) return;
   auto it = std::find_if(lists.begin(), lists.end(), [&](const List& x) { return x.name == name; });
-  if (it != lists.end()) *it = std::move(l);
-  else lists.push_back(std::move(l));
+  if (it != lists.end())
+    *it = std::move(l);
+  else
+    lists.push_back(std::move(l));
 }
 
 void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
   if (auto v = s.string("code")) {
-    if (v->size() == 3 && (*v)[0] == first_digit && std::all_of(v->begin(), v->end(), ::isdigit)) r.code = *v;
-    else s.error(*s.node("code"), fmt::format("'code': expected a three-digit {}xx SMTP code", first_digit));
+    if (v->size() == 3 && (*v)[0] == first_digit && std::all_of(v->begin(), v->end(), ::isdigit))
+      r.code = *v;
+    else
+      s.error(*s.node("code"),
+              fmt::format("'code': expected a three-digit {}xx SMTP code", first_digit));
   }
   if (auto v = s.string("xcode")) {
-    if (v->size() >= 5 && (*v)[0] == first_digit && (*v)[1] == '.') r.xcode = *v;
-    else s.error(*s.node("xcode"), fmt::format("'xcode': expected an enhanced status code {}.x.y", first_digit));
+    if (v->size() >= 5 && (*v)[0] == first_digit && (*v)[1] == '.')
+      r.xcode = *v;
+    else
+      s.error(*s.node("xcode"),
+              fmt::format("'xcode': expected an enhanced status code {}.x.y", first_digit));
   }
   if (auto v = s.string("text")) {
-    if (v->find_first_of("\r\n") == std::string::npos && !v->empty()) r.text = *v;
-    else s.error(*s.node("text"), "'text': expected one non-empty line");
+    if (v->find_first_of("\r\n") == std::string::npos && !v->empty())
+      r.text = *v;
+    else
+      s.error(*s.node("text"), "'text': expected one non-empty line");
   }
   s.finish();
 }
@@ -257,16 +286,23 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
   if (const auto* sc = top.table("scores")) {
     for (auto&& [k, v] : *sc) {
       std::string sym(k.str());
-      if (!is_symbol(sym)) errs.push_back(error_at(path, k.source(), fmt::format("score '{}': expected an UPPER_SNAKE symbol name", sym)));
-      else if (auto num = v.value<double>(); num && (v.is_integer() || v.is_floating_point())) p.scores[sym] = *num;
-      else errs.push_back(error_at(path, v.source(), fmt::format("score {}: expected a number", sym)));
+      if (!is_symbol(sym))
+        errs.push_back(error_at(
+            path, k.source(), fmt::format("score '{}': expected an UPPER_SNAKE symbol name", sym)));
+      else if (auto num = v.value<double>(); num && (v.is_integer() || v.is_floating_point()))
+        p.scores[sym] = *num;
+      else
+        errs.push_back(error_at(path, v.source(), fmt::format("score {}: expected a number", sym)));
     }
   }
   if (const auto* ls = top.table("lists")) {
     for (auto&& [k, v] : *ls) {
       std::string name(k.str());
-      if (const toml::table* lt = v.as_table()) read_list(TomlSection(*lt, "lists." + name, path, errs), name, p.lists);
-      else errs.push_back(error_at(path, v.source(), fmt::format("list '{}': expected a table [lists.{}]", name, name)));
+      if (const toml::table* lt = v.as_table())
+        read_list(TomlSection(*lt, "lists." + name, path, errs), name, p.lists);
+      else
+        errs.push_back(error_at(path, v.source(),
+                                fmt::format("list '{}': expected a table [lists.{}]", name, name)));
     }
   }
   if (const auto* n = top.table("network")) {
@@ -277,8 +313,10 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
         for (const auto& el : *arr) {
           auto str = el.value_exact<std::string>();
           auto c = str ? core::Cidr::parse(core::trim(*str)) : std::nullopt;
-          if (!c) s.error(el, "'internal_networks': expected an IPv4 or IPv6 address or CIDR network");
-          else nets.push_back(*c);
+          if (!c)
+            s.error(el, "'internal_networks': expected an IPv4 or IPv6 address or CIDR network");
+          else
+            nets.push_back(*c);
         }
         p.internal_networks = std::move(nets);
       } else {
@@ -289,8 +327,10 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
   }
   if (const auto* r = top.table("replies")) {
     TomlSection s(*r, "replies", path, errs);
-    if (const auto* rj = s.table("reject")) read_reply(TomlSection(*rj, "replies.reject", path, errs), p.reject_reply, '5');
-    if (const auto* tf = s.table("tempfail")) read_reply(TomlSection(*tf, "replies.tempfail", path, errs), p.tempfail_reply, '4');
+    if (const auto* rj = s.table("reject"))
+      read_reply(TomlSection(*rj, "replies.reject", path, errs), p.reject_reply, '5');
+    if (const auto* tf = s.table("tempfail"))
+      read_reply(TomlSection(*tf, "replies.tempfail", path, errs), p.tempfail_reply, '4');
     s.finish();
   }
   if (const auto* tg = top.table("tag")) {
@@ -323,14 +363,17 @@ void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Err
         if (!v[i].second || !v[j].second || *v[i].second <= *v[j].second) continue;
         auto lo = origins.by_key.find(fmt::format("{}.{}", dir, v[i].first));
         auto hi = origins.by_key.find(fmt::format("{}.{}", dir, v[j].first));
-        if (lo == origins.by_key.end() || hi == origins.by_key.end()) continue;  // cannot happen: set by a file
+        if (lo == origins.by_key.end() || hi == origins.by_key.end())
+          continue;  // cannot happen: set by a file
         bool lo_last = lo->second.order > hi->second.order;
         const Error& blame = lo_last ? lo->second.at : hi->second.at;
         const Error& other = lo_last ? hi->second.at : lo->second.at;
         Error e = blame;
         e.message = fmt::format(
-            "[{}] after layering: expected tag <= quarantine <= reject, but {} = {} is above {} = {} (set at {}:{}:{})",
-            dir, v[i].first, *v[i].second, v[j].first, *v[j].second, other.file, other.line, other.column);
+            "[{}] after layering: expected tag <= quarantine <= reject, but {} = {} is above {} = "
+            "{} (set at {}:{}:{})",
+            dir, v[i].first, *v[i].second, v[j].first, *v[j].second, other.file, other.line,
+            other.column);
         errs.push_back(std::move(e));
         reported = true;
       }
@@ -350,7 +393,8 @@ postern::expected<Policy, Errors> parse_policy(std::string_view text, const std:
   }
   check_threshold_order(p, origins, errs);
   if (!errs.empty()) return postern::unexpected(errs);
-  std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
+  std::sort(p.lists.begin(), p.lists.end(),
+            [](const List& a, const List& b) { return a.name < b.name; });
   return p;
 }
 
@@ -378,7 +422,8 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
   }
   check_threshold_order(p, origins, errs);
   if (!errs.empty()) return postern::unexpected(errs);
-  std::sort(p.lists.begin(), p.lists.end(), [](const List& a, const List& b) { return a.name < b.name; });
+  std::sort(p.lists.begin(), p.lists.end(),
+            [](const List& a, const List& b) { return a.name < b.name; });
   return p;
 }
 

@@ -11,13 +11,13 @@
 // immutable after load and shared by all threads.
 #pragma once
 
-#include "core/expected.hpp"
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "core/expected.hpp"
 
 #include "core/connection.hpp"
 #include "core/finding.hpp"

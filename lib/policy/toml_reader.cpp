@@ -26,7 +26,8 @@ Error error_at(const std::string& file, const toml::source_region& r, std::strin
   return Error{file, r.begin.line, r.begin.column, std::move(message)};
 }
 
-std::optional<toml::table> parse_toml(std::string_view text, const std::string& file, Errors& errs) {
+std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,
+                                      Errors& errs) {
   try {
     return toml::parse(text, std::string_view{file});
   } catch (const toml::parse_error& e) {
@@ -46,14 +47,18 @@ std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs
   return parse_toml(ss.str(), path, errs);
 }
 
-std::string TomlSection::where() const { return name_.empty() ? "at top level" : fmt::format("in [{}]", name_); }
+std::string TomlSection::where() const {
+  return name_.empty() ? "at top level" : fmt::format("in [{}]", name_);
+}
 
 const toml::node* TomlSection::get(std::string_view key) {
   known_.insert(std::string(key));
   return t_.get(key);
 }
 
-const toml::node* TomlSection::node(std::string_view key) { return get(key); }
+const toml::node* TomlSection::node(std::string_view key) {
+  return get(key);
+}
 
 void TomlSection::error(const toml::node& n, std::string message) {
   errs_.push_back(error_at(file_, n.source(), std::move(message)));
@@ -80,7 +85,8 @@ std::optional<int64_t> TomlSection::integer(std::string_view key, int64_t min, i
   if (!n) return std::nullopt;
   if (auto v = n->value_exact<int64_t>()) {
     if (*v >= min && *v <= max) return v;
-    error(*n, fmt::format("'{}' {}: expected an integer from {} to {}, got {}", key, where(), min, max, *v));
+    error(*n, fmt::format("'{}' {}: expected an integer from {} to {}, got {}", key, where(), min,
+                          max, *v));
     return std::nullopt;
   }
   error(*n, fmt::format("'{}' {}: expected an integer", key, where()));
@@ -114,7 +120,8 @@ std::optional<std::vector<std::string>> TomlSection::strings(std::string_view ke
   std::vector<std::string> out;
   bool ok = true;
   for (const auto& el : *arr) {
-    if (auto s = el.value_exact<std::string>()) out.push_back(*s);
+    if (auto s = el.value_exact<std::string>())
+      out.push_back(*s);
     else {
       error(el, fmt::format("'{}' {}: expected a string", key, where()));
       ok = false;

@@ -14,17 +14,20 @@ core::Step ListsStage::on_connect(core::Transaction& tx) const {
   for (const auto& l : lists_) {
     if (l.match != ListMatch::ClientIp || tx.has_finding(l.symbol)) continue;
     if (auto e = l.match_ip(*ip))
-      tx.add_finding(l.symbol, l.score, fmt::format("client {} in list {} ({})", ip->to_string(), l.name, *e));
+      tx.add_finding(l.symbol, l.score,
+                     fmt::format("client {} in list {} ({})", ip->to_string(), l.name, *e));
   }
   return core::Step::next();
 }
 
-void ListsStage::check_sender(core::Transaction& tx, std::string_view address, std::string_view where) const {
+void ListsStage::check_sender(core::Transaction& tx, std::string_view address,
+                              std::string_view where) const {
   if (address.empty()) return;
   for (const auto& l : lists_) {
     if (l.match != ListMatch::Sender || tx.has_finding(l.symbol)) continue;
     if (auto e = l.match_address(address))
-      tx.add_finding(l.symbol, l.score, fmt::format("{} {} in list {} ({})", where, address, l.name, *e));
+      tx.add_finding(l.symbol, l.score,
+                     fmt::format("{} {} in list {} ({})", where, address, l.name, *e));
   }
 }
 
@@ -37,7 +40,8 @@ core::Step ListsStage::on_rcpt(core::Transaction& tx, std::string_view rcpt) con
   for (const auto& l : lists_) {
     if (l.match != ListMatch::Recipient || tx.has_finding(l.symbol)) continue;
     if (auto e = l.match_address(rcpt))
-      tx.add_finding(l.symbol, l.score, fmt::format("recipient {} in list {} ({})", rcpt, l.name, *e));
+      tx.add_finding(l.symbol, l.score,
+                     fmt::format("recipient {} in list {} ({})", rcpt, l.name, *e));
   }
   return core::Step::next();
 }

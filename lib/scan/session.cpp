@@ -20,7 +20,8 @@ std::string new_scan_id() {
     return (uint64_t{rd()} << 32) ^ rd();
   }();
   static std::atomic<uint64_t> counter{0};
-  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (++counter);  // splitmix64: distinct inputs, distinct outputs
+  uint64_t z =
+      seed + 0x9e3779b97f4a7c15ULL * (++counter);  // splitmix64: distinct inputs, distinct outputs
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
@@ -43,7 +44,8 @@ void apply_step(const Snapshot& s, const std::optional<core::Step>& step, core::
 
 }  // namespace
 
-Session::Session(SnapshotSource source, EventSink sink) : source_(std::move(source)), sink_(std::move(sink)) {}
+Session::Session(SnapshotSource source, EventSink sink)
+    : source_(std::move(source)), sink_(std::move(sink)) {}
 
 Session::~Session() {
   try {
@@ -76,8 +78,8 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
   abort();  // a new MAIL FROM ends any previous transaction
   start_connection_tx();
   snap_ = source_();
-  tx_ = std::make_unique<core::Transaction>(conn_, snap_->policy.direction_of(conn_), snap_->config.limits,
-                                            scorer(snap_), new_scan_id());
+  tx_ = std::make_unique<core::Transaction>(conn_, snap_->policy.direction_of(conn_),
+                                            snap_->config.limits, scorer(snap_), new_scan_id());
   for (const auto& f : conn_tx_->findings()) tx_->adopt(f);
   for (const auto& t : conn_tx_->stage_times()) tx_->add_stage_time(t.name, t.ms);
   tx_->envelope().mail_from = core::envelope_address(address);
@@ -100,7 +102,8 @@ RcptReply Session::rcpt(std::string_view address) {
     ++pass_recipients_;
     return {};
   }
-  core::Verdict v = policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::BeforeData);
+  core::Verdict v =
+      policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::BeforeData);
   apply_step(*snap_, conn_final_, v);
   apply_step(*snap_, tx_final_, v);
   if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
@@ -133,12 +136,14 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
   if (discarded_) return finish(*discarded_);
   tx_->set_message(builder_->finish());
   core::Step st = snap_->pipeline.run(core::Event::Message, *tx_);
-  core::Verdict v = policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::EndOfMessage);
+  core::Verdict v =
+      policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::EndOfMessage);
   apply_step(*snap_, conn_final_, v);
   apply_step(*snap_, tx_final_, v);
   if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
   const auto& rcpts = tx_->envelope().recipients;
-  if (!rcpts.empty() && pass_recipients_ == rcpts.size() && core::severity(v.action) > core::severity(Action::Tag)) {
+  if (!rcpts.empty() && pass_recipients_ == rcpts.size() &&
+      core::severity(v.action) > core::severity(Action::Tag)) {
     v.reason = fmt::format("{} (capped to tag: every recipient is in a pass list)", v.reason);
     v.action = Action::Tag;
     v.reply = {};
@@ -149,7 +154,8 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
   const core::Message& m = *tx_->message();
   if (!core::is_final(v.action)) {
     out.removed = forged_headers(m);
-    out.added.push_back({std::string(kVerdictHeader), verdict_value(v.action, v.score, tx_->scan_id())});
+    out.added.push_back(
+        {std::string(kVerdictHeader), verdict_value(v.action, v.score, tx_->scan_id())});
     if (snap_->policy.findings_header && !tx_->findings().empty())
       out.added.push_back({std::string(kFindingsHeader), findings_value(tx_->findings())});
     if (v.action == Action::Tag && !snap_->policy.subject_prefix.empty()) {
@@ -159,7 +165,8 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
       const std::string& prefix = snap_->policy.subject_prefix;
       if (old.rfind(prefix, 0) != 0) out.new_subject = old.empty() ? prefix : prefix + " " + old;
     }
-    if (v.action == Action::Quarantine) out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
+    if (v.action == Action::Quarantine)
+      out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
   }
   return finish(std::move(out));
 }
@@ -174,7 +181,8 @@ std::optional<core::Outcome> Session::abort() {
     out.before_data = true;
     out.verdict = rejected_.front().verdict;
     for (const auto& r : rejected_)
-      if (core::severity(r.verdict.action) > core::severity(out.verdict.action)) out.verdict = r.verdict;
+      if (core::severity(r.verdict.action) > core::severity(out.verdict.action))
+        out.verdict = r.verdict;
     logged = finish(std::move(out));
   }
   tx_.reset();

@@ -73,7 +73,8 @@ class Session {
   EventSink sink_;
   core::ConnectionInfo conn_;
   SnapshotPtr conn_snap_;
-  std::unique_ptr<core::Transaction> conn_tx_;  // connect/helo findings, copied into each transaction
+  std::unique_ptr<core::Transaction>
+      conn_tx_;  // connect/helo findings, copied into each transaction
   std::optional<core::Step> conn_final_;
 
   SnapshotPtr snap_;

@@ -29,11 +29,14 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol) {
       Snapshot{std::move(config), std::move(pol), std::move(pipeline), std::move(authserv)});
 }
 
-postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path, bool missing_ok) {
+postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
+                                                             bool missing_ok) {
   auto cfg = policy::load_config(config_path, missing_ok);
   if (!cfg) return postern::unexpected(cfg.error());
-  if (cfg->path.empty()) {  // built-in defaults (no config file): use the default policy dirs that exist
-    std::erase_if(cfg->policy_dirs, [](const std::string& d) { return !std::filesystem::is_directory(d); });
+  if (cfg->path
+          .empty()) {  // built-in defaults (no config file): use the default policy dirs that exist
+    std::erase_if(cfg->policy_dirs,
+                  [](const std::string& d) { return !std::filesystem::is_directory(d); });
   }
   auto pol = policy::load_policy(cfg->policy_dirs);
   if (!pol) return postern::unexpected(pol.error());

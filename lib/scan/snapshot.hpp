@@ -6,9 +6,9 @@
 // its end, so a reload never changes the rules under a message in flight.
 #pragma once
 
-#include "core/expected.hpp"
 #include <memory>
 #include <string>
+#include "core/expected.hpp"
 
 #include "core/stage.hpp"
 #include "policy/config.hpp"
@@ -31,6 +31,7 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy);
 // Loads the config (missing file allowed when `missing_ok`: then the built-in
 // defaults apply, with those default policy directories that exist), then the
 // policy directories it names, then builds the pipeline.
-postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path, bool missing_ok = false);
+postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
+                                                             bool missing_ok = false);
 
 }  // namespace postern::scan

@@ -45,20 +45,22 @@ std::vector<core::HeaderRemoval> forged_headers(const core::Message& m) {
     size_t index = ++seen[lower];
     if (lower.rfind("x-postern-", 0) == 0) out.push_back({h.name, index});
   }
-  std::stable_sort(out.begin(), out.end(), [](const core::HeaderRemoval& a, const core::HeaderRemoval& b) {
-    return a.index > b.index;
-  });
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const core::HeaderRemoval& a, const core::HeaderRemoval& b) { return a.index > b.index; });
   return out;
 }
 
-std::string fold(std::string_view name, std::string_view value, size_t width, std::string_view eol) {
+std::string fold(std::string_view name, std::string_view value, size_t width,
+                 std::string_view eol) {
   std::string out;
   size_t col = name.size() + 2;  // "Name: "
   size_t pos = 0;
   bool first = true;
   while (pos < value.size()) {
     size_t sp = value.find(' ', pos);
-    std::string_view word = value.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
+    std::string_view word =
+        value.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
     pos = sp == std::string_view::npos ? value.size() : sp + 1;
     if (word.empty()) continue;
     if (!first && col + 1 + word.size() > width) {

@@ -15,16 +15,21 @@ namespace {
 
 std::string timestamp_now() {
   auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
   gmtime_r(&t, &tm);
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", tm, static_cast<int>(ms));
 }
 
-double round3(double v) { return static_cast<double>(static_cast<int64_t>(v * 1000 + (v >= 0 ? 0.5 : -0.5))) / 1000; }
+double round3(double v) {
+  return static_cast<double>(static_cast<int64_t>(v * 1000 + (v >= 0 ? 0.5 : -0.5))) / 1000;
+}
 
-json reply_json(const core::SmtpReply& r) { return {{"code", r.code}, {"xcode", r.xcode}, {"text", r.text}}; }
+json reply_json(const core::SmtpReply& r) {
+  return {{"code", r.code}, {"xcode", r.xcode}, {"text", r.text}};
+}
 
 }  // namespace
 
@@ -69,7 +74,8 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
                 {"outcome", delivered ? "success" : "failure"}};
   json email;
   email["from"]["address"] = env.mail_from;
-  json to = env.recipients;  // accepted, then refused recipients: every address the client asked for
+  json to =
+      env.recipients;  // accepted, then refused recipients: every address the client asked for
   for (const auto& r : out.rejected_recipients) to.push_back(r.address);
   email["to"]["address"] = std::move(to);
   email["direction"] = core::to_string(tx.direction());
@@ -77,7 +83,8 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   json header_from = json::array();
   if (const core::Message* m = tx.message()) {
     if (const auto* s = m->find("Subject")) email["subject"] = s->value;
-    if (const auto* id = m->find("Message-ID")) email["message_id"] = std::string(core::trim(id->value));
+    if (const auto* id = m->find("Message-ID"))
+      email["message_id"] = std::string(core::trim(id->value));
     for (const auto* f : m->find_all("From"))
       for (auto& a : core::parse_address_list(f->value, 20)) header_from.push_back(a);
   }
@@ -96,7 +103,8 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   if (!v.reason.empty()) p["reason"] = v.reason;
   p["before_data"] = out.before_data;
   json findings = json::array();
-  for (const auto& f : tx.findings()) findings.push_back({{"symbol", f.symbol}, {"score", round3(f.score)}, {"detail", f.detail}});
+  for (const auto& f : tx.findings())
+    findings.push_back({{"symbol", f.symbol}, {"score", round3(f.score)}, {"detail", f.detail}});
   p["findings"] = std::move(findings);
   json added = json::array();
   for (const auto& h : out.added) added.push_back({{"name", h.name}, {"value", h.value}});
@@ -113,8 +121,10 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   if (!out.rejected_recipients.empty()) {
     json rj = json::array();
     for (const auto& r : out.rejected_recipients)
-      rj.push_back({{"address", r.address}, {"action", std::string(core::to_string(r.verdict.action))},
-                    {"reason", r.verdict.reason}, {"smtp_reply", reply_json(r.verdict.reply)}});
+      rj.push_back({{"address", r.address},
+                    {"action", std::string(core::to_string(r.verdict.action))},
+                    {"reason", r.verdict.reason},
+                    {"smtp_reply", reply_json(r.verdict.reply)}});
     p["rejected_recipients"] = std::move(rj);
   }
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;

@@ -29,8 +29,8 @@ void log_line(LogLevel level, std::string_view message) {
   if (g_syslog) {
     syslog(kPrio[i], "%s: %.*s", kNames[i], static_cast<int>(message.size()), message.data());
   } else {
-    std::fprintf(stderr, "%s: %s: %.*s\n", g_ident.c_str(), kNames[i], static_cast<int>(message.size()),
-                 message.data());
+    std::fprintf(stderr, "%s: %s: %.*s\n", g_ident.c_str(), kNames[i],
+                 static_cast<int>(message.size()), message.data());
     std::fflush(stderr);
   }
 }

@@ -77,8 +77,10 @@ inline Fd connect_socket(const std::string& spec, int timeout_s, std::string& er
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   };
   std::string path;
-  if (spec.rfind("unix:", 0) == 0) path = spec.substr(5);
-  else if (spec.rfind("local:", 0) == 0) path = spec.substr(6);
+  if (spec.rfind("unix:", 0) == 0)
+    path = spec.substr(5);
+  else if (spec.rfind("local:", 0) == 0)
+    path = spec.substr(6);
   if (!path.empty()) {
     sockaddr_un sa{};
     if (path.size() >= sizeof sa.sun_path) {
@@ -166,7 +168,8 @@ struct LoadedMessage {
 };
 
 // Every regular file of DIR in name order; false (and why) on error.
-inline bool load_messages(const std::string& dir, std::vector<LoadedMessage>& out, std::string& err) {
+inline bool load_messages(const std::string& dir, std::vector<LoadedMessage>& out,
+                          std::string& err) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<fs::path> files;
@@ -226,7 +229,8 @@ struct HeaderField {
 };
 
 // Splits a CRLF message into header fields and body (the body after the blank line).
-inline void split_message(std::string_view msg, std::vector<HeaderField>& headers, std::string_view& body) {
+inline void split_message(std::string_view msg, std::vector<HeaderField>& headers,
+                          std::string_view& body) {
   size_t pos = 0;
   body = {};
   while (pos < msg.size()) {

@@ -46,14 +46,17 @@ using namespace postern::bench;
 using Clock = std::chrono::steady_clock;
 
 // Commands (MTA -> milter), replies (milter -> MTA) and flags of protocol version 6.
-constexpr char kOptneg = 'O', kMacro = 'D', kConnect = 'C', kHelo = 'H', kMail = 'M', kRcpt = 'R', kHeader = 'L',
-               kEoh = 'N', kBody = 'B', kEom = 'E', kAbort = 'A', kQuit = 'Q';
+constexpr char kOptneg = 'O', kMacro = 'D', kConnect = 'C', kHelo = 'H', kMail = 'M', kRcpt = 'R',
+               kHeader = 'L', kEoh = 'N', kBody = 'B', kEom = 'E', kAbort = 'A', kQuit = 'Q';
 constexpr uint32_t kVersion = 6;
-constexpr uint32_t kAllActions = 0x1FF;  // ADDHDRS CHGBODY ADDRCPT DELRCPT CHGHDRS QUARANTINE CHGFROM ADDRCPT_PAR SETSYMLIST
-constexpr uint32_t kNoConnect = 0x1, kNoHelo = 0x2, kNoMail = 0x4, kNoRcpt = 0x8, kNoBody = 0x10, kNoHdrs = 0x20,
-                   kNoEoh = 0x40, kNrHdr = 0x80, kSkip = 0x400, kNrConn = 0x1000, kNrHelo = 0x2000,
-                   kNrMail = 0x4000, kNrRcpt = 0x8000, kNrEoh = 0x40000, kNrBody = 0x80000, kHdrLeadSpc = 0x100000;
-// Offered: every step may be skipped, every no-reply option, SKIP, leading space; not the larger data sizes.
+constexpr uint32_t kAllActions =
+    0x1FF;  // ADDHDRS CHGBODY ADDRCPT DELRCPT CHGHDRS QUARANTINE CHGFROM ADDRCPT_PAR SETSYMLIST
+constexpr uint32_t kNoConnect = 0x1, kNoHelo = 0x2, kNoMail = 0x4, kNoRcpt = 0x8, kNoBody = 0x10,
+                   kNoHdrs = 0x20, kNoEoh = 0x40, kNrHdr = 0x80, kSkip = 0x400, kNrConn = 0x1000,
+                   kNrHelo = 0x2000, kNrMail = 0x4000, kNrRcpt = 0x8000, kNrEoh = 0x40000,
+                   kNrBody = 0x80000, kHdrLeadSpc = 0x100000;
+// Offered: every step may be skipped, every no-reply option, SKIP, leading space; not the larger
+// data sizes.
 constexpr uint32_t kOfferedProtocol = 0x1FFFFF;
 constexpr size_t kChunk = 65535;
 constexpr uint32_t kMaxPacket = 64u << 20;
@@ -62,7 +65,8 @@ constexpr int kMaxPacketsPerStep = 100000;
 struct Options {
   std::string socket, dir, pid_file, label;
   std::string from = "alice@example.org", rcpt = "bob@feas.test";
-  std::string client_ip = "198.51.100.7", client_name = "client.example.net", helo = "client.example.net";
+  std::string client_ip = "198.51.100.7", client_name = "client.example.net",
+              helo = "client.example.net";
   int connections = 4, per_connection = 10, abort_every = 0, timeout = 30;
   long count = 0, pid = 0;
   double duration = 0;
@@ -70,12 +74,13 @@ struct Options {
 };
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: milter_load --socket unix:PATH|inet:PORT@HOST --messages DIR\n"
-               "                   [--connections N] [--count M | --duration SECONDS]\n"
-               "                   [--pid PID | --pid-file FILE] [--per-connection K] [--abort-every K]\n"
-               "                   [--from ADDR] [--rcpt ADDR] [--client-ip IP] [--client-name NAME]\n"
-               "                   [--timeout SECONDS] [--label TEXT] [--json]\n");
+  std::fprintf(
+      stderr,
+      "usage: milter_load --socket unix:PATH|inet:PORT@HOST --messages DIR\n"
+      "                   [--connections N] [--count M | --duration SECONDS]\n"
+      "                   [--pid PID | --pid-file FILE] [--per-connection K] [--abort-every K]\n"
+      "                   [--from ADDR] [--rcpt ADDR] [--client-ip IP] [--client-name NAME]\n"
+      "                   [--timeout SECONDS] [--label TEXT] [--json]\n");
 }
 
 std::string packet(char cmd, std::string_view data = {}) {
@@ -87,7 +92,9 @@ std::string packet(char cmd, std::string_view data = {}) {
   return p;
 }
 
-std::string nul(std::string_view s) { return std::string(s) + '\0'; }
+std::string nul(std::string_view s) {
+  return std::string(s) + '\0';
+}
 
 std::string macros(char cmd, std::initializer_list<std::pair<std::string, std::string>> kv) {
   std::string d(1, cmd);
@@ -147,7 +154,8 @@ class Session {
       setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     uint32_t v[3] = {htonl(kVersion), htonl(kAllActions), htonl(kOfferedProtocol)};
-    if (!write_all(fd_.get(), packet(kOptneg, std::string_view(reinterpret_cast<char*>(v), sizeof v)))) {
+    if (!write_all(fd_.get(),
+                   packet(kOptneg, std::string_view(reinterpret_cast<char*>(v), sizeof v)))) {
       err = "write of option negotiation failed";
       return false;
     }
@@ -175,9 +183,12 @@ class Session {
     char reply = 0;
     if (!(proto_ & kNoConnect)) {
       uint16_t port = htons(40000);
-      std::string d = nul(opt_.client_name) + "4" + std::string(reinterpret_cast<char*>(&port), 2) + nul(opt_.client_ip);
+      std::string d = nul(opt_.client_name) + "4" + std::string(reinterpret_cast<char*>(&port), 2) +
+                      nul(opt_.client_ip);
       if (!send_step("connect",
-                     macros(kConnect, {{"j", "mta.bench.test"}, {"{daemon_name}", "bench"}, {"_", opt_.client_name + " [" + opt_.client_ip + "]"}}) +
+                     macros(kConnect, {{"j", "mta.bench.test"},
+                                       {"{daemon_name}", "bench"},
+                                       {"_", opt_.client_name + " [" + opt_.client_ip + "]"}}) +
                          packet(kConnect, d),
                      kNrConn, reply, err))
         return false;
@@ -202,13 +213,16 @@ class Session {
     };
     if (!(proto_ & kNoMail)) {
       std::string d = nul("<" + opt_.from + ">") + nul("SIZE=" + std::to_string(m.size));
-      if (!send_step("mail", macros(kMail, {{"i", qid}, {"{mail_addr}", opt_.from}}) + packet(kMail, d), kNrMail,
-                     reply, err))
+      if (!send_step("mail",
+                     macros(kMail, {{"i", qid}, {"{mail_addr}", opt_.from}}) + packet(kMail, d),
+                     kNrMail, reply, err))
         return false;
       if (reply && reply != 'c') return finish(t0, ended_early("mail"), err);
     }
     if (!(proto_ & kNoRcpt)) {
-      if (!send_step("rcpt", macros(kRcpt, {{"{rcpt_addr}", opt_.rcpt}}) + packet(kRcpt, nul("<" + opt_.rcpt + ">")),
+      if (!send_step("rcpt",
+                     macros(kRcpt, {{"{rcpt_addr}", opt_.rcpt}}) +
+                         packet(kRcpt, nul("<" + opt_.rcpt + ">")),
                      kNrRcpt, reply, err))
         return false;
       if (reply && reply != 'c') return finish(t0, ended_early("rcpt"), err);
@@ -271,7 +285,8 @@ class Session {
 
   // Sends DATA; when the step expects a reply (nr_flag not negotiated), reads
   // packets up to the final reply, counting each by kind. reply = 0 when none.
-  bool send_step(const char* step, const std::string& data, uint32_t nr_flag, char& reply, std::string& err) {
+  bool send_step(const char* step, const std::string& data, uint32_t nr_flag, char& reply,
+                 std::string& err) {
     reply = 0;
     if (!write_all(fd_.get(), data)) return err = std::string("write failed (") + step + ")", false;
     if (nr_flag && (proto_ & nr_flag)) return true;
@@ -281,34 +296,74 @@ class Session {
       if (!read_packet(cmd, d)) return err = std::string("no reply to ") + step, false;
       std::string kind;
       switch (cmd) {
-        case 'a': kind = "accept"; break;
-        case 'c': kind = "continue"; break;
-        case 'd': kind = "discard"; break;
-        case 'r': kind = "reject"; break;
-        case 't': kind = "tempfail"; break;
-        case 's': kind = "skip"; break;
-        case 'y': kind = d.size() >= 3 && d[0] == '4' ? "reply-4xx" : d.size() >= 3 && d[0] == '5' ? "reply-5xx" : "reply-bad"; break;
-        case 'p': ++st_.kinds[std::string(step) + ":progress"]; continue;
-        case 'h': kind = "+addheader"; break;
-        case 'i': kind = "+insheader"; break;
-        case 'm': kind = "+chgheader"; break;
-        case '+': kind = "+addrcpt"; break;
-        case '2': kind = "+addrcpt_par"; break;
-        case '-': kind = "+delrcpt"; break;
-        case 'e': kind = "+chgfrom"; break;
-        case 'b': kind = "+replbody"; break;
-        case 'q': kind = "+quarantine"; break;
+        case 'a':
+          kind = "accept";
+          break;
+        case 'c':
+          kind = "continue";
+          break;
+        case 'd':
+          kind = "discard";
+          break;
+        case 'r':
+          kind = "reject";
+          break;
+        case 't':
+          kind = "tempfail";
+          break;
+        case 's':
+          kind = "skip";
+          break;
+        case 'y':
+          kind = d.size() >= 3 && d[0] == '4'   ? "reply-4xx"
+                 : d.size() >= 3 && d[0] == '5' ? "reply-5xx"
+                                                : "reply-bad";
+          break;
+        case 'p':
+          ++st_.kinds[std::string(step) + ":progress"];
+          continue;
+        case 'h':
+          kind = "+addheader";
+          break;
+        case 'i':
+          kind = "+insheader";
+          break;
+        case 'm':
+          kind = "+chgheader";
+          break;
+        case '+':
+          kind = "+addrcpt";
+          break;
+        case '2':
+          kind = "+addrcpt_par";
+          break;
+        case '-':
+          kind = "+delrcpt";
+          break;
+        case 'e':
+          kind = "+chgfrom";
+          break;
+        case 'b':
+          kind = "+replbody";
+          break;
+        case 'q':
+          kind = "+quarantine";
+          break;
         case 'f':
-        case '6': ++st_.kinds[std::string(step) + ":shutdown"]; return err = "milter closed the connection", false;
+        case '6':
+          ++st_.kinds[std::string(step) + ":shutdown"];
+          return err = "milter closed the connection", false;
         default:
           return err = std::string("unexpected reply '") + cmd + "' to " + step, false;
       }
       ++st_.kinds[std::string(step) + ":" + kind];
       if (kind[0] == '+') {
-        if (std::string_view(step) != "eom") return err = std::string("modification before end of message"), false;
+        if (std::string_view(step) != "eom")
+          return err = std::string("modification before end of message"), false;
         continue;
       }
-      if (cmd == 's' && std::string_view(step) != "body") return err = "SMFIR_SKIP outside the body", false;
+      if (cmd == 's' && std::string_view(step) != "body")
+        return err = "SMFIR_SKIP outside the body", false;
       reply = cmd == 'y' ? (d[0] == '4' ? 't' : 'r') : cmd;
       return true;
     }
@@ -340,23 +395,63 @@ bool parse_args(int argc, char** argv, Options& o) {
       return v && parse_number(v, out);
     };
     double d = 0;
-    if (a == "--json") o.json = true;
-    else if (a == "--socket") { const char* v = val(); if (!v) return false; o.socket = v; }
-    else if (a == "--messages") { const char* v = val(); if (!v) return false; o.dir = v; }
-    else if (a == "--pid-file") { const char* v = val(); if (!v) return false; o.pid_file = v; }
-    else if (a == "--label") { const char* v = val(); if (!v) return false; o.label = v; }
-    else if (a == "--from") { const char* v = val(); if (!v) return false; o.from = v; }
-    else if (a == "--rcpt") { const char* v = val(); if (!v) return false; o.rcpt = v; }
-    else if (a == "--client-ip") { const char* v = val(); if (!v) return false; o.client_ip = v; }
-    else if (a == "--client-name") { const char* v = val(); if (!v) return false; o.client_name = o.helo = v; }
-    else if (a == "--connections") { if (!num(d) || d < 1 || d > 1024) return false; o.connections = static_cast<int>(d); }
-    else if (a == "--per-connection") { if (!num(d) || d < 1 || d > 1e6) return false; o.per_connection = static_cast<int>(d); }
-    else if (a == "--abort-every") { if (!num(d) || d > 1e6) return false; o.abort_every = static_cast<int>(d); }
-    else if (a == "--timeout") { if (!num(d) || d < 1 || d > 3600) return false; o.timeout = static_cast<int>(d); }
-    else if (a == "--count") { if (!num(d) || d > 1e9) return false; o.count = static_cast<long>(d); }
-    else if (a == "--pid") { if (!num(d) || d > 1e9) return false; o.pid = static_cast<long>(d); }
-    else if (a == "--duration") { if (!num(d) || d > 86400) return false; o.duration = d; }
-    else return false;
+    if (a == "--json")
+      o.json = true;
+    else if (a == "--socket") {
+      const char* v = val();
+      if (!v) return false;
+      o.socket = v;
+    } else if (a == "--messages") {
+      const char* v = val();
+      if (!v) return false;
+      o.dir = v;
+    } else if (a == "--pid-file") {
+      const char* v = val();
+      if (!v) return false;
+      o.pid_file = v;
+    } else if (a == "--label") {
+      const char* v = val();
+      if (!v) return false;
+      o.label = v;
+    } else if (a == "--from") {
+      const char* v = val();
+      if (!v) return false;
+      o.from = v;
+    } else if (a == "--rcpt") {
+      const char* v = val();
+      if (!v) return false;
+      o.rcpt = v;
+    } else if (a == "--client-ip") {
+      const char* v = val();
+      if (!v) return false;
+      o.client_ip = v;
+    } else if (a == "--client-name") {
+      const char* v = val();
+      if (!v) return false;
+      o.client_name = o.helo = v;
+    } else if (a == "--connections") {
+      if (!num(d) || d < 1 || d > 1024) return false;
+      o.connections = static_cast<int>(d);
+    } else if (a == "--per-connection") {
+      if (!num(d) || d < 1 || d > 1e6) return false;
+      o.per_connection = static_cast<int>(d);
+    } else if (a == "--abort-every") {
+      if (!num(d) || d > 1e6) return false;
+      o.abort_every = static_cast<int>(d);
+    } else if (a == "--timeout") {
+      if (!num(d) || d < 1 || d > 3600) return false;
+      o.timeout = static_cast<int>(d);
+    } else if (a == "--count") {
+      if (!num(d) || d > 1e9) return false;
+      o.count = static_cast<long>(d);
+    } else if (a == "--pid") {
+      if (!num(d) || d > 1e9) return false;
+      o.pid = static_cast<long>(d);
+    } else if (a == "--duration") {
+      if (!num(d) || d > 86400) return false;
+      o.duration = d;
+    } else
+      return false;
   }
   if (o.socket.empty() || o.dir.empty()) return false;
   if (o.count == 0 && o.duration == 0) o.count = 1000;
@@ -366,9 +461,12 @@ bool parse_args(int argc, char** argv, Options& o) {
 std::string json_escape(std::string_view s) {
   std::string o;
   for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-    else o += c;
+    if (c == '"' || c == '\\')
+      o += '\\', o += c;
+    else if (static_cast<unsigned char>(c) < 0x20)
+      o += ' ';
+    else
+      o += c;
   }
   return o;
 }
@@ -403,7 +501,8 @@ int main(int argc, char** argv) {
   std::vector<Stats> per_thread(static_cast<size_t>(opt.connections));
   ProcStat before = read_proc(opt.pid);
   auto t0 = Clock::now();
-  auto deadline = opt.duration > 0 ? t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration))
+  auto deadline = opt.duration > 0 ? t0 + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(opt.duration))
                                    : Clock::time_point::max();
   std::vector<std::thread> workers;
   for (int w = 0; w < opt.connections; ++w) {
@@ -459,25 +558,32 @@ int main(int argc, char** argv) {
   std::sort(all.eom_ms.begin(), all.eom_ms.end());
   double rate = elapsed > 0 ? static_cast<double>(all.done) / elapsed : 0;
   double cpu = after.ok && before.ok ? after.cpu_seconds - before.cpu_seconds : -1;
-  double cpu_ms = cpu >= 0 && all.done + all.aborted > 0 ? cpu * 1000 / static_cast<double>(all.done + all.aborted) : -1;
+  double cpu_ms = cpu >= 0 && all.done + all.aborted > 0
+                      ? cpu * 1000 / static_cast<double>(all.done + all.aborted)
+                      : -1;
   rusage self{};
   getrusage(RUSAGE_SELF, &self);
   double self_cpu = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
                     static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
 
   std::printf("milter_load%s%s: %s, %d connection(s), message set %zu files / %.1f MB, %.2f s\n",
-              opt.label.empty() ? "" : " ", opt.label.c_str(), opt.socket.c_str(), opt.connections, msgs.size(),
-              static_cast<double>(set_bytes) / 1e6, elapsed);
-  std::printf("  messages: %ld done, %ld aborted, %ld errors%s%s\n", all.done, all.aborted, all.errors,
-              all.first_error.empty() ? "" : " (first: ", all.first_error.empty() ? "" : (all.first_error + ")").c_str());
-  std::printf("  throughput: %.1f msg/s, %.2f MB/s\n", rate, elapsed > 0 ? static_cast<double>(all.bytes) / 1e6 / elapsed : 0);
-  std::printf("  latency per message ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(all.msg_ms, 50),
-              percentile(all.msg_ms, 90), percentile(all.msg_ms, 99), all.msg_ms.empty() ? 0 : all.msg_ms.back());
-  std::printf("  end-of-message round trip ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(all.eom_ms, 50),
-              percentile(all.eom_ms, 90), percentile(all.eom_ms, 99), all.eom_ms.empty() ? 0 : all.eom_ms.back());
+              opt.label.empty() ? "" : " ", opt.label.c_str(), opt.socket.c_str(), opt.connections,
+              msgs.size(), static_cast<double>(set_bytes) / 1e6, elapsed);
+  std::printf("  messages: %ld done, %ld aborted, %ld errors%s%s\n", all.done, all.aborted,
+              all.errors, all.first_error.empty() ? "" : " (first: ",
+              all.first_error.empty() ? "" : (all.first_error + ")").c_str());
+  std::printf("  throughput: %.1f msg/s, %.2f MB/s\n", rate,
+              elapsed > 0 ? static_cast<double>(all.bytes) / 1e6 / elapsed : 0);
+  std::printf("  latency per message ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+              percentile(all.msg_ms, 50), percentile(all.msg_ms, 90), percentile(all.msg_ms, 99),
+              all.msg_ms.empty() ? 0 : all.msg_ms.back());
+  std::printf("  end-of-message round trip ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+              percentile(all.eom_ms, 50), percentile(all.eom_ms, 90), percentile(all.eom_ms, 99),
+              all.eom_ms.empty() ? 0 : all.eom_ms.back());
   if (opt.pid > 0 && after.ok)
-    std::printf("  milter pid %ld: cpu %.2f s = %.3f ms/msg, rss %.1f MB, peak rss %.1f MB\n", opt.pid, cpu, cpu_ms,
-                static_cast<double>(after.rss_kb) / 1024, static_cast<double>(after.hwm_kb) / 1024);
+    std::printf("  milter pid %ld: cpu %.2f s = %.3f ms/msg, rss %.1f MB, peak rss %.1f MB\n",
+                opt.pid, cpu, cpu_ms, static_cast<double>(after.rss_kb) / 1024,
+                static_cast<double>(after.hwm_kb) / 1024);
   else if (opt.pid > 0)
     std::printf("  milter pid %ld: not readable in /proc (gone?)\n", opt.pid);
   std::printf("  load generator cpu: %.2f s\n", self_cpu);
@@ -485,15 +591,21 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : all.kinds) std::printf(" %s=%ld", k.c_str(), v);
   std::printf("\n");
   if (opt.json) {
-    std::printf("{\"tool\":\"milter_load\",\"label\":\"%s\",\"socket\":\"%s\",\"connections\":%d,\"done\":%ld,"
-                "\"aborted\":%ld,\"errors\":%ld,\"seconds\":%.3f,\"msg_per_s\":%.2f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-                "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"eom_p50_ms\":%.3f,\"eom_p90_ms\":%.3f,\"eom_p99_ms\":%.3f,"
-                "\"eom_max_ms\":%.3f,\"cpu_ms_per_msg\":%.4f,\"rss_kb\":%ld,\"peak_rss_kb\":%ld,\"replies\":{",
-                json_escape(opt.label).c_str(), json_escape(opt.socket).c_str(), opt.connections, all.done, all.aborted,
-                all.errors, elapsed, rate, percentile(all.msg_ms, 50), percentile(all.msg_ms, 90),
-                percentile(all.msg_ms, 99), all.msg_ms.empty() ? 0 : all.msg_ms.back(), percentile(all.eom_ms, 50),
-                percentile(all.eom_ms, 90), percentile(all.eom_ms, 99), all.eom_ms.empty() ? 0 : all.eom_ms.back(),
-                cpu_ms, after.rss_kb, after.hwm_kb);
+    std::printf(
+        "{\"tool\":\"milter_load\",\"label\":\"%s\",\"socket\":\"%s\",\"connections\":%d,\"done\":%"
+        "ld,"
+        "\"aborted\":%ld,\"errors\":%ld,\"seconds\":%.3f,\"msg_per_s\":%.2f,\"p50_ms\":%.3f,\"p90_"
+        "ms\":%.3f,"
+        "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"eom_p50_ms\":%.3f,\"eom_p90_ms\":%.3f,\"eom_p99_ms\":%."
+        "3f,"
+        "\"eom_max_ms\":%.3f,\"cpu_ms_per_msg\":%.4f,\"rss_kb\":%ld,\"peak_rss_kb\":%ld,"
+        "\"replies\":{",
+        json_escape(opt.label).c_str(), json_escape(opt.socket).c_str(), opt.connections, all.done,
+        all.aborted, all.errors, elapsed, rate, percentile(all.msg_ms, 50),
+        percentile(all.msg_ms, 90), percentile(all.msg_ms, 99),
+        all.msg_ms.empty() ? 0 : all.msg_ms.back(), percentile(all.eom_ms, 50),
+        percentile(all.eom_ms, 90), percentile(all.eom_ms, 99),
+        all.eom_ms.empty() ? 0 : all.eom_ms.back(), cpu_ms, after.rss_kb, after.hwm_kb);
     bool first = true;
     for (const auto& [k, v] : all.kinds) {
       std::printf("%s\"%s\":%ld", first ? "" : ",", json_escape(k).c_str(), v);

@@ -25,15 +25,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> dirs;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) min_seconds = std::stod(argv[++i]);
-    else if (a == "--only" && i + 1 < argc) only = argv[++i];
-    else dirs.push_back(a);
+    if (a == "--seconds" && i + 1 < argc)
+      min_seconds = std::stod(argv[++i]);
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else
+      dirs.push_back(a);
   }
   std::vector<std::string> msgs;
   size_t bytes = 0;
   for (const auto& d : dirs)
     for (const auto& e : fs::recursive_directory_iterator(d)) {
-      if (!e.is_regular_file() || e.path().extension() == ".json" || e.path().filename() == "COPYING") continue;
+      if (!e.is_regular_file() || e.path().extension() == ".json" ||
+          e.path().filename() == "COPYING")
+        continue;
       std::ifstream in(e.path(), std::ios::binary);
       std::ostringstream ss;
       ss << in.rdbuf();
@@ -52,10 +57,13 @@ int main(int argc, char** argv) {
       ++passes;
       secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (secs < min_seconds);
-    std::printf("%-34s %8.1f MB/s  (%zu passes, %.2f s)\n", name, bytes * passes / secs / 1e6, passes, secs);
+    std::printf("%-34s %8.1f MB/s  (%zu passes, %.2f s)\n", name, bytes * passes / secs / 1e6,
+                passes, secs);
   };
-  run("(a) structure only", [](const std::string& m) { return postern::mime::Tree::parse(m).parts().size(); });
-  run("(b) structure+decode+charset+html", [](const std::string& m) { return postern::mime::analyze(m).leaves.size(); });
+  run("(a) structure only",
+      [](const std::string& m) { return postern::mime::Tree::parse(m).parts().size(); });
+  run("(b) structure+decode+charset+html",
+      [](const std::string& m) { return postern::mime::analyze(m).leaves.size(); });
   // (c) the HTML parser alone, over the decoded UTF-8 of every text/html part
   std::vector<std::string> html;
   size_t html_bytes = 0;
@@ -77,11 +85,13 @@ int main(int argc, char** argv) {
       ++passes;
       secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (secs < min_seconds);
-    std::printf("%-34s %8.1f MB/s of HTML (%zu parts, %.1f MB = %.0f%% of the input)\n", "(c) HTML extraction (gumbo) alone",
-                html_bytes * passes / secs / 1e6, html.size(), html_bytes / 1e6, 100.0 * html_bytes / bytes);
+    std::printf("%-34s %8.1f MB/s of HTML (%zu parts, %.1f MB = %.0f%% of the input)\n",
+                "(c) HTML extraction (gumbo) alone", html_bytes * passes / secs / 1e6, html.size(),
+                html_bytes / 1e6, 100.0 * html_bytes / bytes);
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  std::printf("peak RSS: %.1f MB (corpus held in memory: %.1f MB)\n", ru.ru_maxrss / 1024.0, bytes / 1e6);
+  std::printf("peak RSS: %.1f MB (corpus held in memory: %.1f MB)\n", ru.ru_maxrss / 1024.0,
+              bytes / 1e6);
   return sink == 0 ? 1 : 0;
 }

@@ -4,12 +4,11 @@
 // What it does: loads every *.eml of a directory (name order), makes each one
 // CRLF and dot-stuffed, and sends message set entries round-robin for --count
 // messages or --duration seconds (--from may list several senders, used in
-// turn by message number, e.g. to mix in senders a policy rejects): EHLO once per connection, then MAIL FROM,
-// RCPT TO, DATA per message (--per-connection messages, then QUIT). Every
-// message gets a fresh Message-ID <RUN.SEQ@bench.postern.test> (its own one is
-// dropped) so deliveries can be matched. With --retry-4xx SECONDS a message
-// that got a 4xx (or whose connection failed) is sent again after that delay,
-// as an SMTP client would, with the same Message-ID, for up to --retry-for
+// turn by message number, e.g. to mix in senders a policy rejects): EHLO once per connection, then
+// MAIL FROM, RCPT TO, DATA per message (--per-connection messages, then QUIT). Every message gets a
+// fresh Message-ID <RUN.SEQ@bench.postern.test> (its own one is dropped) so deliveries can be
+// matched. With --retry-4xx SECONDS a message that got a 4xx (or whose connection failed) is sent
+// again after that delay, as an SMTP client would, with the same Message-ID, for up to --retry-for
 // seconds after the load ends.
 //
 // Reports: messages/s (accepted 2xx per second of load), latency per message
@@ -54,13 +53,16 @@ struct Options {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: smtp_load --server HOST:PORT --messages DIR [--connections N] [--count M | --duration S]\n"
-               "                 [--per-connection K] [--from ADDR[,ADDR...]] [--rcpt ADDR] [--run-id ID] [--records FILE]\n"
+               "usage: smtp_load --server HOST:PORT --messages DIR [--connections N] [--count M | "
+               "--duration S]\n"
+               "                 [--per-connection K] [--from ADDR[,ADDR...]] [--rcpt ADDR] "
+               "[--run-id ID] [--records FILE]\n"
                "                 [--retry-4xx SECONDS] [--retry-for SECONDS] [--progress SECONDS]\n"
                "                 [--timeout SECONDS] [--label TEXT] [--json]\n");
 }
 
-// The message for the DATA phase: CRLF, dot-stuffed, without Message-ID fields and without the final ".".
+// The message for the DATA phase: CRLF, dot-stuffed, without Message-ID fields and without the
+// final ".".
 std::string prepare(const std::string& raw) {
   std::string crlf = to_crlf(raw);
   std::string out;
@@ -73,8 +75,10 @@ std::string prepare(const std::string& raw) {
     std::string_view line(crlf.data() + pos, (eol == std::string::npos ? crlf.size() : eol) - pos);
     pos = next;
     if (in_header) {
-      if (line.empty()) in_header = false;
-      else if (dropping && (line[0] == ' ' || line[0] == '\t')) continue;
+      if (line.empty())
+        in_header = false;
+      else if (dropping && (line[0] == ' ' || line[0] == '\t'))
+        continue;
       else {
         dropping = line.size() >= 11 && strncasecmp(line.data(), "message-id:", 11) == 0;
         if (dropping) continue;
@@ -157,23 +161,48 @@ bool parse_args(int argc, char** argv, Options& o) {
       return v != nullptr;
     };
     double d = 0;
-    if (a == "--json") o.json = true;
-    else if (a == "--server") { if (!str(o.server)) return false; }
-    else if (a == "--messages") { if (!str(o.dir)) return false; }
-    else if (a == "--records") { if (!str(o.records)) return false; }
-    else if (a == "--label") { if (!str(o.label)) return false; }
-    else if (a == "--run-id") { if (!str(o.run_id)) return false; }
-    else if (a == "--from") { if (!str(o.from)) return false; }
-    else if (a == "--rcpt") { if (!str(o.rcpt)) return false; }
-    else if (a == "--connections") { if (!num(d) || d < 1 || d > 1024) return false; o.connections = static_cast<int>(d); }
-    else if (a == "--per-connection") { if (!num(d) || d < 1 || d > 1e6) return false; o.per_connection = static_cast<int>(d); }
-    else if (a == "--timeout") { if (!num(d) || d < 1 || d > 3600) return false; o.timeout = static_cast<int>(d); }
-    else if (a == "--count") { if (!num(d) || d > 1e9) return false; o.count = static_cast<long>(d); }
-    else if (a == "--duration") { if (!num(d) || d > 86400) return false; o.duration = d; }
-    else if (a == "--retry-4xx") { if (!num(d) || d > 3600) return false; o.retry_delay = d; }
-    else if (a == "--retry-for") { if (!num(d) || d > 86400) return false; o.retry_for = d; }
-    else if (a == "--progress") { if (!num(d) || d > 3600) return false; o.progress = d; }
-    else return false;
+    if (a == "--json")
+      o.json = true;
+    else if (a == "--server") {
+      if (!str(o.server)) return false;
+    } else if (a == "--messages") {
+      if (!str(o.dir)) return false;
+    } else if (a == "--records") {
+      if (!str(o.records)) return false;
+    } else if (a == "--label") {
+      if (!str(o.label)) return false;
+    } else if (a == "--run-id") {
+      if (!str(o.run_id)) return false;
+    } else if (a == "--from") {
+      if (!str(o.from)) return false;
+    } else if (a == "--rcpt") {
+      if (!str(o.rcpt)) return false;
+    } else if (a == "--connections") {
+      if (!num(d) || d < 1 || d > 1024) return false;
+      o.connections = static_cast<int>(d);
+    } else if (a == "--per-connection") {
+      if (!num(d) || d < 1 || d > 1e6) return false;
+      o.per_connection = static_cast<int>(d);
+    } else if (a == "--timeout") {
+      if (!num(d) || d < 1 || d > 3600) return false;
+      o.timeout = static_cast<int>(d);
+    } else if (a == "--count") {
+      if (!num(d) || d > 1e9) return false;
+      o.count = static_cast<long>(d);
+    } else if (a == "--duration") {
+      if (!num(d) || d > 86400) return false;
+      o.duration = d;
+    } else if (a == "--retry-4xx") {
+      if (!num(d) || d > 3600) return false;
+      o.retry_delay = d;
+    } else if (a == "--retry-for") {
+      if (!num(d) || d > 86400) return false;
+      o.retry_for = d;
+    } else if (a == "--progress") {
+      if (!num(d) || d > 3600) return false;
+      o.progress = d;
+    } else
+      return false;
   }
   if (o.server.empty() || o.dir.empty()) return false;
   if (o.count == 0 && o.duration == 0) o.count = 1000;
@@ -206,7 +235,8 @@ int main(int argc, char** argv) {
   loaded.clear();
 
   std::mutex mu;  // guards retries
-  std::mutex out_mu;  // guards records_out: records are flushed in 1 MB pieces, so memory stays bounded
+  std::mutex
+      out_mu;  // guards records_out: records are flushed in 1 MB pieces, so memory stays bounded
   std::ofstream records_out;
   if (!opt.records.empty()) {
     records_out.open(opt.records, std::ios::trunc);
@@ -224,11 +254,14 @@ int main(int argc, char** argv) {
   std::atomic<long> next{0}, in_flight{0}, n_2xx{0}, n_4xx{0}, n_5xx{0}, n_err{0};
   std::vector<Stats> per_thread(static_cast<size_t>(opt.connections));
   auto t0 = Clock::now();
-  auto secs = [](double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
+  auto secs = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
   auto load_end = opt.duration > 0 ? t0 + secs(opt.duration) : Clock::time_point::max();
   std::atomic<bool> load_over{false};
-  std::atomic<int64_t> load_seconds_ns{0};   // when a worker first found the load over (retry window start)
-  std::atomic<int64_t> last_first_ns{0};     // completion of the last first attempt (throughput)
+  std::atomic<int64_t> load_seconds_ns{
+      0};  // when a worker first found the load over (retry window start)
+  std::atomic<int64_t> last_first_ns{0};  // completion of the last first attempt (throughput)
 
   auto worker = [&](size_t w) {
     Stats& st = per_thread[w];
@@ -252,8 +285,10 @@ int main(int argc, char** argv) {
       }
       if (!have && now < load_end && !load_over) {
         long seq = next.fetch_add(1);
-        if (opt.count > 0 && seq >= opt.count) load_over = true;
-        else job = Job{seq, 1, now}, have = true;
+        if (opt.count > 0 && seq >= opt.count)
+          load_over = true;
+        else
+          job = Job{seq, 1, now}, have = true;
       }
       if (!have) {
         if (now >= load_end) load_over = true;
@@ -264,7 +299,8 @@ int main(int argc, char** argv) {
           std::lock_guard lk(mu);
           pending = !retries.empty() || in_flight > 0;
         }
-        if (!pending || opt.retry_delay < 0 || now > t0 + std::chrono::nanoseconds(load_seconds_ns.load()) + secs(opt.retry_for))
+        if (!pending || opt.retry_delay < 0 ||
+            now > t0 + std::chrono::nanoseconds(load_seconds_ns.load()) + secs(opt.retry_for))
           break;
         drop();
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -283,7 +319,8 @@ int main(int argc, char** argv) {
         Fd fd = connect_socket(opt.server, opt.timeout, e);
         if (fd) {
           c = std::make_unique<Conn>(std::move(fd));
-          if (!c->reply(r) || r.code != 220 || !c->send("EHLO load.bench.test\r\n") || !c->reply(r) || r.code != 250)
+          if (!c->reply(r) || r.code != 220 || !c->send("EHLO load.bench.test\r\n") ||
+              !c->reply(r) || r.code != 250)
             broken = true;
           used = 0;
         } else {
@@ -293,17 +330,22 @@ int main(int argc, char** argv) {
       }
       if (!broken) {
         step = "mail";
-        if (!c->send("MAIL FROM:<" + senders[static_cast<size_t>(job.seq) % senders.size()] + ">\r\n") || !c->reply(r)) broken = true;
+        if (!c->send("MAIL FROM:<" + senders[static_cast<size_t>(job.seq) % senders.size()] +
+                     ">\r\n") ||
+            !c->reply(r))
+          broken = true;
         else if (r.code == 250) {
           step = "rcpt";
-          if (!c->send("RCPT TO:<" + opt.rcpt + ">\r\n") || !c->reply(r)) broken = true;
+          if (!c->send("RCPT TO:<" + opt.rcpt + ">\r\n") || !c->reply(r))
+            broken = true;
           else if (r.code == 250) {
             step = "data";
-            if (!c->send("DATA\r\n") || !c->reply(r)) broken = true;
+            if (!c->send("DATA\r\n") || !c->reply(r))
+              broken = true;
             else if (r.code == 354) {
               step = "dot";
-              if (!c->send(std::string("Message-ID: ") + mid + "\r\n") || !c->send(body) || !c->send(".\r\n") ||
-                  !c->reply(r))
+              if (!c->send(std::string("Message-ID: ") + mid + "\r\n") || !c->send(body) ||
+                  !c->send(".\r\n") || !c->reply(r))
                 broken = true;
             }
           }
@@ -322,7 +364,8 @@ int main(int argc, char** argv) {
       std::string qid = "-";
       if (r.code == 250) {
         auto q = r.text.find("queued as ");
-        if (q != std::string::npos) qid = r.text.substr(q + 10, r.text.find_first_of(" \r\n", q + 10) - (q + 10));
+        if (q != std::string::npos)
+          qid = r.text.substr(q + 10, r.text.find_first_of(" \r\n", q + 10) - (q + 10));
         ++st.accepted;
         ++n_2xx;
         st.ms.push_back(ms);
@@ -330,19 +373,22 @@ int main(int argc, char** argv) {
         ++n_5xx;
         st.ms.push_back(ms);
       } else {
-        if (r.code) ++n_4xx;
-        else ++n_err;
+        if (r.code)
+          ++n_4xx;
+        else
+          ++n_err;
       }
       if (job.attempt == 1) {
         int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
-        for (int64_t cur = last_first_ns.load(); t > cur && !last_first_ns.compare_exchange_weak(cur, t);) {
+        for (int64_t cur = last_first_ns.load();
+             t > cur && !last_first_ns.compare_exchange_weak(cur, t);) {
         }
       }
       ++st.attempts;
       ++st.kinds[std::string(step) + ":" + (r.code ? std::to_string(r.code) : "error")];
       char line[512];
-      std::snprintf(line, sizeof line, "%ld %s %d %s %d %s %.2f\n", job.seq, mid, job.attempt, step, r.code,
-                    qid.c_str(), ms);
+      std::snprintf(line, sizeof line, "%ld %s %d %s %d %s %.2f\n", job.seq, mid, job.attempt, step,
+                    r.code, qid.c_str(), ms);
       st.records += line;
       if (st.records.size() > (1u << 20)) flush_records(st.records);
       if ((r.code == 0 || (r.code >= 400 && r.code < 500)) && opt.retry_delay >= 0) {
@@ -370,9 +416,10 @@ int main(int argc, char** argv) {
           std::lock_guard lk(mu);
           pending = retries.size();
         }
-        std::printf("smtp_load progress: t=%.0fs 2xx=%ld 4xx=%ld 5xx=%ld conn-errors=%ld retry-queue=%zu\n",
-                    std::chrono::duration<double>(Clock::now() - t0).count(), n_2xx.load(), n_4xx.load(), n_5xx.load(),
-                    n_err.load(), pending);
+        std::printf(
+            "smtp_load progress: t=%.0fs 2xx=%ld 4xx=%ld 5xx=%ld conn-errors=%ld retry-queue=%zu\n",
+            std::chrono::duration<double>(Clock::now() - t0).count(), n_2xx.load(), n_4xx.load(),
+            n_5xx.load(), n_err.load(), pending);
         std::fflush(stdout);
       }
     });
@@ -399,23 +446,28 @@ int main(int argc, char** argv) {
   long messages = next.load();
   if (opt.count > 0) messages = std::min(messages, opt.count);
   double rate = load_s > 0 ? static_cast<double>(n_2xx.load()) / load_s : 0;
-  std::printf("smtp_load%s%s: %s, %d connection(s), %zu files; %ld messages, %ld attempts in %.2f s (load %.2f s)\n",
-              opt.label.empty() ? "" : " ", opt.label.c_str(), opt.server.c_str(), opt.connections, msgs.size(),
-              messages, all.attempts, total, load_s);
-  std::printf("  replies: 2xx %ld, 4xx %ld, 5xx %ld, connection errors %ld\n", n_2xx.load(), n_4xx.load(),
-              n_5xx.load(), n_err.load());
+  std::printf(
+      "smtp_load%s%s: %s, %d connection(s), %zu files; %ld messages, %ld attempts in %.2f s (load "
+      "%.2f s)\n",
+      opt.label.empty() ? "" : " ", opt.label.c_str(), opt.server.c_str(), opt.connections,
+      msgs.size(), messages, all.attempts, total, load_s);
+  std::printf("  replies: 2xx %ld, 4xx %ld, 5xx %ld, connection errors %ld\n", n_2xx.load(),
+              n_4xx.load(), n_5xx.load(), n_err.load());
   std::printf("  throughput: %.1f msg/s accepted\n", rate);
   std::printf("  latency per message ms (2xx and 5xx): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
-              percentile(all.ms, 50), percentile(all.ms, 90), percentile(all.ms, 99), all.ms.empty() ? 0 : all.ms.back());
+              percentile(all.ms, 50), percentile(all.ms, 90), percentile(all.ms, 99),
+              all.ms.empty() ? 0 : all.ms.back());
   std::printf("  by step:");
   for (const auto& [k, v] : all.kinds) std::printf(" %s=%ld", k.c_str(), v);
   std::printf("\n");
   if (opt.json)
-    std::printf("{\"tool\":\"smtp_load\",\"label\":\"%s\",\"messages\":%ld,\"attempts\":%ld,\"seconds\":%.3f,"
-                "\"load_seconds\":%.3f,\"n_2xx\":%ld,\"n_4xx\":%ld,\"n_5xx\":%ld,\"n_conn_errors\":%ld,"
-                "\"msg_per_s\":%.2f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
-                opt.label.c_str(), messages, all.attempts, total, load_s, n_2xx.load(), n_4xx.load(), n_5xx.load(),
-                n_err.load(), rate, percentile(all.ms, 50), percentile(all.ms, 90), percentile(all.ms, 99),
-                all.ms.empty() ? 0 : all.ms.back());
+    std::printf(
+        "{\"tool\":\"smtp_load\",\"label\":\"%s\",\"messages\":%ld,\"attempts\":%ld,\"seconds\":%."
+        "3f,"
+        "\"load_seconds\":%.3f,\"n_2xx\":%ld,\"n_4xx\":%ld,\"n_5xx\":%ld,\"n_conn_errors\":%ld,"
+        "\"msg_per_s\":%.2f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+        opt.label.c_str(), messages, all.attempts, total, load_s, n_2xx.load(), n_4xx.load(),
+        n_5xx.load(), n_err.load(), rate, percentile(all.ms, 50), percentile(all.ms, 90),
+        percentile(all.ms, 99), all.ms.empty() ? 0 : all.ms.back());
   return 0;
 }

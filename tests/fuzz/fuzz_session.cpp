@@ -23,9 +23,12 @@ postern::scan::SnapshotPtr snapshot() {
     auto pol = postern::policy::parse_policy(
         "[inbound]\ntag = 3.0\nquarantine = 6.0\nreject = 9.0\n"
         "[inbound.rules]\nLIST_SENDER_BLOCK = \"reject\"\nLIST_CLIENT_BLOCK = \"tempfail\"\n"
-        "[lists.sender_block]\nmatch = \"sender\"\nsymbol = \"LIST_SENDER_BLOCK\"\nentries = [\"@bad.example\"]\n"
-        "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = [\"192.0.2.0/24\"]\n"
-        "[lists.pass]\nmatch = \"recipient\"\nsymbol = \"LIST_RCPT_PASS\"\npass = true\nentries = [\"postmaster@\"]\n",
+        "[lists.sender_block]\nmatch = \"sender\"\nsymbol = \"LIST_SENDER_BLOCK\"\nentries = "
+        "[\"@bad.example\"]\n"
+        "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = "
+        "[\"192.0.2.0/24\"]\n"
+        "[lists.pass]\nmatch = \"recipient\"\nsymbol = \"LIST_RCPT_PASS\"\npass = true\nentries = "
+        "[\"postmaster@\"]\n",
         "fuzz.toml");
     if (!pol) __builtin_trap();
     return postern::scan::make_snapshot(cfg, *pol);
@@ -50,9 +53,11 @@ std::vector<std::string> strings(std::string_view d) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  auto session = std::make_unique<postern::scan::Session>([] { return snapshot(); }, [](const nlohmann::json& e) {
-    (void)e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  });
+  auto session = std::make_unique<postern::scan::Session>(
+      [] { return snapshot(); },
+      [](const nlohmann::json& e) {
+        (void)e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      });
   size_t pos = 0;
   while (pos + 5 <= in.size()) {
     uint32_t len = 0;
@@ -69,15 +74,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         session->connection().client_address = s.size() > 1 ? s[1] : "";
         session->connect();
         break;
-      case 'H': session->helo(s.empty() ? "" : s[0]); break;
-      case 'M': session->mail_from(s.empty() ? "" : s[0], std::vector<std::string>(s.begin() + (s.empty() ? 0 : 1), s.end())); break;
-      case 'R': (void)session->rcpt(s.empty() ? "" : s[0]); break;
-      case 'L': session->header(s.empty() ? "" : s[0], s.size() > 1 ? s[1] : ""); break;
-      case 'B': session->body(d); break;
-      case 'E': (void)session->end_of_message(s.empty() ? "" : s[0]); break;
-      case 'A': (void)session->abort(); break;
-      case 'U': session->connection().sasl_user = s.empty() ? "" : s[0]; break;
-      default: break;
+      case 'H':
+        session->helo(s.empty() ? "" : s[0]);
+        break;
+      case 'M':
+        session->mail_from(s.empty() ? "" : s[0],
+                           std::vector<std::string>(s.begin() + (s.empty() ? 0 : 1), s.end()));
+        break;
+      case 'R':
+        (void)session->rcpt(s.empty() ? "" : s[0]);
+        break;
+      case 'L':
+        session->header(s.empty() ? "" : s[0], s.size() > 1 ? s[1] : "");
+        break;
+      case 'B':
+        session->body(d);
+        break;
+      case 'E':
+        (void)session->end_of_message(s.empty() ? "" : s[0]);
+        break;
+      case 'A':
+        (void)session->abort();
+        break;
+      case 'U':
+        session->connection().sasl_user = s.empty() ? "" : s[0];
+        break;
+      default:
+        break;
     }
   }
   return 0;

@@ -24,12 +24,12 @@ int main(int argc, char** argv) {
       nlohmann::json anomalies = nlohmann::json::array();
       for (const auto& an : l.anomalies) anomalies.push_back(an.symbol);
       nlohmann::json leaf_json = {{"path", l.part->path},
-                        {"content_type", l.part->content_type},
-                        {"filename", l.part->filename},
-                        {"sha256", l.sha256},
-                        {"size", l.size},
-                        {"uuencoded", l.part->uuencoded},
-                        {"anomalies", anomalies}};
+                                  {"content_type", l.part->content_type},
+                                  {"filename", l.part->filename},
+                                  {"sha256", l.sha256},
+                                  {"size", l.size},
+                                  {"uuencoded", l.part->uuencoded},
+                                  {"anomalies", anomalies}};
       if (l.part->type() == "text") {  // the raw decoded text in UTF-8 (HTML not rendered)
         postern::mime::DecodeStats st;
         leaf_json["utf8"] = postern::mime::to_utf8(a.tree.decode(*l.part, st), l.part->charset, st);

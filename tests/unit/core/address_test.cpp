@@ -9,7 +9,8 @@
 using postern::core::parse_address_list;
 using Addrs = std::vector<std::string>;
 
-TEST_CASE("address lists yield the addresses behind display names, quotes, comments and groups", "[address]") {
+TEST_CASE("address lists yield the addresses behind display names, quotes, comments and groups",
+          "[address]") {
   struct Row {
     std::string value;
     Addrs want;

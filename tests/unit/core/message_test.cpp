@@ -23,7 +23,9 @@ std::vector<FieldWant> fields_of(const Message& m) {
   return out;
 }
 
-bool operator==(const FieldWant& a, const FieldWant& b) { return a.name == b.name && a.value == b.value; }
+bool operator==(const FieldWant& a, const FieldWant& b) {
+  return a.name == b.name && a.value == b.value;
+}
 
 }  // namespace
 
@@ -34,8 +36,9 @@ struct StringMaker<FieldWant> {
 };
 }  // namespace Catch
 
-TEST_CASE("header fields are unfolded, trimmed and split from the body with CRLF or bare LF line ends",
-          "[message]") {
+TEST_CASE(
+    "header fields are unfolded, trimmed and split from the body with CRLF or bare LF line ends",
+    "[message]") {
   struct Row {
     std::string raw;
     std::vector<FieldWant> fields;
@@ -47,7 +50,9 @@ TEST_CASE("header fields are unfolded, trimmed and split from the body with CRLF
       {"Subject: hello\r\n world\r\n\r\nb", {{"Subject", "hello world"}}, "b"},
       {"Subject: hello\n world\n\nb", {{"Subject", "hello world"}}, "b"},
       {"Subject: hello\r\n\tworld\r\n\r\n", {{"Subject", "hello\tworld"}}, ""},
-      {"Subject: a\r\n  b\r\n   c\r\nTo: x@y\r\n\r\n", {{"Subject", "a  b   c"}, {"To", "x@y"}}, ""},
+      {"Subject: a\r\n  b\r\n   c\r\nTo: x@y\r\n\r\n",
+       {{"Subject", "a  b   c"}, {"To", "x@y"}},
+       ""},
       {"Subject:no-space\r\n\r\n", {{"Subject", "no-space"}}, ""},
       {"Subject:   padded   \r\n\r\n", {{"Subject", "padded"}}, ""},
       {"Subject:\r\n folded-only\r\n\r\n", {{"Subject", "folded-only"}}, ""},
@@ -128,20 +133,27 @@ TEST_CASE("the longest physical line of a field is measured without its line bre
   }
 }
 
-TEST_CASE("a line that is neither a field nor a continuation ends the header block and starts the body",
-          "[message]") {
+TEST_CASE(
+    "a line that is neither a field nor a continuation ends the header block and starts the body",
+    "[message]") {
   struct Row {
     std::string raw;
     size_t fields;
     std::string body;
   };
   const std::vector<Row> rows = {
-      {"Subject: a\r\nthis is not a header\r\nTo: x@y\r\n", 1, "this is not a header\r\nTo: x@y\r\n"},
+      {"Subject: a\r\nthis is not a header\r\nTo: x@y\r\n", 1,
+       "this is not a header\r\nTo: x@y\r\n"},
       {"Subject: a\nno colon here\n\nbody\n", 1, "no colon here\n\nbody\n"},
       {"Subject: a\r\n: empty name\r\n", 1, ": empty name\r\n"},
-      {" leading continuation\r\nSubject: a\r\n\r\n", 0, " leading continuation\r\nSubject: a\r\n\r\n"},
+      {" leading continuation\r\nSubject: a\r\n\r\n", 0,
+       " leading continuation\r\nSubject: a\r\n\r\n"},
       // field names are printable ASCII (as in Postfix): an 8-bit byte in a name ends the block
-      {"Subject: a\r\nSubj\xe9" "ct: x\r\n\r\nbody", 1, "Subj\xe9" "ct: x\r\n\r\nbody"},
+      {"Subject: a\r\nSubj\xe9"
+       "ct: x\r\n\r\nbody",
+       1,
+       "Subj\xe9"
+       "ct: x\r\n\r\nbody"},
       {"From someone@example.com Mon Jan 1 00:00:00 2024\r\nSubject: a\r\n", 0,
        "From someone@example.com Mon Jan 1 00:00:00 2024\r\nSubject: a\r\n"},
   };
@@ -155,8 +167,10 @@ TEST_CASE("a line that is neither a field nor a continuation ends the header blo
   }
 }
 
-TEST_CASE("a header block without a blank line ends at the end of the data with an empty body", "[message]") {
-  for (std::string raw : {"Subject: a\r\nTo: x@y\r\n", "Subject: a\r\nTo: x@y", "Subject: a\nTo: x@y\n"}) {
+TEST_CASE("a header block without a blank line ends at the end of the data with an empty body",
+          "[message]") {
+  for (std::string raw :
+       {"Subject: a\r\nTo: x@y\r\n", "Subject: a\r\nTo: x@y", "Subject: a\nTo: x@y\n"}) {
     CAPTURE(raw);
     Message m(raw);
     CHECK(m.headers().size() == 2);
@@ -190,9 +204,8 @@ TEST_CASE("find, find_all and count match header names case-insensitively", "[me
     std::string first;
   };
   const std::vector<Row> rows = {
-      {"Received", 3, "one"}, {"received", 3, "one"}, {"rEcEiVeD", 3, "one"},
-      {"subject", 1, "s"},    {"x-other", 1, "o"},    {"Receive", 0, ""},
-      {"Received2", 0, ""},   {"", 0, ""},
+      {"Received", 3, "one"}, {"received", 3, "one"}, {"rEcEiVeD", 3, "one"}, {"subject", 1, "s"},
+      {"x-other", 1, "o"},    {"Receive", 0, ""},     {"Received2", 0, ""},   {"", 0, ""},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -228,7 +241,8 @@ TEST_CASE("to_crlf turns bare LF into CRLF and leaves CRLF alone", "[message]") 
   }
 }
 
-TEST_CASE("the builder writes CRLF everywhere, also when CR and LF arrive in different chunks", "[builder]") {
+TEST_CASE("the builder writes CRLF everywhere, also when CR and LF arrive in different chunks",
+          "[builder]") {
   struct Row {
     std::string name;
     std::vector<std::string> chunks;
@@ -272,7 +286,8 @@ TEST_CASE("the builder folds header values with CRLF and counts the headers", "[
   CHECK(b.header_count() == 0);  // the builder is empty after finish
 }
 
-TEST_CASE("the builder stores at most max_bytes and reports the full size and truncation", "[builder]") {
+TEST_CASE("the builder stores at most max_bytes and reports the full size and truncation",
+          "[builder]") {
   const std::string head = "Subject: x\r\n\r\n";  // 14 bytes
   struct Row {
     size_t max;
@@ -287,7 +302,7 @@ TEST_CASE("the builder stores at most max_bytes and reports the full size and tr
       {23, "0123456789", 24, 23, true},
       {20, "0123456789", 24, 20, true},
       {20, "a\nb\nc\n", 14 + 9, 20, true},  // counted after canonicalisation to CRLF
-      {5, "body", 18, 5, true},            // the limit falls inside the header
+      {5, "body", 18, 5, true},             // the limit falls inside the header
   };
   for (const auto& r : rows) {
     CAPTURE(r.max, r.body);
@@ -315,7 +330,8 @@ TEST_CASE("a builder can be reused after finish", "[builder]") {
   CHECK(m.total_size() == m.raw().size());
 }
 
-TEST_CASE("split_raw_message passes each field without the leading space, then the body", "[split]") {
+TEST_CASE("split_raw_message passes each field without the leading space, then the body",
+          "[split]") {
   struct Row {
     std::string raw;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -346,7 +362,8 @@ TEST_CASE("split_raw_message passes each field without the leading space, then t
   }
 }
 
-TEST_CASE("a message split and fed to the builder comes out with the same fields and CRLF", "[split]") {
+TEST_CASE("a message split and fed to the builder comes out with the same fields and CRLF",
+          "[split]") {
   const std::string raw = "From: a@x\nSubject: one\n two\nTo: b@y\n\nline 1\nline 2\n";
   MessageBuilder b(1 << 20);
   postern::core::split_raw_message(

@@ -32,13 +32,20 @@ class TestStage final : public Stage {
   Step act(Transaction& tx, const std::string& event) const {
     tx.add_finding("RAN", 0, name_ + " " + event);
     switch (does_) {
-      case Does::Continue: return Step::next();
-      case Does::Throw: throw std::runtime_error("boom");
-      case Does::ThrowNonStd: throw 42;
-      case Does::Error: return Step::error("dns down");
-      case Does::FinalReject: return Step::final(Action::Reject, name_ + " says no");
-      case Does::FinalDiscard: return Step::final(Action::Discard, name_ + " drops it");
-      case Does::FinalTag: return Step::final(Action::Tag, name_ + " tags it");
+      case Does::Continue:
+        return Step::next();
+      case Does::Throw:
+        throw std::runtime_error("boom");
+      case Does::ThrowNonStd:
+        throw 42;
+      case Does::Error:
+        return Step::error("dns down");
+      case Does::FinalReject:
+        return Step::final(Action::Reject, name_ + " says no");
+      case Does::FinalDiscard:
+        return Step::final(Action::Discard, name_ + " drops it");
+      case Does::FinalTag:
+        return Step::final(Action::Tag, name_ + " tags it");
     }
     return Step::next();
   }
@@ -88,7 +95,8 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR finding", "[pipeline]") {
+TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR finding",
+          "[pipeline]") {
   struct Row {
     std::string name;
     Does does;
@@ -100,28 +108,68 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
     std::vector<std::string> ran;
   };
   const std::vector<Row> rows = {
-      {"a throwing stage tempfails by default", Does::Throw, Action::Tempfail, {}, Step::Kind::Final,
-       Action::Tempfail, "bad: boom", {"a message", "bad message"}},
-      {"a non-std exception is contained", Does::ThrowNonStd, Action::Tempfail, {}, Step::Kind::Final,
-       Action::Tempfail, "bad: unknown exception", {"a message", "bad message"}},
-      {"an error step is treated like a throw", Does::Error, Action::Tempfail, {}, Step::Kind::Final,
-       Action::Tempfail, "bad: dns down", {"a message", "bad message"}},
-      {"the global on_error applies", Does::Throw, Action::Reject, {}, Step::Kind::Final, Action::Reject,
-       "bad: boom", {"a message", "bad message"}},
-      {"a per-stage on_error overrides the global one", Does::Throw, Action::Tempfail,
-       {{"bad", Action::Quarantine}}, Step::Kind::Final, Action::Quarantine, "bad: boom",
+      {"a throwing stage tempfails by default",
+       Does::Throw,
+       Action::Tempfail,
+       {},
+       Step::Kind::Final,
+       Action::Tempfail,
+       "bad: boom",
        {"a message", "bad message"}},
-      {"a per-stage override for another stage does not apply", Does::Throw, Action::Tempfail,
-       {{"other", Action::Accept}}, Step::Kind::Final, Action::Tempfail, "bad: boom",
+      {"a non-std exception is contained",
+       Does::ThrowNonStd,
+       Action::Tempfail,
+       {},
+       Step::Kind::Final,
+       Action::Tempfail,
+       "bad: unknown exception",
        {"a message", "bad message"}},
-      {"on_error accept lets the mail through the failing stage", Does::Error, Action::Tempfail,
-       {{"bad", Action::Accept}}, Step::Kind::Continue, Action::Accept, "bad: dns down",
+      {"an error step is treated like a throw",
+       Does::Error,
+       Action::Tempfail,
+       {},
+       Step::Kind::Final,
+       Action::Tempfail,
+       "bad: dns down",
+       {"a message", "bad message"}},
+      {"the global on_error applies",
+       Does::Throw,
+       Action::Reject,
+       {},
+       Step::Kind::Final,
+       Action::Reject,
+       "bad: boom",
+       {"a message", "bad message"}},
+      {"a per-stage on_error overrides the global one",
+       Does::Throw,
+       Action::Tempfail,
+       {{"bad", Action::Quarantine}},
+       Step::Kind::Final,
+       Action::Quarantine,
+       "bad: boom",
+       {"a message", "bad message"}},
+      {"a per-stage override for another stage does not apply",
+       Does::Throw,
+       Action::Tempfail,
+       {{"other", Action::Accept}},
+       Step::Kind::Final,
+       Action::Tempfail,
+       "bad: boom",
+       {"a message", "bad message"}},
+      {"on_error accept lets the mail through the failing stage",
+       Does::Error,
+       Action::Tempfail,
+       {{"bad", Action::Accept}},
+       Step::Kind::Continue,
+       Action::Accept,
+       "bad: dns down",
        {"a message", "bad message", "z message"}},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
     Fixture f;
-    Pipeline p = make({{"a", Does::Continue}, {"bad", r.does}, {"z", Does::Continue}}, r.on_error, r.per_stage);
+    Pipeline p = make({{"a", Does::Continue}, {"bad", r.does}, {"z", Does::Continue}}, r.on_error,
+                      r.per_stage);
     Step st = p.run(Event::Message, f.tx);
     CHECK(st.kind == r.kind);
     if (r.kind == Step::Kind::Final) {
@@ -142,14 +190,26 @@ TEST_CASE("the first final step ends the event and later stages do not run", "[p
     std::vector<std::string> ran;
   };
   const std::vector<Row> rows = {
-      {{{"a", Does::Continue}, {"b", Does::Continue}}, Step::Kind::Continue, Action::Accept, "",
+      {{{"a", Does::Continue}, {"b", Does::Continue}},
+       Step::Kind::Continue,
+       Action::Accept,
+       "",
        {"a mail", "b mail"}},
-      {{{"a", Does::FinalReject}, {"b", Does::Continue}}, Step::Kind::Final, Action::Reject, "a says no",
+      {{{"a", Does::FinalReject}, {"b", Does::Continue}},
+       Step::Kind::Final,
+       Action::Reject,
+       "a says no",
        {"a mail"}},
-      {{{"a", Does::Continue}, {"b", Does::FinalDiscard}, {"c", Does::FinalReject}}, Step::Kind::Final,
-       Action::Discard, "b drops it", {"a mail", "b mail"}},
+      {{{"a", Does::Continue}, {"b", Does::FinalDiscard}, {"c", Does::FinalReject}},
+       Step::Kind::Final,
+       Action::Discard,
+       "b drops it",
+       {"a mail", "b mail"}},
       // first, not most severe
-      {{{"a", Does::FinalTag}, {"b", Does::FinalReject}}, Step::Kind::Final, Action::Tag, "a tags it",
+      {{{"a", Does::FinalTag}, {"b", Does::FinalReject}},
+       Step::Kind::Final,
+       Action::Tag,
+       "a tags it",
        {"a mail"}},
       {{}, Step::Kind::Continue, Action::Accept, "", {}},
   };
@@ -173,7 +233,8 @@ TEST_CASE("each event reaches the matching hook, and rcpt gets the recipient", "
   p.run(Event::MailFrom, f.tx);
   p.run(Event::Rcpt, f.tx, "r@x.test");
   p.run(Event::Message, f.tx);
-  CHECK(ran(f.tx) == std::vector<std::string>{"a connect", "a helo", "a mail", "a rcpt r@x.test", "a message"});
+  CHECK(ran(f.tx) ==
+        std::vector<std::string>{"a connect", "a helo", "a mail", "a rcpt r@x.test", "a message"});
 }
 
 TEST_CASE("a stage overriding one hook continues on every other", "[pipeline]") {
@@ -189,7 +250,8 @@ TEST_CASE("a stage overriding one hook continues on every other", "[pipeline]") 
   CHECK(st.action == Action::Reject);
 }
 
-TEST_CASE("time is recorded per stage that ran, once per stage name, accumulated over events", "[pipeline]") {
+TEST_CASE("time is recorded per stage that ran, once per stage name, accumulated over events",
+          "[pipeline]") {
   Fixture f;
   Pipeline p = make({{"a", Does::Continue}, {"b", Does::Throw}, {"c", Does::Continue}});
   p.run(Event::Connect, f.tx);

@@ -11,7 +11,8 @@
 
 using namespace postern::core;
 
-TEST_CASE("findings beyond the limit are dropped with one POSTERN_FINDINGS_LIMIT", "[transaction]") {
+TEST_CASE("findings beyond the limit are dropped with one POSTERN_FINDINGS_LIMIT",
+          "[transaction]") {
   struct Row {
     size_t limit;
     size_t added;
@@ -19,7 +20,8 @@ TEST_CASE("findings beyond the limit are dropped with one POSTERN_FINDINGS_LIMIT
     bool capped;
   };
   const std::vector<Row> rows = {
-      {3, 2, 2, false}, {3, 3, 3, false}, {3, 4, 4, true}, {3, 100, 4, true}, {500, 1000, 501, true},
+      {3, 2, 2, false},  {3, 3, 3, false},       {3, 4, 4, true},
+      {3, 100, 4, true}, {500, 1000, 501, true},
   };
   for (const auto& r : rows) {
     CAPTURE(r.limit, r.added);
@@ -42,7 +44,8 @@ TEST_CASE("findings beyond the limit are dropped with one POSTERN_FINDINGS_LIMIT
   }
 }
 
-TEST_CASE("findings get the policy's effective score and the transaction score is their sum", "[transaction]") {
+TEST_CASE("findings get the policy's effective score and the transaction score is their sum",
+          "[transaction]") {
   ConnectionInfo conn;
   ScoreFn score = [](std::string_view sym, double def) { return sym == "OVERRIDDEN" ? 7.5 : def; };
   Transaction tx(conn, Direction::Outbound, Limits{}, score, "scan1");
@@ -65,8 +68,9 @@ TEST_CASE("findings get the policy's effective score and the transaction score i
 
 TEST_CASE("actions have admin-facing names and a severity order", "[action]") {
   const std::vector<std::pair<Action, std::string>> rows = {
-      {Action::Accept, "accept"},     {Action::Tag, "tag"},         {Action::Quarantine, "quarantine"},
-      {Action::Tempfail, "tempfail"}, {Action::Discard, "discard"}, {Action::Reject, "reject"},
+      {Action::Accept, "accept"},         {Action::Tag, "tag"},
+      {Action::Quarantine, "quarantine"}, {Action::Tempfail, "tempfail"},
+      {Action::Discard, "discard"},       {Action::Reject, "reject"},
   };
   for (size_t i = 0; i < rows.size(); ++i) {
     CHECK(to_string(rows[i].first) == rows[i].second);

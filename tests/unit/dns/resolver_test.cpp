@@ -1,9 +1,9 @@
 // The resolver against local zone data and a silent forwarder: real libunbound, no network.
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -66,7 +66,8 @@ TEST_CASE("many queries of one message run at the same time and all get answers"
   auto r = local_resolver();
   std::vector<std::shared_future<Answer>> fs;
   for (int i = 0; i < 200; ++i)
-    fs.push_back(r->query(i % 2 ? "mx.example.test" : "nothing.example.test", i % 2 ? Type::A : Type::TXT));
+    fs.push_back(
+        r->query(i % 2 ? "mx.example.test" : "nothing.example.test", i % 2 ? Type::A : Type::TXT));
   for (size_t i = 0; i < fs.size(); ++i)
     CHECK(fs[i].get().status == (i % 2 ? Status::Ok : Status::NxDomain));
 }

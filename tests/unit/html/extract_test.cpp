@@ -16,7 +16,8 @@ namespace {
 // "source url [text]" for every link, in document order.
 Strings links(const Extract& e) {
   Strings out;
-  for (const auto& l : e.links) out.push_back(l.source + " " + l.url + (l.text.empty() ? "" : " [" + l.text + "]"));
+  for (const auto& l : e.links)
+    out.push_back(l.source + " " + l.url + (l.text.empty() ? "" : " [" + l.text + "]"));
   return out;
 }
 
@@ -34,16 +35,18 @@ TEST_CASE("visible text leaves out scripts, styles, the head and hidden elements
       {"plain paragraphs", "<p>Hello</p><p>world</p>", "Hello\nworld"},
       {"whitespace collapses like a browser", "<p>  a \n\t b  </p>", "a b"},
       {"entities are decoded", "<p>caf&eacute; &amp; &lt;tea&gt;</p>", "caf\xc3\xa9 & <tea>"},
-      {"script and style are not text", "<script>var x='secret';</script><style>p{}</style><p>shown</p>", "shown"},
-      {"the head and title are not text", "<html><head><title>Title</title></head><body>body</body></html>", "body"},
+      {"script and style are not text",
+       "<script>var x='secret';</script><style>p{}</style><p>shown</p>", "shown"},
+      {"the head and title are not text",
+       "<html><head><title>Title</title></head><body>body</body></html>", "body"},
       {"display:none", "<p>a</p><div style=\"display: none\">hidden</div><p>b</p>", "a\nb", 1, 6},
-      {"display:none with !important and upper case", "<p>a</p><div style=\"DISPLAY:NONE !important\">xy</div>",
-       "a", 1, 2},
+      {"display:none with !important and upper case",
+       "<p>a</p><div style=\"DISPLAY:NONE !important\">xy</div>", "a", 1, 2},
       {"visibility:hidden", "<span style=\"visibility:hidden\">abc</span>ok", "ok", 1, 3},
       {"the hidden attribute", "<div hidden>abcd</div>ok", "ok", 1, 4},
       {"opacity 0", "<div style=\"opacity:0\">abc</div>ok", "ok", 1, 3},
-      {"nested hidden elements count once", "<div style=\"display:none\"><p>ab</p><p hidden>cd</p></div>ok", "ok", 1,
-       4},
+      {"nested hidden elements count once",
+       "<div style=\"display:none\"><p>ab</p><p hidden>cd</p></div>ok", "ok", 1, 4},
       {"two hidden elements", "<i hidden>a</i>ok<b hidden>bc</b>", "ok", 2, 3},
       {"a visible element after a hidden one", "<div hidden>x</div><div>y</div>", "y", 1, 1},
   };
@@ -55,7 +58,8 @@ TEST_CASE("visible text leaves out scripts, styles, the head and hidden elements
     CHECK(e.hidden_text == r.hidden_text);
     CHECK_FALSE(e.truncated);
   }
-  Extract s = extract("<script>1</script><script src=\"http://x.test/a.js\"></script><style>a{}</style>");
+  Extract s =
+      extract("<script>1</script><script src=\"http://x.test/a.js\"></script><style>a{}</style>");
   CHECK(s.scripts == 2);
   CHECK(s.styles == 1);
   CHECK(links(s) == Strings{"script@src http://x.test/a.js"});
@@ -68,42 +72,61 @@ TEST_CASE("every place a click or a load can reach is a link with its source", "
     Strings want;
   };
   const std::vector<Row> rows = {
-      {"a@href with its anchor text", "<a href=\"http://evil.test/\">https://bank.test/</a>",
+      {"a@href with its anchor text",
+       "<a href=\"http://evil.test/\">https://bank.test/</a>",
        {"a@href http://evil.test/ [https://bank.test/]"}},
-      {"anchor text across elements and image alt", "<a href=\" http://x.test/ \"><b>Pay</b> <img alt=\"now\"></a>",
+      {"anchor text across elements and image alt",
+       "<a href=\" http://x.test/ \"><b>Pay</b> <img alt=\"now\"></a>",
        {"a@href http://x.test/ [Pay now]"}},
       {"an a without href is no link", "<a name=\"x\">x</a>", {}},
-      {"img@src with alt", "<img src=\"http://x.test/i.png\" alt=\"Logo\">", {"img@src http://x.test/i.png [Logo]"}},
-      {"srcset with several URLs", "<img srcset=\"http://x.test/1.png 1x, http://x.test/2.png 2x,http://x.test/3.png\">",
+      {"img@src with alt",
+       "<img src=\"http://x.test/i.png\" alt=\"Logo\">",
+       {"img@src http://x.test/i.png [Logo]"}},
+      {"srcset with several URLs",
+       "<img srcset=\"http://x.test/1.png 1x, http://x.test/2.png 2x,http://x.test/3.png\">",
        {"srcset http://x.test/1.png", "srcset http://x.test/2.png", "srcset http://x.test/3.png"}},
-      {"picture source srcset", "<picture><source srcset=\"http://x.test/a.webp 100w\"></picture>",
+      {"picture source srcset",
+       "<picture><source srcset=\"http://x.test/a.webp 100w\"></picture>",
        {"srcset http://x.test/a.webp"}},
-      {"form@action", "<form action=\"http://phish.test/post\"><input name=u></form>",
+      {"form@action",
+       "<form action=\"http://phish.test/post\"><input name=u></form>",
        {"form@action http://phish.test/post"}},
-      {"button formaction", "<form><button formaction=\"http://x.test/b\">Go</button></form>",
+      {"button formaction",
+       "<form><button formaction=\"http://x.test/b\">Go</button></form>",
        {"formaction http://x.test/b"}},
-      {"input formaction", "<form><input type=submit formaction=\"http://x.test/i\"></form>",
+      {"input formaction",
+       "<form><input type=submit formaction=\"http://x.test/i\"></form>",
        {"formaction http://x.test/i"}},
-      {"meta refresh", "<meta http-equiv=\"refresh\" content=\"0;url=http://x.test/r\">",
+      {"meta refresh",
+       "<meta http-equiv=\"refresh\" content=\"0;url=http://x.test/r\">",
        {"meta-refresh http://x.test/r"}},
-      {"meta refresh with quotes and spaces", "<meta http-equiv=\"Refresh\" content=\"5; URL = 'http://x.test/q'\">",
+      {"meta refresh with quotes and spaces",
+       "<meta http-equiv=\"Refresh\" content=\"5; URL = 'http://x.test/q'\">",
        {"meta-refresh http://x.test/q"}},
-      {"meta refresh in the head", "<html><head><meta http-equiv=refresh content='0; url=\"http://x.test/h\"'></head></html>",
+      {"meta refresh in the head",
+       "<html><head><meta http-equiv=refresh content='0; url=\"http://x.test/h\"'></head></html>",
        {"meta-refresh http://x.test/h"}},
       {"meta refresh without a URL is no link", "<meta http-equiv=\"refresh\" content=\"30\">", {}},
-      {"CSS url() in a style attribute", "<div style=\"background:url('http://x.test/bg.png')\">x</div>",
+      {"CSS url() in a style attribute",
+       "<div style=\"background:url('http://x.test/bg.png')\">x</div>",
        {"css http://x.test/bg.png"}},
-      {"CSS url() in a style element", "<style>body{background:url(http://x.test/s.png)}</style>",
+      {"CSS url() in a style element",
+       "<style>body{background:url(http://x.test/s.png)}</style>",
        {"css http://x.test/s.png"}},
-      {"CSS @import in a style element", "<style>@import \"http://x.test/a.css\"; @import url(http://x.test/b.css);</style>",
+      {"CSS @import in a style element",
+       "<style>@import \"http://x.test/a.css\"; @import url(http://x.test/b.css);</style>",
        {"css http://x.test/a.css", "css http://x.test/b.css"}},
       {"iframe src", "<iframe src=\"http://x.test/f\"></iframe>", {"iframe@src http://x.test/f"}},
-      {"the background attribute", "<table background=\"http://x.test/t.png\"><tr><td>x</td></tr></table>",
+      {"the background attribute",
+       "<table background=\"http://x.test/t.png\"><tr><td>x</td></tr></table>",
        {"background http://x.test/t.png"}},
       {"area@href", "<map><area href=\"http://x.test/m\"></map>", {"area@href http://x.test/m"}},
-      {"links inside hidden elements still count", "<div hidden><a href=\"http://x.test/h\">h</a></div>",
+      {"links inside hidden elements still count",
+       "<div hidden><a href=\"http://x.test/h\">h</a></div>",
        {"a@href http://x.test/h [h]"}},
-      {"document order", "<a href=\"http://1.test/\">1</a><img src=\"http://2.test/\"><form action=\"http://3.test/\">",
+      {"document order",
+       "<a href=\"http://1.test/\">1</a><img src=\"http://2.test/\"><form "
+       "action=\"http://3.test/\">",
        {"a@href http://1.test/ [1]", "img@src http://2.test/", "form@action http://3.test/"}},
   };
   for (const auto& r : rows) {
@@ -151,13 +174,16 @@ TEST_CASE("tiny fonts and invisible colours are counted", "[html][style]") {
       {"font-size 3px is readable", "<span style=\"font-size:3px\">x</span>", 0, 0},
       {"font-size 1em is readable", "<span style=\"font-size:1em\">x</span>", 0, 0},
       {"white on white", "<span style=\"color:#ffffff;background-color:#fff\">x</span>", 0, 1},
-      {"white on white by name and rgb", "<span style=\"color:white;background:rgb(255, 255, 255)\">x</span>", 0, 1},
+      {"white on white by name and rgb",
+       "<span style=\"color:white;background:rgb(255, 255, 255)\">x</span>", 0, 1},
       {"black on black", "<div style=\"color:#000;background-color:black\">x</div>", 0, 1},
-      {"same custom colour", "<span style=\"color:#abcdef;background-color:#ABCDEF\">x</span>", 0, 1},
+      {"same custom colour", "<span style=\"color:#abcdef;background-color:#ABCDEF\">x</span>", 0,
+       1},
       {"transparent text", "<span style=\"color:transparent\">x</span>", 0, 1},
       {"transparent font colour", "<font color=\"Transparent\">x</font>", 0, 1},
       {"different colours", "<span style=\"color:#000;background-color:#fff\">x</span>", 0, 0},
-      {"both tricks on one element", "<span style=\"font-size:0;color:red;background-color:red\">x</span>", 1, 1},
+      {"both tricks on one element",
+       "<span style=\"font-size:0;color:red;background-color:red\">x</span>", 1, 1},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -174,11 +200,13 @@ TEST_CASE("forms record their action and whether they ask for a password", "[htm
     std::vector<std::pair<std::string, bool>> forms;
   };
   const std::vector<Row> rows = {
-      {"a login form", "<form action=\"http://x.test/\"><input type=\"text\"><input type=\"PASSWORD\"></form>",
+      {"a login form",
+       "<form action=\"http://x.test/\"><input type=\"text\"><input type=\"PASSWORD\"></form>",
        {{"http://x.test/", true}}},
       {"a search form", "<form action=\"/s\"><input type=text name=q></form>", {{"/s", false}}},
       {"two forms, the second with a password",
-       "<form action=\"a\"><input></form><form action=\"b\"><input type=password></form>", {{"a", false}, {"b", true}}},
+       "<form action=\"a\"><input></form><form action=\"b\"><input type=password></form>",
+       {{"a", false}, {"b", true}}},
       {"a password input without a form", "<input type=password>", {{"", true}}},
   };
   for (const auto& r : rows) {
@@ -206,7 +234,8 @@ TEST_CASE("limits on links, input and text cut and flag", "[html][limits]") {
   {
     Limits lim;
     lim.max_input = 100;
-    Extract e = extract("<p>" + std::string(500, 'a') + "</p><a href=\"http://x.test/late\">x</a>", lim);
+    Extract e =
+        extract("<p>" + std::string(500, 'a') + "</p><a href=\"http://x.test/late\">x</a>", lim);
     CHECK(e.truncated);
     CHECK(e.text.size() <= 100);
     CHECK(e.links.empty());
@@ -217,7 +246,8 @@ TEST_CASE("limits on links, input and text cut and flag", "[html][limits]") {
     Extract e = extract("<p>" + std::string(500, 'a') + "</p>", lim);
     CHECK(e.truncated);
     CHECK(e.text == std::string(50, 'a'));
-    Extract words = extract("<p>" + std::string(30, 'a') + "</p><p>" + std::string(30, 'b') + " c</p>", lim);
+    Extract words =
+        extract("<p>" + std::string(30, 'a') + "</p><p>" + std::string(30, 'b') + " c</p>", lim);
     CHECK(words.truncated);
     CHECK(words.text.size() <= 50);
     CHECK(words.text.starts_with(std::string(30, 'a') + "\nbbb"));

@@ -54,24 +54,35 @@ TEST_CASE("each bound that is hit becomes its LIMIT_* finding, and only then", "
   };
   const std::vector<Row> rows = {
       {"a small clean message", core::Message("Subject: hi\r\n" + body), {}},
-      {"truncated message", core::Message("Subject: hi\r\n" + body, 5000, true), {"LIMIT_MESSAGE_SIZE"}},
+      {"truncated message",
+       core::Message("Subject: hi\r\n" + body, 5000, true),
+       {"LIMIT_MESSAGE_SIZE"}},
       {"header count at the limit", core::Message(headers(5) + body), {}},
       {"header count over the limit", core::Message(headers(6) + body), {"LIMIT_HEADER_COUNT"}},
       {"header line at the limit", core::Message("X: " + std::string(75, 'a') + "\r\n" + body), {}},
-      {"header line over the limit", core::Message("X: " + std::string(76, 'a') + "\r\n" + body),
+      {"header line over the limit",
+       core::Message("X: " + std::string(76, 'a') + "\r\n" + body),
        {"LIMIT_HEADER_LINE"}},
-      {"a long continuation line", core::Message("X: a\r\n " + std::string(90, 'a') + "\r\n" + body),
+      {"a long continuation line",
+       core::Message("X: a\r\n " + std::string(90, 'a') + "\r\n" + body),
        {"LIMIT_HEADER_LINE"}},
-      {"long lines in several fields: once", core::Message("X: " + std::string(90, 'a') + "\r\nY: " +
-                                                           std::string(90, 'b') + "\r\n" + body),
+      {"long lines in several fields: once",
+       core::Message("X: " + std::string(90, 'a') + "\r\nY: " + std::string(90, 'b') + "\r\n" +
+                     body),
        {"LIMIT_HEADER_LINE"}},
-      {"a long body line is not a header line", core::Message("X: a\r\n\r\n" + std::string(200, 'b')), {}},
+      {"a long body line is not a header line",
+       core::Message("X: a\r\n\r\n" + std::string(200, 'b')),
+       {}},
       {"received hops at the limit", core::Message(headers(2, "Received") + body), {}},
-      {"received hops over the limit", core::Message(headers(3, "Received") + body), {"LIMIT_RECEIVED_HOPS"}},
+      {"received hops over the limit",
+       core::Message(headers(3, "Received") + body),
+       {"LIMIT_RECEIVED_HOPS"}},
       {"received counted case-insensitively",
-       core::Message("received: a\r\nRECEIVED: b\r\nReceived: c\r\n" + body), {"LIMIT_RECEIVED_HOPS"}},
+       core::Message("received: a\r\nRECEIVED: b\r\nReceived: c\r\n" + body),
+       {"LIMIT_RECEIVED_HOPS"}},
       {"everything at once",
-       core::Message(headers(6, "Received") + "X: " + std::string(100, 'a') + "\r\n" + body, 9999, true),
+       core::Message(headers(6, "Received") + "X: " + std::string(100, 'a') + "\r\n" + body, 9999,
+                     true),
        {"LIMIT_MESSAGE_SIZE", "LIMIT_HEADER_COUNT", "LIMIT_HEADER_LINE", "LIMIT_RECEIVED_HOPS"}},
   };
   for (const auto& r : rows) {
@@ -85,7 +96,8 @@ TEST_CASE("limit findings say what was hit and by how much", "[limits]") {
   REQUIRE(size.findings.size() == 1);
   CHECK(size.findings[0].detail ==
         "message of 5000 bytes exceeds the limit of 1024; only the first 15 bytes were inspected");
-  auto line = run(core::Message("Subject: hi\r\nX-Long: " + std::string(100, 'a') + "\r\n\r\n"), small());
+  auto line =
+      run(core::Message("Subject: hi\r\nX-Long: " + std::string(100, 'a') + "\r\n\r\n"), small());
   REQUIRE(line.findings.size() == 1);
   CHECK(line.findings[0].detail == "X-Long has a line of 108 bytes, limit 78");
   CHECK(line.findings[0].score == 1.0);

@@ -44,14 +44,17 @@ TEST_CASE("URLs in plain text are found with trailing punctuation trimmed", "[an
       {"in angle brackets", "<http://x.test/a>", {"http://x.test/a"}},
       {"after '='", "link=http://x.test/q", {"http://x.test/q"}},
       {"inside a word is not a URL start", "xhttp://x.test/ notwww.x.test", {}},
-      {"several, in order", "http://a.test https://b.test\nwww.c.test", {"http://a.test", "https://b.test", "www.c.test"}},
+      {"several, in order",
+       "http://a.test https://b.test\nwww.c.test",
+       {"http://a.test", "https://b.test", "www.c.test"}},
       {"a bare scheme is too short", "http:// and www.", {}},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
     CHECK(text_urls(r.text, 100) == r.want);
   }
-  CHECK(text_urls("http://a.test http://b.test http://c.test", 2) == Strings{"http://a.test", "http://b.test"});
+  CHECK(text_urls("http://a.test http://b.test http://c.test", 2) ==
+        Strings{"http://a.test", "http://b.test"});
 }
 
 TEST_CASE("links from text and HTML parts carry the path of their part", "[analysis]") {
@@ -88,7 +91,8 @@ TEST_CASE("links from text and HTML parts carry the path of their part", "[analy
     CHECK(a.links[i].source == want[i].source);
   }
   REQUIRE(a.leaves.size() == 2);
-  CHECK(a.leaves[0].text == "Click https://bank.example/login.");  // without the line end before the delimiter
+  CHECK(a.leaves[0].text ==
+        "Click https://bank.example/login.");  // without the line end before the delimiter
   CHECK(a.leaves[1].text == "Click https://bank.example/login");
   CHECK(a.anomalies.empty());
 }
@@ -102,7 +106,8 @@ TEST_CASE("HTML tricks surface as HTML_* anomalies", "[analysis][html]") {
       "<form action=\"http://evil.test/\"><input type=\"password\" name=\"p\"></form>"
       "</body></html>";
   Analysis a = analyze(single("Content-Type: text/html\r\n", html));
-  CHECK(symbols(a.anomalies) == Strings{"HTML_HIDDEN_TEXT", "HTML_INVISIBLE_COLOR", "HTML_PASSWORD_FORM", "HTML_TINY_FONT"});
+  CHECK(symbols(a.anomalies) == Strings{"HTML_HIDDEN_TEXT", "HTML_INVISIBLE_COLOR",
+                                        "HTML_PASSWORD_FORM", "HTML_TINY_FONT"});
   CHECK(a.html_hidden_elements == 1);
   CHECK(a.html_hidden_text == 12);
   CHECK(a.html_tiny_font == 1);
@@ -121,25 +126,40 @@ TEST_CASE("decode and charset problems of each leaf are anomalies of that leaf",
     std::string text;  // leaf text, when checked
   };
   const std::vector<Row> rows = {
-      {"clean latin1 text is converted", single("Content-Type: text/plain; charset=iso-8859-1\r\n", "caf\xe9"), {},
+      {"clean latin1 text is converted",
+       single("Content-Type: text/plain; charset=iso-8859-1\r\n", "caf\xe9"),
+       {},
        "caf\xc3\xa9"},
-      {"an unknown charset", single("Content-Type: text/plain; charset=x-klingon\r\n", "caf\xe9"),
-       {"MIME_UNKNOWN_CHARSET"}, "caf\xc3\xa9"},
+      {"an unknown charset",
+       single("Content-Type: text/plain; charset=x-klingon\r\n", "caf\xe9"),
+       {"MIME_UNKNOWN_CHARSET"},
+       "caf\xc3\xa9"},
       {"a charset with a comment is known (RFC 2045 5.1)",
-       single("Content-Type: text/plain; charset=us-ascii (Plain text)\r\n", "plain"), {}, "plain"},
-      {"invalid UTF-8", single("Content-Type: text/plain; charset=utf-8\r\n", "a\xff"), {"MIME_CHARSET_INVALID_BYTES"},
+       single("Content-Type: text/plain; charset=us-ascii (Plain text)\r\n", "plain"),
+       {},
+       "plain"},
+      {"invalid UTF-8",
+       single("Content-Type: text/plain; charset=utf-8\r\n", "a\xff"),
+       {"MIME_CHARSET_INVALID_BYTES"},
        "a\xef\xbf\xbd"},
-      {"8-bit in us-ascii", single("Content-Type: text/plain\r\n", "a\xe9"), {"MIME_CHARSET_INVALID_BYTES"},
+      {"8-bit in us-ascii",
+       single("Content-Type: text/plain\r\n", "a\xe9"),
+       {"MIME_CHARSET_INVALID_BYTES"},
        "a\xef\xbf\xbd"},
       {"an invalid quoted-printable escape",
-       single("Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n", "1+1=2"),
-       {"MIME_QP_INVALID"}, "1+1=2"},
+       single("Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n",
+              "1+1=2"),
+       {"MIME_QP_INVALID"},
+       "1+1=2"},
       {"base64 without padding",
-       single("Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n", "QUI"), {"MIME_BASE64_NO_PADDING"},
+       single("Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n", "QUI"),
+       {"MIME_BASE64_NO_PADDING"},
        "AB"},
       {"base64 with junk and data after padding",
-       single("Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n", "QU*I=\r\nQUJD\r\n"),
-       {"MIME_BASE64_DATA_AFTER_PADDING", "MIME_BASE64_INVALID_CHARS"}, ""},
+       single("Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n",
+              "QU*I=\r\nQUJD\r\n"),
+       {"MIME_BASE64_DATA_AFTER_PADDING", "MIME_BASE64_INVALID_CHARS"},
+       ""},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -152,8 +172,10 @@ TEST_CASE("decode and charset problems of each leaf are anomalies of that leaf",
   }
 }
 
-TEST_CASE("characters outside the uuencode alphabet are an anomaly of the uuencoded part", "[analysis]") {
-  Analysis a = analyze(single("Content-Type: text/plain\r\n", "begin 644 x.bin\r\n#0V~T\r\nend\r\n"));
+TEST_CASE("characters outside the uuencode alphabet are an anomaly of the uuencoded part",
+          "[analysis]") {
+  Analysis a =
+      analyze(single("Content-Type: text/plain\r\n", "begin 644 x.bin\r\n#0V~T\r\nend\r\n"));
   REQUIRE(a.leaves.size() == 2);
   CHECK(a.leaves[0].anomalies.empty());
   CHECK(a.leaves[1].part->filename == "x.bin");

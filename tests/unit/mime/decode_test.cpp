@@ -36,7 +36,8 @@ std::string random_bytes(size_t n, unsigned seed) {
 
 }  // namespace
 
-TEST_CASE("base64 decodes what mail carries and counts what it had to tolerate", "[decode][base64]") {
+TEST_CASE("base64 decodes what mail carries and counts what it had to tolerate",
+          "[decode][base64]") {
   struct Row {
     std::string name;
     std::string in;
@@ -53,13 +54,18 @@ TEST_CASE("base64 decodes what mail carries and counts what it had to tolerate",
       {"empty", "", ""},
       {"wrapped with CRLF", "aGVs\r\nbG8g\r\nd29y\r\nbGQ=\r\n", "hello world"},
       {"wrapped with LF and indented", "  aGVs\n\tbG8gd29y\nbGQ=\n", "hello world"},
-      {"characters outside the alphabet are skipped and counted", "aGV*sbG8g!d29y#bGQ=", "hello world", 3},
-      {"a non-ASCII byte inside is skipped and counted", "QU\xff" "JD", "ABC", 1},
+      {"characters outside the alphabet are skipped and counted",
+       "aGV*sbG8g!d29y#bGQ=", "hello world", 3},
+      {"a non-ASCII byte inside is skipped and counted",
+       "QU\xff"
+       "JD",
+       "ABC", 1},
       {"missing padding (one byte) is tolerated and flagged", "QQ", "A", 0, true},
       {"missing padding (two bytes) is tolerated and flagged", "QUI", "AB", 0, true},
       {"data after the padding is ignored and counted", "QQ==QUJD", "A", 0, false, 4},
       {"a second encoded blob after padding is ignored", "QUI=\r\nQUJDRA==\r\n", "AB", 0, false, 6},
-      {"a line starting with -- is counted (and its dashes skipped)", "QUJD\r\n--\r\nREVG\r\n", "ABCDEF", 2, false, 0, 1},
+      {"a line starting with -- is counted (and its dashes skipped)", "QUJD\r\n--\r\nREVG\r\n",
+       "ABCDEF", 2, false, 0, 1},
       {"-- on the first line is counted", "--\nQUJD\n", "ABC", 2, false, 0, 1},
       {"two boundary-like lines", "--\r\nQUJD\r\n--\r\n", "ABC", 4, false, 0, 2},
       {"-- inside a line is not a boundary line", "QU--JD\n", "ABC", 2, false, 0, 0},
@@ -83,7 +89,8 @@ TEST_CASE("base64 output stops at the limit and says so", "[decode][base64]") {
     size_t max_out;
     bool truncated;
   };
-  for (const Row& r : std::vector<Row>{{0, true}, {1, true}, {4, true}, {5, true}, {15, true}, {16, false}, {100, false}}) {
+  for (const Row& r : std::vector<Row>{
+           {0, true}, {1, true}, {4, true}, {5, true}, {15, true}, {16, false}, {100, false}}) {
     CAPTURE(r.max_out);
     DecodeStats st;
     std::string out = decode_base64(enc, st, r.max_out);
@@ -145,10 +152,12 @@ TEST_CASE("uuencoded lines decode to their bytes", "[decode][uuencode]") {
       {"one line, backquote line, end", "#0V%T\n`\nend\n", "Cat"},
       {"a block ending with end without a backquote line", "#0V%T\nend\n", "Cat"},
       {"CRLF line ends", "#0V%T\r\n`\r\nend\r\n", "Cat"},
-      {"a space as zero, and a zero-length space line",
-       "-:&5L;&\\L('=O<FQD\"@  \n \nend\n", "hello, world\n"},
-      {"trailing spaces stripped in transit are read as zeros", "-:&5L;&\\L('=O<FQD\"@\nend\n", "hello, world\n"},
-      {"two lines", "M  $\" P0%!@<(\"0H+# T.#Q 1$A,4%187&!D:&QP='A\\@(2(C)\"4F)R@I*BLL\n%+2XO,#$ \n`\nend\n",
+      {"a space as zero, and a zero-length space line", "-:&5L;&\\L('=O<FQD\"@  \n \nend\n",
+       "hello, world\n"},
+      {"trailing spaces stripped in transit are read as zeros", "-:&5L;&\\L('=O<FQD\"@\nend\n",
+       "hello, world\n"},
+      {"two lines",
+       "M  $\" P0%!@<(\"0H+# T.#Q 1$A,4%187&!D:&QP='A\\@(2(C)\"4F)R@I*BLL\n%+2XO,#$ \n`\nend\n",
        bytes50},
       {"no end line: everything decoded", "#0V%T\n", "Cat"},
   };
@@ -177,9 +186,11 @@ TEST_CASE("base64 encoding wraps at 76 characters and decodes back", "[encode][b
   CHECK(encode_base64(std::string(57, 'a'), 76, "\n").size() == 77);
 }
 
-TEST_CASE("quoted-printable encoding keeps lines short and decodes back to the same bytes", "[encode][qp]") {
+TEST_CASE("quoted-printable encoding keeps lines short and decodes back to the same bytes",
+          "[encode][qp]") {
   std::string long_text;
-  for (int i = 0; i < 40; ++i) long_text += "word" + std::to_string(i) + (i % 7 == 6 ? ".\r\n" : " ");
+  for (int i = 0; i < 40; ++i)
+    long_text += "word" + std::to_string(i) + (i % 7 == 6 ? ".\r\n" : " ");
   std::string long_line(500, 'x');
   std::string utf8_line;
   for (int i = 0; i < 100; ++i) utf8_line += "\xc3\xa9";
@@ -211,7 +222,8 @@ TEST_CASE("quoted-printable encoding keeps lines short and decodes back to the s
         CHECK_FALSE(line.starts_with("From "));
         if (!line.empty()) CHECK((line.back() != ' ' && line.back() != '\t'));
         bool printable = true;
-        for (char c : line) printable = printable && ((c >= 33 && c <= 126) || c == ' ' || c == '\t');
+        for (char c : line)
+          printable = printable && ((c >= 33 && c <= 126) || c == ' ' || c == '\t');
         CHECK(printable);
       }
       DecodeStats st;
@@ -255,19 +267,38 @@ TEST_CASE("charset conversion to UTF-8 replaces what it cannot read", "[decode][
   };
   const std::vector<Row> rows = {
       {"latin1", "caf\xe9", "iso-8859-1", "caf\xc3\xa9"},
-      {"latin1 by another name", "\xfc" "ber", "latin1", "\xc3\xbc" "ber"},
-      {"windows-1252 euro and quotes", "\x80 \x93q\x94", "windows-1252", "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d"},
+      {"latin1 by another name",
+       "\xfc"
+       "ber",
+       "latin1",
+       "\xc3\xbc"
+       "ber"},
+      {"windows-1252 euro and quotes", "\x80 \x93q\x94", "windows-1252",
+       "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d"},
       {"iso-2022-jp", "\x1b$B$3$s$K$A$O\x1b(B", "iso-2022-jp",
        "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"},
       {"charset name in upper case", "caf\xe9", "ISO-8859-1", "caf\xc3\xa9"},
       {"valid utf-8", "caf\xc3\xa9", "utf-8", "caf\xc3\xa9"},
       {"no charset is read as UTF-8", "caf\xc3\xa9", "", "caf\xc3\xa9"},
-      {"utf-8 with an invalid byte", "a\xff" "b", "utf-8", "a\xef\xbf\xbd" "b", 1},
-      {"us-ascii with 8-bit bytes", "a\xe9" "b", "us-ascii", "a\xef\xbf\xbd" "b", 1},
+      {"utf-8 with an invalid byte",
+       "a\xff"
+       "b",
+       "utf-8",
+       "a\xef\xbf\xbd"
+       "b",
+       1},
+      {"us-ascii with 8-bit bytes",
+       "a\xe9"
+       "b",
+       "us-ascii",
+       "a\xef\xbf\xbd"
+       "b",
+       1},
       {"a truncated multibyte character", "a\x82", "shift_jis", "a\xef\xbf\xbd", 1},
-      {"an unknown charset is flagged and read as Latin-1", "caf\xe9", "x-no-such-charset", "caf\xc3\xa9", 0, true},
-      {"an unknown charset holding valid UTF-8 is read as UTF-8", "caf\xc3\xa9", "x-no-such-charset",
+      {"an unknown charset is flagged and read as Latin-1", "caf\xe9", "x-no-such-charset",
        "caf\xc3\xa9", 0, true},
+      {"an unknown charset holding valid UTF-8 is read as UTF-8", "caf\xc3\xa9",
+       "x-no-such-charset", "caf\xc3\xa9", 0, true},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -278,7 +309,8 @@ TEST_CASE("charset conversion to UTF-8 replaces what it cannot read", "[decode][
   }
 }
 
-TEST_CASE("UTF-8 sanitizing replaces overlong, surrogate and truncated sequences", "[decode][charset]") {
+TEST_CASE("UTF-8 sanitizing replaces overlong, surrogate and truncated sequences",
+          "[decode][charset]") {
   const std::string R = "\xef\xbf\xbd";  // U+FFFD
   struct Row {
     std::string name;
@@ -288,16 +320,32 @@ TEST_CASE("UTF-8 sanitizing replaces overlong, surrogate and truncated sequences
   };
   const std::vector<Row> rows = {
       {"ASCII is kept", "hello", "hello", 0},
-      {"2, 3 and 4 byte characters are kept", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 0},
+      {"2, 3 and 4 byte characters are kept", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+       "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 0},
       {"the largest code point is kept", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", 0},
-      {"an overlong '/' (2 bytes)", "a\xc0\xaf" "b", "a" + R + R + "b", 2},
-      {"an overlong '/' (3 bytes)", "a\xe0\x80\xaf" "b", "a" + R + R + R + "b", 3},
+      {"an overlong '/' (2 bytes)",
+       "a\xc0\xaf"
+       "b",
+       "a" + R + R + "b", 2},
+      {"an overlong '/' (3 bytes)",
+       "a\xe0\x80\xaf"
+       "b",
+       "a" + R + R + R + "b", 3},
       {"an overlong NUL (4 bytes)", "\xf0\x80\x80\x80", R + R + R + R, 4},
-      {"a UTF-16 surrogate", "a\xed\xa0\x80" "b", "a" + R + R + R + "b", 3},
+      {"a UTF-16 surrogate",
+       "a\xed\xa0\x80"
+       "b",
+       "a" + R + R + R + "b", 3},
       {"beyond U+10FFFF", "\xf4\x90\x80\x80", R + R + R + R, 4},
       {"a truncated sequence at the end", "ok\xe2\x82", "ok" + R + R, 2},
-      {"a truncated sequence before ASCII", "\xe2\x82" "A", R + R + "A", 2},
-      {"a lone continuation byte", "a\x80" "b", "a" + R + "b", 1},
+      {"a truncated sequence before ASCII",
+       "\xe2\x82"
+       "A",
+       R + R + "A", 2},
+      {"a lone continuation byte",
+       "a\x80"
+       "b",
+       "a" + R + "b", 1},
       {"an invalid lead byte", "\xff", R, 1},
   };
   for (const auto& r : rows) {
@@ -322,10 +370,12 @@ TEST_CASE("RFC 2047 encoded-words in header text decode to UTF-8", "[decode][rfc
       {"text around a word", "Re: =?utf-8?Q?caf=C3=A9?= now", "Re: caf\xc3\xa9 now"},
       {"adjacent words are joined without the whitespace between them",
        "=?utf-8?Q?a?= =?utf-8?Q?b?=\r\n =?utf-8?Q?c?=", "abc"},
-      {"adjacent words in different charsets are joined too", "=?iso-8859-1?Q?=E9?= =?utf-8?Q?=C3=A9?=",
-       "\xc3\xa9\xc3\xa9"},
-      {"a character split across two B words", "=?utf-8?B?Y2Fmww==?= =?utf-8?B?qQ==?=", "caf\xc3\xa9"},
-      {"a character split across two Q words", "=?utf-8?Q?=E2=82?= =?utf-8?Q?=AC?=", "\xe2\x82\xac"},
+      {"adjacent words in different charsets are joined too",
+       "=?iso-8859-1?Q?=E9?= =?utf-8?Q?=C3=A9?=", "\xc3\xa9\xc3\xa9"},
+      {"a character split across two B words",
+       "=?utf-8?B?Y2Fmww==?= =?utf-8?B?qQ==?=", "caf\xc3\xa9"},
+      {"a character split across two Q words",
+       "=?utf-8?Q?=E2=82?= =?utf-8?Q?=AC?=", "\xe2\x82\xac"},
       {"a word with a language tag", "=?utf-8*en?Q?caf=C3=A9?=", "caf\xc3\xa9"},
       {"text between words is kept", "=?utf-8?Q?a?= and =?utf-8?Q?b?=", "a and b"},
       {"a word with an unknown encoding is left as text", "=?utf-8?X?abc?=", "=?utf-8?X?abc?="},

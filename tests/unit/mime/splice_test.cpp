@@ -56,7 +56,8 @@ std::string field(const Tree& t, std::string_view path, std::string_view name) {
   size_t pos = 0;
   while (pos < block.size()) {
     size_t nl = block.find('\n', pos);
-    std::string_view line = block.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        block.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? block.size() : nl + 1;
     if (line.size() > name.size() && line[name.size()] == ':') {
       std::string n(line.substr(0, name.size()));
@@ -111,7 +112,8 @@ const std::string kMixed =
 
 }  // namespace
 
-TEST_CASE("a splice without replacements gives back every corpus message byte for byte", "[splice][corpus]") {
+TEST_CASE("a splice without replacements gives back every corpus message byte for byte",
+          "[splice][corpus]") {
   std::vector<fs::path> files;
   for (const char* folder : {"ham", "spam", "phish", "mime"})
     for (auto& f : emls(fs::path(POSTERN_CORPUS_DIR) / folder)) files.push_back(f);
@@ -125,7 +127,8 @@ TEST_CASE("a splice without replacements gives back every corpus message byte fo
   }
 }
 
-TEST_CASE("replacing every leaf with its own content keeps what a client shows", "[splice][corpus]") {
+TEST_CASE("replacing every leaf with its own content keeps what a client shows",
+          "[splice][corpus]") {
   std::vector<fs::path> files = emls(kMime / "torture");
   for (const auto& f : emls(kMime / "rspamd")) files.push_back(f);
   CHECK(files.size() > 200);
@@ -152,7 +155,8 @@ TEST_CASE("replacing every leaf with its own content keeps what a client shows",
   }
 }
 
-TEST_CASE("replaced parts are encoded in their transfer encoding, switching it when needed", "[splice]") {
+TEST_CASE("replaced parts are encoded in their transfer encoding, switching it when needed",
+          "[splice]") {
   const std::string eight = "caf\xc3\xa9 \xe2\x82\xac\r\nline two\r\n";
   const std::string bin = random_bytes(5000, 7);
   struct Row {
@@ -164,8 +168,10 @@ TEST_CASE("replaced parts are encoded in their transfer encoding, switching it w
   const std::vector<Row> rows = {
       {"7bit text with ASCII stays 7bit", "1.1", "still ascii\r\n", "7bit"},
       {"7bit text with 8-bit content becomes quoted-printable", "1.1", eight, "quoted-printable"},
-      {"7bit text with a NUL becomes quoted-printable", "1.1", std::string("a\0b", 3), "quoted-printable"},
-      {"7bit text with a 2000-byte line becomes quoted-printable", "1.1", std::string(2000, 'x'), "quoted-printable"},
+      {"7bit text with a NUL becomes quoted-printable", "1.1", std::string("a\0b", 3),
+       "quoted-printable"},
+      {"7bit text with a 2000-byte line becomes quoted-printable", "1.1", std::string(2000, 'x'),
+       "quoted-printable"},
       {"text without a CTE field gets one added", "1.2", eight, "quoted-printable"},
       {"text without a CTE field and ASCII content gets none", "1.2", "ascii\r\n", "-"},
       {"base64 stays base64", "1.3", bin, "base64"},
@@ -182,7 +188,8 @@ TEST_CASE("replaced parts are encoded in their transfer encoding, switching it w
     auto out = splice(t, std::span(&rep, 1));
     REQUIRE(out.has_value());
     Tree u = Tree::parse(*out);
-    // the original's one anomaly (1.6 has no blank line after its header) goes only when 1.6 gets fields
+    // the original's one anomaly (1.6 has no blank line after its header) goes only when 1.6 gets
+    // fields
     CHECK(u.all_anomalies().size() == (r.path == "1.6" ? 0u : 1u));
     REQUIRE(u.leaves().size() == t.leaves().size());
     const Part* q = find_part(u, r.path);
@@ -203,9 +210,11 @@ TEST_CASE("replaced parts are encoded in their transfer encoding, switching it w
       size_t nl = body.find('\n', pos);
       size_t end = nl == std::string_view::npos ? body.size() : nl;
       size_t len = end - pos - (end > pos && body[end - 1] == '\r' ? 1 : 0);
-      if (q->encoding == Encoding::Base64 || q->encoding == Encoding::QuotedPrintable) CHECK(len <= 76);
       if (q->encoding == Encoding::Base64 || q->encoding == Encoding::QuotedPrintable)
-        CHECK((nl == std::string_view::npos || (nl > 0 && body[nl - 1] == '\r')));  // the part's CRLF line ends
+        CHECK(len <= 76);
+      if (q->encoding == Encoding::Base64 || q->encoding == Encoding::QuotedPrintable)
+        CHECK((nl == std::string_view::npos ||
+               (nl > 0 && body[nl - 1] == '\r')));  // the part's CRLF line ends
       pos = end + 1;
     }
   }
@@ -246,8 +255,9 @@ TEST_CASE("many parts without header fields each get their new field and content
 
 TEST_CASE("the Content-Transfer-Encoding field is rewritten however it is spelled", "[splice]") {
   const std::vector<std::string> fields = {
-      "Content-Transfer-Encoding: 7bit", "content-transfer-encoding:7bit", "CONTENT-TRANSFER-ENCODING:\t7BIT",
-      "Content-Transfer-Encoding : 7bit", "Content-Transfer-Encoding:\r\n 7bit"};
+      "Content-Transfer-Encoding: 7bit", "content-transfer-encoding:7bit",
+      "CONTENT-TRANSFER-ENCODING:\t7BIT", "Content-Transfer-Encoding : 7bit",
+      "Content-Transfer-Encoding:\r\n 7bit"};
   for (const auto& f : fields) {
     CAPTURE(f);
     const std::string msg = "Subject: x\r\n" + f + "\r\nContent-Type: text/plain\r\n\r\nascii\r\n";

@@ -41,7 +41,8 @@ size_t entries(const std::string& detail) {
 
 }  // namespace
 
-TEST_CASE("a clean message gets no finding and its analysis is on the transaction", "[mime_stage]") {
+TEST_CASE("a clean message gets no finding and its analysis is on the transaction",
+          "[mime_stage]") {
   Run r("From: a@example.com\r\nContent-Type: text/plain\r\n\r\nhello http://example.com/\r\n");
   CHECK(r.tx.findings().empty());
   const mime::Analysis* a = r.tx.get<mime::Analysis>();
@@ -54,7 +55,8 @@ TEST_CASE("a clean message gets no finding and its analysis is on the transactio
   CHECK(a->tree.raw().data() == r.tx.message()->raw().data());
 }
 
-TEST_CASE("one finding per symbol, listing the first occurrences and counting the rest", "[mime_stage]") {
+TEST_CASE("one finding per symbol, listing the first occurrences and counting the rest",
+          "[mime_stage]") {
   struct Row {
     int parts;
     std::string suffix;  // how the detail ends
@@ -82,7 +84,9 @@ TEST_CASE("every kind of anomaly becomes a finding with its default score", "[mi
       "<font style=\"font-size:1px\">y</font><p style=\"color:transparent\">z</p>";
   const std::string msg =
       "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
-      "--m\r\nContent-Type: text/html\r\n\r\n" + html + "\r\n"
+      "--m\r\nContent-Type: text/html\r\n\r\n" +
+      html +
+      "\r\n"
       "--m\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\ntext\r\n"
       "--m--\r\nContent-Type: text/html\r\n\r\nhidden\r\n";
   Run r(msg);

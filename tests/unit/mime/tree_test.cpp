@@ -38,7 +38,8 @@ std::string crlf(std::string_view lf) {
 // "path type" or "path type filename" for every leaf, in document order.
 Strings leaf_summary(const Tree& t) {
   Strings out;
-  for (const Part* p : t.leaves()) out.push_back(p->path + " " + p->content_type + (p->filename.empty() ? "" : " " + p->filename));
+  for (const Part* p : t.leaves())
+    out.push_back(p->path + " " + p->content_type + (p->filename.empty() ? "" : " " + p->filename));
   return out;
 }
 
@@ -126,7 +127,8 @@ const std::string kText = "--m\nContent-Type: text/plain\n\ntext\n";
 
 }  // namespace
 
-TEST_CASE("each message gives the parts a mail client shows and one anomaly per ambiguity", "[tree]") {
+TEST_CASE("each message gives the parts a mail client shows and one anomaly per ambiguity",
+          "[tree]") {
   struct Row {
     std::string name;
     std::string msg;  // LF line ends: each row is also parsed with CRLF
@@ -134,79 +136,132 @@ TEST_CASE("each message gives the parts a mail client shows and one anomaly per 
     Strings anomalies;  // sorted symbols of all parts
   };
   const std::vector<Row> rows = {
-      {"a clean multipart/alternative has no anomalies", kAlternative, {"1.1 text/plain", "1.2 text/html"}, {}},
+      {"a clean multipart/alternative has no anomalies",
+       kAlternative,
+       {"1.1 text/plain", "1.2 text/html"},
+       {}},
       {"a single text part", "Subject: x\n\nbody\n", {"1 text/plain"}, {}},
       {"no header at all", "just text\n", {"1 text/plain"}, {}},
-      {"a forwarded message inside a multipart", kNested,
-       {"1.1 text/plain", "1.2.1.1 text/plain", "1.2.1.2 application/pdf a.pdf"}, {}},
-      {"multipart/digest children default to message/rfc822", kDigest, {"1.1.1 text/plain", "1.2 text/plain"}, {}},
-      {"a duplicate Content-Type: the first is used", "Content-Type: text/plain\nContent-Type: text/html\n\n<b>x</b>\n",
-       {"1 text/plain"}, {"MIME_DUPLICATE_CONTENT_TYPE"}},
+      {"a forwarded message inside a multipart",
+       kNested,
+       {"1.1 text/plain", "1.2.1.1 text/plain", "1.2.1.2 application/pdf a.pdf"},
+       {}},
+      {"multipart/digest children default to message/rfc822",
+       kDigest,
+       {"1.1.1 text/plain", "1.2 text/plain"},
+       {}},
+      {"a duplicate Content-Type: the first is used",
+       "Content-Type: text/plain\nContent-Type: text/html\n\n<b>x</b>\n",
+       {"1 text/plain"},
+       {"MIME_DUPLICATE_CONTENT_TYPE"}},
       {"a duplicate Content-Type on a multipart: the first is used",
-       mixed("Content-Type: text/plain\n", kText + "--m--\n"), {"1.1 text/plain"}, {"MIME_DUPLICATE_CONTENT_TYPE"}},
+       mixed("Content-Type: text/plain\n", kText + "--m--\n"),
+       {"1.1 text/plain"},
+       {"MIME_DUPLICATE_CONTENT_TYPE"}},
       {"a duplicate Content-Transfer-Encoding: the first is used",
        "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n"
        "Content-Transfer-Encoding: quoted-printable\n\nQUJD\n",
-       {"1 application/octet-stream"}, {"MIME_DUPLICATE_TRANSFER_ENCODING"}},
-      {"a multipart without a boundary is one part", "Content-Type: multipart/mixed\n\n--m\n\ntext\n--m--\n",
-       {"1 multipart/mixed"}, {"MIME_MULTIPART_NO_BOUNDARY"}},
+       {"1 application/octet-stream"},
+       {"MIME_DUPLICATE_TRANSFER_ENCODING"}},
+      {"a multipart without a boundary is one part",
+       "Content-Type: multipart/mixed\n\n--m\n\ntext\n--m--\n",
+       {"1 multipart/mixed"},
+       {"MIME_MULTIPART_NO_BOUNDARY"}},
       {"a boundary that never occurs: one part",
-       "Content-Type: multipart/mixed; boundary=\"zz\"\n\n--m\n\ntext\n--m--\n", {"1 multipart/mixed"},
+       "Content-Type: multipart/mixed; boundary=\"zz\"\n\n--m\n\ntext\n--m--\n",
+       {"1 multipart/mixed"},
        {"MIME_BOUNDARY_NOT_FOUND"}},
-      {"only a close delimiter: one part", "Content-Type: multipart/mixed; boundary=\"m\"\n\ntext\n--m--\n",
-       {"1 multipart/mixed"}, {"MIME_BOUNDARY_NOT_FOUND"}},
+      {"only a close delimiter: one part",
+       "Content-Type: multipart/mixed; boundary=\"m\"\n\ntext\n--m--\n",
+       {"1 multipart/mixed"},
+       {"MIME_BOUNDARY_NOT_FOUND"}},
       {"a multipart without its close delimiter: the last part runs to the end",
-       mixed("", kText + "--m\nContent-Type: text/html\n\nlast\n"), {"1.1 text/plain", "1.2 text/html"},
+       mixed("", kText + "--m\nContent-Type: text/html\n\nlast\n"),
+       {"1.1 text/plain", "1.2 text/html"},
        {"MIME_UNTERMINATED_MULTIPART"}},
-      {"text after the close delimiter", mixed("", kText + "--m--\nsome trailing words\n"), {"1.1 text/plain"},
+      {"text after the close delimiter",
+       mixed("", kText + "--m--\nsome trailing words\n"),
+       {"1.1 text/plain"},
        {"MIME_EPILOGUE_CONTENT"}},
-      {"whitespace after the close delimiter is fine", mixed("", kText + "--m--\n\n  \n"), {"1.1 text/plain"}, {}},
+      {"whitespace after the close delimiter is fine",
+       mixed("", kText + "--m--\n\n  \n"),
+       {"1.1 text/plain"},
+       {}},
       {"a transfer encoding on a multipart is ignored",
-       mixed("Content-Transfer-Encoding: base64\n", kText + "--m--\n"), {"1.1 text/plain"},
+       mixed("Content-Transfer-Encoding: base64\n", kText + "--m--\n"),
+       {"1.1 text/plain"},
        {"MIME_MULTIPART_ENCODED"}},
-      {"8bit on a multipart is fine", mixed("Content-Transfer-Encoding: 8bit\n", kText + "--m--\n"),
-       {"1.1 text/plain"}, {}},
-      {"a Content-Type without subtype is text/plain", "Content-Type: text\n\nbody\n", {"1 text/plain"},
+      {"8bit on a multipart is fine",
+       mixed("Content-Transfer-Encoding: 8bit\n", kText + "--m--\n"),
+       {"1.1 text/plain"},
+       {}},
+      {"a Content-Type without subtype is text/plain",
+       "Content-Type: text\n\nbody\n",
+       {"1 text/plain"},
        {"MIME_CONTENT_TYPE_NO_SUBTYPE"}},
       {"a Content-Type 'multipart' without subtype is text/plain, not a multipart",
-       "Content-Type: multipart; boundary=m\n\n--m\n\nx\n--m--\n", {"1 text/plain"},
+       "Content-Type: multipart; boundary=m\n\n--m\n\nx\n--m--\n",
+       {"1 text/plain"},
        {"MIME_CONTENT_TYPE_NO_SUBTYPE"}},
-      {"an empty Content-Type is text/plain", "Content-Type: \n\nbody\n", {"1 text/plain"},
+      {"an empty Content-Type is text/plain",
+       "Content-Type: \n\nbody\n",
+       {"1 text/plain"},
        {"MIME_CONTENT_TYPE_INVALID"}},
       {"a missing ';' in Content-Type: the boundary is still read",
-       "Content-Type: multipart/mixed boundary=\"m\"\n\n" + kText + "--m--\n", {"1.1 text/plain"},
+       "Content-Type: multipart/mixed boundary=\"m\"\n\n" + kText + "--m--\n",
+       {"1.1 text/plain"},
        {"MIME_CONTENT_TYPE_SYNTAX"}},
       {"a filename from the Content-Type name when the disposition has none",
-       mixed("", "--m\nContent-Type: application/pdf; name=\"r.pdf\"\nContent-Disposition: attachment\n\n%PDF\n--m--\n"),
-       {"1.1 application/pdf r.pdf"}, {}},
-      {"a filename only in Content-Type", "Content-Type: application/pdf; name=\"r.pdf\"\n\n%PDF\n",
-       {"1 application/pdf r.pdf"}, {}},
+       mixed("",
+             "--m\nContent-Type: application/pdf; name=\"r.pdf\"\nContent-Disposition: "
+             "attachment\n\n%PDF\n--m--\n"),
+       {"1.1 application/pdf r.pdf"},
+       {}},
+      {"a filename only in Content-Type",
+       "Content-Type: application/pdf; name=\"r.pdf\"\n\n%PDF\n",
+       {"1 application/pdf r.pdf"},
+       {}},
       {"filename and name that differ: the filename is used",
        "Content-Type: application/pdf; name=\"invoice.pdf\"\n"
        "Content-Disposition: attachment; filename=\"invoice.exe\"\n\nMZ\n",
-       {"1 application/pdf invoice.exe"}, {"MIME_FILENAME_MISMATCH"}},
-      {"an encoded-word in a filename", "Content-Disposition: attachment; filename=\"=?utf-8?Q?a.txt?=\"\n\nx\n",
-       {"1 text/plain a.txt"}, {"MIME_ENCODED_WORD_IN_PARAMETER"}},
+       {"1 application/pdf invoice.exe"},
+       {"MIME_FILENAME_MISMATCH"}},
+      {"an encoded-word in a filename",
+       "Content-Disposition: attachment; filename=\"=?utf-8?Q?a.txt?=\"\n\nx\n",
+       {"1 text/plain a.txt"},
+       {"MIME_ENCODED_WORD_IN_PARAMETER"}},
       {"a repeated filename parameter",
-       "Content-Disposition: attachment; filename=\"a.txt\"; filename=\"b.exe\"\n\nx\n", {"1 text/plain a.txt"},
+       "Content-Disposition: attachment; filename=\"a.txt\"; filename=\"b.exe\"\n\nx\n",
+       {"1 text/plain a.txt"},
        {"MIME_DUPLICATE_PARAMETER"}},
-      {"an unknown transfer encoding is read as 7bit", "Content-Transfer-Encoding: x-rot13\n\nuryyb\n",
-       {"1 text/plain"}, {"MIME_UNKNOWN_TRANSFER_ENCODING"}},
+      {"an unknown transfer encoding is read as 7bit",
+       "Content-Transfer-Encoding: x-rot13\n\nuryyb\n",
+       {"1 text/plain"},
+       {"MIME_UNKNOWN_TRANSFER_ENCODING"}},
       {"a base64 message/rfc822 is kept as one part",
        "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp5\n",
-       {"1 message/rfc822"}, {"MIME_MESSAGE_ENCODED"}},
+       {"1 message/rfc822"},
+       {"MIME_MESSAGE_ENCODED"}},
       {"a part whose header block ends at a non-field line",
-       mixed("", "--m\nContent-Type: text/plain\nthis is not a field\n--m--\n"), {"1.1 text/plain"},
+       mixed("", "--m\nContent-Type: text/plain\nthis is not a field\n--m--\n"),
+       {"1.1 text/plain"},
        {"MIME_MISSING_HEADER_SEPARATOR"}},
       {"a line extending the boundary is not a delimiter",
-       mixed("", "--m\nContent-Type: text/plain\n\n--mx\n--m --\n--m--\n"), {"1.1 text/plain"}, {}},
+       mixed("", "--m\nContent-Type: text/plain\n\n--mx\n--m --\n--m--\n"),
+       {"1.1 text/plain"},
+       {}},
       {"a uuencoded block in a text body is a part of its own",
        "Content-Type: text/plain\n\nsee attached\nbegin 644 cat.txt\n#0V%T\n`\nend\nbye\n",
-       {"1 text/plain", "1.1 application/octet-stream cat.txt"}, {}},
+       {"1 text/plain", "1.1 application/octet-stream cat.txt"},
+       {}},
       {"a uuencoded block without its end line",
-       "Content-Type: text/plain\n\nbegin 600 cat.txt\n#0V%T\n", {"1 text/plain", "1.1 application/octet-stream cat.txt"},
+       "Content-Type: text/plain\n\nbegin 600 cat.txt\n#0V%T\n",
+       {"1 text/plain", "1.1 application/octet-stream cat.txt"},
        {"MIME_UUENCODE_UNTERMINATED"}},
-      {"'begin' without a mode is not uuencode", "Content-Type: text/plain\n\nbegin here\nend\n", {"1 text/plain"}, {}},
+      {"'begin' without a mode is not uuencode",
+       "Content-Type: text/plain\n\nbegin here\nend\n",
+       {"1 text/plain"},
+       {}},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -254,7 +309,8 @@ TEST_CASE("part contents are the bytes between the delimiters, decoded", "[tree]
       CHECK(decoded(t, "1.1.1") == "first");
     }
     {  // unterminated: the last part runs to the end, without its final line end
-      const std::string msg = conv(mixed("", kText + "--m\nContent-Type: text/html\n\nlast line\n"));
+      const std::string msg =
+          conv(mixed("", kText + "--m\nContent-Type: text/html\n\nlast line\n"));
       Tree t = Tree::parse(msg);
       CHECK(decoded(t, "1.2") == "last line");
       CHECK(decoded(t, "1.1") == "text");
@@ -281,7 +337,8 @@ TEST_CASE("part contents are the bytes between the delimiters, decoded", "[tree]
       CHECK(decoded(t, "1") == "uryyb" + eol);
     }
     {  // uuencoded blocks: in a plain body and in a quoted-printable body
-      const std::string msg = conv("Content-Type: text/plain\n\nsee attached\nbegin 644 cat.txt\n#0V%T\n`\nend\nbye\n");
+      const std::string msg =
+          conv("Content-Type: text/plain\n\nsee attached\nbegin 644 cat.txt\n#0V%T\n`\nend\nbye\n");
       Tree t = Tree::parse(msg);
       const Part* u = find_part(t, "1.1");
       REQUIRE(u);
@@ -330,27 +387,33 @@ TEST_CASE("an epilogue that looks like a hidden part says so", "[tree]") {
   }
 }
 
-TEST_CASE("a boundary-like line inside base64 data is reported by the analysis", "[tree][analysis]") {
-  const std::string msg = mixed("",
-                                "--m\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
-                                "QUJD\n--mxyz\nREVG\n--m--\n");
+TEST_CASE("a boundary-like line inside base64 data is reported by the analysis",
+          "[tree][analysis]") {
+  const std::string msg =
+      mixed("",
+            "--m\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+            "QUJD\n--mxyz\nREVG\n--m--\n");
   for (const std::string& m : {msg, crlf(msg)}) {
     Analysis a = analyze(m);
     CHECK(leaf_summary(a.tree) == Strings{"1.1 application/octet-stream"});
-    CHECK(symbols(a.anomalies) == Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
+    CHECK(symbols(a.anomalies) ==
+          Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
     REQUIRE(a.leaves.size() == 1);
-    CHECK(symbols(a.leaves[0].anomalies) == Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
+    CHECK(symbols(a.leaves[0].anomalies) ==
+          Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
   }
 }
 
-TEST_CASE("nesting beyond the depth limit becomes one opaque part, without a crash", "[tree][limits]") {
+TEST_CASE("nesting beyond the depth limit becomes one opaque part, without a crash",
+          "[tree][limits]") {
   for (const char* kind : {"multipart", "message"}) {
     CAPTURE(kind);
     std::string msg;
     const int levels = 100;
     for (int i = 0; i < levels; ++i) {
       if (std::string(kind) == "multipart")
-        msg += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "\"\n\n--b" + std::to_string(i) + "\n";
+        msg += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "\"\n\n--b" +
+               std::to_string(i) + "\n";
       else
         msg += "Content-Type: message/rfc822\n\n";
     }
@@ -377,12 +440,14 @@ TEST_CASE("nesting beyond the depth limit becomes one opaque part, without a cra
 
 TEST_CASE("parts beyond the parts limit become one opaque part", "[tree][limits]") {
   std::string msg = mixed("", "");
-  for (int i = 0; i < 6; ++i) msg += "--m\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
+  for (int i = 0; i < 6; ++i)
+    msg += "--m\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
   msg += "--m--\n";
   Limits lim;
   lim.max_parts = 3;
   Tree t = Tree::parse(msg, lim);
-  CHECK(leaf_summary(t) == Strings{"1.1 text/plain", "1.2 text/plain", "1.3 application/octet-stream"});
+  CHECK(leaf_summary(t) ==
+        Strings{"1.1 text/plain", "1.2 text/plain", "1.3 application/octet-stream"});
   CHECK(t.leaves().back()->opaque);
   CHECK(t.parts().size() <= 4);
   CHECK(symbols(t.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
@@ -396,7 +461,8 @@ TEST_CASE("parts beyond the parts limit become one opaque part", "[tree][limits]
   CHECK(symbols(u.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
 }
 
-TEST_CASE("fields beyond the header bytes limit are ignored and the body is still found", "[tree][limits]") {
+TEST_CASE("fields beyond the header bytes limit are ignored and the body is still found",
+          "[tree][limits]") {
   std::string msg;
   for (int i = 0; i < 20; ++i) msg += "X-Pad-" + std::to_string(i) + ": 0123456789\n";
   msg += "Content-Type: text/html\n\nthe body\n";
@@ -430,7 +496,8 @@ TEST_CASE("LF-only and CRLF messages give the same structure", "[tree]") {
   }
 }
 
-TEST_CASE("every message of the torture corpus parses, and the torture test has its 30 leaves", "[tree][corpus]") {
+TEST_CASE("every message of the torture corpus parses, and the torture test has its 30 leaves",
+          "[tree][corpus]") {
   const std::filesystem::path dir = std::filesystem::path(POSTERN_CORPUS_DIR) / "mime" / "torture";
   REQUIRE(std::filesystem::is_directory(dir));
   size_t files = 0;
@@ -468,7 +535,7 @@ TEST_CASE("every message of the torture corpus parses, and the torture test has 
       {"1.1", "text/plain", 190, "5d931f57dfa1"},
       {"1.3.1", "audio/basic", 409600, "586f47ebdc86"},
       {"1.6.1.2.1", "image/gif", 18971, "7b97bba0938a"},
-      {"1.10", "image/gif", 33320, "738fd0d1fa05"},  // quoted-printable
+      {"1.10", "image/gif", 33320, "738fd0d1fa05"},        // quoted-printable
       {"1.11.1.1", "audio/basic", 29652, "582273bad722"},  // the same audio, quoted-printable ...
       {"1.11.1.2", "audio/basic", 29652, "582273bad722"},  // ... and base64
       {"1.12.1.2", "text/plain", 13448, "ccec8fb1a298"},

@@ -13,7 +13,8 @@ using postern::core::Action;
 using postern::policy::load_config;
 using postern::test::TempDir;
 
-TEST_CASE("each config mistake is reported at its file:line:column with what was expected", "[config]") {
+TEST_CASE("each config mistake is reported at its file:line:column with what was expected",
+          "[config]") {
   struct Row {
     std::string name;
     std::string text;
@@ -24,16 +25,20 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
        "unknown key 'milterr' at top level; expected one of: limits, log, milter, policy, scan"},
-      {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1, "unknown key 'timeot' in [milter]"},
+      {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
+       "unknown key 'timeot' in [milter]"},
       {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,
        "unknown key 'header_lines' in [limits]; expected one of: findings, header_count"},
-      {"wrong type", "[milter]\ntimeout = \"30\"\n", 2, 11, "'timeout' in [milter]: expected an integer"},
+      {"wrong type", "[milter]\ntimeout = \"30\"\n", 2, 11,
+       "'timeout' in [milter]: expected an integer"},
       {"integer out of range", "[limits]\nheader_count = 0\n", 2, 16,
        "'header_count' in [limits]: expected an integer from 1 to 1000000, got 0"},
       {"float for an integer", "[limits]\nreceived_hops = 5.5\n", 2, 17, "expected an integer"},
-      {"bad socket", "[milter]\nsocket = \"/tmp/x.sock\"\n", 2, 10, "expected unix:PATH, inet:PORT@HOST"},
+      {"bad socket", "[milter]\nsocket = \"/tmp/x.sock\"\n", 2, 10,
+       "expected unix:PATH, inet:PORT@HOST"},
       {"bad socket mode", "[milter]\nsocket_mode = \"999\"\n", 2, 15, "expected an octal mode"},
-      {"socket mode as a number", "[milter]\nsocket_mode = 660\n", 2, 15, "'socket_mode' in [milter]: expected a string"},
+      {"socket mode as a number", "[milter]\nsocket_mode = 660\n", 2, 15,
+       "'socket_mode' in [milter]: expected a string"},
       {"bad on_error action", "[scan]\non_error = \"bounce\"\n", 2, 12,
        "'on_error': expected one of accept, tag, quarantine, tempfail, discard, reject"},
       {"bad per-stage on_error", "[scan.stage_on_error]\nlists = \"nope\"\n", 2, 9,
@@ -41,7 +46,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"bad log target", "[log]\ntarget = \"file\"\n", 2, 10, "expected \"syslog\" or \"stderr\""},
       {"policy dirs not an array", "[policy]\ndirs = \"/etc/postern/policies\"\n", 2, 8,
        "'dirs' in [policy]: expected an array of strings"},
-      {"policy dirs with a number", "[policy]\ndirs = [\"/a\", 5]\n", 2, 15, "'dirs' in [policy]: expected a string"},
+      {"policy dirs with a number", "[policy]\ndirs = [\"/a\", 5]\n", 2, 15,
+       "'dirs' in [policy]: expected a string"},
       {"section that is not a table", "log = \"stderr\"\n", 1, 7, "'log'"},
   };
   for (const auto& r : rows) {
@@ -56,7 +62,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
 
 TEST_CASE("every mistake of a config file is reported, not just the first", "[config]") {
   TempDir d;
-  std::string path = d.write("postern.toml", "[milter]\ntimeout = 0\ntimeot = 5\n[log]\ntarget = \"x\"\n");
+  std::string path =
+      d.write("postern.toml", "[milter]\ntimeout = 0\ntimeot = 5\n[log]\ntarget = \"x\"\n");
   auto c = load_config(path);
   REQUIRE_FALSE(c);
   REQUIRE(c.error().size() == 3);
@@ -65,7 +72,8 @@ TEST_CASE("every mistake of a config file is reported, not just the first", "[co
   CHECK(c.error()[2].line == 5);
 }
 
-TEST_CASE("a missing config file is an error unless missing_ok, which gives the built-in defaults", "[config]") {
+TEST_CASE("a missing config file is an error unless missing_ok, which gives the built-in defaults",
+          "[config]") {
   TempDir d;
   std::string path = (d.path() / "absent.toml").string();
   auto c = load_config(path);
@@ -79,7 +87,8 @@ TEST_CASE("a missing config file is an error unless missing_ok, which gives the 
   REQUIRE(def);
   CHECK(def->path.empty());
   CHECK(def->on_error == Action::Tempfail);
-  CHECK(def->policy_dirs == std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
+  CHECK(def->policy_dirs ==
+        std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
   CHECK(def->limits.message_size == 64u << 20);
 }
 
@@ -95,7 +104,8 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(c->limits.header_line_length == 998);
   CHECK(c->log_target == "stderr");  // the journal under systemd (postern-milter(8))
   CHECK(c->event_log == "/var/log/postern/events.json");
-  CHECK(c->policy_dirs == std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
+  CHECK(c->policy_dirs ==
+        std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
 }
 
 TEST_CASE("relative paths in the config resolve against the config file's directory", "[config]") {
@@ -113,7 +123,8 @@ TEST_CASE("relative paths in the config resolve against the config file's direct
     std::string value;
     std::string want;
   };
-  for (const auto& r : std::vector<Row>{{"-", "-"}, {"", ""}, {"/var/log/e.json", "/var/log/e.json"}}) {
+  for (const auto& r :
+       std::vector<Row>{{"-", "-"}, {"", ""}, {"/var/log/e.json", "/var/log/e.json"}}) {
     std::string p2 = d.write("etc/other.toml", "[log]\nevent_log = \"" + r.value + "\"\n");
     auto c2 = load_config(p2);
     REQUIRE(c2);

@@ -46,7 +46,8 @@ TEST_CASE("the shipped policies load and hold the documented defaults", "[policy
   CHECK(p->is_pass_recipient("postmaster@example.com"));
 }
 
-TEST_CASE("each policy mistake is reported at its file:line:column with what was expected", "[policy]") {
+TEST_CASE("each policy mistake is reported at its file:line:column with what was expected",
+          "[policy]") {
   struct Row {
     std::string name;
     std::string text;
@@ -55,70 +56,88 @@ TEST_CASE("each policy mistake is reported at its file:line:column with what was
   };
   const std::vector<Row> rows = {
       {"TOML syntax error", "[inbound]\ntag = = 5\n", 2, 7, "could not determine value type"},
-      {"unknown section (a typo)", "[inbund]\ntag = 5.0\n", 1, 2, "unknown key 'inbund' at top level"},
+      {"unknown section (a typo)", "[inbund]\ntag = 5.0\n", 1, 2,
+       "unknown key 'inbund' at top level"},
       {"unknown key in a section (a typo)", "[inbound]\ntga = 5.0\n", 2, 1,
        "unknown key 'tga' in [inbound]; expected one of: quarantine, reject, rules, tag"},
-      {"unknown key in a rule table", "[inbound.rules]\nFOO = { action = \"reject\", txt = \"x\" }\n", 2, 28,
+      {"unknown key in a rule table",
+       "[inbound.rules]\nFOO = { action = \"reject\", txt = \"x\" }\n", 2, 28,
        "unknown key 'txt' in [inbound.rules.FOO]"},
       {"unknown key in a list", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentry = []\n", 4, 1,
        "unknown key 'entry' in [lists.x]"},
       {"threshold of the wrong type", "[inbound]\ntag = \"five\"\n", 2, 7,
        "'tag' in [inbound]: expected a score (number) or \"off\""},
-      {"threshold as a boolean", "[outbound]\nreject = false\n", 2, 10, "expected a score (number) or \"off\""},
+      {"threshold as a boolean", "[outbound]\nreject = false\n", 2, 10,
+       "expected a score (number) or \"off\""},
       {"bad action name in a rule", "[inbound.rules]\nFOO = \"bounce\"\n", 2, 7,
        "rule FOO: expected one of accept, tag, quarantine, tempfail, discard, reject"},
-      {"bad action name in a rule table", "[outbound.rules]\nFOO = { action = \"Reject\" }\n", 2, 18,
-       "rule FOO: expected one of accept"},
-      {"rule without action", "[inbound.rules]\nFOO = { text = \"x\" }\n", 2, 7, "rule FOO: missing 'action'"},
-      {"bad action next to a text", "[inbound.rules]\nFOO = { action = \"no\", text = \"x\" }\n", 2, 18,
-       "rule FOO: expected one of accept"},
-      {"rule of the wrong type", "[inbound.rules]\nFOO = 5\n", 2, 7, "rule FOO: expected an action string"},
+      {"bad action name in a rule table", "[outbound.rules]\nFOO = { action = \"Reject\" }\n", 2,
+       18, "rule FOO: expected one of accept"},
+      {"rule without action", "[inbound.rules]\nFOO = { text = \"x\" }\n", 2, 7,
+       "rule FOO: missing 'action'"},
+      {"bad action next to a text", "[inbound.rules]\nFOO = { action = \"no\", text = \"x\" }\n", 2,
+       18, "rule FOO: expected one of accept"},
+      {"rule of the wrong type", "[inbound.rules]\nFOO = 5\n", 2, 7,
+       "rule FOO: expected an action string"},
       {"rule symbol in lower case", "[inbound.rules]\nfoo_bar = \"reject\"\n", 2, 1,
        "rule 'foo_bar' in [inbound.rules]: expected an UPPER_SNAKE symbol name"},
-      {"rule symbol with a dash", "[inbound.rules]\nFOO-BAR = \"reject\"\n", 2, 1, "expected an UPPER_SNAKE"},
-      {"rule symbol starting with a digit", "[inbound.rules]\n1FOO = \"reject\"\n", 2, 1, "expected an UPPER_SNAKE"},
+      {"rule symbol with a dash", "[inbound.rules]\nFOO-BAR = \"reject\"\n", 2, 1,
+       "expected an UPPER_SNAKE"},
+      {"rule symbol starting with a digit", "[inbound.rules]\n1FOO = \"reject\"\n", 2, 1,
+       "expected an UPPER_SNAKE"},
       {"score symbol not UPPER_SNAKE", "[scores]\nHeader_Missing = 1\n", 2, 1,
        "score 'Header_Missing': expected an UPPER_SNAKE symbol name"},
-      {"score of the wrong type", "[scores]\nFOO = \"high\"\n", 2, 7, "score FOO: expected a number"},
+      {"score of the wrong type", "[scores]\nFOO = \"high\"\n", 2, 7,
+       "score FOO: expected a number"},
       {"bad CIDR in a client_ip list",
-       "[lists.x]\nmatch = \"client_ip\"\nsymbol = \"X\"\nentries = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n", 4, 26,
-       "'10.0.0.0/33': expected an IPv4 or IPv6 address or CIDR network"},
+       "[lists.x]\nmatch = \"client_ip\"\nsymbol = \"X\"\nentries = [\"10.0.0.0/8\", "
+       "\"10.0.0.0/33\"]\n",
+       4, 26, "'10.0.0.0/33': expected an IPv4 or IPv6 address or CIDR network"},
       {"address in a client_ip list",
        "[lists.x]\nmatch = \"client_ip\"\nsymbol = \"X\"\nentries = [\"a@x.test\"]\n", 4, 12,
        "expected an IPv4 or IPv6 address"},
       {"bad address entry with a space",
-       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"ok@x.test\", \"a b@x.test\"]\n", 4, 25,
-       "'a b@x.test': expected user@domain, user@, @domain or domain"},
-      {"bad address entry with two @", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"a@b@c\"]\n", 4,
-       12, "expected user@domain, user@, @domain or domain"},
-      {"bad address entry: lone @", "[lists.x]\nmatch = \"recipient\"\nsymbol = \"X\"\nentries = [\"@\"]\n", 4, 12,
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"ok@x.test\", \"a b@x.test\"]\n",
+       4, 25, "'a b@x.test': expected user@domain, user@, @domain or domain"},
+      {"bad address entry with two @",
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"a@b@c\"]\n", 4, 12,
+       "expected user@domain, user@, @domain or domain"},
+      {"bad address entry: lone @",
+       "[lists.x]\nmatch = \"recipient\"\nsymbol = \"X\"\nentries = [\"@\"]\n", 4, 12,
        "expected user@domain"},
       {"bad address entry: angle brackets",
-       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"<a@x.test>\"]\n", 4, 12, "expected user@domain"},
-      {"empty address entry", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"  \"]\n", 4, 12,
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"<a@x.test>\"]\n", 4, 12,
        "expected user@domain"},
-      {"entry that is not a string", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [5]\n", 4, 12,
+      {"empty address entry", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [\"  \"]\n",
+       4, 12, "expected user@domain"},
+      {"entry that is not a string",
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = [5]\n", 4, 12,
        "'entries': expected a string"},
-      {"entries that are not an array", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = \"a@x\"\n", 4, 11,
+      {"entries that are not an array",
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nentries = \"a@x\"\n", 4, 11,
        "'entries': expected an array of strings"},
       {"list without match", "\n[lists.x]\nsymbol = \"X\"\nentries = []\n", 2, 1,
        "[lists.x]: missing 'match': expected \"client_ip\", \"sender\" or \"recipient\""},
       {"list without symbol", "[lists.x]\nmatch = \"sender\"\n", 1, 1,
        "[lists.x]: missing 'symbol': expected an UPPER_SNAKE symbol name"},
-      {"inline list without symbol", "[lists]\nx = { match = \"sender\" }\n", 2, 5, "[lists.x]: missing 'symbol'"},
+      {"inline list without symbol", "[lists]\nx = { match = \"sender\" }\n", 2, 5,
+       "[lists.x]: missing 'symbol'"},
       {"unknown match kind", "[lists.x]\nmatch = \"helo\"\nsymbol = \"X\"\n", 2, 9,
        "'match': expected \"client_ip\", \"sender\" or \"recipient\""},
       {"list symbol not UPPER_SNAKE", "[lists.x]\nmatch = \"sender\"\nsymbol = \"x\"\n", 3, 10,
        "'symbol': expected an UPPER_SNAKE symbol name"},
-      {"list that is not a table", "[lists]\nx = 5\n", 2, 5, "list 'x': expected a table [lists.x]"},
-      {"pass = true on a sender list", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\npass = true\n", 4, 8,
+      {"list that is not a table", "[lists]\nx = 5\n", 2, 5,
+       "list 'x': expected a table [lists.x]"},
+      {"pass = true on a sender list",
+       "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\npass = true\n", 4, 8,
        "'pass': only recipient lists can let mail pass"},
-      {"pass = true on a client_ip list", "[lists.x]\nmatch = \"client_ip\"\nsymbol = \"X\"\npass = true\n", 4, 8,
+      {"pass = true on a client_ip list",
+       "[lists.x]\nmatch = \"client_ip\"\nsymbol = \"X\"\npass = true\n", 4, 8,
        "only recipient lists"},
       {"reject reply code of the wrong class", "[replies]\nreject = { code = \"450\" }\n", 2, 19,
        "'code': expected a three-digit 5xx SMTP code"},
-      {"tempfail reply code of the wrong class", "[replies]\ntempfail = { code = \"550\" }\n", 2, 21,
-       "'code': expected a three-digit 4xx SMTP code"},
+      {"tempfail reply code of the wrong class", "[replies]\ntempfail = { code = \"550\" }\n", 2,
+       21, "'code': expected a three-digit 4xx SMTP code"},
       {"reply code that is not three digits", "[replies]\nreject = { code = \"55x\" }\n", 2, 19,
        "expected a three-digit 5xx"},
       {"enhanced code of the wrong class", "[replies]\nreject = { xcode = \"4.7.1\" }\n", 2, 20,
@@ -132,7 +151,8 @@ TEST_CASE("each policy mistake is reported at its file:line:column with what was
       {"findings header of the wrong type", "[headers]\nfindings = \"yes\"\n", 2, 12,
        "'findings' in [headers]: expected true or false"},
       {"thresholds out of order in one file", "[inbound]\ntag = 10\nquarantine = 5\n", 3, 14,
-       "[inbound] after layering: expected tag <= quarantine <= reject, but tag = 10 is above quarantine = 5"},
+       "[inbound] after layering: expected tag <= quarantine <= reject, but tag = 10 is above "
+       "quarantine = 5"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -144,16 +164,21 @@ TEST_CASE("each policy mistake is reported at its file:line:column with what was
   }
 }
 
-TEST_CASE("threshold order is checked after layering and blames the line that broke it", "[policy]") {
+TEST_CASE("threshold order is checked after layering and blames the line that broke it",
+          "[policy]") {
   TempDir d;
-  std::string base = d.write("usr/00-defaults.toml", "[inbound]\ntag = 5.0\nquarantine = 10.0\nreject = 15.0\n");
+  std::string base =
+      d.write("usr/00-defaults.toml", "[inbound]\ntag = 5.0\nquarantine = 10.0\nreject = 15.0\n");
   std::string local = d.write("etc/10-local.toml", "[inbound]\ntag = 12.0\n");
   d.write("etc/20-lists.toml", "[scores]\nFOO = 1\n");  // applied last, but not at fault
   auto p = load_policy({d.str() + "/usr", d.str() + "/etc"});
   REQUIRE_FALSE(p);
   postern::test::check_single_error(
-      p.error(), {local, 2, 7, "[inbound] after layering: expected tag <= quarantine <= reject, but tag = 12 is above "
-                               "quarantine = 10 (set at " + base + ":3:14)"});
+      p.error(),
+      {local, 2, 7,
+       "[inbound] after layering: expected tag <= quarantine <= reject, but tag = 12 is above "
+       "quarantine = 10 (set at " +
+           base + ":3:14)"});
 
   SECTION("a later file that fixes the order makes the layered policy valid") {
     d.write("etc/30-fix.toml", "[inbound]\nquarantine = 13.0\n");
@@ -200,7 +225,8 @@ TEST_CASE("problems in several files are all reported", "[policy]") {
   CHECK(p.error()[2].line == 1);
 }
 
-TEST_CASE("a same-named file in a later directory replaces the earlier one entirely", "[policy][layering]") {
+TEST_CASE("a same-named file in a later directory replaces the earlier one entirely",
+          "[policy][layering]") {
   TempDir d;
   d.write("usr/10-x.toml", "[inbound]\ntag = 3.0\n[scores]\nFOO = 1.0\n");
   std::string local = d.write("etc/10-x.toml", "[scores]\nBAR = 2.0\n");
@@ -212,14 +238,17 @@ TEST_CASE("a same-named file in a later directory replaces the earlier one entir
   CHECK(p->scores.at("BAR") == 2.0);
 }
 
-TEST_CASE("files apply in name order across directories, later keys overriding earlier ones", "[policy][layering]") {
+TEST_CASE("files apply in name order across directories, later keys overriding earlier ones",
+          "[policy][layering]") {
   TempDir d;
-  std::string a = d.write("usr/00-a.toml",
-                          "[inbound]\ntag = 5\nquarantine = 10\n[inbound.rules]\nFOO = \"reject\"\nBAR = \"tag\"\n"
-                          "[scores]\nX = 1\n[tag]\nsubject_prefix = \"[A]\"\n");
+  std::string a = d.write(
+      "usr/00-a.toml",
+      "[inbound]\ntag = 5\nquarantine = 10\n[inbound.rules]\nFOO = \"reject\"\nBAR = \"tag\"\n"
+      "[scores]\nX = 1\n[tag]\nsubject_prefix = \"[A]\"\n");
   std::string z = d.write("usr/20-z.toml", "[scores]\nX = 3\n");
-  std::string y = d.write("etc/10-y.toml",
-                          "[inbound]\ntag = 7\n[inbound.rules]\nFOO = \"quarantine\"\n[scores]\nX = 2\nY = 4\n");
+  std::string y = d.write(
+      "etc/10-y.toml",
+      "[inbound]\ntag = 7\n[inbound.rules]\nFOO = \"quarantine\"\n[scores]\nX = 2\nY = 4\n");
   d.write("etc/README", "not a policy");
   d.write("etc/10-y.toml.dpkg-old", "[[[ not even toml");
   auto p = load_policy({d.str() + "/usr", d.str() + "/etc"});
@@ -238,9 +267,11 @@ TEST_CASE("files apply in name order across directories, later keys overriding e
 TEST_CASE("a list redefined in a later file replaces the whole list", "[policy][layering]") {
   TempDir d;
   d.write("p/00-a.toml",
-          "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nscore = 1.5\nentries = [\"a@x.test\", \"b.test\"]\n"
+          "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nscore = 1.5\nentries = [\"a@x.test\", "
+          "\"b.test\"]\n"
           "[lists.y]\nmatch = \"client_ip\"\nsymbol = \"Y\"\nentries = [\"192.0.2.0/24\"]\n");
-  d.write("p/10-b.toml", "[lists.x]\nmatch = \"recipient\"\nsymbol = \"X2\"\nentries = [\"c@z.test\"]\n");
+  d.write("p/10-b.toml",
+          "[lists.x]\nmatch = \"recipient\"\nsymbol = \"X2\"\nentries = [\"c@z.test\"]\n");
   auto p = load_policy({d.str() + "/p"});
   REQUIRE(p);
   REQUIRE(p->lists.size() == 2);
@@ -257,7 +288,8 @@ TEST_CASE("a list redefined in a later file replaces the whole list", "[policy][
   CHECK(y->networks.size() == 1);
 }
 
-TEST_CASE("address entries match by kind, case-insensitively, without matching lookalike domains", "[policy][lists]") {
+TEST_CASE("address entries match by kind, case-insensitively, without matching lookalike domains",
+          "[policy][lists]") {
   struct Row {
     std::string entry;
     std::string address;
@@ -289,7 +321,8 @@ TEST_CASE("address entries match by kind, case-insensitively, without matching l
   for (const auto& r : rows) {
     CAPTURE(r.entry, r.address);
     TempDir d;
-    d.write("p/10.toml", "[lists.l]\nmatch = \"sender\"\nsymbol = \"L\"\nentries = [\"" + r.entry + "\"]\n");
+    d.write("p/10.toml",
+            "[lists.l]\nmatch = \"sender\"\nsymbol = \"L\"\nentries = [\"" + r.entry + "\"]\n");
     auto p = load_policy({d.str() + "/p"});
     REQUIRE(p);
     REQUIRE(p->lists.size() == 1);
@@ -306,10 +339,14 @@ TEST_CASE("AddressPattern kinds match as documented", "[policy][lists]") {
     bool matches;
   };
   const std::vector<Row> rows = {
-      {{K::Address, "user@x.test"}, "User@X.test", true},  {{K::Address, "user@x.test"}, "user@y.test", false},
-      {{K::LocalPart, "user"}, "USER@y.test", true},       {{K::LocalPart, "user"}, "user", false},
-      {{K::Domain, "x.test"}, "a@x.test", true},           {{K::Domain, "x.test"}, "a@b.x.test", false},
-      {{K::DomainTree, "x.test"}, "a@b.x.test", true},     {{K::DomainTree, "x.test"}, "a@bx.test", false},
+      {{K::Address, "user@x.test"}, "User@X.test", true},
+      {{K::Address, "user@x.test"}, "user@y.test", false},
+      {{K::LocalPart, "user"}, "USER@y.test", true},
+      {{K::LocalPart, "user"}, "user", false},
+      {{K::Domain, "x.test"}, "a@x.test", true},
+      {{K::Domain, "x.test"}, "a@b.x.test", false},
+      {{K::DomainTree, "x.test"}, "a@b.x.test", true},
+      {{K::DomainTree, "x.test"}, "a@bx.test", false},
   };
   for (const auto& r : rows) {
     CAPTURE(r.pattern.text, r.address);
@@ -320,7 +357,8 @@ TEST_CASE("AddressPattern kinds match as documented", "[policy][lists]") {
 TEST_CASE("client_ip lists match IPv4, IPv6 and mapped addresses", "[policy][lists]") {
   TempDir d;
   d.write("p/10.toml",
-          "[lists.ips]\nmatch = \"client_ip\"\nsymbol = \"IPS\"\nentries = [\"192.0.2.0/24\", \" 2001:db8::/32 \", "
+          "[lists.ips]\nmatch = \"client_ip\"\nsymbol = \"IPS\"\nentries = [\"192.0.2.0/24\", \" "
+          "2001:db8::/32 \", "
           "\"198.51.100.7\"]\n");
   auto p = load_policy({d.str() + "/p"});
   REQUIRE(p);
@@ -330,9 +368,9 @@ TEST_CASE("client_ip lists match IPv4, IPv6 and mapped addresses", "[policy][lis
     std::optional<std::string> entry;
   };
   const std::vector<Row> rows = {
-      {"192.0.2.9", "192.0.2.0/24"},        {"::ffff:192.0.2.9", "192.0.2.0/24"},
-      {"2001:db8::25", " 2001:db8::/32 "},  {"198.51.100.7", "198.51.100.7"},
-      {"198.51.100.8", std::nullopt},        {"203.0.113.1", std::nullopt},
+      {"192.0.2.9", "192.0.2.0/24"},       {"::ffff:192.0.2.9", "192.0.2.0/24"},
+      {"2001:db8::25", " 2001:db8::/32 "}, {"198.51.100.7", "198.51.100.7"},
+      {"198.51.100.8", std::nullopt},      {"203.0.113.1", std::nullopt},
   };
   for (const auto& r : rows) {
     CAPTURE(r.ip);
@@ -342,7 +380,8 @@ TEST_CASE("client_ip lists match IPv4, IPv6 and mapped addresses", "[policy][lis
   }
 }
 
-TEST_CASE("direction: authenticated or internal clients are outbound, everyone else inbound", "[policy]") {
+TEST_CASE("direction: authenticated or internal clients are outbound, everyone else inbound",
+          "[policy]") {
   auto p = load_policy({POSTERN_SOURCE_DIR "/policies"});
   REQUIRE(p);
   struct Row {
@@ -352,16 +391,11 @@ TEST_CASE("direction: authenticated or internal clients are outbound, everyone e
   };
   using postern::core::Direction;
   const std::vector<Row> rows = {
-      {"", "203.0.113.5", Direction::Inbound},
-      {"alice", "203.0.113.5", Direction::Outbound},
-      {"", "127.0.0.1", Direction::Outbound},
-      {"", "127.255.0.9", Direction::Outbound},
-      {"", "::1", Direction::Outbound},
-      {"", "::ffff:127.0.0.1", Direction::Outbound},
-      {"", "2001:db8::1", Direction::Inbound},
-      {"", "", Direction::Inbound},
-      {"", "unknown", Direction::Inbound},
-      {"bob", "", Direction::Outbound},
+      {"", "203.0.113.5", Direction::Inbound}, {"alice", "203.0.113.5", Direction::Outbound},
+      {"", "127.0.0.1", Direction::Outbound},  {"", "127.255.0.9", Direction::Outbound},
+      {"", "::1", Direction::Outbound},        {"", "::ffff:127.0.0.1", Direction::Outbound},
+      {"", "2001:db8::1", Direction::Inbound}, {"", "", Direction::Inbound},
+      {"", "unknown", Direction::Inbound},     {"bob", "", Direction::Outbound},
   };
   for (const auto& r : rows) {
     CAPTURE(r.sasl_user, r.ip);
@@ -375,9 +409,11 @@ TEST_CASE("direction: authenticated or internal clients are outbound, everyone e
 TEST_CASE("pass recipients come only from recipient lists with pass = true", "[policy]") {
   TempDir d;
   d.write("p/10.toml",
-          "[lists.pass]\nmatch = \"recipient\"\nsymbol = \"RCPT_PASS\"\npass = true\nentries = [\"postmaster@\", "
+          "[lists.pass]\nmatch = \"recipient\"\nsymbol = \"RCPT_PASS\"\npass = true\nentries = "
+          "[\"postmaster@\", "
           "\"abuse@\", \"vip@x.test\"]\n"
-          "[lists.nopass]\nmatch = \"recipient\"\nsymbol = \"RCPT_WATCH\"\nentries = [\"watched@x.test\"]\n"
+          "[lists.nopass]\nmatch = \"recipient\"\nsymbol = \"RCPT_WATCH\"\nentries = "
+          "[\"watched@x.test\"]\n"
           "[lists.senders]\nmatch = \"sender\"\nsymbol = \"S\"\nentries = [\"sender@x.test\"]\n");
   auto p = load_policy({d.str() + "/p"});
   REQUIRE(p);
@@ -386,9 +422,15 @@ TEST_CASE("pass recipients come only from recipient lists with pass = true", "[p
     bool pass;
   };
   const std::vector<Row> rows = {
-      {"postmaster@example.com", true}, {"POSTMASTER@EXAMPLE.COM", true}, {"abuse@x.test", true},
-      {"vip@x.test", true},             {"vip@y.test", false},            {"watched@x.test", false},
-      {"sender@x.test", false},         {"user@example.com", false},      {"postmaster", false},
+      {"postmaster@example.com", true},
+      {"POSTMASTER@EXAMPLE.COM", true},
+      {"abuse@x.test", true},
+      {"vip@x.test", true},
+      {"vip@y.test", false},
+      {"watched@x.test", false},
+      {"sender@x.test", false},
+      {"user@example.com", false},
+      {"postmaster", false},
   };
   for (const auto& r : rows) {
     CAPTURE(r.rcpt);

@@ -56,7 +56,8 @@ struct Fixture {
 
   explicit Fixture(std::string ip = "") {
     conn.client_address = std::move(ip);
-    tx = std::make_unique<core::Transaction>(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+    tx = std::make_unique<core::Transaction>(conn, core::Direction::Inbound, core::Limits{},
+                                             nullptr, "id");
   }
   std::vector<std::string> symbols() const {
     std::vector<std::string> out;
@@ -131,7 +132,8 @@ TEST_CASE("sender lists match every header From address at end of message", "[li
   };
   const std::vector<Row> rows = {
       {"From: Boss <boss@evil.test>\r\n", {"LIST_SENDER_BLOCK"}},
-      {"From: \"friend@partner.test\" <x@elsewhere.test>\r\n", {}},  // the display name is not the address
+      {"From: \"friend@partner.test\" <x@elsewhere.test>\r\n",
+       {}},  // the display name is not the address
       {"From: a@ok.test, b@partner.test\r\n", {"LIST_SENDER_ALLOW"}},
       {"From: a@ok.test\r\nFrom: spammer@bad.test\r\n", {"LIST_SENDER_BLOCK"}},
       {"from: spammer@bad.test\r\n", {"LIST_SENDER_BLOCK"}},
@@ -175,10 +177,12 @@ TEST_CASE("each list adds its finding at most once per transaction", "[lists]") 
   f.stage.on_mail_from(*f.tx);
   f.stage.on_rcpt(*f.tx, "ceo@a.test");
   f.stage.on_rcpt(*f.tx, "ceo@b.test");
-  f.tx->set_message(core::Message("From: x@evil.test, y@evil.test\r\nFrom: spammer@bad.test\r\n\r\n"));
+  f.tx->set_message(
+      core::Message("From: x@evil.test, y@evil.test\r\nFrom: spammer@bad.test\r\n\r\n"));
   f.stage.on_message(*f.tx);
   CHECK(f.symbols() == Symbols{"LIST_CLIENT_BLOCK", "LIST_SENDER_BLOCK", "LIST_RCPT_WATCH"});
-  CHECK(f.tx->findings()[1].detail == "envelope sender spammer@bad.test in list sender_block (spammer@bad.test)");
+  CHECK(f.tx->findings()[1].detail ==
+        "envelope sender spammer@bad.test in list sender_block (spammer@bad.test)");
   CHECK(f.tx->findings()[2].detail == "recipient ceo@a.test in list rcpt_watch (ceo@)");
 }
 

@@ -63,7 +63,8 @@ struct Harness {
   }
 
   // Headers of a well-formed message from `from`, plus `extra`.
-  void send_message(const std::string& from, const std::vector<std::pair<std::string, std::string>>& extra = {},
+  void send_message(const std::string& from,
+                    const std::vector<std::pair<std::string, std::string>>& extra = {},
                     bool with_subject = true) {
     session.header("Date", "Tue, 1 Jul 2003 10:52:37 +0200");
     session.header("From", from);
@@ -125,8 +126,9 @@ TEST_CASE("a forged X-Postern-Verdict is removed before ours is added", "[sessio
         json::array({{{"name", "X-Postern-Verdict"}}, {{"name", "x-postern-findings"}}}));
 }
 
-TEST_CASE("a blocked sender is refused at RCPT with 550 5.7.1 and the rule text, logged once at abort",
-          "[session]") {
+TEST_CASE(
+    "a blocked sender is refused at RCPT with 550 5.7.1 and the rule text, logged once at abort",
+    "[session]") {
   Harness h;
   h.session.mail_from("<spammer@bad.test>");
   auto r = h.session.rcpt("<bob@example.com>");
@@ -150,16 +152,18 @@ TEST_CASE("a blocked sender is refused at RCPT with 550 5.7.1 and the rule text,
   CHECK(e["email"]["from"]["address"] == "spammer@bad.test");
   CHECK(e["email"]["to"]["address"] == json::array({"bob@example.com", "carol@example.com"}));
   CHECK(e["postern"]["before_data"] == true);
-  CHECK(e["postern"]["smtp_reply"] ==
-        json({{"code", "550"}, {"xcode", "5.7.1"}, {"text", "Sender address blocked by local policy"}}));
+  CHECK(e["postern"]["smtp_reply"] == json({{"code", "550"},
+                                            {"xcode", "5.7.1"},
+                                            {"text", "Sender address blocked by local policy"}}));
   CHECK(e["postern"]["rejected_recipients"].size() == 2);
 
-  CHECK_FALSE(h.session.abort());  // logged once, not again
+  CHECK_FALSE(h.session.abort());            // logged once, not again
   h.session.mail_from("<alice@good.test>");  // a new transaction does not log the old one again
   CHECK(h.events.size() == 1);
 }
 
-TEST_CASE("a new MAIL FROM after refused recipients logs the refused transaction once", "[session]") {
+TEST_CASE("a new MAIL FROM after refused recipients logs the refused transaction once",
+          "[session]") {
   Harness h;
   h.session.mail_from("<spammer@bad.test>");
   h.session.rcpt("<bob@example.com>");
@@ -195,7 +199,8 @@ TEST_CASE("postmaster still gets mail from a blocked sender, capped at tag", "[s
   CHECK(e["postern"]["rejected_recipients"].size() == 1);
 }
 
-TEST_CASE("reaching the tag threshold adds the subject prefix and the findings header", "[session]") {
+TEST_CASE("reaching the tag threshold adds the subject prefix and the findings header",
+          "[session]") {
   struct Row {
     std::string name;
     bool with_subject;
@@ -309,10 +314,12 @@ TEST_CASE("findings and their scores reach the event", "[session][event]") {
   const json& p = h.events[0]["postern"];
   std::vector<std::string> symbols;
   for (const auto& f : p["findings"]) symbols.push_back(f["symbol"]);
-  CHECK(symbols == std::vector<std::string>{"LIST_SENDER_GREY", "HEADER_MISSING_DATE", "HEADER_MISSING_MESSAGE_ID"});
+  CHECK(symbols == std::vector<std::string>{"LIST_SENDER_GREY", "HEADER_MISSING_DATE",
+                                            "HEADER_MISSING_MESSAGE_ID"});
   CHECK(p["score"] == 8.0);
   CHECK(p["action"] == "tag");
-  CHECK(p["findings"][0]["detail"] == "envelope sender someone@grey.test in list sender_grey (grey.test)");
+  CHECK(p["findings"][0]["detail"] ==
+        "envelope sender someone@grey.test in list sender_grey (grey.test)");
 }
 
 TEST_CASE("an authenticated client is outbound in the outcome and the event", "[session][event]") {
@@ -330,7 +337,8 @@ TEST_CASE("an authenticated client is outbound in the outcome and the event", "[
 TEST_CASE("a blocked client is refused at RCPT by the connect-time list match", "[session]") {
   test::TempDir d;
   d.write("etc/50-block.toml",
-          "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = [\"192.0.2.0/24\"]\n");
+          "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = "
+          "[\"192.0.2.0/24\"]\n");
   auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"});
   REQUIRE(pol);
   auto snap = scan::make_snapshot(policy::Config{}, *pol);

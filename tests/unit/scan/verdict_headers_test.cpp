@@ -10,9 +10,9 @@ using namespace postern;
 
 TEST_CASE("scores print with at most two decimals and no trailing zeros", "[verdict_headers]") {
   const std::vector<std::pair<double, std::string>> rows = {
-      {0, "0"},        {1, "1"},           {10, "10"},       {100, "100"},    {12.5, "12.5"},
-      {-20, "-20"},    {2.10, "2.1"},      {3.14159, "3.14"}, {0.5, "0.5"},   {-0.001, "0"},
-      {-0.004, "0"},   {0.004, "0"},       {1e6, "1000000"}, {-2.75, "-2.75"}, {0.999, "1"},
+      {0, "0"},      {1, "1"},      {10, "10"},        {100, "100"},     {12.5, "12.5"},
+      {-20, "-20"},  {2.10, "2.1"}, {3.14159, "3.14"}, {0.5, "0.5"},     {-0.001, "0"},
+      {-0.004, "0"}, {0.004, "0"},  {1e6, "1000000"},  {-2.75, "-2.75"}, {0.999, "1"},
   };
   for (const auto& [score, want] : rows) {
     CAPTURE(score);
@@ -21,11 +21,13 @@ TEST_CASE("scores print with at most two decimals and no trailing zeros", "[verd
 }
 
 TEST_CASE("the verdict and findings header values", "[verdict_headers]") {
-  CHECK(scan::verdict_value(core::Action::Tag, 5.5, "0123456789abcdef") == "tag score=5.5 id=0123456789abcdef");
+  CHECK(scan::verdict_value(core::Action::Tag, 5.5, "0123456789abcdef") ==
+        "tag score=5.5 id=0123456789abcdef");
   CHECK(scan::verdict_value(core::Action::Accept, 0, "x") == "accept score=0 id=x");
   CHECK(scan::verdict_value(core::Action::Quarantine, -1.25, "x") == "quarantine score=-1.25 id=x");
   CHECK(scan::findings_value({}) == "");
-  CHECK(scan::findings_value({{"A", 1, "d"}, {"B_C", -2.5, "d"}, {"D", 0.333, ""}}) == "A(1) B_C(-2.5) D(0.33)");
+  CHECK(scan::findings_value({{"A", 1, "d"}, {"B_C", -2.5, "d"}, {"D", 0.333, ""}}) ==
+        "A(1) B_C(-2.5) D(0.33)");
   // hundreds of findings cannot bloat the header: the rest is counted
   std::vector<postern::core::Finding> many(300, {"MIME_QP_INVALID", 0.5, ""});
   std::string v = scan::findings_value(many);
@@ -56,10 +58,12 @@ std::vector<std::string> split(const std::string& s, const std::string& sep) {
 
 }  // namespace
 
-TEST_CASE("folding keeps lines within 78 columns where a break is possible and unfolds to the original",
-          "[verdict_headers]") {
+TEST_CASE(
+    "folding keeps lines within 78 columns where a break is possible and unfolds to the original",
+    "[verdict_headers]") {
   std::string findings;
-  for (int i = 0; i < 40; ++i) findings += (i ? " " : "") + std::string("SYMBOL_NUMBER_") + std::to_string(i) + "(1.5)";
+  for (int i = 0; i < 40; ++i)
+    findings += (i ? " " : "") + std::string("SYMBOL_NUMBER_") + std::to_string(i) + "(1.5)";
   struct Row {
     std::string name;
     std::string value;
@@ -68,12 +72,14 @@ TEST_CASE("folding keeps lines within 78 columns where a break is possible and u
       {"X-Postern-Findings", findings},
       {"X-Postern-Verdict", "accept score=0 id=0123456789abcdef"},
       {"X-Postern-Findings", "A(1)"},
-      {"X", std::string(75, 'a')},                                // exactly 78 with "X: " and no space
-      {"X", std::string(100, 'a')},                               // one word: no break possible
-      {"X", std::string(36, 'a') + " " + std::string(38, 'b')},   // exactly 78 columns on one line
-      {"X", std::string(36, 'a') + " " + std::string(39, 'b')},   // one more: must break
+      {"X", std::string(75, 'a')},   // exactly 78 with "X: " and no space
+      {"X", std::string(100, 'a')},  // one word: no break possible
+      {"X", std::string(36, 'a') + " " + std::string(38, 'b')},  // exactly 78 columns on one line
+      {"X", std::string(36, 'a') + " " + std::string(39, 'b')},  // one more: must break
       {"X-Very-Long-Header-Name-That-Takes-Room", "word " + std::string(60, 'w') + " tail"},
-      {"Subject", "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s t u v"},
+      {"Subject",
+       "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s "
+       "t u v"},
       {"X", ""},
   };
   for (const auto& r : rows) {
@@ -89,17 +95,20 @@ TEST_CASE("folding keeps lines within 78 columns where a break is possible and u
     }
     // unfolding (CRLF + TAB back to one space) gives the original value
     std::string unfolded;
-    for (size_t i = 0; i < lines.size(); ++i) unfolded += i == 0 ? lines[i].substr(r.name.size() + 2) : " " + lines[i].substr(1);
+    for (size_t i = 0; i < lines.size(); ++i)
+      unfolded += i == 0 ? lines[i].substr(r.name.size() + 2) : " " + lines[i].substr(1);
     CHECK(unfolded == r.value);
   }
-  CHECK(scan::fold("X", std::string(36, 'a') + " " + std::string(38, 'b')).find("\r\n") == std::string::npos);
+  CHECK(scan::fold("X", std::string(36, 'a') + " " + std::string(38, 'b')).find("\r\n") ==
+        std::string::npos);
   CHECK(scan::fold("X", std::string(36, 'a') + " " + std::string(39, 'b')) ==
         std::string(36, 'a') + "\r\n\t" + std::string(39, 'b'));
   CHECK(scan::fold("X", "a b c", 78, "\n") == "a b c");
   CHECK(scan::fold("X", "aaaa bbbb", 8, "\n") == "aaaa\n\tbbbb");
 }
 
-TEST_CASE("forged X-Postern-* fields are found in any case, highest index first per name", "[verdict_headers]") {
+TEST_CASE("forged X-Postern-* fields are found in any case, highest index first per name",
+          "[verdict_headers]") {
   core::Message m(
       "X-Postern-Verdict: accept score=-100 id=fake\r\n"
       "Subject: s\r\n"
@@ -115,8 +124,10 @@ TEST_CASE("forged X-Postern-* fields are found in any case, highest index first 
     std::string name;
     size_t index;
   };
-  const std::vector<Want> want = {
-      {"X-Postern-Verdict", 3}, {"x-postern-verdict", 2}, {"X-Postern-Verdict", 1}, {"X-POSTERN-Findings", 1}};
+  const std::vector<Want> want = {{"X-Postern-Verdict", 3},
+                                  {"x-postern-verdict", 2},
+                                  {"X-Postern-Verdict", 1},
+                                  {"X-POSTERN-Findings", 1}};
   REQUIRE(removed.size() == want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     CAPTURE(i);
@@ -126,7 +137,8 @@ TEST_CASE("forged X-Postern-* fields are found in any case, highest index first 
   CHECK(scan::forged_headers(core::Message("Subject: clean\r\n\r\n")).empty());
 }
 
-TEST_CASE("applying forged-header removals in order removes exactly the forged fields", "[verdict_headers]") {
+TEST_CASE("applying forged-header removals in order removes exactly the forged fields",
+          "[verdict_headers]") {
   core::Message m(
       "X-Postern-Verdict: 1\r\nX-Postern-Findings: a\r\nX-POSTERN-VERDICT: 2\r\nSubject: s\r\n"
       "x-postern-findings: b\r\nX-Postern-Verdict: 3\r\n\r\n");

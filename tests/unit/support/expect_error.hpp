@@ -10,7 +10,7 @@
 namespace postern::test {
 
 struct WantError {
-  std::string file;      // full path
+  std::string file;  // full path
   uint32_t line;
   uint32_t column;
   std::string contains;  // a substring of the message
@@ -24,9 +24,9 @@ inline void check_single_error(const policy::Errors& errs, const WantError& want
   CHECK(errs[0].line == want.line);
   CHECK(errs[0].column == want.column);
   CHECK(errs[0].message.find(want.contains) != std::string::npos);
-  CHECK(errs[0].to_string().rfind(want.file + ":" + std::to_string(want.line) + ":" +
-                                      std::to_string(want.column) + ": ",
-                                  0) == 0);
+  CHECK(errs[0].to_string().rfind(
+            want.file + ":" + std::to_string(want.line) + ":" + std::to_string(want.column) + ": ",
+            0) == 0);
 }
 
 }  // namespace postern::test

@@ -33,7 +33,8 @@ TEST_CASE("the event log writes one line per event and appends to what is there"
   const std::vector<std::string> events = {R"({"a":1})", R"({"b":"two"})", R"({"c":[3]})"};
   for (const auto& e : events) log.write(e);
   CHECK(log.failures() == 0);
-  CHECK(read_lines(path) == std::vector<std::string>{R"({"old":1})", events[0], events[1], events[2]});
+  CHECK(read_lines(path) ==
+        std::vector<std::string>{R"({"old":1})", events[0], events[1], events[2]});
 }
 
 TEST_CASE("the event log follows rotation on reopen", "[event_log]") {
@@ -51,7 +52,8 @@ TEST_CASE("the event log follows rotation on reopen", "[event_log]") {
   CHECK(log.failures() == 0);
 }
 
-TEST_CASE("a failed event log write is counted, not thrown, and mail keeps flowing", "[event_log]") {
+TEST_CASE("a failed event log write is counted, not thrown, and mail keeps flowing",
+          "[event_log]") {
   telemetry::log_init("unit_telemetry", false);
   telemetry::EventLog log;
   REQUIRE(log.open("/dev/full"));  // every write fails with ENOSPC
@@ -86,7 +88,8 @@ TEST_CASE("an event line is compact JSON with invalid UTF-8 repaired", "[event]"
   CHECK(line == "{\"n\":1,\"subject\":\"caf\xc3\xa9 \xef\xbf\xbd\"}");
 }
 
-TEST_CASE("an event names every recipient the client asked for and the header From addresses", "[event]") {
+TEST_CASE("an event names every recipient the client asked for and the header From addresses",
+          "[event]") {
   core::ConnectionInfo conn;
   conn.client_address = "2001:db8::7";
   core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "abc");
