@@ -13,6 +13,7 @@
 
 #include "core/address.hpp"
 #include "mime/analysis.hpp"
+#include "mime/stage.hpp"
 #include "scan/session.hpp"
 #include "telemetry/event.hpp"
 
@@ -60,13 +61,7 @@ void print_parts(const std::string& file, const std::string& raw, const scan::Sn
       raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
       [&](std::string_view x) { b.add_body(x); });
   core::Message m = b.finish();
-  mime::AnalysisLimits al;
-  al.mime.max_depth = s.config.limits.mime_depth;
-  al.mime.max_parts = s.config.limits.mime_parts;
-  al.mime.max_header_bytes = s.config.limits.mime_header_bytes;
-  al.mime.max_part_decoded = s.config.limits.mime_part_decoded;
-  al.mime.max_total_decoded = s.config.limits.mime_total_decoded;
-  mime::Analysis a = mime::analyze(m.raw(), al);
+  mime::Analysis a = mime::analyze(m.raw(), mime::analysis_limits(s.config.limits));
   fmt::print("{}:\n", file);
   std::map<const mime::Part*, const mime::Leaf*> leaf_of;
   for (const auto& l : a.leaves) leaf_of[l.part] = &l;

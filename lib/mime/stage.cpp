@@ -10,6 +10,16 @@
 
 namespace postern::mime {
 
+AnalysisLimits analysis_limits(const core::Limits& l) {
+  AnalysisLimits al;
+  al.mime.max_depth = l.mime_depth;
+  al.mime.max_parts = l.mime_parts;
+  al.mime.max_header_bytes = l.mime_header_bytes;
+  al.mime.max_part_decoded = l.mime_part_decoded;
+  al.mime.max_total_decoded = l.mime_total_decoded;
+  return al;
+}
+
 double default_score(std::string_view symbol) {
   static const std::map<std::string_view, double> kScores{
       {"MIME_BASE64_BOUNDARY_LINE", 3.0},
@@ -53,14 +63,7 @@ double default_score(std::string_view symbol) {
 core::Step MimeStage::on_message(core::Transaction& tx) const {
   const core::Message* m = tx.message();
   if (!m) return core::Step::next();
-  const core::Limits& l = tx.limits();
-  AnalysisLimits al;
-  al.mime.max_depth = l.mime_depth;
-  al.mime.max_parts = l.mime_parts;
-  al.mime.max_header_bytes = l.mime_header_bytes;
-  al.mime.max_part_decoded = l.mime_part_decoded;
-  al.mime.max_total_decoded = l.mime_total_decoded;
-  auto a = std::make_shared<const Analysis>(analyze(m->raw(), al));
+  auto a = std::make_shared<const Analysis>(analyze(m->raw(), analysis_limits(tx.limits())));
   struct Group {
     size_t count = 0;
     std::string detail;

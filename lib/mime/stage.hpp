@@ -11,7 +11,9 @@
 
 #include <string_view>
 
+#include "core/limits.hpp"
 #include "core/stage.hpp"
+#include "mime/analysis.hpp"
 
 namespace postern::mime {
 
@@ -20,6 +22,9 @@ class MimeStage final : public core::Stage {
   std::string_view name() const override { return "mime"; }
   core::Step on_message(core::Transaction& tx) const override;
 };
+
+// The analysis limits of the configured message limits ([limits] mime_*).
+AnalysisLimits analysis_limits(const core::Limits& l);
 
 // The default score of a MIME_* or HTML_* symbol.
 double default_score(std::string_view symbol);
