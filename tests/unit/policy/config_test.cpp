@@ -98,6 +98,8 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(c->on_error == Action::Tempfail);
   CHECK(c->limits.message_size == 67108864);
   CHECK(c->limits.header_line_length == 998);
+  CHECK(c->dns.configured);  // the packaged config turns SPF on, with the system resolver
+  CHECK(c->dns.forwarders.empty());
   CHECK(c->log_target == "syslog");
   CHECK(c->event_log == "/var/log/postern/events.json");
   CHECK(c->policy_dirs == std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
