@@ -29,6 +29,9 @@ using ServerPtr = std::unique_ptr<SPF_server_t, ServerDeleter>;
 using RequestPtr = std::unique_ptr<SPF_request_t, RequestDeleter>;
 using ResponsePtr = std::unique_ptr<SPF_response_t, ResponseDeleter>;
 
+// The explanation of a fail when the domain gives none (exp=); SPF macros.
+constexpr const char* kDefaultExplanation = "%{i}%_is%_not%_a%_permitted%_sender%_for%_%{d}%_(SPF)";  // %_ = space
+
 // What the DNS layer of one check knows; hung on SPF_dns_server_t::hook.
 struct LayerState {
   dns::Budget* budget = nullptr;
@@ -215,6 +218,11 @@ SpfResult check_spf(SpfIdentity identity, std::string_view client_ip, std::strin
     return out;
   }
   SPF_server_set_rec_dom(server.get(), options.receiver.c_str());
+  {  // libspf2's default explanation points at the defunct openspf.org
+    SPF_response_t* exp_resp = nullptr;
+    SPF_server_set_explanation(server.get(), kDefaultExplanation, &exp_resp);
+    if (exp_resp) SPF_response_free(exp_resp);
+  }
   SPF_server_set_max_dns_mech(server.get(), options.max_dns_mech);
   SPF_server_set_max_dns_mx(server.get(), options.max_dns_mech);
   SPF_server_set_max_dns_ptr(server.get(), options.max_dns_mech);

@@ -44,7 +44,8 @@ struct SpfResult {
   SpfIdentity identity = SpfIdentity::MailFrom;  // the identity actually checked
   std::string domain;        // the domain checked (MAIL FROM domain or HELO name)
   std::string sender;        // the identity as checked, e.g. "user@example.com" or "postmaster@helo"
-  std::string explanation;   // the domain's explanation (fail only), if any
+  std::string explanation;   // fail only: the domain's exp= text (libspf2 1.2.10 mangles its
+                             // spaces), else "IP is not a permitted sender for DOMAIN (SPF)"
   std::string received_spf;  // Received-SPF header value (RFC 7208 9.1), when libspf2 built one
   std::string detail;        // why, in a few words (errors, skipped checks)
   bool skipped = false;      // not evaluated (loopback or unusable client address)

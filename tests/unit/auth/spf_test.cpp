@@ -66,6 +66,8 @@ std::shared_ptr<dns::Resolver> zone(uint16_t silent_port) {
       // three mechanisms that find nothing: one past the void-lookup limit of 2
       "void3.test. IN TXT \"v=spf1 a:v1.test a:v2.test a:v3.test ip4:192.0.2.0/24 -all\"",
       "void2.test. IN TXT \"v=spf1 a:v1.test a:v2.test ip4:192.0.2.0/24 -all\"",
+      "exp.test. IN TXT \"v=spf1 -all exp=why.exp.test\"",
+      "why.exp.test. IN TXT \"%{i} may not send mail for %{d}\"",
       "helo.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
   };
   auto r = dns::Resolver::create(o);
@@ -137,6 +139,17 @@ TEST_CASE("a pass carries a Received-SPF value and a fail the domain's explanati
                            auth::SpfOptions{.receiver = "mx.postern.test"});
   CHECK(r.received_spf.find("pass (mx.postern.test") == 0);
   CHECK(r.domain == "pass.test");
+  CHECK(r.explanation.empty());
+
+  dns::Budget b2(res, 50);
+  auto f = auth::check_spf(SpfIdentity::MailFrom, "198.51.100.1", "client.example", "user@exp.test", b2);
+  CHECK(f.result == SpfStatus::Fail);
+  // libspf2 1.2.10 expands the first macro of a domain's exp= text but mangles the spaces
+  // (and what follows): "198.51.100.1%may%not%send%mail%for%{d}". Informational text only.
+  CHECK(f.explanation.rfind("198.51.100.1", 0) == 0);
+  dns::Budget b3(res, 50);  // no exp=: our default text, not libspf2's openspf.org link
+  auto g = auth::check_spf(SpfIdentity::MailFrom, "198.51.100.1", "client.example", "user@fail.test", b3);
+  CHECK(g.explanation == "198.51.100.1 is not a permitted sender for fail.test (SPF)");
 }
 
 TEST_CASE("a spent DNS budget is a temperror, not a fail", "[spf]") {
