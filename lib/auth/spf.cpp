@@ -271,8 +271,12 @@ SpfResult check_spf(SpfIdentity identity, std::string_view client_ip, std::strin
   else if (st.dns_failed) out.detail = st.dns_detail;
   else if (err != SPF_E_SUCCESS) out.detail = SPF_strerror(err);
   if (resp) {
-    if (out.detail.empty() && SPF_response_messages(resp.get()) > 0)
-      if (const char* m = SPF_error_message(SPF_response_message(resp.get(), 0))) out.detail = m;
+    // the first error libspf2 reported, else its first warning
+    for (int pass = 0; pass < 2 && out.detail.empty(); ++pass)
+      for (int i = 0; i < SPF_response_messages(resp.get()) && out.detail.empty(); ++i) {
+        SPF_error_t* e = SPF_response_message(resp.get(), i);
+        if (e && (pass == 1 || SPF_error_errorp(e)) && SPF_error_message(e)) out.detail = SPF_error_message(e);
+      }
     if (out.result == SpfStatus::Fail)
       if (const char* e = SPF_response_get_explanation(resp.get())) out.explanation = e;
     if (out.result == map_result(r))
