@@ -239,6 +239,9 @@ postern::expected<std::shared_ptr<Resolver>, std::string> Resolver::create(const
       if (zone) {
         std::string v = l.substr(11);
         v.erase(0, v.find_first_not_of(" \t"));
+        // ub_ctx_set_option takes the value raw: unbound.conf's quotes would become part
+        // of the zone name (and the zone would silently never match)
+        std::erase(v, '"');
         err = ub_ctx_set_option(ctx.get(), "local-zone:", v.c_str());
       } else {
         err = ub_ctx_data_add(ctx.get(), l.c_str());

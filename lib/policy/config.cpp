@@ -1,7 +1,9 @@
-// Config loading: [milter], [policy], [scan], [limits], [log].
+// Config loading: [milter], [policy], [scan], [limits], [dns], [log].
 #include "policy/config.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -93,6 +95,38 @@ void read_limits(TomlSection s, Config& c) {
   s.finish();
 }
 
+// "IP" or "IP@PORT" (unbound's forward-addr syntax).
+bool forwarder_ok(const std::string& f) {
+  std::string ip = f.substr(0, f.find('@'));
+  if (f.find('@') != std::string::npos) {
+    std::string port = f.substr(f.find('@') + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+        std::stoul(port) > 65535)
+      return false;
+  }
+  unsigned char buf[16];
+  return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+void read_dns(TomlSection s, Config& c, const std::string& dir) {
+  c.dns.configured = true;
+  if (auto v = s.strings("forwarders")) {
+    const toml::array* arr = s.node("forwarders")->as_array();
+    for (size_t i = 0; i < v->size(); ++i) {
+      if (forwarder_ok((*v)[i]))
+        c.dns.forwarders.push_back((*v)[i]);
+      else
+        s.error(*arr->get(i), "'forwarders' in [dns]: expected an IP address, optionally @PORT");
+    }
+  }
+  if (auto v = s.string("trust_anchor")) c.dns.trust_anchor = resolve(dir, *v);
+  if (auto v = s.string("local_data")) c.dns.local_data = resolve(dir, *v);
+  if (auto v = s.integer("timeout_ms", 10, 60000)) c.dns.timeout_ms = static_cast<int>(*v);
+  if (auto v = s.integer("max_queries", 1, 10000)) c.dns.max_queries = static_cast<int>(*v);
+  s.finish();
+}
+
 void read_log(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.string("target")) {
     if (*v == "syslog" || *v == "stderr")
@@ -120,6 +154,7 @@ postern::expected<Config, Errors> load_config(const std::string& path, bool miss
     read_policy(TomlSection(*p, "policy", path, errs), c, dir);
   if (const auto* s = top.table("scan")) read_scan(TomlSection(*s, "scan", path, errs), c);
   if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
+  if (const auto* d = top.table("dns")) read_dns(TomlSection(*d, "dns", path, errs), c, dir);
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
   top.finish();
   if (!errs.empty()) return postern::unexpected(errs);

@@ -43,6 +43,18 @@ struct Config {
   // [limits]
   core::Limits limits;
 
+  // [dns]: the one resolver of a snapshot (lib/dns). The DNS stages (SPF) run
+  // only when this section is present: tests and hosts without it never touch
+  // the network or /etc/resolv.conf.
+  struct Dns {
+    bool configured = false;              // the file has a [dns] section
+    std::vector<std::string> forwarders;  // "IP" or "IP@PORT"; empty = /etc/resolv.conf
+    std::string trust_anchor;             // DNSSEC trust anchor file; "" = no validation
+    std::string local_data;               // local zone data file (unbound syntax)
+    int timeout_ms = 5000;                // per query
+    int max_queries = 50;                 // per message (dns::Budget)
+  } dns;
+
   // [log]
   std::string log_target = "syslog";  // syslog | stderr
   std::string event_log;              // path, "-" = stdout, "" = off

@@ -5,28 +5,53 @@
 
 #include <filesystem>
 
+#include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
 #include "limits/stage.hpp"
 #include "mime/stage.hpp"
 #include "reputation/lists_stage.hpp"
+#include "telemetry/log.hpp"
 
 namespace postern::scan {
 
-SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol) {
-  std::vector<std::unique_ptr<core::Stage>> stages;
-  stages.push_back(std::make_unique<limits::LimitsStage>());
-  stages.push_back(std::make_unique<reputation::ListsStage>(pol.lists));
-  stages.push_back(std::make_unique<content::HeaderSanityStage>());
-  stages.push_back(std::make_unique<mime::MimeStage>());
-  core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
+postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
+    const policy::Config& config) {
+  dns::Options o;
+  o.forwarders = config.dns.forwarders;
+  o.trust_anchor_file = config.dns.trust_anchor;
+  o.local_data_file = config.dns.local_data;
+  o.timeout = std::chrono::milliseconds(config.dns.timeout_ms);
+  return dns::Resolver::create(o);
+}
+
+SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
+                          std::shared_ptr<dns::Resolver> resolver) {
   std::string authserv = config.authserv_id;
   if (authserv.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) == 0) authserv = host;
     if (authserv.empty()) authserv = "localhost";
   }
-  return std::make_shared<const Snapshot>(
-      Snapshot{std::move(config), std::move(pol), std::move(pipeline), std::move(authserv)});
+  if (config.dns.configured && !resolver) {
+    auto r = make_resolver(config);
+    if (r)
+      resolver = *r;
+    else
+      telemetry::log_warn("[dns]: {}; the DNS stages (spf) are off", r.error());
+  }
+  std::vector<std::unique_ptr<core::Stage>> stages;
+  stages.push_back(std::make_unique<limits::LimitsStage>());
+  stages.push_back(std::make_unique<reputation::ListsStage>(pol.lists));
+  if (resolver)
+    stages.push_back(std::make_unique<auth::SpfStage>(resolver,
+                                                      static_cast<size_t>(config.dns.max_queries),
+                                                      auth::SpfOptions{.receiver = authserv}));
+  stages.push_back(std::make_unique<content::HeaderSanityStage>());
+  stages.push_back(std::make_unique<mime::MimeStage>());
+  core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
+  return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
+                                                   std::move(pipeline), std::move(authserv),
+                                                   std::move(resolver)});
 }
 
 postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
@@ -40,7 +65,15 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
   }
   auto pol = policy::load_policy(cfg->policy_dirs);
   if (!pol) return postern::unexpected(pol.error());
-  return make_snapshot(std::move(*cfg), std::move(*pol));
+  std::shared_ptr<dns::Resolver> resolver;
+  if (cfg->dns.configured) {
+    auto r = make_resolver(*cfg);
+    if (!r)
+      return postern::unexpected(
+          policy::Errors{policy::Error{cfg->path, 0, 0, "[dns]: " + r.error()}});
+    resolver = *r;
+  }
+  return make_snapshot(std::move(*cfg), std::move(*pol), std::move(resolver));
 }
 
 }  // namespace postern::scan

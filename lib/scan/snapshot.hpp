@@ -11,6 +11,7 @@
 #include "core/expected.hpp"
 
 #include "core/stage.hpp"
+#include "dns/resolver.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 
@@ -20,13 +21,22 @@ struct Snapshot {
   policy::Config config;
   policy::Policy policy;
   core::Pipeline pipeline;
-  std::string authserv_id;  // config value, or this host's name
+  std::string authserv_id;                  // config value, or this host's name
+  std::shared_ptr<dns::Resolver> resolver;  // from [dns]; null without that section (no DNS stages)
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
-// Builds the pipeline for an already loaded config and policy.
-SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy);
+// Builds the pipeline for an already loaded config and policy. With a [dns]
+// section the DNS stages (spf) join, on `resolver` or, when null, on one built
+// from the config (a resolver that cannot be built is logged and leaves them out;
+// load_snapshot reports it as a config error instead).
+SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy,
+                          std::shared_ptr<dns::Resolver> resolver = nullptr);
+
+// The resolver a config's [dns] section describes.
+postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
+    const policy::Config& config);
 
 // Loads the config (missing file allowed when `missing_ok`: then the built-in
 // defaults apply, with those default policy directories that exist), then the

@@ -62,6 +62,19 @@ TEST_CASE("local zone data answers every record type a stage asks for", "[dns]")
   }
 }
 
+TEST_CASE("a name without data in a static local zone is NXDOMAIN without asking the forwarder",
+          "[dns]") {
+  Options o;
+  o.forwarders = {"127.0.0.1@9"};  // the discard port: a query sent there would time out
+  o.timeout = std::chrono::milliseconds(500);
+  o.local_data = {"local-zone: \"corp.example.\" static", "www.corp.example. 300 IN A 192.0.2.80"};
+  auto r = Resolver::create(o);
+  REQUIRE(r.has_value());
+  CHECK((*r)->resolve("www.corp.example", Type::A).status == Status::Ok);
+  CHECK((*r)->resolve("www.corp.example", Type::TXT).status == Status::NoData);
+  CHECK((*r)->resolve("nothing.corp.example", Type::TXT).status == Status::NxDomain);
+}
+
 TEST_CASE("many queries of one message run at the same time and all get answers", "[dns]") {
   auto r = local_resolver();
   std::vector<std::shared_future<Answer>> fs;

@@ -24,7 +24,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
   const std::vector<Row> rows = {
       {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
-       "unknown key 'milterr' at top level; expected one of: limits, log, milter, policy, scan"},
+       "unknown key 'milterr' at top level; expected one of: dns, limits, log, milter, policy, "
+       "scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},
       {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,
@@ -48,6 +49,14 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
        "'dirs' in [policy]: expected an array of strings"},
       {"policy dirs with a number", "[policy]\ndirs = [\"/a\", 5]\n", 2, 15,
        "'dirs' in [policy]: expected a string"},
+      {"bad forwarder", "[dns]\nforwarders = [\"127.0.0.1@53\", \"dns.example\"]\n", 2, 31,
+       "'forwarders' in [dns]: expected an IP address, optionally @PORT"},
+      {"forwarder port out of range", "[dns]\nforwarders = [\"::1@70000\"]\n", 2, 15,
+       "expected an IP address"},
+      {"dns timeout out of range", "[dns]\ntimeout_ms = 0\n", 2, 14,
+       "'timeout_ms' in [dns]: expected an integer from 10"},
+      {"unknown key in [dns]", "[dns]\nforwarder = [\"127.0.0.1\"]\n", 2, 1,
+       "unknown key 'forwarder' in [dns]"},
       {"section that is not a table", "log = \"stderr\"\n", 1, 7, "'log'"},
   };
   for (const auto& r : rows) {
@@ -102,6 +111,8 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(c->on_error == Action::Tempfail);
   CHECK(c->limits.message_size == 67108864);
   CHECK(c->limits.header_line_length == 998);
+  CHECK(c->dns.configured);  // the packaged config turns SPF on, with the system resolver
+  CHECK(c->dns.forwarders.empty());
   CHECK(c->log_target == "stderr");  // the journal under systemd (postern-milter(8))
   CHECK(c->event_log == "/var/log/postern/events.json");
   CHECK(c->policy_dirs ==
@@ -130,6 +141,26 @@ TEST_CASE("relative paths in the config resolve against the config file's direct
     REQUIRE(c2);
     CHECK(c2->event_log == r.want);
   }
+}
+
+TEST_CASE("the [dns] section: resolver settings, relative files against the config directory",
+          "[config]") {
+  TempDir d;
+  auto none = load_config(d.write("etc/a.toml", "[log]\ntarget = \"stderr\"\n"));
+  REQUIRE(none);
+  CHECK_FALSE(none->dns.configured);
+  auto c = load_config(
+      d.write("etc/postern.toml",
+              "[dns]\nforwarders = [\"192.0.2.53\", \"2001:db8::53@5353\"]\n"
+              "trust_anchor = \"/usr/share/dns/root.key\"\nlocal_data = \"dns/local.zone\"\n"
+              "timeout_ms = 1500\nmax_queries = 30\n"));
+  REQUIRE(c);
+  CHECK(c->dns.configured);
+  CHECK(c->dns.forwarders == std::vector<std::string>{"192.0.2.53", "2001:db8::53@5353"});
+  CHECK(c->dns.trust_anchor == "/usr/share/dns/root.key");
+  CHECK(c->dns.local_data == (d.path() / "etc/dns/local.zone").string());
+  CHECK(c->dns.timeout_ms == 1500);
+  CHECK(c->dns.max_queries == 30);
 }
 
 TEST_CASE("scan settings: on_error and per-stage overrides", "[config]") {
