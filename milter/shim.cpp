@@ -242,8 +242,10 @@ sfsistat cb_eom(SMFICTX* ctx) {
     }
     for (const auto& h : out.added) {
       std::string v = scan::fold(h.name, h.value, 78, "\n");
-      if (smfi_addheader(ctx, const_cast<char*>(h.name.c_str()), v.data()) != MI_SUCCESS)
-        throw std::runtime_error("smfi_addheader " + h.name + " failed");
+      char* name = const_cast<char*>(h.name.c_str());
+      int rc = h.at_top ? smfi_insheader(ctx, 0, name, v.data())
+                        : smfi_addheader(ctx, name, v.data());
+      if (rc != MI_SUCCESS) throw std::runtime_error("adding header " + h.name + " failed");
     }
     if (a == Action::Quarantine &&
         smfi_quarantine(ctx, const_cast<char*>(reply_text(out.quarantine_reason).c_str())) !=

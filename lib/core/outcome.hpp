@@ -22,7 +22,8 @@ struct HeaderRemoval {
 
 struct HeaderAddition {
   std::string name;
-  std::string value;
+  std::string value;    // unfolded
+  bool at_top = false;  // inserted above every field (smfi_insheader 0); else appended
 };
 
 struct RejectedRecipient {
@@ -34,7 +35,7 @@ struct Outcome {
   Verdict verdict;
   bool before_data = false;                // decided at RCPT: no message was received
   std::vector<HeaderRemoval> removed;      // in the order to apply (highest index first per name)
-  std::vector<HeaderAddition> added;       // appended at the end of the header
+  std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
   std::string quarantine_reason;  // for Action::Quarantine

@@ -48,10 +48,11 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                                                       auth::SpfOptions{.receiver = authserv}));
   stages.push_back(std::make_unique<content::HeaderSanityStage>());
   stages.push_back(std::make_unique<mime::MimeStage>());
+  std::vector<std::shared_ptr<const core::Finisher>> finishers;
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
                                                    std::move(pipeline), std::move(authserv),
-                                                   std::move(resolver)});
+                                                   std::move(resolver), std::move(finishers)});
 }
 
 postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,

@@ -10,6 +10,7 @@
 #include <string>
 #include "core/expected.hpp"
 
+#include "core/finisher.hpp"
 #include "core/stage.hpp"
 #include "dns/resolver.hpp"
 #include "policy/config.hpp"
@@ -23,6 +24,8 @@ struct Snapshot {
   core::Pipeline pipeline;
   std::string authserv_id;                  // config value, or this host's name
   std::shared_ptr<dns::Resolver> resolver;  // from [dns]; null without that section (no DNS stages)
+  // Run in order on every message that leaves (Authentication-Results, ARC seal, DKIM signature).
+  std::vector<std::shared_ptr<const core::Finisher>> finishers;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -107,7 +107,10 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
     findings.push_back({{"symbol", f.symbol}, {"score", round3(f.score)}, {"detail", f.detail}});
   p["findings"] = std::move(findings);
   json added = json::array();
-  for (const auto& h : out.added) added.push_back({{"name", h.name}, {"value", h.value}});
+  for (const auto& h : out.added) {
+    added.push_back({{"name", h.name}, {"value", h.value}});
+    if (h.at_top) added.back()["at_top"] = true;
+  }
   if (out.new_subject) added.push_back({{"name", "Subject"}, {"value", *out.new_subject}});
   p["headers_added"] = std::move(added);
   json removed = json::array();
