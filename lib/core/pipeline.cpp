@@ -30,6 +30,12 @@ Step dispatch(const Stage& s, Event e, Transaction& tx, std::string_view rcpt) {
 
 Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
   for (const auto& stage : stages_) {
+    try {
+      stage->prepare(event, tx);
+    } catch (...) {  // the hook does the work itself
+    }
+  }
+  for (const auto& stage : stages_) {
     auto t0 = std::chrono::steady_clock::now();
     Step step;
     try {

@@ -8,6 +8,12 @@
 // (DNS down, engine not loaded). Exceptions thrown by a hook are caught by the
 // Pipeline and treated as errors: they never reach the MTA glue.
 //
+// Before any stage's hook for an event runs, every stage's `prepare` for that
+// event runs (in order): a stage starts its DNS queries there, so the lookups
+// of all stages overlap (DKIM keys, the DMARC record, ARC keys), and collects
+// the answers in its hook. `prepare` never decides; an exception in it is
+// ignored (the hook then does the work itself).
+//
 // Call order per connection: on_connect, on_helo, then per transaction
 // on_mail_from, on_rcpt (once per recipient), on_message (the message is
 // buffered and set on the transaction). The Pipeline runs one event through
@@ -38,18 +44,19 @@ struct Step {
   static Step error(std::string what) { return {Kind::Error, Action::Tempfail, std::move(what)}; }
 };
 
+enum class Event { Connect, Helo, MailFrom, Rcpt, Message };
+
 class Stage {
  public:
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
+  virtual void prepare(Event /*event*/, Transaction&) const {}
   virtual Step on_connect(Transaction&) const { return Step::next(); }
   virtual Step on_helo(Transaction&) const { return Step::next(); }
   virtual Step on_mail_from(Transaction&) const { return Step::next(); }
   virtual Step on_rcpt(Transaction&, std::string_view /*rcpt*/) const { return Step::next(); }
   virtual Step on_message(Transaction&) const { return Step::next(); }
 };
-
-enum class Event { Connect, Helo, MailFrom, Rcpt, Message };
 
 class Pipeline {
  public:

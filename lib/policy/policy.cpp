@@ -343,6 +343,14 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
     if (auto v = s.boolean("findings")) p.findings_header = *v;
     s.finish();
   }
+  if (const auto* d = top.table("dmarc")) {
+    TomlSection s(*d, "dmarc", path, errs);
+    if (auto v = s.strings("trusted_arc_sealers")) {
+      p.trusted_arc_sealers.clear();
+      for (auto& x : *v) p.trusted_arc_sealers.push_back(core::to_lower(core::trim(x)));
+    }
+    s.finish();
+  }
   top.finish();
 }
 

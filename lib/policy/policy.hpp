@@ -78,6 +78,9 @@ struct Policy {
   core::SmtpReply tempfail_reply{"451", "4.7.1", "Message deferred by policy, try again later"};
   std::string subject_prefix = "[SPAM]";
   bool findings_header = true;
+  // [dmarc]: ARC sealers (d= of the newest ARC-Seal) whose passing chain turns a
+  // DMARC p=reject failure into quarantine (mailing lists, forwarders you trust).
+  std::vector<std::string> trusted_arc_sealers;
 
   const DirectionPolicy& for_direction(core::Direction d) const {
     return d == core::Direction::Inbound ? inbound : outbound;

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "auth/auth_results.hpp"
+#include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
 #include "limits/stage.hpp"
@@ -48,7 +50,11 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                                                       auth::SpfOptions{.receiver = authserv}));
   stages.push_back(std::make_unique<content::HeaderSanityStage>());
   stages.push_back(std::make_unique<mime::MimeStage>());
+  if (resolver)
+    stages.push_back(std::make_unique<auth::DmarcStage>(
+        resolver, static_cast<size_t>(config.dns.max_queries), pol.trusted_arc_sealers));
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
+  if (resolver) finishers.push_back(std::make_shared<auth::AuthResultsFinisher>(authserv));
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
                                                    std::move(pipeline), std::move(authserv),

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "auth/auth_results.hpp"
 #include "core/address.hpp"
 
 namespace postern::scan {
@@ -37,13 +38,17 @@ std::string findings_value(const std::vector<core::Finding>& findings, size_t ma
   return out;
 }
 
-std::vector<core::HeaderRemoval> forged_headers(const core::Message& m) {
+std::vector<core::HeaderRemoval> forged_headers(const core::Message& m,
+                                                std::string_view authserv_id) {
   std::map<std::string, size_t> seen;  // lower-cased name -> occurrences so far
   std::vector<core::HeaderRemoval> out;
   for (const auto& h : m.headers()) {
     std::string lower = core::to_lower(h.name);
     size_t index = ++seen[lower];
-    if (lower.rfind("x-postern-", 0) == 0) out.push_back({h.name, index});
+    if (lower.rfind("x-postern-", 0) == 0 ||
+        (lower == "authentication-results" &&
+         auth::is_our_authentication_results(h.value, authserv_id)))
+      out.push_back({h.name, index});
   }
   std::stable_sort(
       out.begin(), out.end(),

@@ -1,7 +1,7 @@
 // Verdict headers: what postern writes into a message, and what it removes.
 //
 // Contract: pure functions. `forged_headers` lists every incoming field whose
-// name starts with "X-Postern-" (any case) so that no sender can forge a
+// name starts with "X-Postern-" (any case), and our Authentication-Results, so that no sender can forge a
 // verdict; removals come highest index first per name, so applying them one by
 // one never shifts an index still to be applied. `fold` folds at whitespace so
 // that no line (the "Name: " prefix included) exceeds `width` where a break is
@@ -29,7 +29,10 @@ std::string verdict_value(core::Action a, double score, std::string_view scan_id
 // "... (N more)" so a message with hundreds of findings cannot bloat its header.
 std::string findings_value(const std::vector<core::Finding>& findings, size_t max_chars = 2000);
 
-std::vector<core::HeaderRemoval> forged_headers(const core::Message& m);
+// Also every Authentication-Results field that names `authserv_id` (RFC 8601 5: a
+// field claiming to be ours that we did not write is a forgery).
+std::vector<core::HeaderRemoval> forged_headers(const core::Message& m,
+                                                std::string_view authserv_id = {});
 
 // Folds `value` of header `name` with `eol` + TAB between lines.
 std::string fold(std::string_view name, std::string_view value, size_t width = 78,

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "auth/auth_results.hpp"
 #include "core/address.hpp"
 
 namespace postern::telemetry {
@@ -121,6 +122,7 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   for (const auto& s : tx.stage_times()) stages.push_back({{"name", s.name}, {"ms", round3(s.ms)}});
   p["stages"] = std::move(stages);
   p["header_from"] = std::move(header_from);
+  if (json auth = auth::auth_json(tx); !auth.empty()) p["auth"] = std::move(auth);
   if (!out.rejected_recipients.empty()) {
     json rj = json::array();
     for (const auto& r : out.rejected_recipients)

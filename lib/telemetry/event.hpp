@@ -8,7 +8,8 @@
 // headers_removed[], smtp_reply, stages[], header_from[], rejected_recipients[],
 // parts[] {path, content_type, disposition, filename, transfer_encoding,
 // charset, size, sha256, anomalies[]} (leaf parts, at most 200), links[] {url,
-// text, part} (at most 200)}.
+// text, part} (at most 200), auth {spf, dkim[], dmarc, arc} (when the
+// authentication stages ran: see auth/auth_results.hpp)}.
 // email.from.address is the envelope sender; postern.header_from[] the header
 // From addresses. Strings with invalid UTF-8 are repaired (U+FFFD), never dropped.
 #pragma once

@@ -1,0 +1,113 @@
+// DmarcStage: one DMARC decision per inbound message (see dmarc_stage.hpp).
+#include "auth/dmarc_stage.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "auth/message_dns.hpp"
+#include "core/address.hpp"
+
+namespace postern::auth {
+namespace {
+
+struct DmarcPending {
+  std::vector<DmarcLookup> lookups;
+};
+
+int severity(const DmarcResult& r) {
+  if (r.result != DmarcStatus::Fail) return r.result == DmarcStatus::Pass ? 0 : 1;
+  return 2 + static_cast<int>(r.enforce);
+}
+
+}  // namespace
+
+std::vector<std::string> from_domains(const core::Message& m, size_t max) {
+  std::vector<std::string> out;
+  for (const core::HeaderField* f : m.find_all("From"))
+    for (const auto& a : core::parse_address_list(f->value, 20)) {
+      std::string d = core::domain_of(a);
+      while (!d.empty() && d.back() == '.') d.pop_back();
+      if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+      if (out.size() >= max) return out;
+    }
+  return out;
+}
+
+void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
+  if (e != core::Event::Message || tx.direction() != core::Direction::Inbound || !tx.message())
+    return;
+  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  auto pending = std::make_shared<DmarcPending>();
+  for (const auto& d : from_domains(*tx.message()))
+    pending->lookups.push_back(start_dmarc_lookup(d, budget));
+  tx.put<DmarcPending>(std::move(pending));
+}
+
+core::Step DmarcStage::on_message(core::Transaction& tx) const {
+  if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
+  const core::Message& m = *tx.message();
+  std::vector<std::string> domains = from_domains(m);
+  if (domains.empty()) return core::Step::next();  // no From domain: header_sanity reports it
+  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  const DmarcPending* pending = tx.get<DmarcPending>();
+
+  DmarcInputs in;
+  in.spf = tx.get<SpfResult>();
+  in.dkim = tx.get<DkimResults>();
+  in.arc = tx.get<ArcResult>();
+  in.trusted_arc_sealers = trusted_;
+  std::string key;
+  if (const auto* id = m.find("Message-ID")) key += id->value;
+  if (const auto* date = m.find("Date")) key += date->value;
+
+  std::optional<DmarcResult> worst;
+  for (const auto& d : domains) {
+    in.from_domain = d;
+    in.sample = dmarc_sample(key + d);
+    const DmarcLookup* lookup = nullptr;
+    if (pending)
+      for (const auto& l : pending->lookups)
+        if (l.from_domain == d) lookup = &l;
+    DmarcResult r = check_dmarc(in, budget, lookup);
+    if (!worst || severity(r) > severity(*worst)) worst = std::move(r);
+  }
+  if (domains.size() > 1)
+    tx.add_finding(
+        "DMARC_MULTIPLE_FROM_DOMAINS", 3,
+        fmt::format("From names {} domains: {}", domains.size(), fmt::join(domains, ", ")));
+  const DmarcResult& r = *worst;
+  std::string detail = fmt::format("{} {}", r.from_domain, r.detail);
+  switch (r.result) {
+    case DmarcStatus::Pass:
+      tx.add_finding("DMARC_PASS", 0, std::move(detail));
+      break;
+    case DmarcStatus::None:
+      tx.add_finding("DMARC_NONE", 0, std::move(detail));
+      break;
+    case DmarcStatus::PermError:
+      tx.add_finding("DMARC_PERMERROR", 0.5, std::move(detail));
+      break;
+    case DmarcStatus::TempError:
+      tx.add_finding("DMARC_TEMPERROR", 0, std::move(detail));
+      break;
+    case DmarcStatus::Fail:
+      if (r.enforce == DmarcPolicy::Reject && r.auth_temperror)
+        tx.add_finding("DMARC_TEMPERROR_REJECT", 0, std::move(detail));
+      else if (r.enforce == DmarcPolicy::Reject)
+        tx.add_finding("DMARC_POLICY_REJECT", 8, std::move(detail));
+      else if (r.enforce == DmarcPolicy::Quarantine)
+        tx.add_finding("DMARC_POLICY_QUARANTINE", 4, std::move(detail));
+      else
+        tx.add_finding("DMARC_POLICY_NONE", 1, std::move(detail));
+      if (r.arc_override)
+        tx.add_finding("DMARC_ARC_OVERRIDE", 0,
+                       fmt::format("p=reject lowered to quarantine: ARC chain sealed by {}",
+                                   in.arc ? in.arc->newest_sealer() : ""));
+      break;
+  }
+  tx.put<DmarcResult>(std::make_shared<const DmarcResult>(r));
+  return core::Step::next();
+}
+
+}  // namespace postern::auth

@@ -1,0 +1,55 @@
+// DmarcStage ("dmarc"): the DMARC result of an inbound message, as a finding.
+//
+// Contract: runs at end of message, after the spf, dkim and arc stages (it reads
+// their results from the transaction: auth::SpfResult, auth::DkimResults,
+// auth::ArcResult; a missing one counts as not passing). `prepare` starts the
+// `_dmarc` lookups of the From domains so they overlap with the DKIM and ARC
+// key lookups. Every distinct domain of the From field(s) is checked (at most
+// 4); more than one is hostile (DMARC_MULTIPLE_FROM_DOMAINS) and the strictest
+// outcome counts. One finding per message:
+//   DMARC_PASS (0), DMARC_NONE (0: no record), DMARC_PERMERROR (0.5),
+//   DMARC_TEMPERROR (0: the record lookup failed),
+//   DMARC_POLICY_NONE (1: failed, p=none or sampled down to none),
+//   DMARC_POLICY_QUARANTINE (4), DMARC_POLICY_REJECT (8),
+//   DMARC_TEMPERROR_REJECT (0: failed under p=reject while an aligned SPF or DKIM
+//   check had a DNS error — the default policy tempfails it rather than reject).
+// The shipped policy maps DMARC_POLICY_REJECT to reject, DMARC_POLICY_QUARANTINE
+// to quarantine and DMARC_TEMPERROR_REJECT to tempfail; a passing ARC chain sealed
+// by a sealer in `[dmarc] trusted_arc_sealers` turns reject into quarantine
+// (DMARC_ARC_OVERRIDE, 0, is added too). The detail starts with the From domain
+// and the applied policy ("example.com p=reject: ..."), which the rule's reply
+// text can quote with {detail}. Puts the auth::DmarcResult on the transaction.
+// Outbound messages are not checked. Immutable, shared by threads; blocks for
+// the lookups (bounded by the resolver's timeout and the message's budget).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/dmarc.hpp"
+#include "core/stage.hpp"
+
+namespace postern::auth {
+
+class DmarcStage final : public core::Stage {
+ public:
+  DmarcStage(std::shared_ptr<dns::Resolver> resolver, size_t max_queries,
+             std::vector<std::string> trusted_arc_sealers)
+      : resolver_(std::move(resolver)),
+        max_queries_(max_queries),
+        trusted_(std::move(trusted_arc_sealers)) {}
+  std::string_view name() const override { return "dmarc"; }
+  void prepare(core::Event e, core::Transaction& tx) const override;
+  core::Step on_message(core::Transaction& tx) const override;
+
+ private:
+  std::shared_ptr<dns::Resolver> resolver_;
+  size_t max_queries_;
+  std::vector<std::string> trusted_;
+};
+
+// The distinct lower-cased domains of every From field, in order (at most `max`).
+std::vector<std::string> from_domains(const core::Message& m, size_t max = 4);
+
+}  // namespace postern::auth
