@@ -9,7 +9,9 @@
 // fresh Message-ID <RUN.SEQ@bench.postern.test> (its own one is dropped) so deliveries can be
 // matched. With --retry-4xx SECONDS a message that got a 4xx (or whose connection failed) is sent
 // again after that delay, as an SMTP client would, with the same Message-ID, for up to --retry-for
-// seconds after the load ends.
+// seconds after the load ends. --xclient ADDR[,ADDR...] makes each connection present an outside
+// client address (Postfix XCLIENT ADDR=, then EHLO again), connection N using address N mod count,
+// so that address-based checks (SPF, DNSBLs) run as for real outside clients.
 //
 // Reports: messages/s (accepted 2xx per second of load), latency per message
 // (MAIL to the final reply) p50/p90/p99/max, and replies counted by step and
@@ -44,7 +46,7 @@ constexpr int kMaxReplyLines = 100;
 
 struct Options {
   std::string server, dir, records, label, run_id = "run";
-  std::string from = "alice@example.org", rcpt = "bob@sink.test";
+  std::string from = "alice@example.org", rcpt = "bob@sink.test", xclient;
   int connections = 4, per_connection = 10, timeout = 60;
   long count = 0;
   double duration = 0, retry_delay = -1, retry_for = 120, progress = 0;
@@ -58,7 +60,8 @@ void usage() {
                "                 [--per-connection K] [--from ADDR[,ADDR...]] [--rcpt ADDR] "
                "[--run-id ID] [--records FILE]\n"
                "                 [--retry-4xx SECONDS] [--retry-for SECONDS] [--progress SECONDS]\n"
-               "                 [--timeout SECONDS] [--label TEXT] [--json]\n");
+               "                 [--timeout SECONDS] [--label TEXT] [--xclient ADDR[,ADDR...]] "
+               "[--json]\n");
 }
 
 // The message for the DATA phase: CRLF, dot-stuffed, without Message-ID fields and without the
@@ -177,6 +180,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       if (!str(o.from)) return false;
     } else if (a == "--rcpt") {
       if (!str(o.rcpt)) return false;
+    } else if (a == "--xclient") {
+      if (!str(o.xclient)) return false;
     } else if (a == "--connections") {
       if (!num(d) || d < 1 || d > 1024) return false;
       o.connections = static_cast<int>(d);
@@ -232,6 +237,12 @@ int main(int argc, char** argv) {
     pos = comma + 1;
   }
   if (senders.empty()) senders.push_back("");
+  std::vector<std::string> xclients;
+  for (size_t pos = 0; pos < opt.xclient.size();) {
+    size_t comma = std::min(opt.xclient.find(',', pos), opt.xclient.size());
+    if (comma > pos) xclients.push_back(opt.xclient.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
   loaded.clear();
 
   std::mutex mu;  // guards retries
@@ -321,6 +332,12 @@ int main(int argc, char** argv) {
           c = std::make_unique<Conn>(std::move(fd));
           if (!c->reply(r) || r.code != 220 || !c->send("EHLO load.bench.test\r\n") ||
               !c->reply(r) || r.code != 250)
+            broken = true;
+          // XCLIENT starts a new session: a 220 greeting, then EHLO again.
+          if (!broken && !xclients.empty() &&
+              (!c->send("XCLIENT ADDR=" + xclients[w % xclients.size()] + "\r\n") ||
+               !c->reply(r) || r.code != 220 || !c->send("EHLO load.bench.test\r\n") ||
+               !c->reply(r) || r.code != 250))
             broken = true;
           used = 0;
         } else {
