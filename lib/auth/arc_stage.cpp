@@ -22,7 +22,9 @@ ArcSymbol arc_symbol(const ArcResult& r) {
 }
 
 core::Step ArcStage::on_message(core::Transaction& tx) const {
-  if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
+  // A message cut at the size limit cannot be checked: its body is not the one that was signed.
+  if (tx.direction() != core::Direction::Inbound || !tx.message() || tx.message()->truncated())
+    return core::Step::next();
   dns::Budget budget(resolver_, max_queries_);
   ArcResult r = verify_arc(*tx.message(), budget, options_);
   std::string detail;
@@ -54,6 +56,11 @@ ArcSealFinisher::ArcSealFinisher(ArcSealer sealer, bool always, std::string auth
 void ArcSealFinisher::finish(const core::Transaction& tx, const core::Message& leaving,
                              core::Outcome& out) const {
   if (!always_ && !out.new_subject && out.removed.empty()) return;
+  if (leaving.truncated()) {  // the body we hold is not the body that leaves
+    telemetry::log_info("arc-seal {}: not sealed, the message exceeds the size limit",
+                        tx.scan_id());
+    return;
+  }
   ArcStatus cv = ArcStatus::None;
   if (const ArcResult* r = tx.get<ArcResult>()) {
     if (r->temporary) {

@@ -9,15 +9,16 @@
 // lookup failed temporarily — defaults the policy's scores can override. A pass
 // by itself proves only that the sealers' domains handled the message, so it
 // scores nothing; a temporary failure is a finding, never Step::error (a DNS
-// outage must not tempfail mail). Immutable, shared by threads; blocks the
-// calling thread for the key lookups (bounded by the timeout and the budget).
+// outage must not tempfail mail). A message truncated at the size limit is
+// skipped (no finding, no result): its body is not the one that was signed. Immutable, shared by
+// threads; blocks the calling thread for the key lookups (bounded by the timeout and the budget).
 //
 // Contract, finisher: when sealing is configured, seals the message as it
 // leaves (auth::seal_arc, i = N+1) if postern modified it (the Outcome has a
 // new Subject or removed fields) or always with `always`. The cv is the
 // ArcResult the stage put on the transaction; without one (outbound mail, or no
 // resolver) a message without ARC fields is sealed with cv=none and one with
-// ARC fields is left alone. A chain that failed only temporarily, one whose
+// ARC fields is left alone. A truncated message, a chain that failed only temporarily, one whose
 // newest seal says cv=fail, or one already at max_instances is not sealed
 // (logged at info). The recorded ARC-Authentication-Results value is the value
 // of the Authentication-Results field the earlier finisher added, or

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "auth/arc_canon.hpp"
 #include "auth/arc_stage.hpp"
 #include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
@@ -106,6 +107,9 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
     resolver = *r;
   }
   if (cfg->arc.seal != policy::Config::Arc::Seal::Off) {
+    if (!auth::arc::valid_domain(cfg->arc.domain))
+      return postern::unexpected(policy::Errors{policy::Error{
+          cfg->path, 0, 0, "[arc] domain: '" + cfg->arc.domain + "' is not a domain name"}});
     auto key = auth::arc::ArcKey::load_private_pem_file(cfg->arc.key);
     if (!key)
       return postern::unexpected(

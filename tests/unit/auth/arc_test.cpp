@@ -372,6 +372,7 @@ TEST_CASE("the arc stage reports the chain and the finisher seals what postern c
       {edit(sealed(plain, s, ArcStatus::None), "in.", "out."), core::Direction::Inbound,
        "ARC_FAIL"},
       {plain, core::Direction::Outbound, nullptr},
+      {core::Message(kMessage, 1 << 20, true), core::Direction::Inbound, nullptr},  // truncated
   };
   for (const auto& r : rows) {
     CAPTURE(r.symbol ? r.symbol : "none");
@@ -422,6 +423,12 @@ TEST_CASE("the arc stage reports the chain and the finisher seals what postern c
   auto r = verify(delivered);
   CHECK(r.cv == ArcStatus::Pass);
   CHECK(r.instances == 2);
+
+  // A message cut at the size limit is never sealed: its AMS would sign a body that never leaves.
+  core::Outcome cut;
+  cut.new_subject = "x";
+  fin.finish(tx, core::Message(in.raw(), 1 << 20, true), cut);
+  CHECK(cut.added.empty());
 
   // Without an A-R addition the AAR records "<authserv-id>; arc=<cv>".
   core::Outcome bare;

@@ -24,13 +24,13 @@ constexpr const char* kEdRecord =
     "ed._domainkey.gw.example. IN TXT \"v=DKIM1; k=ed25519; "
     "p=ZoGqYD+AkXpWKHU4SSjJ3KAJiw10rA45qbpgNJBjgw0=\"\n";
 
-std::string config(const std::string& seal_key) {
+std::string config(const std::string& seal_key, const std::string& domain = "gw.example") {
   return "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR
          "/policies\"]\n"
          "[scan]\nauthserv_id = \"gw.example\"\n"
          "[dns]\nforwarders = [\"127.0.0.1@9\"]\nlocal_data = \"local.zone\"\ntimeout_ms = 500\n"
-         "[arc]\nseal = \"always\"\ndomain = \"gw.example\"\nselector = \"ed\"\nkey = \"" +
-         seal_key + "\"\n";
+         "[arc]\nseal = \"always\"\ndomain = \"" +
+         domain + "\"\nselector = \"ed\"\nkey = \"" + seal_key + "\"\n";
 }
 
 }  // namespace
@@ -91,4 +91,8 @@ TEST_CASE("an [arc] sealing key that cannot be loaded is a config error naming t
     std::string err = policy::to_string(snap.error());
     CHECK_THAT(err, Catch::Contains("[arc] key") && Catch::Contains((d.path() / key).string()));
   }
+  d.write("good.pem", kEdPem);
+  auto bad_domain = scan::load_snapshot(d.write("postern.toml", config("good.pem", "gw example")));
+  REQUIRE_FALSE(bad_domain);
+  CHECK_THAT(policy::to_string(bad_domain.error()), Catch::Contains("[arc] domain"));
 }
