@@ -90,7 +90,9 @@ std::string authentication_results(std::string_view authserv_id, const core::Tra
     if (arc->instances)
       s += fmt::format(" (i={}{}{})", arc->instances,
                        arc->newest_sealer().empty() ? "" : " d=", comment(arc->newest_sealer()));
-    if (arc->cv == ArcStatus::Fail && !arc->detail.empty())
+    if (arc->cv == ArcStatus::Fail && arc->temporary)
+      s += " (temporary: a DNS error)";
+    else if (arc->cv == ArcStatus::Fail && !arc->detail.empty())
       s += fmt::format(" ({})", comment(arc->detail));
     parts.push_back(std::move(s));
   }
@@ -176,6 +178,7 @@ nlohmann::json auth_json(const core::Transaction& tx) {
                 {"instances", arc->instances},
                 {"sealers", arc->sealers}};
     if (!arc->detail.empty()) a["arc"]["detail"] = arc->detail;
+    if (arc->temporary) a["arc"]["temporary"] = true;
   }
   return a;
 }

@@ -47,6 +47,10 @@ struct ArcResult {
   unsigned instances = 0;            // ARC sets present (highest i=)
   std::vector<std::string> sealers;  // d= of each ARC-Seal, by instance (sealers[0] is i=1)
   std::string detail;                // why a chain failed
+  // cv=fail only because a key lookup failed temporarily (timeout, SERVFAIL,
+  // query budget): RFC 8617 has no temperror, so cv says fail; the sealer does
+  // not seal such a message and the stage reports ARC_TEMPERROR.
+  bool temporary = false;
   // The newest sealer (the one that handed the message to us), "" when none.
   std::string newest_sealer() const { return sealers.empty() ? std::string() : sealers.back(); }
 };

@@ -1,4 +1,4 @@
-// Config loading: [milter], [policy], [scan], [limits], [dns], [log].
+// Config loading: [milter], [policy], [scan], [limits], [dns], [arc], [log].
 #include "policy/config.hpp"
 
 #include <arpa/inet.h>
@@ -127,6 +127,29 @@ void read_dns(TomlSection s, Config& c, const std::string& dir) {
   s.finish();
 }
 
+void read_arc(TomlSection s, Config& c, const std::string& dir) {
+  if (auto v = s.string("seal")) {
+    if (*v == "off")
+      c.arc.seal = Config::Arc::Seal::Off;
+    else if (*v == "modified")
+      c.arc.seal = Config::Arc::Seal::Modified;
+    else if (*v == "always")
+      c.arc.seal = Config::Arc::Seal::Always;
+    else
+      s.error(*s.node("seal"), "'seal' in [arc]: expected \"off\", \"modified\" or \"always\"");
+  }
+  if (auto v = s.string("domain")) c.arc.domain = *v;
+  if (auto v = s.string("selector")) c.arc.selector = *v;
+  if (auto v = s.string("key")) c.arc.key = resolve(dir, *v);
+  if (auto v = s.integer("max_instances", 1, 50)) c.arc.max_instances = static_cast<int>(*v);
+  if (c.arc.seal != Config::Arc::Seal::Off) {
+    for (auto [key, value] : {std::pair{"domain", &c.arc.domain},
+                              std::pair{"selector", &c.arc.selector}, std::pair{"key", &c.arc.key}})
+      if (value->empty()) s.error_here(fmt::format("[arc]: sealing needs '{}'", key));
+  }
+  s.finish();
+}
+
 void read_log(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.string("target")) {
     if (*v == "syslog" || *v == "stderr")
@@ -155,6 +178,7 @@ postern::expected<Config, Errors> load_config(const std::string& path, bool miss
   if (const auto* s = top.table("scan")) read_scan(TomlSection(*s, "scan", path, errs), c);
   if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
   if (const auto* d = top.table("dns")) read_dns(TomlSection(*d, "dns", path, errs), c, dir);
+  if (const auto* a = top.table("arc")) read_arc(TomlSection(*a, "arc", path, errs), c, dir);
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
   top.finish();
   if (!errs.empty()) return postern::unexpected(errs);

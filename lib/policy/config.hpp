@@ -55,6 +55,17 @@ struct Config {
     int max_queries = 50;                 // per message (dns::Budget)
   } dns;
 
+  // [arc]: ARC (RFC 8617). Chains are verified whenever [dns] is configured;
+  // sealing needs seal != off plus domain, selector and key.
+  struct Arc {
+    enum class Seal { Off, Modified, Always };
+    Seal seal = Seal::Off;   // "off" | "modified" (postern changed the message) | "always"
+    std::string domain;      // d= of the seals
+    std::string selector;    // s= (the key record is <selector>._domainkey.<domain>)
+    std::string key;         // PEM private key file (RSA 1024..8192 bits or Ed25519)
+    int max_instances = 50;  // verify: longer chains fail; seal: never past it (RFC 8617: 50)
+  } arc;
+
   // [log]
   std::string log_target = "syslog";  // syslog | stderr
   std::string event_log;              // path, "-" = stdout, "" = off

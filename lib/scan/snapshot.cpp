@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "auth/arc_canon.hpp"
+#include "auth/arc_stage.hpp"
 #include "auth/auth_results.hpp"
 #include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
@@ -26,6 +28,30 @@ postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
   return dns::Resolver::create(o);
 }
 
+namespace {
+
+// The arc-seal finisher [arc] asks for, or null (sealing off, or a key that
+// cannot be loaded: logged; load_snapshot reports it as a config error instead).
+std::shared_ptr<const core::Finisher> arc_seal_finisher(const policy::Config& config,
+                                                        const std::string& authserv) {
+  using Seal = policy::Config::Arc::Seal;
+  if (config.arc.seal == Seal::Off) return nullptr;
+  auto key = auth::arc::ArcKey::load_private_pem_file(config.arc.key);
+  if (!key) {
+    telemetry::log_warn("[arc] key {}; ARC sealing is off", key.error());
+    return nullptr;
+  }
+  auth::ArcSealer sealer;
+  sealer.domain = config.arc.domain;
+  sealer.selector = config.arc.selector;
+  sealer.key = std::make_shared<const auth::arc::ArcKey>(std::move(*key));
+  sealer.max_instances = static_cast<unsigned>(config.arc.max_instances);
+  return std::make_shared<const auth::ArcSealFinisher>(std::move(sealer),
+                                                       config.arc.seal == Seal::Always, authserv);
+}
+
+}  // namespace
+
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                           std::shared_ptr<dns::Resolver> resolver) {
   std::string authserv = config.authserv_id;
@@ -39,7 +65,7 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
     if (r)
       resolver = *r;
     else
-      telemetry::log_warn("[dns]: {}; the DNS stages (spf) are off", r.error());
+      telemetry::log_warn("[dns]: {}; the DNS stages (spf, arc) are off", r.error());
   }
   std::vector<std::unique_ptr<core::Stage>> stages;
   stages.push_back(std::make_unique<limits::LimitsStage>());
@@ -51,10 +77,16 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
   stages.push_back(std::make_unique<content::HeaderSanityStage>());
   stages.push_back(std::make_unique<mime::MimeStage>());
   if (resolver)
+    stages.push_back(std::make_unique<auth::ArcStage>(
+        resolver, static_cast<size_t>(config.dns.max_queries),
+        auth::ArcVerifyOptions{.max_instances = static_cast<unsigned>(config.arc.max_instances)}));
+  if (resolver)
     stages.push_back(std::make_unique<auth::DmarcStage>(
         resolver, static_cast<size_t>(config.dns.max_queries), pol.trusted_arc_sealers));
+  // Finishers, in this order: Authentication-Results writer, arc-seal, dkim-sign.
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
   if (resolver) finishers.push_back(std::make_shared<auth::AuthResultsFinisher>(authserv));
+  if (auto seal = arc_seal_finisher(config, authserv)) finishers.push_back(std::move(seal));
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
                                                    std::move(pipeline), std::move(authserv),
@@ -79,6 +111,15 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
       return postern::unexpected(
           policy::Errors{policy::Error{cfg->path, 0, 0, "[dns]: " + r.error()}});
     resolver = *r;
+  }
+  if (cfg->arc.seal != policy::Config::Arc::Seal::Off) {
+    if (!auth::arc::valid_domain(cfg->arc.domain))
+      return postern::unexpected(policy::Errors{policy::Error{
+          cfg->path, 0, 0, "[arc] domain: '" + cfg->arc.domain + "' is not a domain name"}});
+    auto key = auth::arc::ArcKey::load_private_pem_file(cfg->arc.key);
+    if (!key)
+      return postern::unexpected(
+          policy::Errors{policy::Error{cfg->path, 0, 0, "[arc] key " + key.error()}});
   }
   return make_snapshot(std::move(*cfg), std::move(*pol), std::move(resolver));
 }

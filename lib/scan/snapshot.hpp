@@ -31,7 +31,7 @@ struct Snapshot {
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
 // Builds the pipeline for an already loaded config and policy. With a [dns]
-// section the DNS stages (spf) join, on `resolver` or, when null, on one built
+// section the DNS stages (spf, arc) join, on `resolver` or, when null, on one built
 // from the config (a resolver that cannot be built is logged and leaves them out;
 // load_snapshot reports it as a config error instead).
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy,
@@ -43,7 +43,8 @@ postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
 
 // Loads the config (missing file allowed when `missing_ok`: then the built-in
 // defaults apply, with those default policy directories that exist), then the
-// policy directories it names, then builds the pipeline.
+// policy directories it names, then builds the pipeline. A [dns] resolver that
+// cannot be built or an [arc] sealing key that cannot be loaded is a config error.
 postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
                                                              bool missing_ok = false);
 

@@ -24,8 +24,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
   const std::vector<Row> rows = {
       {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
-       "unknown key 'milterr' at top level; expected one of: dns, limits, log, milter, policy, "
-       "scan"},
+       "unknown key 'milterr' at top level; expected one of: arc, dns, limits, log, milter, "
+       "policy, scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},
       {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,
@@ -57,6 +57,13 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
        "'timeout_ms' in [dns]: expected an integer from 10"},
       {"unknown key in [dns]", "[dns]\nforwarder = [\"127.0.0.1\"]\n", 2, 1,
        "unknown key 'forwarder' in [dns]"},
+      {"bad ARC seal mode", "[arc]\nseal = \"yes\"\n", 2, 8,
+       "'seal' in [arc]: expected \"off\", \"modified\" or \"always\""},
+      {"ARC sealing without a key",
+       "[arc]\nseal = \"modified\"\ndomain = \"gw.example\"\nselector = \"s\"\n", 1, 1,
+       "[arc]: sealing needs 'key'"},
+      {"ARC instance limit above RFC 8617's 50", "[arc]\nmax_instances = 51\n", 2, 17,
+       "'max_instances' in [arc]: expected an integer from 1 to 50"},
       {"section that is not a table", "log = \"stderr\"\n", 1, 7, "'log'"},
   };
   for (const auto& r : rows) {
