@@ -142,18 +142,21 @@ int run_scan(const ScanOptions& o) {
     ci.client_name =
         o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
     ci.sasl_user = o.auth_user;
-    session.connect();
-    if (!o.helo.empty()) session.helo(o.helo);
-    session.mail_from(from);
+    // A policy that decides at connect or HELO ends the session there, as in the milter.
+    bool ended = session.connect().action != core::Action::Accept;
+    if (!ended && !o.helo.empty()) ended = session.helo(o.helo).action != core::Action::Accept;
     bool accepted = false;
-    for (const auto& r : rcpts)
-      if (session.rcpt(r).action == core::Action::Accept) accepted = true;
+    if (!ended) {
+      session.mail_from(from);
+      for (const auto& r : rcpts)
+        if (session.rcpt(r).action == core::Action::Accept) accepted = true;
+    }
     if (accepted) {
       core::split_raw_message(
           raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
           [&](std::string_view b) { session.body(b); });
       session.end_of_message();
-    } else {
+    } else if (!ended) {  // an early decision logged its event already
       session.abort();
     }
     for (const auto& e : events) {
