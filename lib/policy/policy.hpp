@@ -6,7 +6,8 @@
 // masks /usr/share/postern/policies/10-lists.toml); the resulting files are
 // then applied in file-name order, and a later file overrides what an earlier
 // one set key by key: a threshold, a rule (per symbol), a score (per symbol), a
-// whole list (per list name), a reply, a setting. Every problem in any file is
+// whole list (per list name), a whole DNSBL zone (per zone name; `enabled =
+// false` removes it), a reply, a setting. Every problem in any file is
 // an Error with file:line:column; unknown keys are errors. The Policy is
 // immutable after load and shared by all threads.
 #pragma once
