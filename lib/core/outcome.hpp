@@ -33,9 +33,9 @@ struct RejectedRecipient {
 
 struct Outcome {
   Verdict verdict;
-  bool before_data = false;            // decided at RCPT (or connect/HELO): no message was received
-  std::vector<HeaderRemoval> removed;  // in the order to apply (highest index first per name)
-  std::vector<HeaderAddition> added;   // in order: at_top ones each go above the last
+  bool before_data = false;                // decided before DATA: no message was received
+  std::vector<HeaderRemoval> removed;      // in the order to apply (highest index first per name)
+  std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
   std::string quarantine_reason;  // for Action::Quarantine
