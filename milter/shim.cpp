@@ -130,8 +130,12 @@ sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
     const unsigned long want_actions =
         SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
     *pf0 = f0 & want_actions;
-    const unsigned long no_reply =
-        SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+    // The MTA waits for our connect / HELO answer only when the policy decides there.
+    auto snap = g_snapshot.load();
+    policy::DecideAt at = snap ? snap->policy.decide_at : policy::DecideAt::Rcpt;
+    unsigned long no_reply = SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+    if (at != policy::DecideAt::Connect) no_reply |= SMFIP_NR_CONN;
+    if (at != policy::DecideAt::Helo) no_reply |= SMFIP_NR_HELO;
     const unsigned long skip_steps =
         SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;  // no callbacks for these
     *pf1 = f1 & (no_reply | skip_steps);
@@ -170,7 +174,9 @@ sfsistat cb_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* addr) {
     }
     ci.mta_name = macro(ctx, "j");
     ci.daemon_name = macro(ctx, "{daemon_name}");
-    c->session.connect();
+    scan::EventReply r = c->session.connect();
+    if (r.action != Action::Accept && !(c->no_reply & SMFIP_NR_CONN))
+      return answer(ctx, r.action, r.reply);
     return proceed(ctx, SMFIP_NR_CONN);
   });
 }
@@ -184,7 +190,9 @@ sfsistat cb_helo(SMFICTX* ctx, char* helo) {
     t.cipher_bits = macro(ctx, "{cipher_bits}");
     t.cert_subject = macro(ctx, "{cert_subject}");
     t.cert_issuer = macro(ctx, "{cert_issuer}");
-    c->session.helo(helo ? helo : "");
+    scan::EventReply r = c->session.helo(helo ? helo : "");
+    if (r.action != Action::Accept && !(c->no_reply & SMFIP_NR_HELO))
+      return answer(ctx, r.action, r.reply);
     return proceed(ctx, SMFIP_NR_HELO);
   });
 }
@@ -205,7 +213,7 @@ sfsistat cb_envfrom(SMFICTX* ctx, char** argv) {
 sfsistat cb_envrcpt(SMFICTX* ctx, char** argv) {
   return guarded(ctx, "rcpt", [&] {
     Conn* c = ensure_conn(ctx);
-    scan::RcptReply r = c->session.rcpt(argv && argv[0] ? argv[0] : "");
+    scan::EventReply r = c->session.rcpt(argv && argv[0] ? argv[0] : "");
     return answer(ctx, r.action, r.reply);
   });
 }
@@ -243,8 +251,8 @@ sfsistat cb_eom(SMFICTX* ctx) {
     for (const auto& h : out.added) {
       std::string v = scan::fold(h.name, h.value, 78, "\n");
       char* name = const_cast<char*>(h.name.c_str());
-      int rc = h.at_top ? smfi_insheader(ctx, 0, name, v.data())
-                        : smfi_addheader(ctx, name, v.data());
+      int rc =
+          h.at_top ? smfi_insheader(ctx, 0, name, v.data()) : smfi_addheader(ctx, name, v.data());
       if (rc != MI_SUCCESS) throw std::runtime_error("adding header " + h.name + " failed");
     }
     if (a == Action::Quarantine &&

@@ -33,7 +33,8 @@ bool read_input(const std::string& file, std::string& out) {
   return !in.bad();
 }
 
-void print_human(const std::string& file, const nlohmann::json& e) {
+void print_human(const std::string& file, const nlohmann::json& e,
+                 std::string_view decided_at = "RCPT") {
   const auto& p = e["postern"];
   fmt::print("{}: {} (score {})", file, p["action"].get<std::string>(), p["score"].dump());
   if (p.contains("reason")) fmt::print(" - {}", p["reason"].get<std::string>());
@@ -44,7 +45,7 @@ void print_human(const std::string& file, const nlohmann::json& e) {
                r["xcode"].get<std::string>(), r["text"].get<std::string>());
   }
   if (p.value("before_data", false))
-    fmt::print("  decided at RCPT: the message would not be received\n");
+    fmt::print("  decided at {}: the message would not be received\n", decided_at);
   for (const auto& f : p["findings"])
     fmt::print("  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
                f["detail"].get<std::string>());
@@ -142,18 +143,25 @@ int run_scan(const ScanOptions& o) {
     ci.client_name =
         o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
     ci.sasl_user = o.auth_user;
-    session.connect();
-    if (!o.helo.empty()) session.helo(o.helo);
-    session.mail_from(from);
+    // A policy that decides at connect or HELO ends the session there, as in the milter.
+    const char* decided_at = "RCPT";
+    bool ended = session.connect().action != core::Action::Accept;
+    if (ended)
+      decided_at = "connect";
+    else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
+      ended = true, decided_at = "HELO";
     bool accepted = false;
-    for (const auto& r : rcpts)
-      if (session.rcpt(r).action == core::Action::Accept) accepted = true;
+    if (!ended) {
+      session.mail_from(from);
+      for (const auto& r : rcpts)
+        if (session.rcpt(r).action == core::Action::Accept) accepted = true;
+    }
     if (accepted) {
       core::split_raw_message(
           raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
           [&](std::string_view b) { session.body(b); });
       session.end_of_message();
-    } else {
+    } else if (!ended) {  // an early decision logged its event already
       session.abort();
     }
     for (const auto& e : events) {
@@ -162,7 +170,7 @@ int run_scan(const ScanOptions& o) {
         line["postern"]["file"] = file;
         std::cout << telemetry::to_line(line) << '\n';
       } else {
-        print_human(file, e);
+        print_human(file, e, decided_at);
       }
     }
   }

@@ -12,6 +12,24 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+bool is_hostname(std::string_view name, bool fqdn) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253) return false;
+  size_t labels = 0;
+  for (size_t pos = 0; pos <= name.size();) {
+    size_t end = name.find('.', pos);
+    if (end == std::string_view::npos) end = name.size();
+    std::string_view l = name.substr(pos, end - pos);
+    if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
+    for (char c : l)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+        return false;
+    ++labels;
+    pos = end + 1;
+  }
+  return !fqdn || labels >= 2;
+}
+
 namespace {
 
 // Removes comments and surrounding whitespace from an addr-spec written without brackets.

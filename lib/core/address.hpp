@@ -28,4 +28,9 @@ std::string local_part_of(std::string_view address);
 
 std::string to_lower(std::string_view s);
 
+// A host name in DNS syntax: letter/digit/hyphen labels of 1 to 63 characters
+// that neither start nor end with a hyphen, at most 253 characters, an
+// optional final dot. `fqdn` also requires two labels at least.
+bool is_hostname(std::string_view name, bool fqdn);
+
 }  // namespace postern::core

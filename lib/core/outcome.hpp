@@ -33,7 +33,7 @@ struct RejectedRecipient {
 
 struct Outcome {
   Verdict verdict;
-  bool before_data = false;                // decided at RCPT: no message was received
+  bool before_data = false;                // decided before DATA: no message was received
   std::vector<HeaderRemoval> removed;      // in the order to apply (highest index first per name)
   std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)

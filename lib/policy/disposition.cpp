@@ -6,6 +6,32 @@
 namespace postern::policy {
 using core::Action;
 
+std::string expand_rule_text(std::string_view text, std::string_view detail) {
+  static constexpr std::string_view kKey = "{detail}";
+  if (text.find(kKey) == std::string_view::npos) return std::string(text);
+  std::string clean;
+  for (unsigned char c : detail) {
+    if (clean.size() >= kMaxDetailInReply) {
+      clean.resize(kMaxDetailInReply - 3);
+      clean += "...";
+      break;
+    }
+    char out = c >= 0x80 ? '?' : (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+    if (out == ' ' && (clean.empty() || clean.back() == ' ')) continue;
+    clean.push_back(out);
+  }
+  while (!clean.empty() && clean.back() == ' ') clean.pop_back();
+  std::string r;
+  for (size_t pos = 0;;) {
+    size_t at = text.find(kKey, pos);
+    r.append(text.substr(pos, at - pos));
+    if (at == std::string_view::npos) break;
+    r += clean;
+    pos = at + kKey.size();
+  }
+  return r;
+}
+
 core::SmtpReply reply_for(const Policy& p, Action a, std::string_view text) {
   core::SmtpReply r;
   if (a == Action::Reject)
@@ -32,7 +58,7 @@ core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core:
     if (core::severity(a) > core::severity(v.action)) {
       v.action = a;
       v.reason = fmt::format("rule {} = {}", f.symbol, core::to_string(a));
-      rule_text = it->second.text;
+      rule_text = expand_rule_text(it->second.text, f.detail);
     }
   }
   if (when == When::EndOfMessage) {

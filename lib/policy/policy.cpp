@@ -252,6 +252,100 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
     lists.push_back(std::move(l));
 }
 
+// "127.0.0.2" style: an IPv4 address in 127.0.0.0/8, as DNSBLs answer.
+bool is_dnsbl_code(std::string_view c) {
+  auto ip = core::IpAddress::parse(c);
+  return ip && !ip->v6 && ip->bytes[0] == 127 && ip->to_string() == c;
+}
+
+void read_dnsbl_code(TomlSection& parent, const toml::key& k, const toml::node& v, DnsblZone& z,
+                     bool& ok) {
+  std::string code(k.str());
+  if (!is_dnsbl_code(code)) {
+    parent.error(k, fmt::format("code '{}' in [{}]: expected an address in 127.0.0.0/8 "
+                                "such as \"127.0.0.2\"",
+                                code, parent.name()));
+    ok = false;
+    return;
+  }
+  const toml::table* t = v.as_table();
+  if (!t) {
+    parent.error(v, fmt::format("code {}: expected {{ symbol = ..., score = ... }}", code));
+    ok = false;
+    return;
+  }
+  TomlSection cs(*t, parent.name() + ".codes." + code, parent.file(), parent.errors());
+  DnsblCode c;
+  if (auto sym = cs.string("symbol"); sym && is_symbol(*sym)) {
+    c.symbol = *sym;
+  } else {
+    if (sym)
+      cs.error(*cs.node("symbol"), "'symbol': expected an UPPER_SNAKE symbol name");
+    else
+      parent.error(v, fmt::format("code {}: missing 'symbol'", code));
+    ok = false;
+  }
+  if (auto sc = cs.number("score")) c.score = *sc;
+  cs.finish();
+  z.codes[code] = std::move(c);
+}
+
+void read_dnsbl(TomlSection s, const std::string& name, std::vector<DnsblZone>& zones) {
+  DnsblZone z;
+  z.name = name;
+  bool ok = true;
+  bool enabled = s.boolean("enabled").value_or(true);
+  if (auto v = s.string("zone")) {
+    std::string zn = core::to_lower(core::trim(*v));
+    if (!zn.empty() && zn.back() == '.') zn.pop_back();
+    // <32 reversed nibbles of an IPv6 address>.<zone> must stay within 253 characters
+    if (core::is_hostname(zn, true) && zn.size() <= 180) {
+      z.zone = zn;
+    } else {
+      s.error(*s.node("zone"), "'zone': expected a DNS zone name such as \"zen.spamhaus.org\"");
+      ok = false;
+    }
+  } else if (enabled) {
+    s.error_here(fmt::format("[{}]: missing 'zone'", s.name()));
+    ok = false;
+  }
+  if (auto v = s.integer("timeout_ms", 10, 60000)) z.timeout_ms = static_cast<int>(*v);
+  if (auto sym = s.string("symbol")) {
+    if (is_symbol(*sym)) {
+      z.symbol = *sym;
+    } else {
+      s.error(*s.node("symbol"), "'symbol': expected an UPPER_SNAKE symbol name");
+      ok = false;
+    }
+  } else if (enabled) {
+    s.error_here(
+        fmt::format("[{}]: missing 'symbol': expected an UPPER_SNAKE symbol name", s.name()));
+    ok = false;
+  }
+  if (auto v = s.number("score")) z.score = *v;
+  if (const toml::table* codes = s.table("codes"))
+    for (auto&& [k, v] : *codes) read_dnsbl_code(s, k, v, z, ok);
+  s.finish();
+  if (!ok) return;
+  std::erase_if(zones, [&](const DnsblZone& x) { return x.name == name; });
+  if (enabled) zones.push_back(std::move(z));
+}
+
+void read_reputation(TomlSection s, Policy& p) {
+  if (auto v = s.string("decide_at")) {
+    if (*v == "rcpt")
+      p.decide_at = DecideAt::Rcpt;
+    else if (*v == "connect")
+      p.decide_at = DecideAt::Connect;
+    else if (*v == "helo")
+      p.decide_at = DecideAt::Helo;
+    else
+      s.error(*s.node("decide_at"), "'decide_at': expected \"rcpt\", \"connect\" or \"helo\"");
+  }
+  if (auto v = s.integer("dnsbl_cache", 0, 1000000)) p.dnsbl_cache = static_cast<size_t>(*v);
+  s.finish();
+}
+
 void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
   if (auto v = s.string("code")) {
     if (v->size() == 3 && (*v)[0] == first_digit && std::all_of(v->begin(), v->end(), ::isdigit))
@@ -305,6 +399,18 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
                                 fmt::format("list '{}': expected a table [lists.{}]", name, name)));
     }
   }
+  if (const auto* bl = top.table("dnsbl")) {
+    for (auto&& [k, v] : *bl) {
+      std::string name(k.str());
+      if (const toml::table* zt = v.as_table())
+        read_dnsbl(TomlSection(*zt, "dnsbl." + name, path, errs), name, p.dnsbl);
+      else
+        errs.push_back(error_at(
+            path, v.source(), fmt::format("dnsbl '{}': expected a table [dnsbl.{}]", name, name)));
+    }
+  }
+  if (const auto* r = top.table("reputation"))
+    read_reputation(TomlSection(*r, "reputation", path, errs), p);
   if (const auto* n = top.table("network")) {
     TomlSection s(*n, "network", path, errs);
     if (const toml::node* in = s.node("internal_networks")) {
@@ -403,6 +509,8 @@ postern::expected<Policy, Errors> parse_policy(std::string_view text, const std:
   if (!errs.empty()) return postern::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(),
             [](const List& a, const List& b) { return a.name < b.name; });
+  std::sort(p.dnsbl.begin(), p.dnsbl.end(),
+            [](const DnsblZone& a, const DnsblZone& b) { return a.name < b.name; });
   return p;
 }
 
@@ -432,6 +540,8 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
   if (!errs.empty()) return postern::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(),
             [](const List& a, const List& b) { return a.name < b.name; });
+  std::sort(p.dnsbl.begin(), p.dnsbl.end(),
+            [](const DnsblZone& a, const DnsblZone& b) { return a.name < b.name; });
   return p;
 }
 

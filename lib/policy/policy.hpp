@@ -6,7 +6,8 @@
 // masks /usr/share/postern/policies/10-lists.toml); the resulting files are
 // then applied in file-name order, and a later file overrides what an earlier
 // one set key by key: a threshold, a rule (per symbol), a score (per symbol), a
-// whole list (per list name), a reply, a setting. Every problem in any file is
+// whole list (per list name), a whole DNSBL zone (per zone name; `enabled =
+// false` removes it), a reply, a setting. Every problem in any file is
 // an Error with file:line:column; unknown keys are errors. The Policy is
 // immutable after load and shared by all threads.
 #pragma once
@@ -59,6 +60,27 @@ struct Rule {
   std::string text;  // SMTP reply text; "" = the action's default reply
 };
 
+// One DNSBL zone ([dnsbl.NAME]): the client address is looked up as
+// <reversed address>.<zone> A; each 127.0.0.0/8 answer is a return code.
+struct DnsblCode {
+  std::string symbol;
+  double score = 0;
+};
+
+struct DnsblZone {
+  std::string name;       // the table name (spamhaus in [dnsbl.spamhaus])
+  std::string zone;       // "zen.spamhaus.org": lower case, no trailing dot
+  int timeout_ms = 1500;  // how long the stage waits for this zone's answer
+  std::string symbol;     // the finding for a listing whose code is not in `codes`
+  double score = 0;
+  std::map<std::string, DnsblCode, std::less<>> codes;  // "127.0.0.2" -> RBL_SBL
+};
+
+// When findings of connect and HELO may end the SMTP session (hard rules only):
+// at RCPT like every other before-data decision (default), or right at the
+// connect or HELO event.
+enum class DecideAt { Rcpt, Connect, Helo };
+
 struct Thresholds {
   std::optional<double> tag, quarantine, reject;
 };
@@ -74,6 +96,9 @@ struct Policy {
   std::map<std::string, double, std::less<>> scores;  // per-symbol score overrides
   std::vector<List> lists;
   std::vector<core::Cidr> internal_networks;
+  std::vector<DnsblZone> dnsbl;  // enabled zones, by name
+  DecideAt decide_at = DecideAt::Rcpt;
+  size_t dnsbl_cache = 10000;  // results kept (per zone and address), 0 = no cache
   core::SmtpReply reject_reply{"550", "5.7.1", "Message rejected by policy"};
   core::SmtpReply tempfail_reply{"451", "4.7.1", "Message deferred by policy, try again later"};
   std::string subject_prefix = "[SPAM]";
@@ -104,6 +129,12 @@ enum class When { BeforeData, EndOfMessage };
 // Turns findings into one verdict for `dir`.
 core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings,
                      When when);
+
+// A rule's reply text with every "{detail}" replaced by `detail` made safe for
+// an SMTP reply: one line of printable ASCII (anything else becomes a space or
+// '?'), runs of spaces collapsed, at most kMaxDetailInReply characters.
+inline constexpr size_t kMaxDetailInReply = 200;
+std::string expand_rule_text(std::string_view text, std::string_view detail);
 
 // The SMTP reply for a final action, with `text` replacing the default text when given.
 core::SmtpReply reply_for(const Policy& p, core::Action a, std::string_view text = {});

@@ -62,17 +62,39 @@ void Session::start_connection_tx() {
                                                  conn_snap_->config.limits, scorer(conn_snap_), "");
 }
 
-void Session::connect() {
+EventReply Session::connect() {
   start_connection_tx();
   core::Step st = conn_snap_->pipeline.run(core::Event::Connect, *conn_tx_);
   if (st.kind != core::Step::Kind::Continue) conn_final_ = st;
+  return decide_early(policy::DecideAt::Connect);
 }
 
-void Session::helo(std::string_view name) {
+EventReply Session::helo(std::string_view name) {
   conn_.helo = std::string(name);
   start_connection_tx();
   core::Step st = conn_snap_->pipeline.run(core::Event::Helo, *conn_tx_);
   if (st.kind != core::Step::Kind::Continue && !conn_final_) conn_final_ = st;
+  return decide_early(policy::DecideAt::Helo);
+}
+
+EventReply Session::decide_early(policy::DecideAt at) {
+  const policy::Policy& pol = conn_snap_->policy;
+  if (pol.decide_at != at) return {};
+  core::Verdict v =
+      policy::decide(pol, conn_tx_->direction(), conn_tx_->findings(), policy::When::BeforeData);
+  apply_step(*conn_snap_, conn_final_, v);
+  if (v.action != Action::Reject && v.action != Action::Tempfail) return {};
+  if (sink_) {  // the one event of this connection: it ends here
+    core::Transaction tx(conn_, conn_tx_->direction(), conn_snap_->config.limits,
+                         scorer(conn_snap_), new_scan_id());
+    for (const auto& f : conn_tx_->findings()) tx.adopt(f);
+    for (const auto& t : conn_tx_->stage_times()) tx.add_stage_time(t.name, t.ms);
+    core::Outcome out;
+    out.verdict = v;
+    out.before_data = true;
+    sink_(telemetry::make_event(tx, out));
+  }
+  return {v.action, v.reply};
 }
 
 void Session::mail_from(std::string_view address, std::vector<std::string> args) {
@@ -94,7 +116,7 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
   if (st.kind != core::Step::Kind::Continue) tx_final_ = st;
 }
 
-RcptReply Session::rcpt(std::string_view address) {
+EventReply Session::rcpt(std::string_view address) {
   if (!tx_) mail_from("");
   std::string rcpt = core::envelope_address(address);
   core::Step st = snap_->pipeline.run(core::Event::Rcpt, *tx_, rcpt);

@@ -13,6 +13,12 @@
 // only hard rules that end the transaction (reject, tempfail, discard) apply;
 // at end of message the rules and the score thresholds do. When every accepted
 // recipient is a pass recipient, the verdict is capped at `tag`.
+// Exception: with the policy's `[reputation] decide_at = "connect"` (or
+// "helo"), the hard rules that reject or tempfail already apply to the
+// findings of that event: connect() (helo()) returns the reply, logs the event
+// and the front end answers it (the client cannot authenticate before that, and
+// pass recipients do not help, so use it only where no client needs to). After
+// such a reply the Session expects no more events of that connection.
 //
 // Every transaction in which something was decided produces exactly one event
 // (JSON, ECS fields) through the sink: at end of message, or at abort/close when
@@ -37,8 +43,9 @@ namespace postern::scan {
 using SnapshotSource = std::function<SnapshotPtr()>;
 using EventSink = std::function<void(const nlohmann::json&)>;
 
-struct RcptReply {
-  core::Action action = core::Action::Accept;  // accept, or reject / tempfail / discard
+// The answer to an event: accept (continue), or reject / tempfail / discard with the reply.
+struct EventReply {
+  core::Action action = core::Action::Accept;
   core::SmtpReply reply;
 };
 
@@ -51,10 +58,11 @@ class Session {
 
   core::ConnectionInfo& connection() { return conn_; }
 
-  void connect();
-  void helo(std::string_view name);
+  // Accept, or reject / tempfail when the policy decides at this event (decide_at).
+  EventReply connect();
+  EventReply helo(std::string_view name);
   void mail_from(std::string_view address, std::vector<std::string> esmtp_args = {});
-  RcptReply rcpt(std::string_view address);
+  EventReply rcpt(std::string_view address);
   void header(std::string_view name, std::string_view value);
   void body(std::string_view chunk);
   core::Outcome end_of_message(std::string_view queue_id = {});
@@ -66,6 +74,7 @@ class Session {
 
  private:
   void start_connection_tx();
+  EventReply decide_early(policy::DecideAt at);
   core::Outcome finish(core::Outcome out);
   void emit(const core::Outcome& out);
 

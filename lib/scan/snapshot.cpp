@@ -11,8 +11,11 @@
 #include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
+#include "core/address.hpp"
 #include "limits/stage.hpp"
 #include "mime/stage.hpp"
+#include "reputation/dnsbl.hpp"
+#include "reputation/helo.hpp"
 #include "reputation/lists_stage.hpp"
 #include "telemetry/log.hpp"
 
@@ -54,22 +57,31 @@ std::shared_ptr<const core::Finisher> arc_seal_finisher(const policy::Config& co
 
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                           std::shared_ptr<dns::Resolver> resolver) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   std::string authserv = config.authserv_id;
-  if (authserv.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) == 0) authserv = host;
-    if (authserv.empty()) authserv = "localhost";
-  }
+  if (authserv.empty()) authserv = host[0] ? host : "localhost";
   if (config.dns.configured && !resolver) {
     auto r = make_resolver(config);
     if (r)
       resolver = *r;
     else
-      telemetry::log_warn("[dns]: {}; the DNS stages (spf, arc) are off", r.error());
+      telemetry::log_warn("[dns]: {}; the DNS stages (dnsbl, helo, spf, dkim, arc, dmarc) are off",
+                          r.error());
   }
   std::vector<std::unique_ptr<core::Stage>> stages;
   stages.push_back(std::make_unique<limits::LimitsStage>());
   stages.push_back(std::make_unique<reputation::ListsStage>(pol.lists));
+  if (resolver && !pol.dnsbl.empty())
+    stages.push_back(std::make_unique<reputation::DnsblStage>(
+        resolver, static_cast<size_t>(config.dns.max_queries), pol.dnsbl, pol.dnsbl_cache));
+  if (resolver) {
+    reputation::HeloOptions helo{{core::to_lower(authserv)}, reputation::host_addresses()};
+    if (host[0] && core::to_lower(host) != helo.our_names.front())
+      helo.our_names.push_back(core::to_lower(host));
+    stages.push_back(std::make_unique<reputation::HeloStage>(
+        resolver, static_cast<size_t>(config.dns.max_queries), std::move(helo)));
+  }
   if (resolver)
     stages.push_back(std::make_unique<auth::SpfStage>(resolver,
                                                       static_cast<size_t>(config.dns.max_queries),

@@ -31,7 +31,8 @@ struct Snapshot {
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
 // Builds the pipeline for an already loaded config and policy. With a [dns]
-// section the DNS stages (spf, arc) join, on `resolver` or, when null, on one built
+// section the DNS stages (dnsbl when zones are configured, helo, spf, dkim, arc,
+// dmarc) join, on `resolver` or, when null, on one built
 // from the config (a resolver that cannot be built is logged and leaves them out;
 // load_snapshot reports it as a config error instead).
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy,
