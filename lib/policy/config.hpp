@@ -55,6 +55,23 @@ struct Config {
     int max_queries = 50;                 // per message (dns::Budget)
   } dns;
 
+  // [dkim]: verification bounds (the dkim stage runs with [dns]) and signing keys
+  // ([[dkim.sign]]: outbound mail is signed whenever one is configured).
+  struct DkimKey {
+    std::string domain;                    // d=, lower-case
+    std::string selector;                  // s=
+    std::string algorithm = "rsa-sha256";  // "rsa-sha256" | "ed25519-sha256"
+    std::string key;                       // PEM private key file (resolved path)
+    bool subdomains = false;               // also sign for From domains below `domain`
+    int line = 0, column = 0;              // the entry in the file, for key loading errors
+  };
+  struct Dkim {
+    bool allow_rsa_sha1 = false;  // RFC 8301: rsa-sha1 fails unless allowed
+    int min_key_bits = 1024;      // RFC 8301: smaller RSA keys are permerror
+    int max_signatures = 8;       // signatures evaluated per message
+    std::vector<DkimKey> sign;
+  } dkim;
+
   // [log]
   std::string log_target = "syslog";  // syslog | stderr
   std::string event_log;              // path, "-" = stdout, "" = off
