@@ -428,7 +428,7 @@ DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view fro
     DKIM_STAT st = DKIM_STAT_OK;
     dkim_alg_t alg = k.spec.algorithm == DkimAlgorithm::RsaSha256 ? DKIM_SIGN_RSASHA256
                                                                   : DKIM_SIGN_ED25519SHA256;
-    DkimPtr d(dkim_sign(lib_->handle()->lib, reinterpret_cast<const u_char*>("postern"), nullptr,
+    DkimPtr d(dkim_sign(lib_->lib_->lib, reinterpret_cast<const u_char*>("postern"), nullptr,
                         reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(k.pem.c_str())),
                         reinterpret_cast<const u_char*>(k.spec.selector.c_str()),
                         reinterpret_cast<const u_char*>(k.spec.domain.c_str()), DKIM_CANON_RELAXED,

@@ -64,10 +64,9 @@ class DkimLibrary {
   DkimVerification verify(const core::Message& m, dns::Budget& budget) const;
   const DkimOptions& options() const { return options_; }
 
-  struct Handle;  // the DKIM_LIB
-  Handle* handle() const { return lib_.get(); }
-
  private:
+  friend class DkimSigner;  // signs with the same DKIM_LIB
+  struct Handle;            // the DKIM_LIB
   DkimLibrary(std::unique_ptr<Handle> lib, DkimOptions o);
   std::unique_ptr<Handle> lib_;
   DkimOptions options_;

@@ -38,22 +38,21 @@ postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& conf
   if (verify) parts.library = *lib;
   if (config.dkim.sign.empty()) return parts;
   std::vector<auth::DkimKeySpec> specs;
-  for (const auto& k : config.dkim.sign)
+  for (const auto& k : config.dkim.sign) {
     specs.push_back(auth::DkimKeySpec{k.domain, k.selector,
                                       k.algorithm == "ed25519-sha256"
                                           ? auth::DkimAlgorithm::Ed25519Sha256
                                           : auth::DkimAlgorithm::RsaSha256,
                                       k.key, k.subdomains});
-  auto signer = auth::DkimSigner::create(*lib, specs);
-  if (!signer) {
-    // Name the [[dkim.sign]] entry whose key failed.
-    for (const auto& k : config.dkim.sign)
-      if (signer.error().find(k.key) != std::string::npos)
-        return postern::unexpected(policy::Error{config.path, static_cast<uint32_t>(k.line),
-                                                 static_cast<uint32_t>(k.column),
-                                                 "[[dkim.sign]]: " + signer.error()});
-    return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + signer.error()});
+    // Each key on its own first, so an error is at its own [[dkim.sign]] entry.
+    if (auto one = auth::DkimSigner::create(*lib, {specs.back()}); !one)
+      return postern::unexpected(policy::Error{config.path, static_cast<uint32_t>(k.line),
+                                               static_cast<uint32_t>(k.column),
+                                               "[[dkim.sign]]: " + one.error()});
   }
+  auto signer = auth::DkimSigner::create(*lib, specs);
+  if (!signer)
+    return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + signer.error()});
   parts.signer = *signer;
   return parts;
 }
@@ -118,6 +117,7 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
           policy::Errors{policy::Error{cfg->path, 0, 0, "[dns]: " + r.error()}});
     resolver = *r;
   }
+  // Signing keys are checked here: a bad one is a config error (make_snapshot only logs).
   if (auto d = make_dkim(*cfg, false); !d) return postern::unexpected(policy::Errors{d.error()});
   return make_snapshot(std::move(*cfg), std::move(*pol), std::move(resolver));
 }

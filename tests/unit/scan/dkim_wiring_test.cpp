@@ -71,11 +71,13 @@ struct Setup {
   test::DkimKey ed = test::make_key(d, "ed", 0);
   std::string config(bool with_dns, const std::string& rsa_key) const {
     std::string zone =
-        d.write("local.zone", "local-zone: \"_domainkey.example.com.\" static\n" +
+        d.write("local.zone", "local-zone: \"example.com.\" static\n" +
                                   test::txt_line("r1._domainkey.example.com", rsa.record) + "\n" +
                                   test::txt_line("e1._domainkey.example.com", ed.record) + "\n");
     std::string text = "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR "/policies\"]\n";
-    if (with_dns) text += "[dns]\nforwarders = [\"127.0.0.1@9\"]\nlocal_data = \"" + zone + "\"\n";
+    if (with_dns)
+      text += "[dns]\nforwarders = [\"127.0.0.1@9\"]\ntimeout_ms = 300\nlocal_data = \"" + zone +
+              "\"\n";
     text +=
         "[dkim]\n"
         "[[dkim.sign]]\ndomain = \"example.com\"\nselector = \"r1\"\nkey = \"" +
