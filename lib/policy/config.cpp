@@ -1,4 +1,4 @@
-// Config loading: [milter], [policy], [scan], [limits], [dns], [arc], [log].
+// Config loading: [milter], [policy], [scan], [limits], [dns], [dkim], [arc], [log].
 #include "policy/config.hpp"
 
 #include <arpa/inet.h>
@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "core/address.hpp"
 #include "policy/toml_reader.hpp"
 
 namespace postern::policy {
@@ -150,6 +151,57 @@ void read_arc(TomlSection s, Config& c, const std::string& dir) {
   s.finish();
 }
 
+void read_dkim_key(TomlSection s, const toml::table& t, Config& c, const std::string& dir) {
+  Config::DkimKey k;
+  k.line = static_cast<int>(t.source().begin.line);
+  k.column = static_cast<int>(t.source().begin.column);
+  auto domain = s.string("domain");
+  auto selector = s.string("selector");
+  auto key = s.string("key");
+  if (auto v = s.string("algorithm")) {
+    if (*v == "rsa-sha256" || *v == "ed25519-sha256")
+      k.algorithm = *v;
+    else
+      s.error(*s.node("algorithm"), "'algorithm': expected \"rsa-sha256\" or \"ed25519-sha256\"");
+  }
+  if (auto v = s.boolean("subdomains")) k.subdomains = *v;
+  bool ok = true;
+  for (auto [v, name] : {std::pair{&domain, "domain"}, {&selector, "selector"}, {&key, "key"}}) {
+    if (!*v || (*v)->empty()) {
+      s.error_here(fmt::format("[[dkim.sign]]: '{}' is required", name));
+      ok = false;
+    }
+  }
+  if (ok) {
+    k.domain = core::to_lower(*domain);
+    if (k.domain.ends_with('.')) k.domain.pop_back();
+    k.selector = *selector;
+    k.key = resolve(dir, *key);
+    c.dkim.sign.push_back(std::move(k));
+  }
+  s.finish();
+}
+
+void read_dkim(TomlSection s, Config& c, const std::string& dir) {
+  if (auto v = s.boolean("allow_rsa_sha1")) c.dkim.allow_rsa_sha1 = *v;
+  if (auto v = s.integer("min_key_bits", 512, 16384)) c.dkim.min_key_bits = static_cast<int>(*v);
+  if (auto v = s.integer("max_signatures", 1, 100)) c.dkim.max_signatures = static_cast<int>(*v);
+  if (const toml::node* n = s.node("sign")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) {
+      s.error(*n, "'sign' in [dkim]: expected [[dkim.sign]] tables");
+    } else {
+      for (const auto& e : *arr) {
+        if (const toml::table* t = e.as_table())
+          read_dkim_key(TomlSection(*t, "dkim.sign", s.file(), s.errors()), *t, c, dir);
+        else
+          s.error(e, "'sign' in [dkim]: expected [[dkim.sign]] tables");
+      }
+    }
+  }
+  s.finish();
+}
+
 void read_log(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.string("target")) {
     if (*v == "syslog" || *v == "stderr")
@@ -179,6 +231,7 @@ postern::expected<Config, Errors> load_config(const std::string& path, bool miss
   if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
   if (const auto* d = top.table("dns")) read_dns(TomlSection(*d, "dns", path, errs), c, dir);
   if (const auto* a = top.table("arc")) read_arc(TomlSection(*a, "arc", path, errs), c, dir);
+  if (const auto* k = top.table("dkim")) read_dkim(TomlSection(*k, "dkim", path, errs), c, dir);
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
   top.finish();
   if (!errs.empty()) return postern::unexpected(errs);

@@ -65,6 +65,22 @@ struct Config {
     std::string key;         // PEM private key file (RSA 1024..8192 bits or Ed25519)
     int max_instances = 50;  // verify: longer chains fail; seal: never past it (RFC 8617: 50)
   } arc;
+  // [dkim]: verification bounds (the dkim stage runs with [dns]) and signing keys
+  // ([[dkim.sign]]: outbound mail is signed whenever one is configured).
+  struct DkimKey {
+    std::string domain;                    // d=, lower-case
+    std::string selector;                  // s=
+    std::string algorithm = "rsa-sha256";  // "rsa-sha256" | "ed25519-sha256"
+    std::string key;                       // PEM private key file (resolved path)
+    bool subdomains = false;               // also sign for From domains below `domain`
+    int line = 0, column = 0;              // the entry in the file, for key loading errors
+  };
+  struct Dkim {
+    bool allow_rsa_sha1 = false;  // RFC 8301: rsa-sha1 fails unless allowed
+    int min_key_bits = 1024;      // RFC 8301: smaller RSA keys are permerror
+    int max_signatures = 8;       // signatures evaluated per message
+    std::vector<DkimKey> sign;
+  } dkim;
 
   // [log]
   std::string log_target = "syslog";  // syslog | stderr

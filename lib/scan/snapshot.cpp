@@ -8,6 +8,8 @@
 #include "auth/arc_canon.hpp"
 #include "auth/arc_stage.hpp"
 #include "auth/auth_results.hpp"
+#include "auth/dkim_sign.hpp"
+#include "auth/dkim_stage.hpp"
 #include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
@@ -55,6 +57,37 @@ std::shared_ptr<const core::Finisher> arc_seal_finisher(const policy::Config& co
 
 }  // namespace
 
+postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& config, bool verify) {
+  DkimParts parts;
+  if (!verify && config.dkim.sign.empty()) return parts;
+  auth::DkimOptions o;
+  o.allow_rsa_sha1 = config.dkim.allow_rsa_sha1;
+  o.min_key_bits = static_cast<unsigned>(config.dkim.min_key_bits);
+  o.max_signatures = static_cast<size_t>(config.dkim.max_signatures);
+  auto lib = auth::DkimLibrary::create(o);
+  if (!lib) return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + lib.error()});
+  if (verify) parts.library = *lib;
+  if (config.dkim.sign.empty()) return parts;
+  std::vector<auth::DkimKeySpec> specs;
+  for (const auto& k : config.dkim.sign) {
+    specs.push_back(auth::DkimKeySpec{k.domain, k.selector,
+                                      k.algorithm == "ed25519-sha256"
+                                          ? auth::DkimAlgorithm::Ed25519Sha256
+                                          : auth::DkimAlgorithm::RsaSha256,
+                                      k.key, k.subdomains});
+    // Each key on its own first, so an error is at its own [[dkim.sign]] entry.
+    if (auto one = auth::DkimSigner::create(*lib, {specs.back()}); !one)
+      return postern::unexpected(policy::Error{config.path, static_cast<uint32_t>(k.line),
+                                               static_cast<uint32_t>(k.column),
+                                               "[[dkim.sign]]: " + one.error()});
+  }
+  auto signer = auth::DkimSigner::create(*lib, specs);
+  if (!signer)
+    return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + signer.error()});
+  parts.signer = *signer;
+  return parts;
+}
+
 SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                           std::shared_ptr<dns::Resolver> resolver) {
   char host[256] = {};
@@ -69,6 +102,11 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
       telemetry::log_warn("[dns]: {}; the DNS stages (dnsbl, helo, spf, dkim, arc, dmarc) are off",
                           r.error());
   }
+  DkimParts dkim;
+  if (auto d = make_dkim(config, resolver != nullptr))
+    dkim = *d;
+  else
+    telemetry::log_warn("{}; DKIM verification and signing are off", d.error().to_string());
   std::vector<std::unique_ptr<core::Stage>> stages;
   stages.push_back(std::make_unique<limits::LimitsStage>());
   stages.push_back(std::make_unique<reputation::ListsStage>(pol.lists));
@@ -88,6 +126,9 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
                                                       auth::SpfOptions{.receiver = authserv}));
   stages.push_back(std::make_unique<content::HeaderSanityStage>());
   stages.push_back(std::make_unique<mime::MimeStage>());
+  if (dkim.library)
+    stages.push_back(std::make_unique<auth::DkimStage>(
+        dkim.library, resolver, static_cast<size_t>(config.dns.max_queries)));
   if (resolver)
     stages.push_back(std::make_unique<auth::ArcStage>(
         resolver, static_cast<size_t>(config.dns.max_queries),
@@ -99,6 +140,8 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
   if (resolver) finishers.push_back(std::make_shared<auth::AuthResultsFinisher>(authserv));
   if (auto seal = arc_seal_finisher(config, authserv)) finishers.push_back(std::move(seal));
+  // Signing is the last finisher: it signs the message as every other step left it.
+  if (dkim.signer) finishers.push_back(std::make_shared<auth::DkimSignFinisher>(dkim.signer));
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
                                                    std::move(pipeline), std::move(authserv),
@@ -133,6 +176,8 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
       return postern::unexpected(
           policy::Errors{policy::Error{cfg->path, 0, 0, "[arc] key " + key.error()}});
   }
+  // Signing keys are checked here: a bad one is a config error (make_snapshot only logs).
+  if (auto d = make_dkim(*cfg, false); !d) return postern::unexpected(policy::Errors{d.error()});
   return make_snapshot(std::move(*cfg), std::move(*pol), std::move(resolver));
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include "core/expected.hpp"
 
+#include "auth/dkim.hpp"
 #include "core/finisher.hpp"
 #include "core/stage.hpp"
 #include "dns/resolver.hpp"
@@ -41,6 +42,15 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy,
 // The resolver a config's [dns] section describes.
 postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
     const policy::Config& config);
+
+// The DKIM parts a config describes: the library (only when `verify`) and the
+// signer (only with [[dkim.sign]] keys; every key file loaded and checked). A key
+// error is at its [[dkim.sign]] entry and names the file.
+struct DkimParts {
+  std::shared_ptr<const auth::DkimLibrary> library;
+  std::shared_ptr<const auth::DkimSigner> signer;
+};
+postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& config, bool verify);
 
 // Loads the config (missing file allowed when `missing_ok`: then the built-in
 // defaults apply, with those default policy directories that exist), then the

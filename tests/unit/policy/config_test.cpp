@@ -24,7 +24,7 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
   const std::vector<Row> rows = {
       {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
-       "unknown key 'milterr' at top level; expected one of: arc, dns, limits, log, milter, "
+       "unknown key 'milterr' at top level; expected one of: arc, dkim, dns, limits, log, milter, "
        "policy, scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},

@@ -1,0 +1,126 @@
+// DKIM (RFC 6376, 8301, 8463): libopendkim verifying every signature of a
+// message and signing outbound mail, keys resolved through lib/dns.
+//
+// Contract: `DkimLibrary::create(options)` makes the one DKIM_LIB of a
+// snapshot; it is immutable afterwards and shared by threads (each call below
+// makes its own DKIM handle). `verify(message, budget)` evaluates up to
+// `max_signatures` DKIM-Signature fields, in message order: after the header
+// block libopendkim hands us the parsed signatures (prescreen callback), we
+// start every key query (`<s>._domainkey.<d>` TXT through `budget`) at once,
+// and libopendkim's key-lookup callback then waits on those futures: the
+// lookups overlap and libopendkim's own resolver is never used. Each signature
+// gets one RFC 8601 result: pass only when DKIM_SIG_CHECK holds (header
+// signature AND body hash); bad signature / body hash mismatch -> fail;
+// rsa-sha1 -> fail (RFC 8301) unless `allow_rsa_sha1`; DNS timeout, servfail,
+// spent budget -> temperror; no key, a bad key record, a signature syntax
+// error, an expired signature -> permerror; an RSA key under `min_key_bits`
+// -> permerror (the key record itself is unusable under RFC 8301, for every
+// message: nothing was tampered with, so not "fail"). `l=` shorter than the
+// canonicalized body sets `body_length_limited`. Past `max_signatures` the rest
+// is ignored and `limited` is set (a finding for the stage). A truncated
+// message (size limit) is not verified: every signature is neutral.
+// `DkimSigner` holds keys loaded and checked at snapshot build (a missing,
+// unreadable or wrong-type key is an error naming the file) and signs a whole
+// CRLF message: relaxed/relaxed, rsa-sha256 and/or ed25519-sha256, never l=,
+// one DKIM-Signature value per key, unfolded (each libopendkim fold becomes one
+// space). Blocking: verify waits for the DNS answers (bounded by the resolver's
+// timeout and the budget). No exceptions escape.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/results.hpp"
+#include "core/expected.hpp"
+#include "core/message.hpp"
+#include "dns/resolver.hpp"
+
+namespace postern::auth {
+
+struct DkimOptions {
+  bool allow_rsa_sha1 = false;   // RFC 8301: rsa-sha1 signatures fail unless allowed
+  unsigned min_key_bits = 1024;  // RFC 8301: smaller RSA keys are permerror
+  size_t max_signatures = 8;     // evaluated per message; past it `limited`
+};
+
+struct DkimVerification {
+  DkimResults results;         // one per evaluated signature, message order
+  size_t signatures_seen = 0;  // DKIM-Signature fields libopendkim found
+  bool limited = false;        // more than max_signatures: the rest was not evaluated
+};
+
+class DkimLibrary {
+ public:
+  static postern::expected<std::shared_ptr<const DkimLibrary>, std::string> create(
+      const DkimOptions& options);
+  ~DkimLibrary();
+  DkimLibrary(const DkimLibrary&) = delete;
+  DkimLibrary& operator=(const DkimLibrary&) = delete;
+
+  // Verifies every signature of `m` (raw, CRLF); see the contract above.
+  DkimVerification verify(const core::Message& m, dns::Budget& budget) const;
+  const DkimOptions& options() const { return options_; }
+
+ private:
+  friend class DkimSigner;  // signs with the same DKIM_LIB
+  struct Handle;            // the DKIM_LIB
+  DkimLibrary(std::unique_ptr<Handle> lib, DkimOptions o);
+  std::unique_ptr<Handle> lib_;
+  DkimOptions options_;
+};
+
+enum class DkimAlgorithm { RsaSha256, Ed25519Sha256 };
+// "rsa-sha256", "ed25519-sha256"
+std::string_view to_string(DkimAlgorithm a);
+
+struct DkimKeySpec {
+  std::string domain;    // d=
+  std::string selector;  // s=
+  DkimAlgorithm algorithm = DkimAlgorithm::RsaSha256;
+  std::string key_file;     // PEM: RSA PKCS#1 or PKCS#8, ed25519 PKCS#8
+  bool subdomains = false;  // also signs mail whose From domain is below `domain`
+};
+
+// The header fields signed when present (RFC 6376 5.4.1's list plus the MIME and
+// List-Unsubscribe fields).
+extern const std::vector<std::string> kDkimSignedHeaders;
+
+class DkimSigner {
+ public:
+  // Loads and checks every key file; the error names the file.
+  static postern::expected<std::shared_ptr<const DkimSigner>, std::string> create(
+      std::shared_ptr<const DkimLibrary> lib, const std::vector<DkimKeySpec>& keys);
+
+  struct Signature {
+    std::string domain, selector;
+    DkimAlgorithm algorithm;
+    std::string value;  // the DKIM-Signature field value, one line
+  };
+  struct Signed {
+    std::vector<Signature> signatures;
+    std::vector<std::string> errors;  // keys that failed to sign, and why
+  };
+  // Signs `m` with every key for `from_domain` (lower-case): equal to the key's
+  // domain, or below it when the key allows subdomains.
+  Signed sign(const core::Message& m, std::string_view from_domain) const;
+  bool has_key_for(std::string_view from_domain) const;
+
+ private:
+  struct Key {
+    DkimKeySpec spec;
+    std::string pem;  // PKCS#8 PEM, as libopendkim takes it
+  };
+  DkimSigner(std::shared_ptr<const DkimLibrary> lib, std::vector<Key> keys)
+      : lib_(std::move(lib)), keys_(std::move(keys)) {}
+  bool matches(const Key& k, std::string_view from_domain) const;
+  std::shared_ptr<const DkimLibrary> lib_;
+  std::vector<Key> keys_;
+};
+
+// Length of the canonicalized body (RFC 6376 3.4.3 simple, 3.4.4 relaxed) of a CRLF body.
+size_t dkim_canonical_body_length(std::string_view body, bool relaxed);
+
+}  // namespace postern::auth

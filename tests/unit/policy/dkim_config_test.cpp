@@ -1,0 +1,81 @@
+// [dkim] in postern.toml: verification bounds and [[dkim.sign]] keys.
+#include <catch2/catch.hpp>
+
+#include "policy/config.hpp"
+#include "support/expect_error.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace postern;
+
+TEST_CASE("[dkim] with signing keys reads every field, paths relative to the file", "[dkim]") {
+  test::TempDir d;
+  std::string path = d.write("postern.toml",
+                             "[dkim]\n"
+                             "allow_rsa_sha1 = true\n"
+                             "min_key_bits = 2048\n"
+                             "max_signatures = 3\n"
+                             "[[dkim.sign]]\n"
+                             "domain = \"Example.COM.\"\n"
+                             "selector = \"s1\"\n"
+                             "key = \"keys/rsa.pem\"\n"
+                             "[[dkim.sign]]\n"
+                             "domain = \"example.com\"\n"
+                             "selector = \"s2\"\n"
+                             "algorithm = \"ed25519-sha256\"\n"
+                             "key = \"/etc/ed.pem\"\n"
+                             "subdomains = true\n");
+  auto c = policy::load_config(path);
+  INFO((c ? std::string() : policy::to_string(c.error())));
+  REQUIRE(c);
+  CHECK(c->dkim.allow_rsa_sha1);
+  CHECK(c->dkim.min_key_bits == 2048);
+  CHECK(c->dkim.max_signatures == 3);
+  REQUIRE(c->dkim.sign.size() == 2);
+  CHECK(c->dkim.sign[0].domain == "example.com");
+  CHECK(c->dkim.sign[0].selector == "s1");
+  CHECK(c->dkim.sign[0].algorithm == "rsa-sha256");
+  CHECK(c->dkim.sign[0].key == d.str() + "/keys/rsa.pem");
+  CHECK_FALSE(c->dkim.sign[0].subdomains);
+  CHECK(c->dkim.sign[0].line == 5);
+  CHECK(c->dkim.sign[1].algorithm == "ed25519-sha256");
+  CHECK(c->dkim.sign[1].key == "/etc/ed.pem");
+  CHECK(c->dkim.sign[1].subdomains);
+}
+
+TEST_CASE("[dkim] defaults, and its errors at file:line:column", "[dkim]") {
+  test::TempDir d;
+  auto none = policy::load_config(d.write("empty.toml", ""));
+  REQUIRE(none);
+  CHECK_FALSE(none->dkim.allow_rsa_sha1);
+  CHECK(none->dkim.min_key_bits == 1024);
+  CHECK(none->dkim.max_signatures == 8);
+  CHECK(none->dkim.sign.empty());
+
+  struct Row {
+    std::string name, text;
+    uint32_t line, column;
+    std::string contains;
+  };
+  const std::string key = "[[dkim.sign]]\ndomain = \"example.com\"\nselector = \"s\"\n";
+  for (const auto& r : std::vector<Row>{
+           {"unknown key", "[dkim]\nallow_sha1 = true\n", 2, 1,
+            "unknown key 'allow_sha1' in [dkim]"},
+           {"min_key_bits out of range", "[dkim]\nmin_key_bits = 100\n", 2, 16,
+            "'min_key_bits' in [dkim]: expected an integer from 512"},
+           {"max_signatures out of range", "[dkim]\nmax_signatures = 0\n", 2, 18,
+            "'max_signatures' in [dkim]"},
+           {"bad algorithm", key + "key = \"k.pem\"\nalgorithm = \"rsa-sha1\"\n", 5, 13,
+            "'algorithm': expected \"rsa-sha256\" or \"ed25519-sha256\""},
+           {"missing key", key, 1, 1, "[[dkim.sign]]: 'key' is required"},
+           {"unknown key in a signing table", key + "key = \"k.pem\"\nsubdomain = true\n", 5, 1,
+            "unknown key 'subdomain' in [dkim.sign]"},
+           {"sign is not an array of tables", "[dkim]\nsign = \"k.pem\"\n", 2, 8,
+            "expected [[dkim.sign]] tables"},
+       }) {
+    INFO(r.name);
+    std::string path = d.write("c.toml", r.text);
+    auto c = policy::load_config(path);
+    REQUIRE_FALSE(c);
+    test::check_single_error(c.error(), {path, r.line, r.column, r.contains});
+  }
+}
