@@ -335,9 +335,9 @@ int main(int argc, char** argv) {
             broken = true;
           // XCLIENT starts a new session: a 220 greeting, then EHLO again.
           if (!broken && !xclients.empty() &&
-              (!c->send("XCLIENT ADDR=" + xclients[w % xclients.size()] + "\r\n") ||
-               !c->reply(r) || r.code != 220 || !c->send("EHLO load.bench.test\r\n") ||
-               !c->reply(r) || r.code != 250))
+              (!c->send("XCLIENT ADDR=" + xclients[w % xclients.size()] + "\r\n") || !c->reply(r) ||
+               r.code != 220 || !c->send("EHLO load.bench.test\r\n") || !c->reply(r) ||
+               r.code != 250))
             broken = true;
           used = 0;
         } else {
