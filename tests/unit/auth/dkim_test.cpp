@@ -12,6 +12,7 @@
 #include "auth/dkim.hpp"
 #include "core/address.hpp"
 #include "support/dkim_keys.hpp"
+#include "support/silent_server.hpp"
 
 #define _Bool bool
 #include <dkim.h>
@@ -149,22 +150,7 @@ std::string b_of(const std::string& raw) {
   return b;
 }
 
-// A UDP socket that receives queries and never replies.
-struct SilentServer {
-  int fd = -1;
-  uint16_t port = 0;
-  SilentServer() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-  }
-  ~SilentServer() { ::close(fd); }
-};
+using test::SilentServer;
 
 // Keys made once per run: RSA 512, 1024, 2048 and ed25519, published under example.com.
 struct Keys {

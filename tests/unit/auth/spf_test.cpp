@@ -7,6 +7,7 @@
 
 #include "auth/spf.hpp"
 #include "auth/spf_stage.hpp"
+#include "support/silent_server.hpp"
 
 using namespace postern;
 using auth::SpfIdentity;
@@ -14,22 +15,7 @@ using auth::SpfStatus;
 
 namespace {
 
-// A UDP socket that receives queries and never replies.
-struct SilentServer {
-  int fd = -1;
-  uint16_t port = 0;
-  SilentServer() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-  }
-  ~SilentServer() { ::close(fd); }
-};
+using test::SilentServer;
 
 std::shared_ptr<dns::Resolver> zone(uint16_t silent_port) {
   dns::Options o;

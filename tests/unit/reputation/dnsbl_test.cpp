@@ -1,6 +1,7 @@
 // Tests for reputation::Dnsbl and DnsblStage: local zone data through lib/dns (no network),
 // a silent forwarder for timeouts.
 #include "reputation/dnsbl.hpp"
+#include "support/silent_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,22 +19,7 @@ using Symbols = std::vector<std::string>;
 
 namespace {
 
-// A UDP socket that receives queries and never replies.
-struct SilentServer {
-  int fd = -1;
-  uint16_t port = 0;
-  SilentServer() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-  }
-  ~SilentServer() { ::close(fd); }
-};
+using test::SilentServer;
 
 const std::string kV6Listed =  // 2001:db8::1
     "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2";
