@@ -50,6 +50,14 @@ const char* kSignedHeaderNames[] = {"From",
                                     "List-Unsubscribe-Post",
                                     nullptr};
 
+// Oversigned (RFC 6376 8.15): each is listed once more in h= than it occurs, so a
+// field of that name added later (a second From or Subject on top, which mail
+// clients show) breaks the signature instead of riding on it.
+const char* kOversignedHeaderNames[] = {
+    "From",     "To",         "Cc",           "Subject",      "Date",
+    "Reply-To", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+    nullptr};
+
 // What one verification shares with libopendkim's callbacks (dkim_set_user_context).
 struct VerifyContext {
   dns::Budget* budget = nullptr;
@@ -292,6 +300,8 @@ postern::expected<std::shared_ptr<const DkimLibrary>, std::string> DkimLibrary::
   // The option takes the NULL-terminated array itself (as opendkim's filter passes it).
   set_option(h->lib, DKIM_OPTS_SIGNHDRS, static_cast<void*>(kSignedHeaderNames),
              sizeof(const char**), "signhdrs", err);
+  set_option(h->lib, DKIM_OPTS_OVERSIGNHDRS, static_cast<void*>(kOversignedHeaderNames),
+             sizeof(const char**), "oversignhdrs", err);
   if (err.empty() && dkim_set_prescreen(h->lib, &prescreen) != DKIM_STAT_OK)
     err = "dkim_set_prescreen failed";
   if (err.empty() && dkim_set_key_lookup(h->lib, &key_lookup) != DKIM_STAT_OK)
@@ -353,9 +363,12 @@ DkimVerification DkimLibrary::verify(const core::Message& m, dns::Budget& budget
     };
     if (flags & DKIM_SIGFLAG_IGNORE) {
       set(DkimStatus::Neutral, "message truncated: not verified");
-    } else if (dns_status != dns::Status::Ok && dns_status != dns::Status::NxDomain &&
-               dns_status != dns::Status::NoData) {
+    } else if (dns_status == dns::Status::ServFail || dns_status == dns::Status::Timeout ||
+               dns_status == dns::Status::Budget) {
       set(DkimStatus::TempError, fmt::format("key {}: {}", name, dns::to_string(dns_status)));
+    } else if (dns_status == dns::Status::Error) {
+      // A name that cannot be asked (a label over 63 bytes, bad bytes) never will be: permanent.
+      set(DkimStatus::PermError, fmt::format("key name {} is not a valid DNS name", name));
     } else if (ctx.too_long.contains(name)) {
       set(DkimStatus::PermError, fmt::format("key record at {} too long", name));
     } else if (err == DKIM_SIGERROR_NOKEY || dns_status == dns::Status::NxDomain ||

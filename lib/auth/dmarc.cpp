@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstring>
+#include <random>
 
 #include "core/address.hpp"
 #include "core/message.hpp"
@@ -329,7 +330,13 @@ DmarcResult check_dmarc(const DmarcInputs& in, dns::Budget& budget, const DmarcL
 }
 
 unsigned dmarc_sample(std::string_view key) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  // A secret of this process goes first: the sender chooses Message-ID and Date,
+  // and must not be able to pick a message that always falls outside pct.
+  static const uint64_t salt = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  }();
+  uint64_t h = 1469598103934665603ull ^ salt;  // FNV-1a
   for (unsigned char c : key) {
     h ^= c;
     h *= 1099511628211ull;

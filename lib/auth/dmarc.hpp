@@ -119,8 +119,10 @@ DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget
 DmarcResult check_dmarc(const DmarcInputs& in, dns::Budget& budget,
                         const DmarcLookup* lookup = nullptr);
 
-// A stable 0..99 draw for pct sampling from message properties (Message-ID, Date,
-// From): the same message always gets the same answer.
+// A 0..99 draw for pct sampling from message properties (Message-ID, Date, From)
+// and a random secret of the process: the same message gets the same answer from
+// one daemon (a retry is not a second chance), and no sender can choose a
+// Message-ID that always escapes the sample.
 unsigned dmarc_sample(std::string_view key);
 
 }  // namespace postern::auth

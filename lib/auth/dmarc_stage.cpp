@@ -4,14 +4,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
-#include "auth/message_dns.hpp"
 #include "core/address.hpp"
 
 namespace postern::auth {
 namespace {
 
+// DMARC's own DNS allowance: the _dmarc record at the From domain and at its
+// organizational domain, and A/AAAA/MX for np. It is not drawn from the message's
+// shared budget, which the sender's own SPF record (or DKIM and ARC selectors)
+// could spend first to turn every DMARC check into a temperror.
+constexpr size_t kQueriesPerDomain = 5;
+
 struct DmarcPending {
+  mutable dns::Budget budget;
   std::vector<DmarcLookup> lookups;
 };
 
@@ -25,11 +32,11 @@ int severity(const DmarcResult& r) {
 std::vector<std::string> from_domains(const core::Message& m, size_t max) {
   std::vector<std::string> out;
   for (const core::HeaderField* f : m.find_all("From"))
-    for (const auto& a : core::parse_address_list(f->value, 20)) {
+    for (const auto& a : core::parse_address_list(f->value)) {
       std::string d = core::domain_of(a);
       while (!d.empty() && d.back() == '.') d.pop_back();
       if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
-      if (out.size() >= max) return out;
+      if (out.size() > max) return out;  // one more than asked: the caller sees the excess
     }
   return out;
 }
@@ -37,20 +44,30 @@ std::vector<std::string> from_domains(const core::Message& m, size_t max) {
 void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
   if (e != core::Event::Message || tx.direction() != core::Direction::Inbound || !tx.message())
     return;
-  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
-  auto pending = std::make_shared<DmarcPending>();
-  for (const auto& d : from_domains(*tx.message()))
-    pending->lookups.push_back(start_dmarc_lookup(d, budget));
+  std::vector<std::string> domains = from_domains(*tx.message(), kMaxFromDomains);
+  if (domains.size() > kMaxFromDomains) return;  // refused whole in on_message
+  auto pending = std::make_shared<DmarcPending>(
+      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * domains.size()), {}});
+  for (const auto& d : domains) pending->lookups.push_back(start_dmarc_lookup(d, pending->budget));
   tx.put<DmarcPending>(std::move(pending));
 }
 
 core::Step DmarcStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
   const core::Message& m = *tx.message();
-  std::vector<std::string> domains = from_domains(m);
+  std::vector<std::string> domains = from_domains(m, kMaxFromDomains);
   if (domains.empty()) return core::Step::next();  // no From domain: header_sanity reports it
-  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  if (domains.size() > kMaxFromDomains) {
+    // Checking some and not others would let the unchecked one through: refuse the whole.
+    tx.add_finding(
+        "DMARC_FROM_DOMAIN_LIMIT", 8,
+        fmt::format("From names more than {} domains; not authenticated", kMaxFromDomains));
+    return core::Step::next();
+  }
   const DmarcPending* pending = tx.get<DmarcPending>();
+  std::optional<dns::Budget> own;
+  if (!pending) own.emplace(resolver_, kQueriesPerDomain * domains.size());
+  dns::Budget& budget = pending ? pending->budget : *own;
 
   DmarcInputs in;
   in.spf = tx.get<SpfResult>();

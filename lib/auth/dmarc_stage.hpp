@@ -4,9 +4,13 @@
 // their results from the transaction: auth::SpfResult, auth::DkimResults,
 // auth::ArcResult; a missing one counts as not passing). `prepare` starts the
 // `_dmarc` lookups of the From domains so they overlap with the DKIM and ARC
-// key lookups. Every distinct domain of the From field(s) is checked (at most
-// 4); more than one is hostile (DMARC_MULTIPLE_FROM_DOMAINS) and the strictest
-// outcome counts. One finding per message:
+// key lookups. Every distinct domain of the From field(s) is checked; more than
+// one is hostile (DMARC_MULTIPLE_FROM_DOMAINS, 3) and the strictest outcome
+// counts; more than kMaxFromDomains (8) is refused whole (DMARC_FROM_DOMAIN_LIMIT,
+// 8; the shipped policy rejects it): checking only some would let an unchecked
+// one through. DMARC's lookups (5 per From domain) have their own allowance, not
+// the message's shared [dns] max_queries, which the sender's own SPF record could
+// otherwise spend first. One finding per message:
 //   DMARC_PASS (0), DMARC_NONE (0: no record), DMARC_PERMERROR (0.5),
 //   DMARC_TEMPERROR (0: the record lookup failed),
 //   DMARC_POLICY_NONE (1: failed, p=none or sampled down to none),
@@ -34,22 +38,21 @@ namespace postern::auth {
 
 class DmarcStage final : public core::Stage {
  public:
-  DmarcStage(std::shared_ptr<dns::Resolver> resolver, size_t max_queries,
-             std::vector<std::string> trusted_arc_sealers)
-      : resolver_(std::move(resolver)),
-        max_queries_(max_queries),
-        trusted_(std::move(trusted_arc_sealers)) {}
+  DmarcStage(std::shared_ptr<dns::Resolver> resolver, std::vector<std::string> trusted_arc_sealers)
+      : resolver_(std::move(resolver)), trusted_(std::move(trusted_arc_sealers)) {}
   std::string_view name() const override { return "dmarc"; }
   void prepare(core::Event e, core::Transaction& tx) const override;
   core::Step on_message(core::Transaction& tx) const override;
 
  private:
   std::shared_ptr<dns::Resolver> resolver_;
-  size_t max_queries_;
   std::vector<std::string> trusted_;
 };
 
-// The distinct lower-cased domains of every From field, in order (at most `max`).
-std::vector<std::string> from_domains(const core::Message& m, size_t max = 4);
+inline constexpr size_t kMaxFromDomains = 8;
+
+// The distinct lower-cased domains of every From field, in order; at most `max` + 1
+// (a result longer than `max` means "more than max").
+std::vector<std::string> from_domains(const core::Message& m, size_t max = kMaxFromDomains);
 
 }  // namespace postern::auth

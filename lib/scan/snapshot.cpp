@@ -134,8 +134,7 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
         resolver, static_cast<size_t>(config.dns.max_queries),
         auth::ArcVerifyOptions{.max_instances = static_cast<unsigned>(config.arc.max_instances)}));
   if (resolver)
-    stages.push_back(std::make_unique<auth::DmarcStage>(
-        resolver, static_cast<size_t>(config.dns.max_queries), pol.trusted_arc_sealers));
+    stages.push_back(std::make_unique<auth::DmarcStage>(resolver, pol.trusted_arc_sealers));
   // Finishers, in this order: Authentication-Results writer, arc-seal, dkim-sign.
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
   if (resolver) finishers.push_back(std::make_shared<auth::AuthResultsFinisher>(authserv));

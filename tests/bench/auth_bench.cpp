@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   stages.push_back(std::make_unique<auth::SpfStage>(*resolver, 50, auth::SpfOptions{}));
   stages.push_back(std::make_unique<auth::DkimStage>(*lib, *resolver, 50));
   stages.push_back(std::make_unique<auth::ArcStage>(*resolver, 50, auth::ArcVerifyOptions{}));
-  stages.push_back(std::make_unique<auth::DmarcStage>(*resolver, 50, std::vector<std::string>{}));
+  stages.push_back(std::make_unique<auth::DmarcStage>(*resolver, std::vector<std::string>{}));
   core::Pipeline auth_only(std::move(stages), core::Action::Tempfail);
   auth::AuthResultsFinisher ar("mx.bench.test");
   core::ConnectionInfo conn;

@@ -1,4 +1,6 @@
-// Second-opinion review: failing cases for the sender-authentication code.
+// Attacks on sender authentication found in review, each once a bypass: From
+// domains past a cap, a DNS budget the sender's SPF record could spend, a key name
+// that cannot exist, a field added on top of a signed message.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -68,15 +70,14 @@ void run_dmarc(core::Transaction& tx, const std::shared_ptr<dns::Resolver>& res,
   tx.set_message(core::Message("From: " + from +
                                "\r\nTo: bob@example.net\r\nSubject: pay\r\n"
                                "Message-ID: <1@x>\r\n\r\nPay now.\r\n"));
-  auth::DmarcStage stage(res, 50, {});
+  auth::DmarcStage stage(res, {});
   stage.prepare(core::Event::Message, tx);
   CHECK(stage.on_message(tx).kind == core::Step::Kind::Continue);
 }
 
 }  // namespace
 
-TEST_CASE("review: a From domain after four other From domains is still DMARC-checked",
-          "[dmarc][review]") {
+TEST_CASE("a From domain after four other From domains is still DMARC-checked", "[dmarc]") {
   auto res = review_resolver();
   auto conn = review_conn();
   auto tx = review_tx(conn);
@@ -85,8 +86,7 @@ TEST_CASE("review: a From domain after four other From domains is still DMARC-ch
   CHECK(has(tx, "DMARC_POLICY_REJECT"));
 }
 
-TEST_CASE("review: a From domain after twenty addresses of another domain is DMARC-checked",
-          "[dmarc][review]") {
+TEST_CASE("a From domain after twenty addresses of another domain is DMARC-checked", "[dmarc]") {
   auto res = review_resolver();
   auto conn = review_conn();
   auto tx = review_tx(conn);
@@ -98,8 +98,7 @@ TEST_CASE("review: a From domain after twenty addresses of another domain is DMA
   CHECK(has(tx, "DMARC_POLICY_REJECT"));
 }
 
-TEST_CASE("review: an SPF record of the envelope sender cannot spend DMARC's DNS budget",
-          "[dmarc][spf][review]") {
+TEST_CASE("an SPF record of the envelope sender cannot spend DMARC's DNS budget", "[dmarc][spf]") {
   auto res = review_resolver();
   auto conn = review_conn();
   auto tx = review_tx(conn);
@@ -112,8 +111,7 @@ TEST_CASE("review: an SPF record of the envelope sender cannot spend DMARC's DNS
   CHECK(has(tx, "DMARC_POLICY_REJECT"));
 }
 
-TEST_CASE("review: a DKIM signature whose key name cannot exist is permerror, not temperror",
-          "[dkim][review]") {
+TEST_CASE("a DKIM signature whose key name cannot exist is permerror, not temperror", "[dkim]") {
   auto res = review_resolver();
   auto lib = auth::DkimLibrary::create({});
   REQUIRE(lib);
@@ -132,8 +130,7 @@ TEST_CASE("review: a DKIM signature whose key name cannot exist is permerror, no
   CHECK(v.results.signatures[0].result == auth::DkimStatus::PermError);
 }
 
-TEST_CASE("review: a message postern signed cannot take a second From or Subject on top",
-          "[dkim][review]") {
+TEST_CASE("a message postern signed cannot take a second From or Subject on top", "[dkim]") {
   test::TempDir dir;
   test::DkimKey key = test::make_key(dir, "ed", 0);
   dns::Options o;
@@ -165,4 +162,17 @@ TEST_CASE("review: a message postern signed cannot take a second From or Subject
   auto v = (*lib)->verify(core::Message(sig + "Subject: Urgent: wire the money\r\n" + msg), b);
   REQUIRE(v.results.signatures.size() == 1);
   CHECK(v.results.signatures[0].result != auth::DkimStatus::Pass);
+}
+
+TEST_CASE("a From naming more domains than DMARC checks is refused whole", "[dmarc]") {
+  auto res = review_resolver();
+  auto conn = review_conn();
+  auto tx = review_tx(conn);
+  std::string from;
+  for (int i = 0; i < 8; ++i) from += "x@d" + std::to_string(i) + ".test, ";
+  from += "ceo@example.com";
+  run_dmarc(tx, res, from);
+  CAPTURE(symbols(tx));
+  CHECK(has(tx, "DMARC_FROM_DOMAIN_LIMIT"));
+  CHECK_FALSE(has(tx, "DMARC_NONE"));
 }
