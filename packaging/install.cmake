@@ -87,7 +87,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# adduser: postinst creates the system user; the libraries come from shlibdeps.
+# adduser: postinst creates the system user; publicsuffix: the list DMARC's
+# organizational domains come from (libpsl reads it); the libraries come from shlibdeps.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")
@@ -98,6 +99,7 @@ set(CPACK_RPM_FILE_NAME "postern-${POSTERN_VERSION_FULL}.${_arch}.rpm")
 set(CPACK_RPM_PACKAGE_LICENSE "LicenseRef-postern-unlicensed")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_PACKAGE_REQUIRES_PRE "shadow-utils")
+set(CPACK_RPM_PACKAGE_REQUIRES "publicsuffix-list-dafsa")
 # No /usr/lib/.build-id links: they would make two builds of postern conflict.
 set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none\n%define packager ${POSTERN_MAINTAINER}")
 set(CPACK_RPM_PRE_INSTALL_SCRIPT_FILE ${_pkg}/rpm/pre)
