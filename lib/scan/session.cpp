@@ -103,7 +103,11 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
   snap_ = source_();
   tx_ = std::make_unique<core::Transaction>(conn_, snap_->policy.direction_of(conn_),
                                             snap_->config.limits, scorer(snap_), new_scan_id());
-  for (const auto& f : conn_tx_->findings()) tx_->adopt(f);
+  // A client that authenticated after HELO (SASL is known from MAIL FROM on) is not
+  // judged by its address or HELO name: a road warrior on a listed dial-up address.
+  bool authenticated = !conn_.sasl_user.empty();
+  for (const auto& f : conn_tx_->findings())
+    if (!authenticated || !snap_->policy.is_reputation_symbol(f.symbol)) tx_->adopt(f);
   for (const auto& t : conn_tx_->stage_times()) tx_->add_stage_time(t.name, t.ms);
   tx_->envelope().mail_from = core::envelope_address(address);
   tx_->envelope().mail_args = std::move(args);

@@ -128,3 +128,27 @@ TEST_CASE("decide_at = helo refuses at HELO, not at connect", "[dnsbl]") {
   CHECK(r.action == Action::Reject);
   CHECK(r.reply.text == "Message rejected by policy");  // HELO_BARE_IP's rule has no text
 }
+
+TEST_CASE("a client that authenticates is not judged by its address or HELO name", "[dnsbl]") {
+  test::TempDir d;
+  auto snap = snapshot(d, "");
+  std::vector<json> events;
+  {
+    scan::Session s([&] { return snap; }, [&](const json& e) { events.push_back(e); });
+    s.connection().client_address = "192.0.2.2";  // listed, and a bare-IP HELO
+    CHECK(s.connect().action == Action::Accept);
+    CHECK(s.helo("192.0.2.2").action == Action::Accept);
+    s.connection().sasl_user = "alice";  // AUTH after EHLO: known from MAIL FROM on
+    s.mail_from("<alice@example.com>");
+    CHECK(s.rcpt("<bob@example.org>").action == Action::Accept);
+    s.header("From", "alice@example.com");
+    s.body("hi\r\n");
+    CHECK(s.end_of_message("Q1").verdict.action == Action::Accept);
+  }
+  REQUIRE(events.size() == 1);
+  for (const auto& f : events[0]["postern"]["findings"]) {
+    std::string sym = f["symbol"];
+    CHECK(sym.rfind("RBL_", 0) != 0);
+    CHECK(sym.rfind("HELO_", 0) != 0);
+  }
+}
