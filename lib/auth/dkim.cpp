@@ -1,19 +1,23 @@
-// libopendkim wrapper: verification with keys through lib/dns, and signing (see dkim.hpp).
+// DKIM: libopendkim verification with keys through lib/dns, and our own signing (see dkim.hpp).
 #include "auth/dkim.hpp"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "auth/arc_canon.hpp"
+#include "auth/arc_key.hpp"
 #include "core/address.hpp"
 
 #define _Bool bool
@@ -402,16 +406,18 @@ DkimVerification DkimLibrary::verify(const core::Message& m, dns::Budget& budget
 }
 
 postern::expected<std::shared_ptr<const DkimSigner>, std::string> DkimSigner::create(
-    std::shared_ptr<const DkimLibrary> lib, const std::vector<DkimKeySpec>& specs) {
+    const std::vector<DkimKeySpec>& specs) {
   std::vector<Key> keys;
   for (const auto& s : specs) {
     auto pem = load_key(s.key_file, s.algorithm);
     if (!pem) return postern::unexpected(pem.error());
-    keys.push_back(Key{s, std::move(*pem)});
+    auto key = arc::ArcKey::from_private_pem(*pem);
+    if (!key) return postern::unexpected(fmt::format("key file {}: {}", s.key_file, key.error()));
+    keys.push_back(Key{s, std::make_shared<const arc::ArcKey>(std::move(*key))});
     keys.back().spec.domain = core::to_lower(s.domain);
   }
-  std::shared_ptr<const DkimSigner> signer(new DkimSigner(std::move(lib), std::move(keys)));
-  // A trial signature: libopendkim must accept every key now, not at the first message.
+  std::shared_ptr<const DkimSigner> signer(new DkimSigner(std::move(keys)));
+  // A trial signature: every key must sign now, not fail at the first message.
   core::Message probe("From: a@b\r\n\r\nx\r\n");
   for (const auto& k : signer->keys_) {
     Signed t = signer->sign(probe, k.spec.domain);
@@ -434,51 +440,50 @@ bool DkimSigner::has_key_for(std::string_view from_domain) const {
 }
 
 DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view from_domain) const {
+  using arc::Canon;
   Signed out;
   std::string from = core::to_lower(from_domain);
+  if (!has_key_for(from)) return out;
+  // Shared by every key: the body hash and the signed fields (RFC 6376 5.4.2: the
+  // fields of one name are taken from the bottom up; a name listed once more than
+  // it occurs signs the absence of another one).
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::string body = arc::canon_body(Canon::Relaxed, m.body());
+  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+  std::string bh =
+      arc::base64_encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+  std::vector<std::string> names;
+  std::string data;
+  for (const char* const* n = kSignedHeaderNames; *n; ++n) {
+    std::vector<const core::HeaderField*> fields = m.find_all(*n);
+    bool oversign =
+        std::any_of(std::begin(kOversignedHeaderNames), std::end(kOversignedHeaderNames) - 1,
+                    [&](const char* o) { return core::iequals(o, *n); });
+    if (fields.empty() && !oversign) continue;
+    for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+      names.emplace_back(*n);
+      data += arc::canon_header(Canon::Relaxed, (*it)->name, m.raw_value(**it), {});
+    }
+    if (oversign) names.emplace_back(*n);
+  }
+  std::string h;
+  for (const auto& n : names) h += (h.empty() ? "" : ":") + n;
+  long now = static_cast<long>(std::time(nullptr));
   for (const auto& k : keys_) {
     if (!matches(k, from)) continue;
-    DKIM_STAT st = DKIM_STAT_OK;
-    dkim_alg_t alg = k.spec.algorithm == DkimAlgorithm::RsaSha256 ? DKIM_SIGN_RSASHA256
-                                                                  : DKIM_SIGN_ED25519SHA256;
-    DkimPtr d(dkim_sign(lib_->lib_->lib, reinterpret_cast<const u_char*>("postern"), nullptr,
-                        reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(k.pem.c_str())),
-                        reinterpret_cast<const u_char*>(k.spec.selector.c_str()),
-                        reinterpret_cast<const u_char*>(k.spec.domain.c_str()), DKIM_CANON_RELAXED,
-                        DKIM_CANON_RELAXED, alg, -1, &st),
-              &dkim_free);
-    std::string what =
-        fmt::format("{} {} {}", k.spec.domain, k.spec.selector, to_string(k.spec.algorithm));
-    if (!d) {
-      out.errors.push_back(fmt::format("{}: {}", what, dkim_getresultstr(st)));
+    std::string value =
+        fmt::format("v=1; a={}; c=relaxed/relaxed; d={}; s={}; t={}; h={}; bh={}; b=",
+                    to_string(k.spec.algorithm), k.spec.domain, k.spec.selector, now, h, bh);
+    std::string signed_data = data + arc::canon_header(Canon::Relaxed, "DKIM-Signature", value, {});
+    signed_data.resize(signed_data.size() - 2);  // the signature field itself: no CRLF
+    auto sig = k.key->sign(signed_data);
+    if (!sig) {
+      out.errors.push_back(fmt::format("{} {} {}: {}", k.spec.domain, k.spec.selector,
+                                       to_string(k.spec.algorithm), sig.error()));
       continue;
     }
-    auto* raw = reinterpret_cast<u_char*>(const_cast<char*>(m.raw().data()));
-    st = dkim_chunk(d.get(), raw, m.raw().size());
-    if (st == DKIM_STAT_OK) st = dkim_chunk(d.get(), nullptr, 0);
-    if (st == DKIM_STAT_OK) st = dkim_eom(d.get(), nullptr);
-    u_char* buf = nullptr;
-    size_t len = 0;
-    if (st == DKIM_STAT_OK)
-      st = dkim_getsighdr_d(d.get(), std::strlen("DKIM-Signature: "), &buf, &len);
-    if (st != DKIM_STAT_OK || !buf) {
-      const char* e = dkim_geterror(d.get());
-      out.errors.push_back(fmt::format("{}: {}", what, e && *e ? e : dkim_getresultstr(st)));
-      continue;
-    }
-    // Unfold: each fold (line break plus the WSP after it) becomes exactly one space.
-    std::string value;
-    std::string_view v(reinterpret_cast<const char*>(buf), len);
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '\r' || v[i] == '\n') {
-        while (i + 1 < v.size() && (v[i + 1] == '\r' || v[i + 1] == '\n' || is_wsp(v[i + 1]))) ++i;
-        value += ' ';
-      } else {
-        value += v[i];
-      }
-    }
-    out.signatures.push_back(
-        Signature{k.spec.domain, k.spec.selector, k.spec.algorithm, std::move(value)});
+    out.signatures.push_back(Signature{k.spec.domain, k.spec.selector, k.spec.algorithm,
+                                       value + arc::base64_encode(*sig)});
   }
   return out;
 }

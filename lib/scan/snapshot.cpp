@@ -76,12 +76,12 @@ postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& conf
                                           : auth::DkimAlgorithm::RsaSha256,
                                       k.key, k.subdomains});
     // Each key on its own first, so an error is at its own [[dkim.sign]] entry.
-    if (auto one = auth::DkimSigner::create(*lib, {specs.back()}); !one)
+    if (auto one = auth::DkimSigner::create({specs.back()}); !one)
       return postern::unexpected(policy::Error{config.path, static_cast<uint32_t>(k.line),
                                                static_cast<uint32_t>(k.column),
                                                "[[dkim.sign]]: " + one.error()});
   }
-  auto signer = auth::DkimSigner::create(*lib, specs);
+  auto signer = auth::DkimSigner::create(specs);
   if (!signer)
     return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + signer.error()});
   parts.signer = *signer;

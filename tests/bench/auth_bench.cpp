@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   auto lib = auth::DkimLibrary::create({});
   if (!lib) return 2;
   auto signer = auth::DkimSigner::create(
-      *lib, {{"bench.test", "s1", auth::DkimAlgorithm::RsaSha256, key_file, false}});
+      {{"bench.test", "s1", auth::DkimAlgorithm::RsaSha256, key_file, false}});
   std::filesystem::remove_all(tmp);
   if (!signer) {
     std::fprintf(stderr, "auth_bench: %s\n", signer.error().c_str());

@@ -39,8 +39,7 @@ struct Fixture {
     REQUIRE(l);
     lib = *l;
     using A = auth::DkimAlgorithm;
-    auto s =
-        auth::DkimSigner::create(lib, {{"example.com", "r", A::RsaSha256, rsa.pem_path, false},
+    auto s = auth::DkimSigner::create({{"example.com", "r", A::RsaSha256, rsa.pem_path, false},
                                        {"example.com", "e", A::Ed25519Sha256, ed.pem_path, false},
                                        {"example.com", "gone", A::RsaSha256, rsa.pem_path, false}});
     REQUIRE(s);

@@ -491,7 +491,7 @@ TEST_CASE("DkimSigner refuses key files it cannot use, naming the file", "[dkim]
            {k.rsa2048.pem_path, A::Ed25519Sha256, "not an ed25519 key"},
            {k.rsa512.pem_path, A::RsaSha256, "RSA key of 512 bits"},
        }) {
-    auto s = auth::DkimSigner::create(*lib, {{"example.com", "s", r.alg, r.file, false}});
+    auto s = auth::DkimSigner::create({{"example.com", "s", r.alg, r.file, false}});
     REQUIRE_FALSE(s);
     CHECK(s.error().find(r.file) != std::string::npos);
     CHECK(s.error().find(r.error) != std::string::npos);
@@ -513,7 +513,7 @@ TEST_CASE("DkimSigner signs with corpus keys (PKCS#1 and PKCS#8) that verify", "
                         {"2048_testkey_PKCS8.key", "2048_testkey_PKCS8.key.pub.txt"}}) {
     INFO(r.key << " with " << r.record);
     auto s = auth::DkimSigner::create(
-        *lib, {{"example.com", "test", auth::DkimAlgorithm::RsaSha256, d + r.key, false}});
+        {{"example.com", "test", auth::DkimAlgorithm::RsaSha256, d + r.key, false}});
     REQUIRE(s);
     std::string raw = crlf(read(d + "test.message"));
     auto out = (*s)->sign(core::Message(raw), "example.com");
@@ -533,9 +533,9 @@ TEST_CASE("DkimSigner: rsa-sha256 and ed25519 at once, relaxed/relaxed, one line
   auto lib = auth::DkimLibrary::create({});
   REQUIRE(lib);
   using A = auth::DkimAlgorithm;
-  auto s = auth::DkimSigner::create(
-      *lib, {{"example.com", "s2048", A::RsaSha256, k.rsa2048.pem_path, true},
-             {"Example.COM", "sed", A::Ed25519Sha256, k.ed.pem_path, false}});
+  auto s =
+      auth::DkimSigner::create({{"example.com", "s2048", A::RsaSha256, k.rsa2048.pem_path, true},
+                                {"Example.COM", "sed", A::Ed25519Sha256, k.ed.pem_path, false}});
   REQUIRE(s);
   auto out = (*s)->sign(core::Message(kMessage), "example.com");
   REQUIRE(out.signatures.size() == 2);
@@ -544,7 +544,9 @@ TEST_CASE("DkimSigner: rsa-sha256 and ed25519 at once, relaxed/relaxed, one line
     CHECK(sig.value.find_first_of("\r\n") == std::string::npos);
     CHECK(sig.value.find("c=relaxed/relaxed") != std::string::npos);
     CHECK(sig.value.find(" l=") == std::string::npos);
-    CHECK(sig.value.find("h=From:To:Subject:Date:Message-ID") != std::string::npos);
+    // the displayed fields are oversigned: each listed once more than it occurs
+    CHECK(sig.value.find("h=From:From:To:To:Cc:Subject:Subject:Date:Date:Message-ID:Message-ID:"
+                         "Reply-To") != std::string::npos);
     signed_raw = "DKIM-Signature: " + sig.value + "\r\n" + signed_raw;
   }
   CHECK(out.signatures[0].value.find("a=rsa-sha256") != std::string::npos);

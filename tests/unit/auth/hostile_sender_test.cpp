@@ -142,7 +142,7 @@ TEST_CASE("a message postern signed cannot take a second From or Subject on top"
   auto lib = auth::DkimLibrary::create({});
   REQUIRE(lib);
   auto signer = auth::DkimSigner::create(
-      *lib, {{"example.com", "e", auth::DkimAlgorithm::Ed25519Sha256, key.pem_path, false}});
+      {{"example.com", "e", auth::DkimAlgorithm::Ed25519Sha256, key.pem_path, false}});
   REQUIRE(signer);
   const std::string msg =
       "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: lunch\r\n"
