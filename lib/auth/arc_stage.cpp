@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "auth/message_dns.hpp"
+#include "dns/transaction_budget.hpp"
 #include "telemetry/log.hpp"
 
 namespace postern::auth {
@@ -26,7 +26,7 @@ core::Step ArcStage::on_message(core::Transaction& tx) const {
   // A message cut at the size limit cannot be checked: its body is not the one that was signed.
   if (tx.direction() != core::Direction::Inbound || !tx.message() || tx.message()->truncated())
     return core::Step::next();
-  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
   ArcResult r = verify_arc(*tx.message(), budget, options_);
   std::string detail;
   switch (r.cv) {

@@ -1,8 +1,8 @@
 // ArcStage ("arc") and ArcSealFinisher ("arc-seal"): ARC (RFC 8617) in the pipeline.
 //
 // Contract, stage: runs at end of message on inbound mail only, validates the
-// ARC chain (auth/arc.hpp) through the snapshot's shared dns::Resolver with its
-// own dns::Budget of `max_queries`, puts the auth::ArcResult on the transaction
+// ARC chain (auth/arc.hpp) through the snapshot's shared dns::Resolver, spending
+// the message's dns::transaction_budget, puts the auth::ArcResult on the transaction
 // (`tx.get<auth::ArcResult>()`: the Authentication-Results writer, DMARC and
 // the sealer read it) and adds exactly one finding: ARC_PASS (0), ARC_FAIL (1),
 // ARC_NONE (0), or ARC_TEMPERROR (0) when the chain failed only because a key

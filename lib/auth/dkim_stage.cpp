@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/message_dns.hpp"
+#include "dns/transaction_budget.hpp"
 
 namespace postern::auth {
 
@@ -29,7 +29,7 @@ DkimSymbol dkim_symbol(const DkimSignature& s) {
 
 core::Step DkimStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
-  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
   DkimVerification v = lib_->verify(*tx.message(), budget);
   if (v.results.signatures.empty()) tx.add_finding("DKIM_NONE", 0, "no DKIM signature");
   for (const auto& s : v.results.signatures) {

@@ -2,7 +2,7 @@
 //
 // Contract: runs at end of message (on_message), for inbound transactions only
 // (outbound mail is ours to sign, see dkim_sign.hpp). It verifies through the
-// snapshot's shared DkimLibrary with its own dns::Budget of `max_queries` on the
+// snapshot's shared DkimLibrary spending the message's dns::transaction_budget on the
 // shared dns::Resolver, and always puts an auth::DkimResults on the transaction
 // (`tx.get<auth::DkimResults>()`; empty when the message has no signature), for
 // DMARC and Authentication-Results. Findings, at most one per evaluated

@@ -19,7 +19,8 @@ constexpr size_t kQueriesPerDomain = 5;
 
 struct DmarcPending {
   mutable dns::Budget budget;
-  std::vector<DmarcLookup> lookups;
+  std::vector<std::string> domains;  // of the From field(s); more than kMaxFromDomains: refused
+  std::vector<DmarcLookup> lookups;  // one per domain, in order (none when refused)
 };
 
 int severity(const DmarcResult& r) {
@@ -44,18 +45,22 @@ std::vector<std::string> from_domains(const core::Message& m, size_t max) {
 void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
   if (e != core::Event::Message || tx.direction() != core::Direction::Inbound || !tx.message())
     return;
+  // The From domains are read once, here; on_message works from this.
   std::vector<std::string> domains = from_domains(*tx.message(), kMaxFromDomains);
-  if (domains.size() > kMaxFromDomains) return;  // refused whole in on_message
+  size_t asked = domains.size() > kMaxFromDomains ? 0 : domains.size();  // over: refused whole
   auto pending = std::make_shared<DmarcPending>(
-      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * domains.size()), {}});
-  for (const auto& d : domains) pending->lookups.push_back(start_dmarc_lookup(d, pending->budget));
+      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), std::move(domains), {}});
+  for (size_t i = 0; i < asked; ++i)
+    pending->lookups.push_back(start_dmarc_lookup(pending->domains[i], pending->budget));
   tx.put<DmarcPending>(std::move(pending));
 }
 
 core::Step DmarcStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
+  if (!tx.get<DmarcPending>()) prepare(core::Event::Message, tx);  // called on its own
+  const DmarcPending& pending = *tx.get<DmarcPending>();
+  const std::vector<std::string>& domains = pending.domains;
   const core::Message& m = *tx.message();
-  std::vector<std::string> domains = from_domains(m, kMaxFromDomains);
   if (domains.empty()) return core::Step::next();  // no From domain: header_sanity reports it
   if (domains.size() > kMaxFromDomains) {
     // Checking some and not others would let the unchecked one through: refuse the whole.
@@ -64,10 +69,6 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
         fmt::format("From names more than {} domains; not authenticated", kMaxFromDomains));
     return core::Step::next();
   }
-  const DmarcPending* pending = tx.get<DmarcPending>();
-  std::optional<dns::Budget> own;
-  if (!pending) own.emplace(resolver_, kQueriesPerDomain * domains.size());
-  dns::Budget& budget = pending ? pending->budget : *own;
 
   DmarcInputs in;
   in.spf = tx.get<SpfResult>();
@@ -79,14 +80,10 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
   if (const auto* date = m.find("Date")) key += date->value;
 
   std::optional<DmarcResult> worst;
-  for (const auto& d : domains) {
-    in.from_domain = d;
-    in.sample = dmarc_sample(key + d);
-    const DmarcLookup* lookup = nullptr;
-    if (pending)
-      for (const auto& l : pending->lookups)
-        if (l.from_domain == d) lookup = &l;
-    DmarcResult r = check_dmarc(in, budget, lookup);
+  for (size_t i = 0; i < domains.size(); ++i) {
+    in.from_domain = domains[i];
+    in.sample = dmarc_sample(key + domains[i]);
+    DmarcResult r = check_dmarc(in, pending.budget, &pending.lookups[i]);
     if (!worst || severity(r) > severity(*worst)) worst = std::move(r);
   }
   if (domains.size() > 1)

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/message_dns.hpp"
+#include "dns/transaction_budget.hpp"
 
 namespace postern::auth {
 
@@ -30,7 +30,7 @@ SpfSymbol spf_symbol(SpfStatus s) {
 core::Step SpfStage::on_mail_from(core::Transaction& tx) const {
   const auto& conn = tx.connection();
   if (conn.client_address.empty() || !conn.sasl_user.empty()) return core::Step::next();
-  dns::Budget& budget = message_budget(tx, resolver_, max_queries_);
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
   SpfIdentity id = tx.envelope().mail_from.empty() ? SpfIdentity::Helo : SpfIdentity::MailFrom;
   SpfResult r =
       check_spf(id, conn.client_address, conn.helo, tx.envelope().mail_from, budget, options_);

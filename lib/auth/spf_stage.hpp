@@ -4,8 +4,8 @@
 // known, so the result is on the transaction before any later stage and DMARC
 // at end of message can read it). It checks the MAIL FROM identity, or the
 // HELO identity when MAIL FROM is empty (RFC 7208 2.4), for the client
-// address, through the snapshot's shared dns::Resolver with its own
-// dns::Budget of `max_queries` for this message. It adds exactly one finding:
+// address, through the snapshot's shared dns::Resolver spending the
+// message's dns::transaction_budget (`max_queries`). It adds exactly one finding:
 // SPF_PASS (0), SPF_FAIL (3), SPF_SOFTFAIL (1), SPF_NEUTRAL (0), SPF_NONE (0),
 // SPF_TEMPERROR (0), SPF_PERMERROR (0.5) — defaults the policy's scores can
 // override — and puts the auth::SpfResult on the transaction

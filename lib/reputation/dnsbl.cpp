@@ -9,6 +9,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "dns/transaction_budget.hpp"
+
 namespace postern::reputation {
 using Clock = std::chrono::steady_clock;
 using Kind = DnsblResult::Kind;
@@ -187,7 +189,7 @@ core::Step DnsblStage::on_connect(core::Transaction& tx) const {
   if (tx.direction() == core::Direction::Outbound) return core::Step::next();
   auto ip = core::IpAddress::parse(tx.connection().client_address);
   if (!ip || is_local_address(*ip)) return core::Step::next();
-  dns::Budget budget(resolver_, max_queries_);
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
   const std::string addr = ip->to_string();
   for (const auto& r : dnsbl_.check(*ip, budget)) {
     const policy::DnsblZone& z = *r.zone;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/address.hpp"
+#include "dns/transaction_budget.hpp"
 
 namespace postern::reputation {
 
@@ -98,7 +99,7 @@ core::Step HeloStage::on_helo(core::Transaction& tx) const {
     return core::Step::next();
   }
   if (without_final_dot(helo) == without_final_dot(conn.client_name)) return core::Step::next();
-  dns::Budget budget(resolver_, max_queries_);
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
   auto a = budget.query(helo, dns::Type::A);
   auto aaaa = budget.query(helo, dns::Type::AAAA);
   bool found = false, failed = false, exists = false;

@@ -13,7 +13,7 @@
 //   HELO_RDNS_MISMATCH (0.5) a valid FQDN that differs from the reverse DNS
 //                            name the MTA reported, and whose A and AAAA records
 //                            (asked at once through the resolver, with a
-//                            dns::Budget of `max_queries`) do not contain the
+//                            connection's dns::transaction_budget) do not contain the
 //                            client address; a DNS failure adds nothing
 // The detail names the HELO (bounded, non-printable bytes replaced). Immutable,
 // shared by threads; blocks the calling thread for the two lookups at most
