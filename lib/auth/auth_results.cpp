@@ -8,6 +8,7 @@
 #include "auth/dmarc.hpp"
 #include "auth/results.hpp"
 #include "auth/spf.hpp"
+#include "core/address.hpp"
 #include "core/message.hpp"
 
 namespace postern::auth {
@@ -105,30 +106,10 @@ std::string authentication_results(std::string_view authserv_id, const core::Tra
 }
 
 bool is_our_authentication_results(std::string_view value, std::string_view authserv_id) {
-  // Skip CFWS (comments nest), then read the authserv-id up to ';' or whitespace.
-  size_t i = 0;
-  int depth = 0;
-  while (i < value.size()) {
-    char c = value[i];
-    if (depth > 0) {
-      if (c == '\\')
-        ++i;
-      else if (c == '(')
-        ++depth;
-      else if (c == ')')
-        --depth;
-    } else if (c == '(') {
-      depth = 1;
-    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-      break;
-    }
-    ++i;
-  }
-  size_t end = i;
-  while (end < value.size() && value[end] != ';' && value[end] != ' ' && value[end] != '\t' &&
-         value[end] != '(' && value[end] != '\r' && value[end] != '\n')
-    ++end;
-  std::string_view id = value.substr(i, end - i);
+  // The authserv-id is the first token once comments are gone (RFC 8601 2.2).
+  std::string t = core::strip_comments(value);
+  std::string_view v = core::trim(t);
+  std::string_view id = v.substr(0, v.find_first_of("; \t\r\n"));
   if (id.size() >= 2 && id.front() == '"' && id.back() == '"') id = id.substr(1, id.size() - 2);
   return !authserv_id.empty() && core::iequals(id, authserv_id);
 }

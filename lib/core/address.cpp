@@ -30,10 +30,7 @@ bool is_hostname(std::string_view name, bool fqdn) {
   return !fqdn || labels >= 2;
 }
 
-namespace {
-
-// Removes comments and surrounding whitespace from an addr-spec written without brackets.
-std::string bare_address(std::string_view s) {
+std::string strip_comments(std::string_view s) {
   std::string out;
   int depth = 0;
   bool quoted = false;
@@ -50,10 +47,32 @@ std::string bare_address(std::string_view s) {
         ++i;
       else if (c == '(')
         ++depth;
-      else if (c == ')')
-        --depth;
+      else if (c == ')' && --depth == 0)
+        out.push_back(' ');
     } else if (c == '(') {
       depth = 1;
+    } else {
+      if (c == '"') quoted = true;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Removes comments and surrounding whitespace from an addr-spec written without brackets.
+std::string bare_address(std::string_view s) {
+  std::string t = strip_comments(s), out;
+  bool quoted = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (quoted) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < t.size())
+        out.push_back(t[++i]);
+      else if (c == '"')
+        quoted = false;
     } else if (c == '"') {
       quoted = true;
       out.push_back(c);

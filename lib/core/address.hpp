@@ -17,6 +17,10 @@ namespace postern::core {
 // ("From: Just A Name") and yields no address. At most `max` addresses are returned.
 std::vector<std::string> parse_address_list(std::string_view value, size_t max = 1000);
 
+// RFC 5322 comments (nested, with quoted-pairs) each replaced by one space;
+// quoted strings are kept as they are. An unclosed comment runs to the end.
+std::string strip_comments(std::string_view s);
+
 // Strips angle brackets and an obsolete source route from an envelope address.
 std::string envelope_address(std::string_view a);
 

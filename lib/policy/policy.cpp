@@ -507,6 +507,22 @@ void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Err
 
 }  // namespace
 
+namespace {
+
+// The checks and ordering that need every file applied.
+postern::expected<Policy, Errors> finish_policy(Policy p, const ThresholdOrigins& origins,
+                                                Errors& errs) {
+  check_threshold_order(p, origins, errs);
+  if (!errs.empty()) return postern::unexpected(errs);
+  std::sort(p.lists.begin(), p.lists.end(),
+            [](const List& a, const List& b) { return a.name < b.name; });
+  std::sort(p.dnsbl.begin(), p.dnsbl.end(),
+            [](const DnsblZone& a, const DnsblZone& b) { return a.name < b.name; });
+  return p;
+}
+
+}  // namespace
+
 postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name) {
   Errors errs;
   Policy p;
@@ -515,13 +531,7 @@ postern::expected<Policy, Errors> parse_policy(std::string_view text, const std:
     apply_file(name, *t, p, errs, origins);
     p.files.push_back(name);
   }
-  check_threshold_order(p, origins, errs);
-  if (!errs.empty()) return postern::unexpected(errs);
-  std::sort(p.lists.begin(), p.lists.end(),
-            [](const List& a, const List& b) { return a.name < b.name; });
-  std::sort(p.dnsbl.begin(), p.dnsbl.end(),
-            [](const DnsblZone& a, const DnsblZone& b) { return a.name < b.name; });
-  return p;
+  return finish_policy(std::move(p), origins, errs);
 }
 
 postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
@@ -546,13 +556,7 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
     apply_file(path, *t, p, errs, origins);
     p.files.push_back(path);
   }
-  check_threshold_order(p, origins, errs);
-  if (!errs.empty()) return postern::unexpected(errs);
-  std::sort(p.lists.begin(), p.lists.end(),
-            [](const List& a, const List& b) { return a.name < b.name; });
-  std::sort(p.dnsbl.begin(), p.dnsbl.end(),
-            [](const DnsblZone& a, const DnsblZone& b) { return a.name < b.name; });
-  return p;
+  return finish_policy(std::move(p), origins, errs);
 }
 
 }  // namespace postern::policy

@@ -111,3 +111,19 @@ TEST_CASE("to_lower only folds ASCII letters", "[address]") {
   CHECK(postern::core::to_lower("MiXeD-123@EXAMPLE.COM") == "mixed-123@example.com");
   CHECK(postern::core::to_lower("\xc3\x89") == "\xc3\x89");
 }
+
+TEST_CASE("strip_comments replaces each comment by one space and keeps quoted strings") {
+  struct Row {
+    const char* in;
+    const char* out;
+  };
+  for (const auto& r : std::vector<Row>{{"a (b) c", "a   c"},
+                                        {"(x (nested) y)mx.test", " mx.test"},
+                                        {"(c\\)d)e", " e"},  // a quoted-pair inside a comment
+                                        {"\"q (not a comment)\" x", "\"q (not a comment)\" x"},
+                                        {"\"esc \\\" (q)\" (c)", "\"esc \\\" (q)\"  "},
+                                        {"open (never closed", "open "}}) {
+    CAPTURE(r.in);
+    CHECK(postern::core::strip_comments(r.in) == r.out);
+  }
+}
