@@ -238,10 +238,12 @@ sfsistat cb_eom(SMFICTX* ctx) {
     core::Outcome out = c->session.end_of_message(macro(ctx, "i"));
     Action a = out.verdict.action;
     if (core::is_final(a)) return answer(ctx, a, out.verdict.reply);
-    for (const auto& r : out.removed)
+    for (const auto& r : out.changed) {
+      std::string v = r.value ? scan::fold(r.name, *r.value, 78, "\n") : std::string();
       if (smfi_chgheader(ctx, const_cast<char*>(r.name.c_str()), static_cast<int>(r.index),
-                         nullptr) != MI_SUCCESS)
-        throw std::runtime_error("smfi_chgheader (remove " + r.name + ") failed");
+                         r.value ? v.data() : nullptr) != MI_SUCCESS)
+        throw std::runtime_error("smfi_chgheader (" + r.name + ") failed");
+    }
     if (out.new_subject) {
       std::string v = scan::fold("Subject", *out.new_subject, 78, "\n");
       int rc = out.subject_exists ? smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, v.data())

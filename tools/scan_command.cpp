@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/address.hpp"
+#include "mime/address.hpp"
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
 #include "scan/session.hpp"
@@ -51,6 +52,9 @@ void print_human(const std::string& file, const nlohmann::json& e,
                f["detail"].get<std::string>());
   for (const auto& h : p["headers_removed"])
     fmt::print("  - header {}\n", h["name"].get<std::string>());
+  if (p.contains("headers_changed"))
+    for (const auto& h : p["headers_changed"])
+      fmt::print("  ~ header {} (bare CR or LF made a space)\n", h["name"].get<std::string>());
   for (const auto& h : p["headers_added"])
     fmt::print("  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
 }
@@ -123,16 +127,19 @@ int run_scan(const ScanOptions& o) {
       if (const auto* rp = head.find("Return-Path"))
         from = core::envelope_address(rp->value);
       else if (const auto* f = head.find("From")) {
-        auto a = core::parse_address_list(f->value, 1);
-        if (!a.empty()) from = a.front();
+        for (const auto& b : mime::parse_mailboxes(f->value).mailboxes)
+          if (!b.domain.empty()) {
+            from = b.address();
+            break;
+          }
       }
     }
     std::vector<std::string> rcpts = o.rcpts;
     if (rcpts.empty()) {
       for (const char* name : {"To", "Cc"})
         for (const auto* h : head.find_all(name))
-          for (auto& a : core::parse_address_list(h->value, 100))
-            if (rcpts.size() < 100) rcpts.push_back(a);
+          for (const auto& b : mime::parse_mailboxes(h->value).mailboxes)
+            if (!b.domain.empty() && rcpts.size() < 100) rcpts.push_back(b.address());
       if (rcpts.empty()) rcpts.push_back("undisclosed-recipients@localhost");
     }
 

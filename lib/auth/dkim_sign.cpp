@@ -1,24 +1,17 @@
 // DkimSignFinisher: sign the leaving message of an outbound transaction (see dkim_sign.hpp).
 #include "auth/dkim_sign.hpp"
 
-#include "core/address.hpp"
+#include "mime/address.hpp"
 #include "telemetry/log.hpp"
 
 namespace postern::auth {
 
 namespace {
 
-// The From domain of `m`, "" unless there is exactly one From with exactly one address.
+// The author domain of `m`: "" unless every reading of the From field(s) agrees on one.
 std::string from_domain(const core::Message& m) {
-  const core::HeaderField* from = nullptr;
-  for (const auto& h : m.headers()) {
-    if (core::to_lower(h.name) != "from") continue;
-    if (from) return {};
-    from = &h;
-  }
-  if (!from) return {};
-  auto addrs = core::parse_address_list(from->value, 2);
-  return addrs.size() == 1 ? core::domain_of(addrs.front()) : std::string();
+  mime::Author a = mime::author(m);
+  return a.rfc_domains == 1 && a.mailboxes.size() == 1 ? a.single_domain() : std::string();
 }
 
 }  // namespace

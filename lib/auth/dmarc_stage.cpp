@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/address.hpp"
+#include "mime/address.hpp"
 
 namespace postern::auth {
 namespace {
@@ -19,7 +19,7 @@ constexpr size_t kQueriesPerDomain = 5;
 
 struct DmarcPending {
   mutable dns::Budget budget;
-  std::vector<std::string> domains;  // of the From field(s); more than kMaxFromDomains: refused
+  mime::Author author;               // its domains: more than kMaxAuthorDomains is refused
   std::vector<DmarcLookup> lookups;  // one per domain, in order (none when refused)
 };
 
@@ -30,28 +30,16 @@ int severity(const DmarcResult& r) {
 
 }  // namespace
 
-std::vector<std::string> from_domains(const core::Message& m, size_t max) {
-  std::vector<std::string> out;
-  for (const core::HeaderField* f : m.find_all("From"))
-    for (const auto& a : core::parse_address_list(f->value)) {
-      std::string d = core::domain_of(a);
-      while (!d.empty() && d.back() == '.') d.pop_back();
-      if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
-      if (out.size() > max) return out;  // one more than asked: the caller sees the excess
-    }
-  return out;
-}
-
 void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
   if (e != core::Event::Message || tx.direction() != core::Direction::Inbound || !tx.message())
     return;
   // The From domains are read once, here; on_message works from this.
-  std::vector<std::string> domains = from_domains(*tx.message(), kMaxFromDomains);
-  size_t asked = domains.size() > kMaxFromDomains ? 0 : domains.size();  // over: refused whole
+  mime::Author author = mime::author(*tx.message());
+  size_t asked = author.limit ? 0 : author.domains.size();  // over the bound: refused whole
   auto pending = std::make_shared<DmarcPending>(
-      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), std::move(domains), {}});
+      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), std::move(author), {}});
   for (size_t i = 0; i < asked; ++i)
-    pending->lookups.push_back(start_dmarc_lookup(pending->domains[i], pending->budget));
+    pending->lookups.push_back(start_dmarc_lookup(pending->author.domains[i], pending->budget));
   tx.put<DmarcPending>(std::move(pending));
 }
 
@@ -59,14 +47,21 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
   if (!tx.get<DmarcPending>()) prepare(core::Event::Message, tx);  // called on its own
   const DmarcPending& pending = *tx.get<DmarcPending>();
-  const std::vector<std::string>& domains = pending.domains;
+  const std::vector<std::string>& domains = pending.author.domains;
   const core::Message& m = *tx.message();
-  if (domains.empty()) return core::Step::next();  // no From domain: header_sanity reports it
-  if (domains.size() > kMaxFromDomains) {
+  if (pending.author.limit) {
     // Checking some and not others would let the unchecked one through: refuse the whole.
     tx.add_finding(
         "DMARC_FROM_DOMAIN_LIMIT", 8,
-        fmt::format("From names more than {} domains; not authenticated", kMaxFromDomains));
+        fmt::format("From names more than {} domains; not authenticated", mime::kMaxAuthorDomains));
+    return core::Step::next();
+  }
+  if (domains.empty()) {
+    DmarcResult r;
+    r.result = DmarcStatus::PermError;
+    r.detail = "no author domain in From: not authenticated";
+    tx.add_finding("DMARC_PERMERROR", 0.5, r.detail);
+    tx.put<DmarcResult>(std::make_shared<const DmarcResult>(std::move(r)));
     return core::Step::next();
   }
 
@@ -86,7 +81,7 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
     DmarcResult r = check_dmarc(in, pending.budget, &pending.lookups[i]);
     if (!worst || severity(r) > severity(*worst)) worst = std::move(r);
   }
-  if (domains.size() > 1)
+  if (pending.author.rfc_domains > 1)
     tx.add_finding(
         "DMARC_MULTIPLE_FROM_DOMAINS", 3,
         fmt::format("From names {} domains: {}", domains.size(), fmt::join(domains, ", ")));

@@ -4,13 +4,17 @@
 // their results from the transaction: auth::SpfResult, auth::DkimResults,
 // auth::ArcResult; a missing one counts as not passing). `prepare` starts the
 // `_dmarc` lookups of the From domains so they overlap with the DKIM and ARC
-// key lookups. Every distinct domain of the From field(s) is checked; more than
-// one is hostile (DMARC_MULTIPLE_FROM_DOMAINS, 3) and the strictest outcome
-// counts; more than kMaxFromDomains (8) is refused whole (DMARC_FROM_DOMAIN_LIMIT,
-// 8; the shipped policy rejects it): checking only some would let an unchecked
-// one through. DMARC's lookups (5 per From domain) have their own allowance, not
-// the message's shared [dns] max_queries, which the sender's own SPF record could
-// otherwise spend first. One finding per message:
+// key lookups. The author domains are mime::author's: every domain that any
+// reader could take from the From field(s) (see mime/address.hpp), so a From
+// that reads as two domains is checked as both and the strictest outcome
+// counts. More than one domain in the RFC reading is hostile
+// (DMARC_MULTIPLE_FROM_DOMAINS, 3; an ambiguous field is HEADER_FROM_AMBIGUOUS,
+// from header_sanity); more than mime::kMaxAuthorDomains (8) is refused whole
+// (DMARC_FROM_DOMAIN_LIMIT, 8; the shipped policy rejects it): checking only
+// some would let an unchecked one through. A From with no domain at all is not
+// authenticated (DMARC_PERMERROR, "no author domain"); DMARC is never skipped. DMARC's lookups (5
+// per From domain) have their own allowance, not the message's shared [dns] max_queries, which the
+// sender's own SPF record could otherwise spend first. One finding per message:
 //   DMARC_PASS (0), DMARC_NONE (0: no record), DMARC_PERMERROR (0.5),
 //   DMARC_TEMPERROR (0: the record lookup failed),
 //   DMARC_POLICY_NONE (1: failed, p=none or sampled down to none),
@@ -48,11 +52,5 @@ class DmarcStage final : public core::Stage {
   std::shared_ptr<dns::Resolver> resolver_;
   std::vector<std::string> trusted_;
 };
-
-inline constexpr size_t kMaxFromDomains = 8;
-
-// The distinct lower-cased domains of every From field, in order; at most `max` + 1
-// (a result longer than `max` means "more than max").
-std::vector<std::string> from_domains(const core::Message& m, size_t max = kMaxFromDomains);
 
 }  // namespace postern::auth

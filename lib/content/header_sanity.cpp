@@ -3,10 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
-#include "core/address.hpp"
 #include "core/date.hpp"
+#include "mime/address.hpp"
 
 namespace postern::content {
 
@@ -24,19 +25,53 @@ core::Step HeaderSanityStage::on_message(core::Transaction& tx) const {
       tx.add_finding(std::string(kRequired[i].second), kRequiredScore[i],
                      fmt::format("no {} header", kRequired[i].first));
 
-  auto froms = m->find_all("From");
-  if (froms.size() > 1)
-    tx.add_finding("HEADER_MULTIPLE_FROM", 3.0, fmt::format("{} From headers", froms.size()));
-  for (const auto* f : froms) {
-    auto addrs = core::parse_address_list(f->value, 100);
-    if (addrs.empty())
+  mime::Author author = mime::author(*m);
+  if (author.fields > 1)
+    tx.add_finding("HEADER_MULTIPLE_FROM", 3.0, fmt::format("{} From headers", author.fields));
+  for (const auto* f : m->find_all("From")) {
+    auto l = mime::parse_mailboxes(f->value);
+    size_t with_domain = static_cast<size_t>(
+        std::count_if(l.mailboxes.begin(), l.mailboxes.end(),
+                      [](const mime::Mailbox& b) { return !b.domain.empty(); }));
+    if (with_domain == 0)
       tx.add_finding("HEADER_FROM_NO_ADDRESS", 2.0,
                      fmt::format("From without an address: {}", f->value.substr(0, 100)));
-    else if (addrs.size() > 1)
+    else if (with_domain > 1)
       tx.add_finding("HEADER_FROM_MULTIPLE_ADDRESSES", 2.0,
-                     fmt::format("From with {} addresses", addrs.size()));
-    if (addrs.size() != 1) break;  // one finding of each kind is enough
+                     fmt::format("From with {} addresses", with_domain));
+    if (with_domain != 1) break;  // one finding of each kind is enough
   }
+  if (author.ambiguous) {
+    std::vector<std::string_view> rfc(author.domains.begin(),
+                                      author.domains.begin() + author.rfc_domains);
+    std::vector<std::string_view> other(author.domains.begin() + author.rfc_domains,
+                                        author.domains.end());
+    tx.add_finding("HEADER_FROM_AMBIGUOUS", 4.0,
+                   fmt::format("From reads as {} by RFC 5322{}, as {} by other readers{}",
+                               rfc.empty() ? "no domain" : fmt::format("{}", fmt::join(rfc, ", ")),
+                               author.hidden_from ? " (a From hidden behind a bare CR or LF)" : "",
+                               fmt::join(other, ", "), author.limit ? ", ..." : ""));
+  }
+  std::string bare, invalid;
+  size_t n_bare = 0, n_invalid = 0;
+  for (const auto& h : m->headers()) {
+    if (h.bare_line_break && ++n_bare <= 5)
+      bare += (bare.empty() ? "" : ", ") + h.name.substr(0, 64);
+    if (h.name_invalid && ++n_invalid <= 5)
+      invalid += (invalid.empty() ? "\"" : ", \"") + h.name.substr(0, 64) + "\"";
+  }
+  if (n_bare > 0)
+    tx.add_finding(
+        "HEADER_BARE_CR", 3.0,
+        fmt::format("a CR or LF that is not a line end in {} field(s): {}{}{}", n_bare, bare,
+                    n_bare > 5 ? ", ..." : "",
+                    m->hidden_fields().empty() ? ""
+                                               : fmt::format("; {} field(s) hidden behind it",
+                                                             m->hidden_fields().size())));
+  if (n_invalid > 0)
+    tx.add_finding("HEADER_NAME_INVALID", 2.0,
+                   fmt::format("{} field name(s) with bytes RFC 5322 does not allow: {}{}",
+                               n_invalid, invalid, n_invalid > 5 ? ", ..." : ""));
 
   static constexpr std::array<std::string_view, 7> kOnce{
       "Date", "Subject", "Message-ID", "Sender", "Reply-To", "To", "In-Reply-To"};

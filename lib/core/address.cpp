@@ -1,4 +1,4 @@
-// Address-list parsing: a small state machine over quotes, comments, brackets and groups.
+// Envelope addresses, domains, host names and RFC 5322 comments.
 #include "core/address.hpp"
 
 #include "core/message.hpp"
@@ -59,32 +59,6 @@ std::string strip_comments(std::string_view s) {
   return out;
 }
 
-namespace {
-
-// Removes comments and surrounding whitespace from an addr-spec written without brackets.
-std::string bare_address(std::string_view s) {
-  std::string t = strip_comments(s), out;
-  bool quoted = false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (quoted) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < t.size())
-        out.push_back(t[++i]);
-      else if (c == '"')
-        quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-      out.push_back(c);
-    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string envelope_address(std::string_view a) {
   a = trim(a);
   if (!a.empty() && a.front() == '<') a.remove_prefix(1);
@@ -94,83 +68,6 @@ std::string envelope_address(std::string_view a) {
     if (colon != std::string_view::npos) a.remove_prefix(colon + 1);
   }
   return std::string(trim(a));
-}
-
-std::vector<std::string> parse_address_list(std::string_view v, size_t max) {
-  std::vector<std::string> out;
-  std::string element;  // text of the current element outside angle brackets
-  std::string angle;    // text inside angle brackets
-  bool have_angle = false;
-  int depth = 0;  // comment nesting
-  bool quoted = false, in_angle = false;
-  auto flush = [&] {
-    if (out.size() >= max) return;
-    std::string a = have_angle ? envelope_address(angle) : bare_address(element);
-    // Without angle brackets, words without '@' are a display name with no address
-    // ("From: Just A Name"), not an address.
-    if (!have_angle && a.find('@') == std::string::npos) a.clear();
-    if (!a.empty()) out.push_back(std::move(a));
-    element.clear();
-    angle.clear();
-    have_angle = false;
-  };
-  for (size_t i = 0; i < v.size(); ++i) {
-    char c = v[i];
-    std::string& sink = in_angle ? angle : element;
-    if (quoted) {
-      sink.push_back(c);
-      if (c == '\\' && i + 1 < v.size())
-        sink.push_back(v[++i]);
-      else if (c == '"')
-        quoted = false;
-      continue;
-    }
-    if (depth > 0) {
-      if (c == '\\')
-        ++i;
-      else if (c == '(')
-        ++depth;
-      else if (c == ')')
-        --depth;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        quoted = true;
-        sink.push_back(c);
-        break;
-      case '(':
-        depth = 1;
-        break;
-      case '<':
-        if (!in_angle) {
-          in_angle = true;
-          have_angle = true;
-          angle.clear();
-        }
-        break;
-      case '>':
-        in_angle = false;
-        break;
-      case ':':  // group name ends: what came before was the display name of the group
-        if (in_angle)
-          angle.push_back(c);
-        else
-          element.clear();
-        break;
-      case ',':
-      case ';':
-        if (in_angle)
-          angle.push_back(c);
-        else
-          flush();
-        break;
-      default:
-        sink.push_back(c);
-    }
-  }
-  flush();
-  return out;
 }
 
 std::string domain_of(std::string_view address) {

@@ -1,21 +1,14 @@
-// Email addresses: extraction from header fields and envelope, domain handling.
+// Email addresses: envelope addresses, domain handling, RFC 5322 comments.
+// Header fields with addresses (From, To, ...) are read by mime/address.hpp,
+// the one parser for them.
 //
-// Contract: pure functions, never throw, bounded by their input. Parsing is
-// tolerant (RFC 5322 address lists with display names, quoted strings,
-// comments, groups and obsolete routes) because hostile mail is rarely
-// well-formed; what cannot be parsed yields no address rather than an error.
+// Contract: pure functions, never throw, linear in their input.
 #pragma once
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace postern::core {
-
-// The addresses of an address-list header value ("A <a@x>, b@y, grp: c@z;").
-// An element without angle brackets and without '@' is a display name alone
-// ("From: Just A Name") and yields no address. At most `max` addresses are returned.
-std::vector<std::string> parse_address_list(std::string_view value, size_t max = 1000);
 
 // RFC 5322 comments (nested, with quoted-pairs) each replaced by one space;
 // quoted strings are kept as they are. An unclosed comment runs to the end.

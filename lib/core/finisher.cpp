@@ -2,7 +2,6 @@
 #include "core/finisher.hpp"
 
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 
@@ -17,11 +16,12 @@ Message apply_edits(const Message& m, const Outcome& out) {
   for (auto it = out.added.rbegin(); it != out.added.rend(); ++it)
     if (it->at_top) line(raw, it->name, it->value);
 
-  std::set<std::pair<std::string, size_t>> removed;  // lower-case name, 1-based index
-  for (const auto& r : out.removed) {
+  // lower-case name, 1-based index -> the change (the last one given wins)
+  std::map<std::pair<std::string, size_t>, const HeaderChange*> changed;
+  for (const auto& r : out.changed) {
     std::string n = r.name;
     for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    removed.insert({std::move(n), r.index});
+    changed[{std::move(n), r.index}] = &r;
   }
   std::map<std::string, size_t> seen;
   bool subject_done = false;
@@ -31,7 +31,10 @@ Message apply_edits(const Message& m, const Outcome& out) {
     for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     size_t index = ++seen[n];
     end_of_headers = h.offset + h.length;
-    if (removed.contains({n, index})) continue;
+    if (auto it = changed.find({n, index}); it != changed.end()) {
+      if (it->second->value) line(raw, h.name, *it->second->value);
+      continue;
+    }
     if (out.new_subject && !subject_done && n == "subject") {
       subject_done = true;
       line(raw, h.name, *out.new_subject);

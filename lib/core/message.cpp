@@ -40,12 +40,42 @@ size_t field_name_end(std::string_view line, size_t& colon) {
   return name_end;
 }
 
+bool is_break(char c) {
+  return c == '\r' || c == '\n';
+}
+
+// The line break starting at v[i] (CRLF, CR or LF): its length, 0 if none.
+size_t break_len(std::string_view v, size_t i) {
+  if (v[i] == '\r' && i + 1 < v.size() && v[i + 1] == '\n') return 2;
+  return is_break(v[i]) ? 1 : 0;
+}
+
+// True when the break at v[i] of length n is a fold: a line end (CRLF, or LF in
+// a message with bare LF line ends) followed by WSP. A lone CR is never a line
+// end to the MTA.
+bool is_fold(std::string_view v, size_t i, size_t n) {
+  return (n == 2 || v[i] == '\n') && i + n < v.size() && is_wsp(v[i + n]);
+}
+
+// Unfolds a raw value: CRLF+WSP folds are removed (the WSP stays), every other
+// line break reads as one space.
 std::string unfold(std::string_view v) {
   std::string out;
   out.reserve(v.size());
-  for (char c : v)
-    if (c != '\r' && c != '\n') out.push_back(c);
+  for (size_t i = 0; i < v.size();) {
+    size_t n = break_len(v, i);
+    if (n == 0) {
+      out.push_back(v[i++]);
+      continue;
+    }
+    if (!is_fold(v, i, n)) out.push_back(' ');
+    i += n;
+  }
   return std::string(trim(out));
+}
+
+bool has_8bit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return (unsigned char)c >= 0x80; });
 }
 
 }  // namespace
@@ -100,8 +130,7 @@ void Message::parse() {
       cur->length = next - cur->offset;
       cur->value_length = pos + len - cur->value_offset;
       cur->longest_line = std::max(cur->longest_line, len);
-      if (std::any_of(line.begin(), line.end(), [](char c) { return (unsigned char)c >= 0x80; }))
-        cur->eight_bit = true;
+      if (has_8bit(line)) cur->eight_bit = true;
       pos = next;
       continue;
     }
@@ -120,14 +149,106 @@ void Message::parse() {
     f.value_offset = pos + colon + 1;
     f.value_length = pos + len - f.value_offset;
     f.longest_line = len;
-    f.eight_bit =
-        std::any_of(line.begin(), line.end(), [](char c) { return (unsigned char)c >= 0x80; });
+    f.eight_bit = has_8bit(line);
     headers_.push_back(std::move(f));
     cur = &headers_.back();
     pos = next;
   }
   if (pos >= raw.size() && !blank_line_ && !non_field_line_) body_offset_ = raw.size();
-  for (auto& h : headers_) h.value = unfold(raw.substr(h.value_offset, h.value_length));
+  finish_fields();
+}
+
+Message::Message(std::string raw, std::vector<FieldSpan> fields, size_t body_offset,
+                 size_t declared_size, bool truncated)
+    : raw_(std::move(raw)),
+      body_offset_(std::min(body_offset, raw_.size())),
+      total_size_(std::max(declared_size, raw_.size())),
+      truncated_(truncated),
+      blank_line_(body_offset <= raw_.size()) {
+  parse_spans(fields);
+}
+
+void Message::parse_spans(const std::vector<FieldSpan>& fields) {
+  std::string_view raw(raw_);
+  for (const FieldSpan& s : fields) {
+    if (s.offset + s.name_length >= raw.size()) break;  // cut off by the byte limit
+    size_t end = std::min(s.offset + s.length, raw.size());
+    HeaderField f;
+    std::string_view name = raw.substr(s.offset, s.name_length);
+    while (!name.empty() && is_wsp(name.back())) {
+      name.remove_suffix(1);
+      f.space_before_colon = true;
+    }
+    f.name = std::string(name);
+    f.offset = s.offset;
+    f.length = end - s.offset;
+    f.value_offset = s.offset + s.name_length + 1;
+    size_t value_end = end;
+    if (value_end > f.value_offset && raw[value_end - 1] == '\n') --value_end;
+    if (value_end > f.value_offset && raw[value_end - 1] == '\r') --value_end;
+    f.value_length = value_end - f.value_offset;
+    std::string_view field = raw.substr(s.offset, value_end - s.offset);
+    for (size_t pos = 0; pos <= field.size();) {
+      size_t nl = field.find('\n', pos);
+      if (nl == std::string_view::npos) nl = field.size();
+      f.longest_line = std::max(f.longest_line, content_len(field, pos, nl));
+      pos = nl + 1;
+    }
+    f.eight_bit = has_8bit(field);
+    headers_.push_back(std::move(f));
+  }
+  finish_fields();
+}
+
+// Unfolded values, name checks, and the reading that ends lines at every break.
+void Message::finish_fields() {
+  std::string_view raw(raw_);
+  for (size_t idx = 0; idx < headers_.size(); ++idx) {
+    HeaderField& h = headers_[idx];
+    std::string_view v = raw.substr(h.value_offset, h.value_length);
+    h.value = unfold(v);
+    h.name_invalid = h.name.empty() || !std::all_of(h.name.begin(), h.name.end(), is_ftext);
+    // Split at every break that is not a fold: each later piece continues the field
+    // (leading WSP), starts a hidden field (a name and a colon), or is neither.
+    std::vector<std::string_view> pieces;
+    size_t start = 0;
+    for (size_t i = 0; i < v.size();) {
+      size_t n = break_len(v, i);
+      if (n == 0 || is_fold(v, i, n)) {
+        i += n == 0 ? 1 : n;
+        continue;
+      }
+      h.bare_line_break = true;
+      pieces.push_back(v.substr(start, i - start));
+      i += n;
+      start = i;
+    }
+    if (!h.bare_line_break) continue;
+    pieces.push_back(v.substr(start));
+    std::string* sink = &h.split_value;
+    bool ended = false;  // a piece that is neither ends the header block for such a reader
+    for (size_t p = 0; p < pieces.size() && !ended; ++p) {
+      std::string_view piece = pieces[p];
+      size_t colon = 0, name_end = p == 0 ? 0 : field_name_end(piece, colon);
+      if (p == 0 || (!piece.empty() && is_wsp(piece[0]))) {
+        sink->append(piece);
+      } else if (name_end > 0) {
+        if (sink != &h.split_value) hidden_.back().value = unfold(hidden_.back().value);
+        hidden_.push_back(
+            {std::string(piece.substr(0, name_end)), std::string(piece.substr(colon + 1)), idx});
+        sink = &hidden_.back().value;
+      } else {
+        ended = true;
+      }
+    }
+    if (sink != &h.split_value) hidden_.back().value = unfold(hidden_.back().value);
+    h.split_value = unfold(h.split_value);
+  }
+}
+
+bool Message::bare_line_breaks() const {
+  return std::any_of(headers_.begin(), headers_.end(),
+                     [](const HeaderField& h) { return h.bare_line_break; });
 }
 
 const HeaderField* Message::find(std::string_view name) const {
@@ -165,6 +286,10 @@ void MessageBuilder::append(std::string_view bytes) {
 
 void MessageBuilder::add_header(std::string_view name, std::string_view value) {
   ++header_count_;
+  size_t name_length = name.size();  // in the canonical stream: a bare LF in it gains a CR
+  for (size_t i = 0; i < name.size(); ++i)
+    if (name[i] == '\n' && (i == 0 ? !pending_cr_ : name[i - 1] != '\r')) ++name_length;
+  size_t offset = total_;
   std::string field;
   field.reserve(name.size() + value.size() + 4);
   field.append(name);
@@ -172,12 +297,14 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value) {
   field.append(value);
   field.append("\r\n");
   append(field);
+  fields_.push_back({offset, name_length, total_ - offset});
 }
 
 void MessageBuilder::end_headers() {
   if (headers_ended_) return;
   headers_ended_ = true;
   append("\r\n");
+  body_offset_ = total_;
 }
 
 void MessageBuilder::add_body(std::string_view chunk) {
@@ -188,8 +315,10 @@ void MessageBuilder::add_body(std::string_view chunk) {
 Message MessageBuilder::finish() {
   end_headers();
   bool truncated = total_ > raw_.size();
-  Message m(std::move(raw_), total_, truncated);
+  Message m(std::move(raw_), std::move(fields_), body_offset_, total_, truncated);
   raw_.clear();
+  fields_.clear();
+  body_offset_ = 0;
   total_ = 0;
   header_count_ = 0;
   headers_ended_ = false;

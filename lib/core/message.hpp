@@ -8,6 +8,17 @@
 // into findings. Both CRLF and bare LF line ends are understood; messages built
 // by MessageBuilder always have CRLF.
 //
+// Two readings of the header block. `headers()` is the MTA's: the fields as it
+// handed them over (MessageBuilder keeps each field's bounds, so a name no
+// parser would accept, such as one with a DEL byte, is still a field and the
+// fields after it are still seen), or, for a message read from bytes, lines
+// ended by LF as Postfix's cleanup splits them. A reader that also ends lines
+// at a bare CR or LF (Python's email package, some clients) can see a field
+// hidden inside another's value: those are `hidden_fields()`, each with the
+// field that carries it, and that carrier's own value under that reading is
+// its `split_value`. Checks that must hold for every reader (forged verdicts,
+// the author domain) look at both.
+//
 // MessageBuilder is how both front ends (milter callbacks and `postern scan`)
 // feed a message: headers as the MTA sends them, then body chunks. It stores at
 // most `max_bytes` and counts the rest, so an oversized message is bounded in
@@ -33,15 +44,41 @@ struct HeaderField {
   size_t longest_line = 0;          // longest physical line of the field, without its line break
   bool eight_bit = false;           // a byte >= 0x80 anywhere in the field
   bool space_before_colon = false;  // obsolete syntax: "Subject : x"
+  bool name_invalid = false;        // a name byte outside RFC 5322 ftext (only an MTA hands such)
+  // A CR or LF in the value that is not a CRLF fold (CRLF + WSP): readers split the
+  // field differently. `value` reads each such break as one space; `split_value` is
+  // the value as a reader that ends the field there sees it (set only when true).
+  bool bare_line_break = false;
+  std::string split_value;
+};
+
+// A field that a reader ending lines at every CR, LF or CRLF sees inside another field.
+struct HiddenField {
+  std::string name;
+  std::string value;   // unfolded
+  size_t carrier = 0;  // index in Message::headers() of the field whose value holds it
+};
+
+// Where the MTA put one field in the raw bytes (MessageBuilder records them).
+struct FieldSpan {
+  size_t offset = 0;       // first byte of the name
+  size_t name_length = 0;  // the colon follows the name
+  size_t length = 0;       // through the final line break
 };
 
 class Message {
  public:
   Message() : Message(std::string{}) {}
   explicit Message(std::string raw, size_t declared_size = 0, bool truncated = false);
+  // The fields exactly where the MTA's callbacks put them; the body starts at `body_offset`.
+  Message(std::string raw, std::vector<FieldSpan> fields, size_t body_offset, size_t declared_size,
+          bool truncated);
 
   const std::string& raw() const { return raw_; }
   const std::vector<HeaderField>& headers() const { return headers_; }
+  const std::vector<HiddenField>& hidden_fields() const { return hidden_; }
+  // True when some field holds a bare CR or LF (see HeaderField::bare_line_break).
+  bool bare_line_breaks() const;
   std::string_view raw_value(const HeaderField& f) const {
     return std::string_view(raw_).substr(f.value_offset, f.value_length);
   }
@@ -66,9 +103,12 @@ class Message {
 
  private:
   void parse();
+  void parse_spans(const std::vector<FieldSpan>& fields);
+  void finish_fields();
 
   std::string raw_;
   std::vector<HeaderField> headers_;
+  std::vector<HiddenField> hidden_;
   size_t body_offset_ = 0;
   size_t total_size_ = 0;
   bool truncated_ = false;
@@ -104,6 +144,8 @@ class MessageBuilder {
 
   size_t max_bytes_;
   std::string raw_;
+  std::vector<FieldSpan> fields_;  // offsets in the canonical stream (may pass raw_'s end)
+  size_t body_offset_ = 0;
   size_t total_ = 0;
   size_t header_count_ = 0;
   bool headers_ended_ = false;

@@ -14,10 +14,12 @@
 
 namespace postern::core {
 
-struct HeaderRemoval {
+// A change to a field the message came with: a new value, or its removal.
+struct HeaderChange {
   std::string name;  // as found in the message
   size_t index =
       1;  // 1-based among fields with this name (case-insensitive), as smfi_chgheader counts
+  std::optional<std::string> value;  // the new value, unfolded; nullopt removes the field
 };
 
 struct HeaderAddition {
@@ -33,8 +35,10 @@ struct RejectedRecipient {
 
 struct Outcome {
   Verdict verdict;
-  bool before_data = false;                // decided before DATA: no message was received
-  std::vector<HeaderRemoval> removed;      // in the order to apply (highest index first per name)
+  bool before_data = false;  // decided before DATA: no message was received
+  // In the order to apply: new values first, then removals, highest index first per
+  // name (so no index still to be applied shifts).
+  std::vector<HeaderChange> changed;
   std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;

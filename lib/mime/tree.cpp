@@ -238,13 +238,20 @@ class Parser {
             fmt::format("Content-Transfer-Encoding '{}' unknown: read as 7bit",
                         p.transfer_encoding.substr(0, 64)));
     }
+    // A name in angle brackets ("<DHL.html>") reads without them, as Python's
+    // email.utils.unquote and a Windows save (which drops '<' and '>') read it:
+    // its extension is ".html", not ".html>".
+    auto client_name = [](std::string n) {
+      if (n.size() >= 2 && n.front() == '<' && n.back() == '>') n = n.substr(1, n.size() - 2);
+      return n;
+    };
     std::string ct_name;
-    if (const auto* n = ctf.param("name")) ct_name = *n;
+    if (const auto* n = ctf.param("name")) ct_name = client_name(*n);
     if (cd) {
       StructuredField cdf = parse_structured(
           unfold(raw.substr(cd->value_begin, cd->value_end - cd->value_begin)), st);
       p.disposition = cdf.value;
-      if (const auto* fn = cdf.param("filename")) p.filename = *fn;
+      if (const auto* fn = cdf.param("filename")) p.filename = client_name(*fn);
       if (cdf.encoded_word_in_param)
         add(idx, "MIME_ENCODED_WORD_IN_PARAMETER",
             "RFC 2047 encoded-word inside a Content-Disposition parameter");

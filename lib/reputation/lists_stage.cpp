@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/address.hpp"
+#include "mime/address.hpp"
 
 namespace postern::reputation {
 using policy::ListMatch;
@@ -21,10 +22,11 @@ core::Step ListsStage::on_connect(core::Transaction& tx) const {
 }
 
 void ListsStage::check_sender(core::Transaction& tx, std::string_view address,
-                              std::string_view where) const {
+                              std::string_view where, bool allow_lists) const {
   if (address.empty()) return;
   for (const auto& l : lists_) {
     if (l.match != ListMatch::Sender || tx.has_finding(l.symbol)) continue;
+    if (!allow_lists && l.score < 0) continue;
     if (auto e = l.match_address(address))
       tx.add_finding(l.symbol, l.score,
                      fmt::format("{} {} in list {} ({})", where, address, l.name, *e));
@@ -49,13 +51,18 @@ core::Step ListsStage::on_rcpt(core::Transaction& tx, std::string_view rcpt) con
 core::Step ListsStage::on_message(core::Transaction& tx) const {
   const core::Message* m = tx.message();
   if (!m) return core::Step::next();
+  // Every mailbox of the RFC reading, then every domain another reader could see.
+  // The strictest reading wins: a list that blocks matches whichever reading names
+  // it; an allow list (negative score) only a From that every reader reads alike.
+  mime::Author author = mime::author(*m);
   size_t checked = 0;
-  for (const auto* from : m->find_all("From")) {
-    for (const auto& a : core::parse_address_list(from->value, 50)) {
-      check_sender(tx, a, "header From");
-      if (++checked >= 50) return core::Step::next();  // bounded: a hostile From list is not a DoS
-    }
+  for (const auto& b : author.mailboxes) {
+    if (b.domain.empty()) continue;
+    check_sender(tx, b.address(), "header From", !author.ambiguous);
+    if (++checked >= 50) return core::Step::next();  // bounded: a hostile From list is not a DoS
   }
+  for (size_t i = author.rfc_domains; i < author.domains.size(); ++i)
+    check_sender(tx, "@" + author.domains[i], "header From (another reading)", false);
   return core::Step::next();
 }
 

@@ -26,7 +26,9 @@ class ListsStage final : public core::Stage {
   core::Step on_message(core::Transaction& tx) const override;
 
  private:
-  void check_sender(core::Transaction& tx, std::string_view address, std::string_view where) const;
+  // `allow_lists`: false skips lists with a negative score (the address is one reading of many).
+  void check_sender(core::Transaction& tx, std::string_view address, std::string_view where,
+                    bool allow_lists = true) const;
   std::vector<policy::List> lists_;
 };
 

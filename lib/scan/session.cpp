@@ -180,7 +180,7 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
   out.verdict = v;
   const core::Message& m = *tx_->message();
   if (!core::is_final(v.action)) {
-    out.removed = forged_headers(m, snap_->authserv_id);
+    out.changed = forged_headers(m, snap_->authserv_id);
     out.added.push_back(
         {std::string(kVerdictHeader), verdict_value(v.action, v.score, tx_->scan_id())});
     if (snap_->policy.findings_header && !tx_->findings().empty())

@@ -38,22 +38,35 @@ std::string findings_value(const std::vector<core::Finding>& findings, size_t ma
   return out;
 }
 
-std::vector<core::HeaderRemoval> forged_headers(const core::Message& m,
-                                                std::string_view authserv_id) {
+std::vector<core::HeaderChange> forged_headers(const core::Message& m,
+                                               std::string_view authserv_id) {
+  // A name as a lenient reader takes it: lower case, bytes outside ftext dropped.
+  auto reader_name = [](std::string_view name) {
+    std::string out;
+    for (char c : name)
+      if (c > 32 && c < 127 && c != ':') out.push_back(c >= 'A' && c <= 'Z' ? char(c + 32) : c);
+    return out;
+  };
+  auto forged = [&](std::string_view name, std::string_view value) {
+    std::string n = reader_name(name);
+    return n.rfind("x-postern-", 0) == 0 ||
+           (n == "authentication-results" &&
+            auth::is_our_authentication_results(value, authserv_id));
+  };
   std::map<std::string, size_t> seen;  // lower-cased name -> occurrences so far
-  std::vector<core::HeaderRemoval> out;
+  std::vector<core::HeaderChange> rewrites, removals;
   for (const auto& h : m.headers()) {
-    std::string lower = core::to_lower(h.name);
-    size_t index = ++seen[lower];
-    if (lower.rfind("x-postern-", 0) == 0 ||
-        (lower == "authentication-results" &&
-         auth::is_our_authentication_results(h.value, authserv_id)))
-      out.push_back({h.name, index});
+    size_t index = ++seen[core::to_lower(h.name)];
+    if (forged(h.name, h.value))
+      removals.push_back({h.name, index, std::nullopt});
+    else if (h.bare_line_break)
+      rewrites.push_back({h.name, index, h.value});  // every bare break reads as a space
   }
   std::stable_sort(
-      out.begin(), out.end(),
-      [](const core::HeaderRemoval& a, const core::HeaderRemoval& b) { return a.index > b.index; });
-  return out;
+      removals.begin(), removals.end(),
+      [](const core::HeaderChange& a, const core::HeaderChange& b) { return a.index > b.index; });
+  rewrites.insert(rewrites.end(), removals.begin(), removals.end());
+  return rewrites;
 }
 
 std::string fold(std::string_view name, std::string_view value, size_t width,

@@ -1,9 +1,14 @@
 // Verdict headers: what postern writes into a message, and what it removes.
 //
-// Contract: pure functions. `forged_headers` lists every incoming field whose
-// name starts with "X-Postern-" (any case), and our Authentication-Results, so that no sender can forge a
-// verdict; removals come highest index first per name, so applying them one by
-// one never shifts an index still to be applied. `fold` folds at whitespace so
+// Contract: pure functions. `forged_headers` removes every incoming field whose
+// name starts with "X-Postern-" (any case; bytes a name may not hold, such as
+// DEL, are read past), and our Authentication-Results, so that no sender can
+// forge a verdict. It covers every reading of the header block (see
+// core/message.hpp): a field with a bare CR or LF, behind which a reader could
+// see a forged field, gets a new value in which each such break is a space, so
+// every reader downstream reads one field. New values come first, then the
+// removals, highest index first per name, so applying them one by one never
+// shifts an index still to be applied. `fold` folds at whitespace so
 // that no line (the "Name: " prefix included) exceeds `width` where a break is
 // possible.
 #pragma once
@@ -31,8 +36,8 @@ std::string findings_value(const std::vector<core::Finding>& findings, size_t ma
 
 // Also every Authentication-Results field that names `authserv_id` (RFC 8601 5: a
 // field claiming to be ours that we did not write is a forgery).
-std::vector<core::HeaderRemoval> forged_headers(const core::Message& m,
-                                                std::string_view authserv_id = {});
+std::vector<core::HeaderChange> forged_headers(const core::Message& m,
+                                               std::string_view authserv_id = {});
 
 // Folds `value` of header `name` with `eol` + TAB between lines.
 std::string fold(std::string_view name, std::string_view value, size_t width = 78,

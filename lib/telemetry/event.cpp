@@ -8,6 +8,7 @@
 
 #include "auth/auth_results.hpp"
 #include "core/address.hpp"
+#include "mime/address.hpp"
 
 namespace postern::telemetry {
 using nlohmann::json;
@@ -82,12 +83,16 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   email["direction"] = core::to_string(tx.direction());
   if (!env.queue_id.empty()) email["local_id"] = env.queue_id;
   json header_from = json::array();
+  json other_readings = json::array();  // author domains only other readers see
   if (const core::Message* m = tx.message()) {
     if (const auto* s = m->find("Subject")) email["subject"] = s->value;
     if (const auto* id = m->find("Message-ID"))
       email["message_id"] = std::string(core::trim(id->value));
-    for (const auto* f : m->find_all("From"))
-      for (auto& a : core::parse_address_list(f->value, 20)) header_from.push_back(a);
+    mime::Author author = mime::author(*m);
+    for (const auto& b : author.mailboxes)
+      if (!b.domain.empty() && header_from.size() < 20) header_from.push_back(b.address());
+    for (size_t i = author.rfc_domains; i < author.domains.size(); ++i)
+      other_readings.push_back(author.domains[i]);
   }
   e["email"] = std::move(email);
   const core::ConnectionInfo& c = tx.connection();
@@ -115,13 +120,17 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   if (out.new_subject) added.push_back({{"name", "Subject"}, {"value", *out.new_subject}});
   p["headers_added"] = std::move(added);
   json removed = json::array();
-  for (const auto& h : out.removed) removed.push_back({{"name", h.name}});
+  json changed = json::array();
+  for (const auto& h : out.changed)
+    (h.value ? changed : removed).push_back({{"name", h.name}, {"index", h.index}});
   p["headers_removed"] = std::move(removed);
+  if (!changed.empty()) p["headers_changed"] = std::move(changed);
   if (!v.reply.empty()) p["smtp_reply"] = reply_json(v.reply);
   json stages = json::array();
   for (const auto& s : tx.stage_times()) stages.push_back({{"name", s.name}, {"ms", round3(s.ms)}});
   p["stages"] = std::move(stages);
   p["header_from"] = std::move(header_from);
+  if (!other_readings.empty()) p["header_from_other_readings"] = std::move(other_readings);
   if (json auth = auth::auth_json(tx); !auth.empty()) p["auth"] = std::move(auth);
   if (!out.rejected_recipients.empty()) {
     json rj = json::array();

@@ -15,6 +15,7 @@
 #include "auth/dmarc.hpp"
 #include "auth/dmarc_stage.hpp"
 #include "core/message.hpp"
+#include "mime/address.hpp"
 
 namespace {
 struct Env {
@@ -37,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   postern::dns::Budget budget(env.resolver, 20);
   (void)env.dkim->verify(m, budget);
   (void)postern::auth::verify_arc(m, budget);
-  for (const auto& d : postern::auth::from_domains(m))
+  for (const auto& d : postern::mime::author(m).domains)
     (void)postern::auth::PublicSuffix::instance().org_domain(d);
   for (const auto& h : m.headers()) {
     (void)postern::auth::parse_dmarc_record(h.value);

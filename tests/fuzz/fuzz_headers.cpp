@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/address.hpp"
 #include "core/date.hpp"
 #include "core/message.hpp"
+#include "mime/address.hpp"
 #include "mime/decode.hpp"
 #include "mime/params.hpp"
 
@@ -17,9 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     postern::mime::DecodeStats st;
     (void)postern::mime::decode_rfc2047(h.value, st);
     (void)postern::mime::parse_structured(h.value, st);
-    (void)postern::core::parse_address_list(h.value);
+    (void)postern::mime::parse_mailboxes(h.value);
     (void)postern::core::parse_rfc5322_date(h.value);
   }
+  (void)postern::mime::author(m);
   postern::mime::DecodeStats st;
   (void)postern::mime::decode_rfc2047(in, st);
   (void)postern::mime::parse_structured(in, st);
@@ -28,6 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   postern::core::split_raw_message(
       in, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
       [&](std::string_view x) { b.add_body(x); });
-  (void)b.finish();
+  (void)postern::mime::author(b.finish());
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "auth/dkim.hpp"
 #include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
+#include "content/header_sanity.hpp"
 #include "support/dkim_keys.hpp"
 
 using namespace postern;
@@ -73,6 +74,14 @@ void run_dmarc(core::Transaction& tx, const std::shared_ptr<dns::Resolver>& res,
   auth::DmarcStage stage(res, {});
   stage.prepare(core::Event::Message, tx);
   CHECK(stage.on_message(tx).kind == core::Step::Kind::Continue);
+}
+
+// SPF passed for the attacker's own domain (the MAIL FROM was bounce@evil.test).
+void spf_pass_for_evil(core::Transaction& tx) {
+  auth::SpfResult spf;
+  spf.result = auth::SpfStatus::Pass;
+  spf.domain = "evil.test";
+  tx.put<auth::SpfResult>(std::make_shared<const auth::SpfResult>(spf));
 }
 
 }  // namespace
@@ -175,4 +184,63 @@ TEST_CASE("a From naming more domains than DMARC checks is refused whole", "[dma
   CAPTURE(symbols(tx));
   CHECK(has(tx, "DMARC_FROM_DOMAIN_LIMIT"));
   CHECK_FALSE(has(tx, "DMARC_NONE"));
+}
+
+TEST_CASE("a From that reads as the victim's domain to anyone is DMARC-checked as it", "[dmarc]") {
+  // SPF passes for evil.test, the attacker's own domain; example.com publishes p=reject.
+  // In each form a person (and Python's email package) reads ceo@example.com.
+  struct Row {
+    std::string what, raw_from;
+    bool ambiguous;
+  };
+  const std::vector<Row> rows = {
+      {"the reference spoof", "Bank <ceo@example.com>", false},
+      {"a second angle address", "Bank <ceo@example.com> <a@evil.test>", true},
+      {"whitespace inside the domain", "Bank <ceo@example .com>", true},
+      {"an address before an empty angle address", "ceo@example.com <>", false},
+      {"a bare CR ends the field for some readers", "ceo@example.com\rX: a@evil.test", true},
+      {"an encoded word where the address belongs", "=?utf-8?q?ceo=40example.com?=", true},
+      {"an addr-spec glued after the angle address", "<a@evil.test>ceo@example.com", true},
+      {"two '@'", "a@evil.test@example.com", true},
+      {"a From hidden behind a bare CR in the Subject",
+       "a@evil.test\r\nSubject: x\rFrom: ceo@example.com", true},
+  };
+  auto res = review_resolver();
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto conn = review_conn();
+    auto tx = review_tx(conn);
+    spf_pass_for_evil(tx);
+    run_dmarc(tx, res, r.raw_from);
+    CAPTURE(symbols(tx));
+    CHECK(has(tx, "DMARC_POLICY_REJECT"));
+    const auto* d = tx.get<auth::DmarcResult>();
+    REQUIRE(d);
+    CHECK(d->from_domain == "example.com");
+    content::HeaderSanityStage sanity;
+    sanity.on_message(tx);
+    CHECK(has(tx, "HEADER_FROM_AMBIGUOUS") == r.ambiguous);
+  }
+  // The attacker's own From authenticates: the rows above fail for the spoof alone.
+  auto conn = review_conn();
+  auto tx = review_tx(conn);
+  spf_pass_for_evil(tx);
+  run_dmarc(tx, res, "Evil <a@evil.test>");
+  CAPTURE(symbols(tx));
+  CHECK_FALSE(has(tx, "DMARC_POLICY_REJECT"));
+}
+
+TEST_CASE("a From with no domain in any reading is not authenticated", "[dmarc]") {
+  auto res = review_resolver();
+  for (std::string from : {"Bank Security", "undisclosed-recipients:;", "<>"}) {
+    CAPTURE(from);
+    auto conn = review_conn();
+    auto tx = review_tx(conn);
+    run_dmarc(tx, res, from);
+    CAPTURE(symbols(tx));
+    CHECK(has(tx, "DMARC_PERMERROR"));
+    const auto* d = tx.get<auth::DmarcResult>();
+    REQUIRE(d);
+    CHECK(d->result == auth::DmarcStatus::PermError);
+  }
 }

@@ -10,7 +10,7 @@ TEST_CASE("apply_edits writes top additions, removals, subject and end additions
       "Received: from a\r\nSubject: hello\r\nX-Postern-Verdict: forged\r\nFrom: a@b.example\r\n"
       "\r\nbody line\r\n");
   Outcome out;
-  out.removed.push_back({"X-Postern-Verdict", 1});
+  out.changed.push_back({"X-Postern-Verdict", 1, std::nullopt});
   out.new_subject = "[SPAM] hello";
   out.subject_exists = true;
   out.added.push_back({"X-Postern-Verdict", "tag", false});

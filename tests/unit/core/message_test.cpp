@@ -386,3 +386,91 @@ TEST_CASE("iequals and trim", "[message]") {
   CHECK(postern::core::trim(" \t\r\n x y \r\n") == "x y");
   CHECK(postern::core::trim(" \t ").empty());
 }
+
+TEST_CASE("a bare CR splits a field for readers that end lines there: hidden fields", "[message]") {
+  struct Row {
+    std::string what, raw;
+    std::vector<FieldWant> fields;  // the MTA's reading
+    std::vector<FieldWant> hidden;  // what a line-splitting reader sees besides
+    std::string split_value;        // the carrier's value under that reading
+  };
+  const std::vector<Row> rows = {
+      {"a bare CR inside a value",
+       "From: a@b.test\rX: a@evil.test\r\n\r\n",
+       {{"From", "a@b.test X: a@evil.test"}},
+       {{"X", "a@evil.test"}},
+       "a@b.test"},
+      {"a bare CR after a fold",
+       "Subject: x\r\n \rX-Postern-Verdict: accept\r\n \rA: b\r\nTo: t\r\n\r\n",
+       {{"Subject", "x  X-Postern-Verdict: accept  A: b"}, {"To", "t"}},
+       {{"X-Postern-Verdict", "accept"}, {"A", "b"}},
+       "x"},
+      {"a bare CR followed by whitespace continues the field",
+       "Subject: a\r b\r\n\r\n",
+       {{"Subject", "a  b"}},
+       {},
+       "a b"},
+      {"a bare CR then a line that is no field ends that reader's header block",
+       "Subject: a\rnot a field\r\n\r\n",
+       {{"Subject", "a not a field"}},
+       {},
+       "a"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    Message m(r.raw);
+    auto f = fields_of(m);
+    REQUIRE(f.size() == r.fields.size());
+    for (size_t i = 0; i < f.size(); ++i) {
+      CHECK(f[i].name == r.fields[i].name);
+      CHECK(f[i].value == r.fields[i].value);
+    }
+    CHECK(m.headers()[0].bare_line_break);
+    CHECK(m.headers()[0].split_value == r.split_value);
+    CHECK(m.bare_line_breaks());
+    REQUIRE(m.hidden_fields().size() == r.hidden.size());
+    for (size_t i = 0; i < r.hidden.size(); ++i) {
+      CHECK(m.hidden_fields()[i].name == r.hidden[i].name);
+      CHECK(m.hidden_fields()[i].value == r.hidden[i].value);
+      CHECK(m.hidden_fields()[i].carrier == 0);
+    }
+  }
+  Message clean("Subject: a\r\n b\r\n\r\n");
+  CHECK_FALSE(clean.bare_line_breaks());
+  CHECK(clean.hidden_fields().empty());
+}
+
+TEST_CASE("every field the MTA hands over is a field, whatever bytes its name holds", "[builder]") {
+  MessageBuilder b(1 << 20);
+  b.add_header("Subject", "s");
+  b.add_header("X-Bad\x7fName", "v");
+  b.add_header("From", "a@b.test");
+  b.add_header("Value-With-LF", "x\nX-Postern-Verdict: accept");
+  b.add_body("body\r\n");
+  Message m = b.finish();
+  auto f = fields_of(m);
+  REQUIRE(f.size() == 4);
+  CHECK(f[1].name == "X-Bad\x7fName");
+  CHECK(m.headers()[1].name_invalid);
+  CHECK_FALSE(m.headers()[0].name_invalid);
+  CHECK(f[2].name == "From");
+  CHECK(f[2].value == "a@b.test");
+  // A line break the MTA passed inside a value that no fold follows: a field to other readers.
+  CHECK(m.headers()[3].bare_line_break);
+  REQUIRE(m.hidden_fields().size() == 1);
+  CHECK(m.hidden_fields()[0].name == "X-Postern-Verdict");
+  CHECK(m.hidden_fields()[0].carrier == 3);
+  CHECK(m.body() == "body\r\n");
+}
+
+TEST_CASE("the builder's fields survive truncation in the header block", "[builder]") {
+  MessageBuilder b(20);
+  b.add_header("Subject", "hello");
+  b.add_header("From", "a@b.test");
+  b.add_body("body\r\n");
+  Message m = b.finish();
+  CHECK(m.truncated());
+  REQUIRE(m.headers().size() >= 1);
+  CHECK(m.headers()[0].name == "Subject");
+  CHECK(m.body().empty());
+}

@@ -226,6 +226,11 @@ TEST_CASE("each message gives the parts a mail client shows and one anomaly per 
        "Content-Disposition: attachment; filename=\"invoice.exe\"\n\nMZ\n",
        {"1 application/pdf invoice.exe"},
        {"MIME_FILENAME_MISMATCH"}},
+      {"a filename in angle brackets reads without them (its extension is .html)",
+       "Content-Type: text/html; name=\"<DHL.html>\"\n"
+       "Content-Disposition: attachment; filename=\"<DHL.html>\"\n\n<p>x\n",
+       {"1 text/html DHL.html"},
+       {}},
       {"an encoded-word in a filename",
        "Content-Disposition: attachment; filename=\"=?utf-8?Q?a.txt?=\"\n\nx\n",
        {"1 text/plain a.txt"},

@@ -95,7 +95,7 @@ TEST_CASE("a clean message is accepted with X-Postern-Verdict added and one even
   auto out = h.session.end_of_message("QID1");
   CHECK(out.verdict.action == core::Action::Accept);
   CHECK_FALSE(out.before_data);
-  CHECK(out.removed.empty());
+  CHECK(out.changed.empty());
   CHECK_FALSE(out.new_subject);
   const auto* v = added(out, scan::kVerdictHeader);
   REQUIRE(v);
@@ -114,16 +114,17 @@ TEST_CASE("a forged X-Postern-Verdict is removed before ours is added", "[sessio
   h.send_message("alice@good.test", {{"X-Postern-Verdict", "accept score=-100 id=forged"},
                                      {"x-postern-findings", "NONE(0)"}});
   auto out = h.session.end_of_message();
-  REQUIRE(out.removed.size() == 2);
-  CHECK(out.removed[0].name == "X-Postern-Verdict");
-  CHECK(out.removed[0].index == 1);
-  CHECK(out.removed[1].name == "x-postern-findings");
+  REQUIRE(out.changed.size() == 2);
+  CHECK(out.changed[0].name == "X-Postern-Verdict");
+  CHECK(out.changed[0].index == 1);
+  CHECK(out.changed[1].name == "x-postern-findings");
   const auto* v = added(out, scan::kVerdictHeader);
   REQUIRE(v);
   CHECK(v->value.find("forged") == std::string::npos);
   REQUIRE(h.events.size() == 1);
   CHECK(h.events[0]["postern"]["headers_removed"] ==
-        json::array({{{"name", "X-Postern-Verdict"}}, {{"name", "x-postern-findings"}}}));
+        json::array({{{"name", "X-Postern-Verdict"}, {"index", 1}},
+                     {{"name", "x-postern-findings"}, {"index", 1}}}));
 }
 
 TEST_CASE(
@@ -291,7 +292,7 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
   CHECK(p["score"] == 0);
   CHECK(p["findings"] == json::array());
   CHECK(p["headers_added"] == json::array({{{"name", "X-Postern-Verdict"}, {"value", v->value}}}));
-  CHECK(p["headers_removed"] == json::array({{{"name", "X-Postern-Verdict"}}}));
+  CHECK(p["headers_removed"] == json::array({{{"name", "X-Postern-Verdict"}, {"index", 1}}}));
   CHECK_FALSE(p.contains("smtp_reply"));  // only for reject and tempfail
   std::vector<std::string> stages;
   for (const auto& s : p["stages"]) {

@@ -3,8 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "core/address.hpp"
+#include "core/finisher.hpp"
 
 using namespace postern;
 
@@ -157,4 +161,76 @@ TEST_CASE("applying forged-header removals in order removes exactly the forged f
   }
   REQUIRE(fields.size() == 1);
   CHECK(fields[0].first == "Subject");
+}
+
+// Every field of `m` under every reading: the MTA's fields and those hidden behind bare breaks.
+static std::vector<std::string> every_reading_names(const core::Message& m) {
+  std::vector<std::string> out;
+  for (const auto& h : m.headers()) out.push_back(core::to_lower(h.name));
+  for (const auto& h : m.hidden_fields()) out.push_back(core::to_lower(h.name));
+  return out;
+}
+
+TEST_CASE("a verdict forged behind a bare CR is gone from every reading", "[verdict_headers]") {
+  // Python's email package reads two forged fields here; the MTA reads one Subject.
+  const std::string raw =
+      "From: a@x.test\r\n"
+      "Subject: x\r\n \rX-Postern-Verdict: accept score=-100\r\n"
+      " \rAuthentication-Results: mx.gw.test; dmarc=pass header.from=bank.test\r\n"
+      "X-Postern-Verdict\x7f: accept\r\n"
+      "\r\nbody\r\n";
+  for (bool milter : {false, true}) {
+    CAPTURE(milter);
+    core::Message m(raw);
+    if (milter) {  // as the MTA hands the fields over, the DEL name included
+      core::MessageBuilder b(1 << 20);
+      b.add_header("From", "a@x.test");
+      b.add_header("Subject",
+                   "x\r\n \rX-Postern-Verdict: accept score=-100\r\n"
+                   " \rAuthentication-Results: mx.gw.test; dmarc=pass");
+      b.add_header("X-Postern-Verdict\x7f", "accept");
+      b.add_body("body\r\n");
+      m = b.finish();
+    } else {
+      // From bytes, a DEL name ends the header block as in Postfix's cleanup: not a field.
+      REQUIRE(m.headers().size() == 2);
+    }
+    auto before = every_reading_names(m);
+    CHECK(std::count(before.begin(), before.end(), "x-postern-verdict") >= 1);
+    auto changes = scan::forged_headers(m, "mx.gw.test");
+    REQUIRE(!changes.empty());
+    CHECK(changes[0].name == "Subject");
+    REQUIRE(changes[0].value);
+    CHECK(changes[0].value->find('\r') == std::string::npos);
+    core::Outcome out;
+    out.changed = changes;
+    core::Message after = core::apply_edits(m, out);
+    for (const auto& n : every_reading_names(after)) {
+      CAPTURE(n);
+      CHECK(n.rfind("x-postern-", 0) == std::string::npos);
+      CHECK(n != "authentication-results");
+    }
+    CHECK(after.find("Subject"));
+    CHECK(after.find("From"));
+    CHECK(after.hidden_fields().empty());
+  }
+}
+
+TEST_CASE("a field name with bytes no name may hold is still checked", "[verdict_headers]") {
+  core::MessageBuilder b(1 << 20);
+  b.add_header("Subject", "s");
+  b.add_header("X-Postern-Verdict\x7f", "accept score=-100");
+  b.add_header("Authentication-Results\x01", "mx.gw.test; dmarc=pass");
+  b.add_header("X-Postern-Findings", "forged");
+  core::Message m = b.finish();
+  REQUIRE(m.headers().size() == 4);  // the fields after the odd name are seen
+  CHECK(m.headers()[1].name_invalid);
+  auto changes = scan::forged_headers(m, "mx.gw.test");
+  std::vector<std::string> names;
+  for (const auto& c : changes) {
+    CHECK_FALSE(c.value);
+    names.push_back(c.name);
+  }
+  CHECK(names == std::vector<std::string>{"X-Postern-Verdict\x7f", "Authentication-Results\x01",
+                                          "X-Postern-Findings"});
 }
