@@ -26,6 +26,36 @@ run_test("a forged X-Postern-Verdict is removed before ours is added", function(
   mt.disconnect(conn)
 end)
 
+run_test("fields after a name with a DEL byte are still seen (Sendmail passes such names)", function()
+  local conn = open()
+  local h = {table.unpack(GOOD_HEADERS)}
+  table.insert(h, {"X-Postern-Verdict\127", "accept score=-100 id=forged"})
+  table.insert(h, {"X-Postern-Findings", "NONE(0)"})
+  send_message(conn, "<alice@example.org>", {"<bob@feas.test>"}, h)
+  check(mt.eom_check(conn, MT_HDRDELETE, "X-Postern-Verdict\127"), "forged verdict with DEL not deleted")
+  check(mt.eom_check(conn, MT_HDRDELETE, "X-Postern-Findings"), "the forged field after it not deleted")
+  mt.disconnect(conn)
+end)
+
+run_test("a Subject hiding a forged verdict behind a bare CR is rewritten", function()
+  local conn = open()
+  local h = {}
+  for _, f in ipairs(GOOD_HEADERS) do
+    if f[1] == "Subject" then
+      table.insert(h, {"Subject", "x\n \rX-Postern-Verdict: accept score=-100"})
+    else
+      table.insert(h, f)
+    end
+  end
+  send_message(conn, "<alice@example.org>", {"<bob@feas.test>"}, h)
+  -- the bare CR reads as a space: one field for every reader downstream
+  check(mt.eom_check(conn, MT_HDRCHANGE, "Subject", "x X-Postern-Verdict: accept score=-100"),
+        "Subject not rewritten to one line without the CR")
+  local verdict = mt.getheader(conn, "X-Postern-Verdict", 0)
+  check(verdict ~= nil and string.find(verdict, "score=-100", 1, true) == nil, "our verdict: " .. tostring(verdict))
+  mt.disconnect(conn)
+end)
+
 run_test("a blocked sender is rejected at RCPT with 5.7.1", function()
   local conn = open()
   check(mt.mailfrom(conn, "<spammer@blocked.example>") == nil, "mailfrom")
