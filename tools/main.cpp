@@ -48,11 +48,15 @@ int main(int argc, char** argv) {
   auto* scan = app.add_subcommand("scan", "give the milter's verdict for message files, offline");
   auto* cfg_opt = scan->add_option("-c,--config", so.config_path,
                                    "daemon config (default /etc/postern/postern.toml)");
+  // Options that may repeat take one value each time: "--policy-dir D a.eml" must
+  // leave a.eml to the files.
   scan->add_option("--policy-dir", so.policy_dirs,
-                   "policy directory, replacing the config's (repeatable)");
+                   "policy directory, replacing the config's (repeatable)")
+      ->allow_extra_args(false);
   auto* from_opt =
       scan->add_option("--from", so.from, "envelope sender (default: Return-Path or From)");
-  scan->add_option("--rcpt", so.rcpts, "envelope recipient (repeatable; default: To and Cc)");
+  scan->add_option("--rcpt", so.rcpts, "envelope recipient (repeatable; default: To and Cc)")
+      ->allow_extra_args(false);
   scan->add_option("--client-ip", so.client_ip, "SMTP client address");
   scan->add_option("--client-name", so.client_name, "SMTP client reverse name");
   scan->add_option("--helo", so.helo, "HELO/EHLO name");
