@@ -2,6 +2,7 @@
 #include "mime/address.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "core/address.hpp"
 #include "mime/decode.hpp"
@@ -85,9 +86,26 @@ std::string normalize_domain(std::string_view d) {
   return out;
 }
 
-void add_unique(std::vector<std::string>& v, std::string d) {
-  if (!d.empty() && std::find(v.begin(), v.end(), d) == v.end()) v.push_back(std::move(d));
-}
+// Distinct domains in first-seen order, at most `max` of them (then `full` is set).
+struct DomainSet {
+  explicit DomainSet(size_t max) : max_(max) {}
+  void add(std::string d) {
+    if (d.empty() || set_.contains(d)) return;
+    if (list.size() >= max_) {
+      full = true;
+      return;
+    }
+    set_.insert(d);
+    list.push_back(std::move(d));
+  }
+  bool contains(const std::string& d) const { return set_.contains(d); }
+  std::vector<std::string> list;
+  bool full = false;
+
+ private:
+  size_t max_;
+  std::unordered_set<std::string> set_;
+};
 
 // The text of a token range as one string: quoted strings unescaped, words joined by
 // one space where the message had whitespace.
@@ -140,7 +158,7 @@ AddrSpec addr_spec(const std::vector<Token>& t, size_t i, size_t end) {
 
 // Domains other readers see: the dot-atom written right after each '@' outside
 // quoted strings and comments (not a route's "<@a,@b:"), with no whitespace inside.
-void at_sign_domains(const std::vector<Token>& t, std::vector<std::string>& out) {
+void at_sign_domains(const std::vector<Token>& t, DomainSet& out) {
   bool in_angle = false;
   for (size_t i = 0; i < t.size(); ++i) {
     if (is(t[i], '<')) in_angle = true;
@@ -152,13 +170,13 @@ void at_sign_domains(const std::vector<Token>& t, std::vector<std::string>& out)
       if (!is(t[k], '.') && t[k].kind != Kind::Atom && t[k].kind != Kind::Literal) break;
       d.append(t[k].text);
     }
-    add_unique(out, normalize_domain(d));
+    out.add(normalize_domain(d));
   }
 }
 
 // Encoded words where an address belongs ("From: =?utf-8?q?a=40b.example?="):
 // a client that decodes them shows an address; its domains count.
-void encoded_domains(std::string_view raw, std::vector<std::string>& out) {
+void encoded_domains(std::string_view raw, DomainSet& out) {
   if (raw.find("=?") == std::string_view::npos) return;
   DecodeStats st;
   std::string decoded = decode_rfc2047(raw, st);
@@ -170,13 +188,13 @@ void encoded_domains(std::string_view raw, std::vector<std::string>& out) {
 AddressList parse_mailboxes(std::string_view value) {
   AddressList out;
   std::vector<Token> t = tokenize(value);
-  std::vector<std::string> rfc, seen;
+  DomainSet rfc(kMaxMailboxes), seen(kMaxMailboxes);
   auto add_mailbox = [&](Mailbox m) {
     if (out.mailboxes.size() >= kMaxMailboxes) {
       out.limit = true;
       return;
     }
-    add_unique(rfc, m.domain);
+    rfc.add(m.domain);
     out.mailboxes.push_back(std::move(m));
   };
   // Elements end at ',' or ';' outside angle brackets; "phrase :" opens a group.
@@ -242,8 +260,9 @@ AddressList parse_mailboxes(std::string_view value) {
       m.display_name = decode_rfc2047(m.display_name, st);
     }
   at_sign_domains(t, seen);
-  for (auto& d : seen)
-    if (std::find(rfc.begin(), rfc.end(), d) == rfc.end()) out.others.push_back(std::move(d));
+  for (auto& d : seen.list)
+    if (!rfc.contains(d)) out.others.push_back(std::move(d));
+  out.limit = out.limit || seen.full;
   return out;
 }
 
@@ -253,21 +272,22 @@ std::string Author::single_domain() const {
 
 Author author(const core::Message& m) {
   Author a;
-  std::vector<std::string> others;
+  // One more than the bound, so that passing it shows.
+  DomainSet rfc(kMaxAuthorDomains + 1), others(kMaxAuthorDomains + 1);
   auto read = [&](std::string_view value, bool mta_reading) {
     AddressList l = parse_mailboxes(value);
+    a.limit = a.limit || l.limit;
     for (auto& mb : l.mailboxes) {
       if (mta_reading) {
-        add_unique(a.domains, mb.domain);
+        rfc.add(mb.domain);
         if (a.mailboxes.size() < kMaxMailboxes) a.mailboxes.push_back(mb);
       } else {
-        add_unique(others, mb.domain);
+        others.add(mb.domain);
       }
     }
-    for (auto& d : l.others) add_unique(others, std::move(d));
+    for (auto& d : l.others) others.add(std::move(d));
   };
-  const auto& headers = m.headers();
-  for (const auto& h : headers) {
+  for (const auto& h : m.headers()) {
     if (!core::iequals(h.name, "From")) continue;
     ++a.fields;
     read(h.value, true);
@@ -278,12 +298,14 @@ Author author(const core::Message& m) {
       a.hidden_from = true;
       read(h.value, false);
     }
+  a.domains = std::move(rfc.list);
   a.rfc_domains = a.domains.size();
-  for (auto& d : others) add_unique(a.domains, std::move(d));
-  a.ambiguous = a.domains.size() != a.rfc_domains;
-  if (a.domains.size() > kMaxAuthorDomains) {
+  for (auto& d : others.list)
+    if (!rfc.contains(d)) a.domains.push_back(std::move(d));
+  a.ambiguous = a.domains.size() != a.rfc_domains || (others.full && !rfc.full);
+  if (a.domains.size() > kMaxAuthorDomains || rfc.full || others.full) {
     a.limit = true;
-    a.domains.resize(kMaxAuthorDomains + 1);
+    if (a.domains.size() > kMaxAuthorDomains + 1) a.domains.resize(kMaxAuthorDomains + 1);
     a.rfc_domains = std::min(a.rfc_domains, a.domains.size());
   }
   return a;

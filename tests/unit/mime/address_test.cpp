@@ -207,3 +207,17 @@ TEST_CASE("more author domains than the bound are reported, not cut silently", "
   CHECK(a.domains.size() == postern::mime::kMaxAuthorDomains + 1);
   CHECK(a.single_domain().empty());
 }
+
+TEST_CASE("a From with a hundred thousand distinct domains is read in bounded space",
+          "[address][from]") {
+  std::string from;
+  for (int i = 0; i < 100000; ++i)
+    from += "a@d" + std::to_string(i) + ".test@e" + std::to_string(i) + ".test, ";
+  auto l = parse_mailboxes(from);
+  CHECK(l.mailboxes.size() == postern::mime::kMaxMailboxes);
+  CHECK(l.others.size() <= postern::mime::kMaxMailboxes);
+  CHECK(l.limit);
+  auto a = author(Message("From: " + from + "\r\n\r\n"));
+  CHECK(a.limit);
+  CHECK(a.domains.size() == postern::mime::kMaxAuthorDomains + 1);
+}
