@@ -4,7 +4,8 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
+
+#include "policy/toml_bounds.hpp"
 
 namespace postern::policy {
 
@@ -28,6 +29,10 @@ Error error_at(const std::string& file, const toml::source_region& r, std::strin
 
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,
                                       Errors& errs) {
+  if (auto e = check_toml_bounds(text, file)) {
+    errs.push_back(std::move(*e));
+    return std::nullopt;
+  }
   try {
     return toml::parse(text, std::string_view{file});
   } catch (const toml::parse_error& e) {
@@ -42,9 +47,14 @@ std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs
     errs.push_back(Error{path, 0, 0, "cannot read file"});
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_toml(ss.str(), path, errs);
+  // One byte more than a file may hold, never the whole of a huge file: parse_toml
+  // then reports the excess at its position.
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxTomlBytes && (in.read(buf, sizeof buf) || in.gcount() > 0))
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxTomlBytes + 1) text.resize(kMaxTomlBytes + 1);
+  return parse_toml(text, path, errs);
 }
 
 std::string TomlSection::where() const {

@@ -1,9 +1,13 @@
-// TomlSection: typed, position-aware reading of one TOML table.
+// TomlSection: typed, position-aware reading of one TOML table; the one way
+// policy and config files are parsed and their numbers read.
 //
 // Contract (internal to lib/policy): each getter marks its key as known and
 // records an Error (file:line:column, what was expected) when the value has the
 // wrong type or range; `finish()` reports every key that no getter asked for,
-// so a typo is an error, never silently ignored. Not thread-safe.
+// so a typo is an error, never silently ignored. `parse_toml` checks the text against
+// policy/toml_bounds (size, dotted key parts, nesting) before toml++ parses it,
+// and `parse_toml_file` checks the file's size before reading it, so a hostile
+// file is an error, never a stack overflow. Not thread-safe.
 #pragma once
 
 #include <toml++/toml.h>
@@ -58,10 +62,11 @@ class TomlSection {
 // Error at a toml++ source position.
 Error error_at(const std::string& file, const toml::source_region& r, std::string message);
 
-// Parses `text` as TOML; a syntax error is appended to `errs` and nullopt returned.
+// Parses `text` as TOML; a bound (toml_bounds.hpp) or syntax error is appended to
+// `errs` and nullopt returned.
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file, Errors& errs);
 
-// Reads and parses a file; I/O and syntax errors go to `errs`.
+// Reads and parses a file; I/O, size, bound and syntax errors go to `errs`.
 std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs);
 
 }  // namespace postern::policy
