@@ -2,8 +2,8 @@
 //
 // Contract: `load_config(path)` reads and validates the file; every problem is
 // an Error with file:line:column, unknown keys included; the file is read
-// through the same bounded TOML reader as the policy (policy/toml_bounds).
-// A missing file is an
+// through the same bounded TOML reader as the policy (policy/toml_bounds,
+// finite numbers only). A missing file is an
 // error unless `missing_ok` (then built-in defaults apply, as `postern scan`
 // does on a machine without /etc/postern). Relative paths in the file resolve
 // against the file's directory. The result is an immutable value; reload builds

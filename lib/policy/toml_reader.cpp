@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "policy/toml_bounds.hpp"
@@ -25,6 +26,15 @@ std::string to_string(const Errors& errs) {
 
 Error error_at(const std::string& file, const toml::source_region& r, std::string message) {
   return Error{file, r.begin.line, r.begin.column, std::move(message)};
+}
+
+postern::expected<double, std::string> read_number(const toml::node& n) {
+  auto v = n.value<double>();
+  if (!v || !(n.is_floating_point() || n.is_integer()))
+    return postern::unexpected(std::string("expected a number"));
+  if (!std::isfinite(*v))
+    return postern::unexpected(fmt::format("expected a finite number, got {}", *v));
+  return *v;
 }
 
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,
@@ -85,8 +95,9 @@ void TomlSection::error_here(std::string message) {
 std::optional<double> TomlSection::number(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
-  if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) return v;
-  error(*n, fmt::format("'{}' {}: expected a number", key, where()));
+  auto v = read_number(*n);
+  if (v) return *v;
+  error(*n, fmt::format("'{}' {}: {}", key, where(), v.error()));
   return std::nullopt;
 }
 

@@ -22,8 +22,8 @@ std::string dotted(size_t n) {
 }  // namespace
 
 TEST_CASE(
-    "a reload with a hostile policy or config fails with its position and leaves the "
-    "serving snapshot as it was",
+    "a reload with a hostile or non-finite policy or config fails with its position and "
+    "leaves the serving snapshot as it was",
     "[reload]") {
   test::TempDir d;
   const std::string good_policy = "[inbound]\ntag = 4\n[scores]\nHEADER_MISSING_DATE = 2\n";
@@ -51,6 +51,10 @@ TEST_CASE(
        good_policy + "[network]\ninternal_networks = " + std::string(100000, '[') +
            std::string(100000, ']') + "\n",
        6, 53, "nested more than 32 deep"},
+      {"a nan score", false, "[scores]\nHEADER_MISSING_DATE = nan\n", 2, 23,
+       "score HEADER_MISSING_DATE: expected a finite number, got nan"},
+      {"an infinite threshold", false, "[inbound]\nreject = -inf\n", 2, 10,
+       "'reject' in [inbound]: expected a finite number, got -inf"},
       {"a config table header with 40,000 dotted parts", true,
        good_config + "[" + dotted(40000) + "]\n", 3, 1, "table header with 40000 dotted parts"},
   };
