@@ -9,8 +9,8 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -89,6 +89,9 @@ VerifyContext* context_of(DKIM* dkim) {
 }
 
 // After the header block: bound the signatures and start every key query at once.
+// libopendkim has parsed the signatures but not processed them yet: a well-formed one
+// is still DKIM_SIGERROR_UNKNOWN here, and only one it already found broken (a syntax
+// error, a missing tag) has an error of its own and needs no key.
 DKIM_CBSTAT prescreen(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs) {
   VerifyContext* ctx = context_of(dkim);
   if (!ctx) return DKIM_CBSTAT_CONTINUE;
@@ -99,7 +102,8 @@ DKIM_CBSTAT prescreen(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs) {
         dkim_sig_ignore(sigs[i]);
         continue;
       }
-      if (dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_OK) continue;
+      int err = dkim_sig_geterror(sigs[i]);
+      if (err != DKIM_SIGERROR_UNKNOWN && err != DKIM_SIGERROR_OK) continue;
       std::string name = key_name(sigs[i]);
       if (!name.empty() && !ctx->queries.contains(name))
         ctx->queries.emplace(name, ctx->budget->query(name, dns::Type::TXT));
@@ -152,7 +156,8 @@ std::string spki_record(const std::string& rec) {
   return rec.substr(0, p) + enc + rec.substr(end);
 }
 
-// libopendkim asks for a key: wait for the query prescreen started.
+// libopendkim asks for a key: wait for the query prescreen started (all of them are in
+// flight by now, so N silent keys cost one timeout, not N).
 DKIM_CBSTAT key_lookup(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
   VerifyContext* ctx = context_of(dkim);
   if (!ctx) return DKIM_CBSTAT_NOTFOUND;

@@ -8,7 +8,10 @@
 // block libopendkim hands us the parsed signatures (prescreen callback), we
 // start every key query (`<s>._domainkey.<d>` TXT through `budget`) at once,
 // and libopendkim's key-lookup callback then waits on those futures: the
-// lookups overlap and libopendkim's own resolver is never used. Each signature
+// lookups overlap (eight keys that never answer cost one resolver timeout, not
+// eight) and libopendkim's own resolver is never used. A signature libopendkim
+// already found broken (a syntax error) gets no query; queries past the budget
+// are not made (Status::Budget, so temperror). Each signature
 // gets one RFC 8601 result: pass only when DKIM_SIG_CHECK holds (header
 // signature AND body hash); bad signature / body hash mismatch -> fail;
 // rsa-sha1 -> fail (RFC 8301) unless `allow_rsa_sha1`; DNS timeout, servfail,
@@ -26,7 +29,8 @@
 // Signing does not use libopendkim (2.11 leaks its private key object on every
 // signature, found by LeakSanitizer): it uses the RFC 6376 canonicalization of
 // auth/arc_canon and OpenSSL keys (auth/arc_key), the code ARC sealing uses. Blocking: verify waits
-// for the DNS answers (bounded by the resolver's timeout and the budget). No exceptions escape.
+// for the DNS answers, all in flight together (about one resolver timeout at most, and the
+// budget bounds their number). No exceptions escape.
 #pragma once
 
 #include <cstdint>

@@ -12,8 +12,9 @@
 // instead of DKIM_PASS); DKIM_NONE (0) when there is no signature; and
 // DKIM_TOO_MANY_SIGNATURES (1) past the configured bound. A temperror is a
 // finding, not Step::error (DMARC and the policy decide). Immutable, shared by
-// threads; blocks the calling thread for the key lookups (bounded by the
-// resolver's timeout and the budget).
+// threads; blocks the calling thread for the key lookups, which run at once
+// (one resolver timeout in all, however many signatures; the budget bounds
+// how many are asked).
 #pragma once
 
 #include <memory>

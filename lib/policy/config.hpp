@@ -1,7 +1,9 @@
 // Config: the daemon configuration, /etc/postern/postern.toml.
 //
 // Contract: `load_config(path)` reads and validates the file; every problem is
-// an Error with file:line:column, unknown keys included. A missing file is an
+// an Error with file:line:column, unknown keys included; the file is read
+// through the same bounded TOML reader as the policy (policy/toml_bounds,
+// finite numbers only). A missing file is an
 // error unless `missing_ok` (then built-in defaults apply, as `postern scan`
 // does on a machine without /etc/postern). Relative paths in the file resolve
 // against the file's directory. The result is an immutable value; reload builds

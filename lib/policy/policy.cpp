@@ -106,9 +106,11 @@ void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
     if (auto off = n->value_exact<std::string>(); off && *off == "off") {
       *slot = std::nullopt;
       origins.set(s.name() + "." + key, error_at(s.file(), n->source(), ""));
-    } else if (auto v = n->value<double>(); v && (n->is_integer() || n->is_floating_point())) {
+    } else if (auto v = read_number(*n)) {
       *slot = *v;
       origins.set(s.name() + "." + key, error_at(s.file(), n->source(), ""));
+    } else if (n->is_floating_point()) {  // nan or inf
+      s.error(*n, fmt::format("'{}' in [{}]: {}", key, s.name(), v.error()));
     } else {
       s.error(*n, fmt::format("'{}' in [{}]: expected a score (number) or \"off\"", key, s.name()));
     }
@@ -393,10 +395,10 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
       if (!is_symbol(sym))
         errs.push_back(error_at(
             path, k.source(), fmt::format("score '{}': expected an UPPER_SNAKE symbol name", sym)));
-      else if (auto num = v.value<double>(); num && (v.is_integer() || v.is_floating_point()))
+      else if (auto num = read_number(v))
         p.scores[sym] = *num;
       else
-        errs.push_back(error_at(path, v.source(), fmt::format("score {}: expected a number", sym)));
+        errs.push_back(error_at(path, v.source(), fmt::format("score {}: {}", sym, num.error())));
     }
   }
   if (const auto* ls = top.table("lists")) {

@@ -8,7 +8,10 @@
 // one set key by key: a threshold, a rule (per symbol), a score (per symbol), a
 // whole list (per list name), a whole DNSBL zone (per zone name; `enabled =
 // false` removes it), a reply, a setting. Every problem in any file is
-// an Error with file:line:column; unknown keys are errors. The Policy is
+// an Error with file:line:column; unknown keys are errors. A file is checked
+// against policy/toml_bounds before it is parsed (at most 8 MiB, 64 dotted key
+// parts, arrays and inline tables 32 deep), and every number (scores,
+// thresholds) must be finite: nan and inf are errors. The Policy is
 // immutable after load and shared by all threads.
 #pragma once
 

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
-#include <sstream>
+
+#include "policy/toml_bounds.hpp"
 
 namespace postern::policy {
 
@@ -26,8 +28,21 @@ Error error_at(const std::string& file, const toml::source_region& r, std::strin
   return Error{file, r.begin.line, r.begin.column, std::move(message)};
 }
 
+postern::expected<double, std::string> read_number(const toml::node& n) {
+  auto v = n.value<double>();
+  if (!v || !(n.is_floating_point() || n.is_integer()))
+    return postern::unexpected(std::string("expected a number"));
+  if (!std::isfinite(*v))
+    return postern::unexpected(fmt::format("expected a finite number, got {}", *v));
+  return *v;
+}
+
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,
                                       Errors& errs) {
+  if (auto e = check_toml_bounds(text, file)) {
+    errs.push_back(std::move(*e));
+    return std::nullopt;
+  }
   try {
     return toml::parse(text, std::string_view{file});
   } catch (const toml::parse_error& e) {
@@ -42,9 +57,14 @@ std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs
     errs.push_back(Error{path, 0, 0, "cannot read file"});
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_toml(ss.str(), path, errs);
+  // One byte more than a file may hold, never the whole of a huge file: parse_toml
+  // then reports the excess at its position.
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxTomlBytes && (in.read(buf, sizeof buf) || in.gcount() > 0))
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxTomlBytes + 1) text.resize(kMaxTomlBytes + 1);
+  return parse_toml(text, path, errs);
 }
 
 std::string TomlSection::where() const {
@@ -75,8 +95,9 @@ void TomlSection::error_here(std::string message) {
 std::optional<double> TomlSection::number(std::string_view key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
-  if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) return v;
-  error(*n, fmt::format("'{}' {}: expected a number", key, where()));
+  auto v = read_number(*n);
+  if (v) return *v;
+  error(*n, fmt::format("'{}' {}: {}", key, where(), v.error()));
   return std::nullopt;
 }
 

@@ -1,9 +1,16 @@
-// TomlSection: typed, position-aware reading of one TOML table.
+// TomlSection: typed, position-aware reading of one TOML table; the one way
+// policy and config files are parsed and their numbers read.
 //
 // Contract (internal to lib/policy): each getter marks its key as known and
 // records an Error (file:line:column, what was expected) when the value has the
 // wrong type or range; `finish()` reports every key that no getter asked for,
-// so a typo is an error, never silently ignored. Not thread-safe.
+// so a typo is an error, never silently ignored. Every number, through
+// `number()` or `read_number()`, is finite: toml++ accepts nan, +nan, inf and
+// -inf, and a nan score or threshold would turn every comparison false, so
+// they are errors at their position. `parse_toml` checks the text against
+// policy/toml_bounds (size, dotted key parts, nesting) before toml++ parses it,
+// and `parse_toml_file` checks the file's size before reading it, so a hostile
+// file is an error, never a stack overflow. Not thread-safe.
 #pragma once
 
 #include <toml++/toml.h>
@@ -14,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/expected.hpp"
 #include "policy/error.hpp"
 
 namespace postern::policy {
@@ -55,13 +63,19 @@ class TomlSection {
   std::set<std::string, std::less<>> known_;
 };
 
+// The number `n` holds, an integer or a float, as a double. Fails with "expected a
+// number" for another type, and with "expected a finite number, got nan" (or inf,
+// -inf) for a non-finite float.
+postern::expected<double, std::string> read_number(const toml::node& n);
+
 // Error at a toml++ source position.
 Error error_at(const std::string& file, const toml::source_region& r, std::string message);
 
-// Parses `text` as TOML; a syntax error is appended to `errs` and nullopt returned.
+// Parses `text` as TOML; a bound (toml_bounds.hpp) or syntax error is appended to
+// `errs` and nullopt returned.
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file, Errors& errs);
 
-// Reads and parses a file; I/O and syntax errors go to `errs`.
+// Reads and parses a file; I/O, size, bound and syntax errors go to `errs`.
 std::optional<toml::table> parse_toml_file(const std::string& path, Errors& errs);
 
 }  // namespace postern::policy

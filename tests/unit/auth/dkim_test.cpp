@@ -5,8 +5,10 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "auth/dkim.hpp"
@@ -424,6 +426,59 @@ TEST_CASE("key lookups that time out or exceed the budget are temperror", "[dkim
   REQUIRE(spent.results.signatures.size() == 1);
   CHECK(spent.results.signatures[0].result == DkimStatus::TempError);
   CHECK(spent.results.signatures[0].detail.find("budget") != std::string::npos);
+}
+
+TEST_CASE(
+    "the key lookups of all signatures are in flight together: eight silent keys cost one "
+    "timeout, and the budget bounds how many are asked",
+    "[dkim][dns]") {
+  const Keys& k = keys();
+  // Eight signatures, each with its own selector under a zone whose server never answers.
+  std::string raw = kMessage;
+  std::set<std::string> names;
+  for (int i = 0; i < 8; ++i) {
+    std::string sel = "k" + std::to_string(i);
+    raw = sign_raw(raw, k.ed, "slow.example", sel, DKIM_SIGN_ED25519SHA256);
+    names.insert(sel + "._domainkey.slow.example");
+  }
+  auto lib = auth::DkimLibrary::create({});
+  REQUIRE(lib);
+  const auto timeout = std::chrono::milliseconds(300);
+  struct Row {
+    size_t budget;
+    size_t asked;  // lookups sent (the rest exceed the budget)
+  };
+  for (Row r : {Row{50, 8}, Row{3, 3}, Row{0, 0}}) {
+    CAPTURE(r.budget);
+    SilentServer silent;
+    dns::Options o;
+    o.forwarders = {"127.0.0.1@" + std::to_string(silent.port)};
+    o.timeout = timeout;
+    o.local_data = {"local-zone: \"slow.example.\" transparent"};
+    auto res = dns::Resolver::create(o);
+    REQUIRE(res);
+    dns::Budget b(*res, r.budget);
+    auto t0 = std::chrono::steady_clock::now();
+    auto v = (*lib)->verify(core::Message(raw), b);
+    auto took = std::chrono::steady_clock::now() - t0;
+    // One resolver timeout in all: the lookups overlap (serial lookups would take 8 x 300 ms).
+    CHECK(took < 2 * timeout);
+    CHECK(b.used() == r.asked);
+    REQUIRE(v.results.signatures.size() == 8);
+    size_t timeouts = 0, spent = 0;
+    for (const auto& sig : v.results.signatures) {
+      CAPTURE(sig.selector, sig.detail);
+      CHECK(sig.result == DkimStatus::TempError);
+      timeouts += sig.detail.find("timeout") != std::string::npos;
+      spent += sig.detail.find("budget") != std::string::npos;
+    }
+    CHECK(timeouts == r.asked);
+    CHECK(spent == 8 - r.asked);
+    // Every lookup made reached the server: none was skipped or answered from elsewhere.
+    std::set<std::string> got = silent.received_names();
+    CHECK(got.size() == r.asked);
+    for (const auto& n : got) CHECK(names.contains(n));
+  }
 }
 
 TEST_CASE("several signatures each get their own result, in message order, up to the bound",

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -448,4 +449,42 @@ TEST_CASE("score overrides replace a stage's default score", "[policy]") {
   CHECK(p->score_for("FOO", 9) == 2.5);
   CHECK(p->score_for("NEG", 9) == -1);
   CHECK(p->score_for("OTHER", 9) == 9);
+}
+
+TEST_CASE("nan and infinite numbers are refused in every score and threshold at file:line:column",
+          "[policy][numbers]") {
+  // @ marks where the number goes; the error is there.
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"a [scores] override", "[scores]\nHEADER_MISSING_DATE = @\n"},
+      {"an inbound threshold", "[inbound]\ntag = 1\nquarantine = @\n"},
+      {"an outbound threshold", "[outbound]\nreject = @\n"},
+      {"a list score", "[lists.x]\nmatch = \"sender\"\nsymbol = \"X\"\nscore = @\n"},
+      {"a DNSBL zone score", "[dnsbl.z]\nzone = \"bl.example\"\nsymbol = \"DNSBL_Z\"\nscore = @\n"},
+      {"a DNSBL return-code score",
+       "[dnsbl.z]\nzone = \"bl.example\"\nsymbol = \"DNSBL_Z\"\n"
+       "codes = { \"127.0.0.2\" = { symbol = \"DNSBL_Z2\", score = @ } }\n"},
+  };
+  for (const auto& [what, tmpl] : settings) {
+    size_t at = tmpl.find('@');
+    uint32_t line = 1 + static_cast<uint32_t>(std::count(tmpl.begin(), tmpl.begin() + at, '\n'));
+    uint32_t column = static_cast<uint32_t>(at - (tmpl.rfind('\n', at) + 1)) + 1;
+    for (std::string v : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"}) {
+      CAPTURE(what, v);
+      std::string text = tmpl;
+      text.replace(at, 1, v);
+      TempDir d;
+      std::string path = d.write("policies/10-test.toml", text);
+      auto p = load_policy({d.str() + "/policies"});
+      REQUIRE_FALSE(p);
+      postern::test::check_single_error(p.error(),
+                                        {path, line, column, "expected a finite number, got "});
+      // The same number written as a finite value loads.
+      text = tmpl;
+      text.replace(at, 1, "1.5");
+      d.write("policies/10-test.toml", text);
+      auto ok = load_policy({d.str() + "/policies"});
+      INFO((ok ? std::string() : postern::policy::to_string(ok.error())));
+      CHECK(ok);
+    }
+  }
 }

@@ -1,0 +1,78 @@
+// Reload (SIGHUP): the daemon calls scan::load_snapshot and swaps the result in only
+// when it loads; these tests drive that function with hostile policy and config files.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "scan/snapshot.hpp"
+#include "support/expect_error.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace postern;
+
+namespace {
+
+std::string dotted(size_t n) {
+  std::string s = "a";
+  for (size_t i = 1; i < n; ++i) s += ".a";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a reload with a hostile or non-finite policy or config fails with its position and "
+    "leaves the serving snapshot as it was",
+    "[reload]") {
+  test::TempDir d;
+  const std::string good_policy = "[inbound]\ntag = 4\n[scores]\nHEADER_MISSING_DATE = 2\n";
+  const std::string policy_path = d.write("policies/10-local.toml", good_policy);
+  const std::string good_config = "[policy]\ndirs = [\"" + d.str() + "/policies\"]\n";
+  const std::string config_path = d.write("postern.toml", good_config);
+
+  auto serving = scan::load_snapshot(config_path);
+  INFO((serving ? std::string() : policy::to_string(serving.error())));
+  REQUIRE(serving);
+  scan::SnapshotPtr current = *serving;
+  REQUIRE(current->policy.inbound.thresholds.tag == 4.0);
+
+  struct Row {
+    std::string name;
+    bool in_config;  // else in the policy file
+    std::string text;
+    uint32_t line, column;
+    std::string contains;
+  };
+  const std::vector<Row> rows = {
+      {"a policy table header with 40,000 dotted parts", false,
+       good_policy + "[" + dotted(40000) + "]\n", 5, 1, "table header with 40000 dotted parts"},
+      {"a policy array nested 100,000 deep", false,
+       good_policy + "[network]\ninternal_networks = " + std::string(100000, '[') +
+           std::string(100000, ']') + "\n",
+       6, 53, "nested more than 32 deep"},
+      {"a nan score", false, "[scores]\nHEADER_MISSING_DATE = nan\n", 2, 23,
+       "score HEADER_MISSING_DATE: expected a finite number, got nan"},
+      {"an infinite threshold", false, "[inbound]\nreject = -inf\n", 2, 10,
+       "'reject' in [inbound]: expected a finite number, got -inf"},
+      {"a config table header with 40,000 dotted parts", true,
+       good_config + "[" + dotted(40000) + "]\n", 3, 1, "table header with 40000 dotted parts"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    std::string path = r.in_config ? config_path : policy_path;
+    d.write(r.in_config ? "postern.toml" : "policies/10-local.toml", r.text);
+    auto fresh = scan::load_snapshot(config_path);
+    REQUIRE_FALSE(fresh);
+    test::check_single_error(fresh.error(), {path, r.line, r.column, r.contains});
+    // The snapshot in service is untouched; the daemon keeps it (milter/main.cpp).
+    CHECK(current->policy.inbound.thresholds.tag == 4.0);
+    CHECK(current->policy.score_for("HEADER_MISSING_DATE", 0) == 2.0);
+    // Once the files are fixed, the next reload succeeds.
+    d.write("policies/10-local.toml", good_policy);
+    d.write("postern.toml", good_config);
+    auto again = scan::load_snapshot(config_path);
+    REQUIRE(again);
+    CHECK((*again)->policy.inbound.thresholds.tag == 4.0);
+  }
+}
