@@ -6,7 +6,8 @@
 // HEADER_DUPLICATE (a field RFC 5322 allows once appears again),
 // HEADER_DATE_UNPARSABLE and HEADER_8BIT_RAW (raw 8-bit bytes in header
 // fields; the detail names them). Default scores are small: these are
-// evidence, not verdicts. Immutable, shared by threads.
+// evidence, not verdicts. A content stage (skipped once the message's CPU
+// budget is spent). Immutable, shared by threads.
 #pragma once
 
 #include "core/stage.hpp"
@@ -16,6 +17,7 @@ namespace postern::content {
 class HeaderSanityStage final : public core::Stage {
  public:
   std::string_view name() const override { return "header_sanity"; }
+  bool content() const override { return true; }
   core::Step on_message(core::Transaction& tx) const override;
 };
 
