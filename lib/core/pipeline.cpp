@@ -30,16 +30,15 @@ Step dispatch(const Stage& s, Event e, Transaction& tx, std::string_view rcpt) {
   }
   return Step::next();
 }
-}  // namespace
 
-namespace {
 // Adds LIMIT_SCAN_TIME when the content stages ran out of CPU time.
 void report_budget(Transaction& tx, std::string_view cut_short,
                    const std::vector<std::string_view>& skipped) {
   CpuBudget& b = tx.budget();
   if (!b.exhausted()) return;
-  std::string detail = fmt::format("content inspection used {:.0f} ms of CPU, limit {:.0f} ms",
-                                   b.used_ms(), b.limit_ms());
+  std::string detail =
+      fmt::format("end-of-message inspection used {:.0f} ms of CPU, limit {:.0f} ms", b.used_ms(),
+                  b.limit_ms());
   if (!cut_short.empty()) detail += fmt::format("; '{}' stopped early", cut_short);
   if (!skipped.empty()) detail += fmt::format("; skipped: {}", fmt::join(skipped, ", "));
   tx.add_finding("LIMIT_SCAN_TIME", 1.0, std::move(detail));
