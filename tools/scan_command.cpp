@@ -15,6 +15,7 @@
 #include "mime/address.hpp"
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
+#include "scan/envelope_guess.hpp"
 #include "scan/session.hpp"
 #include "telemetry/event.hpp"
 
@@ -121,27 +122,9 @@ int run_scan(const ScanOptions& o) {
       continue;
     }
     // The envelope: from the options, else from the message as a mail client would guess it.
-    core::Message head{std::string(raw.substr(0, std::min<size_t>(raw.size(), 1u << 20)))};
-    std::string from = o.from;
-    if (!o.from_given) {
-      if (const auto* rp = head.find("Return-Path"))
-        from = core::envelope_address(rp->value);
-      else if (const auto* f = head.find("From")) {
-        for (const auto& b : mime::parse_mailboxes(f->value).mailboxes)
-          if (!b.domain.empty()) {
-            from = b.address();
-            break;
-          }
-      }
-    }
-    std::vector<std::string> rcpts = o.rcpts;
-    if (rcpts.empty()) {
-      for (const char* name : {"To", "Cc"})
-        for (const auto* h : head.find_all(name))
-          for (const auto& b : mime::parse_mailboxes(h->value).mailboxes)
-            if (!b.domain.empty() && rcpts.size() < 100) rcpts.push_back(b.address());
-      if (rcpts.empty()) rcpts.push_back("undisclosed-recipients@localhost");
-    }
+    scan::GuessedEnvelope guess = scan::guess_envelope(raw);
+    std::string from = o.from_given ? o.from : guess.from;
+    std::vector<std::string> rcpts = o.rcpts.empty() ? guess.rcpts : o.rcpts;
 
     std::vector<nlohmann::json> events;
     scan::Session session([s] { return s; }, [&](const nlohmann::json& e) { events.push_back(e); });

@@ -10,7 +10,8 @@
 // the MTA handed it over), HEADER_DUPLICATE (a field RFC 5322 allows once
 // appears again), HEADER_DATE_UNPARSABLE and HEADER_8BIT_RAW (raw 8-bit bytes
 // in header fields; the detail names them). Default scores are small: these are
-// evidence, not verdicts. Immutable, shared by threads.
+// evidence, not verdicts. Not a content stage: it is linear and cheap, and
+// HEADER_FROM_AMBIGUOUS must never be skipped. Immutable, shared by threads.
 #pragma once
 
 #include "core/stage.hpp"

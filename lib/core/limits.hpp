@@ -2,7 +2,10 @@
 //
 // Contract: read from the daemon config ([limits] in postern.toml) with safe
 // defaults; a bound that is hit becomes a LIMIT_* finding (see lib/limits),
-// never a crash. Plain value type.
+// never a crash. `scan_time_ms` is the thread CPU time the content stages of one
+// message may use together (core::CpuBudget, on the Transaction); past it the
+// pipeline adds LIMIT_SCAN_TIME and skips the remaining content work, and the
+// verdict comes from what was done. Plain value type.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +23,7 @@ struct Limits {
   size_t mime_header_bytes = 256 * 1024;   // header block of one part
   size_t mime_part_decoded = 64u << 20;    // decoded bytes of one part
   size_t mime_total_decoded = 256u << 20;  // decoded bytes of all parts
+  size_t scan_time_ms = 2000;              // thread CPU time of the content stages per message
 };
 
 }  // namespace postern::core

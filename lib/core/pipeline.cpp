@@ -1,4 +1,8 @@
-// Pipeline: runs one event through every stage, measuring time, containing errors.
+// Pipeline: runs one event through every stage, measuring time, containing errors,
+// and keeping the content stages within the message's CPU budget.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <chrono>
 #include <exception>
 
@@ -26,9 +30,26 @@ Step dispatch(const Stage& s, Event e, Transaction& tx, std::string_view rcpt) {
   }
   return Step::next();
 }
+
+// Adds LIMIT_SCAN_TIME when the content stages ran out of CPU time.
+void report_budget(Transaction& tx, std::string_view cut_short,
+                   const std::vector<std::string_view>& skipped) {
+  CpuBudget& b = tx.budget();
+  if (!b.exhausted()) return;
+  std::string detail =
+      fmt::format("end-of-message inspection used {:.0f} ms of CPU, limit {:.0f} ms", b.used_ms(),
+                  b.limit_ms());
+  if (!cut_short.empty()) detail += fmt::format("; '{}' stopped early", cut_short);
+  if (!skipped.empty()) detail += fmt::format("; skipped: {}", fmt::join(skipped, ", "));
+  tx.add_finding("LIMIT_SCAN_TIME", 1.0, std::move(detail));
+}
 }  // namespace
 
 Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
+  const bool budgeted = event == Event::Message;
+  if (budgeted) tx.budget().start();
+  std::string_view cut_short;  // the content stage during which the budget ran out
+  std::vector<std::string_view> skipped;
   for (const auto& stage : stages_) {
     try {
       stage->prepare(event, tx);
@@ -36,6 +57,11 @@ Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
     }
   }
   for (const auto& stage : stages_) {
+    const bool content = budgeted && stage->content();
+    if (content && tx.budget().expired()) {
+      skipped.push_back(stage->name());
+      continue;
+    }
     auto t0 = std::chrono::steady_clock::now();
     Step step;
     try {
@@ -48,16 +74,22 @@ Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
     tx.add_stage_time(
         stage->name(),
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (content && cut_short.empty() && tx.budget().exhausted()) cut_short = stage->name();
     if (step.kind == Step::Kind::Error) {
       auto it = per_stage_.find(stage->name());
       Action a = it != per_stage_.end() ? it->second : on_error_;
       std::string detail = std::string(stage->name()) + ": " + step.reason;
       tx.add_finding("POSTERN_STAGE_ERROR", 0, detail);
       if (a == Action::Accept) continue;  // the admin chose to let mail through a failing stage
+      if (budgeted) report_budget(tx, cut_short, skipped);
       return Step::final(a, "stage error: " + detail);
     }
-    if (step.kind == Step::Kind::Final) return step;
+    if (step.kind == Step::Kind::Final) {
+      if (budgeted) report_budget(tx, cut_short, skipped);
+      return step;
+    }
   }
+  if (budgeted) report_budget(tx, cut_short, skipped);
   return Step::next();
 }
 

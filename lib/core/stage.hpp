@@ -20,6 +20,16 @@
 // every stage in order; the first final step (or error, turned into the
 // stage's on_error action) ends that event. Time per stage is measured and
 // added to the transaction.
+//
+// Content stages (`content()` true: the MIME and HTML analysis, and
+// whatever reads their results) share the message's CPU budget
+// (Transaction::budget(), Limits::scan_time_ms): the Pipeline starts it when
+// the end-of-message event begins and checks it before each content stage.
+// Once it is spent, the remaining content stages are skipped (the other stages,
+// authentication and limits, still run: an attacker must not be able to skip
+// them by making the content slow) and one LIMIT_SCAN_TIME finding names the
+// stage that was cut short and the ones skipped; the verdict comes from what was
+// done. Content stages check the budget in their long loops too (budget().tick()).
 #pragma once
 
 #include <map>
@@ -50,6 +60,8 @@ class Stage {
  public:
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
+  // True for a content stage: skipped once the message's CPU budget is spent.
+  virtual bool content() const { return false; }
   virtual void prepare(Event /*event*/, Transaction&) const {}
   virtual Step on_connect(Transaction&) const { return Step::next(); }
   virtual Step on_helo(Transaction&) const { return Step::next(); }
@@ -66,6 +78,8 @@ class Pipeline {
 
   // Runs `event` through the stages. Returns the first Final step; a stage error
   // becomes Final with the stage's on_error action and a POSTERN_STAGE_ERROR finding.
+  // At Event::Message: starts the transaction's CPU budget, skips the content stages
+  // once it is spent and then adds LIMIT_SCAN_TIME.
   Step run(Event event, Transaction& tx, std::string_view rcpt = {}) const;
 
   std::vector<std::string_view> stage_names() const;

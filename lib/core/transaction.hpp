@@ -5,7 +5,9 @@
 // findings. Scores of findings are looked up in the policy's per-symbol
 // overrides when they are added, so `findings()` always holds effective scores.
 // The number of findings is bounded (Limits::findings): past it one
-// POSTERN_FINDINGS_LIMIT finding is added and the rest dropped. Not thread-safe:
+// POSTERN_FINDINGS_LIMIT finding is added and the rest dropped. `budget()` is the
+// message's CPU budget (Limits::scan_time_ms), started by the pipeline at end of
+// message and shared by the content stages and their long loops. Not thread-safe:
 // one transaction is driven by one thread at a time.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "core/connection.hpp"
+#include "core/cpu_budget.hpp"
 #include "core/finding.hpp"
 #include "core/limits.hpp"
 #include "core/message.hpp"
@@ -41,6 +44,8 @@ class Transaction {
       : conn_(conn),
         direction_(dir),
         limits_(limits),
+        budget_(std::chrono::milliseconds(
+            static_cast<std::chrono::milliseconds::rep>(limits.scan_time_ms))),
         score_(std::move(score)),
         scan_id_(std::move(scan_id)) {}
 
@@ -48,6 +53,8 @@ class Transaction {
   Direction direction() const { return direction_; }
   const Limits& limits() const { return limits_; }
   const std::string& scan_id() const { return scan_id_; }
+  // The CPU budget of the content stages (see core/cpu_budget.hpp).
+  CpuBudget& budget() { return budget_; }
 
   Envelope& envelope() { return envelope_; }
   const Envelope& envelope() const { return envelope_; }
@@ -84,6 +91,7 @@ class Transaction {
   const ConnectionInfo& conn_;
   Direction direction_;
   Limits limits_;
+  CpuBudget budget_;
   ScoreFn score_;
   std::string scan_id_;
   Envelope envelope_;

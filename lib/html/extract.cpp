@@ -2,6 +2,8 @@
 #include "html/extract.hpp"
 
 #include "core/address.hpp"
+#include "core/cpu_budget.hpp"
+#include "core/forward_find.hpp"
 
 #include <gumbo.h>
 
@@ -9,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace postern::html {
 namespace {
@@ -66,18 +69,47 @@ std::string normalize_color(std::string c) {
   return c;
 }
 
+// The longest prefix of `s` of at most `n` bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// Nodes an anchor text walk visits at most: nested anchors share their subtree.
+constexpr size_t kAnchorNodes = 4096;
+
 struct Walker {
   const Limits& lim;
+  core::CpuBudget* budget;
   Extract out;
+  size_t link_text_total = 0;  // bytes of link text kept
 
-  void add_link(std::string url, std::string text, std::string source) {
+  void cut(std::string_view what) {
+    out.truncated = true;
+    if (out.truncated_what.find(what) == std::string::npos)
+      out.truncated_what += (out.truncated_what.empty() ? "" : ", ") + std::string(what);
+  }
+
+  bool links_full() const { return out.links.size() >= lim.max_links; }
+
+  // Room for the text of one more link: the per-link and the total bound.
+  size_t link_text_room() const {
+    size_t total_left =
+        lim.max_link_text_total > link_text_total ? lim.max_link_text_total - link_text_total : 0;
+    return std::min(lim.max_link_text, total_left);
+  }
+
+  void add_link(std::string url, std::string_view text, std::string source) {
     url = trim(url);
     if (url.empty()) return;
-    if (out.links.size() >= lim.max_links) {
-      out.truncated = true;
+    if (links_full()) {
+      cut("links");
       return;
     }
-    out.links.push_back({std::move(url), std::move(text), std::move(source)});
+    std::string kept(utf8_prefix(text, link_text_room()));
+    link_text_total += kept.size();
+    out.links.push_back({std::move(url), std::move(kept), std::move(source)});
   }
 
   void add_text(std::string_view t, bool hidden) {
@@ -86,7 +118,7 @@ struct Walker {
       return;
     }
     if (out.text.size() >= lim.max_text) {
-      out.truncated = true;
+      cut("text");
       return;
     }
     if (!out.text.empty() && out.text.back() != ' ' && out.text.back() != '\n')
@@ -100,7 +132,7 @@ struct Walker {
       }
       bool sep = space && !out.text.empty() && out.text.back() != ' ';
       if (out.text.size() + (sep ? 2 : 1) > lim.max_text) {  // text left over: cut, and say so
-        out.truncated = true;
+        cut("text");
         break;
       }
       if (sep) out.text.push_back(' ');
@@ -114,28 +146,32 @@ struct Walker {
     return a ? a->value : nullptr;
   }
 
-  // Text of a subtree (anchor text), bounded.
-  static void collect_text(const GumboNode* n, std::string& s, size_t depth = 0) {
-    if (s.size() > 1000 || depth > 100) return;
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+  // Text of a subtree (anchor text): at most `cap` bytes, kAnchorNodes nodes, depth 100.
+  static void collect_text(const GumboNode* n, std::string& s, size_t cap, size_t& nodes,
+                           size_t depth = 0) {
+    if (s.size() >= cap || depth > 100 || ++nodes > kAnchorNodes) return;
+    auto append = [&](std::string_view t) {
       if (!s.empty()) s.push_back(' ');
-      s += n->v.text.text;
+      s += utf8_prefix(t, cap > s.size() ? cap - s.size() : 0);
+    };
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+      append(n->v.text.text);
     } else if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
       const GumboElement& e = n->v.element;
       if (e.tag == GUMBO_TAG_IMG) {
-        if (const char* alt = attr(e, "alt")) {
-          if (!s.empty()) s.push_back(' ');
-          s += alt;
-        }
+        if (const char* alt = attr(e, "alt")) append(alt);
       }
-      for (unsigned i = 0; i < e.children.length; ++i)
-        collect_text(static_cast<const GumboNode*>(e.children.data[i]), s, depth + 1);
+      for (unsigned i = 0; i < e.children.length && s.size() < cap; ++i)
+        collect_text(static_cast<const GumboNode*>(e.children.data[i]), s, cap, nodes, depth + 1);
     }
   }
 
-  static std::string anchor_text(const GumboNode* n) {
+  // The anchor text of `n`, whitespace collapsed, at most `room` bytes.
+  static std::string anchor_text(const GumboNode* n, size_t room) {
     std::string s;
-    collect_text(n, s);
+    size_t nodes = 0;
+    // collapsing whitespace shrinks it: collect some more than the room
+    collect_text(n, s, room * 4 + 16, nodes);
     std::string out;
     bool space = false;
     for (char c : s) {
@@ -146,8 +182,9 @@ struct Walker {
       if (space) out.push_back(' ');
       space = false;
       out.push_back(c);
+      if (out.size() > room) break;
     }
-    return out;
+    return std::string(utf8_prefix(out, room));
   }
 
   void srcset(const char* v) {
@@ -165,7 +202,12 @@ struct Walker {
 
   void walk(const GumboNode* n, bool hidden, size_t depth) {
     if (depth > lim.max_depth) {
-      out.truncated = true;
+      cut("depth");
+      return;
+    }
+    if (budget && budget->tick()) {
+      out.out_of_time = true;
+      cut("CPU time");
       return;
     }
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
@@ -247,7 +289,8 @@ struct Walker {
         case GUMBO_TAG_A:
         case GUMBO_TAG_AREA:
           if (const char* href = attr(e, "href"))
-            add_link(href, anchor_text(n), e.tag == GUMBO_TAG_A ? "a@href" : "area@href");
+            add_link(href, links_full() ? std::string() : anchor_text(n, link_text_room()),
+                     e.tag == GUMBO_TAG_A ? "a@href" : "area@href");
           break;
         case GUMBO_TAG_IMG: {
           const char* alt = attr(e, "alt");
@@ -339,17 +382,82 @@ size_t tag_end(std::string_view s, size_t i) {
   return i < s.size() ? i + 1 : s.size();
 }
 
+// An open element as bound_nesting models gumbo's stack of open elements.
+struct Open {
+  std::string name;
+  bool special = false;   // HTML "special" category: stops an unmatched end tag
+  bool boundary = false;  // ends the "in scope" search of an end tag
+};
+
+bool is_formatting(std::string_view n) {
+  return is_one_of(n, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
+                       "strong", "tt", "u"});
+}
+
+bool is_scope_boundary(std::string_view n) {
+  return is_one_of(
+      n, {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"});
+}
+
+bool is_special(std::string_view n) {
+  return is_scope_boundary(n) ||
+         is_one_of(n, {"address",    "article", "aside",    "blockquote", "body",     "button",
+                       "center",     "details", "dir",      "div",        "dl",       "fieldset",
+                       "figcaption", "figure",  "footer",   "form",       "frameset", "h1",
+                       "h2",         "h3",      "h4",       "h5",         "h6",       "head",
+                       "header",     "hgroup",  "iframe",   "listing",    "main",     "menu",
+                       "nav",        "noembed", "noframes", "noscript",   "ol",       "pre",
+                       "section",    "select",  "summary",  "tbody",      "textarea", "tfoot",
+                       "thead",      "title",   "ul",       "xmp",        "dialog"});
+}
+
+// End tags that close an element "in scope" (the HTML tree builder's own rules).
+bool is_scoped_end(std::string_view n) {
+  return is_one_of(
+      n,
+      {"address", "article", "aside",  "blockquote", "button",     "center", "details", "dialog",
+       "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
+       "hgroup",  "listing", "main",   "menu",       "nav",        "ol",     "pre",     "section",
+       "summary", "ul",      "applet", "marquee",    "object",     "form",   "h1",      "h2",
+       "h3",      "h4",      "h5",     "h6",         "table",      "select", "template"});
+}
+
+// The end tag `name` applied to the modelled stack, as the tree builder would: it closes
+// the innermost open element of that name unless the search for it stops first (at a
+// scope boundary for the end tags that close "in scope", at any special element for the
+// others). A formatting element with a special element above it is not popped: the
+// adoption agency then rebuilds the formatting element below the block, and the depth
+// stays. Unmatched end tags change nothing, so they can never hide depth.
+void close_element(std::vector<Open>& open, std::string_view name) {
+  const bool scoped = is_scoped_end(name), formatting = is_formatting(name);
+  bool passed_special = false;
+  for (size_t k = open.size(); k-- > 0;) {
+    const Open& o = open[k];
+    if (o.name == name) {
+      if (formatting && passed_special) return;
+      open.resize(k);
+      return;
+    }
+    if ((scoped || formatting) ? o.boundary : o.special) return;
+    passed_special = passed_special || o.special;
+  }
+}
+
 // Bounds the nesting gumbo sees. Its tree construction is quadratic in the depth of
-// open elements (200000 nested <div> take minutes), so a cheap scan estimates that
-// depth (start tags of elements that nest, minus their end tags) and drops start tags
-// that would go deeper than `cap`, as browsers flatten what lies beyond their depth
-// limit: the text inside stays. <a>, <form> and <button> are never dropped (gumbo
-// does not nest them in themselves; their links must stay). Returns true, with the
-// bounded document in `out`, when something was dropped.
-bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
-  size_t depth = 0, copied = 0, i = 0;
+// open elements (200000 nested <div> take minutes), so a cheap scan models the stack of
+// open elements (elements that nest; end tags close only what the tree builder would
+// close, see close_element) and drops start tags that would go deeper than `cap`, as
+// browsers flatten what lies beyond their depth limit: the text inside stays. <a>,
+// <form> and <button> are never dropped (gumbo does not nest them in themselves; their
+// links must stay). The model holds at most `cap` elements, so each end tag costs at most
+// `cap` steps: linear. Returns true, with the bounded document in `out`, when something
+// was dropped; stops (returning false) when `budget` runs out.
+bool bound_nesting(std::string_view html, size_t cap, std::string& out, core::CpuBudget* budget) {
+  std::vector<Open> open;
+  size_t copied = 0, i = 0;
   bool dropped = false;
   while ((i = html.find('<', i)) != std::string_view::npos) {
+    if (budget && budget->tick()) return false;
     if (html.substr(i, 4) == "<!--") {
       size_t e = html.find("-->", i + 4);
       i = e == std::string_view::npos ? html.size() : e + 3;
@@ -390,13 +498,16 @@ bool bound_nesting(std::string_view html, size_t cap, std::string& out) {
                "optgroup", "tr",    "td",    "th",     "thead", "tbody", "tfoot",  "colgroup",
                "caption",  "rb",    "rt",    "rtc",    "rp",    "html",  "head",   "body"});
     if (nests && end_tag) {
-      if (depth > 0) --depth;
-    } else if (nests && depth >= cap && !is_one_of(name, {"a", "form", "button"})) {
-      out.append(html.substr(copied, i - copied));
-      copied = te;
-      dropped = true;
+      close_element(open, name);
+    } else if (nests && open.size() >= cap) {
+      if (!is_one_of(name, {"a", "form", "button"})) {
+        out.append(html.substr(copied, i - copied));
+        copied = te;
+        dropped = true;
+      }
     } else if (nests) {
-      ++depth;
+      bool special = is_special(name), boundary = is_scope_boundary(name);
+      open.push_back({std::move(name), special, boundary});
     }
     i = te;
   }
@@ -413,16 +524,19 @@ struct OutputDeleter {
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
   std::string l = core::to_lower(css);
+  // every needle's next occurrence is remembered (positions only grow): linear in the CSS
+  core::ForwardFind url(l, "url("), import(l, "@import"),
+      quote(css, "\"'", core::ForwardFind::Mode::AnyOf), semicolon(css, ";"), close(css, ")");
   size_t pos = 0;
   while (out.size() < max) {
-    size_t u = l.find("url(", pos);
-    size_t imp = l.find("@import", pos);
+    size_t u = url.from(pos);
+    size_t imp = import.from(pos);
     if (u == std::string::npos && imp == std::string::npos) break;
     if (imp != std::string::npos && (u == std::string::npos || imp < u)) {
-      size_t q = css.find_first_of("\"'", imp);
-      size_t semi = css.find(';', imp);
+      size_t q = quote.from(imp);
+      size_t semi = semicolon.from(imp);
       if (q != std::string_view::npos && (semi == std::string_view::npos || q < semi)) {
-        size_t e = css.find(css[q], q + 1);
+        size_t e = css.find(css[q], q + 1);  // the scan goes on after it: read once
         if (e != std::string_view::npos) out.push_back(std::string(css.substr(q + 1, e - q - 1)));
         pos = e == std::string_view::npos ? css.size() : e + 1;
       } else {
@@ -430,7 +544,7 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
       }
       continue;
     }
-    size_t b = u + 4, e = css.find(')', b);
+    size_t b = u + 4, e = close.from(b);
     if (e == std::string_view::npos) break;
     std::string v = trim(css.substr(b, e - b));
     if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
@@ -441,18 +555,23 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
   return out;
 }
 
-Extract extract(std::string_view html, const Limits& limits) {
-  Walker w{limits, {}};
+Extract extract(std::string_view html, const Limits& limits, core::CpuBudget* budget) {
+  Walker w{limits, budget, {}};
   if (html.size() > limits.max_input) {
     html = html.substr(0, limits.max_input);
-    w.out.truncated = true;
+    w.cut("input");
   }
   std::string bounded;
   // a fifth of the walked depth: one counted level can be up to 4 elements deep
   // (table, tbody, tr, td), and the walk must still reach what lies inside
-  if (bound_nesting(html, limits.max_depth / 5, bounded)) {
+  if (bound_nesting(html, limits.max_depth / 5, bounded, budget)) {
     html = bounded;
-    w.out.truncated = true;
+    w.cut("nesting");
+  }
+  if (budget && budget->exhausted()) {  // no time left to parse
+    w.out.out_of_time = true;
+    w.cut("CPU time");
+    return w.out;
   }
   GumboOptions opts = kGumboDefaultOptions;
   opts.max_errors = 100;

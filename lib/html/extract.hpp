@@ -7,16 +7,23 @@
 // in style attributes and <style>), the anchor text of each <a> (to compare
 // display text with the target), forms (action, password inputs), and counts
 // of hidden text, tiny fonts and invisible colours. Input beyond
-// `max_input` bytes is cut (flagged); links and text are bounded too; start tags
-// nesting deeper than the depth bound are dropped before parsing, their content
-// kept (flagged), which keeps parse time linear. Never
-// throws on hostile input. Thread-safe (no shared state).
+// `max_input` bytes is cut (flagged); links and text are bounded too, and so is
+// link text: each anchor or alt text is cut at `max_link_text` bytes (at a UTF-8
+// boundary) and all of them together at `max_link_text_total`; start tags
+// nesting deeper than the depth bound are dropped before parsing (end tags close
+// only what the HTML tree builder would close, so unmatched ones cannot hide
+// depth), their content kept (flagged), which keeps parse time linear. Every
+// pass is linear in the input. With a CPU budget, the work stops when it is spent
+// (`out_of_time`, flagged): what was found so far is returned. Never throws on
+// hostile input. Thread-safe (no shared state; the budget is the caller's).
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/cpu_budget.hpp"
 
 namespace postern::html {
 
@@ -26,6 +33,8 @@ struct Limits {
   size_t max_text = 1u << 20;
   size_t max_depth =
       400;  // tree depth walked; start tags nesting deeper than a fifth of it are dropped
+  size_t max_link_text = 1024;              // bytes of anchor (or alt) text per link
+  size_t max_link_text_total = 256 * 1024;  // bytes of link text of all links
 };
 
 struct Link {
@@ -49,10 +58,13 @@ struct Extract {
   size_t hidden_text = 0;      // characters of text inside them
   size_t tiny_font = 0;        // elements with a font size of 0-2 px/pt
   size_t invisible_color = 0;  // text colour equal to its background, or transparent
-  bool truncated = false;      // input, text or links cut at a limit
+  bool truncated = false;      // input, text or links cut at a limit, nesting flattened
+  std::string truncated_what;  // which: "input", "nesting", "depth", "text", "links", "CPU time"
+  bool out_of_time = false;    // the CPU budget ran out: the rest was not looked at
 };
 
-Extract extract(std::string_view html, const Limits& limits = {});
+Extract extract(std::string_view html, const Limits& limits = {},
+                core::CpuBudget* budget = nullptr);
 
 // The URLs in CSS text: url(...) and @import "...".
 std::vector<std::string> css_urls(std::string_view css, size_t max = 100);

@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <array>
+
+#include "core/forward_find.hpp"
+
 namespace postern::mime {
 
 std::string sha256_hex(std::string_view data) {
@@ -20,24 +24,23 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-std::vector<std::string> text_urls(std::string_view text, size_t max) {
+std::vector<std::string> text_urls(std::string_view text, size_t max, core::CpuBudget* budget) {
   std::vector<std::string> out;
   auto is_url_char = [](unsigned char c) {
     return c > 32 && c < 127 && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' &&
            c != '{' && c != '}' && c != '|' && c != '\\' && c != '^';
   };
+  // case-insensitive search would cost a copy; schemes in mail text are lower case in practice.
+  // Each scheme's next occurrence is remembered (positions only grow): one pass per scheme.
+  std::array<core::ForwardFind, 6> schemes{
+      core::ForwardFind(text, "http://"), core::ForwardFind(text, "https://"),
+      core::ForwardFind(text, "ftp://"),  core::ForwardFind(text, "www."),
+      core::ForwardFind(text, "HTTP://"), core::ForwardFind(text, "HTTPS://")};
   size_t pos = 0;
   while (pos < text.size() && out.size() < max) {
+    if (budget && budget->tick()) break;
     size_t best = std::string_view::npos;
-    for (std::string_view scheme : {"http://", "https://", "ftp://", "www."}) {
-      // case-insensitive search would cost a copy; schemes in mail text are lower case in practice
-      size_t at = text.find(scheme, pos);
-      if (at < best) best = at;
-    }
-    for (std::string_view scheme : {"HTTP://", "HTTPS://"}) {
-      size_t at = text.find(scheme, pos);
-      if (at < best) best = at;
-    }
+    for (auto& f : schemes) best = std::min(best, f.from(pos));
     if (best == std::string_view::npos) break;
     if (best > 0 && is_url_char(static_cast<unsigned char>(text[best - 1])) &&
         text[best - 1] != '(' && text[best - 1] != '[' && text[best - 1] != '=' &&
@@ -52,6 +55,7 @@ std::vector<std::string> text_urls(std::string_view text, size_t max) {
            (url.back() == '.' || url.back() == ',' || url.back() == ')' || url.back() == ';' ||
             url.back() == ':' || url.back() == '!' || url.back() == '?' || url.back() == ']'))
       url.remove_suffix(1);
+    // the match is a scheme: "www." or "...://" within its first 8 bytes
     size_t scheme_len =
         text.substr(best).starts_with("www.") ? 4 : text.find("://", best) - best + 3;
     if (url.size() > scheme_len) out.emplace_back(url);  // a bare "http://" or "www." is no URL
@@ -86,11 +90,17 @@ void add_decode_anomalies(const Part& p, const DecodeStats& st, std::vector<Anom
 
 }  // namespace
 
-Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
-  Analysis a{Tree::parse(raw, limits.mime), {}, {}, {}};
+Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBudget* cpu) {
+  Analysis a{Tree::parse(raw, limits.mime, cpu), {}, {}, {}};
   a.anomalies = a.tree.all_anomalies();
   size_t total = 0;
+  size_t html_links_dropped = 0;
   for (const Part* p : a.tree.leaves()) {
+    if (cpu && cpu->expired()) {
+      a.out_of_time = true;
+      ++a.leaves_skipped;
+      continue;
+    }
     Leaf leaf;
     leaf.part = p;
     leaf.anomalies = p->anomalies;
@@ -127,9 +137,18 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
              fmt::format("{}: {} invalid byte sequence(s) for charset '{}' replaced", p->path,
                          cs.replaced, p->charset.empty() ? "us-ascii" : p->charset.substr(0, 64))});
       if (p->content_type == "text/html") {
-        html::Extract h = html::extract(utf8, limits.html);
-        for (auto& l : h.links)
+        html::Extract h = html::extract(utf8, limits.html, cpu);
+        if (h.out_of_time) a.out_of_time = true;
+        if (h.truncated)
+          found.push_back({"HTML_LIMIT",
+                           fmt::format("{}: HTML cut at a bound ({})", p->path, h.truncated_what)});
+        for (auto& l : h.links) {
+          if (a.links.size() >= limits.max_links) {
+            ++html_links_dropped;
+            continue;
+          }
           a.links.push_back({std::move(l.url), std::move(l.text), p->path, std::move(l.source)});
+        }
         a.html_hidden_elements += h.hidden_elements;
         a.html_hidden_text += h.hidden_text;
         a.html_tiny_font += h.tiny_font;
@@ -137,9 +156,9 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
         for (const auto& f : h.forms) a.html_forms_with_password += f.password ? 1 : 0;
         leaf.text = std::move(h.text);
       } else {
-        size_t room =
-            a.links.size() < limits.max_text_links ? limits.max_text_links - a.links.size() : 0;
-        for (auto& u : text_urls(utf8, room))
+        size_t cap = std::min(limits.max_text_links, limits.max_links);
+        size_t room = a.links.size() < cap ? cap - a.links.size() : 0;
+        for (auto& u : text_urls(utf8, room, cpu))
           a.links.push_back({std::move(u), "", p->path, "text"});
         leaf.text = std::move(utf8);
       }
@@ -150,6 +169,11 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits) {
     }
     a.leaves.push_back(std::move(leaf));
   }
+  if (html_links_dropped)
+    a.anomalies.push_back(
+        {"HTML_LIMIT", fmt::format("more than {} links in the message: {} left out",
+                                   limits.max_links, html_links_dropped)});
+  if (cpu && cpu->exhausted()) a.out_of_time = true;
   if (a.html_hidden_elements)
     a.anomalies.push_back(
         {"HTML_HIDDEN_TEXT", fmt::format("{} hidden element(s) holding {} character(s) of text",

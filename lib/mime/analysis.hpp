@@ -4,14 +4,20 @@
 // (within the per-part and per-message decoded-size limits), hashes the decoded
 // bytes (SHA-256), converts text parts to UTF-8, extracts text and links from
 // HTML parts, and gathers every anomaly (parse, decode, charset, HTML) as a
-// MIME_* or HTML_* symbol. `raw` must outlive the Analysis. Never throws on
-// hostile input. Immutable afterwards; shared by the stages of a transaction.
+// MIME_* or HTML_* symbol (HTML_LIMIT: an HTML part was cut at a bound). Links
+// are bounded per message (`max_links`; URLs in plain text also by
+// `max_text_links`). Every step is linear in its input. With a CPU budget
+// (the transaction's), parsing and extraction stop once it is spent: the leaves
+// not reached are left out (`leaves_skipped`, `out_of_time`) and what was found
+// stays. `raw` must outlive the Analysis. Never throws on hostile input.
+// Immutable afterwards; shared by the stages of a transaction.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/cpu_budget.hpp"
 #include "html/extract.hpp"
 #include "mime/tree.hpp"
 
@@ -42,18 +48,24 @@ struct Analysis {
   size_t html_hidden_elements = 0, html_hidden_text = 0, html_tiny_font = 0,
          html_invisible_color = 0;
   size_t html_forms_with_password = 0;
+  bool out_of_time = false;   // the CPU budget ran out before the end
+  size_t leaves_skipped = 0;  // leaves not analysed for lack of time
 };
 
 struct AnalysisLimits {
   Limits mime;
   html::Limits html;
   size_t max_text_links = 1000;  // URLs found in plain text
+  size_t max_links = 10000;      // links of all parts together
 };
 
-Analysis analyze(std::string_view raw, const AnalysisLimits& limits = {});
+Analysis analyze(std::string_view raw, const AnalysisLimits& limits = {},
+                 core::CpuBudget* cpu = nullptr);
 
-// URLs in plain text (http, https, ftp, www.), bounded.
-std::vector<std::string> text_urls(std::string_view text, size_t max);
+// URLs in plain text (http, https, ftp, www.), at most `max`; linear in the text.
+// Stops early when `budget` is spent.
+std::vector<std::string> text_urls(std::string_view text, size_t max,
+                                   core::CpuBudget* budget = nullptr);
 
 // Lower-case hex SHA-256.
 std::string sha256_hex(std::string_view data);

@@ -2,6 +2,7 @@
 #include "mime/decode.hpp"
 
 #include "core/address.hpp"
+#include "core/forward_find.hpp"
 
 #include <iconv.h>
 
@@ -351,16 +352,19 @@ std::string decode_rfc2047(std::string_view in, DecodeStats& st) {
     std::string s = sanitize_utf8(t, tmp);
     out += tmp.replaced == 0 ? s : to_utf8(t, "ISO-8859-1", st);
   };
+  // Every search goes forward from where the last one stood: each needle's next
+  // occurrence is remembered, so a value of many openings without an end is read once.
+  core::ForwardFind opening(in, "=?"), question(in, "?"), closing(in, "?="),
+      space(in, " \t\r\n", core::ForwardFind::Mode::AnyOf);
   size_t i = 0;
   bool last_was_word = false;
   while (i < in.size()) {
-    size_t start = in.find("=?", i);
+    size_t start = opening.from(i);
     if (start == std::string_view::npos) break;
-    size_t q1 = in.find('?', start + 2);  // =?charset?enc?text?=
-    size_t q2 = q1 == std::string_view::npos ? q1 : in.find('?', q1 + 1);
-    size_t end = q2 == std::string_view::npos ? q2 : in.find("?=", q2 + 1);
-    if (end == std::string_view::npos || q2 != q1 + 2 ||
-        in.substr(start, end - start).find_first_of(" \t\r\n") != std::string_view::npos) {
+    size_t q1 = question.from(start + 2);  // =?charset?enc?text?=
+    size_t q2 = q1 == std::string_view::npos ? q1 : question.from(q1 + 1);
+    size_t end = q2 == std::string_view::npos ? q2 : closing.from(q2 + 1);
+    if (end == std::string_view::npos || q2 != q1 + 2 || space.from(start) < end) {
       raw_text(in.substr(i, start + 2 - i));
       i = start + 2;
       last_was_word = false;

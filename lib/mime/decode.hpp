@@ -7,7 +7,8 @@
 // keeps an invalid escape as it is (what mail clients show); charset conversion
 // replaces each invalid byte sequence with U+FFFD and counts it; an unknown
 // charset is read as Latin-1 after a UTF-8 attempt. Output size is bounded by
-// `max_out` where given: decoding stops there and `truncated` is set.
+// `max_out` where given: decoding stops there and `truncated` is set. Every
+// decoder is linear in its input.
 // Thread-safe (iconv descriptors are per call).
 #pragma once
 

@@ -55,6 +55,7 @@ double default_score(std::string_view symbol) {
       {"HTML_INVISIBLE_COLOR", 1.5},
       {"HTML_HIDDEN_TEXT", 1.0},
       {"HTML_TINY_FONT", 1.0},
+      {"HTML_LIMIT", 0.0},  // informational: deep real-world quote chains reach it too
   };
   auto it = kScores.find(symbol);
   return it == kScores.end() ? 0.5 : it->second;
@@ -63,7 +64,8 @@ double default_score(std::string_view symbol) {
 core::Step MimeStage::on_message(core::Transaction& tx) const {
   const core::Message* m = tx.message();
   if (!m) return core::Step::next();
-  auto a = std::make_shared<const Analysis>(analyze(m->raw(), analysis_limits(tx.limits())));
+  auto a = std::make_shared<const Analysis>(
+      analyze(m->raw(), analysis_limits(tx.limits()), &tx.budget()));
   struct Group {
     size_t count = 0;
     std::string detail;

@@ -6,6 +6,8 @@
 // stages (attachments, URLs, DLP read it from there), and adds one finding per
 // MIME_* / HTML_* symbol (detail: the first occurrences and the count).
 // Scores are small by default: ambiguity is evidence, not a verdict.
+// A content stage: the analysis runs within the transaction's CPU budget and
+// stops early when it is spent (the pipeline then adds LIMIT_SCAN_TIME).
 // Immutable, shared by threads.
 #pragma once
 
@@ -20,6 +22,7 @@ namespace postern::mime {
 class MimeStage final : public core::Stage {
  public:
   std::string_view name() const override { return "mime"; }
+  bool content() const override { return true; }
   core::Step on_message(core::Transaction& tx) const override;
 };
 

@@ -95,18 +95,27 @@ struct Delimiter {
   bool close;
 };
 
-// Finds the delimiter lines of `boundary` in [begin, end).
+// Finds the delimiter lines of `boundary` in [begin, end). A delimiter starts a line, so
+// after a match that does not qualify the search goes on at the next line: every byte is
+// compared a bounded number of times however long the boundary (a boundary of dashes over
+// lines of dashes matches at every position).
 std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_t end,
                                        const std::string& boundary) {
   std::vector<Delimiter> out;
   std::string needle = "--" + boundary;
   size_t pos = begin;
+  auto next_line = [&](size_t at) {
+    const void* nl = std::memchr(raw.data() + at, '\n', end - at);
+    return nl ? static_cast<size_t>(static_cast<const char*>(nl) - raw.data()) + 1 : end;
+  };
   while (pos < end) {
     const void* hit = memmem(raw.data() + pos, end - pos, needle.data(), needle.size());
     if (!hit) break;
     size_t at = static_cast<size_t>(static_cast<const char*>(hit) - raw.data());
-    pos = at + 1;
-    if (at != begin && raw[at - 1] != '\n') continue;
+    if (at != begin && raw[at - 1] != '\n') {
+      pos = next_line(at);
+      continue;
+    }
     size_t i = at + needle.size();
     bool close = false;
     if (i + 1 < end && raw[i] == '-' && raw[i + 1] == '-') {
@@ -123,8 +132,10 @@ std::vector<Delimiter> find_delimiters(std::string_view raw, size_t begin, size_
       next = i + 2;
     else if (raw[i] == '\r')
       next = i + 1;
-    else
-      continue;  // "--boundaryX...": not this boundary
+    else {
+      pos = next_line(at);  // "--boundaryX...": not this boundary
+      continue;
+    }
     size_t content_end = at;
     if (content_end > begin && raw[content_end - 1] == '\n') {
       --content_end;
@@ -152,7 +163,7 @@ Encoding encoding_of(std::string_view cte) {
 
 class Parser {
  public:
-  Parser(Tree& t, const Limits& l) : t_(t), lim_(l) {}
+  Parser(Tree& t, const Limits& l, core::CpuBudget* budget) : t_(t), lim_(l), budget_(budget) {}
 
   // Parses the entity at [begin, end) as a child of `parent`.
   void entity(size_t begin, size_t end, int parent, std::string path, size_t depth,
@@ -286,7 +297,13 @@ class Parser {
     part(idx).anomalies.push_back({std::move(symbol), std::move(detail)});
   }
 
+  bool out_of_time() const { return budget_ && budget_->expired(); }
+
   bool at_limit(int idx, size_t depth) {
+    if (out_of_time()) {  // the caller reports the spent budget
+      part(idx).opaque = true;
+      return true;
+    }
     if (depth + 1 >= lim_.max_depth) {
       add(idx, "MIME_DEPTH_LIMIT",
           fmt::format("nesting deeper than {}: the rest is one opaque part", lim_.max_depth));
@@ -339,7 +356,8 @@ class Parser {
         if (ce > cb && t_.raw_[ce - 1] == '\r') --ce;
       }
       if (ce < cb) ce = cb;
-      if (t_.parts_.size() >= lim_.max_parts) {  // the rest is one opaque leaf
+      const bool no_time = out_of_time();
+      if (no_time || t_.parts_.size() >= lim_.max_parts) {  // the rest is one opaque leaf
         int op = static_cast<int>(t_.parts_.size());
         t_.parts_.emplace_back();
         Part& o = part(op);
@@ -351,8 +369,9 @@ class Parser {
         o.content_type = "application/octet-stream";
         o.opaque = true;
         part(idx).children.push_back(op);
-        add(idx, "MIME_PARTS_LIMIT",
-            fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
+        if (!no_time)
+          add(idx, "MIME_PARTS_LIMIT",
+              fmt::format("more than {} parts: the rest is one opaque part", lim_.max_parts));
         return;
       }
       entity(cb, ce, idx, fmt::format("{}.{}", base, ++n), depth + 1, child_default);
@@ -463,13 +482,14 @@ class Parser {
 
   Tree& t_;
   const Limits& lim_;
+  core::CpuBudget* budget_;
   bool parts_limit_reported_ = false;
 };
 
-Tree Tree::parse(std::string_view raw, const Limits& limits) {
+Tree Tree::parse(std::string_view raw, const Limits& limits, core::CpuBudget* budget) {
   Tree t;
   t.raw_ = raw;
-  Parser p(t, limits);
+  Parser p(t, limits, budget);
   p.entity(0, raw.size(), -1, "1", 0, "text/plain");
   return t;
 }

@@ -10,7 +10,11 @@
 // "1", children of a multipart are numbered from 1, the message inside a
 // message/rfc822 part is its child ".1". uuencoded blocks inside text bodies
 // become leaf parts too (children of the text part), because legacy clients
-// show them as attachments. Immutable after parse; any thread may read it.
+// show them as attachments. Parsing is linear in the message for each level of
+// nesting (delimiters are searched only at line starts). With a CPU budget,
+// parsing stops once it is spent: the rest becomes one opaque leaf, as beyond a
+// limit (no anomaly: the caller reports the budget). Immutable after parse; any
+// thread may read it.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cpu_budget.hpp"
 #include "mime/decode.hpp"
 
 namespace postern::mime {
@@ -70,7 +75,8 @@ struct Part {
 
 class Tree {
  public:
-  static Tree parse(std::string_view raw, const Limits& limits = {});
+  static Tree parse(std::string_view raw, const Limits& limits = {},
+                    core::CpuBudget* budget = nullptr);
 
   std::string_view raw() const { return raw_; }
   const std::vector<Part>& parts() const { return parts_; }

@@ -93,6 +93,8 @@ void read_limits(TomlSection s, Config& c) {
     c.limits.mime_part_decoded = static_cast<size_t>(*v);
   if (auto v = s.integer("mime_total_decoded", 1024, kMax))
     c.limits.mime_total_decoded = static_cast<size_t>(*v);
+  if (auto v = s.integer("scan_time_ms", 10, 600000))
+    c.limits.scan_time_ms = static_cast<size_t>(*v);
   s.finish();
 }
 

@@ -273,3 +273,103 @@ TEST_CASE("stage time adds up under the same name", "[pipeline]") {
   CHECK(f.tx.stage_times()[0].ms == Approx(3.5));
   CHECK(f.tx.stage_times()[1].ms == Approx(1));
 }
+
+namespace {
+
+// A content stage that spends CPU until the message's budget is gone.
+class BurnStage final : public Stage {
+ public:
+  std::string_view name() const override { return "burn"; }
+  bool content() const override { return true; }
+  Step on_message(Transaction& tx) const override {
+    tx.add_finding("RAN", 0, "burn message");
+    volatile unsigned long x = 0;
+    while (!tx.budget().tick()) x = x + 1;
+    return Step::next();
+  }
+};
+
+// A stage that records that it ran; content or not.
+class MarkStage final : public Stage {
+ public:
+  MarkStage(std::string name, bool content) : name_(std::move(name)), content_(content) {}
+  std::string_view name() const override { return name_; }
+  bool content() const override { return content_; }
+  Step on_message(Transaction& tx) const override {
+    tx.add_finding("RAN", 0, name_ + " message");
+    return Step::next();
+  }
+  Step on_connect(Transaction& tx) const override {
+    tx.add_finding("RAN", 0, name_ + " connect");
+    return Step::next();
+  }
+
+ private:
+  std::string name_;
+  bool content_;
+};
+
+std::vector<const Finding*> with_symbol(const Transaction& tx, std::string_view symbol) {
+  std::vector<const Finding*> out;
+  for (const auto& f : tx.findings())
+    if (f.symbol == symbol) out.push_back(&f);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("once the CPU budget is spent the content stages are skipped, the others still run",
+          "[pipeline][budget]") {
+  ConnectionInfo conn;
+  Limits lim;
+  lim.scan_time_ms = 5;
+  Transaction tx{conn, Direction::Inbound, lim, nullptr, "id"};
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<MarkStage>("first", true));
+  stages.push_back(std::make_unique<BurnStage>());
+  stages.push_back(std::make_unique<MarkStage>("later_content", true));
+  stages.push_back(std::make_unique<MarkStage>("auth", false));
+  stages.push_back(std::make_unique<MarkStage>("more_content", true));
+  Pipeline p(std::move(stages), Action::Tempfail);
+  Step s = p.run(Event::Message, tx);
+  CHECK(s.kind == Step::Kind::Continue);  // the message is not lost or tempfailed
+  CHECK(ran(tx) == std::vector<std::string>{"first message", "burn message", "auth message"});
+  auto limit = with_symbol(tx, "LIMIT_SCAN_TIME");
+  REQUIRE(limit.size() == 1);
+  CHECK(limit[0]->score == 1.0);
+  CHECK(limit[0]->detail.find("limit 5 ms") != std::string::npos);
+  CHECK(limit[0]->detail.find("'burn' stopped early") != std::string::npos);
+  CHECK(limit[0]->detail.ends_with("skipped: later_content, more_content"));
+}
+
+TEST_CASE("a message within its CPU budget has no LIMIT_SCAN_TIME and runs every stage",
+          "[pipeline][budget]") {
+  ConnectionInfo conn;
+  Transaction tx{conn, Direction::Inbound, Limits{}, nullptr, "id"};  // 2 s by default
+  CHECK(Limits{}.scan_time_ms == 2000);
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<MarkStage>("a", true));
+  stages.push_back(std::make_unique<MarkStage>("b", false));
+  Pipeline p(std::move(stages), Action::Tempfail);
+  p.run(Event::Message, tx);
+  CHECK(ran(tx) == std::vector<std::string>{"a message", "b message"});
+  CHECK(with_symbol(tx, "LIMIT_SCAN_TIME").empty());
+}
+
+TEST_CASE("the budget restarts at end of message and does not apply to earlier events",
+          "[pipeline][budget]") {
+  ConnectionInfo conn;
+  Limits lim;
+  lim.scan_time_ms = 5;
+  Transaction tx{conn, Direction::Inbound, lim, nullptr, "id"};
+  // spent before end of message (a long connection): the message gets a fresh budget
+  while (!tx.budget().expired()) {
+  }
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<MarkStage>("c", true));
+  Pipeline p(std::move(stages), Action::Tempfail);
+  p.run(Event::Connect, tx);
+  p.run(Event::Message, tx);
+  CHECK(ran(tx) == std::vector<std::string>{"c connect", "c message"});
+  CHECK(with_symbol(tx, "LIMIT_SCAN_TIME").empty());
+}

@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/cpu_budget.hpp"
 
 using namespace postern::html;
 using Strings = std::vector<std::string>;
@@ -316,4 +319,163 @@ TEST_CASE("deeply nested documents keep their text and links, in linear time, wi
   CHECK_FALSE(f.truncated);
   CHECK(f.text == "shown x");
   CHECK(f.links.size() == 1);
+}
+
+namespace {
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("end tags that close nothing cannot hide nesting from the depth bound",
+          "[html][limits]") {
+  // each row nests one level per repetition for the HTML tree builder, while a naive
+  // count of start and end tags sees depth 0 (100000 '<div></x>' took 36 s in gumbo)
+  struct Row {
+    std::string name;
+    std::string unit;
+    size_t count;
+  };
+  const std::vector<Row> rows = {
+      {"unmatched end tags", "<div></x>", 100000},
+      {"an end tag stopped by a special element", "<x><div></x>", 50000},
+      {"an end tag stopped by a scoping element", "<div><object></div>", 50000},
+      {"a formatting end tag across a block", "<b><div></b>", 50000},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    std::string html = repeat(r.unit, r.count) + "deep<a href=\"http://x.test/deep\">d</a>";
+    Extract e = extract(html);
+    CHECK(e.truncated);
+    CHECK(e.truncated_what.find("nesting") != std::string::npos);
+    CHECK(e.text.find("deep d") != std::string::npos);
+    CHECK(links(e) == Strings{"a@href http://x.test/deep [d]"});
+  }
+}
+
+TEST_CASE("elements that are closed again are not counted as nesting", "[html][limits]") {
+  const Strings rows = {"<div></div>",
+                        "<b><i>x</i></b>",
+                        "<div><span></span></div>",
+                        "<table><tr><td>x</td></tr></table>",
+                        "<x><y></y></x>",
+                        "<div><b>x</div>"};  // b is closed with the div that holds it
+  for (const auto& unit : rows) {
+    CAPTURE(unit);
+    Extract e = extract(repeat(unit, 20000) + "<a href=\"http://x.test/\">end</a>");
+    CHECK_FALSE(e.truncated);
+    CHECK(e.links.size() == 1);
+  }
+}
+
+TEST_CASE("link text is bounded per link and in total, and cut at a UTF-8 boundary",
+          "[html][limits]") {
+  SECTION("60 nested anchors around a 3.9 MB text node keep 1 KiB of text each") {
+    std::string html;
+    for (int i = 0; i < 60; ++i)
+      html += "<a href=\"http://n" + std::to_string(i) + ".test/\"><object>";
+    html += repeat("lorem ipsum ", 3900000 / 12);
+    Limits lim;
+    Extract e = extract(html, lim);
+    REQUIRE(e.links.size() == 60);
+    size_t total = 0, with_text = 0;
+    for (const auto& l : e.links) {
+      CHECK(l.text.size() <= lim.max_link_text);
+      // the outer anchors hold the text deeper than the anchor text walk goes (100 levels)
+      if (!l.text.empty()) {
+        CHECK(l.text.starts_with("lorem ipsum lorem"));
+        ++with_text;
+      }
+      total += l.text.size();
+    }
+    CHECK(with_text >= 40);
+    CHECK(e.links.back().text.size() == lim.max_link_text);
+    CHECK(total <= lim.max_link_text_total);
+    CHECK(e.links.front().url == "http://n0.test/");
+    CHECK(e.links.back().url == "http://n59.test/");
+  }
+  SECTION("alt texts of images count against the same bounds") {
+    Limits lim;
+    lim.max_link_text_total = 10 * 1024;
+    Extract e = extract(
+        repeat("<img src=\"http://i.test/x.png\" alt=\"" + repeat("alt ", 600) + "\">", 40), lim);
+    REQUIRE(e.links.size() == 40);
+    size_t total = 0;
+    for (const auto& l : e.links) {
+      CHECK(l.text.size() <= lim.max_link_text);
+      total += l.text.size();
+    }
+    CHECK(total == lim.max_link_text_total);  // the first ten took it all
+    CHECK(e.links[9].text.size() == lim.max_link_text);
+    CHECK(e.links[10].text.empty());
+  }
+  SECTION("a cut never splits a UTF-8 sequence") {
+    for (std::string pad : {"", "a", "ab"}) {
+      Extract e = extract("<a href=\"http://u.test/\">" + pad +
+                          repeat("\xc3\xa9\xe2\x82\xac", 800) + "</a>");
+      REQUIRE(e.links.size() == 1);
+      CHECK(e.links[0].text.size() <= 1024);
+      CHECK(e.links[0].text.size() >= 1020);
+      CHECK(valid_utf8(e.links[0].text));
+    }
+  }
+  SECTION("short anchor texts are kept whole") {
+    Extract e = extract("<a href=\"http://s.test/\">  Your   <b>bank</b> </a>");
+    CHECK(links(e) == Strings{"a@href http://s.test/ [Your bank]"});
+  }
+}
+
+TEST_CASE("CSS URL extraction is linear whatever the CSS repeats", "[html][css]") {
+  struct Row {
+    std::string name;
+    std::string css;
+    Strings want;
+  };
+  const std::vector<Row> rows = {
+      {"200000 empty url()", repeat("url()", 200000) + "url(http://c.test/a)", {"http://c.test/a"}},
+      {"150000 @import without quotes",
+       repeat("@import ", 150000) + "@import 'http://c.test/b';",
+       {"http://c.test/b"}},
+      {"url( without a closing parenthesis", "url(" + repeat("x", 100000), {}},
+      {"@import then url()",
+       "@import \"http://c.test/i.css\"; a{background:url('http://c.test/u')}",
+       {"http://c.test/i.css", "http://c.test/u"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    CHECK(css_urls(r.css) == r.want);
+  }
+}
+
+TEST_CASE("a spent CPU budget stops the extraction with what was found", "[html][limits]") {
+  postern::core::CpuBudget spent(std::chrono::milliseconds(1));
+  while (!spent.expired()) {
+  }
+  Extract e = extract("<p>text</p><a href=\"http://x.test/\">x</a>", {}, &spent);
+  CHECK(e.out_of_time);
+  CHECK(e.truncated);
+  CHECK(e.truncated_what.find("CPU time") != std::string::npos);
+  CHECK(e.links.empty());
+
+  postern::core::CpuBudget plenty(std::chrono::milliseconds(60000));
+  Extract ok = extract("<p>text</p><a href=\"http://x.test/\">x</a>", {}, &plenty);
+  CHECK_FALSE(ok.out_of_time);
+  CHECK(ok.links.size() == 1);
 }

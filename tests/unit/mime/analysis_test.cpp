@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace postern::mime;
@@ -206,4 +208,86 @@ TEST_CASE("decoded size limits cut leaves and say so", "[analysis][limits]") {
 TEST_CASE("sha256_hex is lower-case hex SHA-256", "[analysis]") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+namespace {
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("URL search over text that repeats a scheme inside words stays linear and exact",
+          "[analysis][urls][limits]") {
+  // 300 KB of "hwww." took 35 s: every scheme was searched again from each position
+  struct Row {
+    std::string name;
+    std::string text;
+    Strings want;
+  };
+  const std::vector<Row> rows = {
+      {"300 KB of hwww.", repeat("hwww.", 60000) + " http://real.test/x", {"http://real.test/x"}},
+      {"schemes glued to words", repeat("xhttp://a", 30000) + " www.b.test", {"www.b.test"}},
+      {"bare schemes", repeat("http:// ", 30000) + "ftp://f.test/", {"ftp://f.test/"}},
+      {"a URL before and after the noise",
+       "https://a.test/ " + repeat("hwww.", 20000) + " HTTPS://B.TEST/",
+       {"https://a.test/", "HTTPS://B.TEST/"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    CHECK(text_urls(r.text, 1000) == r.want);
+  }
+  CHECK(text_urls(repeat("http://a.test/ ", 5000), 1000).size() == 1000);
+}
+
+TEST_CASE("links of all parts together are bounded, and the cut is an HTML_LIMIT anomaly",
+          "[analysis][limits]") {
+  std::string m = "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
+  for (int p = 0; p < 10; ++p)
+    m += "--b\r\nContent-Type: text/html\r\n\r\n" +
+         repeat("<a href=\"http://l.test/" + std::to_string(p) + "\">x</a>", 10) + "\r\n";
+  m += "--b--\r\n";
+  AnalysisLimits lim;
+  lim.max_links = 35;
+  Analysis a = analyze(m, lim);
+  CHECK(a.links.size() == 35);
+  CHECK(a.links.back().url == "http://l.test/3");
+  auto it = std::find_if(a.anomalies.begin(), a.anomalies.end(),
+                         [](const Anomaly& x) { return x.symbol == "HTML_LIMIT"; });
+  REQUIRE(it != a.anomalies.end());
+  CHECK(it->detail == "more than 35 links in the message: 65 left out");
+}
+
+TEST_CASE("an HTML part cut at a bound is an HTML_LIMIT anomaly of its leaf", "[analysis][html]") {
+  Analysis a = analyze(single("Content-Type: text/html\r\n", repeat("<div></x>", 2000) + "end"));
+  REQUIRE(a.leaves.size() == 1);
+  CHECK(symbols(a.leaves[0].anomalies) == Strings{"HTML_LIMIT"});
+  CHECK(a.leaves[0].anomalies[0].detail == "1: HTML cut at a bound (nesting)");
+  CHECK(a.leaves[0].text == "end");
+}
+
+TEST_CASE("with its CPU budget spent the analysis stops and says how much it skipped",
+          "[analysis][limits]") {
+  std::string m =
+      "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\n\r\nhttp://one.test/\r\n--b\r\n\r\nhttp://two.test/\r\n--b--\r\n";
+  postern::core::CpuBudget plenty(std::chrono::milliseconds(60000));
+  Analysis full = analyze(m, {}, &plenty);
+  CHECK_FALSE(full.out_of_time);
+  CHECK(full.leaves.size() == 2);
+  CHECK(full.links.size() == 2);
+
+  postern::core::CpuBudget spent(std::chrono::milliseconds(1));
+  while (!spent.expired()) {
+  }
+  Analysis cut = analyze(m, {}, &spent);
+  CHECK(cut.out_of_time);
+  CHECK(cut.leaves.empty());
+  CHECK(cut.links.empty());
+  CHECK(cut.leaves_skipped == 1);  // the tree stopped too: the root is one opaque leaf
+  CHECK(cut.tree.parts().size() == 1);
 }

@@ -391,3 +391,32 @@ TEST_CASE("RFC 2047 encoded-words in header text decode to UTF-8", "[decode][rfc
     CHECK(decode_rfc2047(r.in, st) == r.want);
   }
 }
+
+TEST_CASE("RFC 2047 decoding of many openings without an end is linear and keeps the text",
+          "[decode][rfc2047][limits]") {
+  // every "=?" used to search the rest of the value for "?=" again: quadratic
+  auto repeat = [](std::string_view s, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  struct Row {
+    std::string name;
+    std::string in;
+    std::string want;
+  };
+  const std::vector<Row> rows = {
+      {"60000 '=?x' never closed", repeat("=?x", 60000), repeat("=?x", 60000)},
+      {"20000 words broken by a space, one end far away",
+       repeat("=?utf-8?q?a ", 20000) + "?=", repeat("=?utf-8?q?a ", 20000) + "?="},
+      {"a real word after the noise",
+       repeat("=?x", 20000) + " =?utf-8?Q?caf=C3=A9?=", repeat("=?x", 20000) + " caf\xc3\xa9"},
+      {"many words alternating charsets", repeat("=?utf-8?b?YQ==?= =?iso-8859-1?q?b?= ", 5000),
+       repeat("ab", 5000) + " "},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    DecodeStats st;
+    CHECK(decode_rfc2047(r.in, st) == r.want);
+  }
+}

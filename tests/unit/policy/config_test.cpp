@@ -68,6 +68,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"ARC instance limit above RFC 8617's 50", "[arc]\nmax_instances = 51\n", 2, 17,
        "'max_instances' in [arc]: expected an integer from 1 to 50"},
       {"section that is not a table", "log = \"stderr\"\n", 1, 7, "'log'"},
+      {"scan time below 10 ms", "[limits]\nscan_time_ms = 0\n", 2, 16,
+       "'scan_time_ms' in [limits]: expected an integer from 10 to 600000, got 0"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -109,6 +111,14 @@ TEST_CASE("a missing config file is an error unless missing_ok, which gives the 
   CHECK(def->policy_dirs ==
         std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
   CHECK(def->limits.message_size == 64u << 20);
+  CHECK(def->limits.scan_time_ms == 2000);
+}
+
+TEST_CASE("the CPU time budget of a message is read from [limits] scan_time_ms", "[config]") {
+  TempDir d;
+  auto c = load_config(d.write("postern.toml", "[limits]\nscan_time_ms = 750\n"));
+  REQUIRE(c);
+  CHECK(c->limits.scan_time_ms == 750);
 }
 
 TEST_CASE("the shipped sample config loads with the values it shows", "[config]") {
@@ -121,6 +131,7 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(c->on_error == Action::Tempfail);
   CHECK(c->limits.message_size == 67108864);
   CHECK(c->limits.header_line_length == 998);
+  CHECK(c->limits.scan_time_ms == 2000);
   CHECK(c->dns.configured);  // the packaged config turns SPF on, with the system resolver
   CHECK(c->dns.forwarders.empty());
   CHECK(c->log_target == "stderr");  // the journal under systemd (postern-milter(8))
