@@ -8,7 +8,9 @@
 // timeout or EOF. `load_messages` reads every regular file of a directory in
 // name order (bounded: at most kMaxMessages files of at most kMaxMessageBytes
 // each; larger files are refused). `ProcStat` reads a process's CPU time and
-// RSS from /proc (zeros when the process is gone). `percentile` is the
+// RSS from /proc (zeros when the process is gone); `read_proc_tree` sums it
+// over a process and all its descendants (a daemon with worker processes).
+// `percentile` is the
 // nearest-rank percentile of a sorted vector. Nothing here throws on I/O
 // failure; argument errors are reported by the callers.
 #pragma once
@@ -30,6 +32,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -288,6 +291,73 @@ inline ProcStat read_proc(long pid) {
   }
   s.ok = true;
   return s;
+}
+
+// One process's /proc/PID/stat fields we use: parent, own and reaped children's CPU ticks.
+struct ProcTicks {
+  long ppid = 0;
+  double own = 0;       // utime + stime (fields 14, 15)
+  double children = 0;  // cutime + cstime (fields 16, 17): waited-for children, whole lifetime
+};
+
+inline bool read_ticks(long pid, ProcTicks& t) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(st, line)) return false;
+  auto rp = line.rfind(')');
+  if (rp == std::string::npos || rp + 2 > line.size()) return false;
+  std::istringstream fields(line.substr(rp + 2));
+  std::vector<std::string> f;
+  for (std::string x; fields >> x && f.size() < 20;) f.push_back(x);
+  if (f.size() < 15) return false;
+  t.ppid = std::atol(f[1].c_str());
+  t.own = std::stod(f[11]) + std::stod(f[12]);
+  t.children = std::stod(f[13]) + std::stod(f[14]);
+  return true;
+}
+
+// CPU time and memory of PID and every live descendant (found through the parent pids in
+// /proc/N/stat), for a daemon whose work is done by worker processes. cpu_seconds counts each
+// process's utime + stime plus its cutime + cstime, so a worker that exits (and is reaped) between
+// two readings still counts: its time moves into its parent's cutime. rss_kb and hwm_kb are
+// sums over the live processes (the peak sum is an upper bound: the peaks need not coincide).
+// processes = how many were found (0 when PID is gone).
+struct TreeStat {
+  ProcStat total;
+  int processes = 0;
+};
+
+inline TreeStat read_proc_tree(long root) {
+  TreeStat out;
+  if (root <= 0) return out;
+  std::map<long, std::vector<long>> kids;
+  std::map<long, ProcTicks> ticks;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    long pid = std::atol(name.c_str());
+    ProcTicks t;
+    if (!read_ticks(pid, t)) continue;  // gone meanwhile
+    ticks[pid] = t;
+    kids[t.ppid].push_back(pid);
+  }
+  if (!ticks.contains(root)) return out;
+  double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<long> todo{root};
+  while (!todo.empty()) {
+    long pid = todo.back();
+    todo.pop_back();
+    const ProcTicks& t = ticks[pid];
+    out.total.cpu_seconds += (t.own + t.children) / tick;
+    ProcStat m = read_proc(pid);
+    out.total.rss_kb += m.rss_kb;
+    out.total.hwm_kb += m.hwm_kb;
+    ++out.processes;
+    for (long k : kids[pid]) todo.push_back(k);
+  }
+  out.total.ok = true;
+  return out;
 }
 
 // Nearest-rank percentile (P in 0..100) of a sorted vector; 0 when empty.

@@ -9,12 +9,15 @@
 #
 # Ports (127.0.0.1 only; override with the env vars): BENCH_SMTP_PORT 14025,
 # BENCH_SINK_PORT 14026, BENCH_MILTER_PORT 14001 (postern inet),
-# BENCH_DKIM_PORT 14002 (opendkim inet).
+# BENCH_DKIM_PORT 14002 (opendkim inet), BENCH_RSPAMD_PORT 14003 (rspamd milter),
+# BENCH_RSPAMD_DNS_PORT 14053 (rspamd's resolver: must be a port nothing listens on).
 
 BENCH_SMTP_PORT=${BENCH_SMTP_PORT:-14025}
 BENCH_SINK_PORT=${BENCH_SINK_PORT:-14026}
 BENCH_MILTER_PORT=${BENCH_MILTER_PORT:-14001}
 BENCH_DKIM_PORT=${BENCH_DKIM_PORT:-14002}
+BENCH_RSPAMD_PORT=${BENCH_RSPAMD_PORT:-14003}
+BENCH_RSPAMD_DNS_PORT=${BENCH_RSPAMD_DNS_PORT:-14053}
 BENCH_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # bench_mix CORPUS DIR [COUNT] [SEED]: the standard mix in DIR (regenerated every time: cheap, deterministic).
@@ -133,6 +136,117 @@ opendkim_stop() {
   wait "$pid" 2>/dev/null || true
   rm -f "$1/opendkim.pid"
   pf_wait_port_free "$BENCH_DKIM_PORT" 5 || true
+}
+
+# rspamd_start DIR SOCKET [WORKERS]: Debian's rspamd from a private config in DIR, never the
+# system service. Only a rspamd_proxy worker runs: milter mode, self_scan (the proxy scans each
+# message itself; no normal worker), bound to SOCKET (rspamd syntax: 127.0.0.1:PORT), WORKERS
+# processes (default: the number of cores). The rest is the package's stock configuration
+# (/etc/rspamd: the regexp rules, MIME, HTML, URLs, phishing, hfilter, ...) with the checks
+# that need the network turned off in DIR/conf/local.d (what is on and off: tests/bench/README.md).
+# No Redis is configured, so the Redis modules (bayes, neural, ratelimit, ...) stay off. The
+# resolver is 127.0.0.1:BENCH_RSPAMD_DNS_PORT, where nothing listens, so a stray lookup fails
+# at once; maps normally fetched over HTTPS fall back to the package's local copies.
+# milter_headers adds X-Spamd-Result, X-Rspamd-* and X-Spam-* fields to every message. The
+# hyperscan cache lives in BENCH_RSPAMD_HS_CACHE (default /var/tmp/postern-bench-rspamd-hs; it
+# takes a minute or more to compile, so it is kept between runs); rspamd_start returns once
+# every worker has loaded it (timeout BENCH_RSPAMD_START_TIMEOUT, 300 s). Runs as _rspamd.
+# The main process's pid is in DIR/rspamd.main.pid (the workers are its children); log in
+# DIR/rspamd.log.
+rspamd_start() {
+  local dir=$1 socket=$2 workers=${3:-$(nproc)}
+  local hs=${BENCH_RSPAMD_HS_CACHE:-/var/tmp/postern-bench-rspamd-hs}
+  local timeout=${BENCH_RSPAMD_START_TIMEOUT:-300}
+  mkdir -p "$dir/conf/local.d" "$dir/db" "$hs"
+  chown _rspamd:_rspamd "$dir" "$dir/db" "$hs"
+  cat > "$dir/rspamd.conf" <<EOF
+# private rspamd for the benchmark (tests/bench/lib.sh): the stock configuration
+# (\$CONFDIR/common.conf: rules, modules, actions, settings), local.d from $dir/conf,
+# and only a proxy worker in milter mode that scans the messages itself.
+.include "\$CONFDIR/common.conf"
+options {
+  .include "\$CONFDIR/options.inc"
+  .include(try=true; priority=1,duplicate=merge) "\$LOCAL_CONFDIR/local.d/options.inc"
+}
+logging {
+  type = "file";
+  filename = "$dir/rspamd.log";
+  .include "\$CONFDIR/logging.inc"
+}
+worker "rspamd_proxy" {
+  bind_socket = "$socket";
+  milter = yes;
+  timeout = 120s;
+  upstream "local" {
+    default = yes;
+    self_scan = yes;
+  }
+  count = $workers;
+  discard_on_reject = false;
+  quarantine_on_reject = false;
+  spam_header = "X-Spam";
+  reject_message = "Spam message rejected";
+}
+EOF
+  cat > "$dir/conf/local.d/options.inc" <<EOF
+# no network: the only name server is a loopback port where nothing listens
+dns {
+  nameserver = ["127.0.0.1:$BENCH_RSPAMD_DNS_PORT"];
+  timeout = 0.5s;
+  retransmits = 1;
+}
+hs_cache_dir = "$hs/";
+EOF
+  local m
+  for m in rbl surbl emails fuzzy_check asn spf dkim dmarc arc; do
+    echo "enabled = false; # needs DNS or the network" > "$dir/conf/local.d/$m.conf"
+  done
+  echo "phishtank_enabled = false; # a DNS lookup per URL" > "$dir/conf/local.d/phishing.conf"
+  printf '%s\n' "helo_enabled = false; # DNS lookups of the HELO name" \
+    "from_enabled = false; # DNS lookups of the MAIL FROM domain" > "$dir/conf/local.d/hfilter.conf"
+  cat > "$dir/conf/local.d/milter_headers.conf" <<'EOF'
+# verdict fields on every message (as postern's X-Postern-Verdict)
+extended_spam_headers = true;
+use = ["x-spamd-result", "x-rspamd-queue-id", "x-rspamd-server", "x-rspamd-action", "x-spam-level", "x-spam-status"];
+skip_local = false;
+skip_authenticated = false;
+EOF
+  chown -R _rspamd:_rspamd "$dir/conf"
+  rspamd -f -c "$dir/rspamd.conf" -u _rspamd -g _rspamd --var="LOCAL_CONFDIR=$dir/conf" \
+    --var="DBDIR=$dir/db" --var="RUNDIR=$dir" --var="LOGDIR=$dir" >>"$dir/rspamd.out" 2>&1 </dev/null &
+  echo $! > "$dir/rspamd.main.pid"
+  local _ pid port=${socket##*:}
+  pid=$(cat "$dir/rspamd.main.pid")
+  for _ in $(seq 1 $((timeout * 10))); do
+    kill -0 "$pid" 2>/dev/null || { echo "rspamd_start: exited; see $dir/rspamd.log and $dir/rspamd.out" >&2; return 1; }
+    # ready when the workers have the compiled regexps (until then they match with PCRE, slower
+    # than in service): with a warm cache the main process loads them before it forks the
+    # workers; otherwise hs_helper compiles them and each worker logs that it loaded them
+    if awk -v n="$workers" '/rspamd_fork_worker: prepare to fork process rspamd_proxy/ { forked = 1 }
+        /hyperscan database of [0-9]* regexps has been loaded/ { if (!forked && /\(main\)/) warm = 1; if (/\(rspamd_proxy\)/) w++ }
+        END { exit !(warm || w >= n) }' "$dir/rspamd.log" 2>/dev/null && pf_port_busy "$port"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "rspamd_start: not ready on $socket after $timeout s; see $dir/rspamd.log" >&2
+  return 1
+}
+
+# rspamd_stop DIR: SIGTERM to the main process (it stops its workers), waits until it is gone;
+# SIGKILL to it and to the workers it had (by pid) if it does not go within 10 s.
+rspamd_stop() {
+  local pid _ kids
+  pid=$(cat "$1/rspamd.main.pid" 2>/dev/null || true)
+  [ -n "$pid" ] || return 0
+  kids=$(pgrep -P "$pid" || true)
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # shellcheck disable=SC2086 # one pid per word
+  kill -KILL "$pid" $kids 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$1/rspamd.main.pid"
+  pf_wait_port_free "$BENCH_RSPAMD_PORT" 5 || true
 }
 
 # rss_kb PID: VmRSS of a process in kB ("" when gone).

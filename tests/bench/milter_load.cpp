@@ -17,7 +17,9 @@
 //
 // Reports: messages/s, latency per message (MAIL to the final reply) and the
 // end-of-message round trip as p50/p90/p99/max, the milter process's CPU time
-// per message and its RSS and peak RSS (from /proc/PID, --pid or --pid-file),
+// per message and its RSS and peak RSS (from /proc/PID, --pid or --pid-file;
+// with --pid-tree summed over PID and every descendant, for a milter whose
+// work is done by worker processes, such as rspamd),
 // and every reply counted by step and kind ("eom:continue", "eom:+addheader",
 // "rcpt:reject", ...). --json adds one JSON object line (for scripts).
 //
@@ -70,7 +72,7 @@ struct Options {
   int connections = 4, per_connection = 10, abort_every = 0, timeout = 30;
   long count = 0, pid = 0;
   double duration = 0;
-  bool json = false;
+  bool json = false, pid_tree = false;
 };
 
 void usage() {
@@ -78,7 +80,8 @@ void usage() {
       stderr,
       "usage: milter_load --socket unix:PATH|inet:PORT@HOST --messages DIR\n"
       "                   [--connections N] [--count M | --duration SECONDS]\n"
-      "                   [--pid PID | --pid-file FILE] [--per-connection K] [--abort-every K]\n"
+      "                   [--pid PID | --pid-file FILE] [--pid-tree] [--per-connection K]\n"
+      "                   [--abort-every K]\n"
       "                   [--from ADDR] [--rcpt ADDR] [--client-ip IP] [--client-name NAME]\n"
       "                   [--timeout SECONDS] [--label TEXT] [--json]\n");
 }
@@ -397,6 +400,8 @@ bool parse_args(int argc, char** argv, Options& o) {
     double d = 0;
     if (a == "--json")
       o.json = true;
+    else if (a == "--pid-tree")
+      o.pid_tree = true;
     else if (a == "--socket") {
       const char* v = val();
       if (!v) return false;
@@ -499,7 +504,19 @@ int main(int argc, char** argv) {
 
   std::atomic<long> next{0};
   std::vector<Stats> per_thread(static_cast<size_t>(opt.connections));
-  ProcStat before = read_proc(opt.pid);
+  // CPU and memory of the milter: one process, or (--pid-tree) the process and its descendants.
+  auto measure = [&opt](int& processes) {
+    if (!opt.pid_tree) {
+      ProcStat p = read_proc(opt.pid);
+      processes = p.ok ? 1 : 0;
+      return p;
+    }
+    TreeStat t = read_proc_tree(opt.pid);
+    processes = t.processes;
+    return t.total;
+  };
+  int procs_before = 0, procs_after = 0;
+  ProcStat before = measure(procs_before);
   auto t0 = Clock::now();
   auto deadline = opt.duration > 0 ? t0 + std::chrono::duration_cast<Clock::duration>(
                                               std::chrono::duration<double>(opt.duration))
@@ -550,7 +567,7 @@ int main(int argc, char** argv) {
   }
   for (auto& t : workers) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-  ProcStat after = read_proc(opt.pid);
+  ProcStat after = measure(procs_after);
 
   Stats all;
   for (const auto& s : per_thread) all.merge(s);
@@ -580,7 +597,13 @@ int main(int argc, char** argv) {
   std::printf("  end-of-message round trip ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
               percentile(all.eom_ms, 50), percentile(all.eom_ms, 90), percentile(all.eom_ms, 99),
               all.eom_ms.empty() ? 0 : all.eom_ms.back());
-  if (opt.pid > 0 && after.ok)
+  if (opt.pid > 0 && after.ok && opt.pid_tree)
+    std::printf(
+        "  milter pid %ld and descendants (%d processes before, %d after): cpu %.2f s = %.3f "
+        "ms/msg, rss %.1f MB, peak rss %.1f MB (sums)\n",
+        opt.pid, procs_before, procs_after, cpu, cpu_ms, static_cast<double>(after.rss_kb) / 1024,
+        static_cast<double>(after.hwm_kb) / 1024);
+  else if (opt.pid > 0 && after.ok)
     std::printf("  milter pid %ld: cpu %.2f s = %.3f ms/msg, rss %.1f MB, peak rss %.1f MB\n",
                 opt.pid, cpu, cpu_ms, static_cast<double>(after.rss_kb) / 1024,
                 static_cast<double>(after.hwm_kb) / 1024);
@@ -599,13 +622,14 @@ int main(int argc, char** argv) {
         "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"eom_p50_ms\":%.3f,\"eom_p90_ms\":%.3f,\"eom_p99_ms\":%."
         "3f,"
         "\"eom_max_ms\":%.3f,\"cpu_ms_per_msg\":%.4f,\"rss_kb\":%ld,\"peak_rss_kb\":%ld,"
-        "\"replies\":{",
+        "\"pid_tree\":%s,\"processes\":%d,\"replies\":{",
         json_escape(opt.label).c_str(), json_escape(opt.socket).c_str(), opt.connections, all.done,
         all.aborted, all.errors, elapsed, rate, percentile(all.msg_ms, 50),
         percentile(all.msg_ms, 90), percentile(all.msg_ms, 99),
         all.msg_ms.empty() ? 0 : all.msg_ms.back(), percentile(all.eom_ms, 50),
         percentile(all.eom_ms, 90), percentile(all.eom_ms, 99),
-        all.eom_ms.empty() ? 0 : all.eom_ms.back(), cpu_ms, after.rss_kb, after.hwm_kb);
+        all.eom_ms.empty() ? 0 : all.eom_ms.back(), cpu_ms, after.rss_kb, after.hwm_kb,
+        opt.pid_tree ? "true" : "false", procs_after);
     bool first = true;
     for (const auto& [k, v] : all.kinds) {
       std::printf("%s\"%s\":%ld", first ? "" : ",", json_escape(k).c_str(), v);
