@@ -5,8 +5,10 @@
 #include "core/version.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
+#include "scan/registry.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
+#include "tools/symbols_command.hpp"
 
 using namespace postern;
 
@@ -24,7 +26,7 @@ int policy_check(const std::string& config_path, const std::vector<std::string>&
     }
     check = cfg->policy_dirs;
   }
-  auto pol = policy::load_policy(check);
+  auto pol = scan::load_checked_policy(check);
   if (!pol) {
     for (const auto& e : pol.error()) fmt::print(stderr, "{}\n", e.to_string());
     fmt::print(stderr, "policy check: {} error(s)\n", pol.error().size());
@@ -72,6 +74,18 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "daemon config naming the policy directories");
   check->add_option("dirs", check_dirs, "policy directories to check instead");
 
+  tools::SymbolsOptions sym_opts;
+  auto* symbols = app.add_subcommand(
+      "symbols", "every finding symbol with its score as the current policy sets it");
+  symbols->add_option("-c,--config", sym_opts.config_path,
+                      "daemon config naming the policy directories");
+  symbols
+      ->add_option("--policy-dir", sym_opts.policy_dirs,
+                   "policy directory, replacing the config's (repeatable)")
+      ->allow_extra_args(false);
+  symbols->add_flag("--json", sym_opts.json, "a JSON array");
+  symbols->add_flag("--markdown", sym_opts.markdown, "the README's table (built-in symbols)");
+
   tools::SetupOptions setup_opts;
   auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
   setup->require_subcommand(1);
@@ -101,6 +115,7 @@ int main(int argc, char** argv) {
     return tools::run_scan(so);
   }
   if (check->parsed()) return policy_check(config_path, check_dirs);
+  if (symbols->parsed()) return tools::run_symbols(sym_opts);
   if (setup_pf->parsed() || setup_sm->parsed()) {
     setup_opts.mta = setup_pf->parsed() ? "postfix" : "sendmail";
     return tools::run_setup(setup_opts);

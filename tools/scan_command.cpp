@@ -16,6 +16,7 @@
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
 #include "scan/envelope_guess.hpp"
+#include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "telemetry/event.hpp"
 
@@ -98,7 +99,7 @@ int run_scan(const ScanOptions& o) {
   if (snap && !o.policy_dirs.empty()) {
     policy::Config cfg = (*snap)->config;
     cfg.policy_dirs = o.policy_dirs;
-    auto pol = policy::load_policy(cfg.policy_dirs);
+    auto pol = scan::load_checked_policy(cfg.policy_dirs);
     if (!pol)
       snap = postern::unexpected(pol.error());
     else

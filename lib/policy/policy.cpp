@@ -118,7 +118,7 @@ void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
 }
 
 void read_rules(TomlSection& parent, const toml::table& t,
-                std::map<std::string, Rule, std::less<>>& rules) {
+                std::map<std::string, Rule, std::less<>>& rules, std::vector<SymbolRef>& refs) {
   std::string section = parent.name() + ".rules";
   for (auto&& [k, v] : t) {
     std::string sym(k.str());
@@ -127,6 +127,7 @@ void read_rules(TomlSection& parent, const toml::table& t,
           k, fmt::format("rule '{}' in [{}]: expected an UPPER_SNAKE symbol name", sym, section));
       continue;
     }
+    refs.push_back({sym, "rule in [" + section + "]", error_at(parent.file(), k.source(), "")});
     Rule r;
     if (auto s = v.value_exact<std::string>()) {
       auto a = core::parse_action(*s);
@@ -163,9 +164,10 @@ void read_rules(TomlSection& parent, const toml::table& t,
   }
 }
 
-void read_direction(TomlSection s, DirectionPolicy& d, ThresholdOrigins& origins) {
+void read_direction(TomlSection s, DirectionPolicy& d, ThresholdOrigins& origins,
+                    std::vector<SymbolRef>& refs) {
   read_thresholds(s, d.thresholds, origins);
-  if (const toml::table* r = s.table("rules")) read_rules(s, *r, d.rules);
+  if (const toml::table* r = s.table("rules")) read_rules(s, *r, d.rules, refs);
   s.finish();
 }
 
@@ -386,18 +388,19 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
                 ThresholdOrigins& origins) {
   TomlSection top(t, "", path, errs);
   if (const auto* d = top.table("inbound"))
-    read_direction(TomlSection(*d, "inbound", path, errs), p.inbound, origins);
+    read_direction(TomlSection(*d, "inbound", path, errs), p.inbound, origins, p.symbol_refs);
   if (const auto* d = top.table("outbound"))
-    read_direction(TomlSection(*d, "outbound", path, errs), p.outbound, origins);
+    read_direction(TomlSection(*d, "outbound", path, errs), p.outbound, origins, p.symbol_refs);
   if (const auto* sc = top.table("scores")) {
     for (auto&& [k, v] : *sc) {
       std::string sym(k.str());
       if (!is_symbol(sym))
         errs.push_back(error_at(
             path, k.source(), fmt::format("score '{}': expected an UPPER_SNAKE symbol name", sym)));
-      else if (auto num = read_number(v))
+      else if (auto num = read_number(v)) {
         p.scores[sym] = *num;
-      else
+        p.symbol_refs.push_back({sym, "score", error_at(path, k.source(), "")});
+      } else
         errs.push_back(error_at(path, v.source(), fmt::format("score {}: {}", sym, num.error())));
     }
   }

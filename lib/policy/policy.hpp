@@ -93,8 +93,17 @@ struct DirectionPolicy {
   std::map<std::string, Rule, std::less<>> rules;  // hard rules: symbol -> action
 };
 
+// Where a policy names a symbol it does not define (a rule or a score), for
+// scan::check_symbols to refuse the names that do not exist.
+struct SymbolRef {
+  std::string symbol;
+  std::string what;  // "rule in [inbound.rules]", "score"
+  Error where;       // file, line, column of the name
+};
+
 struct Policy {
   std::vector<std::string> files;  // the files applied, in order
+  std::vector<SymbolRef> symbol_refs;
   DirectionPolicy inbound, outbound;
   std::map<std::string, double, std::less<>> scores;  // per-symbol score overrides
   std::vector<List> lists;

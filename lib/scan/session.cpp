@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/address.hpp"
+#include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
 #include "telemetry/log.hpp"
@@ -32,7 +33,11 @@ std::string new_scan_id() {
 namespace {
 
 core::ScoreFn scorer(const SnapshotPtr& s) {
-  return [s](std::string_view sym, double def) { return s->policy.score_for(sym, def); };
+  // The catalogue's default (scan/registry), then the policy's [scores] override.
+  return [s](std::string_view sym, double def) {
+    if (const core::SymbolInfo* info = find_builtin_symbol(sym)) def = info->score;
+    return s->policy.score_for(sym, def);
+  };
 }
 
 // The more severe of a stage's final step and a verdict.

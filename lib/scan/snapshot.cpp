@@ -19,6 +19,7 @@
 #include "reputation/dnsbl.hpp"
 #include "reputation/helo.hpp"
 #include "reputation/lists_stage.hpp"
+#include "scan/registry.hpp"
 #include "telemetry/log.hpp"
 
 namespace postern::scan {
@@ -156,7 +157,8 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
     std::erase_if(cfg->policy_dirs,
                   [](const std::string& d) { return !std::filesystem::is_directory(d); });
   }
-  auto pol = policy::load_policy(cfg->policy_dirs);
+  // A rule or score for a symbol that does not exist would silently do nothing: refused.
+  auto pol = load_checked_policy(cfg->policy_dirs);
   if (!pol) return postern::unexpected(pol.error());
   std::shared_ptr<dns::Resolver> resolver;
   if (cfg->dns.configured) {

@@ -1,0 +1,14 @@
+// The finding symbols of lib/content: name, default score, scope and what it
+// means (see core/symbols.hpp). The one table `postern symbols` and policy
+// checks read; scan/registry gathers every folder's.
+#pragma once
+
+#include <span>
+
+#include "core/symbols.hpp"
+
+namespace postern::content {
+
+std::span<const core::SymbolInfo> symbols();
+
+}  // namespace postern::content

@@ -1,0 +1,109 @@
+// Registry: the folders' symbol tables in one sorted list; unknown-symbol checks.
+#include "scan/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "auth/symbols.hpp"
+#include "content/symbols.hpp"
+#include "limits/symbols.hpp"
+#include "mime/symbols.hpp"
+#include "reputation/symbols.hpp"
+
+namespace postern::scan {
+
+const std::vector<core::SymbolInfo>& builtin_symbols() {
+  static const std::vector<core::SymbolInfo> all = [] {
+    std::vector<core::SymbolInfo> v;
+    for (auto table : {core::symbols(), limits::symbols(), reputation::symbols(),
+                       content::symbols(), mime::symbols(), auth::symbols()})
+      v.insert(v.end(), table.begin(), table.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return v;
+  }();
+  return all;
+}
+
+const core::SymbolInfo* find_builtin_symbol(std::string_view name) {
+  const auto& all = builtin_symbols();
+  auto it =
+      std::lower_bound(all.begin(), all.end(), name,
+                       [](const core::SymbolInfo& a, std::string_view n) { return a.name < n; });
+  return it != all.end() && it->name == name ? &*it : nullptr;
+}
+
+std::vector<DefinedSymbol> policy_symbols(const policy::Policy& p) {
+  std::vector<DefinedSymbol> out;
+  for (const auto& l : p.lists) {
+    core::Scope scope = l.match == policy::ListMatch::Recipient  ? core::Scope::Recipient
+                        : l.match == policy::ListMatch::ClientIp ? core::Scope::Connection
+                                                                 : core::Scope::Transaction;
+    out.push_back({l.symbol, l.score, scope, fmt::format("a match in list {}", l.name)});
+  }
+  for (const auto& z : p.dnsbl) {
+    if (!z.symbol.empty())
+      out.push_back({z.symbol, z.score, core::Scope::Connection,
+                     fmt::format("the client listed by {}", z.zone)});
+    for (const auto& [code, c] : z.codes)
+      out.push_back({c.symbol, c.score, core::Scope::Connection,
+                     fmt::format("the client listed by {} with {}", z.zone, code)});
+  }
+  return out;
+}
+
+namespace {
+
+// Levenshtein distance, two rows; symbols are short (the caller bounds them).
+size_t distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::string nearest_symbol(std::string_view name, const std::vector<std::string>& known) {
+  if (name.size() > 128) return {};
+  std::string best;
+  size_t best_d = std::max<size_t>(3, name.size() / 3) + 1;  // close enough to be a typo
+  for (const auto& k : known) {
+    if (k.size() > 128) continue;
+    size_t d = distance(name, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  return best;
+}
+
+policy::Errors check_symbols(const policy::Policy& p) {
+  std::vector<std::string> known;
+  for (const auto& s : builtin_symbols()) known.emplace_back(s.name);
+  for (auto& s : policy_symbols(p)) known.push_back(std::move(s.name));
+  std::sort(known.begin(), known.end());
+  policy::Errors errs;
+  for (const auto& r : p.symbol_refs) {
+    if (std::binary_search(known.begin(), known.end(), r.symbol)) continue;
+    policy::Error e = r.where;
+    std::string near = nearest_symbol(r.symbol, known);
+    e.message = fmt::format("{} names the unknown symbol {}{}", r.what, r.symbol,
+                            near.empty() ? "" : fmt::format(" (did you mean {}?)", near));
+    errs.push_back(std::move(e));
+  }
+  return errs;
+}
+
+postern::expected<policy::Policy, policy::Errors> load_checked_policy(
+    const std::vector<std::string>& dirs) {
+  auto pol = policy::load_policy(dirs);
+  if (!pol) return pol;
+  if (auto unknown = check_symbols(*pol); !unknown.empty()) return postern::unexpected(unknown);
+  return pol;
+}
+
+}  // namespace postern::scan
