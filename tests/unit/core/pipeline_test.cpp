@@ -1,6 +1,9 @@
 // Tests for core/stage.hpp: the Pipeline contains errors and steers the chain.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -14,7 +17,7 @@ using namespace postern::core;
 namespace {
 
 // What a test stage does on every hook.
-enum class Does { Continue, Throw, ThrowNonStd, Error, FinalReject, FinalDiscard, FinalTag };
+enum class Does { Continue, Sleep, Throw, ThrowNonStd, Error, FinalReject, FinalDiscard, FinalTag };
 
 class TestStage final : public Stage {
  public:
@@ -33,6 +36,9 @@ class TestStage final : public Stage {
     tx.add_finding("RAN", 0, name_ + " " + event);
     switch (does_) {
       case Does::Continue:
+        return Step::next();
+      case Does::Sleep:  // 5 ms of wall time: the recorded time cannot be less
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
         return Step::next();
       case Does::Throw:
         throw std::runtime_error("boom");
@@ -253,14 +259,14 @@ TEST_CASE("a stage overriding one hook continues on every other", "[pipeline]") 
 TEST_CASE("time is recorded per stage that ran, once per stage name, accumulated over events",
           "[pipeline]") {
   Fixture f;
-  Pipeline p = make({{"a", Does::Continue}, {"b", Does::Throw}, {"c", Does::Continue}});
+  Pipeline p = make({{"a", Does::Sleep}, {"b", Does::Throw}, {"c", Does::Continue}});
   p.run(Event::Connect, f.tx);
   p.run(Event::Message, f.tx);
   const auto& times = f.tx.stage_times();
   REQUIRE(times.size() == 2);  // c never ran: b failed first
   CHECK(times[0].name == "a");
   CHECK(times[1].name == "b");
-  for (const auto& t : times) CHECK(t.ms >= 0);
+  CHECK(times[0].ms >= 10);  // two events, each sleeping 5 ms in a: the time adds up
   CHECK(p.stage_names() == std::vector<std::string_view>{"a", "b", "c"});
 }
 

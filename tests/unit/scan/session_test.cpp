@@ -297,7 +297,7 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
   std::vector<std::string> stages;
   for (const auto& s : p["stages"]) {
     stages.push_back(s["name"]);
-    CHECK(s["ms"].get<double>() >= 0);
+    CHECK(s["ms"].is_number());
   }
   CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
