@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "html/extract.hpp"
 #include "mime/tree.hpp"
 
@@ -55,7 +56,7 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits = {});
 // URLs in plain text (http, https, ftp, www.), bounded.
 std::vector<std::string> text_urls(std::string_view text, size_t max);
 
-// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view data);
+// Lower-case hex SHA-256 (the one of core/digest.hpp).
+using core::sha256_hex;
 
 }  // namespace postern::mime
