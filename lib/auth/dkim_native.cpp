@@ -74,6 +74,9 @@ struct Sig {
   std::string bh;                  // decoded bh=
   std::string b;                   // decoded b=
   std::string key_name;            // <s>._domainkey.<d>, lower case
+  size_t canonical_length = 0;     // of the body under the signature's body canonicalization
+  const std::string* body_hash = nullptr;
+  std::string header_data;  // what the header signature signs
 };
 
 // RFC 6376 3.5 and 6.1.1, in libopendkim's order (dkim_siglist_setup): the first
@@ -250,7 +253,16 @@ DkimVerification DkimVerifier::verify_native(const core::Message& m, dns::Budget
       if (s.error.empty() && !queries.contains(s.key_name))
         queries.emplace(s.key_name, budget.query(s.key_name, dns::Type::TXT));
 
+  // The hashing runs while the keys are on their way.
   BodyHashes bodies(m.body());
+  if (!m.truncated())
+    for (auto& s : sigs) {
+      if (!s.error.empty()) continue;
+      s.canonical_length = bodies.canonical(s.canon.body).size();
+      s.body_hash = &bodies.hash(s.canon.body, s.alg, s.length);
+      s.header_data = signed_header_data(m, s.names, s.canon.header, nullptr) +
+                      self_canon(m, *s.field, *s.tags, s.canon.header);
+    }
   for (auto& s : sigs) {
     DkimSignature& r = s.r;
     auto set = [&](DkimStatus st, std::string detail) {
@@ -267,7 +279,7 @@ DkimVerification DkimVerifier::verify_native(const core::Message& m, dns::Budget
       out.results.signatures.push_back(std::move(r));
       continue;
     }
-    size_t canonical_length = s.length ? bodies.canonical(s.canon.body).size() : 0;
+    const size_t canonical_length = s.canonical_length;
     if (s.length) r.body_length_limited = *s.length < canonical_length;
     const dns::Answer& a = queries.at(s.key_name).get();
     const std::string& name = s.key_name;
@@ -305,11 +317,9 @@ DkimVerification DkimVerifier::verify_native(const core::Message& m, dns::Budget
     } else if (s.length && *s.length > canonical_length) {
       set(DkimStatus::PermError, "length tag value exceeds body size");
     } else {
-      bool body_ok = bodies.hash(s.canon.body, s.alg, s.length) == s.bh;
-      std::string data = signed_header_data(m, s.names, s.canon.header, nullptr) +
-                         self_canon(m, *s.field, *s.tags, s.canon.header);
+      bool body_ok = *s.body_hash == s.bh;
       bool header_ok =
-          key->key.verify(data, s.b, s.alg == Alg::RsaSha1 ? Hash::Sha1 : Hash::Sha256);
+          key->key.verify(s.header_data, s.b, s.alg == Alg::RsaSha1 ? Hash::Sha1 : Hash::Sha256);
       if (!body_ok)
         set(DkimStatus::Fail, "body hash mismatch");
       else if (!header_ok)
