@@ -2,21 +2,17 @@
 #include "auth/arc.hpp"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 
-#include "auth/arc_canon.hpp"
+#include "auth/signature.hpp"
+#include "core/digest.hpp"
 
 namespace postern::auth {
 namespace {
-
-using arc::ArcKey;
-using arc::Canon;
-using arc::TagList;
 
 constexpr std::string_view kAar = "ARC-Authentication-Results";
 constexpr std::string_view kAms = "ARC-Message-Signature";
@@ -31,12 +27,6 @@ std::string lower(std::string_view s) {
 
 std::string_view raw_field(const core::Message& m, const core::HeaderField& f) {
   return std::string_view(m.raw()).substr(f.offset, f.length);
-}
-
-std::string sha256(std::string_view data) {
-  unsigned char h[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), h);
-  return std::string(reinterpret_cast<char*>(h), sizeof h);
 }
 
 // An instance number: 1*DIGIT within 1..max (leading zeros allowed, as DKIM's i= is text).
@@ -75,52 +65,6 @@ bool all_digits(std::string_view v) {
          std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The h= names of a signature, lower case; empty entries are skipped.
-std::vector<std::string> signed_names(std::string_view h) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= h.size()) {
-    size_t c = h.find(':', pos);
-    if (c == std::string_view::npos) c = h.size();
-    std::string n = lower(arc::relaxed_value(h.substr(pos, c - pos)));
-    if (!n.empty()) out.push_back(std::move(n));
-    pos = c + 1;
-  }
-  return out;
-}
-
-// The canonical header fields `names` select, bottom-up per name (RFC 6376
-// 5.4.2); a name with no (more) instances adds nothing. `skip` is left out.
-std::string signed_header_data(const core::Message& m, const std::vector<std::string>& names,
-                               Canon c, const core::HeaderField* skip) {
-  std::map<std::string, std::vector<const core::HeaderField*>> by_name;
-  for (const auto& f : m.headers())
-    if (&f != skip) by_name[lower(f.name)].push_back(&f);
-  std::map<std::string, size_t> used;
-  std::string data;
-  for (const auto& n : names) {
-    auto it = by_name.find(n);
-    if (it == by_name.end()) continue;
-    size_t& u = used[n];
-    if (u >= it->second.size()) continue;
-    const core::HeaderField* f = it->second[it->second.size() - 1 - u];
-    ++u;
-    data += arc::canon_header(c, f->name, m.raw_value(*f), raw_field(m, *f));
-  }
-  return data;
-}
-
-// A signature field's own canonical form: b= emptied, no final CRLF.
-std::string self_canon(const core::Message& m, const core::HeaderField& f, const TagList& tags,
-                       Canon c) {
-  std::string raw_value(m.raw_value(f));
-  std::string stripped = arc::strip_b_value(raw_value, tags);
-  std::string field = f.name + ":" + stripped + "\r\n";
-  std::string out = arc::canon_header(c, f.name, stripped, field);
-  out.resize(out.size() - 2);
-  return out;
-}
-
 struct Set {
   const core::HeaderField* aar = nullptr;
   const core::HeaderField* ams = nullptr;
@@ -143,10 +87,10 @@ class Chain {
   }
   bool collect();
   bool check_seals();
-  bool check_ams(const Set& s, unsigned i, std::optional<arc::CanonPair>& canon,
+  bool check_ams(const Set& s, unsigned i, std::optional<CanonPair>& canon,
                  std::vector<std::string>& names);
   void fetch_keys();
-  const ArcKey* key_for(const TagList& t, std::string_view what);
+  const SignatureKey* key_for(const TagList& t, std::string_view what);
   bool verify_signature(const TagList& t, std::string_view data, std::string_view what);
 
   const core::Message& m_;
@@ -156,7 +100,7 @@ class Chain {
   std::map<unsigned, Set> sets_;
   unsigned n_ = 0;
   struct KeyResult {
-    std::optional<ArcKey> key;
+    std::optional<SignatureKey> key;
     std::string why;  // when no key
     bool temporary = false;
   };
@@ -225,7 +169,7 @@ bool Chain::check_seals() {
     if (t.get("h")) return fail(fmt::format("ARC-Seal i={} has h= (not allowed)", i));
     if (auto v = t.get("t"); v && !all_digits(*v))
       return fail(fmt::format("ARC-Seal i={} has a bad t=", i));
-    if (!arc::valid_domain(*t.get("d"))) return fail(fmt::format("ARC-Seal i={} has a bad d=", i));
+    if (!valid_domain(*t.get("d"))) return fail(fmt::format("ARC-Seal i={} has a bad d=", i));
     std::string_view cv = *t.get("cv");
     if (cv != "none" && cv != "pass" && cv != "fail")
       return fail(fmt::format("ARC-Seal i={} has a bad cv=", i));
@@ -237,7 +181,7 @@ bool Chain::check_seals() {
   return true;
 }
 
-bool Chain::check_ams(const Set& s, unsigned i, std::optional<arc::CanonPair>& canon,
+bool Chain::check_ams(const Set& s, unsigned i, std::optional<CanonPair>& canon,
                       std::vector<std::string>& names) {
   const TagList& t = *s.ams_tags;
   for (const char* req : {"a", "b", "bh", "d", "s"})
@@ -248,9 +192,9 @@ bool Chain::check_ams(const Set& s, unsigned i, std::optional<arc::CanonPair>& c
   if (t.get("l")) return fail(fmt::format("ARC-Message-Signature i={} has l= (not accepted)", i));
   if (auto v = t.get("t"); v && !all_digits(*v))
     return fail(fmt::format("ARC-Message-Signature i={} has a bad t=", i));
-  if (!arc::valid_domain(*t.get("d")))
+  if (!valid_domain(*t.get("d")))
     return fail(fmt::format("ARC-Message-Signature i={} has a bad d=", i));
-  canon = t.get("c") ? arc::parse_canon(*t.get("c")) : arc::CanonPair{};
+  canon = t.get("c") ? parse_canon(*t.get("c")) : CanonPair{};
   if (!canon) return fail(fmt::format("ARC-Message-Signature i={} has a bad c=", i));
   names = signed_names(*h);
   if (names.size() > o_.max_signed_fields)
@@ -279,11 +223,14 @@ void Chain::fetch_keys() {
     std::string name = wanted[k].first + "._domainkey." + wanted[k].second;
     KeyResult& r = keys_[wanted[k]];
     if (a.status == dns::Status::Ok && !a.records.empty()) {
-      auto key = ArcKey::from_record(a.records.front());
-      if (key)
-        r.key = std::move(*key);
+      auto key = SignatureKey::from_record(a.records.front());
+      if (!key)
+        r.why = fmt::format("key {}: {}", name, key.error().text);
+      else if (key->key.kind() == SignatureKey::Kind::Rsa && key->key.bits() < kMinArcRsaBits)
+        r.why = fmt::format("key {}: RSA key of {} bits (at least {})", name, key->key.bits(),
+                            kMinArcRsaBits);
       else
-        r.why = fmt::format("key {}: {}", name, key.error());
+        r.key = std::move(key->key);
     } else if (a.status == dns::Status::Ok || a.status == dns::Status::NoData ||
                a.status == dns::Status::NxDomain) {
       r.why = "no key at " + name;
@@ -294,7 +241,7 @@ void Chain::fetch_keys() {
   }
 }
 
-const ArcKey* Chain::key_for(const TagList& t, std::string_view what) {
+const SignatureKey* Chain::key_for(const TagList& t, std::string_view what) {
   auto it = keys_.find({std::string(*t.get("s")), lower(*t.get("d"))});
   if (it == keys_.end()) {
     fail(fmt::format("{}: no key", what));
@@ -309,12 +256,12 @@ const ArcKey* Chain::key_for(const TagList& t, std::string_view what) {
 }
 
 bool Chain::verify_signature(const TagList& t, std::string_view data, std::string_view what) {
-  const ArcKey* key = key_for(t, what);
+  const SignatureKey* key = key_for(t, what);
   if (!key) return false;
   if (*t.get("a") != key->algorithm())
     return fail(
         fmt::format("{}: a={} does not fit the {} key", what, *t.get("a"), key->algorithm()));
-  auto sig = arc::base64_decode(*t.get("b"));
+  auto sig = base64_decode(*t.get("b"));
   if (!sig) return fail(fmt::format("{}: b= is not base64", what));
   if (!key->verify(data, *sig)) return fail(fmt::format("{}: bad signature", what));
   return true;
@@ -325,7 +272,7 @@ ArcResult Chain::run() {
   if (sets_.empty()) return r_;  // cv=none
   if (!check_seals()) return r_;
   const Set& newest = sets_.at(n_);
-  std::optional<arc::CanonPair> canon;
+  std::optional<CanonPair> canon;
   std::vector<std::string> names;
   std::string what = fmt::format("ARC-Message-Signature i={}", n_);
   if (!check_ams(newest, n_, canon, names)) return r_;
@@ -346,12 +293,12 @@ ArcResult Chain::run() {
 
   // The newest AMS: body hash, then the signature over the signed fields and itself.
   const TagList& ams = *newest.ams_tags;
-  auto bh = arc::base64_decode(*ams.get("bh"));
+  auto bh = base64_decode(*ams.get("bh"));
   if (!bh) {
     fail(what + ": bh= is not base64");
     return r_;
   }
-  if (sha256(arc::canon_body(canon->body, m_.body())) != *bh) {
+  if (core::sha256(canon_body(canon->body, m_.body())) != *bh) {
     fail(what + ": body hash mismatch");
     return r_;
   }
@@ -365,12 +312,11 @@ ArcResult Chain::run() {
     for (unsigned j = 1; j <= i; ++j) {
       const Set& s = sets_.at(j);
       for (const core::HeaderField* f : {s.aar, s.ams}) {
-        seal_data +=
-            arc::canon_header(Canon::Relaxed, f->name, m_.raw_value(*f), raw_field(m_, *f));
+        seal_data += canon_header(Canon::Relaxed, f->name, m_.raw_value(*f), raw_field(m_, *f));
       }
       if (j < i)
-        seal_data += arc::canon_header(Canon::Relaxed, s.as->name, m_.raw_value(*s.as),
-                                       raw_field(m_, *s.as));
+        seal_data +=
+            canon_header(Canon::Relaxed, s.as->name, m_.raw_value(*s.as), raw_field(m_, *s.as));
       else
         seal_data += self_canon(m_, *s.as, *s.as_tags, Canon::Relaxed);
     }
@@ -439,7 +385,7 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
                                                 ArcStatus cv, const ArcSealer& sealer,
                                                 int64_t timestamp) {
   if (!sealer.key) return postern::unexpected(std::string("no sealing key"));
-  if (!arc::valid_domain(sealer.domain) || sealer.selector.empty())
+  if (!valid_domain(sealer.domain) || sealer.selector.empty())
     return postern::unexpected(std::string("bad sealing domain or selector"));
   Existing e = existing_sets(leaving);
   if (cv == ArcStatus::None && e.any)
@@ -454,9 +400,9 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
   ArcSet out;
   out.instance = e.highest + 1;
   const unsigned i = out.instance;
-  const ArcKey& key = *sealer.key;
+  const SignatureKey& key = *sealer.key;
 
-  out.aar = fmt::format("i={}; {}", i, arc::relaxed_value(ar));
+  out.aar = fmt::format("i={}; {}", i, relaxed_value(ar));
 
   std::vector<std::string> names;
   for (const auto& n : sealer.headers) {
@@ -469,7 +415,7 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
   std::vector<std::string> h;
   for (const auto& n : names)
     for (size_t k = leaving.count(n); k > 0; --k) h.push_back(n);
-  std::string bh = arc::base64_encode(sha256(arc::canon_body(Canon::Relaxed, leaving.body())));
+  std::string bh = base64_encode(core::sha256(canon_body(Canon::Relaxed, leaving.body())));
   std::string h_list;
   for (const auto& n : h) h_list += (h_list.empty() ? "" : ":") + n;
   auto ams_value = [&](std::string_view b) {
@@ -478,11 +424,11 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
                        timestamp);
   };
   std::string data = signed_header_data(leaving, h, Canon::Relaxed, nullptr);
-  std::string self = arc::canon_header(Canon::Relaxed, kAms, ams_value(""), "");
+  std::string self = canon_header(Canon::Relaxed, kAms, ams_value(""), "");
   data += self.substr(0, self.size() - 2);
   auto ams_sig = key.sign(data);
   if (!ams_sig) return postern::unexpected(ams_sig.error());
-  out.ams = ams_value(arc::base64_encode(*ams_sig));
+  out.ams = ams_value(base64_encode(*ams_sig));
 
   auto seal_value = [&](std::string_view b) {
     return fmt::format("a={}; b={}; cv={}; d={}; i={}; s={}; t={}", key.algorithm(), b,
@@ -496,17 +442,17 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
         return postern::unexpected(
             fmt::format("ARC set i={} is incomplete: cv cannot be {}", j, to_string(cv)));
       for (const core::HeaderField* f : {it->second.aar, it->second.ams, it->second.as})
-        seal_data += arc::canon_header(Canon::Relaxed, f->name, leaving.raw_value(*f),
-                                       raw_field(leaving, *f));
+        seal_data +=
+            canon_header(Canon::Relaxed, f->name, leaving.raw_value(*f), raw_field(leaving, *f));
     }
   }
-  seal_data += arc::canon_header(Canon::Relaxed, kAar, out.aar, "");
-  seal_data += arc::canon_header(Canon::Relaxed, kAms, out.ams, "");
-  std::string seal_self = arc::canon_header(Canon::Relaxed, kAs, seal_value(""), "");
+  seal_data += canon_header(Canon::Relaxed, kAar, out.aar, "");
+  seal_data += canon_header(Canon::Relaxed, kAms, out.ams, "");
+  std::string seal_self = canon_header(Canon::Relaxed, kAs, seal_value(""), "");
   seal_data += seal_self.substr(0, seal_self.size() - 2);
   auto seal_sig = key.sign(seal_data);
   if (!seal_sig) return postern::unexpected(seal_sig.error());
-  out.seal = seal_value(arc::base64_encode(*seal_sig));
+  out.seal = seal_value(base64_encode(*seal_sig));
   return out;
 }
 

@@ -34,8 +34,8 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/arc_key.hpp"
 #include "auth/results.hpp"
+#include "auth/signature.hpp"
 #include "core/expected.hpp"
 #include "core/message.hpp"
 #include "dns/resolver.hpp"
@@ -43,6 +43,7 @@
 namespace postern::auth {
 
 inline constexpr unsigned kArcMaxInstances = 50;  // RFC 8617 4.2.1
+inline constexpr unsigned kMinArcRsaBits = 1024;  // shorter sealer keys: the chain fails
 
 struct ArcVerifyOptions {
   unsigned max_instances = kArcMaxInstances;  // more ARC sets: cv=fail (never above 50)
@@ -59,7 +60,7 @@ const std::vector<std::string>& default_arc_signed_headers();
 struct ArcSealer {
   std::string domain;    // d=
   std::string selector;  // s=
-  std::shared_ptr<const arc::ArcKey> key;
+  std::shared_ptr<const SignatureKey> key;
   std::vector<std::string> headers = default_arc_signed_headers();
   unsigned max_instances = kArcMaxInstances;
 };

@@ -1,11 +1,11 @@
-// DKIM: libopendkim verification with keys through lib/dns, and our own signing (see dkim.hpp).
+// DKIM: the verifier choice, the libopendkim verifier with keys through lib/dns, and our
+// own signing (see dkim.hpp; the native verifier is dkim_native.cpp).
 #include "auth/dkim.hpp"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -16,9 +16,9 @@
 #include <set>
 #include <sstream>
 
-#include "auth/arc_canon.hpp"
-#include "auth/arc_key.hpp"
+#include "auth/signature.hpp"
 #include "core/address.hpp"
+#include "core/digest.hpp"
 
 #define _Bool bool
 #include <dkim.h>
@@ -26,7 +26,7 @@
 
 namespace postern::auth {
 
-struct DkimLibrary::Handle {
+struct DkimVerifier::Handle {
   DKIM_LIB* lib = nullptr;
   ~Handle() {
     if (lib) dkim_close(lib);
@@ -128,31 +128,24 @@ std::string spki_record(const std::string& rec) {
   }
   if (p == std::string::npos) return rec;
   size_t end = std::min(rec.find(';', p), rec.size());
-  std::string b64;
-  for (size_t i = p; i < end; ++i)
-    if (!std::isspace(static_cast<unsigned char>(rec[i]))) b64 += rec[i];
-  if (b64.empty() || b64.size() % 4 != 0 || b64.size() > 8192) return rec;
-  std::vector<unsigned char> der(b64.size() / 4 * 3);
-  int n = EVP_DecodeBlock(der.data(), reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n <= 0) return rec;
-  n -= static_cast<int>(std::count(b64.end() - 2, b64.end(), '='));
-  const unsigned char* in = der.data();
-  if (EVP_PKEY* spki = d2i_PUBKEY(nullptr, &in, n)) {
+  if (end - p > kMaxKeyRecord) return rec;
+  auto der = base64_decode(std::string_view(rec).substr(p, end - p));
+  if (!der || der->empty()) return rec;
+  const auto* in = reinterpret_cast<const unsigned char*>(der->data());
+  if (EVP_PKEY* spki = d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size()))) {
     EVP_PKEY_free(spki);
     return rec;
   }
-  in = der.data();
+  in = reinterpret_cast<const unsigned char*>(der->data());
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      d2i_PublicKey(EVP_PKEY_RSA, nullptr, &in, n), &EVP_PKEY_free);
+      d2i_PublicKey(EVP_PKEY_RSA, nullptr, &in, static_cast<long>(der->size())), &EVP_PKEY_free);
   if (!key) return rec;
   unsigned char* out = nullptr;
   int len = i2d_PUBKEY(key.get(), &out);
   if (len <= 0) return rec;
-  std::string enc(4 * ((static_cast<size_t>(len) + 2) / 3) + 1, '\0');
-  int elen = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(enc.data()), out, len);
+  std::string enc =
+      base64_encode(std::string_view(reinterpret_cast<char*>(out), static_cast<size_t>(len)));
   OPENSSL_free(out);
-  enc.resize(static_cast<size_t>(elen));
   return rec.substr(0, p) + enc + rec.substr(end);
 }
 
@@ -205,10 +198,6 @@ std::string first_b(DKIM_SIGINFO* sig) {
   for (char c : tag(sig, "b"))
     if (!std::isspace(static_cast<unsigned char>(c))) b += c;
   return b.substr(0, 8);
-}
-
-bool is_wsp(char c) {
-  return c == ' ' || c == '\t';
 }
 
 void set_option(DKIM_LIB* lib, dkim_opts_t opt, void* value, size_t len, const char* what,
@@ -264,38 +253,25 @@ std::string_view to_string(DkimAlgorithm a) {
 }
 
 size_t dkim_canonical_body_length(std::string_view body, bool relaxed) {
-  std::vector<size_t> lines;  // canonical length of each line, without its CRLF
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find("\r\n", pos);
-    std::string_view line = body.substr(pos, end == std::string_view::npos ? end : end - pos);
-    size_t len = line.size();
-    if (relaxed) {  // trailing WSP removed, every inner WSP run counts as one SP
-      while (!line.empty() && is_wsp(line.back())) line.remove_suffix(1);
-      len = 0;
-      bool prev_wsp = false;
-      for (char c : line) {
-        if (!is_wsp(c) || !prev_wsp) ++len;
-        prev_wsp = is_wsp(c);
-      }
-    }
-    lines.push_back(len);
-    if (end == std::string_view::npos) break;
-    pos = end + 2;
-  }
-  while (!lines.empty() && lines.back() == 0) lines.pop_back();
-  if (lines.empty()) return relaxed ? 0 : 2;
-  size_t total = 0;
-  for (size_t l : lines) total += l + 2;
-  return total;
+  return canon_body(relaxed ? Canon::Relaxed : Canon::Simple, body).size();
 }
 
-DkimLibrary::DkimLibrary(std::unique_ptr<Handle> lib, DkimOptions o)
-    : lib_(std::move(lib)), options_(o) {}
-DkimLibrary::~DkimLibrary() = default;
+std::string_view to_string(DkimVerifierKind k) {
+  return k == DkimVerifierKind::Native ? "native" : "libopendkim";
+}
 
-postern::expected<std::shared_ptr<const DkimLibrary>, std::string> DkimLibrary::create(
+DkimVerifier::DkimVerifier(std::unique_ptr<Handle> lib, DkimOptions o)
+    : lib_(std::move(lib)), keys_(lib_ ? nullptr : make_key_cache()), options_(o) {}
+DkimVerifier::~DkimVerifier() = default;
+
+DkimVerification DkimVerifier::verify(const core::Message& m, dns::Budget& budget) const {
+  return lib_ ? verify_libopendkim(m, budget) : verify_native(m, budget);
+}
+
+postern::expected<std::shared_ptr<const DkimVerifier>, std::string> DkimVerifier::create(
     const DkimOptions& options) {
+  if (options.verifier == DkimVerifierKind::Native)
+    return std::shared_ptr<const DkimVerifier>(new DkimVerifier(nullptr, options));
   auto h = std::make_unique<Handle>();
   h->lib = dkim_init(nullptr, nullptr);
   if (!h->lib) return postern::unexpected(std::string("dkim_init failed"));
@@ -316,10 +292,11 @@ postern::expected<std::shared_ptr<const DkimLibrary>, std::string> DkimLibrary::
   if (err.empty() && dkim_set_key_lookup(h->lib, &key_lookup) != DKIM_STAT_OK)
     err = "dkim_set_key_lookup failed";
   if (!err.empty()) return postern::unexpected(err);
-  return std::shared_ptr<const DkimLibrary>(new DkimLibrary(std::move(h), options));
+  return std::shared_ptr<const DkimVerifier>(new DkimVerifier(std::move(h), options));
 }
 
-DkimVerification DkimLibrary::verify(const core::Message& m, dns::Budget& budget) const {
+DkimVerification DkimVerifier::verify_libopendkim(const core::Message& m,
+                                                  dns::Budget& budget) const {
   DkimVerification out;
   VerifyContext ctx;
   ctx.budget = &budget;
@@ -416,9 +393,9 @@ postern::expected<std::shared_ptr<const DkimSigner>, std::string> DkimSigner::cr
   for (const auto& s : specs) {
     auto pem = load_key(s.key_file, s.algorithm);
     if (!pem) return postern::unexpected(pem.error());
-    auto key = arc::ArcKey::from_private_pem(*pem);
+    auto key = SignatureKey::from_private_pem(*pem);
     if (!key) return postern::unexpected(fmt::format("key file {}: {}", s.key_file, key.error()));
-    keys.push_back(Key{s, std::make_shared<const arc::ArcKey>(std::move(*key))});
+    keys.push_back(Key{s, std::make_shared<const SignatureKey>(std::move(*key))});
     keys.back().spec.domain = core::to_lower(s.domain);
   }
   std::shared_ptr<const DkimSigner> signer(new DkimSigner(std::move(keys)));
@@ -445,18 +422,13 @@ bool DkimSigner::has_key_for(std::string_view from_domain) const {
 }
 
 DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view from_domain) const {
-  using arc::Canon;
   Signed out;
   std::string from = core::to_lower(from_domain);
   if (!has_key_for(from)) return out;
   // Shared by every key: the body hash and the signed fields (RFC 6376 5.4.2: the
   // fields of one name are taken from the bottom up; a name listed once more than
   // it occurs signs the absence of another one).
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  std::string body = arc::canon_body(Canon::Relaxed, m.body());
-  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  std::string bh =
-      arc::base64_encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+  std::string bh = base64_encode(core::sha256(canon_body(Canon::Relaxed, m.body())));
   std::vector<std::string> names;
   std::string data;
   for (const char* const* n = kSignedHeaderNames; *n; ++n) {
@@ -467,7 +439,7 @@ DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view fro
     if (fields.empty() && !oversign) continue;
     for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
       names.emplace_back(*n);
-      data += arc::canon_header(Canon::Relaxed, (*it)->name, m.raw_value(**it), {});
+      data += canon_header(Canon::Relaxed, (*it)->name, m.raw_value(**it), {});
     }
     if (oversign) names.emplace_back(*n);
   }
@@ -479,7 +451,7 @@ DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view fro
     std::string value =
         fmt::format("v=1; a={}; c=relaxed/relaxed; d={}; s={}; t={}; h={}; bh={}; b=",
                     to_string(k.spec.algorithm), k.spec.domain, k.spec.selector, now, h, bh);
-    std::string signed_data = data + arc::canon_header(Canon::Relaxed, "DKIM-Signature", value, {});
+    std::string signed_data = data + canon_header(Canon::Relaxed, "DKIM-Signature", value, {});
     signed_data.resize(signed_data.size() - 2);  // the signature field itself: no CRLF
     auto sig = k.key->sign(signed_data);
     if (!sig) {
@@ -487,8 +459,8 @@ DkimSigner::Signed DkimSigner::sign(const core::Message& m, std::string_view fro
                                        to_string(k.spec.algorithm), sig.error()));
       continue;
     }
-    out.signatures.push_back(Signature{k.spec.domain, k.spec.selector, k.spec.algorithm,
-                                       value + arc::base64_encode(*sig)});
+    out.signatures.push_back(
+        Signature{k.spec.domain, k.spec.selector, k.spec.algorithm, value + base64_encode(*sig)});
   }
   return out;
 }

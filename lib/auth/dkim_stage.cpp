@@ -30,7 +30,7 @@ DkimSymbol dkim_symbol(const DkimSignature& s) {
 core::Step DkimStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
   dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
-  DkimVerification v = lib_->verify(*tx.message(), budget);
+  DkimVerification v = verifier_->verify(*tx.message(), budget);
   if (v.results.signatures.empty()) tx.add_finding("DKIM_NONE", 0, "no DKIM signature");
   for (const auto& s : v.results.signatures) {
     DkimSymbol sym = dkim_symbol(s);
@@ -43,7 +43,7 @@ core::Step DkimStage::on_message(core::Transaction& tx) const {
   if (v.limited)
     tx.add_finding("DKIM_TOO_MANY_SIGNATURES", 1,
                    fmt::format("{} signatures, only the first {} evaluated", v.signatures_seen,
-                               lib_->options().max_signatures));
+                               verifier_->options().max_signatures));
   tx.put<DkimResults>(std::make_shared<const DkimResults>(std::move(v.results)));
   return core::Step::next();
 }

@@ -2,7 +2,7 @@
 //
 // Contract: runs at end of message (on_message), for inbound transactions only
 // (outbound mail is ours to sign, see dkim_sign.hpp). It verifies through the
-// snapshot's shared DkimLibrary spending the message's dns::transaction_budget on the
+// snapshot's shared DkimVerifier spending the message's dns::transaction_budget on the
 // shared dns::Resolver, and always puts an auth::DkimResults on the transaction
 // (`tx.get<auth::DkimResults>()`; empty when the message has no signature), for
 // DMARC and Authentication-Results. Findings, at most one per evaluated
@@ -27,14 +27,14 @@ namespace postern::auth {
 
 class DkimStage final : public core::Stage {
  public:
-  DkimStage(std::shared_ptr<const DkimLibrary> lib, std::shared_ptr<dns::Resolver> resolver,
+  DkimStage(std::shared_ptr<const DkimVerifier> verifier, std::shared_ptr<dns::Resolver> resolver,
             size_t max_queries)
-      : lib_(std::move(lib)), resolver_(std::move(resolver)), max_queries_(max_queries) {}
+      : verifier_(std::move(verifier)), resolver_(std::move(resolver)), max_queries_(max_queries) {}
   std::string_view name() const override { return "dkim"; }
   core::Step on_message(core::Transaction& tx) const override;
 
  private:
-  std::shared_ptr<const DkimLibrary> lib_;
+  std::shared_ptr<const DkimVerifier> verifier_;
   std::shared_ptr<dns::Resolver> resolver_;
   size_t max_queries_;
 };

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/cpu_budget.hpp"
+#include "core/digest.hpp"
 #include "html/extract.hpp"
 #include "mime/tree.hpp"
 
@@ -67,7 +68,7 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits = {},
 std::vector<std::string> text_urls(std::string_view text, size_t max,
                                    core::CpuBudget* budget = nullptr);
 
-// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view data);
+// Lower-case hex SHA-256 (the one of core/digest.hpp).
+using core::sha256_hex;
 
 }  // namespace postern::mime

@@ -188,6 +188,12 @@ void read_dkim(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.boolean("allow_rsa_sha1")) c.dkim.allow_rsa_sha1 = *v;
   if (auto v = s.integer("min_key_bits", 512, 16384)) c.dkim.min_key_bits = static_cast<int>(*v);
   if (auto v = s.integer("max_signatures", 1, 100)) c.dkim.max_signatures = static_cast<int>(*v);
+  if (auto v = s.string("verifier")) {
+    if (*v == "native" || *v == "libopendkim")
+      c.dkim.verifier = *v;
+    else
+      s.error(*s.node("verifier"), "'verifier' in [dkim]: expected \"native\" or \"libopendkim\"");
+  }
   if (const toml::node* n = s.node("sign")) {
     const toml::array* arr = n->as_array();
     if (!arr) {

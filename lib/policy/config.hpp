@@ -81,6 +81,9 @@ struct Config {
     bool allow_rsa_sha1 = false;  // RFC 8301: rsa-sha1 fails unless allowed
     int min_key_bits = 1024;      // RFC 8301: smaller RSA keys are permerror
     int max_signatures = 8;       // signatures evaluated per message
+    // "native" (the signature core ARC uses too) | "libopendkim" (the reference library,
+    // kept as the oracle of the differential test)
+    std::string verifier = "native";
     std::vector<DkimKey> sign;
   } dkim;
 

@@ -5,12 +5,12 @@
 
 #include <filesystem>
 
-#include "auth/arc_canon.hpp"
 #include "auth/arc_stage.hpp"
 #include "auth/auth_results.hpp"
 #include "auth/dkim_sign.hpp"
 #include "auth/dkim_stage.hpp"
 #include "auth/dmarc_stage.hpp"
+#include "auth/signature.hpp"
 #include "auth/spf_stage.hpp"
 #include "content/header_sanity.hpp"
 #include "core/address.hpp"
@@ -42,7 +42,7 @@ std::shared_ptr<const core::Finisher> arc_seal_finisher(const policy::Config& co
                                                         const std::string& authserv) {
   using Seal = policy::Config::Arc::Seal;
   if (config.arc.seal == Seal::Off) return nullptr;
-  auto key = auth::arc::ArcKey::load_private_pem_file(config.arc.key);
+  auto key = auth::SignatureKey::load_private_pem_file(config.arc.key);
   if (!key) {
     telemetry::log_warn("[arc] key {}; ARC sealing is off", key.error());
     return nullptr;
@@ -50,7 +50,7 @@ std::shared_ptr<const core::Finisher> arc_seal_finisher(const policy::Config& co
   auth::ArcSealer sealer;
   sealer.domain = config.arc.domain;
   sealer.selector = config.arc.selector;
-  sealer.key = std::make_shared<const auth::arc::ArcKey>(std::move(*key));
+  sealer.key = std::make_shared<const auth::SignatureKey>(std::move(*key));
   sealer.max_instances = static_cast<unsigned>(config.arc.max_instances);
   return std::make_shared<const auth::ArcSealFinisher>(std::move(sealer),
                                                        config.arc.seal == Seal::Always, authserv);
@@ -65,7 +65,9 @@ postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& conf
   o.allow_rsa_sha1 = config.dkim.allow_rsa_sha1;
   o.min_key_bits = static_cast<unsigned>(config.dkim.min_key_bits);
   o.max_signatures = static_cast<size_t>(config.dkim.max_signatures);
-  auto lib = auth::DkimLibrary::create(o);
+  o.verifier = config.dkim.verifier == "libopendkim" ? auth::DkimVerifierKind::LibOpenDkim
+                                                     : auth::DkimVerifierKind::Native;
+  auto lib = auth::DkimVerifier::create(o);
   if (!lib) return postern::unexpected(policy::Error{config.path, 0, 0, "[dkim]: " + lib.error()});
   if (verify) parts.library = *lib;
   if (config.dkim.sign.empty()) return parts;
@@ -169,10 +171,10 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
     resolver = *r;
   }
   if (cfg->arc.seal != policy::Config::Arc::Seal::Off) {
-    if (!auth::arc::valid_domain(cfg->arc.domain))
+    if (!auth::valid_domain(cfg->arc.domain))
       return postern::unexpected(policy::Errors{policy::Error{
           cfg->path, 0, 0, "[arc] domain: '" + cfg->arc.domain + "' is not a domain name"}});
-    auto key = auth::arc::ArcKey::load_private_pem_file(cfg->arc.key);
+    auto key = auth::SignatureKey::load_private_pem_file(cfg->arc.key);
     if (!key)
       return postern::unexpected(
           policy::Errors{policy::Error{cfg->path, 0, 0, "[arc] key " + key.error()}});

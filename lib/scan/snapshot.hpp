@@ -47,7 +47,7 @@ postern::expected<std::shared_ptr<dns::Resolver>, std::string> make_resolver(
 // signer (only with [[dkim.sign]] keys; every key file loaded and checked). A key
 // error is at its [[dkim.sign]] entry and names the file.
 struct DkimParts {
-  std::shared_ptr<const auth::DkimLibrary> library;
+  std::shared_ptr<const auth::DkimVerifier> library;
   std::shared_ptr<const auth::DkimSigner> signer;
 };
 postern::expected<DkimParts, policy::Error> make_dkim(const policy::Config& config, bool verify);

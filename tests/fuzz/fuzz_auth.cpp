@@ -20,13 +20,13 @@
 namespace {
 struct Env {
   std::shared_ptr<postern::dns::Resolver> resolver;
-  std::shared_ptr<const postern::auth::DkimLibrary> dkim;
+  std::shared_ptr<const postern::auth::DkimVerifier> dkim;
   Env() {
     postern::dns::Options o;
     o.forwarders = {"127.0.0.1@9"};
     o.local_data = {"local-zone: \".\" static"};
     resolver = *postern::dns::Resolver::create(o);
-    dkim = *postern::auth::DkimLibrary::create({});
+    dkim = *postern::auth::DkimVerifier::create({});
   }
 };
 }  // namespace

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "auth/arc.hpp"
-#include "auth/arc_canon.hpp"
+#include "auth/signature.hpp"
 #include "dns/resolver.hpp"
 
 using json = nlohmann::json;
@@ -30,7 +30,7 @@ namespace {
 std::string merged_ar(const core::Message& m, const std::string& srv_id) {
   std::string out = srv_id;
   for (const auto* f : m.find_all("Authentication-Results")) {
-    std::string v = auth::arc::relaxed_value(m.raw_value(*f));
+    std::string v = auth::relaxed_value(m.raw_value(*f));
     size_t semi = v.find(';');
     std::string id(core::trim(v.substr(0, semi)));
     if (id != srv_id || semi == std::string::npos) continue;
@@ -78,7 +78,7 @@ int main() {
     out["detail"] = r.detail;
     out["temporary"] = r.temporary;
     if (sign) {
-      auto key = auth::arc::ArcKey::from_private_pem(in.value("key", ""));
+      auto key = auth::SignatureKey::from_private_pem(in.value("key", ""));
       if (!key) {
         out["error"] = key.error();
         std::cout << out.dump() << std::endl;
@@ -87,7 +87,7 @@ int main() {
       auth::ArcSealer sealer;
       sealer.domain = in.value("domain", "");
       sealer.selector = in.value("selector", "");
-      sealer.key = std::make_shared<const auth::arc::ArcKey>(std::move(*key));
+      sealer.key = std::make_shared<const auth::SignatureKey>(std::move(*key));
       sealer.headers = in.value("headers", std::vector<std::string>{});
       auto set = auth::seal_arc(m, merged_ar(m, in.value("srv_id", "")), r.cv, sealer,
                                 in.value("t", int64_t{0}));

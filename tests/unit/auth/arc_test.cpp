@@ -5,13 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include "auth/arc.hpp"
-#include "auth/arc_canon.hpp"
 #include "auth/arc_stage.hpp"
+#include "auth/signature.hpp"
 #include "core/finisher.hpp"
 
 using namespace postern;
 using auth::ArcStatus;
-using auth::arc::Canon;
+using auth::Canon;
 
 namespace {
 
@@ -60,12 +60,12 @@ std::shared_ptr<dns::Resolver> zone() {
 }
 
 auth::ArcSealer sealer(const char* pem, const char* domain, const char* selector) {
-  auto key = auth::arc::ArcKey::from_private_pem(pem);
+  auto key = auth::SignatureKey::from_private_pem(pem);
   REQUIRE(key.has_value());
   auth::ArcSealer s;
   s.domain = domain;
   s.selector = selector;
-  s.key = std::make_shared<const auth::arc::ArcKey>(std::move(*key));
+  s.key = std::make_shared<const auth::SignatureKey>(std::move(*key));
   return s;
 }
 
@@ -145,7 +145,7 @@ TEST_CASE("relaxed and simple canonicalization follow RFC 6376 3.4", "[arc]") {
   };
   for (const auto& r : headers) {
     CAPTURE(r.name, r.value);
-    CHECK(auth::arc::canon_header(r.c, r.name, r.value, r.field) == r.want);
+    CHECK(auth::canon_header(r.c, r.name, r.value, r.field) == r.want);
   }
   struct BodyRow {
     Canon c;
@@ -167,7 +167,7 @@ TEST_CASE("relaxed and simple canonicalization follow RFC 6376 3.4", "[arc]") {
   };
   for (const auto& r : bodies) {
     CAPTURE(r.body);
-    CHECK(auth::arc::canon_body(r.c, r.body) == r.want);
+    CHECK(auth::canon_body(r.c, r.body) == r.want);
   }
 }
 
@@ -193,11 +193,11 @@ TEST_CASE("tag lists keep RFC 6376 3.2 syntax", "[arc]") {
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);
-    auto t = auth::arc::TagList::parse(r.text);
+    auto t = auth::TagList::parse(r.text);
     REQUIRE(t.has_value() == r.ok);
     if (r.ok) CHECK(t->get(r.tag) == r.value);
   }
-  auto upper = auth::arc::TagList::parse("A=1");
+  auto upper = auth::TagList::parse("A=1");
   REQUIRE(upper.has_value());
   CHECK_FALSE(upper->get("a").has_value());  // names are case-sensitive
 }

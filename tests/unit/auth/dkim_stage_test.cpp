@@ -22,7 +22,7 @@ struct Fixture {
   test::DkimKey rsa = test::make_key(dir, "rsa", 1024);
   test::DkimKey ed = test::make_key(dir, "ed", 0);
   std::shared_ptr<dns::Resolver> resolver;
-  std::shared_ptr<const auth::DkimLibrary> lib;
+  std::shared_ptr<const auth::DkimVerifier> lib;
   std::shared_ptr<const auth::DkimSigner> signer;
   Fixture(size_t max_signatures = 8) {
     dns::Options o;
@@ -35,7 +35,7 @@ struct Fixture {
     resolver = *r;
     auth::DkimOptions opts;
     opts.max_signatures = max_signatures;
-    auto l = auth::DkimLibrary::create(opts);
+    auto l = auth::DkimVerifier::create(opts);
     REQUIRE(l);
     lib = *l;
     using A = auth::DkimAlgorithm;

@@ -65,7 +65,7 @@ std::vector<std::string> zone(const std::vector<std::pair<std::string, std::stri
 
 auth::DkimVerification verify(const std::string& raw, const std::vector<std::string>& data,
                               auth::DkimOptions o = {}, size_t budget = 50) {
-  auto lib = auth::DkimLibrary::create(o);
+  auto lib = auth::DkimVerifier::create(o);
   REQUIRE(lib);
   dns::Budget b(resolver(data), budget);
   return (*lib)->verify(core::Message(raw), b);
@@ -412,7 +412,7 @@ TEST_CASE("key lookups that time out or exceed the budget are temperror", "[dkim
   o.local_data = {"local-zone: \"slow.example.\" transparent"};
   auto res = dns::Resolver::create(o);
   REQUIRE(res);
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   std::string raw = sign_raw(kMessage, k.rsa2048, "slow.example", "s1", DKIM_SIGN_RSASHA256);
   dns::Budget b(*res, 50);
@@ -441,7 +441,7 @@ TEST_CASE(
     raw = sign_raw(raw, k.ed, "slow.example", sel, DKIM_SIGN_ED25519SHA256);
     names.insert(sel + "._domainkey.slow.example");
   }
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   const auto timeout = std::chrono::milliseconds(300);
   struct Row {
@@ -518,7 +518,7 @@ TEST_CASE("no signature, an unparsable one, and a truncated message", "[dkim]") 
   REQUIRE(junk.results.signatures.size() == 1);
   CHECK(junk.results.signatures[0].result == DkimStatus::PermError);
 
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   std::string raw = sign_raw(kMessage, k.rsa2048, "example.com", "s2048", DKIM_SIGN_RSASHA256);
   dns::Budget b(resolver(k.data), 50);
@@ -530,7 +530,7 @@ TEST_CASE("no signature, an unparsable one, and a truncated message", "[dkim]") 
 
 TEST_CASE("DkimSigner refuses key files it cannot use, naming the file", "[dkim][sign]") {
   const Keys& k = keys();
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   std::string junk = k.dir.write("junk.pem", "not a key\n");
   using A = auth::DkimAlgorithm;
@@ -555,7 +555,7 @@ TEST_CASE("DkimSigner refuses key files it cannot use, naming the file", "[dkim]
 
 TEST_CASE("DkimSigner signs with corpus keys (PKCS#1 and PKCS#8) that verify", "[dkim][sign]") {
   std::string d = kCorpus + "dkimpy/data/";
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   struct Row {
     std::string key, record;
@@ -585,7 +585,7 @@ TEST_CASE("DkimSigner signs with corpus keys (PKCS#1 and PKCS#8) that verify", "
 TEST_CASE("DkimSigner: rsa-sha256 and ed25519 at once, relaxed/relaxed, one line, no l=",
           "[dkim][sign]") {
   const Keys& k = keys();
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   using A = auth::DkimAlgorithm;
   auto s =

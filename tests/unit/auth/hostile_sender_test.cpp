@@ -122,7 +122,7 @@ TEST_CASE("an SPF record of the envelope sender cannot spend DMARC's DNS budget"
 
 TEST_CASE("a DKIM signature whose key name cannot exist is permerror, not temperror", "[dkim]") {
   auto res = review_resolver();
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   std::string selector(70, 's');  // one label over 63 octets: no such DNS name
   std::string raw =
@@ -148,7 +148,7 @@ TEST_CASE("a message postern signed cannot take a second From or Subject on top"
                   test::txt_line("e._domainkey.example.com", key.record)};
   auto res = dns::Resolver::create(o);
   REQUIRE(res);
-  auto lib = auth::DkimLibrary::create({});
+  auto lib = auth::DkimVerifier::create({});
   REQUIRE(lib);
   auto signer = auth::DkimSigner::create(
       {{"example.com", "e", auth::DkimAlgorithm::Ed25519Sha256, key.pem_path, false}});

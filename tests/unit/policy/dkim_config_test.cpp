@@ -14,6 +14,7 @@ TEST_CASE("[dkim] with signing keys reads every field, paths relative to the fil
                              "allow_rsa_sha1 = true\n"
                              "min_key_bits = 2048\n"
                              "max_signatures = 3\n"
+                             "verifier = \"libopendkim\"\n"
                              "[[dkim.sign]]\n"
                              "domain = \"Example.COM.\"\n"
                              "selector = \"s1\"\n"
@@ -30,13 +31,14 @@ TEST_CASE("[dkim] with signing keys reads every field, paths relative to the fil
   CHECK(c->dkim.allow_rsa_sha1);
   CHECK(c->dkim.min_key_bits == 2048);
   CHECK(c->dkim.max_signatures == 3);
+  CHECK(c->dkim.verifier == "libopendkim");
   REQUIRE(c->dkim.sign.size() == 2);
   CHECK(c->dkim.sign[0].domain == "example.com");
   CHECK(c->dkim.sign[0].selector == "s1");
   CHECK(c->dkim.sign[0].algorithm == "rsa-sha256");
   CHECK(c->dkim.sign[0].key == d.str() + "/keys/rsa.pem");
   CHECK_FALSE(c->dkim.sign[0].subdomains);
-  CHECK(c->dkim.sign[0].line == 5);
+  CHECK(c->dkim.sign[0].line == 6);
   CHECK(c->dkim.sign[1].algorithm == "ed25519-sha256");
   CHECK(c->dkim.sign[1].key == "/etc/ed.pem");
   CHECK(c->dkim.sign[1].subdomains);
@@ -49,6 +51,7 @@ TEST_CASE("[dkim] defaults, and its errors at file:line:column", "[dkim]") {
   CHECK_FALSE(none->dkim.allow_rsa_sha1);
   CHECK(none->dkim.min_key_bits == 1024);
   CHECK(none->dkim.max_signatures == 8);
+  CHECK(none->dkim.verifier == "native");
   CHECK(none->dkim.sign.empty());
 
   struct Row {
@@ -64,6 +67,9 @@ TEST_CASE("[dkim] defaults, and its errors at file:line:column", "[dkim]") {
             "'min_key_bits' in [dkim]: expected an integer from 512"},
            {"max_signatures out of range", "[dkim]\nmax_signatures = 0\n", 2, 18,
             "'max_signatures' in [dkim]"},
+           {"unknown verifier", "[dkim]\nverifier = \"opendkim\"\n", 2, 12,
+            "'verifier' in [dkim]: expected \"native\" or \"libopendkim\""},
+           {"verifier is not a string", "[dkim]\nverifier = 1\n", 2, 12, "'verifier'"},
            {"bad algorithm", key + "key = \"k.pem\"\nalgorithm = \"rsa-sha1\"\n", 5, 13,
             "'algorithm': expected \"rsa-sha256\" or \"ed25519-sha256\""},
            {"missing key", key, 1, 1, "[[dkim.sign]]: 'key' is required"},
