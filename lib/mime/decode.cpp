@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 
 namespace postern::mime {
@@ -295,13 +296,100 @@ struct IconvCloser {
   void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
 };
 
+// The iconv name of a charset mail really uses, or "" when the name is not on
+// the allowlist: iconv never gets a name a sender invents (its converters for
+// rare charsets are where its bugs were, CVE-2024-2961). Names are matched
+// without case, '-' and '_' ("ISO_8859-1", "iso88591" and "ISO-8859-1" alike).
+std::string_view allowed_charset(std::string_view name) {
+  std::string key;
+  for (char c : name.substr(0, 64)) {
+    if (c == '-' || c == '_' || c == ' ') continue;
+    key.push_back(c >= 'A' && c <= 'Z' ? char(c + 32) : c);
+  }
+  static const std::map<std::string_view, std::string_view> kAllowed{
+      {"usascii", "US-ASCII"},
+      {"ascii", "US-ASCII"},
+      {"ansix3.41968", "US-ASCII"},
+      {"latin1", "ISO-8859-1"},
+      {"l1", "ISO-8859-1"},
+      {"iso88591", "ISO-8859-1"},
+      {"iso88592", "ISO-8859-2"},
+      {"iso88593", "ISO-8859-3"},
+      {"iso88594", "ISO-8859-4"},
+      {"iso88595", "ISO-8859-5"},
+      {"iso88596", "ISO-8859-6"},
+      {"iso88597", "ISO-8859-7"},
+      {"iso88598", "ISO-8859-8"},
+      {"iso88598i", "ISO-8859-8"},
+      {"iso88599", "ISO-8859-9"},
+      {"iso885910", "ISO-8859-10"},
+      {"iso885911", "ISO-8859-11"},
+      {"iso885913", "ISO-8859-13"},
+      {"iso885914", "ISO-8859-14"},
+      {"iso885915", "ISO-8859-15"},
+      {"latin9", "ISO-8859-15"},
+      {"iso885916", "ISO-8859-16"},
+      {"windows1250", "WINDOWS-1250"},
+      {"cp1250", "WINDOWS-1250"},
+      {"windows1251", "WINDOWS-1251"},
+      {"cp1251", "WINDOWS-1251"},
+      {"windows1252", "WINDOWS-1252"},
+      {"cp1252", "WINDOWS-1252"},
+      {"windows1253", "WINDOWS-1253"},
+      {"cp1253", "WINDOWS-1253"},
+      {"windows1254", "WINDOWS-1254"},
+      {"cp1254", "WINDOWS-1254"},
+      {"windows1255", "WINDOWS-1255"},
+      {"cp1255", "WINDOWS-1255"},
+      {"windows1256", "WINDOWS-1256"},
+      {"cp1256", "WINDOWS-1256"},
+      {"windows1257", "WINDOWS-1257"},
+      {"cp1257", "WINDOWS-1257"},
+      {"windows1258", "WINDOWS-1258"},
+      {"cp1258", "WINDOWS-1258"},
+      {"windows874", "CP874"},
+      {"cp874", "CP874"},
+      {"tis620", "TIS-620"},
+      {"koi8r", "KOI8-R"},
+      {"koi8u", "KOI8-U"},
+      {"cp866", "CP866"},
+      {"ibm866", "CP866"},
+      {"cp437", "CP437"},
+      {"ibm437", "CP437"},
+      {"cp850", "CP850"},
+      {"ibm850", "CP850"},
+      {"macintosh", "MACINTOSH"},
+      {"mac", "MACINTOSH"},
+      {"gb2312", "GBK"},
+      {"gbk", "GBK"},
+      {"cp936", "GBK"},
+      {"gb18030", "GB18030"},
+      {"big5", "BIG5"},
+      {"big5hkscs", "BIG5-HKSCS"},
+      {"shiftjis", "CP932"},
+      {"sjis", "CP932"},
+      {"cp932", "CP932"},
+      {"windows31j", "CP932"},
+      {"eucjp", "EUC-JP"},
+      {"iso2022jp", "ISO-2022-JP"},
+      {"euckr", "CP949"},
+      {"ksc56011987", "CP949"},
+      {"cp949", "CP949"},
+      {"utf16", "UTF-16"},
+      {"utf16le", "UTF-16LE"},
+      {"utf16be", "UTF-16BE"},
+  };
+  auto it = kAllowed.find(key);
+  return it == kAllowed.end() ? std::string_view() : it->second;
+}
+
 }  // namespace
 
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st) {
   if (is_utf8_name(charset)) return sanitize_utf8(in, st);
-  std::string cs(charset);
-  if (cs.size() > 64) cs.resize(64);
-  iconv_t cd = iconv_open("UTF-8", cs.c_str());
+  std::string allowed(allowed_charset(charset));  // "" for a name not on the allowlist
+  iconv_t cd =
+      allowed.empty() ? reinterpret_cast<iconv_t>(-1) : iconv_open("UTF-8", allowed.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     st.unknown_charset = true;
     DecodeStats tmp;

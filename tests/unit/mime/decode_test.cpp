@@ -299,6 +299,16 @@ TEST_CASE("charset conversion to UTF-8 replaces what it cannot read", "[decode][
        "caf\xc3\xa9", 0, true},
       {"an unknown charset holding valid UTF-8 is read as UTF-8", "caf\xc3\xa9",
        "x-no-such-charset", "caf\xc3\xa9", 0, true},
+      // Only allowlisted names reach iconv: these exist in glibc but are not mail's.
+      {"ISO-2022-CN-EXT is not handed to iconv (CVE-2024-2961)", "caf\xe9", "ISO-2022-CN-EXT",
+       "caf\xc3\xa9", 0, true},
+      {"UTF-7 is not handed to iconv", "a+AGEA-b", "utf-7", "a+AGEA-b", 0, true},
+      {"an iconv-only alias is not handed to iconv", "caf\xe9", "CSISOLATIN1", "caf\xc3\xa9", 0,
+       true},
+      {"aliases without '-' or '_' and in any case are matched", "caf\xe9", "ISO_8859_1",
+       "caf\xc3\xa9"},
+      {"windows-1252 as cp1252", "\x80", "CP1252", "\xe2\x82\xac"},
+      {"ks_c_5601-1987 reads as CP949", "\xc7\xd1", "ks_c_5601-1987", "\xed\x95\x9c"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
