@@ -63,11 +63,7 @@ void print_human(const std::string& file, const nlohmann::json& e,
 
 // The part tree as the pipeline sees it: the message is built exactly as the session builds it.
 void print_parts(const std::string& file, const std::string& raw, const scan::Snapshot& s) {
-  core::MessageBuilder b(s.config.limits.message_size);
-  core::split_raw_message(
-      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
-      [&](std::string_view x) { b.add_body(x); });
-  core::Message m = b.finish();
+  core::Message m = core::build_message(raw, s.config.limits.message_size);
   mime::Analysis a = mime::analyze(m.raw(), mime::analysis_limits(s.config.limits));
   fmt::print("{}:\n", file);
   std::map<const mime::Part*, const mime::Leaf*> leaf_of;

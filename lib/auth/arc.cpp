@@ -9,6 +9,7 @@
 #include <set>
 
 #include "auth/signature.hpp"
+#include "core/address.hpp"
 #include "core/digest.hpp"
 
 namespace postern::auth {
@@ -17,17 +18,6 @@ namespace {
 constexpr std::string_view kAar = "ARC-Authentication-Results";
 constexpr std::string_view kAms = "ARC-Message-Signature";
 constexpr std::string_view kAs = "ARC-Seal";
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
-std::string_view raw_field(const core::Message& m, const core::HeaderField& f) {
-  return std::string_view(m.raw()).substr(f.offset, f.length);
-}
 
 // An instance number: 1*DIGIT within 1..max (leading zeros allowed, as DKIM's i= is text).
 std::optional<unsigned> parse_instance(std::string_view v, unsigned max) {
@@ -209,7 +199,7 @@ bool Chain::check_ams(const Set& s, unsigned i, std::optional<CanonPair>& canon,
 void Chain::fetch_keys() {
   std::vector<std::pair<std::string, std::string>> wanted;  // (s, d)
   auto want = [&](const TagList& t) {
-    wanted.emplace_back(std::string(*t.get("s")), lower(*t.get("d")));
+    wanted.emplace_back(std::string(*t.get("s")), core::to_lower(*t.get("d")));
   };
   want(*sets_.at(n_).ams_tags);
   for (unsigned i = 1; i <= n_; ++i) want(*sets_.at(i).as_tags);
@@ -242,7 +232,7 @@ void Chain::fetch_keys() {
 }
 
 const SignatureKey* Chain::key_for(const TagList& t, std::string_view what) {
-  auto it = keys_.find({std::string(*t.get("s")), lower(*t.get("d"))});
+  auto it = keys_.find({std::string(*t.get("s")), core::to_lower(*t.get("d"))});
   if (it == keys_.end()) {
     fail(fmt::format("{}: no key", what));
     return nullptr;
@@ -312,11 +302,11 @@ ArcResult Chain::run() {
     for (unsigned j = 1; j <= i; ++j) {
       const Set& s = sets_.at(j);
       for (const core::HeaderField* f : {s.aar, s.ams}) {
-        seal_data += canon_header(Canon::Relaxed, f->name, m_.raw_value(*f), raw_field(m_, *f));
+        seal_data += canon_header(Canon::Relaxed, f->name, m_.raw_value(*f), m_.raw_field(*f));
       }
       if (j < i)
         seal_data +=
-            canon_header(Canon::Relaxed, s.as->name, m_.raw_value(*s.as), raw_field(m_, *s.as));
+            canon_header(Canon::Relaxed, s.as->name, m_.raw_value(*s.as), m_.raw_field(*s.as));
       else
         seal_data += self_canon(m_, *s.as, *s.as_tags, Canon::Relaxed);
     }
@@ -406,7 +396,7 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
 
   std::vector<std::string> names;
   for (const auto& n : sealer.headers) {
-    std::string l = lower(n);
+    std::string l = core::to_lower(n);
     if (l == "arc-seal" || l == "arc-message-signature" || l == "arc-authentication-results" ||
         std::find(names.begin(), names.end(), l) != names.end())
       continue;
@@ -443,7 +433,7 @@ postern::expected<ArcSet, std::string> seal_arc(const core::Message& leaving, st
             fmt::format("ARC set i={} is incomplete: cv cannot be {}", j, to_string(cv)));
       for (const core::HeaderField* f : {it->second.aar, it->second.ams, it->second.as})
         seal_data +=
-            canon_header(Canon::Relaxed, f->name, leaving.raw_value(*f), raw_field(leaving, *f));
+            canon_header(Canon::Relaxed, f->name, leaving.raw_value(*f), leaving.raw_field(*f));
     }
   }
   seal_data += canon_header(Canon::Relaxed, kAar, out.aar, "");

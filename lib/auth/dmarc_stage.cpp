@@ -19,7 +19,7 @@ constexpr size_t kQueriesPerDomain = 5;
 
 struct DmarcPending {
   mutable dns::Budget budget;
-  mime::Author author;               // its domains: more than kMaxAuthorDomains is refused
+  const mime::Author* author;        // kept on the transaction; more than the bound: refused
   std::vector<DmarcLookup> lookups;  // one per domain, in order (none when refused)
 };
 
@@ -34,12 +34,12 @@ void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
   if (e != core::Event::Message || tx.direction() != core::Direction::Inbound || !tx.message())
     return;
   // The From domains are read once, here; on_message works from this.
-  mime::Author author = mime::author(*tx.message());
+  const mime::Author& author = mime::author(tx);
   size_t asked = author.limit ? 0 : author.domains.size();  // over the bound: refused whole
   auto pending = std::make_shared<DmarcPending>(
-      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), std::move(author), {}});
+      DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), &author, {}});
   for (size_t i = 0; i < asked; ++i)
-    pending->lookups.push_back(start_dmarc_lookup(pending->author.domains[i], pending->budget));
+    pending->lookups.push_back(start_dmarc_lookup(author.domains[i], pending->budget));
   tx.put<DmarcPending>(std::move(pending));
 }
 
@@ -47,9 +47,9 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
   if (tx.direction() != core::Direction::Inbound || !tx.message()) return core::Step::next();
   if (!tx.get<DmarcPending>()) prepare(core::Event::Message, tx);  // called on its own
   const DmarcPending& pending = *tx.get<DmarcPending>();
-  const std::vector<std::string>& domains = pending.author.domains;
+  const std::vector<std::string>& domains = pending.author->domains;
   const core::Message& m = *tx.message();
-  if (pending.author.limit) {
+  if (pending.author->limit) {
     // Checking some and not others would let the unchecked one through: refuse the whole.
     tx.add_finding(
         "DMARC_FROM_DOMAIN_LIMIT", 8,
@@ -81,7 +81,7 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
     DmarcResult r = check_dmarc(in, pending.budget, &pending.lookups[i]);
     if (!worst || severity(r) > severity(*worst)) worst = std::move(r);
   }
-  if (pending.author.rfc_domains > 1)
+  if (pending.author->rfc_domains > 1)
     tx.add_finding(
         "DMARC_MULTIPLE_FROM_DOMAINS", 3,
         fmt::format("From names {} domains: {}", domains.size(), fmt::join(domains, ", ")));

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/address.hpp"
 #include "core/digest.hpp"
 #include "mime/decode.hpp"
 
@@ -241,21 +242,6 @@ std::vector<std::string> signed_names(std::string_view h) {
   return out;
 }
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
-std::string_view raw_field(const core::Message& m, const core::HeaderField& f) {
-  return std::string_view(m.raw()).substr(f.offset, f.length);
-}
-
-}  // namespace
-
 std::string signed_header_data(const core::Message& m, const std::vector<std::string>& names,
                                Canon c, const core::HeaderField* skip) {
   // Only the fields that a name asks for are indexed (a message may have thousands).
@@ -263,7 +249,7 @@ std::string signed_header_data(const core::Message& m, const std::vector<std::st
   for (const auto& n : names) by_name.try_emplace(n);
   for (const auto& f : m.headers()) {
     if (&f == skip) continue;
-    auto it = by_name.find(lower(f.name));
+    auto it = by_name.find(core::to_lower(f.name));
     if (it != by_name.end()) it->second.push_back(&f);
   }
   std::map<std::string_view, size_t> used;
@@ -274,7 +260,7 @@ std::string signed_header_data(const core::Message& m, const std::vector<std::st
     if (u >= fields.size()) continue;
     const core::HeaderField* f = fields[fields.size() - 1 - u];
     ++u;
-    data += canon_header(c, f->name, m.raw_value(*f), raw_field(m, *f));
+    data += canon_header(c, f->name, m.raw_value(*f), m.raw_field(*f));
   }
   return data;
 }

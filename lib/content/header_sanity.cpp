@@ -25,7 +25,7 @@ core::Step HeaderSanityStage::on_message(core::Transaction& tx) const {
       tx.add_finding(std::string(kRequired[i].second), kRequiredScore[i],
                      fmt::format("no {} header", kRequired[i].first));
 
-  mime::Author author = mime::author(*m);
+  const mime::Author& author = mime::author(tx);
   if (author.fields > 1)
     tx.add_finding("HEADER_MULTIPLE_FROM", 3.0, fmt::format("{} From headers", author.fields));
   for (const auto* f : m->find_all("From")) {

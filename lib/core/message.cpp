@@ -225,24 +225,23 @@ void Message::finish_fields() {
     }
     if (!h.bare_line_break) continue;
     pieces.push_back(v.substr(start));
-    std::string* sink = &h.split_value;
-    bool ended = false;  // a piece that is neither ends the header block for such a reader
-    for (size_t p = 0; p < pieces.size() && !ended; ++p) {
+    const size_t first_hidden = hidden_.size();
+    std::string split;  // the carrier's own value under this reading, raw until the end
+    for (size_t p = 0; p < pieces.size(); ++p) {
       std::string_view piece = pieces[p];
       size_t colon = 0, name_end = p == 0 ? 0 : field_name_end(piece, colon);
-      if (p == 0 || (!piece.empty() && is_wsp(piece[0]))) {
-        sink->append(piece);
+      if (p == 0 || (!piece.empty() && is_wsp(piece[0]))) {  // continues the current field
+        (hidden_.size() > first_hidden ? hidden_.back().value : split).append(piece);
       } else if (name_end > 0) {
-        if (sink != &h.split_value) hidden_.back().value = unfold(hidden_.back().value);
         hidden_.push_back(
             {std::string(piece.substr(0, name_end)), std::string(piece.substr(colon + 1)), idx});
-        sink = &hidden_.back().value;
       } else {
-        ended = true;
+        break;  // neither: that reader's header block ends here
       }
     }
-    if (sink != &h.split_value) hidden_.back().value = unfold(hidden_.back().value);
-    h.split_value = unfold(h.split_value);
+    for (size_t k = first_hidden; k < hidden_.size(); ++k)
+      hidden_[k].value = unfold(hidden_[k].value);
+    h.split_value = unfold(split);
   }
 }
 
@@ -336,6 +335,14 @@ void split_raw_message(std::string_view raw,
     on_header(h.name, v);
   }
   on_body(parsed.body());
+}
+
+Message build_message(std::string_view raw, size_t max_bytes) {
+  MessageBuilder b(max_bytes);
+  split_raw_message(
+      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
+      [&](std::string_view x) { b.add_body(x); });
+  return b.finish();
 }
 
 }  // namespace postern::core

@@ -82,6 +82,10 @@ class Message {
   std::string_view raw_value(const HeaderField& f) const {
     return std::string_view(raw_).substr(f.value_offset, f.value_length);
   }
+  // The whole field as written: name, colon, value, final line break.
+  std::string_view raw_field(const HeaderField& f) const {
+    return std::string_view(raw_).substr(f.offset, f.length);
+  }
   size_t body_offset() const { return body_offset_; }
   std::string_view body() const { return std::string_view(raw_).substr(body_offset_); }
 
@@ -158,5 +162,9 @@ class MessageBuilder {
 void split_raw_message(std::string_view raw,
                        const std::function<void(std::string_view, std::string_view)>& on_header,
                        const std::function<void(std::string_view)>& on_body);
+
+// The message as an MTA hands `raw` to a milter (split_raw_message into a
+// MessageBuilder of `max_bytes`): what the session sees for the same file.
+Message build_message(std::string_view raw, size_t max_bytes);
 
 }  // namespace postern::core

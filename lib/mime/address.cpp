@@ -2,6 +2,7 @@
 #include "mime/address.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <unordered_set>
 
 #include "core/address.hpp"
@@ -309,6 +310,13 @@ Author author(const core::Message& m) {
     a.rfc_domains = std::min(a.rfc_domains, a.domains.size());
   }
   return a;
+}
+
+const Author& author(core::Transaction& tx) {
+  if (const Author* a = tx.get<Author>()) return *a;
+  auto a = std::make_shared<const Author>(author(*tx.message()));
+  tx.put<Author>(a);
+  return *a;
 }
 
 }  // namespace postern::mime

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "core/transaction.hpp"
 
 namespace postern::mime {
 
@@ -63,5 +64,9 @@ struct Author {
 };
 
 Author author(const core::Message& m);
+
+// The author of the transaction's message, read once and kept on the
+// transaction (header_sanity, dmarc and lists share it). Requires a message.
+const Author& author(core::Transaction& tx);
 
 }  // namespace postern::mime

@@ -54,7 +54,7 @@ core::Step ListsStage::on_message(core::Transaction& tx) const {
   // Every mailbox of the RFC reading, then every domain another reader could see.
   // The strictest reading wins: a list that blocks matches whichever reading names
   // it; an allow list (negative score) only a From that every reader reads alike.
-  mime::Author author = mime::author(*m);
+  const mime::Author& author = mime::author(tx);
   size_t checked = 0;
   for (const auto& b : author.mailboxes) {
     if (b.domain.empty()) continue;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "auth/auth_results.hpp"
 #include "core/address.hpp"
@@ -88,7 +89,10 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
     if (const auto* s = m->find("Subject")) email["subject"] = s->value;
     if (const auto* id = m->find("Message-ID"))
       email["message_id"] = std::string(core::trim(id->value));
-    mime::Author author = mime::author(*m);
+    // The stages' reading when they made one; the event of an early decision reads it here.
+    std::optional<mime::Author> own;
+    const mime::Author* kept = tx.get<mime::Author>();
+    const mime::Author& author = kept ? *kept : own.emplace(mime::author(*m));
     for (const auto& b : author.mailboxes)
       if (!b.domain.empty() && header_from.size() < 20) header_from.push_back(b.address());
     for (size_t i = author.rfc_domains; i < author.domains.size(); ++i)

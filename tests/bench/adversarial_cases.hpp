@@ -318,11 +318,7 @@ inline ScanResult scan_like_cli(const scan::SnapshotPtr& snap, const std::string
 // Adds the sizes of what the MIME analysis keeps (links, anchor texts, visible text), from
 // the analysis `postern scan --parts` prints (the stage's own is gone with the transaction).
 inline void add_analysis_sizes(const scan::Snapshot& snap, const std::string& raw, ScanResult& r) {
-  core::MessageBuilder b(snap.config.limits.message_size);
-  core::split_raw_message(
-      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
-      [&](std::string_view x) { b.add_body(x); });
-  core::Message m = b.finish();
+  core::Message m = core::build_message(raw, snap.config.limits.message_size);
   mime::Analysis a = mime::analyze(m.raw(), mime::analysis_limits(snap.config.limits));
   r.links = a.links.size();
   for (const auto& l : a.links) {

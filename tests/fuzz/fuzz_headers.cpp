@@ -25,10 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)postern::mime::decode_rfc2047(in, st);
   (void)postern::mime::parse_structured(in, st);
   (void)postern::mime::to_utf8(in, "windows-1252", st);
-  postern::core::MessageBuilder b(1 << 16);
-  postern::core::split_raw_message(
-      in, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
-      [&](std::string_view x) { b.add_body(x); });
-  (void)postern::mime::author(b.finish());
+  (void)postern::mime::author(postern::core::build_message(in, 1 << 16));
   return 0;
 }

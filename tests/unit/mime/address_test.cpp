@@ -12,7 +12,6 @@
 #include "core/message.hpp"
 
 using postern::core::Message;
-using postern::core::MessageBuilder;
 using postern::mime::author;
 using postern::mime::parse_mailboxes;
 using Addrs = std::vector<std::string>;
@@ -27,13 +26,9 @@ Addrs addresses(std::string_view value) {
   return out;
 }
 
-// A message as the milter builds it from the fields of `raw` (see split_raw_message).
+// A message as the milter builds it from the fields of `raw`.
 Message built(const std::string& raw) {
-  MessageBuilder b(1 << 20);
-  postern::core::split_raw_message(
-      raw, [&](std::string_view n, std::string_view v) { b.add_header(n, v); },
-      [&](std::string_view x) { b.add_body(x); });
-  return b.finish();
+  return postern::core::build_message(raw, 1 << 20);
 }
 
 std::string unescape(std::string_view s) {
