@@ -378,6 +378,7 @@ std::string_view allowed_charset(std::string_view name) {
       {"utf16", "UTF-16"},
       {"utf16le", "UTF-16LE"},
       {"utf16be", "UTF-16BE"},
+      {"utf7", "UTF-7"},
   };
   auto it = kAllowed.find(key);
   return it == kAllowed.end() ? std::string_view() : it->second;
