@@ -82,11 +82,7 @@ Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
       tx.add_finding("POSTERN_STAGE_ERROR", 0, detail);
       if (a == Action::Accept) continue;  // the admin chose to let mail through a failing stage
       if (budgeted) report_budget(tx, cut_short, skipped);
-      return Step::final(a, "stage error: " + detail);
-    }
-    if (step.kind == Step::Kind::Final) {
-      if (budgeted) report_budget(tx, cut_short, skipped);
-      return step;
+      return Step{Step::Kind::Error, a, "stage error: " + detail};
     }
   }
   if (budgeted) report_budget(tx, cut_short, skipped);

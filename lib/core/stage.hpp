@@ -3,10 +3,11 @@
 // Contract: a Stage overrides only the hooks it needs; the defaults continue.
 // Hooks are const: one Stage object serves every connection thread at once, so
 // all per-message state lives in the Transaction. A hook adds findings and
-// returns Step::next(); it returns Step::final(...) only for a decision that
-// must not wait for the policy, and Step::error(...) when a dependency failed
-// (DNS down, engine not loaded). Exceptions thrown by a hook are caught by the
-// Pipeline and treated as errors: they never reach the MTA glue.
+// returns Step::next(), or Step::error(...) when a dependency failed (DNS down,
+// engine not loaded). A stage never decides: the policy turns findings into the
+// verdict (a finding with a hard rule is how a stage asks for a reject).
+// Exceptions thrown by a hook are caught by the Pipeline and treated as errors:
+// they never reach the MTA glue.
 //
 // Before any stage's hook for an event runs, every stage's `prepare` for that
 // event runs (in order): a stage starts its DNS queries there, so the lookups
@@ -17,8 +18,8 @@
 // Call order per connection: on_connect, on_helo, then per transaction
 // on_mail_from, on_rcpt (once per recipient), on_message (the message is
 // buffered and set on the transaction). The Pipeline runs one event through
-// every stage in order; the first final step (or error, turned into the
-// stage's on_error action) ends that event. Time per stage is measured and
+// every stage in order; the first error, turned into the stage's on_error
+// action (unless that is accept), ends that event. Time per stage is measured and
 // added to the transaction.
 //
 // Content stages (`content()` true: the MIME and HTML analysis, and
@@ -44,13 +45,14 @@
 namespace postern::core {
 
 struct Step {
-  enum class Kind { Continue, Final, Error };
+  enum class Kind { Continue, Error };
   Kind kind = Kind::Continue;
-  Action action = Action::Accept;  // for Final
-  std::string reason;              // for Final and Error
+  // For Error: what failed. A stage sets only the reason; the Pipeline's result
+  // carries the stage's on_error action and "stage error: <stage>: <reason>".
+  Action action = Action::Accept;
+  std::string reason;
 
   static Step next() { return {}; }
-  static Step final(Action a, std::string why) { return {Kind::Final, a, std::move(why)}; }
   static Step error(std::string what) { return {Kind::Error, Action::Tempfail, std::move(what)}; }
 };
 
@@ -76,8 +78,9 @@ class Pipeline {
   Pipeline(std::vector<std::unique_ptr<Stage>> stages, Action on_error,
            std::map<std::string, Action, std::less<>> per_stage = {});
 
-  // Runs `event` through the stages. Returns the first Final step; a stage error
-  // becomes Final with the stage's on_error action and a POSTERN_STAGE_ERROR finding.
+  // Runs `event` through the stages. A stage error adds a POSTERN_STAGE_ERROR
+  // finding; unless the stage's on_error action is accept, it ends the event and
+  // is returned (kind Error, that action). Otherwise returns Step::next().
   // At Event::Message: starts the transaction's CPU budget, skips the content stages
   // once it is spent and then adds LIMIT_SCAN_TIME.
   Step run(Event event, Transaction& tx, std::string_view rcpt = {}) const;

@@ -47,7 +47,7 @@ std::string encode_quoted_printable(std::string_view in, std::string_view eol = 
 
 // Converts `in` from `charset` to UTF-8. Never fails. Only charsets on an
 // allowlist of those mail uses (ASCII, ISO-8859-*, windows-125x, KOI8, the CJK
-// ones, UTF-16; aliases matched without case, '-' or '_') reach iconv; any
+// ones, UTF-16, UTF-7; aliases matched without case, '-' or '_') reach iconv; any
 // other name is an unknown charset (CVE-2024-2961 was in a rare converter).
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st);
 

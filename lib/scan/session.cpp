@@ -40,7 +40,7 @@ core::ScoreFn scorer(const SnapshotPtr& s) {
   };
 }
 
-// The more severe of a stage's final step and a verdict.
+// The more severe of a failed stage's on_error action and a verdict.
 void apply_step(const Snapshot& s, const std::optional<core::Step>& step, core::Verdict& v) {
   if (!step || core::severity(step->action) <= core::severity(v.action)) return;
   v.action = step->action;

@@ -10,6 +10,7 @@
 #include "auth/auth_results.hpp"
 #include "core/address.hpp"
 #include "mime/address.hpp"
+#include "mime/headers.hpp"
 
 namespace postern::telemetry {
 using nlohmann::json;
@@ -86,7 +87,16 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   json header_from = json::array();
   json other_readings = json::array();  // author domains only other readers see
   if (const core::Message* m = tx.message()) {
-    if (const auto* s = m->find("Subject")) email["subject"] = s->value;
+    // The Subject and Reply-To as the reader sees them (decoded), shared with the stages.
+    std::optional<mime::UserHeaders> own_headers;
+    const mime::UserHeaders* kept_headers = tx.get<mime::UserHeaders>();
+    const mime::UserHeaders& shown =
+        kept_headers ? *kept_headers : own_headers.emplace(mime::user_headers(*m));
+    if (!shown.subjects.empty()) email["subject"] = shown.subject();
+    json reply_to = json::array();
+    for (const auto& b : shown.reply_to)
+      if (!b.domain.empty() && reply_to.size() < 20) reply_to.push_back(b.address());
+    if (!reply_to.empty()) email["reply_to"]["address"] = std::move(reply_to);
     if (const auto* id = m->find("Message-ID"))
       email["message_id"] = std::string(core::trim(id->value));
     // The stages' reading when they made one; the event of an early decision reads it here.

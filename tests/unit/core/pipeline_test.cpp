@@ -17,7 +17,7 @@ using namespace postern::core;
 namespace {
 
 // What a test stage does on every hook.
-enum class Does { Continue, Sleep, Throw, ThrowNonStd, Error, FinalReject, FinalDiscard, FinalTag };
+enum class Does { Continue, Sleep, Throw, ThrowNonStd, Error };
 
 class TestStage final : public Stage {
  public:
@@ -46,12 +46,6 @@ class TestStage final : public Stage {
         throw 42;
       case Does::Error:
         return Step::error("dns down");
-      case Does::FinalReject:
-        return Step::final(Action::Reject, name_ + " says no");
-      case Does::FinalDiscard:
-        return Step::final(Action::Discard, name_ + " drops it");
-      case Does::FinalTag:
-        return Step::final(Action::Tag, name_ + " tags it");
     }
     return Step::next();
   }
@@ -64,7 +58,7 @@ class OnlyRcpt final : public Stage {
  public:
   std::string_view name() const override { return "only_rcpt"; }
   Step on_rcpt(Transaction&, std::string_view rcpt) const override {
-    return rcpt == "bad@x.test" ? Step::final(Action::Reject, "bad rcpt") : Step::next();
+    return rcpt == "bad@x.test" ? Step::error("bad rcpt") : Step::next();
   }
 };
 
@@ -118,7 +112,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::Throw,
        Action::Tempfail,
        {},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Tempfail,
        "bad: boom",
        {"a message", "bad message"}},
@@ -126,7 +120,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::ThrowNonStd,
        Action::Tempfail,
        {},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Tempfail,
        "bad: unknown exception",
        {"a message", "bad message"}},
@@ -134,7 +128,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::Error,
        Action::Tempfail,
        {},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Tempfail,
        "bad: dns down",
        {"a message", "bad message"}},
@@ -142,7 +136,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::Throw,
        Action::Reject,
        {},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Reject,
        "bad: boom",
        {"a message", "bad message"}},
@@ -150,7 +144,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::Throw,
        Action::Tempfail,
        {{"bad", Action::Quarantine}},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Quarantine,
        "bad: boom",
        {"a message", "bad message"}},
@@ -158,7 +152,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
        Does::Throw,
        Action::Tempfail,
        {{"other", Action::Accept}},
-       Step::Kind::Final,
+       Step::Kind::Error,
        Action::Tempfail,
        "bad: boom",
        {"a message", "bad message"}},
@@ -178,7 +172,7 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
                       r.per_stage);
     Step st = p.run(Event::Message, f.tx);
     CHECK(st.kind == r.kind);
-    if (r.kind == Step::Kind::Final) {
+    if (r.kind == Step::Kind::Error) {
       CHECK(st.action == r.action);
       CHECK(st.reason == "stage error: " + r.detail);
     }
@@ -187,47 +181,37 @@ TEST_CASE("a stage that fails gets the on_error action and a POSTERN_STAGE_ERROR
   }
 }
 
-TEST_CASE("the first final step ends the event and later stages do not run", "[pipeline]") {
+TEST_CASE("the first failing stage ends the event and later stages do not run", "[pipeline]") {
   struct Row {
     std::vector<StageSpec> stages;
     Step::Kind kind;
-    Action action;
     std::string reason;
     std::vector<std::string> ran;
   };
   const std::vector<Row> rows = {
       {{{"a", Does::Continue}, {"b", Does::Continue}},
        Step::Kind::Continue,
-       Action::Accept,
        "",
        {"a mail", "b mail"}},
-      {{{"a", Does::FinalReject}, {"b", Does::Continue}},
-       Step::Kind::Final,
-       Action::Reject,
-       "a says no",
+      {{{"a", Does::Error}, {"b", Does::Continue}},
+       Step::Kind::Error,
+       "stage error: a: dns down",
        {"a mail"}},
-      {{{"a", Does::Continue}, {"b", Does::FinalDiscard}, {"c", Does::FinalReject}},
-       Step::Kind::Final,
-       Action::Discard,
-       "b drops it",
+      {{{"a", Does::Continue}, {"b", Does::Throw}, {"c", Does::Error}},
+       Step::Kind::Error,
+       "stage error: b: boom",
        {"a mail", "b mail"}},
-      // first, not most severe
-      {{{"a", Does::FinalTag}, {"b", Does::FinalReject}},
-       Step::Kind::Final,
-       Action::Tag,
-       "a tags it",
-       {"a mail"}},
-      {{}, Step::Kind::Continue, Action::Accept, "", {}},
+      {{}, Step::Kind::Continue, "", {}},
   };
   for (const auto& r : rows) {
     Fixture f;
     Pipeline p = make(r.stages);
     Step st = p.run(Event::MailFrom, f.tx);
     CHECK(st.kind == r.kind);
-    CHECK(st.action == r.action);
+    CHECK(st.action == (r.kind == Step::Kind::Error ? Action::Tempfail : Action::Accept));
     CHECK(st.reason == r.reason);
     CHECK(ran(f.tx) == r.ran);
-    CHECK(stage_error_details(f.tx).empty());
+    CHECK(stage_error_details(f.tx).size() == (r.kind == Step::Kind::Error ? 1u : 0u));
   }
 }
 
@@ -252,8 +236,8 @@ TEST_CASE("a stage overriding one hook continues on every other", "[pipeline]") 
     CHECK(p.run(e, f.tx).kind == Step::Kind::Continue);
   CHECK(p.run(Event::Rcpt, f.tx, "good@x.test").kind == Step::Kind::Continue);
   Step st = p.run(Event::Rcpt, f.tx, "bad@x.test");
-  CHECK(st.kind == Step::Kind::Final);
-  CHECK(st.action == Action::Reject);
+  CHECK(st.kind == Step::Kind::Error);
+  CHECK(st.action == Action::Tempfail);
 }
 
 TEST_CASE("time is recorded per stage that ran, once per stage name, accumulated over events",
