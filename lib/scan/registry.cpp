@@ -5,20 +5,118 @@
 
 #include <algorithm>
 
-#include "auth/symbols.hpp"
-#include "content/symbols.hpp"
-#include "limits/symbols.hpp"
-#include "mime/symbols.hpp"
-#include "reputation/symbols.hpp"
+#include <map>
+#include <set>
+
+#include "auth/registration.hpp"
+#include "content/registration.hpp"
+#include "dns/registration.hpp"
+#include "limits/registration.hpp"
+#include "mime/registration.hpp"
+#include "reputation/registration.hpp"
 
 namespace postern::scan {
+
+const std::vector<const core::Registration*>& registrations() {
+  static const std::vector<const core::Registration*> all = {
+      &core::registration(),       &limits::registration(), &dns::registration(),
+      &reputation::registration(), &content::registration(), &mime::registration(),
+      &auth::registration()};
+  return all;
+}
+
+template <class E>
+postern::expected<std::vector<const E*>, std::string> order_entries(
+    const std::vector<const E*>& entries, std::string_view what) {
+  std::map<std::string_view, std::vector<size_t>> providers;
+  for (size_t i = 0; i < entries.size(); ++i)
+    for (auto tag : entries[i]->provides) providers[tag].push_back(i);
+  std::vector<std::set<size_t>> after(entries.size());  // i runs after each of after[i]
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (auto tag : entries[i]->needs) {
+      auto it = providers.find(tag);
+      if (it == providers.end())
+        return postern::unexpected(fmt::format("{} order: {} needs '{}', which no {} provides",
+                                               what, entries[i]->name, tag, what));
+      for (size_t p : it->second)
+        if (p != i) after[i].insert(p);
+    }
+  }
+  std::vector<const E*> out;
+  std::vector<bool> done(entries.size(), false);
+  while (out.size() < entries.size()) {
+    std::optional<size_t> next;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (done[i] || !std::all_of(after[i].begin(), after[i].end(),
+                                  [&](size_t p) { return done[p]; }))
+        continue;
+      if (!next || entries[i]->first_event < entries[*next]->first_event) next = i;
+    }
+    if (!next) {
+      std::string names;
+      for (size_t i = 0; i < entries.size(); ++i)
+        if (!done[i]) names += fmt::format("{}{}", names.empty() ? "" : ", ", entries[i]->name);
+      return postern::unexpected(fmt::format("{} order: cycle between {}", what, names));
+    }
+    done[*next] = true;
+    out.push_back(entries[*next]);
+  }
+  return out;
+}
+
+template postern::expected<std::vector<const core::StageEntry*>, std::string> order_entries(
+    const std::vector<const core::StageEntry*>&, std::string_view);
+template postern::expected<std::vector<const core::FinisherEntry*>, std::string> order_entries(
+    const std::vector<const core::FinisherEntry*>&, std::string_view);
+
+const postern::expected<std::vector<const core::StageEntry*>, std::string>& stage_order() {
+  static const auto order = [] {
+    std::vector<const core::StageEntry*> all;
+    for (const auto* r : registrations())
+      for (const auto& e : r->stages) all.push_back(&e);
+    return order_entries(all, "stage");
+  }();
+  return order;
+}
+
+const postern::expected<std::vector<const core::FinisherEntry*>, std::string>& finisher_order() {
+  static const auto order = [] {
+    std::vector<const core::FinisherEntry*> all;
+    for (const auto* r : registrations())
+      for (const auto& e : r->finishers) all.push_back(&e);
+    return order_entries(all, "finisher");
+  }();
+  return order;
+}
+
+std::vector<core::ConfigSection> config_sections() {
+  std::vector<core::ConfigSection> out;
+  for (const auto* r : registrations())
+    out.insert(out.end(), r->config_sections.begin(), r->config_sections.end());
+  return out;
+}
+
+postern::expected<policy::Config, policy::Errors> load_config(const std::string& path,
+                                                              bool missing_ok) {
+  static const std::vector<core::ConfigSection> readers = config_sections();
+  return policy::load_config(path, missing_ok, readers);
+}
+
+bool is_connection_symbol(const policy::Policy& p, std::string_view symbol) {
+  if (const core::SymbolInfo* info = find_builtin_symbol(symbol))
+    return info->scope == core::Scope::Connection;
+  for (const auto& z : p.dnsbl) {
+    if (z.symbol == symbol) return true;
+    for (const auto& [code, c] : z.codes)
+      if (c.symbol == symbol) return true;
+  }
+  return false;
+}
 
 const std::vector<core::SymbolInfo>& builtin_symbols() {
   static const std::vector<core::SymbolInfo> all = [] {
     std::vector<core::SymbolInfo> v;
-    for (auto table : {core::symbols(), limits::symbols(), reputation::symbols(),
-                       content::symbols(), mime::symbols(), auth::symbols()})
-      v.insert(v.end(), table.begin(), table.end());
+    for (const auto* r : registrations()) v.insert(v.end(), r->symbols.begin(), r->symbols.end());
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
+#include "mime/registration.hpp"
 #include "telemetry/event.hpp"
 #include "telemetry/log.hpp"
 
@@ -102,7 +103,7 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   out.verdict.score = 1.23456;
   out.verdict.reply = {"451", "4.7.1", "later"};
   out.rejected_recipients = {{"r@y.test", out.verdict}};
-  auto e = telemetry::make_event(tx, out);
+  auto e = telemetry::make_event(tx, out, mime::registration().event_writers);
   CHECK(e["email"]["to"]["address"] == nlohmann::json::array({"b@y.test", "r@y.test"}));
   CHECK(e["email"]["direction"] == "outbound");
   CHECK(e["source"]["ip"] == "2001:db8::7");
