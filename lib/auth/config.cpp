@@ -59,8 +59,8 @@ void read_arc_config(policy::TomlSection& s, policy::Config& c, const std::strin
   if (auto v = s.string("key")) a.key = policy::resolve_path(dir, *v);
   if (auto v = s.integer("max_instances", 1, 50)) a.max_instances = static_cast<int>(*v);
   if (a.seal != ArcConfig::Seal::Off) {
-    for (auto [key, value] : {std::pair{"domain", &a.domain},
-                              std::pair{"selector", &a.selector}, std::pair{"key", &a.key}})
+    for (auto [key, value] : {std::pair{"domain", &a.domain}, std::pair{"selector", &a.selector},
+                              std::pair{"key", &a.key}})
       if (value->empty()) s.error_here(fmt::format("[arc]: sealing needs '{}'", key));
   }
   s.finish();
@@ -94,6 +94,5 @@ void read_dkim_config(policy::TomlSection& s, policy::Config& c, const std::stri
   s.finish();
   c.set_section(std::string(DkimConfig::kSection), std::move(k));
 }
-
 
 }  // namespace postern::auth

@@ -62,10 +62,10 @@ MadeFinisher make_dkim_sign(const core::StageContext& ctx) {
   if (c.sign.empty()) return nullptr;
   std::vector<DkimKeySpec> specs;
   for (const auto& k : c.sign) {
-    specs.push_back(DkimKeySpec{k.domain, k.selector,
-                                k.algorithm == "ed25519-sha256" ? DkimAlgorithm::Ed25519Sha256
-                                                                : DkimAlgorithm::RsaSha256,
-                                k.key, k.subdomains});
+    specs.push_back(DkimKeySpec{
+        k.domain, k.selector,
+        k.algorithm == "ed25519-sha256" ? DkimAlgorithm::Ed25519Sha256 : DkimAlgorithm::RsaSha256,
+        k.key, k.subdomains});
     if (auto one = DkimSigner::create({specs.back()}); !one) {
       error(ctx, "[[dkim.sign]]: " + one.error(), k.line, k.column);
       return nullptr;
@@ -97,8 +97,8 @@ MadeFinisher make_arc_seal(const core::StageContext& ctx) {
   sealer.selector = c.selector;
   sealer.key = std::make_shared<const SignatureKey>(std::move(*key));
   sealer.max_instances = static_cast<unsigned>(c.max_instances);
-  return std::make_shared<const ArcSealFinisher>(std::move(sealer),
-                                                 c.seal == ArcConfig::Seal::Always, ctx.authserv_id);
+  return std::make_shared<const ArcSealFinisher>(
+      std::move(sealer), c.seal == ArcConfig::Seal::Always, ctx.authserv_id);
 }
 
 void write_event(const core::Transaction& tx, nlohmann::json& p) {
@@ -121,9 +121,9 @@ const core::Registration& registration() {
                     .changed =
                         [](const void* current, const policy::Config&, const policy::Config&,
                            const policy::Policy&) {
-                          return !current || static_cast<const PublicSuffix*>(current)
-                                                     ->source_mtime() !=
-                                                 PublicSuffix::system_list_mtime();
+                          return !current ||
+                                 static_cast<const PublicSuffix*>(current)->source_mtime() !=
+                                     PublicSuffix::system_list_mtime();
                         }}},
       .stages = {{.name = "spf",
                   .provides = {"spf"},

@@ -42,7 +42,6 @@ void read_config(policy::TomlSection& s, policy::Config& c, const std::string& d
   c.set_section(std::string(Config::kSection), std::move(d));
 }
 
-
 Options options(const Config& c) {
   Options o;
   o.forwarders = c.forwarders;

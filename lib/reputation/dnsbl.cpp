@@ -75,7 +75,8 @@ struct DnsblCache::Impl {
 
   void put(const std::string& key, const DnsblResult& r, uint32_t ttl) {
     if (capacity == 0 || r.kind == Kind::TempError) return;
-    auto life = std::clamp<std::chrono::seconds>(std::chrono::seconds(ttl), Dnsbl::kMinTtl, Dnsbl::kMaxTtl);
+    auto life =
+        std::clamp<std::chrono::seconds>(std::chrono::seconds(ttl), Dnsbl::kMinTtl, Dnsbl::kMaxTtl);
     std::lock_guard lk(mu);
     if (auto it = map.find(key); it != map.end()) {
       order.erase(it->second.lru);

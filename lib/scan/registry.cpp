@@ -19,55 +19,11 @@ namespace postern::scan {
 
 const std::vector<const core::Registration*>& registrations() {
   static const std::vector<const core::Registration*> all = {
-      &core::registration(),       &limits::registration(), &dns::registration(),
+      &core::registration(),       &limits::registration(),  &dns::registration(),
       &reputation::registration(), &content::registration(), &mime::registration(),
       &auth::registration()};
   return all;
 }
-
-template <class E>
-postern::expected<std::vector<const E*>, std::string> order_entries(
-    const std::vector<const E*>& entries, std::string_view what) {
-  std::map<std::string_view, std::vector<size_t>> providers;
-  for (size_t i = 0; i < entries.size(); ++i)
-    for (auto tag : entries[i]->provides) providers[tag].push_back(i);
-  std::vector<std::set<size_t>> after(entries.size());  // i runs after each of after[i]
-  for (size_t i = 0; i < entries.size(); ++i) {
-    for (auto tag : entries[i]->needs) {
-      auto it = providers.find(tag);
-      if (it == providers.end())
-        return postern::unexpected(fmt::format("{} order: {} needs '{}', which no {} provides",
-                                               what, entries[i]->name, tag, what));
-      for (size_t p : it->second)
-        if (p != i) after[i].insert(p);
-    }
-  }
-  std::vector<const E*> out;
-  std::vector<bool> done(entries.size(), false);
-  while (out.size() < entries.size()) {
-    std::optional<size_t> next;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (done[i] || !std::all_of(after[i].begin(), after[i].end(),
-                                  [&](size_t p) { return done[p]; }))
-        continue;
-      if (!next || entries[i]->first_event < entries[*next]->first_event) next = i;
-    }
-    if (!next) {
-      std::string names;
-      for (size_t i = 0; i < entries.size(); ++i)
-        if (!done[i]) names += fmt::format("{}{}", names.empty() ? "" : ", ", entries[i]->name);
-      return postern::unexpected(fmt::format("{} order: cycle between {}", what, names));
-    }
-    done[*next] = true;
-    out.push_back(entries[*next]);
-  }
-  return out;
-}
-
-template postern::expected<std::vector<const core::StageEntry*>, std::string> order_entries(
-    const std::vector<const core::StageEntry*>&, std::string_view);
-template postern::expected<std::vector<const core::FinisherEntry*>, std::string> order_entries(
-    const std::vector<const core::FinisherEntry*>&, std::string_view);
 
 const postern::expected<std::vector<const core::StageEntry*>, std::string>& stage_order() {
   static const auto order = [] {

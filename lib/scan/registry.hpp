@@ -9,15 +9,21 @@
 // first_event, then the earliest registered): deterministic, and an error naming
 // the entries of a cycle or a tag no entry provides. `stage_order()` and
 // `finisher_order()` are the registry's, computed once. `builtin_symbols()` is
-// built once (thread-safe static) and sorted by name. `policy_symbols(p)` are the symbols a policy defines itself (its
-// lists, DNSBL zones and return codes). `check_symbols(p)` returns one error
+// built once (thread-safe static) and sorted by name. `policy_symbols(p)` are the symbols a policy
+// defines itself (its lists, DNSBL zones and return codes). `check_symbols(p)` returns one error
 // per rule or score that names a symbol in neither, at its file:line:column,
 // with the nearest known name. Pure functions otherwise.
 #pragma once
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "core/expected.hpp"
 #include "core/registration.hpp"
@@ -30,10 +36,46 @@ namespace postern::scan {
 const std::vector<const core::Registration*>& registrations();
 
 // `entries` in run order, or an error: "stage order: cycle between a, b" /
-// "stage order: c needs 'x', which no stage provides".
+// "stage order: c needs 'x', which no stage provides". E is any entry with name,
+// provides, needs and first_event (core::StageEntry, core::FinisherEntry, ...).
 template <class E>
 postern::expected<std::vector<const E*>, std::string> order_entries(
-    const std::vector<const E*>& entries, std::string_view what);
+    const std::vector<const E*>& entries, std::string_view what) {
+  std::map<std::string_view, std::vector<size_t>> providers;
+  for (size_t i = 0; i < entries.size(); ++i)
+    for (auto tag : entries[i]->provides) providers[tag].push_back(i);
+  std::vector<std::set<size_t>> after(entries.size());  // i runs after each of after[i]
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (auto tag : entries[i]->needs) {
+      auto it = providers.find(tag);
+      if (it == providers.end())
+        return postern::unexpected(fmt::format("{} order: {} needs '{}', which no {} provides",
+                                               what, entries[i]->name, tag, what));
+      for (size_t p : it->second)
+        if (p != i) after[i].insert(p);
+    }
+  }
+  std::vector<const E*> out;
+  std::vector<bool> done(entries.size(), false);
+  while (out.size() < entries.size()) {
+    std::optional<size_t> next;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (done[i] ||
+          !std::all_of(after[i].begin(), after[i].end(), [&](size_t p) { return done[p]; }))
+        continue;
+      if (!next || entries[i]->first_event < entries[*next]->first_event) next = i;
+    }
+    if (!next) {
+      std::string names;
+      for (size_t i = 0; i < entries.size(); ++i)
+        if (!done[i]) names += fmt::format("{}{}", names.empty() ? "" : ", ", entries[i]->name);
+      return postern::unexpected(fmt::format("{} order: cycle between {}", what, names));
+    }
+    done[*next] = true;
+    out.push_back(entries[*next]);
+  }
+  return out;
+}
 
 // The registry's stages and finishers in run order (an error is a programming
 // error in a registration: load_snapshot reports it, make_snapshot throws).

@@ -20,13 +20,12 @@ Services::Services() : Services(registered()) {}
 Services::Services(std::vector<const core::ServiceEntry*> entries) : entries_(std::move(entries)) {}
 
 Services::Prepared Services::prepare(const policy::Config& config,
-                                    const policy::Policy& policy) const {
+                                     const policy::Policy& policy) const {
   std::shared_ptr<const State> now = state_.load();
   auto set = std::make_shared<core::ServiceSet>();
   policy::Errors errs;
   for (const auto* e : entries_) {
-    std::shared_ptr<void> current =
-        now ? now->set->get<void>(e->name) : std::shared_ptr<void>();
+    std::shared_ptr<void> current = now ? now->set->get<void>(e->name) : std::shared_ptr<void>();
     if (now && !e->changed(current.get(), now->config, config, policy)) {
       if (current) set->put(std::string(e->name), std::move(current));
       continue;

@@ -29,7 +29,7 @@ struct Snapshot {
   policy::Config config;
   policy::Policy policy;
   core::Pipeline pipeline;
-  std::string authserv_id;  // config value, or this host's name
+  std::string authserv_id;                           // config value, or this host's name
   std::shared_ptr<const core::ServiceSet> services;  // what the stages were built on
   // Run in order on every message that leaves (Authentication-Results, ARC seal, DKIM signature).
   std::vector<std::shared_ptr<const core::Finisher>> finishers;

@@ -38,11 +38,11 @@
 #include "auth/dkim.hpp"
 #include "auth/dkim_stage.hpp"
 #include "auth/dmarc.hpp"
-#include "dns/config.hpp"
 #include "auth/dmarc_stage.hpp"
 #include "auth/spf_stage.hpp"
 #include "bench_common.hpp"
 #include "core/message.hpp"
+#include "dns/config.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 
@@ -222,8 +222,8 @@ int main(int argc, char** argv) {
   dns_cfg.authserv_id = "mx.bench.test";
   auto base = scan::make_snapshot(base_cfg, policy::Policy{});
   // The full pipeline on the bench's resolver (its local zone) and the registry's other services.
-  auto services = std::make_shared<core::ServiceSet>(
-      *scan::Services().prepare(dns_cfg, policy::Policy{}).set);
+  auto services =
+      std::make_shared<core::ServiceSet>(*scan::Services().prepare(dns_cfg, policy::Policy{}).set);
   services->put("dns.resolver", *resolver);
   auto full = scan::make_snapshot(dns_cfg, policy::Policy{}, services);
   auto run_session = [&](const scan::SnapshotPtr& snap, size_t i) {

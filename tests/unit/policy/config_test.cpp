@@ -179,7 +179,8 @@ TEST_CASE("the [dns] section: resolver settings, relative files against the conf
               "timeout_ms = 1500\nmax_queries = 30\n"));
   REQUIRE(c);
   CHECK(c->has_section("dns"));
-  CHECK(postern::dns::config_of(*c).forwarders == std::vector<std::string>{"192.0.2.53", "2001:db8::53@5353"});
+  CHECK(postern::dns::config_of(*c).forwarders ==
+        std::vector<std::string>{"192.0.2.53", "2001:db8::53@5353"});
   CHECK(postern::dns::config_of(*c).trust_anchor == "/usr/share/dns/root.key");
   CHECK(postern::dns::config_of(*c).local_data == (d.path() / "etc/dns/local.zone").string());
   CHECK(postern::dns::config_of(*c).timeout_ms == 1500);

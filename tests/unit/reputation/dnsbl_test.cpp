@@ -197,7 +197,8 @@ TEST_CASE("return codes classify answers: listings, refusals, non-DNSBL answers,
 TEST_CASE("the stage maps codes to the zone's symbols, unmapped codes to its own symbol",
           "[dnsbl]") {
   SilentServer silent;
-  reputation::DnsblStage stage(resolver(silent.port), 50, {other(), zen()}, std::make_shared<reputation::DnsblCache>(100));
+  reputation::DnsblStage stage(resolver(silent.port), 50, {other(), zen()},
+                               std::make_shared<reputation::DnsblCache>(100));
   struct Row {
     std::string ip;
     Symbols want;
@@ -248,7 +249,8 @@ TEST_CASE("the stage maps codes to the zone's symbols, unmapped codes to its own
 TEST_CASE("a zone that does not answer in its timeout is a temperror, within the bound",
           "[dnsbl]") {
   SilentServer silent;
-  reputation::DnsblStage stage(resolver(silent.port), 50, {slow(200), zen()}, std::make_shared<reputation::DnsblCache>(100));
+  reputation::DnsblStage stage(resolver(silent.port), 50, {slow(200), zen()},
+                               std::make_shared<reputation::DnsblCache>(100));
   auto t0 = std::chrono::steady_clock::now();
   StageRun run(stage, "192.0.2.2");
   auto ms =

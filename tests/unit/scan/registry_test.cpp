@@ -86,9 +86,9 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   const auto& stages = scan::stage_order();
   INFO((stages ? std::string() : stages.error()));
   REQUIRE(stages);
-  CHECK(names(*stages) ==
-        std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf", "header_sanity",
-                                      "mime", "dkim", "arc", "dmarc"});
+  CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
+                                                        "header_sanity", "mime", "dkim", "arc",
+                                                        "dmarc"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==

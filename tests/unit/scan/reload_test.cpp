@@ -99,7 +99,8 @@ TEST_CASE(
     const void *resolver, *psl, *cache;
   };
   auto ids = [](const scan::SnapshotPtr& s) {
-    return Ids{s->services->get<void>("dns.resolver").get(), s->services->get<void>("auth.psl").get(),
+    return Ids{s->services->get<void>("dns.resolver").get(),
+               s->services->get<void>("auth.psl").get(),
                s->services->get<void>("reputation.dnsbl_cache").get()};
   };
   Ids before = ids(*first);

@@ -34,7 +34,7 @@ const char* const kGolden = POSTERN_SOURCE_DIR "/tests/data/events/corpus.jsonl"
 const std::vector<std::string> kMessages = {
     "ham/spamassassin-hard/sa-hard-00000.eml", "ham/spamassassin-hard/sa-hard-00001.eml",
     "ham/spamassassin-hard/sa-hard-00002.eml", "phish/nazario/nazario0-00000.eml",
-    "phish/nazario/nazario0-00001.eml",       "phish/nazario/nazario0-00002.eml",
+    "phish/nazario/nazario0-00001.eml",        "phish/nazario/nazario0-00002.eml",
 };
 
 std::string read(const std::string& path) {
@@ -51,7 +51,8 @@ json stable(json e) {
   e["postern"].erase("scan_id");
   for (auto& h : e["postern"]["headers_added"]) {  // X-Postern-Verdict: ... id=<scan_id>
     std::string v = h["value"].get<std::string>();
-    if (auto at = v.find("id=" + id); at != std::string::npos) v.replace(at + 3, id.size(), "SCAN_ID");
+    if (auto at = v.find("id=" + id); at != std::string::npos)
+      v.replace(at + 3, id.size(), "SCAN_ID");
     h["value"] = v;
   }
   for (auto& s : e["postern"]["stages"]) s.erase("ms");

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "support/temp_dir.hpp"
 #include "mime/registration.hpp"
+#include "support/temp_dir.hpp"
 #include "telemetry/event.hpp"
 #include "telemetry/log.hpp"
 
