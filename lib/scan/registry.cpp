@@ -1,12 +1,10 @@
-// Registry: the folders' symbol tables in one sorted list; unknown-symbol checks.
+// Registry: the folders' registrations, the stage and finisher order, the symbol
+// catalogue, the unknown-symbol checks.
 #include "scan/registry.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include <map>
-#include <set>
 
 #include "auth/registration.hpp"
 #include "content/registration.hpp"
@@ -25,23 +23,27 @@ const std::vector<const core::Registration*>& registrations() {
   return all;
 }
 
+namespace {
+
+// Every folder's entries of one list (stages, finishers, ...), in run order.
+template <class E>
+postern::expected<std::vector<const E*>, std::string> ordered(
+    std::vector<E> core::Registration::*list, std::string_view what) {
+  std::vector<const E*> all;
+  for (const auto* r : registrations())
+    for (const auto& e : r->*list) all.push_back(&e);
+  return order_entries(all, what);
+}
+
+}  // namespace
+
 const postern::expected<std::vector<const core::StageEntry*>, std::string>& stage_order() {
-  static const auto order = [] {
-    std::vector<const core::StageEntry*> all;
-    for (const auto* r : registrations())
-      for (const auto& e : r->stages) all.push_back(&e);
-    return order_entries(all, "stage");
-  }();
+  static const auto order = ordered(&core::Registration::stages, "stage");
   return order;
 }
 
 const postern::expected<std::vector<const core::FinisherEntry*>, std::string>& finisher_order() {
-  static const auto order = [] {
-    std::vector<const core::FinisherEntry*> all;
-    for (const auto* r : registrations())
-      for (const auto& e : r->finishers) all.push_back(&e);
-    return order_entries(all, "finisher");
-  }();
+  static const auto order = ordered(&core::Registration::finishers, "finisher");
   return order;
 }
 
