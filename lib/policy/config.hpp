@@ -1,7 +1,10 @@
 // Config: the daemon configuration, /etc/postern/postern.toml.
 //
-// Contract: `load_config(path, missing_ok, readers)` reads and validates the file; every problem is
-// an Error with file:line:column, unknown keys included; the file is read
+// Contract: `load_config(path, missing_ok, readers)` reads and validates the
+// file: the common sections itself, every other section through the reader a
+// folder registered for it (core::ConfigSection; scan::load_config passes the
+// registry's); every problem is an Error with file:line:column, unknown keys
+// and unknown sections included; the file is read
 // through the same bounded TOML reader as the policy (policy/toml_bounds,
 // finite numbers only). A missing file is an
 // error unless `missing_ok` (then built-in defaults apply, as `postern scan`

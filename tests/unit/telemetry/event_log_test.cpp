@@ -116,3 +116,26 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   CHECK(e["postern"]["rejected_recipients"][0]["address"] == "r@y.test");
   CHECK_FALSE(e["email"].contains("local_id"));
 }
+
+TEST_CASE("the folders' keys come from their event writers, not from the event itself", "[event]") {
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "abc");
+  tx.set_message(core::Message("From: A <a@x.test>\r\nSubject: s\r\n\r\n"));
+  core::Outcome out;
+  struct Row {
+    std::string what;
+    std::vector<core::EventWriter> writers;
+    bool header_from;
+  };
+  const std::vector<Row> rows = {
+      {"no writer", {}, false},
+      {"lib/mime's writer", mime::registration().event_writers, true},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto e = telemetry::make_event(tx, out, r.writers);
+    CHECK(e["postern"].contains("header_from") == r.header_from);
+    CHECK(e["postern"].contains("scan_id"));  // the event's own keys are always there
+    CHECK(e["email"]["subject"] == "s");
+  }
+}
