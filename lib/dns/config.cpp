@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 
 namespace postern::dns {
 namespace {
@@ -19,6 +20,12 @@ bool forwarder_ok(const std::string& f) {
   }
   unsigned char buf[16];
   return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+int64_t mtime(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
 }  // namespace
@@ -38,8 +45,16 @@ void read_config(policy::TomlSection& s, policy::Config& c, const std::string& d
   if (auto v = s.string("local_data")) d.local_data = policy::resolve_path(dir, *v);
   if (auto v = s.integer("timeout_ms", 10, 60000)) d.timeout_ms = static_cast<int>(*v);
   if (auto v = s.integer("max_queries", 1, 10000)) d.max_queries = static_cast<int>(*v);
+  d.trust_anchor_mtime = mtime(d.trust_anchor);
+  d.local_data_mtime = mtime(d.local_data);
   s.finish();
   c.set_section(std::string(Config::kSection), std::move(d));
+}
+
+bool resolver_changed(const Config& a, const Config& b) {
+  Config x = a, y = b;
+  x.max_queries = y.max_queries = 0;
+  return !(x == y);
 }
 
 Options options(const Config& c) {

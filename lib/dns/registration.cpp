@@ -10,8 +10,8 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "dns",
       .config_sections = {{Config::kSection, read_config}},
-      // The resolver outlives policy snapshots: remade only when [dns] changes
-      // (added, removed or any key edited). See dns/resolver.hpp.
+      // The resolver outlives policy snapshots: remade only when [dns] is added,
+      // removed, or a resolver option or file changed. See dns/resolver.hpp.
       .services = {{.name = "dns.resolver",
                     .make = [](const policy::Config& c, const policy::Policy&,
                                std::string& error) -> std::shared_ptr<void> {
@@ -28,7 +28,7 @@ const core::Registration& registration() {
                            const policy::Config& config, const policy::Policy&) {
                           return old_config.has_section(Config::kSection) !=
                                      config.has_section(Config::kSection) ||
-                                 !(config_of(old_config) == config_of(config));
+                                 resolver_changed(config_of(old_config), config_of(config));
                         }}},
   };
   return r;

@@ -18,9 +18,10 @@
 // Lifecycle (the "dns.resolver" service, dns/registration.cpp, scan/services.hpp):
 // created from [dns] (dns/config.hpp) when the daemon or `postern scan` starts;
 // none without a [dns] section. At a reload (SIGHUP) it is rebuilt only when the
-// [dns] section was added, removed or changed, and the new one is swapped in with
-// the snapshot built on it; an unchanged [dns] keeps this one, with its cache and
-// its dispatcher thread. A snapshot (and so a message in flight) keeps the
+// [dns] section was added or removed, a resolver setting or the local data or
+// trust anchor file changed (dns::resolver_changed), and the new one is swapped
+// in with the snapshot built on it; otherwise this one is kept, with its cache
+// and its dispatcher thread. A snapshot (and so a message in flight) keeps the
 // resolver it was built on until it is released.
 #pragma once
 

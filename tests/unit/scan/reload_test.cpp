@@ -2,6 +2,8 @@
 // when it loads; these tests drive that function with hostile policy and config files.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -120,12 +122,20 @@ TEST_CASE(
        false, true},
       {"[dns] timeout_ms changed", dns + "timeout_ms = 700\n",
        "[inbound]\ntag = 5\n[reputation]\ndnsbl_cache = 7\n", true, false},
-      {"the same [dns] again", dns + "timeout_ms = 700\n",
+      {"[dns] max_queries changed (a per-message budget)",
+       dns + "timeout_ms = 700\nmax_queries = 9\n",
        "[inbound]\ntag = 6\n[reputation]\ndnsbl_cache = 7\n", false, false},
+      {"the local zone file was edited", dns + "timeout_ms = 700\nmax_queries = 9\n",
+       "[inbound]\ntag = 6\n[reputation]\ndnsbl_cache = 7\n", true, false},
   };
   scan::SnapshotPtr serving = *first;
   for (const auto& r : rows) {
     CAPTURE(r.name);
+    if (r.name.starts_with("the local zone file")) {
+      d.write("local.zone", "local-zone: \"example.\" static\nexample. IN A 192.0.2.1\n");
+      std::filesystem::last_write_time(
+          zone, std::filesystem::last_write_time(zone) + std::chrono::seconds(2));
+    }
     config(r.dns);
     d.write("policies/10-local.toml", r.policy);
     Ids was = ids(serving);
