@@ -166,27 +166,6 @@ TEST_CASE("relative paths in the config resolve against the config file's direct
   }
 }
 
-TEST_CASE("the [dns] section: resolver settings, relative files against the config directory",
-          "[config]") {
-  TempDir d;
-  auto none = load_config(d.write("etc/a.toml", "[log]\ntarget = \"stderr\"\n"));
-  REQUIRE(none);
-  CHECK_FALSE(none->has_section("dns"));
-  auto c = load_config(
-      d.write("etc/postern.toml",
-              "[dns]\nforwarders = [\"192.0.2.53\", \"2001:db8::53@5353\"]\n"
-              "trust_anchor = \"/usr/share/dns/root.key\"\nlocal_data = \"dns/local.zone\"\n"
-              "timeout_ms = 1500\nmax_queries = 30\n"));
-  REQUIRE(c);
-  CHECK(c->has_section("dns"));
-  CHECK(postern::dns::config_of(*c).forwarders ==
-        std::vector<std::string>{"192.0.2.53", "2001:db8::53@5353"});
-  CHECK(postern::dns::config_of(*c).trust_anchor == "/usr/share/dns/root.key");
-  CHECK(postern::dns::config_of(*c).local_data == (d.path() / "etc/dns/local.zone").string());
-  CHECK(postern::dns::config_of(*c).timeout_ms == 1500);
-  CHECK(postern::dns::config_of(*c).max_queries == 30);
-}
-
 TEST_CASE("scan settings: on_error and per-stage overrides", "[config]") {
   TempDir d;
   std::string path = d.write("postern.toml",

@@ -1,4 +1,4 @@
-// [dkim] in postern.toml: verification bounds and [[dkim.sign]] keys.
+// Tests for auth/config.hpp: [dkim] in postern.toml, verification bounds and [[dkim.sign]] keys.
 #include <catch2/catch.hpp>
 
 #include "auth/config.hpp"
