@@ -4,6 +4,11 @@
 // started unprivileged (the systemd unit: User=postern, SupplementaryGroups=
 // postfix) it keeps its user and gives the socket socket_group as a member.
 //
+// Reload: SIGHUP loads config and policy again and builds a new snapshot off to
+// the side on the same scan::Services (a service is remade only when its own
+// config changed: the resolver when [dns] did); the snapshot and the services
+// are swapped in only when everything loaded.
+//
 // Signals: libmilter's own signal thread treats SIGHUP as "stop". So smfi_main
 // runs on a second thread (libmilter blocks HUP/TERM/INT there and in every
 // thread it starts), while the main thread keeps those signals unblocked with
@@ -211,7 +216,10 @@ int main(int argc, char** argv) {
   }
   telemetry::log_init("postern-milter", false);
 
-  auto snap = scan::load_snapshot(config_path);
+  // The resolver, the public suffix list, the caches: made once, kept across
+  // reloads unless their own config changed (scan/services.hpp).
+  scan::Services services;
+  auto snap = scan::load_snapshot(config_path, false, &services);
   if (!snap) {
     print_errors(snap.error());
     telemetry::log_fatal("configuration not loaded; not starting");
@@ -274,7 +282,7 @@ int main(int argc, char** argv) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     if (sig == SIGHUP) {
-      auto fresh = scan::load_snapshot(config_path);
+      auto fresh = scan::load_snapshot(config_path, false, &services);
       if (!fresh) {
         print_errors(fresh.error());
         telemetry::log_error("reload failed; the previous configuration keeps serving");

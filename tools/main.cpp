@@ -19,7 +19,7 @@ namespace {
 int policy_check(const std::string& config_path, const std::vector<std::string>& dirs) {
   std::vector<std::string> check = dirs;
   if (check.empty()) {
-    auto cfg = policy::load_config(config_path);
+    auto cfg = scan::load_config(config_path);
     if (!cfg) {
       for (const auto& e : cfg.error()) fmt::print(stderr, "{}\n", e.to_string());
       return 1;

@@ -99,7 +99,7 @@ int run_scan(const ScanOptions& o) {
     if (!pol)
       snap = postern::unexpected(pol.error());
     else
-      snap = scan::make_snapshot(std::move(cfg), std::move(*pol));
+      snap = scan::make_snapshot(std::move(cfg), std::move(*pol), (*snap)->services);
   }
   if (!snap) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());

@@ -15,8 +15,8 @@ namespace postern::tools {
 
 int run_symbols(const SymbolsOptions& o) {
   bool explicit_config = !o.config_path.empty();
-  auto cfg = policy::load_config(explicit_config ? o.config_path : policy::kDefaultConfigPath,
-                                 !explicit_config);
+  auto cfg = scan::load_config(explicit_config ? o.config_path : policy::kDefaultConfigPath,
+                               !explicit_config);
   if (!cfg) {
     for (const auto& e : cfg.error()) fmt::print(stderr, "{}\n", e.to_string());
     return 1;

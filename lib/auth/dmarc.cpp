@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <libpsl.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <cstring>
@@ -55,7 +56,12 @@ bool dns_failed(dns::Status s) {
 
 // ---- public suffix list ----
 
-PublicSuffix::PublicSuffix() {
+int64_t PublicSuffix::system_list_mtime() {
+  struct stat st {};
+  return ::stat(kSystemList, &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
+}
+
+PublicSuffix::PublicSuffix() : mtime_(system_list_mtime()) {
   // psl_latest: the newer of the system list (/usr/share/publicsuffix) and the built-in one.
   psl_ctx_t* p = psl_latest(nullptr);
   if (p) {
@@ -70,9 +76,13 @@ PublicSuffix::~PublicSuffix() {
   if (owned_) psl_free(const_cast<psl_ctx_t*>(psl_));
 }
 
+std::shared_ptr<const PublicSuffix> PublicSuffix::load() {
+  return std::shared_ptr<const PublicSuffix>(new PublicSuffix());
+}
+
 const PublicSuffix& PublicSuffix::instance() {
-  static const PublicSuffix list;
-  return list;
+  static const std::shared_ptr<const PublicSuffix> list = load();
+  return *list;
 }
 
 std::string PublicSuffix::org_domain(std::string_view domain) const {
@@ -82,12 +92,11 @@ std::string PublicSuffix::org_domain(std::string_view domain) const {
   return reg ? std::string(reg) : d;
 }
 
-bool dmarc_aligned(std::string_view a, std::string_view b, bool strict) {
+bool dmarc_aligned(std::string_view a, std::string_view b, bool strict, const PublicSuffix& psl) {
   std::string x = normalize(a), y = normalize(b);
   if (x.empty() || y.empty()) return false;
   if (x == y) return true;
   if (strict) return false;
-  const auto& psl = PublicSuffix::instance();
   return psl.org_domain(x) == psl.org_domain(y);
 }
 
@@ -198,17 +207,18 @@ postern::expected<DmarcRecord, std::string> parse_dmarc_record(std::string_view 
 DmarcResult evaluate_dmarc(const DmarcInputs& in, const DmarcRecord& rec,
                            std::string_view record_domain, bool from_exists) {
   DmarcResult r;
+  const PublicSuffix& psl = in.psl ? *in.psl : PublicSuffix::instance();
   r.from_domain = normalize(in.from_domain);
   r.record_domain = normalize(record_domain);
   if (in.spf && in.spf->result == SpfStatus::Pass &&
-      dmarc_aligned(in.spf->domain, r.from_domain, rec.aspf_strict))
+      dmarc_aligned(in.spf->domain, r.from_domain, rec.aspf_strict, psl))
     r.spf_aligned = true;
   if (in.spf && in.spf->result == SpfStatus::TempError &&
-      dmarc_aligned(in.spf->domain, r.from_domain, rec.aspf_strict))
+      dmarc_aligned(in.spf->domain, r.from_domain, rec.aspf_strict, psl))
     r.auth_temperror = true;
   if (in.dkim) {
     for (const auto& s : in.dkim->signatures) {
-      if (!dmarc_aligned(s.domain, r.from_domain, rec.adkim_strict)) continue;
+      if (!dmarc_aligned(s.domain, r.from_domain, rec.adkim_strict, psl)) continue;
       if (s.counts_for_dmarc() && !r.dkim_aligned) {
         r.dkim_aligned = true;
         r.dkim_domain = s.domain;
@@ -262,10 +272,11 @@ DmarcResult evaluate_dmarc(const DmarcInputs& in, const DmarcRecord& rec,
   return r;
 }
 
-DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget) {
+DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget,
+                               const PublicSuffix& psl) {
   DmarcLookup l;
   l.from_domain = normalize(from_domain);
-  l.org_domain = PublicSuffix::instance().org_domain(l.from_domain);
+  l.org_domain = psl.org_domain(l.from_domain);
   if (l.from_domain.empty()) return l;
   l.at_from = budget.query("_dmarc." + l.from_domain, dns::Type::TXT);
   if (l.org_domain != l.from_domain)
@@ -276,7 +287,7 @@ DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget
 DmarcResult check_dmarc(const DmarcInputs& in, dns::Budget& budget, const DmarcLookup* lookup) {
   DmarcLookup own;
   if (!lookup || lookup->from_domain != normalize(in.from_domain)) {
-    own = start_dmarc_lookup(in.from_domain, budget);
+    own = start_dmarc_lookup(in.from_domain, budget, in.psl ? *in.psl : PublicSuffix::instance());
     lookup = &own;
   }
   DmarcResult none;

@@ -13,11 +13,19 @@
 // `_dmarc.<From domain>`, then `_dmarc.<organizational domain>`, and for np
 // whether the From domain exists (A, AAAA, MX), all through one dns::Budget.
 // `start_dmarc_lookup` starts those queries early (Stage::prepare) so they
-// overlap with the DKIM and ARC key lookups. PublicSuffix::instance() is
-// loaded once and thread-safe; everything else is a pure function or bound to
-// the caller's Budget (one thread).
+// overlap with the DKIM and ARC key lookups. A PublicSuffix is immutable and
+// thread-safe; everything else is a pure function or bound to the caller's
+// Budget (one thread).
+//
+// PublicSuffix lifecycle (the "auth.psl" service, see auth/registration.cpp):
+// loaded once when the daemon or `postern scan` starts, handed to the dmarc
+// stage of every snapshot; at a reload (SIGHUP) loaded again, and swapped in for
+// the new snapshot, only when the system list's file (kSystemList) changed
+// (its mtime). `instance()` is one process-wide list for callers without the
+// service (tests, fuzzers, the functions' default argument).
 #pragma once
 
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <optional>
@@ -36,22 +44,33 @@ namespace postern::auth {
 
 class PublicSuffix {
  public:
-  // The system list (/usr/share/publicsuffix), or libpsl's built-in one.
-  static const PublicSuffix& instance();
+  static constexpr const char* kSystemList = "/usr/share/publicsuffix/public_suffix_list.dafsa";
+  // The newer of the system list and libpsl's built-in one.
+  static std::shared_ptr<const PublicSuffix> load();
+  static const PublicSuffix& instance();  // one load(), kept for the process
+  // The system list's mtime when this was loaded (0 when absent).
+  int64_t source_mtime() const { return mtime_; }
   // Lower-cased organizational domain: the public suffix plus one label; the
   // name itself when it is a public suffix or has no known suffix.
   std::string org_domain(std::string_view domain) const;
   ~PublicSuffix();
+  PublicSuffix(const PublicSuffix&) = delete;
+  PublicSuffix& operator=(const PublicSuffix&) = delete;
+
+  // kSystemList's mtime now (0 when absent).
+  static int64_t system_list_mtime();
 
  private:
   PublicSuffix();
   const psl_ctx_st* psl_ = nullptr;
   bool owned_ = false;
+  int64_t mtime_ = 0;
 };
 
 // Identifier alignment (RFC 7489 3.1): strict = the same name; relaxed = the
 // same organizational domain. Case-insensitive, a trailing dot ignored.
-bool dmarc_aligned(std::string_view a, std::string_view b, bool strict);
+bool dmarc_aligned(std::string_view a, std::string_view b, bool strict,
+                   const PublicSuffix& psl = PublicSuffix::instance());
 
 enum class DmarcPolicy { None, Quarantine, Reject };
 std::string_view to_string(DmarcPolicy p);  // "none", "quarantine", "reject"
@@ -98,6 +117,7 @@ struct DmarcInputs {
   const ArcResult* arc = nullptr;     // null = not checked
   std::vector<std::string> trusted_arc_sealers;
   unsigned sample = 0;  // 0..99: the message's pct draw (policy applies when sample < pct)
+  const PublicSuffix* psl = nullptr;  // null = PublicSuffix::instance()
 };
 
 // The decision for a record found at `record_domain` (the From domain or its
@@ -113,7 +133,8 @@ struct DmarcLookup {
   std::shared_future<dns::Answer> at_from;  // _dmarc.<from>
   std::shared_future<dns::Answer> at_org;   // _dmarc.<org>, when org != from
 };
-DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget);
+DmarcLookup start_dmarc_lookup(std::string_view from_domain, dns::Budget& budget,
+                               const PublicSuffix& psl = PublicSuffix::instance());
 
 // The whole check; `lookup` from start_dmarc_lookup for the same domain (or null).
 DmarcResult check_dmarc(const DmarcInputs& in, dns::Budget& budget,

@@ -39,7 +39,7 @@ void DmarcStage::prepare(core::Event e, core::Transaction& tx) const {
   auto pending = std::make_shared<DmarcPending>(
       DmarcPending{dns::Budget(resolver_, kQueriesPerDomain * asked), &author, {}});
   for (size_t i = 0; i < asked; ++i)
-    pending->lookups.push_back(start_dmarc_lookup(author.domains[i], pending->budget));
+    pending->lookups.push_back(start_dmarc_lookup(author.domains[i], pending->budget, *psl_));
   tx.put<DmarcPending>(std::move(pending));
 }
 
@@ -66,6 +66,7 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
   }
 
   DmarcInputs in;
+  in.psl = psl_.get();
   in.spf = tx.get<SpfResult>();
   in.dkim = tx.get<DkimResults>();
   in.arc = tx.get<ArcResult>();

@@ -42,8 +42,14 @@ namespace postern::auth {
 
 class DmarcStage final : public core::Stage {
  public:
-  DmarcStage(std::shared_ptr<dns::Resolver> resolver, std::vector<std::string> trusted_arc_sealers)
-      : resolver_(std::move(resolver)), trusted_(std::move(trusted_arc_sealers)) {}
+  // `psl`: the public suffix list service (null = PublicSuffix::instance()).
+  DmarcStage(std::shared_ptr<dns::Resolver> resolver, std::vector<std::string> trusted_arc_sealers,
+             std::shared_ptr<const PublicSuffix> psl = nullptr)
+      : resolver_(std::move(resolver)),
+        trusted_(std::move(trusted_arc_sealers)),
+        psl_(psl ? std::move(psl)
+                 : std::shared_ptr<const PublicSuffix>(&PublicSuffix::instance(),
+                                                       [](const PublicSuffix*) {})) {}
   std::string_view name() const override { return "dmarc"; }
   void prepare(core::Event e, core::Transaction& tx) const override;
   core::Step on_message(core::Transaction& tx) const override;
@@ -51,6 +57,7 @@ class DmarcStage final : public core::Stage {
  private:
   std::shared_ptr<dns::Resolver> resolver_;
   std::vector<std::string> trusted_;
+  std::shared_ptr<const PublicSuffix> psl_;
 };
 
 }  // namespace postern::auth

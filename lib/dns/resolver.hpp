@@ -12,7 +12,17 @@
 // dispatcher thread delivers results and enforces the per-query timeout (a
 // late query is cancelled and answers Status::Timeout). `Budget` bounds the
 // number of queries one message may make (Status::Budget past it). Resolver is
-// thread-safe and shared by a snapshot; a Budget belongs to one transaction.
+// thread-safe and shared by every snapshot built on it; a Budget belongs to one
+// transaction.
+//
+// Lifecycle (the "dns.resolver" service, dns/registration.cpp, scan/services.hpp):
+// created from [dns] (dns/config.hpp) when the daemon or `postern scan` starts;
+// none without a [dns] section. At a reload (SIGHUP) it is rebuilt only when the
+// [dns] section was added or removed, a resolver setting or the local data or
+// trust anchor file changed (dns::resolver_changed), and the new one is swapped
+// in with the snapshot built on it; otherwise this one is kept, with its cache
+// and its dispatcher thread. A snapshot (and so a message in flight) keeps the
+// resolver it was built on until it is released.
 #pragma once
 
 #include <chrono>

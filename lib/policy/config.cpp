@@ -1,23 +1,21 @@
-// Config loading: [milter], [policy], [scan], [limits], [dns], [dkim], [arc], [log].
+// Config loading: the common sections [milter], [policy], [scan], [log]; the
+// folders' sections through their registered readers.
 #include "policy/config.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <unistd.h>
 
 #include <filesystem>
 
-#include "core/address.hpp"
 #include "policy/toml_reader.hpp"
 
 namespace postern::policy {
-namespace {
 
-std::string resolve(const std::string& base_dir, const std::string& p) {
+std::string resolve_path(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p == "-" || p.front() == '/' || base_dir.empty()) return p;
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
+
+namespace {
 
 std::optional<core::Action> action_value(TomlSection& s, const toml::node& n,
                                          std::string_view what) {
@@ -57,7 +55,7 @@ void read_milter(TomlSection s, Config& c) {
 void read_policy(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.strings("dirs")) {
     c.policy_dirs.clear();
-    for (auto& d : *v) c.policy_dirs.push_back(resolve(dir, d));
+    for (auto& d : *v) c.policy_dirs.push_back(resolve_path(dir, d));
   }
   s.finish();
 }
@@ -74,142 +72,6 @@ void read_scan(TomlSection s, Config& c) {
   s.finish();
 }
 
-void read_limits(TomlSection s, Config& c) {
-  constexpr int64_t kMax = int64_t{1} << 40;
-  if (auto v = s.integer("message_size", 1024, kMax))
-    c.limits.message_size = static_cast<size_t>(*v);
-  if (auto v = s.integer("header_count", 1, 1000000))
-    c.limits.header_count = static_cast<size_t>(*v);
-  if (auto v = s.integer("header_line_length", 78, 1000000))
-    c.limits.header_line_length = static_cast<size_t>(*v);
-  if (auto v = s.integer("received_hops", 1, 1000))
-    c.limits.received_hops = static_cast<size_t>(*v);
-  if (auto v = s.integer("findings", 10, 100000)) c.limits.findings = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_depth", 2, 1000)) c.limits.mime_depth = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_parts", 2, 1000000)) c.limits.mime_parts = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_header_bytes", 1024, kMax))
-    c.limits.mime_header_bytes = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_part_decoded", 1024, kMax))
-    c.limits.mime_part_decoded = static_cast<size_t>(*v);
-  if (auto v = s.integer("mime_total_decoded", 1024, kMax))
-    c.limits.mime_total_decoded = static_cast<size_t>(*v);
-  if (auto v = s.integer("scan_time_ms", 10, 600000))
-    c.limits.scan_time_ms = static_cast<size_t>(*v);
-  s.finish();
-}
-
-// "IP" or "IP@PORT" (unbound's forward-addr syntax).
-bool forwarder_ok(const std::string& f) {
-  std::string ip = f.substr(0, f.find('@'));
-  if (f.find('@') != std::string::npos) {
-    std::string port = f.substr(f.find('@') + 1);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
-        std::stoul(port) > 65535)
-      return false;
-  }
-  unsigned char buf[16];
-  return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
-}
-
-void read_dns(TomlSection s, Config& c, const std::string& dir) {
-  c.dns.configured = true;
-  if (auto v = s.strings("forwarders")) {
-    const toml::array* arr = s.node("forwarders")->as_array();
-    for (size_t i = 0; i < v->size(); ++i) {
-      if (forwarder_ok((*v)[i]))
-        c.dns.forwarders.push_back((*v)[i]);
-      else
-        s.error(*arr->get(i), "'forwarders' in [dns]: expected an IP address, optionally @PORT");
-    }
-  }
-  if (auto v = s.string("trust_anchor")) c.dns.trust_anchor = resolve(dir, *v);
-  if (auto v = s.string("local_data")) c.dns.local_data = resolve(dir, *v);
-  if (auto v = s.integer("timeout_ms", 10, 60000)) c.dns.timeout_ms = static_cast<int>(*v);
-  if (auto v = s.integer("max_queries", 1, 10000)) c.dns.max_queries = static_cast<int>(*v);
-  s.finish();
-}
-
-void read_arc(TomlSection s, Config& c, const std::string& dir) {
-  if (auto v = s.string("seal")) {
-    if (*v == "off")
-      c.arc.seal = Config::Arc::Seal::Off;
-    else if (*v == "modified")
-      c.arc.seal = Config::Arc::Seal::Modified;
-    else if (*v == "always")
-      c.arc.seal = Config::Arc::Seal::Always;
-    else
-      s.error(*s.node("seal"), "'seal' in [arc]: expected \"off\", \"modified\" or \"always\"");
-  }
-  if (auto v = s.string("domain")) c.arc.domain = *v;
-  if (auto v = s.string("selector")) c.arc.selector = *v;
-  if (auto v = s.string("key")) c.arc.key = resolve(dir, *v);
-  if (auto v = s.integer("max_instances", 1, 50)) c.arc.max_instances = static_cast<int>(*v);
-  if (c.arc.seal != Config::Arc::Seal::Off) {
-    for (auto [key, value] : {std::pair{"domain", &c.arc.domain},
-                              std::pair{"selector", &c.arc.selector}, std::pair{"key", &c.arc.key}})
-      if (value->empty()) s.error_here(fmt::format("[arc]: sealing needs '{}'", key));
-  }
-  s.finish();
-}
-
-void read_dkim_key(TomlSection s, const toml::table& t, Config& c, const std::string& dir) {
-  Config::DkimKey k;
-  k.line = static_cast<int>(t.source().begin.line);
-  k.column = static_cast<int>(t.source().begin.column);
-  auto domain = s.string("domain");
-  auto selector = s.string("selector");
-  auto key = s.string("key");
-  if (auto v = s.string("algorithm")) {
-    if (*v == "rsa-sha256" || *v == "ed25519-sha256")
-      k.algorithm = *v;
-    else
-      s.error(*s.node("algorithm"), "'algorithm': expected \"rsa-sha256\" or \"ed25519-sha256\"");
-  }
-  if (auto v = s.boolean("subdomains")) k.subdomains = *v;
-  bool ok = true;
-  for (auto [v, name] : {std::pair{&domain, "domain"}, {&selector, "selector"}, {&key, "key"}}) {
-    if (!*v || (*v)->empty()) {
-      s.error_here(fmt::format("[[dkim.sign]]: '{}' is required", name));
-      ok = false;
-    }
-  }
-  if (ok) {
-    k.domain = core::to_lower(*domain);
-    if (k.domain.ends_with('.')) k.domain.pop_back();
-    k.selector = *selector;
-    k.key = resolve(dir, *key);
-    c.dkim.sign.push_back(std::move(k));
-  }
-  s.finish();
-}
-
-void read_dkim(TomlSection s, Config& c, const std::string& dir) {
-  if (auto v = s.boolean("allow_rsa_sha1")) c.dkim.allow_rsa_sha1 = *v;
-  if (auto v = s.integer("min_key_bits", 512, 16384)) c.dkim.min_key_bits = static_cast<int>(*v);
-  if (auto v = s.integer("max_signatures", 1, 100)) c.dkim.max_signatures = static_cast<int>(*v);
-  if (auto v = s.string("verifier")) {
-    if (*v == "native" || *v == "libopendkim")
-      c.dkim.verifier = *v;
-    else
-      s.error(*s.node("verifier"), "'verifier' in [dkim]: expected \"native\" or \"libopendkim\"");
-  }
-  if (const toml::node* n = s.node("sign")) {
-    const toml::array* arr = n->as_array();
-    if (!arr) {
-      s.error(*n, "'sign' in [dkim]: expected [[dkim.sign]] tables");
-    } else {
-      for (const auto& e : *arr) {
-        if (const toml::table* t = e.as_table())
-          read_dkim_key(TomlSection(*t, "dkim.sign", s.file(), s.errors()), *t, c, dir);
-        else
-          s.error(e, "'sign' in [dkim]: expected [[dkim.sign]] tables");
-      }
-    }
-  }
-  s.finish();
-}
-
 void read_log(TomlSection s, Config& c, const std::string& dir) {
   if (auto v = s.string("target")) {
     if (*v == "syslog" || *v == "stderr")
@@ -217,13 +79,14 @@ void read_log(TomlSection s, Config& c, const std::string& dir) {
     else
       s.error(*s.node("target"), "'target': expected \"syslog\" or \"stderr\"");
   }
-  if (auto v = s.string("event_log")) c.event_log = resolve(dir, *v);
+  if (auto v = s.string("event_log")) c.event_log = resolve_path(dir, *v);
   s.finish();
 }
 
 }  // namespace
 
-postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok) {
+postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok,
+                                              std::span<const core::ConfigSection> readers) {
   Config c;
   if (missing_ok && !std::filesystem::exists(path)) return c;
   Errors errs;
@@ -236,10 +99,12 @@ postern::expected<Config, Errors> load_config(const std::string& path, bool miss
   if (const auto* p = top.table("policy"))
     read_policy(TomlSection(*p, "policy", path, errs), c, dir);
   if (const auto* s = top.table("scan")) read_scan(TomlSection(*s, "scan", path, errs), c);
-  if (const auto* l = top.table("limits")) read_limits(TomlSection(*l, "limits", path, errs), c);
-  if (const auto* d = top.table("dns")) read_dns(TomlSection(*d, "dns", path, errs), c, dir);
-  if (const auto* a = top.table("arc")) read_arc(TomlSection(*a, "arc", path, errs), c, dir);
-  if (const auto* k = top.table("dkim")) read_dkim(TomlSection(*k, "dkim", path, errs), c, dir);
+  for (const auto& r : readers) {
+    if (const auto* t = top.table(r.name)) {
+      TomlSection s(*t, std::string(r.name), path, errs);
+      r.read(s, c, dir);
+    }
+  }
   if (const auto* l = top.table("log")) read_log(TomlSection(*l, "log", path, errs), c, dir);
   top.finish();
   if (!errs.empty()) return postern::unexpected(errs);

@@ -1,7 +1,10 @@
 // Config: the daemon configuration, /etc/postern/postern.toml.
 //
-// Contract: `load_config(path)` reads and validates the file; every problem is
-// an Error with file:line:column, unknown keys included; the file is read
+// Contract: `load_config(path, missing_ok, readers)` reads and validates the
+// file: the common sections itself, every other section through the reader a
+// folder registered for it (core::ConfigSection; scan::load_config passes the
+// registry's); every problem is an Error with file:line:column, unknown keys
+// and unknown sections included; the file is read
 // through the same bounded TOML reader as the policy (policy/toml_bounds,
 // finite numbers only). A missing file is an
 // error unless `missing_ok` (then built-in defaults apply, as `postern scan`
@@ -10,13 +13,17 @@
 // a new one. Thread-safe (no shared state).
 #pragma once
 
+#include <any>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 #include "core/expected.hpp"
 
 #include "core/action.hpp"
 #include "core/limits.hpp"
+#include "core/registration.hpp"
 #include "policy/error.hpp"
 
 namespace postern::policy {
@@ -42,56 +49,39 @@ struct Config {
   core::Action on_error = core::Action::Tempfail;
   std::map<std::string, core::Action, std::less<>> stage_on_error;
 
-  // [limits]
+  // [limits] (read by lib/limits): every transaction's bounds.
   core::Limits limits;
-
-  // [dns]: the one resolver of a snapshot (lib/dns). The DNS stages (SPF) run
-  // only when this section is present: tests and hosts without it never touch
-  // the network or /etc/resolv.conf.
-  struct Dns {
-    bool configured = false;              // the file has a [dns] section
-    std::vector<std::string> forwarders;  // "IP" or "IP@PORT"; empty = /etc/resolv.conf
-    std::string trust_anchor;             // DNSSEC trust anchor file; "" = no validation
-    std::string local_data;               // local zone data file (unbound syntax)
-    int timeout_ms = 5000;                // per query
-    int max_queries = 50;                 // per message (dns::Budget)
-  } dns;
-
-  // [arc]: ARC (RFC 8617). Chains are verified whenever [dns] is configured;
-  // sealing needs seal != off plus domain, selector and key.
-  struct Arc {
-    enum class Seal { Off, Modified, Always };
-    Seal seal = Seal::Off;   // "off" | "modified" (postern changed the message) | "always"
-    std::string domain;      // d= of the seals
-    std::string selector;    // s= (the key record is <selector>._domainkey.<domain>)
-    std::string key;         // PEM private key file (RSA 1024..8192 bits or Ed25519)
-    int max_instances = 50;  // verify: longer chains fail; seal: never past it (RFC 8617: 50)
-  } arc;
-  // [dkim]: verification bounds (the dkim stage runs with [dns]) and signing keys
-  // ([[dkim.sign]]: outbound mail is signed whenever one is configured).
-  struct DkimKey {
-    std::string domain;                    // d=, lower-case
-    std::string selector;                  // s=
-    std::string algorithm = "rsa-sha256";  // "rsa-sha256" | "ed25519-sha256"
-    std::string key;                       // PEM private key file (resolved path)
-    bool subdomains = false;               // also sign for From domains below `domain`
-    int line = 0, column = 0;              // the entry in the file, for key loading errors
-  };
-  struct Dkim {
-    bool allow_rsa_sha1 = false;  // RFC 8301: rsa-sha1 fails unless allowed
-    int min_key_bits = 1024;      // RFC 8301: smaller RSA keys are permerror
-    int max_signatures = 8;       // signatures evaluated per message
-    // "native" (the signature core ARC uses too) | "libopendkim" (the reference library,
-    // kept as the oracle of the differential test)
-    std::string verifier = "native";
-    std::vector<DkimKey> sign;
-  } dkim;
 
   // [log]
   std::string log_target = "syslog";  // syslog | stderr
   std::string event_log;              // path, "-" = stdout, "" = off
+
+  // The folders' sections ([dns] in lib/dns, [arc] and [dkim] in lib/auth, ...), each
+  // read by the reader its folder registers (core/registration.hpp), by name.
+  bool has_section(std::string_view name) const { return sections.find(name) != sections.end(); }
+  // The section's value, or a default-constructed T when the file has no such section.
+  template <class T>
+  const T& section(std::string_view name) const {
+    static const T defaults{};
+    auto it = sections.find(name);
+    return it == sections.end() ? defaults : std::any_cast<const T&>(it->second);
+  }
+  template <class T>
+  void set_section(std::string name, T value) {
+    sections[std::move(name)] = std::move(value);
+  }
+  std::map<std::string, std::any, std::less<>> sections;
 };
 
-postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok = false);
+// `path` relative to `base_dir` (the config file's directory); "", "-" and absolute
+// paths as they are.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+
+// Reads the common sections ([milter], [policy], [scan], [log]) itself and hands
+// each of `readers`' sections ([limits], [dns], [dkim], ...) to its reader; any
+// other top-level key is an unknown-key error. scan::load_config passes every
+// folder's readers.
+postern::expected<Config, Errors> load_config(const std::string& path, bool missing_ok,
+                                              std::span<const core::ConfigSection> readers);
 
 }  // namespace postern::policy

@@ -58,16 +58,6 @@ core::Direction Policy::direction_of(const core::ConnectionInfo& c) const {
   return core::Direction::Inbound;
 }
 
-bool Policy::is_reputation_symbol(std::string_view symbol) const {
-  if (symbol.starts_with("HELO_") || symbol.starts_with("DNSBL_")) return true;
-  for (const auto& z : dnsbl) {
-    if (z.symbol == symbol) return true;
-    for (const auto& [code, c] : z.codes)
-      if (c.symbol == symbol) return true;
-  }
-  return false;
-}
-
 bool Policy::is_pass_recipient(std::string_view rcpt) const {
   return std::any_of(lists.begin(), lists.end(), [&](const List& l) {
     return l.pass && l.match == ListMatch::Recipient && l.match_address(rcpt).has_value();

@@ -126,9 +126,6 @@ struct Policy {
   // Outbound when the client authenticated or connects from internal_networks.
   core::Direction direction_of(const core::ConnectionInfo& c) const;
   bool is_pass_recipient(std::string_view rcpt) const;
-  // A finding about the client's address or HELO name (a DNSBL listing, HELO_*):
-  // it says nothing about a client that authenticated afterwards.
-  bool is_reputation_symbol(std::string_view symbol) const;
 };
 
 postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);

@@ -42,7 +42,7 @@ bool is_local_address(const core::IpAddress& a) {
                      [&](const core::Cidr& c) { return c.contains(a); });
 }
 
-struct Dnsbl::Cache {
+struct DnsblCache::Impl {
   struct Entry {
     Kind kind = Kind::NotListed;
     std::vector<std::string> codes;
@@ -75,7 +75,8 @@ struct Dnsbl::Cache {
 
   void put(const std::string& key, const DnsblResult& r, uint32_t ttl) {
     if (capacity == 0 || r.kind == Kind::TempError) return;
-    auto life = std::clamp<std::chrono::seconds>(std::chrono::seconds(ttl), kMinTtl, kMaxTtl);
+    auto life =
+        std::clamp<std::chrono::seconds>(std::chrono::seconds(ttl), Dnsbl::kMinTtl, Dnsbl::kMaxTtl);
     std::lock_guard lk(mu);
     if (auto it = map.find(key); it != map.end()) {
       order.erase(it->second.lru);
@@ -90,10 +91,23 @@ struct Dnsbl::Cache {
   }
 };
 
-Dnsbl::Dnsbl(std::vector<policy::DnsblZone> zones, size_t cache_capacity)
-    : zones_(std::move(zones)), cache_(std::make_unique<Cache>()) {
-  cache_->capacity = cache_capacity;
+DnsblCache::DnsblCache(size_t capacity) : impl_(std::make_unique<Impl>()) {
+  impl_->capacity = capacity;
 }
+DnsblCache::~DnsblCache() = default;
+size_t DnsblCache::capacity() const {
+  return impl_->capacity;
+}
+bool DnsblCache::get(const std::string& key, DnsblResult& r) {
+  return impl_->get(key, r);
+}
+void DnsblCache::put(const std::string& key, const DnsblResult& r, uint32_t ttl) {
+  impl_->put(key, r, ttl);
+}
+
+Dnsbl::Dnsbl(std::vector<policy::DnsblZone> zones, std::shared_ptr<DnsblCache> cache)
+    : zones_(std::move(zones)),
+      cache_(cache ? std::move(cache) : std::make_shared<DnsblCache>(0)) {}
 
 Dnsbl::~Dnsbl() = default;
 

@@ -14,9 +14,16 @@
 // NotListed; timeout, servfail, budget spent and resolver errors are
 // TempError. Listed, NotListed and Error results are cached per zone and
 // address for the answer's TTL (clamped to kMinTtl..kMaxTtl); the cache holds
-// at most `cache_capacity` entries (least recently used go first) and is
+// at most its capacity's entries (least recently used go first) and is
 // thread-safe; TempError is never cached. Dnsbl is shared by all connection
 // threads of a snapshot.
+//
+// DnsblCache lifecycle (the "reputation.dnsbl_cache" service, see
+// reputation/registration.cpp): created with the first snapshot, sized by the
+// policy's [reputation] dnsbl_cache; kept across reloads (a policy edit does not
+// forget what the lists said), remade empty only when that size changes.
+// Entries are keyed by zone name and address, so a zone the new policy drops
+// is simply never asked again (its entries age out).
 //
 // DnsblStage: at connect, skips unknown clients, outbound clients (internal
 // networks) and local addresses (is_local_address). Per zone it adds, for a
@@ -57,6 +64,20 @@ struct DnsblResult {
   bool cached = false;             // answered from the cache, no query made
 };
 
+class DnsblCache {
+ public:
+  explicit DnsblCache(size_t capacity);
+  ~DnsblCache();
+  size_t capacity() const;
+  // `r`'s kind, codes, text and detail from a live entry for `key` (r.cached set).
+  bool get(const std::string& key, DnsblResult& r);
+  void put(const std::string& key, const DnsblResult& r, uint32_t ttl);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Dnsbl {
  public:
   static constexpr std::chrono::seconds kMinTtl{60};
@@ -64,7 +85,7 @@ class Dnsbl {
   static constexpr size_t kMaxCodes = 16;  // listing codes kept per answer
   static constexpr size_t kMaxText = 300;  // bytes of listing text kept
 
-  Dnsbl(std::vector<policy::DnsblZone> zones, size_t cache_capacity);
+  Dnsbl(std::vector<policy::DnsblZone> zones, std::shared_ptr<DnsblCache> cache);
   ~Dnsbl();
   Dnsbl(const Dnsbl&) = delete;
   Dnsbl& operator=(const Dnsbl&) = delete;
@@ -74,18 +95,17 @@ class Dnsbl {
   const std::vector<policy::DnsblZone>& zones() const { return zones_; }
 
  private:
-  struct Cache;
   std::vector<policy::DnsblZone> zones_;
-  std::unique_ptr<Cache> cache_;
+  std::shared_ptr<DnsblCache> cache_;
 };
 
 class DnsblStage final : public core::Stage {
  public:
   DnsblStage(std::shared_ptr<dns::Resolver> resolver, size_t max_queries,
-             std::vector<policy::DnsblZone> zones, size_t cache_capacity)
+             std::vector<policy::DnsblZone> zones, std::shared_ptr<DnsblCache> cache)
       : resolver_(std::move(resolver)),
         max_queries_(max_queries),
-        dnsbl_(std::move(zones), cache_capacity) {}
+        dnsbl_(std::move(zones), std::move(cache)) {}
   std::string_view name() const override { return "dnsbl"; }
   core::Step on_connect(core::Transaction& tx) const override;
 

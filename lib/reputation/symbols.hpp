@@ -1,6 +1,6 @@
 // The finding symbols of lib/reputation: name, default score, scope and what it
 // means (see core/symbols.hpp). The one table `postern symbols` and policy
-// checks read; scan/registry gathers every folder's.
+// checks read; the folder's registration.cpp hands it to scan/registry.
 #pragma once
 
 #include <span>

@@ -1,24 +1,80 @@
-// Registry: the folders' symbol tables in one sorted list; unknown-symbol checks.
+// Registry: the folders' registrations, the stage and finisher order, the symbol
+// catalogue, the unknown-symbol checks.
 #include "scan/registry.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "auth/symbols.hpp"
-#include "content/symbols.hpp"
-#include "limits/symbols.hpp"
-#include "mime/symbols.hpp"
-#include "reputation/symbols.hpp"
+#include "auth/registration.hpp"
+#include "content/registration.hpp"
+#include "dns/registration.hpp"
+#include "limits/registration.hpp"
+#include "mime/registration.hpp"
+#include "reputation/registration.hpp"
 
 namespace postern::scan {
+
+const std::vector<const core::Registration*>& registrations() {
+  static const std::vector<const core::Registration*> all = {
+      &core::registration(),       &limits::registration(),  &dns::registration(),
+      &reputation::registration(), &content::registration(), &mime::registration(),
+      &auth::registration()};
+  return all;
+}
+
+namespace {
+
+// Every folder's entries of one list (stages, finishers, ...), in run order.
+template <class E>
+postern::expected<std::vector<const E*>, std::string> ordered(
+    std::vector<E> core::Registration::*list, std::string_view what) {
+  std::vector<const E*> all;
+  for (const auto* r : registrations())
+    for (const auto& e : r->*list) all.push_back(&e);
+  return order_entries(all, what);
+}
+
+}  // namespace
+
+const postern::expected<std::vector<const core::StageEntry*>, std::string>& stage_order() {
+  static const auto order = ordered(&core::Registration::stages, "stage");
+  return order;
+}
+
+const postern::expected<std::vector<const core::FinisherEntry*>, std::string>& finisher_order() {
+  static const auto order = ordered(&core::Registration::finishers, "finisher");
+  return order;
+}
+
+std::vector<core::ConfigSection> config_sections() {
+  std::vector<core::ConfigSection> out;
+  for (const auto* r : registrations())
+    out.insert(out.end(), r->config_sections.begin(), r->config_sections.end());
+  return out;
+}
+
+postern::expected<policy::Config, policy::Errors> load_config(const std::string& path,
+                                                              bool missing_ok) {
+  static const std::vector<core::ConfigSection> readers = config_sections();
+  return policy::load_config(path, missing_ok, readers);
+}
+
+bool is_connection_symbol(const policy::Policy& p, std::string_view symbol) {
+  if (const core::SymbolInfo* info = find_builtin_symbol(symbol))
+    return info->scope == core::Scope::Connection;
+  for (const auto& z : p.dnsbl) {
+    if (z.symbol == symbol) return true;
+    for (const auto& [code, c] : z.codes)
+      if (c.symbol == symbol) return true;
+  }
+  return false;
+}
 
 const std::vector<core::SymbolInfo>& builtin_symbols() {
   static const std::vector<core::SymbolInfo> all = [] {
     std::vector<core::SymbolInfo> v;
-    for (auto table : {core::symbols(), limits::symbols(), reputation::symbols(),
-                       content::symbols(), mime::symbols(), auth::symbols()})
-      v.insert(v.end(), table.begin(), table.end());
+    for (const auto* r : registrations()) v.insert(v.end(), r->symbols.begin(), r->symbols.end());
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();

@@ -97,7 +97,7 @@ EventReply Session::decide_early(policy::DecideAt at) {
     core::Outcome out;
     out.verdict = v;
     out.before_data = true;
-    sink_(telemetry::make_event(tx, out));
+    sink_(telemetry::make_event(tx, out, conn_snap_->event_writers));
   }
   return {v.action, v.reply};
 }
@@ -112,7 +112,7 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
   // judged by its address or HELO name: a road warrior on a listed dial-up address.
   bool authenticated = !conn_.sasl_user.empty();
   for (const auto& f : conn_tx_->findings())
-    if (!authenticated || !snap_->policy.is_reputation_symbol(f.symbol)) tx_->adopt(f);
+    if (!authenticated || !is_connection_symbol(snap_->policy, f.symbol)) tx_->adopt(f);
   for (const auto& t : conn_tx_->stage_times()) tx_->add_stage_time(t.name, t.ms);
   tx_->envelope().mail_from = core::envelope_address(address);
   tx_->envelope().mail_args = std::move(args);
@@ -243,7 +243,7 @@ core::Outcome Session::finish(core::Outcome out) {
 }
 
 void Session::emit(const core::Outcome& out) {
-  if (sink_ && tx_) sink_(telemetry::make_event(*tx_, out));
+  if (sink_ && tx_) sink_(telemetry::make_event(*tx_, out, snap_->event_writers));
 }
 
 }  // namespace postern::scan

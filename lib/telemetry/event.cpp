@@ -5,12 +5,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <optional>
 
-#include "auth/auth_results.hpp"
 #include "core/address.hpp"
-#include "mime/address.hpp"
-#include "mime/headers.hpp"
 
 namespace postern::telemetry {
 using nlohmann::json;
@@ -37,36 +33,8 @@ json reply_json(const core::SmtpReply& r) {
 
 }  // namespace
 
-json parts_json(const mime::Analysis& a, size_t max_parts) {
-  json parts = json::array();
-  for (const auto& leaf : a.leaves) {
-    if (parts.size() >= max_parts) break;
-    const mime::Part& p = *leaf.part;
-    json anomalies = json::array();
-    for (const auto& an : leaf.anomalies) anomalies.push_back(an.symbol);
-    parts.push_back({{"path", p.path},
-                     {"content_type", p.content_type},
-                     {"disposition", p.disposition},
-                     {"filename", p.filename},
-                     {"transfer_encoding", p.transfer_encoding},
-                     {"charset", p.charset},
-                     {"size", leaf.size},
-                     {"sha256", leaf.sha256},
-                     {"anomalies", std::move(anomalies)}});
-  }
-  return parts;
-}
-
-json links_json(const mime::Analysis& a, size_t max_links) {
-  json links = json::array();
-  for (const auto& l : a.links) {
-    if (links.size() >= max_links) break;
-    links.push_back({{"url", l.url}, {"text", l.text}, {"part", l.part}});
-  }
-  return links;
-}
-
-json make_event(const core::Transaction& tx, const core::Outcome& out) {
+json make_event(const core::Transaction& tx, const core::Outcome& out,
+                std::span<const core::EventWriter> writers) {
   const core::Verdict& v = out.verdict;
   const core::Envelope& env = tx.envelope();
   bool delivered = v.action == core::Action::Accept || v.action == core::Action::Tag;
@@ -84,29 +52,9 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   email["to"]["address"] = std::move(to);
   email["direction"] = core::to_string(tx.direction());
   if (!env.queue_id.empty()) email["local_id"] = env.queue_id;
-  json header_from = json::array();
-  json other_readings = json::array();  // author domains only other readers see
   if (const core::Message* m = tx.message()) {
-    // The Subject and Reply-To as the reader sees them (decoded), shared with the stages.
-    std::optional<mime::UserHeaders> own_headers;
-    const mime::UserHeaders* kept_headers = tx.get<mime::UserHeaders>();
-    const mime::UserHeaders& shown =
-        kept_headers ? *kept_headers : own_headers.emplace(mime::user_headers(*m));
-    if (!shown.subjects.empty()) email["subject"] = shown.subject();
-    json reply_to = json::array();
-    for (const auto& b : shown.reply_to)
-      if (!b.domain.empty() && reply_to.size() < 20) reply_to.push_back(b.address());
-    if (!reply_to.empty()) email["reply_to"]["address"] = std::move(reply_to);
     if (const auto* id = m->find("Message-ID"))
       email["message_id"] = std::string(core::trim(id->value));
-    // The stages' reading when they made one; the event of an early decision reads it here.
-    std::optional<mime::Author> own;
-    const mime::Author* kept = tx.get<mime::Author>();
-    const mime::Author& author = kept ? *kept : own.emplace(mime::author(*m));
-    for (const auto& b : author.mailboxes)
-      if (!b.domain.empty() && header_from.size() < 20) header_from.push_back(b.address());
-    for (size_t i = author.rfc_domains; i < author.domains.size(); ++i)
-      other_readings.push_back(author.domains[i]);
   }
   e["email"] = std::move(email);
   const core::ConnectionInfo& c = tx.connection();
@@ -143,9 +91,6 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
   json stages = json::array();
   for (const auto& s : tx.stage_times()) stages.push_back({{"name", s.name}, {"ms", round3(s.ms)}});
   p["stages"] = std::move(stages);
-  p["header_from"] = std::move(header_from);
-  if (!other_readings.empty()) p["header_from_other_readings"] = std::move(other_readings);
-  if (json auth = auth::auth_json(tx); !auth.empty()) p["auth"] = std::move(auth);
   if (!out.rejected_recipients.empty()) {
     json rj = json::array();
     for (const auto& r : out.rejected_recipients)
@@ -156,11 +101,8 @@ json make_event(const core::Transaction& tx, const core::Outcome& out) {
     p["rejected_recipients"] = std::move(rj);
   }
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;
-  if (const auto* a = tx.get<mime::Analysis>()) {
-    p["parts"] = parts_json(*a);
-    p["links"] = links_json(*a);
-  }
   e["postern"] = std::move(p);
+  for (auto write : writers) write(tx, e);
   return e;
 }
 

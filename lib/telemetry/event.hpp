@@ -1,6 +1,8 @@
 // Event: the JSON record of one transaction (Elastic Common Schema fields).
 //
-// Contract: pure function of the transaction and its outcome. Key names are a
+// Contract: pure function of the transaction, its outcome and the folders'
+// event writers (core/registration.hpp: each adds its own keys;
+// this file knows no stage folder). Key names are a
 // public interface (SIEM dashboards are built on them): @timestamp,
 // event.{kind,category,action,outcome}, email.{from.address, to.address[],
 // subject (decoded, the first), reply_to.address[], message_id, local_id, direction},
@@ -9,24 +11,25 @@
 // parts[] {path, content_type, disposition, filename, transfer_encoding,
 // charset, size, sha256, anomalies[]} (leaf parts, at most 200), links[] {url,
 // text, part} (at most 200), auth {spf, dkim[], dmarc, arc} (when the
-// authentication stages ran: see auth/auth_results.hpp)}.
+// authentication stages ran: see auth/auth_results.hpp)}. header_from[],
+// header_from_other_readings[], parts[], links[], email.subject and
+// email.reply_to are lib/mime's writer's, auth lib/auth's.
 // email.from.address is the envelope sender; postern.header_from[] the header
 // From addresses. Strings with invalid UTF-8 are repaired (U+FFFD), never dropped.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <span>
+
 #include "core/outcome.hpp"
+#include "core/registration.hpp"
 #include "core/transaction.hpp"
-#include "mime/analysis.hpp"
 
 namespace postern::telemetry {
 
-nlohmann::json make_event(const core::Transaction& tx, const core::Outcome& out);
-
-// The parts[] and links[] arrays of an analysis (also used by `postern scan --parts`).
-nlohmann::json parts_json(const mime::Analysis& a, size_t max_parts = 200);
-nlohmann::json links_json(const mime::Analysis& a, size_t max_links = 200);
+nlohmann::json make_event(const core::Transaction& tx, const core::Outcome& out,
+                          std::span<const core::EventWriter> writers);
 
 // One compact line; invalid UTF-8 replaced.
 std::string to_line(const nlohmann::json& event);

@@ -42,6 +42,7 @@
 #include "auth/spf_stage.hpp"
 #include "bench_common.hpp"
 #include "core/message.hpp"
+#include "dns/config.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 
@@ -217,10 +218,14 @@ int main(int argc, char** argv) {
   policy::Config base_cfg;
   base_cfg.limits.message_size = 64u << 20;
   policy::Config dns_cfg = base_cfg;
-  dns_cfg.dns.configured = true;
+  dns_cfg.set_section("dns", dns::Config{});
   dns_cfg.authserv_id = "mx.bench.test";
   auto base = scan::make_snapshot(base_cfg, policy::Policy{});
-  auto full = scan::make_snapshot(dns_cfg, policy::Policy{}, *resolver);
+  // The full pipeline on the bench's resolver (its local zone) and the registry's other services.
+  auto services =
+      std::make_shared<core::ServiceSet>(*scan::Services().prepare(dns_cfg, policy::Policy{}).set);
+  services->put("dns.resolver", *resolver);
+  auto full = scan::make_snapshot(dns_cfg, policy::Policy{}, services);
   auto run_session = [&](const scan::SnapshotPtr& snap, size_t i) {
     scan::Session s([&] { return snap; }, nullptr);
     s.connection().client_address = "192.0.2.10";

@@ -11,6 +11,7 @@
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "policy/toml_reader.hpp"
+#include "scan/registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -105,7 +106,7 @@ TEST_CASE("the daemon config is read with the same bounds", "[config][bounds]") 
     CAPTURE(r.name);
     TempDir d;
     std::string path = d.write("postern.toml", r.text);
-    auto c = postern::policy::load_config(path);
+    auto c = postern::scan::load_config(path);
     REQUIRE_FALSE(c);
     postern::test::check_single_error(c.error(), {path, r.line, r.column, r.contains});
   }
@@ -123,7 +124,7 @@ TEST_CASE("a policy or config file over the size bound is refused as a whole bef
   REQUIRE_FALSE(p);
   postern::test::check_single_error(p.error(), {pol, 2, col, want});
   std::string cfg = d.write("postern.toml", big);
-  auto c = postern::policy::load_config(cfg);
+  auto c = postern::scan::load_config(cfg);
   REQUIRE_FALSE(c);
   postern::test::check_single_error(c.error(), {cfg, 2, col, want});
   auto t = postern::policy::parse_policy(big, "big.toml");

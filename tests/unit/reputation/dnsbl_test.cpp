@@ -163,7 +163,7 @@ TEST_CASE("return codes classify answers: listings, refusals, non-DNSBL answers,
           "[dnsbl]") {
   SilentServer silent;
   auto res = resolver(silent.port);
-  reputation::Dnsbl bl({zen()}, 0);
+  reputation::Dnsbl bl({zen()}, std::make_shared<reputation::DnsblCache>(0));
   struct Row {
     std::string ip;
     Kind kind;
@@ -197,7 +197,8 @@ TEST_CASE("return codes classify answers: listings, refusals, non-DNSBL answers,
 TEST_CASE("the stage maps codes to the zone's symbols, unmapped codes to its own symbol",
           "[dnsbl]") {
   SilentServer silent;
-  reputation::DnsblStage stage(resolver(silent.port), 50, {other(), zen()}, 100);
+  reputation::DnsblStage stage(resolver(silent.port), 50, {other(), zen()},
+                               std::make_shared<reputation::DnsblCache>(100));
   struct Row {
     std::string ip;
     Symbols want;
@@ -248,7 +249,8 @@ TEST_CASE("the stage maps codes to the zone's symbols, unmapped codes to its own
 TEST_CASE("a zone that does not answer in its timeout is a temperror, within the bound",
           "[dnsbl]") {
   SilentServer silent;
-  reputation::DnsblStage stage(resolver(silent.port), 50, {slow(200), zen()}, 100);
+  reputation::DnsblStage stage(resolver(silent.port), 50, {slow(200), zen()},
+                               std::make_shared<reputation::DnsblCache>(100));
   auto t0 = std::chrono::steady_clock::now();
   StageRun run(stage, "192.0.2.2");
   auto ms =
@@ -267,7 +269,7 @@ TEST_CASE("a zone that does not answer in its timeout is a temperror, within the
 TEST_CASE("results are cached: the second lookup of an address makes no query", "[dnsbl]") {
   SilentServer silent;
   auto res = resolver(silent.port);
-  reputation::Dnsbl bl({zen(), slow(100)}, 100);
+  reputation::Dnsbl bl({zen(), slow(100)}, std::make_shared<reputation::DnsblCache>(100));
   for (const char* addr : {"127.0.0.2", "192.0.2.99", "192.0.2.12"}) {
     CAPTURE(addr);
     dns::Budget first(res, 10);
@@ -289,7 +291,7 @@ TEST_CASE("results are cached: the second lookup of an address makes no query", 
 TEST_CASE("the cache is bounded: the least recently used address goes first", "[dnsbl]") {
   SilentServer silent;
   auto res = resolver(silent.port);
-  reputation::Dnsbl bl({zen()}, 2);
+  reputation::Dnsbl bl({zen()}, std::make_shared<reputation::DnsblCache>(2));
   auto queries = [&](const char* addr) {
     dns::Budget b(res, 10);
     bl.check(ip(addr), b);
@@ -302,7 +304,7 @@ TEST_CASE("the cache is bounded: the least recently used address goes first", "[
   CHECK(queries("192.0.2.99") == 0);
   CHECK(queries("192.0.2.98") == 1);
 
-  reputation::Dnsbl none({zen()}, 0);
+  reputation::Dnsbl none({zen()}, std::make_shared<reputation::DnsblCache>(0));
   dns::Budget b1(res, 10), b2(res, 10);
   none.check(ip("192.0.2.99"), b1);
   none.check(ip("192.0.2.99"), b2);
@@ -312,7 +314,7 @@ TEST_CASE("the cache is bounded: the least recently used address goes first", "[
 TEST_CASE("a spent query budget is a temperror, not a listing", "[dnsbl]") {
   SilentServer silent;
   auto res = resolver(silent.port);
-  reputation::Dnsbl bl({zen(), other()}, 0);
+  reputation::Dnsbl bl({zen(), other()}, std::make_shared<reputation::DnsblCache>(0));
   dns::Budget budget(res, 1);
   auto out = bl.check(ip("192.0.2.10"), budget);
   REQUIRE(out.size() == 2);

@@ -82,7 +82,7 @@ TEST_CASE("[arc] sealing: the arc stage and the arc-seal finisher join the snaps
   core::Message sent(
       "From: a@sender.example\r\nTo: bob@example.com\r\nSubject: hello\r\n\r\nhi\r\n");
   core::Message delivered = core::apply_edits(sent, out);
-  dns::Budget budget((*snap)->resolver, 10);
+  dns::Budget budget((*snap)->resolver(), 10);
   auto r = auth::verify_arc(delivered, budget);
   CHECK(r.detail == "");
   CHECK(r.cv == auth::ArcStatus::Pass);

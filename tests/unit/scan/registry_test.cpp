@@ -69,3 +69,108 @@ TEST_CASE("the shipped policies name no unknown symbol", "[registry]") {
     for (const auto& e : p.error()) FAIL_CHECK(e.to_string());
   CHECK(p);
 }
+
+namespace {
+
+template <class E>
+std::vector<std::string_view> names(const std::vector<const E*>& entries) {
+  std::vector<std::string_view> out;
+  for (const auto* e : entries) out.push_back(e->name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the registry orders the stages and finishers as the pipeline has always run them",
+          "[registry]") {
+  const auto& stages = scan::stage_order();
+  INFO((stages ? std::string() : stages.error()));
+  REQUIRE(stages);
+  CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
+                                                        "header_sanity", "mime", "dkim", "arc",
+                                                        "dmarc"});
+  const auto& finishers = scan::finisher_order();
+  REQUIRE(finishers);
+  CHECK(names(*finishers) ==
+        std::vector<std::string_view>{"authentication-results", "arc-seal", "dkim-sign"});
+}
+
+TEST_CASE("the stage order follows provides/needs, then the first event, then registration",
+          "[registry]") {
+  using core::Event;
+  auto entry = [](std::string_view name, std::vector<std::string_view> provides,
+                  std::vector<std::string_view> needs, Event first = Event::Message) {
+    return core::StageEntry{.name = name,
+                            .provides = std::move(provides),
+                            .needs = std::move(needs),
+                            .first_event = first};
+  };
+  struct Row {
+    std::string what;
+    std::vector<core::StageEntry> entries;  // in registration order
+    std::string want;                       // the names in order, or the error
+  };
+  const std::vector<Row> rows = {
+      {"registration order when nothing constrains",
+       {entry("a", {}, {}), entry("b", {}, {}), entry("c", {}, {})},
+       "a b c"},
+      {"a need moves an entry after its provider",
+       {entry("dmarc", {"dmarc"}, {"spf"}), entry("spf", {"spf"}, {})},
+       "spf dmarc"},
+      {"an earlier event goes first among free entries",
+       {entry("late", {}, {}), entry("early", {}, {}, Event::Connect)},
+       "early late"},
+      {"a need beats an earlier event",
+       {entry("first", {"x"}, {}), entry("second", {}, {"x"}, Event::Connect)},
+       "first second"},
+      {"every provider of a tag runs first",
+       {entry("user", {}, {"t"}), entry("p1", {"t"}, {}), entry("p2", {"t"}, {})},
+       "p1 p2 user"},
+      {"a cycle names its entries",
+       {entry("ok", {}, {}), entry("a", {"a"}, {"b"}), entry("b", {"b"}, {"a"})},
+       "stage order: cycle between a, b"},
+      {"a tag nobody provides names the entry and the tag",
+       {entry("dmarc", {"dmarc"}, {"spf"})},
+       "stage order: dmarc needs 'spf', which no stage provides"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    std::vector<const core::StageEntry*> in;
+    for (const auto& e : r.entries) in.push_back(&e);
+    auto got = scan::order_entries(in, "stage");
+    std::string text;
+    if (got) {
+      for (auto n : names(*got)) text += (text.empty() ? "" : " ") + std::string(n);
+    } else {
+      text = got.error();
+    }
+    CHECK(text == r.want);
+  }
+}
+
+TEST_CASE("a finding is about the connection by its catalogue scope or as a DNSBL zone's",
+          "[registry]") {
+  auto p = policy::parse_policy(
+      "[dnsbl.local]\nzone = \"bl.example\"\nsymbol = \"LOCAL_BL\"\nscore = 2\n"
+      "[dnsbl.local.codes]\n\"127.0.0.2\" = { symbol = \"LOCAL_BL_SPAM\", score = 3 }\n"
+      "[lists.clients]\nmatch = \"client_ip\"\nsymbol = \"CLIENT_LISTED\"\nentries = "
+      "[\"192.0.2.1\"]\n",
+      "t.toml");
+  INFO((p ? std::string() : policy::to_string(p.error())));
+  REQUIRE(p);
+  struct Row {
+    std::string symbol;
+    bool connection;
+  };
+  for (const auto& r : std::vector<Row>{{"HELO_BARE_IP", true},
+                                        {"DNSBL_TEMPERROR", true},
+                                        {"LOCAL_BL", true},
+                                        {"LOCAL_BL_SPAM", true},
+                                        {"CLIENT_LISTED", false},
+                                        {"SPF_FAIL", false},
+                                        {"HEADER_MISSING_DATE", false},
+                                        {"HELO_NOT_IN_CATALOGUE", false}}) {
+    CAPTURE(r.symbol);
+    CHECK(scan::is_connection_symbol(*p, r.symbol) == r.connection);
+  }
+}

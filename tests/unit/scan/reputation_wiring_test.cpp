@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/config.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/temp_dir.hpp"
@@ -38,10 +39,11 @@ HELO_BARE_IP = "reject"
 )" + extra);
   policy::Config cfg;
   cfg.authserv_id = "mx.test";
-  cfg.dns.configured = true;
-  cfg.dns.forwarders = {"127.0.0.1@9"};  // never asked for the static zone
-  cfg.dns.local_data = zone;
-  cfg.dns.timeout_ms = 300;
+  dns::Config dns;
+  dns.forwarders = {"127.0.0.1@9"};  // never asked for the static zone
+  dns.local_data = zone;
+  dns.timeout_ms = 300;
+  cfg.set_section("dns", dns);
   auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"});
   INFO((pol ? std::string() : policy::to_string(pol.error())));
   REQUIRE(pol);
@@ -59,7 +61,7 @@ TEST_CASE("the dnsbl and helo stages follow the lists stage when [dns] is config
   auto snap = snapshot(d, "");
   auto names = snap->pipeline.stage_names();
   auto at = [&](std::string_view n) { return std::find(names.begin(), names.end(), n); };
-  REQUIRE(snap->resolver != nullptr);
+  REQUIRE(snap->resolver() != nullptr);
   REQUIRE(at("lists") != names.end());
   CHECK(at("dnsbl") == at("lists") + 1);
   CHECK(at("helo") == at("lists") + 2);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/spf.hpp"
+#include "dns/config.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/temp_dir.hpp"
@@ -49,7 +50,7 @@ TEST_CASE("without [dns] there is no spf stage and no DNS at all", "[spf]") {
   auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
   REQUIRE(pol);
   auto snap = scan::make_snapshot(policy::Config{}, *pol);
-  CHECK(snap->resolver == nullptr);
+  CHECK(snap->resolver() == nullptr);
   for (auto n : snap->pipeline.stage_names()) CHECK(n != "spf");
 }
 
@@ -60,14 +61,15 @@ TEST_CASE("with [dns] the spf stage checks non-local clients and skips loopback"
                              "sender.example. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
   policy::Config cfg;
   cfg.authserv_id = "mx.test";
-  cfg.dns.configured = true;
-  cfg.dns.forwarders = {"127.0.0.1@9"};  // never asked: the zone is static
-  cfg.dns.local_data = zone;
-  cfg.dns.timeout_ms = 500;
+  dns::Config dns;
+  dns.forwarders = {"127.0.0.1@9"};  // never asked: the zone is static
+  dns.local_data = zone;
+  dns.timeout_ms = 500;
+  cfg.set_section("dns", dns);
   auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
   REQUIRE(pol);
   auto snap = scan::make_snapshot(cfg, *pol);
-  REQUIRE(snap->resolver != nullptr);
+  REQUIRE(snap->resolver() != nullptr);
   auto names = snap->pipeline.stage_names();
   CHECK(std::find(names.begin(), names.end(), "spf") != names.end());
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mime/registration.hpp"
 #include "support/temp_dir.hpp"
 #include "telemetry/event.hpp"
 #include "telemetry/log.hpp"
@@ -95,16 +96,20 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "abc");
   tx.envelope().mail_from = "a@x.test";
   tx.envelope().recipients = {"b@y.test"};
-  tx.set_message(core::Message("From: A <a@x.test>, c@z.test\r\nSubject: s\r\n\r\n"));
+  tx.set_message(
+      core::Message("From: A <a@x.test>, c@z.test\r\nSubject: =?utf-8?q?R=C3=A9sum=C3=A9?=\r\n"
+                    "Reply-To: =?utf-8?q?Boss?= <boss@free.test>\r\n\r\n"));
   tx.add_finding("F", 1.23456, "detail");
   core::Outcome out;
   out.verdict.action = core::Action::Tempfail;
   out.verdict.score = 1.23456;
   out.verdict.reply = {"451", "4.7.1", "later"};
   out.rejected_recipients = {{"r@y.test", out.verdict}};
-  auto e = telemetry::make_event(tx, out);
+  auto e = telemetry::make_event(tx, out, mime::registration().event_writers);
   CHECK(e["email"]["to"]["address"] == nlohmann::json::array({"b@y.test", "r@y.test"}));
   CHECK(e["email"]["direction"] == "outbound");
+  CHECK(e["email"]["subject"] == "R\xc3\xa9sum\xc3\xa9");  // as a mail client shows it
+  CHECK(e["email"]["reply_to"]["address"] == nlohmann::json::array({"boss@free.test"}));
   CHECK(e["source"]["ip"] == "2001:db8::7");
   CHECK_FALSE(e["source"].contains("port"));
   CHECK(e["event"]["outcome"] == "failure");
@@ -114,4 +119,27 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   CHECK(e["postern"]["smtp_reply"]["code"] == "451");
   CHECK(e["postern"]["rejected_recipients"][0]["address"] == "r@y.test");
   CHECK_FALSE(e["email"].contains("local_id"));
+}
+
+TEST_CASE("the folders' keys come from their event writers, not from the event itself", "[event]") {
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "abc");
+  tx.set_message(core::Message("From: A <a@x.test>\r\nSubject: s\r\n\r\n"));
+  core::Outcome out;
+  struct Row {
+    std::string what;
+    std::vector<core::EventWriter> writers;
+    bool header_from;
+  };
+  const std::vector<Row> rows = {
+      {"no writer", {}, false},
+      {"lib/mime's writer", mime::registration().event_writers, true},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto e = telemetry::make_event(tx, out, r.writers);
+    CHECK(e["postern"].contains("header_from") == r.header_from);
+    CHECK(e["postern"].contains("scan_id"));  // the event's own keys are always there
+    CHECK(e["email"].contains("subject") == r.header_from);  // lib/mime's decoded reading
+  }
 }

@@ -1,7 +1,9 @@
-// [dkim] in postern.toml: verification bounds and [[dkim.sign]] keys.
+// Tests for auth/config.hpp: [dkim] in postern.toml, verification bounds and [[dkim.sign]] keys.
 #include <catch2/catch.hpp>
 
+#include "auth/config.hpp"
 #include "policy/config.hpp"
+#include "scan/registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,34 +27,34 @@ TEST_CASE("[dkim] with signing keys reads every field, paths relative to the fil
                              "algorithm = \"ed25519-sha256\"\n"
                              "key = \"/etc/ed.pem\"\n"
                              "subdomains = true\n");
-  auto c = policy::load_config(path);
+  auto c = scan::load_config(path);
   INFO((c ? std::string() : policy::to_string(c.error())));
   REQUIRE(c);
-  CHECK(c->dkim.allow_rsa_sha1);
-  CHECK(c->dkim.min_key_bits == 2048);
-  CHECK(c->dkim.max_signatures == 3);
-  CHECK(c->dkim.verifier == "libopendkim");
-  REQUIRE(c->dkim.sign.size() == 2);
-  CHECK(c->dkim.sign[0].domain == "example.com");
-  CHECK(c->dkim.sign[0].selector == "s1");
-  CHECK(c->dkim.sign[0].algorithm == "rsa-sha256");
-  CHECK(c->dkim.sign[0].key == d.str() + "/keys/rsa.pem");
-  CHECK_FALSE(c->dkim.sign[0].subdomains);
-  CHECK(c->dkim.sign[0].line == 6);
-  CHECK(c->dkim.sign[1].algorithm == "ed25519-sha256");
-  CHECK(c->dkim.sign[1].key == "/etc/ed.pem");
-  CHECK(c->dkim.sign[1].subdomains);
+  CHECK(auth::dkim_config(*c).allow_rsa_sha1);
+  CHECK(auth::dkim_config(*c).min_key_bits == 2048);
+  CHECK(auth::dkim_config(*c).max_signatures == 3);
+  CHECK(auth::dkim_config(*c).verifier == "libopendkim");
+  REQUIRE(auth::dkim_config(*c).sign.size() == 2);
+  CHECK(auth::dkim_config(*c).sign[0].domain == "example.com");
+  CHECK(auth::dkim_config(*c).sign[0].selector == "s1");
+  CHECK(auth::dkim_config(*c).sign[0].algorithm == "rsa-sha256");
+  CHECK(auth::dkim_config(*c).sign[0].key == d.str() + "/keys/rsa.pem");
+  CHECK_FALSE(auth::dkim_config(*c).sign[0].subdomains);
+  CHECK(auth::dkim_config(*c).sign[0].line == 6);
+  CHECK(auth::dkim_config(*c).sign[1].algorithm == "ed25519-sha256");
+  CHECK(auth::dkim_config(*c).sign[1].key == "/etc/ed.pem");
+  CHECK(auth::dkim_config(*c).sign[1].subdomains);
 }
 
 TEST_CASE("[dkim] defaults, and its errors at file:line:column", "[dkim]") {
   test::TempDir d;
-  auto none = policy::load_config(d.write("empty.toml", ""));
+  auto none = scan::load_config(d.write("empty.toml", ""));
   REQUIRE(none);
-  CHECK_FALSE(none->dkim.allow_rsa_sha1);
-  CHECK(none->dkim.min_key_bits == 1024);
-  CHECK(none->dkim.max_signatures == 8);
-  CHECK(none->dkim.verifier == "native");
-  CHECK(none->dkim.sign.empty());
+  CHECK_FALSE(auth::dkim_config(*none).allow_rsa_sha1);
+  CHECK(auth::dkim_config(*none).min_key_bits == 1024);
+  CHECK(auth::dkim_config(*none).max_signatures == 8);
+  CHECK(auth::dkim_config(*none).verifier == "native");
+  CHECK(auth::dkim_config(*none).sign.empty());
 
   struct Row {
     std::string name, text;
@@ -80,7 +82,7 @@ TEST_CASE("[dkim] defaults, and its errors at file:line:column", "[dkim]") {
        }) {
     INFO(r.name);
     std::string path = d.write("c.toml", r.text);
-    auto c = policy::load_config(path);
+    auto c = scan::load_config(path);
     REQUIRE_FALSE(c);
     test::check_single_error(c.error(), {path, r.line, r.column, r.contains});
   }

@@ -1,0 +1,11 @@
+// lib/limits's registration: what the folder contributes (see core/registration.hpp);
+// scan/registry gathers every folder's. Built once, constant, thread-safe.
+#pragma once
+
+#include "core/registration.hpp"
+
+namespace postern::limits {
+
+const core::Registration& registration();
+
+}  // namespace postern::limits
