@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/address.hpp"
+#include "scan/phases.hpp"
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
@@ -199,16 +200,7 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
     }
     if (v.action == Action::Quarantine)
       out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
-    for (const auto& f : snap_->finishers) {
-      try {
-        if (f->needs_message(*tx_))
-          f->finish(*tx_, core::apply_edits(m, out), out);
-        else
-          f->finish(*tx_, m, out);
-      } catch (const std::exception& e) {
-        telemetry::log_warn("finisher {}: {}", f->name(), e.what());
-      }
-    }
+    run_edit_phases(*snap_, *tx_, out);  // modify → finish → dispose
   }
   return finish(std::move(out));
 }

@@ -12,6 +12,7 @@
 #include "auth/dmarc_stage.hpp"
 #include "auth/signature.hpp"
 #include "auth/spf_stage.hpp"
+#include "content/banner.hpp"
 #include "content/header_sanity.hpp"
 #include "core/address.hpp"
 #include "limits/stage.hpp"
@@ -19,6 +20,7 @@
 #include "reputation/dnsbl.hpp"
 #include "reputation/helo.hpp"
 #include "reputation/lists_stage.hpp"
+#include "scan/archive.hpp"
 #include "scan/registry.hpp"
 #include "telemetry/log.hpp"
 
@@ -144,10 +146,21 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
   if (auto seal = arc_seal_finisher(config, authserv)) finishers.push_back(std::move(seal));
   // Signing is the last finisher: it signs the message as every other step left it.
   if (dkim.signer) finishers.push_back(std::make_shared<auth::DkimSignFinisher>(dkim.signer));
+  // Modifiers, in this order: the banner (the body), the archive (the envelope).
+  std::vector<std::shared_ptr<const core::Modifier>> modifiers;
+  if (!pol.banner.text.empty())
+    modifiers.push_back(std::make_shared<content::BannerModifier>(pol.banner));
+  if (!pol.archive.recipient.empty())
+    modifiers.push_back(std::make_shared<ArchiveModifier>(pol.archive));
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
-  return std::make_shared<const Snapshot>(Snapshot{std::move(config), std::move(pol),
-                                                   std::move(pipeline), std::move(authserv),
-                                                   std::move(resolver), std::move(finishers)});
+  return std::make_shared<const Snapshot>(Snapshot{std::move(config),
+                                                   std::move(pol),
+                                                   std::move(pipeline),
+                                                   std::move(authserv),
+                                                   std::move(resolver),
+                                                   std::move(finishers),
+                                                   std::move(modifiers),
+                                                   {}});
 }
 
 postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,

@@ -11,7 +11,9 @@
 #include "core/expected.hpp"
 
 #include "auth/dkim.hpp"
+#include "core/disposer.hpp"
 #include "core/finisher.hpp"
+#include "core/modifier.hpp"
 #include "core/stage.hpp"
 #include "dns/resolver.hpp"
 #include "policy/config.hpp"
@@ -25,8 +27,12 @@ struct Snapshot {
   core::Pipeline pipeline;
   std::string authserv_id;                  // config value, or this host's name
   std::shared_ptr<dns::Resolver> resolver;  // from [dns]; null without that section (no DNS stages)
-  // Run in order on every message that leaves (Authentication-Results, ARC seal, DKIM signature).
+  // The phases after the decision (scan/phases.hpp), each run in order on every message that
+  // leaves: modifiers (banner, archive copy), finishers (Authentication-Results, ARC seal,
+  // DKIM signature), disposers.
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
+  std::vector<std::shared_ptr<const core::Modifier>> modifiers;
+  std::vector<std::shared_ptr<const core::Disposer>> disposers;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
