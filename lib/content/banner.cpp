@@ -133,11 +133,12 @@ postern::expected<std::string, std::string> bannered(const mime::Tree& tree, con
   if (t.html) {
     std::string html = banner_html(text);
     if (content.substr(0, after_body_tag(content) + 256).find(html) != std::string::npos)
-      return skip("the banner is there already");
+      return postern::unexpected(std::string());  // nothing to do, nothing to log
     size_t at = after_body_tag(content);
     content.insert(at, std::string(eol) + html + std::string(eol));
   } else {
-    if (std::string_view(content).starts_with(text)) return skip("the banner is there already");
+    if (std::string_view(content).starts_with(text))
+      return postern::unexpected(std::string());  // nothing to do, nothing to log
     content.insert(0, std::string(text) + std::string(eol) + std::string(eol));
   }
   return content;
@@ -199,7 +200,7 @@ postern::expected<std::string, std::string> add_banner(const core::Message& m,
     auto c = bannered(tree, t, text);
     if (c)
       reps.push_back({t.part, std::move(*c)});
-    else
+    else if (!c.error().empty())
       skipped += (skipped.empty() ? "" : "; ") + c.error();
   }
   if (reps.empty()) return postern::unexpected(skipped);
@@ -221,7 +222,7 @@ void BannerModifier::modify(const core::Transaction& tx, const core::Message& cu
     return;
   auto body = add_banner(current, p_.text, mime::analysis_limits(tx.limits()).mime);
   if (!body) {
-    telemetry::log_info("{}: no banner: {}", tx.scan_id(), body.error());
+    if (!body.error().empty()) telemetry::log_info("{}: no banner: {}", tx.scan_id(), body.error());
     return;
   }
   out.new_body = std::move(*body);

@@ -3,10 +3,10 @@
 //
 // Contract: `add_banner(message, text, limits)` returns the message's new body
 // (everything after the header block, as it will leave) or why no banner was
-// added; it never throws on hostile input and never changes the header block.
-// The parts are re-spliced over their byte spans (mime/splice.hpp): every other
-// byte, the boundaries and the other parts stay as they were; a bannered part
-// keeps its charset and its transfer encoding (quoted-printable and base64 are
+// added (empty when every part already starts with it: nothing to log); it never throws on hostile
+// input and never changes the header block. The parts are re-spliced over their byte spans
+// (mime/splice.hpp): every other byte, the boundaries and the other parts stay as they were; a
+// bannered part keeps its charset and its transfer encoding (quoted-printable and base64 are
 // re-encoded with lines of at most 76 columns). Plain text gets the line, a
 // blank line, then the original text; HTML gets an escaped <div> right after
 // the <body> tag (or at the start without one), every non-ASCII character as a

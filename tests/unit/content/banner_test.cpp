@@ -157,7 +157,7 @@ std::vector<Row> rows() {
        std::string(kHead) + "Content-Type: text/plain\r\n\r\n" + kBanner + "\r\n\r\nhello\r\n",
        kBanner,
        {},
-       "already"},
+       ""},
       {"no text body",
        std::string(kHead) + "Content-Type: image/png\r\n\r\niVBOR\r\n",
        kBanner,
@@ -175,7 +175,10 @@ TEST_CASE("the banner over plain, QP, base64, HTML, multipart, signed and encryp
     auto body = content::add_banner(m, row.banner);
     if (row.bannered.empty()) {
       REQUIRE_FALSE(body);
-      CHECK_THAT(body.error(), Catch::Contains(row.why));
+      if (row.why.empty())
+        CHECK(body.error().empty());  // the banner is there already: nothing to log
+      else
+        CHECK_THAT(body.error(), Catch::Contains(row.why));
       continue;
     }
     INFO((body ? std::string() : body.error()));
