@@ -131,11 +131,11 @@ postern::expected<std::string, std::string> bannered(const mime::Tree& tree, con
   if (content.find("-----BEGIN PGP ") != std::string::npos) return skip("inline PGP");
   std::string_view eol = line_end_in(content);
   if (t.html) {
-    std::string html = banner_html(text);
-    if (content.substr(0, after_body_tag(content) + 256).find(html) != std::string::npos)
-      return postern::unexpected(std::string());  // nothing to do, nothing to log
+    std::string insert = std::string(eol) + banner_html(text) + std::string(eol);
     size_t at = after_body_tag(content);
-    content.insert(at, std::string(eol) + html + std::string(eol));
+    if (content.compare(at, insert.size(), insert) == 0)
+      return postern::unexpected(std::string());  // nothing to do, nothing to log
+    content.insert(at, insert);
   } else {
     if (std::string_view(content).starts_with(text))
       return postern::unexpected(std::string());  // nothing to do, nothing to log

@@ -184,6 +184,10 @@ TEST_CASE("the banner over plain, QP, base64, HTML, multipart, signed and encryp
     INFO((body ? std::string() : body.error()));
     REQUIRE(body);
     std::string leaving = row.message.substr(0, m.body_offset()) + *body;
+    // a second pass (the message comes through again) adds nothing and logs nothing
+    auto again = content::add_banner(core::Message(leaving), row.banner);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().empty());
     mime::Tree before = mime::Tree::parse(m.raw());
     mime::Tree after = mime::Tree::parse(leaving);
     REQUIRE(after.parts().size() == before.parts().size());

@@ -14,6 +14,7 @@
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/dkim_keys.hpp"
+#include "support/dkim_run.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -142,7 +143,7 @@ TEST_CASE("modifiers never run on a message buffered only in part") {
   CHECK_FALSE(r.event["postern"].contains("body_replaced"));
 }
 
-TEST_CASE("a failing disposer turns the verdict into the on_error action; mail is not lost") {
+TEST_CASE("a failing disposer turns the verdict into the on_error action: mail is not lost") {
   struct Row {
     const char* what;
     bool throws;
@@ -213,50 +214,24 @@ TEST_CASE("a DKIM signature made after the banner verifies against the bannered 
   REQUIRE((*snap)->modifiers.size() == 1);
   CHECK((*snap)->modifiers[0]->name() == "banner");
 
-  auto drive = [&](const core::Message& m, const std::string& ip, const std::string& sasl) {
-    std::vector<json> events;
-    core::Outcome out;
-    {
-      scan::Session s([&] { return *snap; }, [&](const json& e) { events.push_back(e); });
-      s.connection().client_address = ip;
-      s.connection().sasl_user = sasl;
-      s.connect();
-      s.helo("client.example.net");
-      s.mail_from("<alice@example.com>");
-      s.rcpt("<bob@example.net>");
-      for (const auto& h : m.headers()) {
-        std::string_view v = m.raw_value(h);
-        if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        if (v.ends_with("\r\n")) v.remove_suffix(2);
-        s.header(h.name, v);
-      }
-      s.body(m.body());
-      out = s.end_of_message();
-    }
-    REQUIRE(events.size() == 1);
-    std::vector<std::string> dkim;
-    for (const auto& f : events[0]["postern"]["findings"])
-      if (f["symbol"].get<std::string>().rfind("DKIM_", 0) == 0)
-        dkim.push_back(f["symbol"].get<std::string>());
-    return std::pair{out, dkim};
-  };
   core::Message original(
       "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: numbers\r\n"
       "Date: Tue, 1 Jul 2025 10:52:37 +0200\r\nMessage-ID: <9@example.com>\r\n"
       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
       "Content-Transfer-Encoding: quoted-printable\r\n\r\nSee the numbers =E2=82=AC.\r\n");
-  auto [out, none] = drive(original, "198.51.100.7", "alice");  // outbound: signed
+  // outbound (SASL): bannered, then signed
+  core::Outcome out = test::run_message(*snap, original, "198.51.100.7", "alice").outcome;
   REQUIRE(out.new_body);
   CHECK(out.new_body->starts_with("EXTERNAL: think before you click\r\n\r\nSee the numbers"));
   CHECK(std::any_of(out.added.begin(), out.added.end(),
                     [](const core::HeaderAddition& a) { return a.name == "DKIM-Signature"; }));
   core::Message leaving = core::apply_edits(original, out);
   CHECK(leaving.body() == *out.new_body);
-  auto [in, dkim] = drive(leaving, "203.0.113.9", "");  // the next hop verifies
-  CHECK(dkim == std::vector<std::string>{"DKIM_PASS"});
+  auto in = test::run_message(*snap, leaving, "203.0.113.9", "");  // the next hop verifies
+  CHECK(in.dkim_findings == std::vector<std::string>{"DKIM_PASS"});
   // and the original body, under the same signature, would not
   core::Outcome unbannered = out;
   unbannered.new_body.reset();
-  auto [in2, dkim2] = drive(core::apply_edits(original, unbannered), "203.0.113.9", "");
-  CHECK(dkim2 == std::vector<std::string>{"DKIM_FAIL"});
+  auto bad = test::run_message(*snap, core::apply_edits(original, unbannered), "203.0.113.9", "");
+  CHECK(bad.dkim_findings == std::vector<std::string>{"DKIM_FAIL"});
 }
