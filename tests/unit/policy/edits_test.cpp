@@ -48,13 +48,8 @@ actions = ["quarantine"]
 }
 
 TEST_CASE("bad [banner] and [archive] values are errors at their position", "[policy]") {
-  struct Row {
-    std::string text;
-    uint32_t line, column;
-    std::string contains;
-  };
   const std::string long_line(policy::kMaxBannerBytes + 1, 'x');
-  const std::vector<Row> rows{
+  test::check_policy_errors({
       {"[banner]\ntext = \"a\\nb\"\n", 2, 8, "one line of printable UTF-8"},
       {"[banner]\ntext = \"" + long_line + "\"\n", 2, 8, "at most 500 bytes"},
       {"[banner]\ntext = \"bell \\u0007\"\n", 2, 8, "printable"},
@@ -70,13 +65,7 @@ TEST_CASE("bad [banner] and [archive] values are errors at their position", "[po
       {"[archive]\nactions = []\n", 2, 11, "non-empty array"},
       {"[archive]\nactions = [\"accept\", \"discard\"]\n", 2, 22, "expected \"accept\", \"tag\""},
       {"[archive]\nactions = \"accept\"\n", 2, 11, "non-empty array"},
-  };
-  for (const auto& row : rows) {
-    INFO(row.text);
-    auto p = policy::parse_policy(row.text, "p.toml");
-    REQUIRE_FALSE(p);
-    test::check_single_error(p.error(), {"p.toml", row.line, row.column, row.contains});
-  }
+  });
 }
 
 TEST_CASE("is_plain_address takes bare addresses only", "[policy]") {
