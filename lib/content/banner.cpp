@@ -57,6 +57,13 @@ bool is_body_part(const mime::Tree& t, const mime::Part& p, std::string_view typ
          p.disposition != "attachment" && p.filename.empty() && !inside_attached_message(t, p);
 }
 
+// A blank line ends the part's header block: without one, text put at the start of the
+// body would read as header fields (or a continuation) to the next parser.
+bool blank_line_after_header(const mime::Tree& t, const mime::Part& p) {
+  std::string_view block = t.raw().substr(p.header_begin, p.header_end - p.header_begin);
+  return block == "\n" || block == "\r\n" || block.ends_with("\n\n") || block.ends_with("\r\n\r\n");
+}
+
 std::string_view line_end_in(std::string_view s) {
   size_t nl = s.find('\n');
   return nl != std::string_view::npos && (nl == 0 || s[nl - 1] != '\r') ? "\n" : "\r\n";
@@ -119,6 +126,7 @@ postern::expected<std::string, std::string> bannered(const mime::Tree& tree, con
   auto skip = [&](std::string why) {
     return postern::unexpected(fmt::format("part {} ({}): {}", p.path, p.content_type, why));
   };
+  if (!blank_line_after_header(tree, p)) return skip("no blank line ends its header block");
   if (!ascii_compatible(p.charset)) return skip("charset " + p.charset + " is not ASCII-based");
   if (!t.html && !is_ascii(text) && !is_utf8_charset(p.charset))
     return skip("a non-ASCII banner cannot be written in charset " +

@@ -15,6 +15,7 @@
 // application/pkcs7-mime, PGP) because the banner would break the signature,
 // and a message with a part beyond a MIME limit. A part is skipped (the others
 // still get the banner) when it is an attachment or inside an attached message,
+// no blank line ends its header block (the banner would read as a header field),
 // its transfer encoding is damaged (re-encoding would change what it says), it
 // holds inline PGP, it already starts with the banner, or its charset cannot
 // carry the line: plain text takes an ASCII line in any ASCII-compatible charset

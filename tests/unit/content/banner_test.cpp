@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -158,6 +161,16 @@ std::vector<Row> rows() {
        kBanner,
        {},
        ""},
+      {"no blank line after the header block: the banner would read as a field",
+       "From: a@x.test\r\nSubject: s\r\nhello\r\n",
+       kBanner,
+       {},
+       "no blank line"},
+      {"a part without a blank line after its header",
+       multipart("multipart/mixed", "--b1\r\nContent-Type: text/html\r\n"),
+       kBanner,
+       {},
+       "no blank line"},
       {"no text body",
        std::string(kHead) + "Content-Type: image/png\r\n\r\niVBOR\r\n",
        kBanner,
@@ -236,4 +249,35 @@ TEST_CASE("banner_html escapes markup and writes non-ASCII as character referenc
   std::string h = content::banner_html("a<b>&\"c' \xC3\xA9 \xF0\x9F\x93\xA7");
   CHECK_THAT(h, Catch::Contains(">a&lt;b&gt;&amp;&quot;c&#39; &#xE9; &#x1F4E7;</div>"));
   for (char c : h) CHECK(static_cast<unsigned char>(c) < 0x80);
+}
+
+TEST_CASE("the banner over every MIME corpus message: no throw, same structure, idempotent") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(POSTERN_CORPUS_DIR) / "mime";
+  REQUIRE(fs::is_directory(dir));
+  size_t messages = 0, bannered = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".eml") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(e.path().string());
+    ++messages;
+    core::Message m = core::build_message(raw, 50u << 20);
+    postern::expected<std::string, std::string> body = std::string();
+    REQUIRE_NOTHROW(body = content::add_banner(m, "CAUTION: external \xC3\xA9"));
+    if (!body) continue;
+    ++bannered;
+    std::string leaving = m.raw().substr(0, m.body_offset()) + *body;
+    mime::Tree before = mime::Tree::parse(m.raw());
+    mime::Tree after = mime::Tree::parse(leaving);
+    REQUIRE(after.parts().size() == before.parts().size());
+    for (size_t i = 0; i < before.parts().size(); ++i) {
+      CHECK(after.parts()[i].content_type == before.parts()[i].content_type);
+      CHECK(after.parts()[i].boundary == before.parts()[i].boundary);
+    }
+    auto again = content::add_banner(core::Message(leaving), "CAUTION: external \xC3\xA9");
+    CHECK_FALSE(again);  // nothing added twice (a part skipped the first time is skipped again)
+  }
+  INFO(bannered << " of " << messages << " messages bannered");
+  CHECK(bannered > 0);
 }
