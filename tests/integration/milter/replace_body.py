@@ -5,9 +5,9 @@ miltertest cannot take a body replacement of more than a few KiB (it crashes),
 so this client of ours sends an inbound message of 86400 bytes and reads every
 modification the milter sends at end of message: the replacement body must come
 in REPLBODY packets of at most 65535 bytes that together are the banner line, a
-blank line and the original body, and the archive recipient must be added.
-Usage: replace_body.py HOST PORT BANNER JOURNAL. Exits 1 when a check fails, 2 on
-a protocol error.
+blank line and the original body, and exactly the RECIPIENTs given must be added.
+Usage: replace_body.py HOST PORT BANNER [RECIPIENT...]. Exits 1 when a check
+fails, 2 on a protocol error.
 """
 import socket
 import struct
@@ -17,7 +17,7 @@ from eom_latency import packet, read_packet
 
 
 def main():
-    host, port, banner, journal = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    host, port, banner, rcpts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
     s = socket.create_connection((host, port), timeout=10)
     s.sendall(packet(b"O", struct.pack(">III", 6, 0x1FF, 0)))  # every step, a reply to each
     cmd, _ = read_packet(s)
@@ -59,12 +59,12 @@ def main():
     if b"".join(chunks) != want:
         problems.append("replacement body of %d bytes is not the bannered body of %d" %
                         (len(b"".join(chunks)), len(want)))
-    if added != [b"<" + journal.encode() + b">\0"]:
+    if added != [b"<" + r.encode() + b">\0" for r in rcpts]:
         problems.append("recipients added: %r" % added)
     if problems:
         print("; ".join(problems)), sys.exit(1)
-    print("%d bytes in %d REPLBODY packets (%s), %s added" %
-          (len(want), len(chunks), "+".join(str(len(c)) for c in chunks), journal))
+    print("%d bytes in %d REPLBODY packets (%s), recipients added: %s" %
+          (len(want), len(chunks), "+".join(str(len(c)) for c in chunks), ", ".join(rcpts) or "none"))
 
 
 if __name__ == "__main__":
