@@ -12,7 +12,6 @@
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
-#include "telemetry/log.hpp"
 
 namespace postern::scan {
 using core::Action;
