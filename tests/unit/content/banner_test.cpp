@@ -281,3 +281,32 @@ TEST_CASE("the banner over every MIME corpus message: no throw, same structure, 
   INFO(bannered << " of " << messages << " messages bannered");
   CHECK(bannered > 0);
 }
+
+TEST_CASE("BannerModifier applies [banner] by direction and min_action") {
+  struct Row {
+    const char* what;
+    core::Direction dir;
+    core::Action verdict;
+    bool bannered;
+  };
+  const std::vector<Row> rows{
+      {"inbound, tag", core::Direction::Inbound, core::Action::Tag, true},
+      {"inbound, quarantine", core::Direction::Inbound, core::Action::Quarantine, true},
+      {"inbound, accept: below min_action", core::Direction::Inbound, core::Action::Accept, false},
+      {"outbound: not configured", core::Direction::Outbound, core::Action::Tag, false},
+  };
+  policy::BannerPolicy p;
+  p.text = kBanner;
+  p.min_action = core::Action::Tag;
+  content::BannerModifier mod(p);
+  for (const auto& row : rows) {
+    INFO(row.what);
+    core::Transaction tx(
+        {}, row.dir, {}, [](std::string_view, double d) { return d; }, "id");
+    core::Outcome out;
+    out.verdict.action = row.verdict;
+    mod.modify(tx, core::Message("Subject: x\r\n\r\nhello\r\n"), out);
+    CHECK(out.new_body.has_value() == row.bannered);
+    if (row.bannered) CHECK(*out.new_body == std::string(kBanner) + "\r\n\r\nhello\r\n");
+  }
+}
