@@ -228,6 +228,10 @@ void BannerModifier::modify(const core::Transaction& tx, const core::Message& cu
   if (p_.text.empty() || !p_.directions.has(tx.direction()) ||
       core::severity(out.verdict.action) < core::severity(p_.min_action))
     return;
+  if (tx.has_finding("LIMIT_SCAN_TIME")) {  // the content stages ran out of time on it
+    telemetry::log_info("{}: no banner: the message used up its scan time", tx.scan_id());
+    return;
+  }
   auto body = add_banner(current, p_.text, mime::analysis_limits(tx.limits()).mime);
   if (!body) {
     if (!body.error().empty()) telemetry::log_info("{}: no banner: {}", tx.scan_id(), body.error());

@@ -25,7 +25,9 @@
 //
 // BannerModifier applies the policy's [banner] (direction, min_action) as a
 // core::Modifier; it does nothing for a message buffered only in part (the
-// session does not run modifiers on one). Immutable, shared by threads.
+// session does not run modifiers on one) nor for one that used up its CPU
+// budget in the content stages (LIMIT_SCAN_TIME: parsing it again is what a
+// hostile message wants). Immutable, shared by threads.
 #pragma once
 
 #include <string>

@@ -288,12 +288,15 @@ TEST_CASE("BannerModifier applies [banner] by direction and min_action") {
     core::Direction dir;
     core::Action verdict;
     bool bannered;
+    bool out_of_time = false;
   };
   const std::vector<Row> rows{
       {"inbound, tag", core::Direction::Inbound, core::Action::Tag, true},
       {"inbound, quarantine", core::Direction::Inbound, core::Action::Quarantine, true},
       {"inbound, accept: below min_action", core::Direction::Inbound, core::Action::Accept, false},
       {"outbound: not configured", core::Direction::Outbound, core::Action::Tag, false},
+      {"inbound, tag, but the scan time was used up", core::Direction::Inbound, core::Action::Tag,
+       false, true},
   };
   policy::BannerPolicy p;
   p.text = kBanner;
@@ -303,6 +306,7 @@ TEST_CASE("BannerModifier applies [banner] by direction and min_action") {
     INFO(row.what);
     core::Transaction tx(
         {}, row.dir, {}, [](std::string_view, double d) { return d; }, "id");
+    if (row.out_of_time) tx.add_finding("LIMIT_SCAN_TIME", 0, "content stages cut short");
     core::Outcome out;
     out.verdict.action = row.verdict;
     mod.modify(tx, core::Message("Subject: x\r\n\r\nhello\r\n"), out);
