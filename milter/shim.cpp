@@ -20,6 +20,15 @@ namespace {
 
 using core::Action;
 
+// The actions postern may take, negotiated with the MTA and registered in smfiDesc:
+// header edits, body replacement, recipients added (with ESMTP arguments too) and
+// removed, quarantine; and the macro list it asks for.
+constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT |
+                                   SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT | SMFIF_QUARANTINE |
+                                   SMFIF_SETSYMLIST;
+// libmilter sends a body replacement in chunks of at most this many bytes.
+constexpr size_t kBodyChunk = 65535;
+
 std::atomic<std::shared_ptr<const scan::Snapshot>> g_snapshot;
 std::atomic<size_t> g_active{0};
 telemetry::EventLog g_event_log;
@@ -37,7 +46,8 @@ void sink(const nlohmann::json& e) {
 
 struct Conn {
   scan::Session session{[] { return g_snapshot.load(); }, sink};
-  unsigned long no_reply = 0;  // SMFIP_NR_* steps the MTA agreed not to wait for
+  unsigned long no_reply = 0;        // SMFIP_NR_* steps the MTA agreed not to wait for
+  unsigned long actions = kActions;  // SMFIF_* the MTA agreed to (all, if it did not negotiate)
   Conn() { ++g_active; }
   ~Conn() { --g_active; }
 };
@@ -127,9 +137,8 @@ sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
                       unsigned long* pf3) {
   return guarded(ctx, "negotiate", [&] {
     Conn* c = ensure_conn(ctx);
-    const unsigned long want_actions =
-        SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
-    *pf0 = f0 & want_actions;
+    *pf0 = f0 & kActions;
+    c->actions = *pf0;
     // The MTA waits for our connect / HELO answer only when the policy decides there.
     auto snap = g_snapshot.load();
     policy::DecideAt at = snap ? snap->policy.decide_at : policy::DecideAt::Rcpt;
@@ -232,6 +241,46 @@ sfsistat cb_body(SMFICTX* ctx, unsigned char* data, size_t len) {
   });
 }
 
+// The body, then the envelope, in the order core::apply_edits and Outcome document. An
+// edit the MTA did not agree to is an error (the on_error action), never silently dropped.
+void apply_body_and_envelope(SMFICTX* ctx, const Conn& c, const core::Outcome& out) {
+  auto need = [&](unsigned long flag, const char* what) {
+    if (!(c.actions & flag)) throw std::runtime_error(std::string("the MTA did not allow ") + what);
+  };
+  if (out.new_body) {
+    need(SMFIF_CHGBODY, "body replacement (SMFIF_CHGBODY)");
+    std::string_view b = *out.new_body;
+    // an empty body is one empty call: that is how libmilter says "replace with nothing"
+    size_t pos = 0;
+    do {
+      std::string_view chunk = b.substr(pos, kBodyChunk);
+      if (smfi_replacebody(ctx, reinterpret_cast<unsigned char*>(const_cast<char*>(chunk.data())),
+                           static_cast<int>(chunk.size())) != MI_SUCCESS)
+        throw std::runtime_error("smfi_replacebody failed");
+      pos += chunk.size();
+    } while (pos < b.size());
+  }
+  for (const auto& r : out.removed_recipients) {
+    need(SMFIF_DELRCPT, "removing recipients (SMFIF_DELRCPT)");
+    std::string addr = "<" + r + ">";
+    if (smfi_delrcpt(ctx, addr.data()) != MI_SUCCESS)
+      throw std::runtime_error("smfi_delrcpt (" + r + ") failed");
+  }
+  for (const auto& r : out.added_recipients) {
+    std::string addr = "<" + r.address + ">";
+    int rc;
+    if (r.esmtp_args.empty()) {
+      need(SMFIF_ADDRCPT, "adding recipients (SMFIF_ADDRCPT)");
+      rc = smfi_addrcpt(ctx, addr.data());
+    } else {
+      need(SMFIF_ADDRCPT_PAR, "adding recipients with ESMTP arguments (SMFIF_ADDRCPT_PAR)");
+      std::string args = r.esmtp_args;
+      rc = smfi_addrcpt_par(ctx, addr.data(), args.data());
+    }
+    if (rc != MI_SUCCESS) throw std::runtime_error("smfi_addrcpt (" + r.address + ") failed");
+  }
+}
+
 sfsistat cb_eom(SMFICTX* ctx) {
   return guarded(ctx, "eom", [&] {
     Conn* c = ensure_conn(ctx);
@@ -257,6 +306,7 @@ sfsistat cb_eom(SMFICTX* ctx) {
           h.at_top ? smfi_insheader(ctx, 0, name, v.data()) : smfi_addheader(ctx, name, v.data());
       if (rc != MI_SUCCESS) throw std::runtime_error("adding header " + h.name + " failed");
     }
+    apply_body_and_envelope(ctx, *c, out);
     if (a == Action::Quarantine &&
         smfi_quarantine(ctx, const_cast<char*>(reply_text(out.quarantine_reason).c_str())) !=
             MI_SUCCESS)
@@ -288,7 +338,7 @@ bool register_filter() {
   smfiDesc d{};
   d.xxfi_name = const_cast<char*>("postern");
   d.xxfi_version = SMFI_VERSION;
-  d.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  d.xxfi_flags = kActions;
   d.xxfi_connect = cb_connect;
   d.xxfi_helo = cb_helo;
   d.xxfi_envfrom = cb_envfrom;

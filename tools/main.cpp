@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   scan->add_option("--auth", so.auth_user, "SASL user (makes the message outbound)");
   scan->add_flag("--json", so.json, "one JSON event per message, as in the event log");
   scan->add_flag("--parts", so.parts, "print the MIME part tree of each message");
+  scan->add_option("--out", so.out,
+                   "write the message as it would leave (every edit applied) to FILE, - for "
+                   "standard output; one message file only");
   scan->add_option("files", so.files, "message files, or - for standard input")->required();
 
   auto* pol = app.add_subcommand("policy", "policy files");

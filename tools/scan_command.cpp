@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,12 +13,14 @@
 #include <sstream>
 
 #include "core/address.hpp"
+#include "core/finisher.hpp"
 #include "mime/address.hpp"
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
 #include "scan/envelope_guess.hpp"
 #include "scan/registry.hpp"
 #include "scan/session.hpp"
+#include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
 
 namespace postern::tools {
@@ -36,29 +39,36 @@ bool read_input(const std::string& file, std::string& out) {
   return !in.bad();
 }
 
-void print_human(const std::string& file, const nlohmann::json& e,
+void print_human(std::FILE* to, const std::string& file, const nlohmann::json& e,
                  std::string_view decided_at = "RCPT") {
   const auto& p = e["postern"];
-  fmt::print("{}: {} (score {})", file, p["action"].get<std::string>(), p["score"].dump());
-  if (p.contains("reason")) fmt::print(" - {}", p["reason"].get<std::string>());
-  fmt::print("\n");
+  fmt::print(to, "{}: {} (score {})", file, p["action"].get<std::string>(), p["score"].dump());
+  if (p.contains("reason")) fmt::print(to, " - {}", p["reason"].get<std::string>());
+  fmt::print(to, "\n");
   if (p.contains("smtp_reply")) {
     const auto& r = p["smtp_reply"];
-    fmt::print("  SMTP reply: {} {} {}\n", r["code"].get<std::string>(),
+    fmt::print(to, "  SMTP reply: {} {} {}\n", r["code"].get<std::string>(),
                r["xcode"].get<std::string>(), r["text"].get<std::string>());
   }
   if (p.value("before_data", false))
-    fmt::print("  decided at {}: the message would not be received\n", decided_at);
+    fmt::print(to, "  decided at {}: the message would not be received\n", decided_at);
   for (const auto& f : p["findings"])
-    fmt::print("  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
+    fmt::print(to, "  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
                f["detail"].get<std::string>());
   for (const auto& h : p["headers_removed"])
-    fmt::print("  - header {}\n", h["name"].get<std::string>());
+    fmt::print(to, "  - header {}\n", h["name"].get<std::string>());
   if (p.contains("headers_changed"))
     for (const auto& h : p["headers_changed"])
-      fmt::print("  ~ header {} (bare CR or LF made a space)\n", h["name"].get<std::string>());
+      fmt::print(to, "  ~ header {} (bare CR or LF made a space)\n", h["name"].get<std::string>());
   for (const auto& h : p["headers_added"])
-    fmt::print("  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
+    fmt::print(to, "  + {}: {}\n", h["name"].get<std::string>(), h["value"].get<std::string>());
+  if (p.value("body_replaced", false)) fmt::print(to, "  ~ body replaced\n");
+  if (p.contains("recipients_removed"))
+    for (const auto& r : p["recipients_removed"])
+      fmt::print(to, "  - recipient {}\n", r.get<std::string>());
+  if (p.contains("recipients_added"))
+    for (const auto& r : p["recipients_added"])
+      fmt::print(to, "  + recipient {}\n", r.get<std::string>());
 }
 
 // The part tree as the pipeline sees it: the message is built exactly as the session builds it.
@@ -88,6 +98,38 @@ void print_parts(const std::string& file, const std::string& raw, const scan::Sn
                l.text.empty() ? "" : "  text=\"" + l.text.substr(0, 80) + "\"");
 }
 
+// The message as the milter would make the MTA send it: the outcome's edits applied
+// to the message as the MTA holds it (whole, whatever the scan limit), each new
+// field value folded as the shim folds it.
+std::string leaving_message(const std::string& raw, core::Outcome out) {
+  for (auto& c : out.changed)
+    if (c.value) c.value = scan::fold(c.name, *c.value);
+  for (auto& a : out.added) a.value = scan::fold(a.name, a.value);
+  if (out.new_subject) out.new_subject = scan::fold("Subject", *out.new_subject);
+  return core::apply_edits(core::build_message(raw, SIZE_MAX), out).raw();
+}
+
+// Writes the leaving message to `path` ("-": stdout); false (and a message) on failure.
+bool write_out(const std::string& path, const std::string& file, const core::Outcome& out,
+               const std::string& raw) {
+  if (core::is_final(out.verdict.action)) {
+    fmt::print(stderr, "postern scan: {}: {}: the message would not leave; nothing written\n", file,
+               core::to_string(out.verdict.action));
+    return true;
+  }
+  std::string leaving = leaving_message(raw, out);
+  if (path == "-") {
+    std::cout.write(leaving.data(), static_cast<std::streamsize>(leaving.size()));
+    std::cout.flush();
+    return static_cast<bool>(std::cout);
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(leaving.data(), static_cast<std::streamsize>(leaving.size()));
+  f.close();
+  if (!f) fmt::print(stderr, "postern scan: cannot write {}\n", path);
+  return static_cast<bool>(f);
+}
+
 }  // namespace
 
 int run_scan(const ScanOptions& o) {
@@ -106,6 +148,13 @@ int run_scan(const ScanOptions& o) {
     return 1;
   }
   scan::SnapshotPtr s = *snap;
+  if (!o.out.empty() && (o.files.size() != 1 || o.parts)) {
+    fmt::print(stderr, "postern scan: --out writes one message: give exactly one message file{}\n",
+               o.parts ? " and no --parts" : "");
+    return 2;
+  }
+  // With --out - the message goes to stdout and the report to stderr.
+  std::FILE* report = o.out == "-" ? stderr : stdout;
   int rc = 0;
   for (const auto& file : o.files) {
     std::string raw;
@@ -138,6 +187,7 @@ int run_scan(const ScanOptions& o) {
     else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
       ended = true, decided_at = "HELO";
     bool accepted = false;
+    std::optional<core::Outcome> outcome;
     if (!ended) {
       session.mail_from(from);
       for (const auto& r : rcpts)
@@ -147,7 +197,7 @@ int run_scan(const ScanOptions& o) {
       core::split_raw_message(
           raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
           [&](std::string_view b) { session.body(b); });
-      session.end_of_message();
+      outcome = session.end_of_message();
     } else if (!ended) {  // an early decision logged its event already
       session.abort();
     }
@@ -155,10 +205,16 @@ int run_scan(const ScanOptions& o) {
       if (o.json) {
         nlohmann::json line = e;
         line["postern"]["file"] = file;
-        std::cout << telemetry::to_line(line) << '\n';
+        fmt::print(report, "{}\n", telemetry::to_line(line));
       } else {
-        print_human(file, e, decided_at);
+        print_human(report, file, e, decided_at);
       }
+    }
+    std::fflush(report);
+    if (!o.out.empty()) {
+      core::Outcome none;  // refused before DATA: nothing leaves
+      none.verdict.action = core::Action::Reject;
+      if (!write_out(o.out, file, outcome ? *outcome : none, raw)) rc = 2;
     }
   }
   std::cout.flush();

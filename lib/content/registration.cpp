@@ -1,8 +1,10 @@
-// lib/content: the header_sanity stage, the HEADER_* symbols.
+// lib/content: the header_sanity stage, the HEADER_* symbols, the banner modifier.
 #include "content/registration.hpp"
 
+#include "content/banner.hpp"
 #include "content/header_sanity.hpp"
 #include "content/symbols.hpp"
+#include "policy/policy.hpp"
 
 namespace postern::content {
 
@@ -16,6 +18,14 @@ const core::Registration& registration() {
                   .make = [](const core::StageContext&) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<HeaderSanityStage>();
                   }}},
+      // The banner edits the body: before the archive's envelope edits (which copy it).
+      .modifiers = {{.name = "banner",
+                     .provides = {"body.edited"},
+                     .make =
+                         [](const core::StageContext& c) -> std::shared_ptr<const core::Modifier> {
+                       if (c.policy.banner.text.empty()) return nullptr;
+                       return std::make_shared<BannerModifier>(c.policy.banner);
+                     }}},
   };
   return r;
 }

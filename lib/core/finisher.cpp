@@ -1,6 +1,7 @@
 // apply_edits: the message as it leaves (see finisher.hpp).
 #include "core/finisher.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,7 +48,13 @@ Message apply_edits(const Message& m, const Outcome& out) {
     if (!a.at_top) line(raw, a.name, a.value);
   std::string_view rest = std::string_view(m.raw()).substr(end_of_headers);
   if (m.headers().empty() && !m.blank_line_after_headers()) raw.append("\r\n");
-  raw.append(rest);
+  if (out.new_body) {
+    // the separator between header block and body as it came, then the new body
+    raw.append(rest.substr(0, m.body_offset() - std::min(m.body_offset(), end_of_headers)));
+    raw.append(*out.new_body);
+  } else {
+    raw.append(rest);
+  }
   return Message(std::move(raw), 0, m.truncated());
 }
 

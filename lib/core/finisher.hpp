@@ -3,9 +3,9 @@
 // Contract: the session calls every finisher of the snapshot, in order, once per
 // message that is delivered or held (accept, tag, quarantine; never for reject,
 // tempfail or discard), after the verdict headers and the subject tag are in the
-// Outcome. `leaving` is the message with every edit so far applied (see
-// `apply_edits`): what the next hop will receive, minus what later finishers
-// add. A finisher may only add header fields to `out` (HeaderAddition::at_top for
+// Outcome and after the modifiers (core/modifier.hpp) replaced the body. `leaving` is the message
+// with every edit so far applied (see `apply_edits`): what the next hop will receive, minus what
+// later finishers add. A finisher may only add header fields to `out` (HeaderAddition::at_top for
 // trace and signature fields: Authentication-Results, ARC sets, DKIM-Signature);
 // it never changes the verdict. Values are unfolded (one line; where a library
 // folded, the fold is replaced by one space), the writer folds them; signatures
@@ -32,7 +32,8 @@ class Finisher {
 };
 
 // The message as the MTA will deliver it after `out`'s edits: at-top additions
-// (the last added on top), removals, the new Subject, additions at the end.
+// (the last added on top), removals, the new Subject, additions at the end, and
+// `new_body` in place of the body (the envelope edits do not change the message).
 // Header values the edits bring in are written on one line each (the writer folds
 // them later; relaxed canonicalization cannot tell the difference).
 Message apply_edits(const Message& m, const Outcome& out);

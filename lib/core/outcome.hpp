@@ -2,8 +2,11 @@
 //
 // Contract: produced by the session at end of message (or when every recipient
 // was refused); the milter shim turns it into smfi_* calls and an SMFIS code,
-// `postern scan` prints it, the event log records it. Plain value type.
-// Header values are unfolded; whoever writes them folds them.
+// `postern scan` prints it (and with --out writes the message as it leaves,
+// through core::apply_edits), the event log records it. Plain value type.
+// Header values are unfolded; whoever writes them folds them. It is an edit
+// script applied in this order: header changes, the subject, header additions,
+// the body (new_body), then the envelope (recipients removed, then added).
 #pragma once
 
 #include <optional>
@@ -28,6 +31,13 @@ struct HeaderAddition {
   bool at_top = false;  // inserted above every field (smfi_insheader 0); else appended
 };
 
+// A recipient the message is also sent to (smfi_addrcpt, or smfi_addrcpt_par with
+// ESMTP arguments such as "NOTIFY=NEVER").
+struct AddedRecipient {
+  std::string address;     // bare address, no angle brackets
+  std::string esmtp_args;  // "" = none; else space-separated KEY=VALUE, printable ASCII
+};
+
 struct RejectedRecipient {
   std::string address;
   Verdict verdict;
@@ -42,7 +52,12 @@ struct Outcome {
   std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
-  std::string quarantine_reason;  // for Action::Quarantine
+  // The whole replacement body (everything after the header block's blank line), raw
+  // as it will leave, CRLF line ends; nullopt keeps the body as it came.
+  std::optional<std::string> new_body;
+  std::vector<AddedRecipient> added_recipients;
+  std::vector<std::string> removed_recipients;  // bare addresses as accepted at RCPT
+  std::string quarantine_reason;                // for Action::Quarantine
   std::vector<RejectedRecipient> rejected_recipients;
 };
 

@@ -40,6 +40,8 @@ class TomlSection;
 namespace postern::core {
 
 class Finisher;
+class Modifier;
+class Disposer;
 
 // The services (scan/services.hpp) current when a snapshot is built, by name
 // ("dns.resolver", "auth.psl", ...). A snapshot keeps the set it was built on.
@@ -99,6 +101,27 @@ struct FinisherEntry {
   std::function<std::shared_ptr<const Finisher>(const StageContext&)> make{};
 };
 
+// Modifiers (core/modifier.hpp: banner, archive copy) and disposers
+// (core/disposer.hpp: quarantine store and the like), ordered by tags like the
+// finishers.
+struct ModifierEntry {
+  std::string_view name{};
+  std::vector<std::string_view> provides{};
+  std::vector<std::string_view> needs{};
+  std::vector<std::string_view> services{};
+  Event first_event = Event::Message;
+  std::function<std::shared_ptr<const Modifier>(const StageContext&)> make{};
+};
+
+struct DisposerEntry {
+  std::string_view name{};
+  std::vector<std::string_view> provides{};
+  std::vector<std::string_view> needs{};
+  std::vector<std::string_view> services{};
+  Event first_event = Event::Message;
+  std::function<std::shared_ptr<const Disposer>(const StageContext&)> make{};
+};
+
 // A config section ([dns], [dkim], ...) and its reader: reads the section with
 // `s` (position-aware; its finish() refuses unknown keys) into `c` (typically
 // Config::set_section). `dir` is the config file's directory (relative paths).
@@ -133,6 +156,8 @@ struct Registration {
   std::vector<ServiceEntry> services{};
   std::vector<StageEntry> stages{};
   std::vector<FinisherEntry> finishers{};
+  std::vector<ModifierEntry> modifiers{};
+  std::vector<DisposerEntry> disposers{};
   std::vector<EventWriter> event_writers{};
 };
 

@@ -9,6 +9,7 @@
 
 #include "core/address.hpp"
 #include "core/message.hpp"
+#include "policy/edits.hpp"
 #include "policy/toml_reader.hpp"
 
 namespace postern::policy {
@@ -462,6 +463,10 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
     }
     s.finish();
   }
+  if (const auto* b = top.table("banner"))
+    read_banner(TomlSection(*b, "banner", path, errs), p.banner);
+  if (const auto* a = top.table("archive"))
+    read_archive(TomlSection(*a, "archive", path, errs), p.archive);
   top.finish();
 }
 

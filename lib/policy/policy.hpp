@@ -101,6 +101,31 @@ struct SymbolRef {
   Error where;       // file, line, column of the name
 };
 
+// Which mail a section applies to, by direction.
+struct Directions {
+  bool inbound = true, outbound = true;
+  bool has(core::Direction d) const { return d == core::Direction::Inbound ? inbound : outbound; }
+};
+
+// [banner]: a warning line prepended to the first text/plain and text/html body
+// parts of the mail it applies to (content/banner.hpp).
+struct BannerPolicy {
+  std::string text;  // one line of UTF-8; "" = no banner
+  Directions directions{true, false};
+  core::Action min_action = core::Action::Accept;  // accept, tag or quarantine
+};
+
+// [archive]: one more recipient for every message (copy: a journal), or in place
+// of every recipient (redirect), for the verdicts listed in `actions`.
+struct ArchivePolicy {
+  enum class Mode { Copy, Redirect };
+  std::string recipient;  // "" = off
+  Mode mode = Mode::Copy;
+  Directions directions;
+  std::vector<core::Action> actions{core::Action::Accept, core::Action::Tag,
+                                    core::Action::Quarantine};
+};
+
 struct Policy {
   std::vector<std::string> files;  // the files applied, in order
   std::vector<SymbolRef> symbol_refs;
@@ -118,6 +143,8 @@ struct Policy {
   // [dmarc]: ARC sealers (d= of the newest ARC-Seal) whose passing chain turns a
   // DMARC p=reject failure into quarantine (mailing lists, forwarders you trust).
   std::vector<std::string> trusted_arc_sealers;
+  BannerPolicy banner;
+  ArchivePolicy archive;
 
   const DirectionPolicy& for_direction(core::Direction d) const {
     return d == core::Direction::Inbound ? inbound : outbound;

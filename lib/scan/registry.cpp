@@ -12,6 +12,7 @@
 #include "limits/registration.hpp"
 #include "mime/registration.hpp"
 #include "reputation/registration.hpp"
+#include "scan/registration.hpp"
 
 namespace postern::scan {
 
@@ -19,7 +20,7 @@ const std::vector<const core::Registration*>& registrations() {
   static const std::vector<const core::Registration*> all = {
       &core::registration(),       &limits::registration(),  &dns::registration(),
       &reputation::registration(), &content::registration(), &mime::registration(),
-      &auth::registration()};
+      &auth::registration(),       &scan::registration()};
   return all;
 }
 
@@ -44,6 +45,16 @@ const postern::expected<std::vector<const core::StageEntry*>, std::string>& stag
 
 const postern::expected<std::vector<const core::FinisherEntry*>, std::string>& finisher_order() {
   static const auto order = ordered(&core::Registration::finishers, "finisher");
+  return order;
+}
+
+const postern::expected<std::vector<const core::ModifierEntry*>, std::string>& modifier_order() {
+  static const auto order = ordered(&core::Registration::modifiers, "modifier");
+  return order;
+}
+
+const postern::expected<std::vector<const core::DisposerEntry*>, std::string>& disposer_order() {
+  static const auto order = ordered(&core::Registration::disposers, "disposer");
   return order;
 }
 

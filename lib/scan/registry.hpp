@@ -81,6 +81,8 @@ postern::expected<std::vector<const E*>, std::string> order_entries(
 // error in a registration: load_snapshot reports it, make_snapshot throws).
 const postern::expected<std::vector<const core::StageEntry*>, std::string>& stage_order();
 const postern::expected<std::vector<const core::FinisherEntry*>, std::string>& finisher_order();
+const postern::expected<std::vector<const core::ModifierEntry*>, std::string>& modifier_order();
+const postern::expected<std::vector<const core::DisposerEntry*>, std::string>& disposer_order();
 
 // Every folder's config section readers, in registry order (scan::load_config).
 std::vector<core::ConfigSection> config_sections();

@@ -8,10 +8,10 @@
 #include <random>
 
 #include "core/address.hpp"
+#include "scan/phases.hpp"
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
-#include "telemetry/log.hpp"
 
 namespace postern::scan {
 using core::Action;
@@ -199,16 +199,7 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
     }
     if (v.action == Action::Quarantine)
       out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
-    for (const auto& f : snap_->finishers) {
-      try {
-        if (f->needs_message(*tx_))
-          f->finish(*tx_, core::apply_edits(m, out), out);
-        else
-          f->finish(*tx_, m, out);
-      } catch (const std::exception& e) {
-        telemetry::log_warn("finisher {}: {}", f->name(), e.what());
-      }
-    }
+    run_edit_phases(*snap_, *tx_, out);  // modify → finish → dispose
   }
   return finish(std::move(out));
 }

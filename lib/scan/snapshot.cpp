@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/disposer.hpp"
+#include "core/modifier.hpp"
 #include "scan/registry.hpp"
 #include "telemetry/log.hpp"
 
@@ -45,13 +47,18 @@ SnapshotPtr assemble(policy::Config config, policy::Policy pol,
   build(stage_order(), ctx, stages);
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
   build(finisher_order(), ctx, finishers);
+  std::vector<std::shared_ptr<const core::Modifier>> modifiers;
+  build(modifier_order(), ctx, modifiers);
+  std::vector<std::shared_ptr<const core::Disposer>> disposers;
+  build(disposer_order(), ctx, disposers);
   std::vector<core::EventWriter> writers;
   for (const auto* r : registrations())
     writers.insert(writers.end(), r->event_writers.begin(), r->event_writers.end());
   core::Pipeline pipeline(std::move(stages), config.on_error, config.stage_on_error);
   return std::make_shared<const Snapshot>(
       Snapshot{std::move(config), std::move(pol), std::move(pipeline), std::move(authserv),
-               std::move(services), std::move(finishers), std::move(writers)});
+               std::move(services), std::move(finishers), std::move(modifiers),
+               std::move(disposers), std::move(writers)});
 }
 
 void log_errors(const policy::Errors& errs) {
@@ -86,7 +93,9 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
   auto pol = load_checked_policy(cfg->policy_dirs);
   if (!pol) return postern::unexpected(pol.error());
   for (const auto* order_error : {stage_order() ? nullptr : &stage_order().error(),
-                                  finisher_order() ? nullptr : &finisher_order().error()})
+                                  finisher_order() ? nullptr : &finisher_order().error(),
+                                  modifier_order() ? nullptr : &modifier_order().error(),
+                                  disposer_order() ? nullptr : &disposer_order().error()})
     if (order_error)
       return postern::unexpected(policy::Errors{policy::Error{cfg->path, 0, 0, *order_error}});
   Services local;

@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "core/disposer.hpp"
 #include "core/expected.hpp"
 #include "core/finisher.hpp"
+#include "core/modifier.hpp"
 #include "core/registration.hpp"
 #include "core/stage.hpp"
 #include "dns/resolver.hpp"
@@ -31,8 +33,12 @@ struct Snapshot {
   core::Pipeline pipeline;
   std::string authserv_id;                           // config value, or this host's name
   std::shared_ptr<const core::ServiceSet> services;  // what the stages were built on
-  // Run in order on every message that leaves (Authentication-Results, ARC seal, DKIM signature).
+  // The phases after the decision (scan/phases.hpp), each run in order on every message that
+  // leaves: finishers (Authentication-Results, ARC seal, DKIM signature) after the modifiers
+  // (banner, archive copy), then the disposers.
   std::vector<std::shared_ptr<const core::Finisher>> finishers;
+  std::vector<std::shared_ptr<const core::Modifier>> modifiers;
+  std::vector<std::shared_ptr<const core::Disposer>> disposers;
   // Each folder's part of the JSON event (telemetry::make_event).
   std::vector<core::EventWriter> event_writers;
 

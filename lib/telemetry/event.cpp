@@ -87,6 +87,13 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
     (h.value ? changed : removed).push_back({{"name", h.name}, {"index", h.index}});
   p["headers_removed"] = std::move(removed);
   if (!changed.empty()) p["headers_changed"] = std::move(changed);
+  if (out.new_body) p["body_replaced"] = true;
+  if (!out.removed_recipients.empty()) p["recipients_removed"] = out.removed_recipients;
+  if (!out.added_recipients.empty()) {
+    json rcpts = json::array();
+    for (const auto& r : out.added_recipients) rcpts.push_back(r.address);
+    p["recipients_added"] = std::move(rcpts);
+  }
   if (!v.reply.empty()) p["smtp_reply"] = reply_json(v.reply);
   json stages = json::array();
   for (const auto& s : tx.stage_times()) stages.push_back({{"name", s.name}, {"ms", round3(s.ms)}});

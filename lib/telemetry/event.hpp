@@ -7,7 +7,9 @@
 // event.{kind,category,action,outcome}, email.{from.address, to.address[],
 // subject (decoded, the first), reply_to.address[], message_id, local_id, direction},
 // source.{ip,port,domain}, and postern.{scan_id, action, score, reason, findings[],
-// headers_added[], headers_removed[], smtp_reply, stages[], header_from[], rejected_recipients[],
+// headers_added[], headers_removed[], body_replaced, recipients_added[],
+// recipients_removed[] (these three only when set), smtp_reply, stages[], header_from[],
+// rejected_recipients[],
 // parts[] {path, content_type, disposition, filename, transfer_encoding,
 // charset, size, sha256, anomalies[]} (leaf parts, at most 200), links[] {url,
 // text, part} (at most 200), auth {spf, dkim[], dmarc, arc} (when the

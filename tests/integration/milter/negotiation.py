@@ -15,6 +15,9 @@ import sys
 WANT = {"NOEOH": 0x40, "NOUNKNOWN": 0x100, "NODATA": 0x200, "NR_CONN": 0x1000, "NR_HELO": 0x2000,
         "NR_MAIL": 0x4000, "NR_HDR": 0x80, "NR_BODY": 0x80000}
 NOT = {"NORCPT": 0x8, "NOBODY": 0x10, "NOHDRS": 0x20, "NR_RCPT": 0x8000}
+# The actions (SMFIF_*) postern asks for: its one constant in milter/shim.cpp.
+ACTIONS = {"ADDHDRS": 0x1, "CHGBODY": 0x2, "ADDRCPT": 0x4, "DELRCPT": 0x8, "CHGHDRS": 0x10,
+           "QUARANTINE": 0x20, "ADDRCPT_PAR": 0x80, "SETSYMLIST": 0x100}
 
 
 def main():
@@ -26,10 +29,13 @@ def main():
     if body[:1] != b"O" or len(body) < 13:
         print("no option negotiation reply")
         sys.exit(2)
-    _, _, proto = struct.unpack(">III", body[1:13])
+    _, actions, proto = struct.unpack(">III", body[1:13])
     missing = [n for n, f in WANT.items() if not proto & f]
+    missing += [n for n, f in ACTIONS.items() if not actions & f]
     extra = [n for n, f in NOT.items() if proto & f]
-    print("protocol flags 0x%x; missing %s; unexpected %s" % (proto, missing or "none", extra or "none"))
+    extra += ["action 0x%x" % (actions & ~sum(ACTIONS.values()))] if actions & ~sum(ACTIONS.values()) else []
+    print("protocol flags 0x%x, actions 0x%x; missing %s; unexpected %s" %
+          (proto, actions, missing or "none", extra or "none"))
     sys.exit(1 if missing or extra else 0)
 
 

@@ -54,12 +54,7 @@ symbol = "RBL_OTHER"
 
 TEST_CASE("bad [dnsbl] and [reputation] entries are errors with their position",
           "[policy][dnsbl]") {
-  struct Row {
-    std::string text;
-    uint32_t line, column;
-    std::string contains;
-  };
-  const std::vector<Row> rows = {
+  test::check_policy_errors({
       {"[dnsbl.a]\nsymbol = \"RBL_A\"\n", 1, 1, "missing 'zone'"},
       {"[dnsbl.a]\nzone = \"bl.example\"\n", 1, 1, "missing 'symbol'"},
       {"[dnsbl.a]\nzone = \"no_such zone\"\nsymbol = \"RBL_A\"\n", 2, 8, "expected a DNS zone"},
@@ -80,13 +75,7 @@ TEST_CASE("bad [dnsbl] and [reputation] entries are errors with their position",
       {"dnsbl = { a = 1 }\n", 1, 15, "expected a table [dnsbl.a]"},
       {"[reputation]\ndecide_at = \"data\"\n", 2, 13, "expected \"rcpt\", \"connect\" or \"helo\""},
       {"[reputation]\ndnsbl_cache = -1\n", 2, 15, "from 0 to"},
-  };
-  for (const auto& r : rows) {
-    CAPTURE(r.text);
-    auto p = policy::parse_policy(r.text, "p.toml");
-    REQUIRE_FALSE(p);
-    test::check_single_error(p.error(), {"p.toml", r.line, r.column, r.contains});
-  }
+  });
 }
 
 TEST_CASE("a later file replaces a zone or switches it off", "[policy][dnsbl]") {

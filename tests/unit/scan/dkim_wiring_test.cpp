@@ -11,6 +11,7 @@
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/dkim_keys.hpp"
+#include "support/dkim_run.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -18,39 +19,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
-  core::Outcome outcome;
-  std::vector<std::string> dkim_findings;  // DKIM_* symbols, in order
-};
+using Run = test::DkimRun;
 
 // One message through a Session: its header fields and body, from `ip` (SASL user when given).
 Run run(const scan::SnapshotPtr& snap, const core::Message& m, const std::string& ip,
         const std::string& sasl_user) {
-  std::vector<json> events;
-  Run out;
-  {
-    scan::Session s([&] { return snap; }, [&](const json& e) { events.push_back(e); });
-    s.connection().client_address = ip;
-    s.connection().sasl_user = sasl_user;
-    s.connect();
-    s.helo("client.example.net");
-    s.mail_from("<alice@example.com>");
-    s.rcpt("<bob@example.net>");
-    for (const auto& h : m.headers()) {
-      std::string_view v = m.raw_value(h);
-      if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-      if (v.ends_with("\r\n")) v.remove_suffix(2);
-      s.header(h.name, v);
-    }
-    s.body(m.body());
-    out.outcome = s.end_of_message("Q1");
-  }
-  REQUIRE(events.size() == 1);
-  for (const auto& f : events[0]["postern"]["findings"]) {
-    std::string sym = f["symbol"].get<std::string>();
-    if (sym.rfind("DKIM_", 0) == 0) out.dkim_findings.push_back(sym);
-  }
-  return out;
+  return test::run_message(snap, m, ip, sasl_user);
 }
 
 const std::string kMessage =

@@ -93,6 +93,13 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
         std::vector<std::string_view>{"authentication-results", "arc-seal", "dkim-sign"});
+  // The banner edits the body before the archive copies the message.
+  const auto& modifiers = scan::modifier_order();
+  REQUIRE(modifiers);
+  CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "archive"});
+  const auto& disposers = scan::disposer_order();
+  REQUIRE(disposers);
+  CHECK(disposers->empty());
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",
