@@ -4,6 +4,17 @@
 // was refused); the milter shim turns it into smfi_* calls and an SMFIS code,
 // `postern scan` prints it, the event log records it. Plain value type.
 // Header values are unfolded; whoever writes them folds them.
+//
+// Recipients: `recipients` holds every recipient the client named, in RCPT
+// order, each with its policy group and its own result: refused or deferred
+// at RCPT (with the reply given), else decided at end of message from the
+// transaction's findings and its own. Over milter one message has one fate,
+// so `verdict` is the most severe result among the recipients accepted at
+// RCPT (a recipient refused or deferred there is not part of the message):
+// postern never drops one recipient's copy silently after DATA, and never
+// delivers a copy that a recipient's own result rejects. A recipient of
+// another group than the transaction's is deferred at RCPT (452 4.5.3) so
+// that it gets its own transaction and its own policy.
 #pragma once
 
 #include <optional>
@@ -28,9 +39,13 @@ struct HeaderAddition {
   bool at_top = false;  // inserted above every field (smfi_insheader 0); else appended
 };
 
-struct RejectedRecipient {
+// One recipient and what became of it.
+struct RecipientOutcome {
   std::string address;
-  Verdict verdict;
+  std::string group;      // the policy group it belongs to
+  Verdict verdict;        // its own result (at RCPT when refused or deferred there)
+  bool at_rcpt = false;   // refused or deferred at RCPT: verdict.reply is what the client got
+  bool deferred = false;  // 452 4.5.3: another group than the transaction's; sent again later
 };
 
 struct Outcome {
@@ -43,7 +58,7 @@ struct Outcome {
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
   std::string quarantine_reason;  // for Action::Quarantine
-  std::vector<RejectedRecipient> rejected_recipients;
+  std::vector<RecipientOutcome> recipients;  // in RCPT order
 };
 
 }  // namespace postern::core

@@ -145,7 +145,9 @@ TEST_CASE(
   REQUIRE(logged);
   CHECK(logged->before_data);
   CHECK(logged->verdict.action == core::Action::Reject);
-  CHECK(logged->rejected_recipients.size() == 2);
+  REQUIRE(logged->recipients.size() == 2);
+  CHECK(logged->recipients[0].at_rcpt);
+  CHECK(logged->recipients[1].verdict.action == core::Action::Reject);
   REQUIRE(h.events.size() == 1);
   const json& e = h.events[0];
   CHECK(e["event"]["action"] == "reject");
@@ -156,7 +158,14 @@ TEST_CASE(
   CHECK(e["postern"]["smtp_reply"] == json({{"code", "550"},
                                             {"xcode", "5.7.1"},
                                             {"text", "Sender address blocked by local policy"}}));
-  CHECK(e["postern"]["rejected_recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"][1] ==
+        json({{"address", "carol@example.com"},
+              {"group", "default"},
+              {"action", "reject"},
+              {"reason", "rule LIST_SENDER_BLOCK = reject"},
+              {"smtp_reply",
+               {{"code", "550"}, {"xcode", "5.7.1"}, {"text", "Sender address blocked by local policy"}}}}));
 
   CHECK_FALSE(h.session.abort());            // logged once, not again
   h.session.mail_from("<alice@good.test>");  // a new transaction does not log the old one again
@@ -197,7 +206,9 @@ TEST_CASE("postmaster still gets mail from a blocked sender, capped at tag", "[s
   CHECK(e["event"]["action"] == "tag");
   CHECK(e["event"]["outcome"] == "success");
   CHECK(e["email"]["to"]["address"] == json::array({"postmaster@example.com", "bob@example.com"}));
-  CHECK(e["postern"]["rejected_recipients"].size() == 1);
+  REQUIRE(e["postern"]["recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"][0]["action"] == "tag");
+  CHECK(e["postern"]["recipients"][1]["action"] == "reject");
 }
 
 TEST_CASE("reaching the tag threshold adds the subject prefix and the findings header",
