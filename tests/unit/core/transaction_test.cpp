@@ -90,3 +90,39 @@ TEST_CASE("actions have admin-facing names and a severity order", "[action]") {
   CHECK_FALSE(is_final(Action::Tag));
   CHECK_FALSE(is_final(Action::Accept));
 }
+
+TEST_CASE("findings about one recipient are seen only with that recipient", "[transaction]") {
+  ConnectionInfo conn;
+  Transaction tx(conn, Direction::Inbound, Limits{}, nullptr, "id");
+  tx.add_finding("T", 1, "the transaction");
+  tx.begin_recipient("a@x.test");
+  tx.add_finding("A", 2, "about a");
+  CHECK(tx.has_finding("A"));
+  CHECK(tx.has_finding("T"));
+  tx.end_recipient();
+  tx.begin_recipient("b@x.test");
+  CHECK_FALSE(tx.has_finding("A"));  // another recipient's
+  tx.add_finding("A", 3, "about b");
+  tx.end_recipient();
+  CHECK_FALSE(tx.has_finding("A"));  // no scope: the transaction's findings only
+  struct Row {
+    std::string rcpt;
+    std::vector<std::string> details;
+    bool own;
+  };
+  const std::vector<Row> rows = {
+      {"", {"the transaction"}, false},
+      {"a@x.test", {"the transaction", "about a"}, true},
+      {"b@x.test", {"the transaction", "about b"}, true},
+      {"c@x.test", {"the transaction"}, false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.rcpt);
+    std::vector<std::string> got;
+    for (const auto& f : tx.findings_for(r.rcpt)) got.push_back(f.detail);
+    CHECK(got == r.details);
+    CHECK(tx.has_recipient_findings(r.rcpt) == r.own);
+  }
+  CHECK(tx.findings().size() == 3);
+  CHECK(tx.findings()[1].recipient == "a@x.test");
+}
