@@ -49,9 +49,21 @@ void print_human(const std::string& file, const nlohmann::json& e,
   }
   if (p.value("before_data", false))
     fmt::print("  decided at {}: the message would not be received\n", decided_at);
+  for (const auto& r : p["recipients"]) {
+    fmt::print("  recipient {} (group {}): {}", r["address"].get<std::string>(),
+               r["group"].get<std::string>(), r["action"].get<std::string>());
+    if (r.contains("smtp_reply"))
+      fmt::print(" at RCPT, {} {} {}", r["smtp_reply"]["code"].get<std::string>(),
+                 r["smtp_reply"]["xcode"].get<std::string>(),
+                 r["smtp_reply"]["text"].get<std::string>());
+    fmt::print("\n");
+  }
   for (const auto& f : p["findings"])
-    fmt::print("  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
-               f["detail"].get<std::string>());
+    fmt::print("  {:<32} {:>7}  {}{}\n", f["symbol"].get<std::string>(), f["score"].dump(),
+               f["detail"].get<std::string>(),
+               f.contains("recipient")
+                   ? fmt::format(" [recipient {}]", f["recipient"].get<std::string>())
+                   : std::string());
   for (const auto& h : p["headers_removed"])
     fmt::print("  - header {}\n", h["name"].get<std::string>());
   if (p.contains("headers_changed"))
@@ -137,19 +149,31 @@ int run_scan(const ScanOptions& o) {
       decided_at = "connect";
     else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
       ended = true, decided_at = "HELO";
-    bool accepted = false;
-    if (!ended) {
+    // Recipients deferred with 452 4.5.3 (another policy group) are sent again in a
+    // transaction of their own, as an SMTP client does: one event per transaction.
+    std::vector<std::string> todo = rcpts;
+    while (!ended) {
       session.mail_from(from);
-      for (const auto& r : rcpts)
-        if (session.rcpt(r).action == core::Action::Accept) accepted = true;
-    }
-    if (accepted) {
-      core::split_raw_message(
-          raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
-          [&](std::string_view b) { session.body(b); });
-      session.end_of_message();
-    } else if (!ended) {  // an early decision logged its event already
-      session.abort();
+      bool accepted = false;
+      std::vector<std::string> deferred;
+      for (const auto& r : todo) {
+        scan::EventReply reply = session.rcpt(r);
+        if (reply.action == core::Action::Accept)
+          accepted = true;
+        else if (reply.reply.code == scan::kGroupDeferral.code &&
+                 reply.reply.xcode == scan::kGroupDeferral.xcode)
+          deferred.push_back(r);
+      }
+      if (accepted) {
+        core::split_raw_message(
+            raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
+            [&](std::string_view b) { session.body(b); });
+        session.end_of_message();
+      } else {
+        session.abort();
+      }
+      if (deferred.empty() || deferred.size() == todo.size()) break;  // never loops forever
+      todo = std::move(deferred);
     }
     for (const auto& e : events) {
       if (o.json) {
