@@ -3,6 +3,7 @@
 // under a group.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -237,4 +238,29 @@ TEST_CASE("each group mistake is reported at its file:line:column", "[policy][gr
     REQUIRE_FALSE(p);
     postern::test::check_single_error(p.error(), {path, r.line, r.column, r.contains});
   }
+}
+
+TEST_CASE("the commented example in the shipped 40-groups.toml is a valid policy",
+          "[policy][groups]") {
+  std::ifstream in(POSTERN_SOURCE_DIR "/policies/40-groups.toml");
+  REQUIRE(in);
+  std::string line, example;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "# --- example ---") inside = true;
+    else if (line == "# --- end ---") inside = false;
+    else if (inside) example += (line.rfind("# ", 0) == 0 ? line.substr(2) : "") + "\n";
+  }
+  REQUIRE_FALSE(example.empty());
+  TempDir d;
+  d.write("p/50-groups.toml", example);
+  auto p = load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"});
+  INFO((p ? std::string() : postern::policy::to_string(p.error())));
+  REQUIRE(p);
+  REQUIRE(p->groups.size() == 2);
+  CHECK(p->group_for("ceo@example.com").name == "executives");
+  CHECK(p->group_for("ceo@example.com").inbound.rules.at("DMARC_POLICY_QUARANTINE").action ==
+        Action::Reject);
+  CHECK(p->group_for("x@support.example.com").name == "support");
+  CHECK_FALSE(p->group_for("x@support.example.com").quarantine);
 }
