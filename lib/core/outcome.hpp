@@ -57,7 +57,7 @@ struct Outcome {
   std::vector<HeaderAddition> added;       // in order: at_top ones each go above the last
   std::optional<std::string> new_subject;  // replaces the first Subject (or is added when none)
   bool subject_exists = false;
-  std::string quarantine_reason;  // for Action::Quarantine
+  std::string quarantine_reason;             // for Action::Quarantine
   std::vector<RecipientOutcome> recipients;  // in RCPT order
 };
 

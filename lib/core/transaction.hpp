@@ -10,8 +10,9 @@
 // `has_finding` sees the transaction's findings plus that recipient's only.
 // `findings_for(r)` is what the policy weighs for recipient r: the
 // transaction's findings and r's own, never another recipient's.
-// The number of findings is bounded (Limits::findings): past it one
-// POSTERN_FINDINGS_LIMIT finding is added and the rest dropped. `budget()` is the
+// The number of findings is bounded (Limits::findings) per scope (the
+// transaction's, and each recipient's on its own): past it one
+// POSTERN_FINDINGS_LIMIT finding (in that scope) is added and the rest dropped. `budget()` is the
 // message's CPU budget (Limits::scan_time_ms), started by the pipeline at end of
 // message and shared by the content stages and their long loops. Not thread-safe:
 // one transaction is driven by one thread at a time.
@@ -114,8 +115,8 @@ class Transaction {
   Envelope envelope_;
   std::optional<Message> message_;
   std::vector<Finding> findings_;
-  std::string recipient_;  // the open recipient scope, "" = none
-  bool findings_capped_ = false;
+  std::string recipient_;                              // the open recipient scope, "" = none
+  std::map<std::string, size_t, std::less<>> counts_;  // findings per scope ("" = the transaction)
   std::vector<StageTime> times_;
   std::map<std::type_index, std::shared_ptr<const void>> shared_;
 };

@@ -301,8 +301,8 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
 
 bool is_group_name(std::string_view n) {
   return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
   });
 }
 
@@ -341,9 +341,10 @@ void read_group(const toml::table& t, const std::string& path, Errors& errs,
                                         rn ? "recipients" : "lists"));
     ok = false;
   } else if (!is_default && !g.name.empty() && !rn && !ln) {
-    s.error_here(fmt::format("[group.{}]: missing 'recipients' or 'lists': the addresses that "
-                             "belong to the group",
-                             g.name));
+    s.error_here(
+        fmt::format("[group.{}]: missing 'recipients' or 'lists': the addresses that "
+                    "belong to the group",
+                    g.name));
     ok = false;
   }
   if (rn) {
@@ -352,8 +353,9 @@ void read_group(const toml::table& t, const std::string& path, Errors& errs,
         auto str = el.value_exact<std::string>();
         auto pat = str ? address_pattern(*str) : std::nullopt;
         if (!pat) {
-          s.error(el, str ? fmt::format("'{}': expected user@domain, user@, @domain or domain", *str)
-                          : std::string("'recipients': expected a string"));
+          s.error(el,
+                  str ? fmt::format("'{}': expected user@domain, user@, @domain or domain", *str)
+                      : std::string("'recipients': expected a string"));
           ok = false;
           continue;
         }
@@ -612,9 +614,9 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
       for (const auto& el : *arr)
         read_group(*el.as_table(), path, errs, state.groups, p.symbol_refs, defined_here);
     } else {
-      errs.push_back(error_at(
-          path, gn->source(),
-          "'group': expected [[group]] tables (an array of tables, one per group)"));
+      errs.push_back(
+          error_at(path, gn->source(),
+                   "'group': expected [[group]] tables (an array of tables, one per group)"));
     }
   }
   top.finish();
@@ -672,15 +674,14 @@ void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Err
 
 // A group over the layered top level: its thresholds key by key, its rules per symbol, its
 // tag settings. Checks the lists it names and the order of its thresholds.
-Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& top,
-                    Errors& errs) {
+Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& top, Errors& errs) {
   Group g;
   g.name = r.name;
   g.addresses = r.addresses;
   g.entries = r.entries;
   for (const auto& [name, at] : r.lists) {
-    auto it = std::find_if(p.lists.begin(), p.lists.end(),
-                           [&](const List& l) { return l.name == name; });
+    auto it =
+        std::find_if(p.lists.begin(), p.lists.end(), [&](const List& l) { return l.name == name; });
     Error e = at;
     if (it == p.lists.end())
       e.message = fmt::format("'lists' in [group.{}] names the unknown list '{}'", r.name, name);
@@ -696,9 +697,8 @@ Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& 
     errs.push_back(std::move(e));
   }
   const std::string section = "group." + r.name;
-  for (auto [dir, raw, top_dir, out] :
-       {std::tuple{"inbound", &r.inbound, &p.inbound, &g.inbound},
-        {"outbound", &r.outbound, &p.outbound, &g.outbound}}) {
+  for (auto [dir, raw, top_dir, out] : {std::tuple{"inbound", &r.inbound, &p.inbound, &g.inbound},
+                                        {"outbound", &r.outbound, &p.outbound, &g.outbound}}) {
     *out = *top_dir;
     for (auto [key, slot, raw_slot] :
          {std::tuple{"tag", &out->thresholds.tag, &raw->thresholds.tag},

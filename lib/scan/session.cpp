@@ -138,16 +138,15 @@ EventReply Session::rcpt(std::string_view address) {
   if (!tx_) mail_from("");
   std::string rcpt = core::envelope_address(address);
   const policy::Policy& pol = snap_->policy;
-  const policy::Group& g = group_ && tx_->direction() == core::Direction::Outbound
-                               ? *group_
-                               : pol.group_for(rcpt);
+  const policy::Group& g =
+      group_ && tx_->direction() == core::Direction::Outbound ? *group_ : pol.group_for(rcpt);
   core::Step st = snap_->pipeline.run(core::Event::Rcpt, *tx_, rcpt);
   core::RecipientOutcome ro;
   ro.address = rcpt;
   ro.group = g.name;
   if (!pol.is_pass_recipient(rcpt)) {
-    core::Verdict v = policy::decide(pol, g, tx_->direction(), tx_->findings_for(rcpt),
-                                     policy::When::BeforeData);
+    core::Verdict v =
+        policy::decide(pol, g, tx_->direction(), tx_->findings_for(rcpt), policy::When::BeforeData);
     apply_step(*snap_, conn_final_, v);
     apply_step(*snap_, tx_final_, v);
     if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
@@ -167,8 +166,8 @@ EventReply Session::rcpt(std::string_view address) {
   }
   if (group_ && group_ != &g) {  // inbound: not the group of the first accepted recipient
     ro.verdict.action = Action::Tempfail;
-    ro.verdict.reason = fmt::format("recipient of group {}, the transaction's group is {}", g.name,
-                                    group_->name);
+    ro.verdict.reason =
+        fmt::format("recipient of group {}, the transaction's group is {}", g.name, group_->name);
     ro.verdict.reply = kGroupDeferral;
     ro.at_rcpt = ro.deferred = true;
     EventReply r{Action::Tempfail, ro.verdict.reply};

@@ -63,8 +63,7 @@ struct EventReply {
 
 // The answer to an inbound recipient of another policy group than the transaction's.
 inline const core::SmtpReply kGroupDeferral{
-    "452", "4.5.3",
-    "Recipient of another policy group: send it again in its own transaction"};
+    "452", "4.5.3", "Recipient of another policy group: send it again in its own transaction"};
 
 class Session {
  public:

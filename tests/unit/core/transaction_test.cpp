@@ -126,3 +126,22 @@ TEST_CASE("findings about one recipient are seen only with that recipient", "[tr
   CHECK(tx.findings().size() == 3);
   CHECK(tx.findings()[1].recipient == "a@x.test");
 }
+
+TEST_CASE("each recipient's findings are bounded on their own", "[transaction]") {
+  ConnectionInfo conn;
+  Limits lim;
+  lim.findings = 3;
+  Transaction tx(conn, Direction::Inbound, lim, nullptr, "id");
+  for (int i = 0; i < 10; ++i) tx.add_finding("T", 0, "");  // the transaction's are capped
+  for (int r = 0; r < 5; ++r) {  // many recipients' findings do not crowd out the last one's
+    tx.begin_recipient("r" + std::to_string(r) + "@x.test");
+    for (int i = 0; i < 5; ++i) tx.add_finding("R" + std::to_string(i), 0, "");
+    tx.end_recipient();
+  }
+  auto last = tx.findings_for("r4@x.test");
+  std::vector<std::string> got;
+  for (const auto& f : last) got.push_back(f.symbol);
+  CHECK(got == std::vector<std::string>{"T", "T", "T", "POSTERN_FINDINGS_LIMIT", "R0", "R1", "R2",
+                                        "POSTERN_FINDINGS_LIMIT"});
+  CHECK(tx.findings().size() == 4 + 5 * 4);
+}

@@ -95,10 +95,10 @@ recipients = []
       std::string group;
     };
     const std::vector<Row> rows = {
-        {"x@strict.example", "strict"}, {"X@STRICT.EXAMPLE", "strict"},
-        {"ceo@anywhere.test", "strict"}, {"boss@example.com", "strict"},
+        {"x@strict.example", "strict"},      {"X@STRICT.EXAMPLE", "strict"},
+        {"ceo@anywhere.test", "strict"},     {"boss@example.com", "strict"},
         {"x@sub.strict.example", "default"},  // "@domain" is that domain only
-        {"bob@example.com", "default"},       {"", "default"},
+        {"bob@example.com", "default"},      {"", "default"},
     };
     for (const auto& r : rows) {
       CAPTURE(r.address);
@@ -141,7 +141,7 @@ TEST_CASE("a group is replaced whole by a later file's group of the same name, i
   REQUIRE(p->groups.size() == 2);
   CHECK(p->groups[0].name == "one");  // keeps its place before "two"
   CHECK(p->groups[0].entries == std::vector<std::string>{"c.example"});
-  CHECK(p->groups[0].subject_prefix == "[SPAM]");      // not carried over
+  CHECK(p->groups[0].subject_prefix == "[SPAM]");     // not carried over
   CHECK(p->groups[0].inbound.thresholds.tag == 4.0);  // inherits a later file's top level
   CHECK(p->group_for("x@a.example").name == "default");
   CHECK(p->group_for("x@c.example").name == "one");
@@ -180,11 +180,13 @@ TEST_CASE("each group mistake is reported at its file:line:column", "[policy][gr
        "'name' in [group]: expected a string"},
       {"bad name", "[[group]]\nname = \"a b\"\nrecipients = []\n", 2, 8,
        "'name': expected a group name"},
-      {"unknown key (a typo)", "[[group]]\nname = \"g\"\nlists = []\nrecipient = [\"a.example\"]\n", 4, 1,
+      {"unknown key (a typo)", "[[group]]\nname = \"g\"\nlists = []\nrecipient = [\"a.example\"]\n",
+       4, 1,
        "unknown key 'recipient' in [group.g]; expected one of: findings_header, inbound, lists, "
        "name, outbound, quarantine, recipients, subject_prefix"},
-      {"unknown key in a direction", "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound]\ntga = 1\n",
-       5, 1, "unknown key 'tga' in [group.g.inbound]"},
+      {"unknown key in a direction",
+       "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound]\ntga = 1\n", 5, 1,
+       "unknown key 'tga' in [group.g.inbound]"},
       {"no addresses", "[[group]]\nname = \"g\"\nquarantine = false\n", 1, 1,
        "[group.g]: missing 'recipients' or 'lists'"},
       {"bad pattern", "[[group]]\nname = \"g\"\nrecipients = [\"ok.example\", \"a b@x\"]\n", 3, 29,
@@ -201,22 +203,25 @@ TEST_CASE("each group mistake is reported at its file:line:column", "[policy][gr
        "[lists.ips]\nmatch = \"client_ip\"\nsymbol = \"IPS\"\n[[group]]\nname = \"g\"\nlists = "
        "[\"ips\"]\n",
        6, 10, "list 'ips' holds client addresses"},
-      {"default with recipients", "[[group]]\nname = \"default\"\nrecipients = [\"a.example\"]\n", 3,
-       14, "the default group is everyone no other group matches"},
+      {"default with recipients", "[[group]]\nname = \"default\"\nrecipients = [\"a.example\"]\n",
+       3, 14, "the default group is everyone no other group matches"},
       {"same name twice in one file",
        "[[group]]\nname = \"g\"\nrecipients = []\n[[group]]\nname = \"g\"\nrecipients = []\n", 5, 8,
        "group 'g' is defined twice in this file (first at line 2)"},
-      {"quarantine not a boolean", "[[group]]\nname = \"g\"\nrecipients = []\nquarantine = \"tag\"\n",
-       4, 14, "'quarantine' in [group.g]: expected true or false"},
-      {"subject_prefix not a string", "[[group]]\nname = \"g\"\nrecipients = []\nsubject_prefix = 1\n",
-       4, 18, "'subject_prefix' in [group.g]: expected a string"},
+      {"quarantine not a boolean",
+       "[[group]]\nname = \"g\"\nrecipients = []\nquarantine = \"tag\"\n", 4, 14,
+       "'quarantine' in [group.g]: expected true or false"},
+      {"subject_prefix not a string",
+       "[[group]]\nname = \"g\"\nrecipients = []\nsubject_prefix = 1\n", 4, 18,
+       "'subject_prefix' in [group.g]: expected a string"},
       {"findings_header not a boolean",
        "[[group]]\nname = \"g\"\nrecipients = []\nfindings_header = 1\n", 4, 19,
        "'findings_header' in [group.g]: expected true or false"},
       {"bad threshold", "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound]\ntag = \"x\"\n",
        5, 7, "'tag' in [group.g.inbound]: expected a score"},
-      {"nan threshold", "[[group]]\nname = \"g\"\nrecipients = []\n[group.outbound]\nreject = nan\n",
-       5, 10, "expected a finite number"},
+      {"nan threshold",
+       "[[group]]\nname = \"g\"\nrecipients = []\n[group.outbound]\nreject = nan\n", 5, 10,
+       "expected a finite number"},
       {"bad rule action",
        "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound.rules]\nFOO = \"bounce\"\n", 5, 7,
        "rule FOO: expected one of accept"},
@@ -247,9 +252,12 @@ TEST_CASE("the commented example in the shipped 40-groups.toml is a valid policy
   std::string line, example;
   bool inside = false;
   while (std::getline(in, line)) {
-    if (line == "# --- example ---") inside = true;
-    else if (line == "# --- end ---") inside = false;
-    else if (inside) example += (line.rfind("# ", 0) == 0 ? line.substr(2) : "") + "\n";
+    if (line == "# --- example ---")
+      inside = true;
+    else if (line == "# --- end ---")
+      inside = false;
+    else if (inside)
+      example += (line.rfind("# ", 0) == 0 ? line.substr(2) : "") + "\n";
   }
   REQUIRE_FALSE(example.empty());
   TempDir d;

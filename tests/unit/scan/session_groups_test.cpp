@@ -157,13 +157,13 @@ TEST_CASE("an inbound recipient of another group than the first accepted one is 
   Harness h;
   h.session.mail_from("<carol@good.test>");
   CHECK(h.session.rcpt("<bob@example.com>").action == Action::Accept);  // fixes "default"
-  auto boss = h.session.rcpt("<boss@example.com>");                    // vip, through its list
+  auto boss = h.session.rcpt("<boss@example.com>");                     // vip, through its list
   CHECK(boss.action == Action::Tempfail);
   CHECK(boss.reply.code == "452");
   CHECK(boss.reply.xcode == "4.5.3");
   CHECK(boss.reply.text.find("its own transaction") != std::string::npos);
   CHECK(h.session.rcpt("<dave@vip.example.com>").action == Action::Tempfail);  // vip by pattern
-  CHECK(h.session.rcpt("<erin@example.com>").action == Action::Accept);       // default again
+  CHECK(h.session.rcpt("<erin@example.com>").action == Action::Accept);        // default again
   // a recipient its own group refuses is refused, not deferred
   CHECK(h.session.rcpt("<alice@example.com>").action == Action::Reject);
   h.send_message("carol@good.test");
@@ -175,12 +175,13 @@ TEST_CASE("an inbound recipient of another group than the first accepted one is 
         json::array({"bob@example.com", "erin@example.com", "alice@example.com"}));
   const json& rc = e["postern"]["recipients"];
   REQUIRE(rc.size() == 5);
-  CHECK(rc[1] == json({{"address", "boss@example.com"},
-                       {"group", "vip"},
-                       {"action", "deferred"},
-                       {"reason", "recipient of group vip, the transaction's group is default"},
-                       {"smtp_reply",
-                        {{"code", "452"}, {"xcode", "4.5.3"}, {"text", scan::kGroupDeferral.text}}}}));
+  CHECK(rc[1] ==
+        json({{"address", "boss@example.com"},
+              {"group", "vip"},
+              {"action", "deferred"},
+              {"reason", "recipient of group vip, the transaction's group is default"},
+              {"smtp_reply",
+               {{"code", "452"}, {"xcode", "4.5.3"}, {"text", scan::kGroupDeferral.text}}}}));
   CHECK(rc[2]["action"] == "deferred");
   CHECK(rc[3]["group"] == "default");
   CHECK(rc[4]["action"] == "reject");
@@ -204,7 +205,8 @@ TEST_CASE("a recipient refused at RCPT does not fix the group", "[session][group
   CHECK(h.session.rcpt("<bob@example.com>").action == Action::Tempfail);
 }
 
-TEST_CASE("groups set thresholds, tag settings and quarantine over the default", "[session][groups]") {
+TEST_CASE("groups set thresholds, tag settings and quarantine over the default",
+          "[session][groups]") {
   struct Row {
     std::string name;
     std::string sender, rcpt;
@@ -216,8 +218,7 @@ TEST_CASE("groups set thresholds, tag settings and quarantine over the default",
        "[SPAM] hello"},
       {"vip rejects a score of 6 (reject = 5)", "<someone@grey.test>", "<boss@example.com>",
        Action::Reject, ""},
-      {"default quarantines by rule", "<x@quar.test>", "<bob@example.com>", Action::Quarantine,
-       ""},
+      {"default quarantines by rule", "<x@quar.test>", "<bob@example.com>", Action::Quarantine, ""},
       {"vip does not quarantine: tagged with its own prefix", "<x@quar.test>",
        "<dave@vip.example.com>", Action::Tag, "[VIP-SPAM] hello"},
   };

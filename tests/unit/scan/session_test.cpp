@@ -165,7 +165,9 @@ TEST_CASE(
               {"action", "reject"},
               {"reason", "rule LIST_SENDER_BLOCK = reject"},
               {"smtp_reply",
-               {{"code", "550"}, {"xcode", "5.7.1"}, {"text", "Sender address blocked by local policy"}}}}));
+               {{"code", "550"},
+                {"xcode", "5.7.1"},
+                {"text", "Sender address blocked by local policy"}}}}));
 
   CHECK_FALSE(h.session.abort());            // logged once, not again
   h.session.mail_from("<alice@good.test>");  // a new transaction does not log the old one again

@@ -123,7 +123,8 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   CHECK(e["postern"]["smtp_reply"]["code"] == "451");
   const auto& rc = e["postern"]["recipients"];
   REQUIRE(rc.size() == 3);
-  CHECK(rc[0] == nlohmann::json({{"address", "b@y.test"}, {"group", "default"}, {"action", "accept"}}));
+  CHECK(rc[0] ==
+        nlohmann::json({{"address", "b@y.test"}, {"group", "default"}, {"action", "accept"}}));
   CHECK(rc[1]["action"] == "tempfail");
   CHECK(rc[1]["smtp_reply"]["code"] == "451");
   CHECK(rc[2]["action"] == "deferred");
