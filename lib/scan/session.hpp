@@ -14,6 +14,12 @@
 // at end of message the rules and the score thresholds do. A pass recipient's
 // own result is capped at `tag` (so when every accepted recipient is one, the
 // message is at most tagged).
+// Exception: with the policy's `[reputation] decide_at = "connect"` (or
+// "helo"), the hard rules that reject or tempfail already apply to the
+// findings of that event: connect() (helo()) returns the reply, logs the event
+// and the front end answers it (the client cannot authenticate before that, and
+// pass recipients do not help, so use it only where no client needs to). After
+// such a reply the Session expects no more events of that connection.
 //
 // Recipients and groups: each recipient is decided on the transaction's
 // findings plus its own (core/transaction.hpp), never another recipient's. A
@@ -25,12 +31,6 @@
 // client sends it again in its own transaction. At end of message each
 // accepted recipient gets its own result and the most severe one decides the
 // message (see core/outcome.hpp); the tag settings are the group's.
-// Exception: with the policy's `[reputation] decide_at = "connect"` (or
-// "helo"), the hard rules that reject or tempfail already apply to the
-// findings of that event: connect() (helo()) returns the reply, logs the event
-// and the front end answers it (the client cannot authenticate before that, and
-// pass recipients do not help, so use it only where no client needs to). After
-// such a reply the Session expects no more events of that connection.
 //
 // Every transaction in which something was decided produces exactly one event
 // (JSON, ECS fields) through the sink: at end of message, or at abort/close when
