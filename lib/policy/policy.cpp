@@ -661,7 +661,8 @@ void check_order(const std::string& label, const Thresholds& t, const OriginOf& 
 }
 
 void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Errors& errs) {
-  for (auto [dir, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
+  for (auto [dir_name, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
+    const char* dir = dir_name;  // clang 14: a lambda may not capture a structured binding
     check_order(
         dir, d->thresholds,
         [&](const char* key, bool&) -> const ThresholdOrigins::Origin* {
@@ -679,10 +680,11 @@ Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& 
   g.name = r.name;
   g.addresses = r.addresses;
   g.entries = r.entries;
-  for (const auto& [name, at] : r.lists) {
+  for (const auto& ref : r.lists) {
+    const std::string& name = ref.first;
     auto it =
         std::find_if(p.lists.begin(), p.lists.end(), [&](const List& l) { return l.name == name; });
-    Error e = at;
+    Error e = ref.second;
     if (it == p.lists.end())
       e.message = fmt::format("'lists' in [group.{}] names the unknown list '{}'", r.name, name);
     else if (it->match == ListMatch::ClientIp)
@@ -697,8 +699,10 @@ Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& 
     errs.push_back(std::move(e));
   }
   const std::string section = "group." + r.name;
-  for (auto [dir, raw, top_dir, out] : {std::tuple{"inbound", &r.inbound, &p.inbound, &g.inbound},
-                                        {"outbound", &r.outbound, &p.outbound, &g.outbound}}) {
+  for (auto [dir_name, raw, top_dir, out] :
+       {std::tuple{"inbound", &r.inbound, &p.inbound, &g.inbound},
+        {"outbound", &r.outbound, &p.outbound, &g.outbound}}) {
+    const char* dir = dir_name;  // clang 14: a lambda may not capture a structured binding
     *out = *top_dir;
     for (auto [key, slot, raw_slot] :
          {std::tuple{"tag", &out->thresholds.tag, &raw->thresholds.tag},
