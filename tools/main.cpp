@@ -33,8 +33,8 @@ int policy_check(const std::string& config_path, const std::vector<std::string>&
     return 1;
   }
   for (const auto& f : pol->files) fmt::print("ok: {}\n", f);
-  fmt::print("policy check: {} file(s), {} list(s), no errors\n", pol->files.size(),
-             pol->lists.size());
+  fmt::print("policy check: {} file(s), {} list(s), {} group(s) besides default, no errors\n",
+             pol->files.size(), pol->lists.size(), pol->groups.size());
   return 0;
 }
 

@@ -52,9 +52,21 @@ void print_human(std::FILE* to, const std::string& file, const nlohmann::json& e
   }
   if (p.value("before_data", false))
     fmt::print(to, "  decided at {}: the message would not be received\n", decided_at);
+  for (const auto& r : p["recipients"]) {
+    fmt::print(to, "  recipient {} (group {}): {}", r["address"].get<std::string>(),
+               r["group"].get<std::string>(), r["action"].get<std::string>());
+    if (r.contains("smtp_reply"))
+      fmt::print(to, " at RCPT, {} {} {}", r["smtp_reply"]["code"].get<std::string>(),
+                 r["smtp_reply"]["xcode"].get<std::string>(),
+                 r["smtp_reply"]["text"].get<std::string>());
+    fmt::print(to, "\n");
+  }
   for (const auto& f : p["findings"])
-    fmt::print(to, "  {:<32} {:>7}  {}\n", f["symbol"].get<std::string>(), f["score"].dump(),
-               f["detail"].get<std::string>());
+    fmt::print(to, "  {:<32} {:>7}  {}{}\n", f["symbol"].get<std::string>(), f["score"].dump(),
+               f["detail"].get<std::string>(),
+               f.contains("recipient")
+                   ? fmt::format(" [recipient {}]", f["recipient"].get<std::string>())
+                   : std::string());
   for (const auto& h : p["headers_removed"])
     fmt::print(to, "  - header {}\n", h["name"].get<std::string>());
   if (p.contains("headers_changed"))
@@ -186,20 +198,34 @@ int run_scan(const ScanOptions& o) {
       decided_at = "connect";
     else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
       ended = true, decided_at = "HELO";
-    bool accepted = false;
+    // Recipients deferred with 452 4.5.3 (another policy group) are sent again in a
+    // transaction of their own, as an SMTP client does: one event per transaction.
+    // --out writes the first transaction's message (its recipients' copy).
+    std::vector<std::string> todo = rcpts;
     std::optional<core::Outcome> outcome;
-    if (!ended) {
+    while (!ended) {
       session.mail_from(from);
-      for (const auto& r : rcpts)
-        if (session.rcpt(r).action == core::Action::Accept) accepted = true;
-    }
-    if (accepted) {
-      core::split_raw_message(
-          raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
-          [&](std::string_view b) { session.body(b); });
-      outcome = session.end_of_message();
-    } else if (!ended) {  // an early decision logged its event already
-      session.abort();
+      bool accepted = false;
+      std::vector<std::string> deferred;
+      for (const auto& r : todo) {
+        scan::EventReply reply = session.rcpt(r);
+        if (reply.action == core::Action::Accept)
+          accepted = true;
+        else if (reply.reply.code == scan::kGroupDeferral.code &&
+                 reply.reply.xcode == scan::kGroupDeferral.xcode)
+          deferred.push_back(r);
+      }
+      if (accepted) {
+        core::split_raw_message(
+            raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
+            [&](std::string_view b) { session.body(b); });
+        core::Outcome o2 = session.end_of_message();
+        if (!outcome) outcome = std::move(o2);
+      } else {
+        session.abort();
+      }
+      if (deferred.empty() || deferred.size() == todo.size()) break;  // never loops forever
+      todo = std::move(deferred);
     }
     for (const auto& e : events) {
       if (o.json) {

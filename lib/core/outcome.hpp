@@ -7,6 +7,18 @@
 // Header values are unfolded; whoever writes them folds them. It is an edit
 // script applied in this order: header changes, the subject, header additions,
 // the body (new_body), then the envelope (recipients removed, then added).
+//
+//
+// Recipients: `recipients` holds every recipient the client named, in RCPT
+// order, each with its policy group and its own result: refused or deferred
+// at RCPT (with the reply given), else decided at end of message from the
+// transaction's findings and its own. Over milter one message has one fate,
+// so `verdict` is the most severe result among the recipients accepted at
+// RCPT (a recipient refused or deferred there is not part of the message):
+// postern never drops one recipient's copy silently after DATA, and never
+// delivers a copy that a recipient's own result rejects. A recipient of
+// another group than the transaction's is deferred at RCPT (452 4.5.3) so
+// that it gets its own transaction and its own policy.
 #pragma once
 
 #include <optional>
@@ -38,9 +50,13 @@ struct AddedRecipient {
   std::string esmtp_args;  // "" = none; else space-separated KEY=VALUE, printable ASCII
 };
 
-struct RejectedRecipient {
+// One recipient and what became of it.
+struct RecipientOutcome {
   std::string address;
-  Verdict verdict;
+  std::string group;      // the policy group it belongs to
+  Verdict verdict;        // its own result (at RCPT when refused or deferred there)
+  bool at_rcpt = false;   // refused or deferred at RCPT: verdict.reply is what the client got
+  bool deferred = false;  // 452 4.5.3: another group than the transaction's; sent again later
 };
 
 struct Outcome {
@@ -58,7 +74,7 @@ struct Outcome {
   std::vector<AddedRecipient> added_recipients;
   std::vector<std::string> removed_recipients;  // bare addresses as accepted at RCPT
   std::string quarantine_reason;                // for Action::Quarantine
-  std::vector<RejectedRecipient> rejected_recipients;
+  std::vector<RecipientOutcome> recipients;     // in RCPT order
 };
 
 }  // namespace postern::core

@@ -45,7 +45,24 @@ void report_budget(Transaction& tx, std::string_view cut_short,
 }
 }  // namespace
 
+namespace {
+// The RCPT event's recipient scope: what the stages find there is about that recipient.
+struct RecipientScope {
+  Transaction& tx;
+  bool open;
+  RecipientScope(Transaction& t, Event e, std::string_view rcpt) : tx(t), open(e == Event::Rcpt) {
+    if (open) tx.begin_recipient(std::string(rcpt));
+  }
+  ~RecipientScope() {
+    if (open) tx.end_recipient();
+  }
+  RecipientScope(const RecipientScope&) = delete;
+  RecipientScope& operator=(const RecipientScope&) = delete;
+};
+}  // namespace
+
 Step Pipeline::run(Event event, Transaction& tx, std::string_view rcpt) const {
+  RecipientScope scope(tx, event, rcpt);
   const bool budgeted = event == Event::Message;
   if (budgeted) tx.budget().start();
   std::string_view cut_short;  // the content stage during which the budget ran out

@@ -17,9 +17,12 @@
 //
 // Call order per connection: on_connect, on_helo, then per transaction
 // on_mail_from, on_rcpt (once per recipient), on_message (the message is
-// buffered and set on the transaction). The Pipeline runs one event through
-// every stage in order; the first error, turned into the stage's on_error
-// action (unless that is accept), ends that event. Time per stage is measured and
+// buffered and set on the transaction). Every finding added during a
+// recipient's RCPT event (by a stage, or a stage error) is about that recipient
+// (Transaction::begin_recipient): the policy weighs it for that recipient only.
+// The Pipeline runs one event through every stage in order; the first error,
+// turned into the stage's on_error action (unless that is accept), ends that
+// event. Time per stage is measured and
 // added to the transaction.
 //
 // Content stages (`content()` true: the MIME and HTML analysis, and

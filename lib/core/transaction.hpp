@@ -4,8 +4,15 @@
 // events, before it); stages read the connection, envelope and message, and add
 // findings. Scores of findings are looked up in the policy's per-symbol
 // overrides when they are added, so `findings()` always holds effective scores.
-// The number of findings is bounded (Limits::findings): past it one
-// POSTERN_FINDINGS_LIMIT finding is added and the rest dropped. `budget()` is the
+// Findings are about the transaction or about one recipient: while a recipient
+// scope is open (the pipeline opens one around each RCPT event), every finding
+// added is recorded against that recipient (Finding::recipient), and
+// `has_finding` sees the transaction's findings plus that recipient's only.
+// `findings_for(r)` is what the policy weighs for recipient r: the
+// transaction's findings and r's own, never another recipient's.
+// The number of findings is bounded (Limits::findings) per scope (the
+// transaction's, and each recipient's on its own): past it one
+// POSTERN_FINDINGS_LIMIT finding (in that scope) is added and the rest dropped. `budget()` is the
 // message's CPU budget (Limits::scan_time_ms), started by the pipeline at end of
 // message and shared by the content stages and their long loops. Not thread-safe:
 // one transaction is driven by one thread at a time.
@@ -68,9 +75,20 @@ class Transaction {
   // Adds a finding whose score is already effective (carried over from the connection);
   // bounded like add_finding.
   void adopt(const Finding& f);
+  // Every finding, the transaction's and each recipient's, in the order added.
   const std::vector<Finding>& findings() const { return findings_; }
+  // The transaction's findings plus those about `rcpt` ("" = the transaction's alone).
+  std::vector<Finding> findings_for(std::string_view rcpt) const;
+  // True when a finding about `rcpt` (the transaction's findings included) exists.
+  bool has_recipient_findings(std::string_view rcpt) const;
+  // A finding of `symbol` about the transaction or about the open recipient scope.
   bool has_finding(std::string_view symbol) const;
-  double score() const;
+  double score() const;  // of every finding
+
+  // Findings added until end_recipient() are about `rcpt`.
+  void begin_recipient(std::string rcpt) { recipient_ = std::move(rcpt); }
+  void end_recipient() { recipient_.clear(); }
+  const std::string& current_recipient() const { return recipient_; }
 
   // What one stage learned for later stages (the MIME analysis, the DKIM results,
   // ...): one value per type. Stages never call each other; they share through this.
@@ -97,7 +115,8 @@ class Transaction {
   Envelope envelope_;
   std::optional<Message> message_;
   std::vector<Finding> findings_;
-  bool findings_capped_ = false;
+  std::string recipient_;                              // the open recipient scope, "" = none
+  std::map<std::string, size_t, std::less<>> counts_;  // findings per scope ("" = the transaction)
   std::vector<StageTime> times_;
   std::map<std::type_index, std::shared_ptr<const void>> shared_;
 };

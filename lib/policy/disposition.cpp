@@ -44,9 +44,21 @@ core::SmtpReply reply_for(const Policy& p, Action a, std::string_view text) {
   return r;
 }
 
+void settle(const Group& g, core::Verdict& v) {
+  if (v.action != Action::Quarantine || g.quarantine) return;
+  v.action = Action::Tag;
+  v.reason = fmt::format("{} (group {} does not quarantine: tagged)", v.reason, g.name);
+  v.reply = {};
+}
+
 core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings,
                      When when) {
-  const DirectionPolicy& d = p.for_direction(dir);
+  return decide(p, p.default_group, dir, findings, when);
+}
+
+core::Verdict decide(const Policy& p, const Group& g, core::Direction dir,
+                     std::span<const core::Finding> findings, When when) {
+  const DirectionPolicy& d = g.for_direction(dir);
   core::Verdict v;
   std::string rule_text;
   for (const auto& f : findings) {
@@ -78,6 +90,7 @@ core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core:
     }
   }
   v.reply = reply_for(p, v.action, rule_text);
+  settle(g, v);
   return v;
 }
 

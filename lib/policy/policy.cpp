@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <functional>
+#include <tuple>
 
 #include "core/address.hpp"
 #include "core/message.hpp"
@@ -59,6 +61,19 @@ core::Direction Policy::direction_of(const core::ConnectionInfo& c) const {
   return core::Direction::Inbound;
 }
 
+const Group& Policy::group_for(std::string_view address) const {
+  for (const auto& g : groups) {
+    for (const auto& a : g.addresses)
+      if (a.matches(address)) return g;
+    for (const auto& name : g.lists) {
+      auto it = std::lower_bound(lists.begin(), lists.end(), name,
+                                 [](const List& l, const std::string& n) { return l.name < n; });
+      if (it != lists.end() && it->name == name && it->match_address(address)) return g;
+    }
+  }
+  return default_group;
+}
+
 bool Policy::is_pass_recipient(std::string_view rcpt) const {
   return std::any_of(lists.begin(), lists.end(), [&](const List& l) {
     return l.pass && l.match == ListMatch::Recipient && l.match_address(rcpt).has_value();
@@ -87,6 +102,24 @@ struct ThresholdOrigins {
   std::map<std::string, Origin, std::less<>> by_key;
   size_t next = 0;
   void set(const std::string& key, Error at) { by_key[key] = {std::move(at), next++}; }
+};
+
+// A [[group]] as one file wrote it; resolved over the top level once every file is applied.
+struct RawGroup {
+  std::string name;
+  std::vector<AddressPattern> addresses;
+  std::vector<std::string> entries;
+  std::vector<std::pair<std::string, Error>> lists;  // list name, where it is named
+  DirectionPolicy inbound, outbound;  // what the group sets (thresholds: see `origins`)
+  ThresholdOrigins origins;           // "group.NAME.inbound.tag" -> where, for the keys it sets
+  std::optional<std::string> subject_prefix;
+  std::optional<bool> findings_header, quarantine;
+};
+
+// What applying the files builds beside the Policy.
+struct LoadState {
+  ThresholdOrigins origins;
+  std::vector<RawGroup> groups;
 };
 
 void read_thresholds(TomlSection& s, Thresholds& t, ThresholdOrigins& origins) {
@@ -257,6 +290,107 @@ void read_list(TomlSection s, const std::string& name, std::vector<List>& lists)
     lists.push_back(std::move(l));
 }
 
+bool is_group_name(std::string_view n) {
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
+  });
+}
+
+// One [[group]] table. `defined_here`: the names this file defined already.
+void read_group(const toml::table& t, const std::string& path, Errors& errs,
+                std::vector<RawGroup>& groups, std::vector<SymbolRef>& refs,
+                std::map<std::string, Error, std::less<>>& defined_here) {
+  std::string peek = t["name"].value_exact<std::string>().value_or("");
+  TomlSection s(t, is_group_name(peek) ? "group." + peek : std::string("group"), path, errs);
+  RawGroup g;
+  bool ok = true;
+  if (auto n = s.string("name")) {
+    if (!is_group_name(*n)) {
+      s.error(*s.node("name"),
+              "'name': expected a group name: 1 to 64 letters, digits, '.', '-' or '_'");
+      ok = false;
+    } else if (auto it = defined_here.find(*n); it != defined_here.end()) {
+      s.error(*s.node("name"), fmt::format("group '{}' is defined twice in this file (first at "
+                                           "line {}); a later file may replace it",
+                                           *n, it->second.line));
+      ok = false;
+    } else {
+      g.name = *n;
+      defined_here.emplace(*n, error_at(path, s.node("name")->source(), ""));
+    }
+  } else {
+    if (!s.node("name")) s.error_here("[[group]]: missing 'name'");
+    ok = false;
+  }
+  const bool is_default = g.name == kDefaultGroup;
+  const toml::node* rn = s.node("recipients");
+  const toml::node* ln = s.node("lists");
+  if (is_default && (rn || ln)) {
+    s.error(rn ? *rn : *ln, fmt::format("'{}' in [group.default]: the default group is everyone "
+                                        "no other group matches; it takes no addresses",
+                                        rn ? "recipients" : "lists"));
+    ok = false;
+  } else if (!is_default && !g.name.empty() && !rn && !ln) {
+    s.error_here(
+        fmt::format("[group.{}]: missing 'recipients' or 'lists': the addresses that "
+                    "belong to the group",
+                    g.name));
+    ok = false;
+  }
+  if (rn) {
+    if (const toml::array* arr = rn->as_array()) {
+      for (const auto& el : *arr) {
+        auto str = el.value_exact<std::string>();
+        auto pat = str ? address_pattern(*str) : std::nullopt;
+        if (!pat) {
+          s.error(el,
+                  str ? fmt::format("'{}': expected user@domain, user@, @domain or domain", *str)
+                      : std::string("'recipients': expected a string"));
+          ok = false;
+          continue;
+        }
+        g.addresses.push_back(*pat);
+        g.entries.push_back(*str);
+      }
+    } else {
+      s.error(*rn, "'recipients': expected an array of address patterns");
+      ok = false;
+    }
+  }
+  if (ln) {
+    if (const toml::array* arr = ln->as_array()) {
+      for (const auto& el : *arr) {
+        if (auto str = el.value_exact<std::string>()) {
+          g.lists.emplace_back(*str, error_at(path, el.source(), ""));
+        } else {
+          s.error(el, "'lists': expected a list name (a string)");
+          ok = false;
+        }
+      }
+    } else {
+      s.error(*ln, "'lists': expected an array of list names");
+      ok = false;
+    }
+  }
+  if (const auto* d = s.table("inbound"))
+    read_direction(TomlSection(*d, s.name() + ".inbound", path, errs), g.inbound, g.origins, refs);
+  if (const auto* d = s.table("outbound"))
+    read_direction(TomlSection(*d, s.name() + ".outbound", path, errs), g.outbound, g.origins,
+                   refs);
+  g.subject_prefix = s.string("subject_prefix");
+  g.findings_header = s.boolean("findings_header");
+  g.quarantine = s.boolean("quarantine");
+  s.finish();
+  if (!ok) return;
+  auto it = std::find_if(groups.begin(), groups.end(),
+                         [&](const RawGroup& x) { return x.name == g.name; });
+  if (it != groups.end())
+    *it = std::move(g);  // replaced whole, in its place
+  else
+    groups.push_back(std::move(g));
+}
+
 // "127.0.0.2" style: an IPv4 address in 127.0.0.0/8, as DNSBLs answer.
 bool is_dnsbl_code(std::string_view c) {
   auto ip = core::IpAddress::parse(c);
@@ -376,7 +510,8 @@ void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
 }
 
 void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors& errs,
-                ThresholdOrigins& origins) {
+                LoadState& state) {
+  ThresholdOrigins& origins = state.origins;
   TomlSection top(t, "", path, errs);
   if (const auto* d = top.table("inbound"))
     read_direction(TomlSection(*d, "inbound", path, errs), p.inbound, origins, p.symbol_refs);
@@ -467,6 +602,18 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
     read_banner(TomlSection(*b, "banner", path, errs), p.banner);
   if (const auto* a = top.table("archive"))
     read_archive(TomlSection(*a, "archive", path, errs), p.archive);
+  if (const toml::node* gn = top.node("group")) {
+    const toml::array* arr = gn->as_array();
+    std::map<std::string, Error, std::less<>> defined_here;
+    if (arr && arr->is_array_of_tables()) {
+      for (const auto& el : *arr)
+        read_group(*el.as_table(), path, errs, state.groups, p.symbol_refs, defined_here);
+    } else {
+      errs.push_back(
+          error_at(path, gn->source(),
+                   "'group': expected [[group]] tables (an array of tables, one per group)"));
+    }
+  }
   top.finish();
 }
 
@@ -475,34 +622,103 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
 namespace {
 
 // The order of thresholds is checked on the layered result; the error points at the
-// threshold set last and names where the other one was set.
-void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Errors& errs) {
-  for (auto [dir, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
-    const Thresholds& t = d->thresholds;
-    const std::array<std::pair<const char*, std::optional<double>>, 3> v{
-        {{"tag", t.tag}, {"quarantine", t.quarantine}, {"reject", t.reject}}};
-    bool reported = false;
-    for (size_t i = 0; i < v.size() && !reported; ++i) {
-      for (size_t j = i + 1; j < v.size() && !reported; ++j) {
-        if (!v[i].second || !v[j].second || *v[i].second <= *v[j].second) continue;
-        auto lo = origins.by_key.find(fmt::format("{}.{}", dir, v[i].first));
-        auto hi = origins.by_key.find(fmt::format("{}.{}", dir, v[j].first));
-        if (lo == origins.by_key.end() || hi == origins.by_key.end())
-          continue;  // cannot happen: set by a file
-        bool lo_last = lo->second.order > hi->second.order;
-        const Error& blame = lo_last ? lo->second.at : hi->second.at;
-        const Error& other = lo_last ? hi->second.at : lo->second.at;
-        Error e = blame;
-        e.message = fmt::format(
-            "[{}] after layering: expected tag <= quarantine <= reject, but {} = {} is above {} = "
-            "{} (set at {}:{}:{})",
-            dir, v[i].first, *v[i].second, v[j].first, *v[j].second, other.file, other.line,
-            other.column);
-        errs.push_back(std::move(e));
-        reported = true;
-      }
+// threshold set last and names where the other one was set. `origin(key)` says where
+// "tag", "quarantine" or "reject" got its value; with `group_only`, an ordering that the
+// group did not touch (both values inherited) is left to the top level's check.
+using OriginOf = std::function<const ThresholdOrigins::Origin*(const char* key, bool& from_group)>;
+
+void check_order(const std::string& label, const Thresholds& t, const OriginOf& origin,
+                 bool group_only, Errors& errs) {
+  const std::array<std::pair<const char*, std::optional<double>>, 3> v{
+      {{"tag", t.tag}, {"quarantine", t.quarantine}, {"reject", t.reject}}};
+  for (size_t i = 0; i < v.size(); ++i) {
+    for (size_t j = i + 1; j < v.size(); ++j) {
+      if (!v[i].second || !v[j].second || *v[i].second <= *v[j].second) continue;
+      bool lo_group = false, hi_group = false;
+      const ThresholdOrigins::Origin* lo = origin(v[i].first, lo_group);
+      const ThresholdOrigins::Origin* hi = origin(v[j].first, hi_group);
+      if (!lo || !hi) continue;  // cannot happen: set by a file
+      if (group_only && !lo_group && !hi_group) continue;
+      // The group's own setting is to blame over an inherited one; else the one set last.
+      bool lo_last = lo_group != hi_group ? lo_group : lo->order > hi->order;
+      const Error& blame = lo_last ? lo->at : hi->at;
+      const Error& other = lo_last ? hi->at : lo->at;
+      Error e = blame;
+      e.message = fmt::format(
+          "[{}] after layering: expected tag <= quarantine <= reject, but {} = {} is above {} = "
+          "{} (set at {}:{}:{})",
+          label, v[i].first, *v[i].second, v[j].first, *v[j].second, other.file, other.line,
+          other.column);
+      errs.push_back(std::move(e));
+      return;
     }
   }
+}
+
+void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Errors& errs) {
+  for (auto [dir_name, d] : {std::pair{"inbound", &p.inbound}, {"outbound", &p.outbound}}) {
+    const char* dir = dir_name;  // clang 14: a lambda may not capture a structured binding
+    check_order(
+        dir, d->thresholds,
+        [&](const char* key, bool&) -> const ThresholdOrigins::Origin* {
+          auto it = origins.by_key.find(fmt::format("{}.{}", dir, key));
+          return it == origins.by_key.end() ? nullptr : &it->second;
+        },
+        false, errs);
+  }
+}
+
+// A group over the layered top level: its thresholds key by key, its rules per symbol, its
+// tag settings. Checks the lists it names and the order of its thresholds.
+Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& top, Errors& errs) {
+  Group g;
+  g.name = r.name;
+  g.addresses = r.addresses;
+  g.entries = r.entries;
+  for (const auto& ref : r.lists) {
+    const std::string& name = ref.first;
+    auto it =
+        std::find_if(p.lists.begin(), p.lists.end(), [&](const List& l) { return l.name == name; });
+    Error e = ref.second;
+    if (it == p.lists.end())
+      e.message = fmt::format("'lists' in [group.{}] names the unknown list '{}'", r.name, name);
+    else if (it->match == ListMatch::ClientIp)
+      e.message = fmt::format(
+          "'lists' in [group.{}]: list '{}' holds client addresses; a group takes address lists "
+          "(match = \"recipient\" or \"sender\")",
+          r.name, name);
+    else {
+      g.lists.push_back(name);
+      continue;
+    }
+    errs.push_back(std::move(e));
+  }
+  const std::string section = "group." + r.name;
+  for (auto [dir_name, raw, top_dir, out] :
+       {std::tuple{"inbound", &r.inbound, &p.inbound, &g.inbound},
+        {"outbound", &r.outbound, &p.outbound, &g.outbound}}) {
+    const char* dir = dir_name;  // clang 14: a lambda may not capture a structured binding
+    *out = *top_dir;
+    for (auto [key, slot, raw_slot] :
+         {std::tuple{"tag", &out->thresholds.tag, &raw->thresholds.tag},
+          {"quarantine", &out->thresholds.quarantine, &raw->thresholds.quarantine},
+          {"reject", &out->thresholds.reject, &raw->thresholds.reject}})
+      if (r.origins.by_key.contains(fmt::format("{}.{}.{}", section, dir, key))) *slot = *raw_slot;
+    for (const auto& [sym, rule] : raw->rules) out->rules[sym] = rule;
+    check_order(
+        section + "." + dir, out->thresholds,
+        [&](const char* key, bool& from_group) -> const ThresholdOrigins::Origin* {
+          auto it = r.origins.by_key.find(fmt::format("{}.{}.{}", section, dir, key));
+          if (it != r.origins.by_key.end()) return from_group = true, &it->second;
+          auto t = top.by_key.find(fmt::format("{}.{}", dir, key));
+          return t == top.by_key.end() ? nullptr : &t->second;
+        },
+        true, errs);
+  }
+  g.subject_prefix = r.subject_prefix.value_or(p.subject_prefix);
+  g.findings_header = r.findings_header.value_or(p.findings_header);
+  g.quarantine = r.quarantine.value_or(true);
+  return g;
 }
 
 }  // namespace
@@ -510,9 +726,18 @@ void check_threshold_order(const Policy& p, const ThresholdOrigins& origins, Err
 namespace {
 
 // The checks and ordering that need every file applied.
-postern::expected<Policy, Errors> finish_policy(Policy p, const ThresholdOrigins& origins,
-                                                Errors& errs) {
-  check_threshold_order(p, origins, errs);
+postern::expected<Policy, Errors> finish_policy(Policy p, const LoadState& state, Errors& errs) {
+  check_threshold_order(p, state.origins, errs);
+  RawGroup top_default;
+  top_default.name = std::string(kDefaultGroup);
+  const RawGroup* raw_default = &top_default;
+  for (const auto& r : state.groups) {
+    if (r.name == kDefaultGroup)
+      raw_default = &r;
+    else
+      p.groups.push_back(resolve_group(p, r, state.origins, errs));
+  }
+  p.default_group = resolve_group(p, *raw_default, state.origins, errs);
   if (!errs.empty()) return postern::unexpected(errs);
   std::sort(p.lists.begin(), p.lists.end(),
             [](const List& a, const List& b) { return a.name < b.name; });
@@ -526,12 +751,12 @@ postern::expected<Policy, Errors> finish_policy(Policy p, const ThresholdOrigins
 postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name) {
   Errors errs;
   Policy p;
-  ThresholdOrigins origins;
+  LoadState state;
   if (auto t = parse_toml(text, name, errs)) {
-    apply_file(name, *t, p, errs, origins);
+    apply_file(name, *t, p, errs, state);
     p.files.push_back(name);
   }
-  return finish_policy(std::move(p), origins, errs);
+  return finish_policy(std::move(p), state, errs);
 }
 
 postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
@@ -549,14 +774,14 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
     }
   }
   Policy p;
-  ThresholdOrigins origins;
+  LoadState state;
   for (const auto& [name, path] : files) {
     auto t = parse_toml_file(path, errs);
     if (!t) continue;
-    apply_file(path, *t, p, errs, origins);
+    apply_file(path, *t, p, errs, state);
     p.files.push_back(path);
   }
-  return finish_policy(std::move(p), origins, errs);
+  return finish_policy(std::move(p), state, errs);
 }
 
 }  // namespace postern::policy

@@ -7,12 +7,24 @@
 // then applied in file-name order, and a later file overrides what an earlier
 // one set key by key: a threshold, a rule (per symbol), a score (per symbol), a
 // whole list (per list name), a whole DNSBL zone (per zone name; `enabled =
-// false` removes it), a reply, a setting. Every problem in any file is
+// false` removes it), a reply, a setting; a whole [[group]] (per group name,
+// keeping the place where it was first defined). Every problem in any file is
 // an Error with file:line:column; unknown keys are errors. A file is checked
 // against policy/toml_bounds before it is parsed (at most 8 MiB, 64 dotted key
 // parts, arrays and inline tables 32 deep), and every number (scores,
 // thresholds) must be finite: nan and inf are errors. The Policy is
 // immutable after load and shared by all threads.
+//
+// Groups ([[group]]): a group is the policy for some addresses (recipients of
+// inbound mail, the sender of outbound mail): its `recipients` patterns and
+// the entries of the address `lists` it names. Each group inherits the
+// top-level policy after layering and sets over it what it sets: thresholds
+// key by key, rules per symbol (per direction), subject_prefix,
+// findings_header, and quarantine = false (a quarantine result is delivered
+// tagged instead). `group_for(address)` is the first group in definition order
+// whose patterns or lists match, else `default_group` ("default": the
+// top-level policy, or a [[group]] named "default" over it, which matches no
+// addresses of its own).
 #pragma once
 
 #include <map>
@@ -93,6 +105,24 @@ struct DirectionPolicy {
   std::map<std::string, Rule, std::less<>> rules;  // hard rules: symbol -> action
 };
 
+inline constexpr std::string_view kDefaultGroup = "default";
+
+// One policy group, resolved: the top-level policy with the group's settings over it.
+struct Group {
+  std::string name = std::string(kDefaultGroup);
+  std::vector<AddressPattern> addresses;  // `recipients` patterns
+  std::vector<std::string> entries;       // the patterns as written, for details
+  std::vector<std::string> lists;         // names of address lists whose entries belong to it
+  DirectionPolicy inbound, outbound;
+  std::string subject_prefix = "[SPAM]";
+  bool findings_header = true;
+  bool quarantine = true;  // false: a quarantine result becomes tag
+
+  const DirectionPolicy& for_direction(core::Direction d) const {
+    return d == core::Direction::Inbound ? inbound : outbound;
+  }
+};
+
 // Where a policy names a symbol it does not define (a rule or a score), for
 // scan::check_symbols to refuse the names that do not exist.
 struct SymbolRef {
@@ -145,10 +175,14 @@ struct Policy {
   std::vector<std::string> trusted_arc_sealers;
   BannerPolicy banner;
   ArchivePolicy archive;
+  std::vector<Group> groups;  // [[group]], in the order first defined, resolved
+  Group default_group;        // everyone no group matches
 
   const DirectionPolicy& for_direction(core::Direction d) const {
     return d == core::Direction::Inbound ? inbound : outbound;
   }
+  // The first group whose patterns or lists match `address`, else default_group.
+  const Group& group_for(std::string_view address) const;
   double score_for(std::string_view symbol, double stage_default) const;
   // Outbound when the client authenticated or connects from internal_networks.
   core::Direction direction_of(const core::ConnectionInfo& c) const;
@@ -165,9 +199,16 @@ postern::expected<Policy, Errors> parse_policy(std::string_view text, const std:
 // ends the transaction apply) or at end of message (rules and thresholds).
 enum class When { BeforeData, EndOfMessage };
 
-// Turns findings into one verdict for `dir`.
+// Turns findings into one verdict for `dir` under group `g`'s rules and thresholds;
+// a quarantine result in a group with quarantine = false becomes tag (see settle).
+core::Verdict decide(const Policy& p, const Group& g, core::Direction dir,
+                     std::span<const core::Finding> findings, When when);
+// The same under the default group.
 core::Verdict decide(const Policy& p, core::Direction dir, std::span<const core::Finding> findings,
                      When when);
+
+// What group `g` allows of a verdict: quarantine becomes tag where quarantine = false.
+void settle(const Group& g, core::Verdict& v);
 
 // A rule's reply text with every "{detail}" replaced by `detail` made safe for
 // an SMTP reply: one line of printable ASCII (anything else becomes a space or

@@ -3,7 +3,9 @@
 // Contract: client_ip lists are checked at connect, sender lists at MAIL FROM
 // (envelope sender) and at end of message (every header From address),
 // recipient lists at each RCPT. A match adds the list's symbol with its score
-// (once per list per transaction) and a detail naming the entry. What a match
+// (once per list per transaction; for a recipient list once per recipient, and
+// the finding is about that recipient alone: see core/transaction.hpp) and a
+// detail naming the entry. What a match
 // does is the policy's business: a hard rule (LIST_CLIENT_BLOCK = "reject"), a
 // negative score for allow lists, or `pass = true` for recipients that always
 // get their mail (the session applies that). Immutable, shared by threads.

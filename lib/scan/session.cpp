@@ -3,9 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "core/address.hpp"
 #include "scan/phases.hpp"
@@ -118,9 +120,16 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
   tx_->envelope().mail_args = std::move(args);
   builder_.emplace(snap_->config.limits.message_size);
   tx_final_.reset();
-  rejected_.clear();
+  recipients_.clear();
   discarded_.reset();
-  pass_recipients_ = 0;
+  group_ = nullptr;
+  if (tx_->direction() == core::Direction::Outbound) {
+    // The sender's group: the authenticated user when it names an address, else the envelope.
+    const std::string& user = conn_.sasl_user;
+    group_ = &snap_->policy.group_for(user.find('@') != std::string::npos
+                                          ? std::string_view(user)
+                                          : std::string_view(tx_->envelope().mail_from));
+  }
   core::Step st = snap_->pipeline.run(core::Event::MailFrom, *tx_);
   if (st.kind != core::Step::Kind::Continue) tx_final_ = st;
 }
@@ -128,30 +137,47 @@ void Session::mail_from(std::string_view address, std::vector<std::string> args)
 EventReply Session::rcpt(std::string_view address) {
   if (!tx_) mail_from("");
   std::string rcpt = core::envelope_address(address);
+  const policy::Policy& pol = snap_->policy;
+  const policy::Group& g =
+      group_ && tx_->direction() == core::Direction::Outbound ? *group_ : pol.group_for(rcpt);
   core::Step st = snap_->pipeline.run(core::Event::Rcpt, *tx_, rcpt);
-  if (snap_->policy.is_pass_recipient(rcpt)) {
-    tx_->envelope().recipients.push_back(rcpt);
-    ++pass_recipients_;
-    return {};
+  core::RecipientOutcome ro;
+  ro.address = rcpt;
+  ro.group = g.name;
+  if (!pol.is_pass_recipient(rcpt)) {
+    core::Verdict v =
+        policy::decide(pol, g, tx_->direction(), tx_->findings_for(rcpt), policy::When::BeforeData);
+    apply_step(*snap_, conn_final_, v);
+    apply_step(*snap_, tx_final_, v);
+    if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
+    if (core::is_final(v.action)) {
+      ro.verdict = v;
+      ro.at_rcpt = true;
+      recipients_.push_back(std::move(ro));
+      if (v.action == Action::Discard) {
+        core::Outcome out;
+        out.verdict = v;
+        out.before_data = true;
+        discarded_ = out;
+        return {Action::Discard, {}};
+      }
+      return {v.action, v.reply};
+    }
   }
-  core::Verdict v =
-      policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::BeforeData);
-  apply_step(*snap_, conn_final_, v);
-  apply_step(*snap_, tx_final_, v);
-  if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
-  if (!core::is_final(v.action)) {
-    tx_->envelope().recipients.push_back(rcpt);
-    return {};
+  if (group_ && group_ != &g) {  // inbound: not the group of the first accepted recipient
+    ro.verdict.action = Action::Tempfail;
+    ro.verdict.reason =
+        fmt::format("recipient of group {}, the transaction's group is {}", g.name, group_->name);
+    ro.verdict.reply = kGroupDeferral;
+    ro.at_rcpt = ro.deferred = true;
+    EventReply r{Action::Tempfail, ro.verdict.reply};
+    recipients_.push_back(std::move(ro));
+    return r;
   }
-  if (v.action == Action::Discard) {
-    core::Outcome out;
-    out.verdict = v;
-    out.before_data = true;
-    discarded_ = out;
-    return {Action::Discard, {}};
-  }
-  rejected_.push_back({rcpt, v});
-  return {v.action, v.reply};
+  group_ = &g;
+  tx_->envelope().recipients.push_back(rcpt);
+  recipients_.push_back(std::move(ro));
+  return {};
 }
 
 void Session::header(std::string_view name, std::string_view value) {
@@ -168,37 +194,64 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
   if (discarded_) return finish(*discarded_);
   tx_->set_message(builder_->finish());
   core::Step st = snap_->pipeline.run(core::Event::Message, *tx_);
-  core::Verdict v =
-      policy::decide(snap_->policy, tx_->direction(), tx_->findings(), policy::When::EndOfMessage);
-  apply_step(*snap_, conn_final_, v);
-  apply_step(*snap_, tx_final_, v);
-  if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
-  const auto& rcpts = tx_->envelope().recipients;
-  if (!rcpts.empty() && pass_recipients_ == rcpts.size() &&
-      core::severity(v.action) > core::severity(Action::Tag)) {
-    v.reason = fmt::format("{} (capped to tag: every recipient is in a pass list)", v.reason);
-    v.action = Action::Tag;
-    v.reply = {};
+  const policy::Policy& pol = snap_->policy;
+  const policy::Group& g = group_ ? *group_ : pol.default_group;
+  auto verdict_for = [&](std::string_view rcpt) {
+    core::Verdict v = policy::decide(pol, g, tx_->direction(), tx_->findings_for(rcpt),
+                                     policy::When::EndOfMessage);
+    apply_step(*snap_, conn_final_, v);
+    apply_step(*snap_, tx_final_, v);
+    if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
+    policy::settle(g, v);
+    return v;
+  };
+  // Each accepted recipient's own result; the most severe decides the message.
+  const core::Verdict base = verdict_for("");
+  std::optional<core::Verdict> v;
+  std::string decided_by;
+  std::set<std::string, std::less<>> accepted;
+  for (auto& r : recipients_) {
+    if (r.at_rcpt) continue;
+    accepted.insert(r.address);
+    r.verdict = tx_->has_recipient_findings(r.address) ? verdict_for(r.address) : base;
+    if (pol.is_pass_recipient(r.address) &&
+        core::severity(r.verdict.action) > core::severity(Action::Tag)) {
+      r.verdict.reason = fmt::format("{} (capped to tag: a pass recipient)", r.verdict.reason);
+      r.verdict.action = Action::Tag;
+      r.verdict.reply = {};
+    }
+    if (!v || core::severity(r.verdict.action) > core::severity(v->action))
+      v = r.verdict, decided_by = r.address;
   }
+  if (!v) v = base;  // no recipient (a message file scanned without one)
+  if (std::any_of(recipients_.begin(), recipients_.end(), [&](const core::RecipientOutcome& r) {
+        return !r.at_rcpt && r.verdict.action != v->action;
+      }))
+    v->reason = fmt::format("{} (the result for {}: the most severe among the recipients)",
+                            v->reason, decided_by);
 
   core::Outcome out;
-  out.verdict = v;
+  out.verdict = *v;
   const core::Message& m = *tx_->message();
-  if (!core::is_final(v.action)) {
+  if (!core::is_final(v->action)) {
+    // The findings the delivered message is about: the transaction's and its recipients'.
+    std::vector<core::Finding> shown;
+    for (const auto& f : tx_->findings())
+      if (f.recipient.empty() || accepted.contains(f.recipient)) shown.push_back(f);
     out.changed = forged_headers(m, snap_->authserv_id);
     out.added.push_back(
-        {std::string(kVerdictHeader), verdict_value(v.action, v.score, tx_->scan_id())});
-    if (snap_->policy.findings_header && !tx_->findings().empty())
-      out.added.push_back({std::string(kFindingsHeader), findings_value(tx_->findings())});
-    if (v.action == Action::Tag && !snap_->policy.subject_prefix.empty()) {
+        {std::string(kVerdictHeader), verdict_value(v->action, v->score, tx_->scan_id())});
+    if (g.findings_header && !shown.empty())
+      out.added.push_back({std::string(kFindingsHeader), findings_value(shown)});
+    if (v->action == Action::Tag && !g.subject_prefix.empty()) {
       const core::HeaderField* subj = m.find("Subject");
       out.subject_exists = subj != nullptr;
       std::string old = subj ? subj->value : "";
-      const std::string& prefix = snap_->policy.subject_prefix;
+      const std::string& prefix = g.subject_prefix;
       if (old.rfind(prefix, 0) != 0) out.new_subject = old.empty() ? prefix : prefix + " " + old;
     }
-    if (v.action == Action::Quarantine)
-      out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v.reason);
+    if (v->action == Action::Quarantine)
+      out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v->reason);
     run_edit_phases(*snap_, *tx_, out);  // modify → finish → dispose
   }
   return finish(std::move(out));
@@ -209,14 +262,18 @@ std::optional<core::Outcome> Session::abort() {
   std::optional<core::Outcome> logged;
   if (discarded_) {
     logged = finish(*discarded_);
-  } else if (!rejected_.empty()) {
-    core::Outcome out;
-    out.before_data = true;
-    out.verdict = rejected_.front().verdict;
-    for (const auto& r : rejected_)
-      if (core::severity(r.verdict.action) > core::severity(out.verdict.action))
-        out.verdict = r.verdict;
-    logged = finish(std::move(out));
+  } else {
+    std::optional<core::Verdict> refused;  // the most severe refusal; deferrals are no refusal
+    for (const auto& r : recipients_)
+      if (r.at_rcpt && !r.deferred &&
+          (!refused || core::severity(r.verdict.action) > core::severity(refused->action)))
+        refused = r.verdict;
+    if (refused) {
+      core::Outcome out;
+      out.before_data = true;
+      out.verdict = *refused;
+      logged = finish(std::move(out));
+    }
   }
   tx_.reset();
   builder_.reset();
@@ -224,12 +281,13 @@ std::optional<core::Outcome> Session::abort() {
 }
 
 core::Outcome Session::finish(core::Outcome out) {
-  out.rejected_recipients = rejected_;
+  out.recipients = recipients_;
   emit(out);
   tx_.reset();
   builder_.reset();
-  rejected_.clear();
+  recipients_.clear();
   discarded_.reset();
+  group_ = nullptr;
   return out;
 }
 

@@ -11,14 +11,26 @@
 // Postfix's smtpd_delay_reject, so that recipients in a `pass` list (postmaster@,
 // abuse@) still get their mail and the log names sender and recipient. At RCPT
 // only hard rules that end the transaction (reject, tempfail, discard) apply;
-// at end of message the rules and the score thresholds do. When every accepted
-// recipient is a pass recipient, the verdict is capped at `tag`.
+// at end of message the rules and the score thresholds do. A pass recipient's
+// own result is capped at `tag` (so when every accepted recipient is one, the
+// message is at most tagged).
 // Exception: with the policy's `[reputation] decide_at = "connect"` (or
 // "helo"), the hard rules that reject or tempfail already apply to the
 // findings of that event: connect() (helo()) returns the reply, logs the event
 // and the front end answers it (the client cannot authenticate before that, and
 // pass recipients do not help, so use it only where no client needs to). After
 // such a reply the Session expects no more events of that connection.
+//
+// Recipients and groups: each recipient is decided on the transaction's
+// findings plus its own (core/transaction.hpp), never another recipient's. A
+// transaction carries one policy group (policy/policy.hpp): outbound, the
+// sender's (the authenticated user when it is an address, else the envelope
+// sender); inbound, the group of the first accepted recipient. An inbound
+// recipient of another group is decided by its own group's hard rules first
+// (a refusal stays a refusal), and otherwise deferred with 452 4.5.3 so the
+// client sends it again in its own transaction. At end of message each
+// accepted recipient gets its own result and the most severe one decides the
+// message (see core/outcome.hpp); the tag settings are the group's.
 //
 // Every transaction in which something was decided produces exactly one event
 // (JSON, ECS fields) through the sink: at end of message, or at abort/close when
@@ -48,6 +60,10 @@ struct EventReply {
   core::Action action = core::Action::Accept;
   core::SmtpReply reply;
 };
+
+// The answer to an inbound recipient of another policy group than the transaction's.
+inline const core::SmtpReply kGroupDeferral{
+    "452", "4.5.3", "Recipient of another policy group: send it again in its own transaction"};
 
 class Session {
  public:
@@ -90,9 +106,9 @@ class Session {
   std::unique_ptr<core::Transaction> tx_;
   std::optional<core::MessageBuilder> builder_;
   std::optional<core::Step> tx_final_;
-  std::vector<core::RejectedRecipient> rejected_;
+  const policy::Group* group_ = nullptr;  // the transaction's group (in snap_'s policy)
+  std::vector<core::RecipientOutcome> recipients_;
   std::optional<core::Outcome> discarded_;  // a discard decided at RCPT
-  size_t pass_recipients_ = 0;
 };
 
 // A new scan id: 16 hex digits, unique per process run (random seed + counter).

@@ -46,9 +46,14 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
                 {"outcome", delivered ? "success" : "failure"}};
   json email;
   email["from"]["address"] = env.mail_from;
-  json to =
-      env.recipients;  // accepted, then refused recipients: every address the client asked for
-  for (const auto& r : out.rejected_recipients) to.push_back(r.address);
+  // Every recipient of this transaction, in RCPT order: accepted and refused; not the
+  // deferred ones (they come again in a transaction of their own).
+  json to = json::array();
+  if (out.recipients.empty())
+    to = env.recipients;
+  else
+    for (const auto& r : out.recipients)
+      if (!r.deferred) to.push_back(r.address);
   email["to"]["address"] = std::move(to);
   email["direction"] = core::to_string(tx.direction());
   if (!env.queue_id.empty()) email["local_id"] = env.queue_id;
@@ -71,8 +76,10 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
   if (!v.reason.empty()) p["reason"] = v.reason;
   p["before_data"] = out.before_data;
   json findings = json::array();
-  for (const auto& f : tx.findings())
+  for (const auto& f : tx.findings()) {
     findings.push_back({{"symbol", f.symbol}, {"score", round3(f.score)}, {"detail", f.detail}});
+    if (!f.recipient.empty()) findings.back()["recipient"] = f.recipient;
+  }
   p["findings"] = std::move(findings);
   json added = json::array();
   for (const auto& h : out.added) {
@@ -98,15 +105,17 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
   json stages = json::array();
   for (const auto& s : tx.stage_times()) stages.push_back({{"name", s.name}, {"ms", round3(s.ms)}});
   p["stages"] = std::move(stages);
-  if (!out.rejected_recipients.empty()) {
-    json rj = json::array();
-    for (const auto& r : out.rejected_recipients)
-      rj.push_back({{"address", r.address},
-                    {"action", std::string(core::to_string(r.verdict.action))},
-                    {"reason", r.verdict.reason},
-                    {"smtp_reply", reply_json(r.verdict.reply)}});
-    p["rejected_recipients"] = std::move(rj);
+  json rcpts = json::array();
+  for (const auto& r : out.recipients) {
+    json j = {{"address", r.address},
+              {"group", r.group},
+              {"action", r.deferred ? std::string("deferred")
+                                    : std::string(core::to_string(r.verdict.action))}};
+    if (!r.verdict.reason.empty()) j["reason"] = r.verdict.reason;
+    if (r.at_rcpt && !r.verdict.reply.empty()) j["smtp_reply"] = reply_json(r.verdict.reply);
+    rcpts.push_back(std::move(j));
   }
+  p["recipients"] = std::move(rcpts);
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;
   e["postern"] = std::move(p);
   for (auto write : writers) write(tx, e);

@@ -23,7 +23,7 @@
 # callers' traps call pf_stop / postern_stop, which are safe to call twice.
 
 # Mailboxes of the virtual domain feas.test.
-PF_USERS=(bob alice postmaster)
+PF_USERS=(bob alice carol journal postmaster)
 
 # pf_log MSG...: diagnostic to stderr (quiet unless PF_VERBOSE=1).
 pf_log() { [ "${PF_VERBOSE:-0}" = 1 ] && echo "pf: $*" >&2; return 0; }

@@ -25,7 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto p = postern::policy::parse_policy(
       std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.toml");
   if (p) {
-    for (const auto* d : {&p->inbound, &p->outbound}) {
+    std::vector<const postern::policy::DirectionPolicy*> dirs = {
+        &p->inbound, &p->outbound, &p->default_group.inbound, &p->default_group.outbound};
+    for (const auto& g : p->groups) dirs.insert(dirs.end(), {&g.inbound, &g.outbound});
+    for (const auto* d : dirs) {
       require_finite(d->thresholds.tag);
       require_finite(d->thresholds.quarantine);
       require_finite(d->thresholds.reject);
@@ -41,7 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& [sym, rule] : p->inbound.rules) f.push_back({sym, 1.0, ""});
     (void)postern::policy::decide(*p, postern::core::Direction::Inbound, f,
                                   postern::policy::When::EndOfMessage);
+    for (const auto& g : p->groups)
+      (void)postern::policy::decide(*p, g, postern::core::Direction::Outbound, f,
+                                    postern::policy::When::EndOfMessage);
     for (const auto& l : p->lists) (void)l.match_address("user@example.com");
+    (void)p->group_for("user@example.com");
   } else {
     for (const auto& e : p.error()) (void)e.to_string();
   }

@@ -363,3 +363,29 @@ TEST_CASE("the budget restarts at end of message and does not apply to earlier e
   CHECK(ran(tx) == std::vector<std::string>{"c connect", "c message"});
   CHECK(with_symbol(tx, "LIMIT_SCAN_TIME").empty());
 }
+
+TEST_CASE("what the stages find at RCPT is about that recipient, errors included", "[pipeline]") {
+  Fixture f;
+  Pipeline p = make({{"a", Does::Continue}, {"b", Does::Error}}, Action::Accept);
+  p.run(Event::MailFrom, f.tx);
+  p.run(Event::Rcpt, f.tx, "r1@x.test");
+  p.run(Event::Rcpt, f.tx, "r2@x.test");
+  p.run(Event::Message, f.tx);
+  std::vector<std::pair<std::string, std::string>> got;  // detail, recipient
+  for (const auto& x : f.tx.findings()) got.emplace_back(x.detail, x.recipient);
+  CHECK(got == std::vector<std::pair<std::string, std::string>>{
+                   {"a mail", ""},
+                   {"b mail", ""},
+                   {"b: dns down", ""},
+                   {"a rcpt r1@x.test", "r1@x.test"},
+                   {"b rcpt r1@x.test", "r1@x.test"},
+                   {"b: dns down", "r1@x.test"},
+                   {"a rcpt r2@x.test", "r2@x.test"},
+                   {"b rcpt r2@x.test", "r2@x.test"},
+                   {"b: dns down", "r2@x.test"},
+                   {"a message", ""},
+                   {"b message", ""},
+                   {"b: dns down", ""},
+               });
+  CHECK(f.tx.current_recipient().empty());  // the scope closes with the event
+}

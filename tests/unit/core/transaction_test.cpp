@@ -90,3 +90,58 @@ TEST_CASE("actions have admin-facing names and a severity order", "[action]") {
   CHECK_FALSE(is_final(Action::Tag));
   CHECK_FALSE(is_final(Action::Accept));
 }
+
+TEST_CASE("findings about one recipient are seen only with that recipient", "[transaction]") {
+  ConnectionInfo conn;
+  Transaction tx(conn, Direction::Inbound, Limits{}, nullptr, "id");
+  tx.add_finding("T", 1, "the transaction");
+  tx.begin_recipient("a@x.test");
+  tx.add_finding("A", 2, "about a");
+  CHECK(tx.has_finding("A"));
+  CHECK(tx.has_finding("T"));
+  tx.end_recipient();
+  tx.begin_recipient("b@x.test");
+  CHECK_FALSE(tx.has_finding("A"));  // another recipient's
+  tx.add_finding("A", 3, "about b");
+  tx.end_recipient();
+  CHECK_FALSE(tx.has_finding("A"));  // no scope: the transaction's findings only
+  struct Row {
+    std::string rcpt;
+    std::vector<std::string> details;
+    bool own;
+  };
+  const std::vector<Row> rows = {
+      {"", {"the transaction"}, false},
+      {"a@x.test", {"the transaction", "about a"}, true},
+      {"b@x.test", {"the transaction", "about b"}, true},
+      {"c@x.test", {"the transaction"}, false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.rcpt);
+    std::vector<std::string> got;
+    for (const auto& f : tx.findings_for(r.rcpt)) got.push_back(f.detail);
+    CHECK(got == r.details);
+    CHECK(tx.has_recipient_findings(r.rcpt) == r.own);
+  }
+  CHECK(tx.findings().size() == 3);
+  CHECK(tx.findings()[1].recipient == "a@x.test");
+}
+
+TEST_CASE("each recipient's findings are bounded on their own", "[transaction]") {
+  ConnectionInfo conn;
+  Limits lim;
+  lim.findings = 3;
+  Transaction tx(conn, Direction::Inbound, lim, nullptr, "id");
+  for (int i = 0; i < 10; ++i) tx.add_finding("T", 0, "");  // the transaction's are capped
+  for (int r = 0; r < 5; ++r) {  // many recipients' findings do not crowd out the last one's
+    tx.begin_recipient("r" + std::to_string(r) + "@x.test");
+    for (int i = 0; i < 5; ++i) tx.add_finding("R" + std::to_string(i), 0, "");
+    tx.end_recipient();
+  }
+  auto last = tx.findings_for("r4@x.test");
+  std::vector<std::string> got;
+  for (const auto& f : last) got.push_back(f.symbol);
+  CHECK(got == std::vector<std::string>{"T", "T", "T", "POSTERN_FINDINGS_LIMIT", "R0", "R1", "R2",
+                                        "POSTERN_FINDINGS_LIMIT"});
+  CHECK(tx.findings().size() == 4 + 5 * 4);
+}

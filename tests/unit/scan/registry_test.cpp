@@ -38,6 +38,10 @@ TEST_CASE("a rule or score for a symbol that does not exist is an error with the
        "HEADER_MISSING_DATE?)"},
       {"nothing close", "[outbound.rules]\nCOMPLETELY_MADE_UP_THING = \"tag\"\n",
        "t.toml:2:1: rule in [outbound.rules] names the unknown symbol COMPLETELY_MADE_UP_THING"},
+      {"a typo in a group's rule",
+       "[[group]]\nname = \"vip\"\nrecipients = []\n[group.inbound.rules]\nSPF_FAL = \"reject\"\n",
+       "t.toml:5:1: rule in [group.vip.inbound.rules] names the unknown symbol SPF_FAL (did you "
+       "mean SPF_FAIL?)"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.what);

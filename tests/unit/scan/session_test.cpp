@@ -21,8 +21,10 @@ using nlohmann::json;
 
 namespace {
 
-scan::SnapshotPtr test_snapshot() {
+// The shipped policies, the lists below and `extra` (a file applied after them).
+scan::SnapshotPtr test_snapshot(const std::string& extra = "") {
   test::TempDir d;
+  if (!extra.empty()) d.write("etc/60-extra.toml", extra);
   d.write("etc/50-test.toml", R"(
 [lists.sender_block]
 match = "sender"
@@ -49,12 +51,64 @@ entries = ["quar.test"]
   return scan::make_snapshot(cfg, *pol);
 }
 
+// Recipient lists and policy groups over the test policy: a recipient block list, a
+// recipient that scores 12, vip (stricter: rejects at 5, its own prefix, no quarantine)
+// and sales (outbound, by sender).
+constexpr const char* kGroupsPolicy = R"(
+[lists.rcpt_block]
+match = "recipient"
+symbol = "LIST_RCPT_BLOCK"
+entries = ["alice@example.com"]
+
+[lists.rcpt_watch]
+match = "recipient"
+symbol = "LIST_RCPT_WATCH"
+score = 12.0
+entries = ["watched@example.com"]
+
+[lists.sender_hold]
+match = "sender"
+symbol = "LIST_SENDER_HOLD"
+entries = ["hold.test"]
+
+[lists.vips]
+match = "recipient"
+symbol = "LIST_VIP"
+entries = ["boss@example.com"]
+
+[inbound.rules]
+LIST_RCPT_BLOCK = { action = "reject", text = "Recipient blocked by local policy" }
+LIST_SENDER_HOLD = "quarantine"
+
+[[group]]
+name = "vip"
+recipients = ["@vip.example.com"]
+lists = ["vips"]
+subject_prefix = "[VIP-SPAM]"
+quarantine = false
+[group.inbound]
+tag = 2.0
+quarantine = 4.0
+reject = 5.0
+
+[[group]]
+name = "sales"
+recipients = ["@sales.example.com"]
+[group.outbound]
+tag = 1.0
+)";
+
+scan::SnapshotPtr groups_snapshot() {
+  return test_snapshot(kGroupsPolicy);
+}
+
 struct Harness {
-  scan::SnapshotPtr snap = test_snapshot();
+  scan::SnapshotPtr snap;
   std::vector<json> events;
   scan::Session session{[this] { return snap; }, [this](const json& e) { events.push_back(e); }};
 
-  explicit Harness(std::string ip = "203.0.113.5") {
+  explicit Harness(std::string ip = "203.0.113.5", scan::SnapshotPtr s = nullptr)
+      : snap(s ? std::move(s) : test_snapshot()) {
     session.connection().client_address = std::move(ip);
     session.connection().client_port = 40000;
     session.connection().client_name = "client.example.net";
@@ -145,7 +199,9 @@ TEST_CASE(
   REQUIRE(logged);
   CHECK(logged->before_data);
   CHECK(logged->verdict.action == core::Action::Reject);
-  CHECK(logged->rejected_recipients.size() == 2);
+  REQUIRE(logged->recipients.size() == 2);
+  CHECK(logged->recipients[0].at_rcpt);
+  CHECK(logged->recipients[1].verdict.action == core::Action::Reject);
   REQUIRE(h.events.size() == 1);
   const json& e = h.events[0];
   CHECK(e["event"]["action"] == "reject");
@@ -156,7 +212,16 @@ TEST_CASE(
   CHECK(e["postern"]["smtp_reply"] == json({{"code", "550"},
                                             {"xcode", "5.7.1"},
                                             {"text", "Sender address blocked by local policy"}}));
-  CHECK(e["postern"]["rejected_recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"][1] ==
+        json({{"address", "carol@example.com"},
+              {"group", "default"},
+              {"action", "reject"},
+              {"reason", "rule LIST_SENDER_BLOCK = reject"},
+              {"smtp_reply",
+               {{"code", "550"},
+                {"xcode", "5.7.1"},
+                {"text", "Sender address blocked by local policy"}}}}));
 
   CHECK_FALSE(h.session.abort());            // logged once, not again
   h.session.mail_from("<alice@good.test>");  // a new transaction does not log the old one again
@@ -197,7 +262,9 @@ TEST_CASE("postmaster still gets mail from a blocked sender, capped at tag", "[s
   CHECK(e["event"]["action"] == "tag");
   CHECK(e["event"]["outcome"] == "success");
   CHECK(e["email"]["to"]["address"] == json::array({"postmaster@example.com", "bob@example.com"}));
-  CHECK(e["postern"]["rejected_recipients"].size() == 1);
+  REQUIRE(e["postern"]["recipients"].size() == 2);
+  CHECK(e["postern"]["recipients"][0]["action"] == "tag");
+  CHECK(e["postern"]["recipients"][1]["action"] == "reject");
 }
 
 TEST_CASE("reaching the tag threshold adds the subject prefix and the findings header",
@@ -367,4 +434,204 @@ TEST_CASE("scan ids are 16 hex digits and unique", "[session]") {
     seen.insert(id);
   }
   CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("a recipient list's reject refuses that recipient only; the other gets the message",
+          "[session][recipients]") {
+  // The order must not matter: a listed recipient first once refused every later one.
+  for (bool listed_first : {true, false}) {
+    CAPTURE(listed_first);
+    Harness h("203.0.113.5", groups_snapshot());
+    h.session.mail_from("<carol@good.test>");
+    std::vector<std::string> order = {"<alice@example.com>", "<bob@example.com>"};
+    if (!listed_first) std::swap(order[0], order[1]);
+    for (const auto& r : order) {
+      auto reply = h.session.rcpt(r);
+      if (r == "<alice@example.com>") {
+        CHECK(reply.action == core::Action::Reject);
+        CHECK(reply.reply.code == "550");
+        CHECK(reply.reply.text == "Recipient blocked by local policy");
+      } else {
+        CHECK(reply.action == core::Action::Accept);
+      }
+    }
+    REQUIRE(h.session.transaction());
+    CHECK(h.session.transaction()->envelope().recipients ==
+          std::vector<std::string>{"bob@example.com"});
+    h.send_message("carol@good.test");
+    auto out = h.session.end_of_message();
+    CHECK(out.verdict.action == core::Action::Accept);
+    // alice's finding is hers: not in bob's message, not in its score
+    CHECK(out.verdict.score == 0);
+    CHECK(added(out, scan::kFindingsHeader) == nullptr);
+    REQUIRE(out.recipients.size() == 2);
+    REQUIRE(h.events.size() == 1);
+    const json& e = h.events[0];
+    CHECK(e["event"]["action"] == "accept");
+    const json& rc = e["postern"]["recipients"];
+    REQUIRE(rc.size() == 2);
+    size_t alice = listed_first ? 0 : 1;
+    CHECK(rc[alice]["address"] == "alice@example.com");
+    CHECK(rc[alice]["action"] == "reject");
+    CHECK(rc[alice]["smtp_reply"]["code"] == "550");
+    CHECK(rc[1 - alice]["action"] == "accept");
+    CHECK_FALSE(rc[1 - alice].contains("smtp_reply"));
+    CHECK(e["postern"]["findings"][0]["recipient"] == "alice@example.com");
+  }
+}
+
+TEST_CASE("an inbound recipient of another group than the first accepted one is deferred 452 4.5.3",
+          "[session][groups]") {
+  Harness h("203.0.113.5", groups_snapshot());
+  h.session.mail_from("<carol@good.test>");
+  CHECK(h.session.rcpt("<bob@example.com>").action == core::Action::Accept);  // fixes "default"
+  auto boss = h.session.rcpt("<boss@example.com>");  // vip, through its list
+  CHECK(boss.action == core::Action::Tempfail);
+  CHECK(boss.reply.code == "452");
+  CHECK(boss.reply.xcode == "4.5.3");
+  CHECK(boss.reply.text.find("its own transaction") != std::string::npos);
+  CHECK(h.session.rcpt("<dave@vip.example.com>").action ==
+        core::Action::Tempfail);                                               // vip by pattern
+  CHECK(h.session.rcpt("<erin@example.com>").action == core::Action::Accept);  // default again
+  // a recipient its own group refuses is refused, not deferred
+  CHECK(h.session.rcpt("<alice@example.com>").action == core::Action::Reject);
+  h.send_message("carol@good.test");
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Accept);
+  REQUIRE(h.events.size() == 1);
+  const json& e = h.events[0];
+  CHECK(e["email"]["to"]["address"] ==
+        json::array({"bob@example.com", "erin@example.com", "alice@example.com"}));
+  const json& rc = e["postern"]["recipients"];
+  REQUIRE(rc.size() == 5);
+  CHECK(rc[1] ==
+        json({{"address", "boss@example.com"},
+              {"group", "vip"},
+              {"action", "deferred"},
+              {"reason", "recipient of group vip, the transaction's group is default"},
+              {"smtp_reply",
+               {{"code", "452"}, {"xcode", "4.5.3"}, {"text", scan::kGroupDeferral.text}}}}));
+  CHECK(rc[2]["action"] == "deferred");
+  CHECK(rc[3]["group"] == "default");
+  CHECK(rc[4]["action"] == "reject");
+
+  SECTION("the deferred recipient's own transaction is decided by its group") {
+    h.session.mail_from("<someone@grey.test>");
+    CHECK(h.session.rcpt("<boss@example.com>").action == core::Action::Accept);  // fixes "vip"
+    CHECK(h.session.rcpt("<bob@example.com>").action == core::Action::Tempfail);
+    h.send_message("someone@grey.test");
+    auto vip = h.session.end_of_message();
+    CHECK(vip.verdict.action == core::Action::Reject);  // 6 >= vip's reject 5; default would tag
+    CHECK(vip.verdict.reason == "score 6.00 >= reject threshold 5.00");
+  }
+}
+
+TEST_CASE("a recipient refused at RCPT does not fix the group", "[session][groups]") {
+  Harness h("203.0.113.5", groups_snapshot());
+  h.session.mail_from("<carol@good.test>");
+  CHECK(h.session.rcpt("<alice@example.com>").action == core::Action::Reject);
+  CHECK(h.session.rcpt("<boss@example.com>").action == core::Action::Accept);  // the first accepted
+  CHECK(h.session.rcpt("<bob@example.com>").action == core::Action::Tempfail);
+}
+
+TEST_CASE("groups set thresholds, tag settings and quarantine over the default",
+          "[session][groups]") {
+  struct Row {
+    std::string name;
+    std::string sender, rcpt;
+    core::Action action;
+    std::string subject;  // "" = unchanged
+  };
+  const std::vector<Row> rows = {
+      {"default tags a score of 6", "<someone@grey.test>", "<bob@example.com>", core::Action::Tag,
+       "[SPAM] hello"},
+      {"vip rejects a score of 6 (reject = 5)", "<someone@grey.test>", "<boss@example.com>",
+       core::Action::Reject, ""},
+      {"default quarantines by rule", "<x@hold.test>", "<bob@example.com>",
+       core::Action::Quarantine, ""},
+      {"vip does not quarantine: tagged with its own prefix", "<x@hold.test>",
+       "<dave@vip.example.com>", core::Action::Tag, "[VIP-SPAM] hello"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Harness h("203.0.113.5", groups_snapshot());
+    h.session.mail_from(r.sender);
+    CHECK(h.session.rcpt(r.rcpt).action == core::Action::Accept);
+    h.send_message("someone@example.org");
+    auto out = h.session.end_of_message();
+    CHECK(out.verdict.action == r.action);
+    if (r.subject.empty())
+      CHECK_FALSE(out.new_subject);
+    else
+      CHECK(out.new_subject == r.subject);
+    CHECK(out.quarantine_reason.empty() == (r.action != core::Action::Quarantine));
+  }
+}
+
+TEST_CASE("outbound mail is decided by the sender's group", "[session][groups]") {
+  struct Row {
+    std::string name;
+    std::string sasl_user, sender;
+    std::string group;
+    core::Action action;
+  };
+  // LIST_SENDER_GREY scores 6: below the outbound tag of 8, above sales' 1.
+  const std::vector<Row> rows = {
+      {"envelope sender in sales", "", "<ann@sales.example.com>", "sales", core::Action::Accept},
+      {"default group", "joe", "<joe@example.com>", "default", core::Action::Accept},
+      {"authenticated address in sales, whatever the envelope says", "ann@sales.example.com",
+       "<ann@example.com>", "sales", core::Action::Accept},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    Harness h("10.9.9.9", groups_snapshot());
+    h.session.connection().sasl_user = r.sasl_user;
+    if (r.sasl_user.empty())  // an internal client: 127.0.0.1 is internal in the shipped policy
+      h.session.connection().client_address = "127.0.0.1";
+    h.session.mail_from(r.sender);
+    // recipients of every group belong to the sender's group's transaction
+    CHECK(h.session.rcpt("<boss@example.com>").action == core::Action::Accept);
+    CHECK(h.session.rcpt("<x@elsewhere.test>").action == core::Action::Accept);
+    h.send_message("a@grey.test");
+    auto out = h.session.end_of_message();
+    REQUIRE(h.events.size() == 1);
+    CHECK(h.events[0]["email"]["direction"] == "outbound");
+    for (const auto& rc : h.events[0]["postern"]["recipients"]) CHECK(rc["group"] == r.group);
+    // the header From a@grey.test scores 6: sales tags it (tag = 1), default does not (8)
+    CHECK(out.verdict.action == (r.group == "sales" ? core::Action::Tag : r.action));
+  }
+}
+
+TEST_CASE("each accepted recipient gets its own result; the most severe decides the message",
+          "[session][recipients]") {
+  Harness h("203.0.113.5", groups_snapshot());
+  h.session.mail_from("<carol@good.test>");
+  CHECK(h.session.rcpt("<bob@example.com>").action == core::Action::Accept);
+  CHECK(h.session.rcpt("<watched@example.com>").action == core::Action::Accept);  // +12, no rule
+  h.send_message("carol@good.test");
+  auto out = h.session.end_of_message();
+  REQUIRE(out.recipients.size() == 2);
+  CHECK(out.recipients[0].verdict.action == core::Action::Accept);
+  CHECK(out.recipients[1].verdict.action == core::Action::Quarantine);
+  CHECK(out.recipients[1].verdict.score == 12);
+  CHECK(out.verdict.action == core::Action::Quarantine);
+  CHECK(out.verdict.reason.find("the result for watched@example.com") != std::string::npos);
+  const auto* f = added(out, scan::kFindingsHeader);
+  REQUIRE(f);
+  CHECK(f->value == "LIST_RCPT_WATCH(12)");
+  REQUIRE(h.events.size() == 1);
+  CHECK(h.events[0]["postern"]["recipients"][0]["action"] == "accept");
+  CHECK(h.events[0]["postern"]["recipients"][1]["action"] == "quarantine");
+}
+
+TEST_CASE("pass recipients keep their mail in any group, capped at tag", "[session][groups]") {
+  Harness h("203.0.113.5", groups_snapshot());
+  h.session.mail_from("<someone@grey.test>");
+  CHECK(h.session.rcpt("<postmaster@vip.example.com>").action == core::Action::Accept);  // vip
+  CHECK(h.session.rcpt("<bob@example.com>").action == core::Action::Tempfail);           // default
+  h.send_message("someone@grey.test");
+  auto out = h.session.end_of_message();
+  CHECK(out.verdict.action == core::Action::Tag);  // vip would reject at 6
+  CHECK(out.verdict.reason.find("capped to tag") != std::string::npos);
+  CHECK(out.new_subject == "[VIP-SPAM] hello");
 }

@@ -104,8 +104,17 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   out.verdict.action = core::Action::Tempfail;
   out.verdict.score = 1.23456;
   out.verdict.reply = {"451", "4.7.1", "later"};
-  out.rejected_recipients = {{"r@y.test", out.verdict}};
+  core::Verdict accepted;
+  core::Verdict deferred{core::Action::Tempfail, 0, "other group", {"452", "4.5.3", "again"}};
+  out.recipients = {{"b@y.test", "default", accepted, false, false},
+                    {"r@y.test", "default", out.verdict, true, false},
+                    {"d@y.test", "vip", deferred, true, true}};
+  tx.add_finding("G", 1, "about r");  // no recipient scope open: about the transaction
+  tx.begin_recipient("r@y.test");
+  tx.add_finding("H", 2, "about r");
+  tx.end_recipient();
   auto e = telemetry::make_event(tx, out, mime::registration().event_writers);
+  // RCPT order, the deferred recipient left out: it comes again in its own transaction
   CHECK(e["email"]["to"]["address"] == nlohmann::json::array({"b@y.test", "r@y.test"}));
   CHECK(e["email"]["direction"] == "outbound");
   CHECK(e["email"]["subject"] == "R\xc3\xa9sum\xc3\xa9");  // as a mail client shows it
@@ -117,7 +126,18 @@ TEST_CASE("an event names every recipient the client asked for and the header Fr
   CHECK(e["postern"]["findings"][0]["score"] == 1.235);
   CHECK(e["postern"]["header_from"] == nlohmann::json::array({"a@x.test", "c@z.test"}));
   CHECK(e["postern"]["smtp_reply"]["code"] == "451");
-  CHECK(e["postern"]["rejected_recipients"][0]["address"] == "r@y.test");
+  const auto& rc = e["postern"]["recipients"];
+  REQUIRE(rc.size() == 3);
+  CHECK(rc[0] ==
+        nlohmann::json({{"address", "b@y.test"}, {"group", "default"}, {"action", "accept"}}));
+  CHECK(rc[1]["action"] == "tempfail");
+  CHECK(rc[1]["smtp_reply"]["code"] == "451");
+  CHECK(rc[2]["action"] == "deferred");
+  CHECK(rc[2]["group"] == "vip");
+  CHECK(rc[2]["smtp_reply"] ==
+        nlohmann::json({{"code", "452"}, {"xcode", "4.5.3"}, {"text", "again"}}));
+  CHECK_FALSE(e["postern"]["findings"][1].contains("recipient"));
+  CHECK(e["postern"]["findings"][2]["recipient"] == "r@y.test");
   CHECK_FALSE(e["email"].contains("local_id"));
 }
 
