@@ -223,11 +223,14 @@ postern::expected<std::string, std::string> add_banner(const core::Message& m,
   return spliced->substr(header);
 }
 
+bool BannerModifier::needs_message(const core::Transaction& tx, const core::Outcome& out) const {
+  return !p_.text.empty() && p_.directions.has(tx.direction()) &&
+         core::severity(out.verdict.action) >= core::severity(p_.min_action);
+}
+
 void BannerModifier::modify(const core::Transaction& tx, const core::Message& current,
                             core::Outcome& out) const {
-  if (p_.text.empty() || !p_.directions.has(tx.direction()) ||
-      core::severity(out.verdict.action) < core::severity(p_.min_action))
-    return;
+  if (!needs_message(tx, out)) return;
   if (tx.has_finding("LIMIT_SCAN_TIME")) {  // the content stages ran out of time on it
     telemetry::log_info("{}: no banner: the message used up its scan time", tx.scan_id());
     return;

@@ -53,6 +53,8 @@ class BannerModifier final : public core::Modifier {
  public:
   explicit BannerModifier(policy::BannerPolicy p) : p_(std::move(p)) {}
   std::string_view name() const override { return "banner"; }
+  // Only when the banner applies to this message's direction and verdict.
+  bool needs_message(const core::Transaction& tx, const core::Outcome& out) const override;
   void modify(const core::Transaction& tx, const core::Message& current,
               core::Outcome& out) const override;
 

@@ -28,6 +28,10 @@ class Modifier {
  public:
   virtual ~Modifier() = default;
   virtual std::string_view name() const = 0;
+  // Whether `modify` reads `current` for this outcome (building it costs a copy of the
+  // message); one that edits only the envelope, or that will not apply, says no and
+  // gets the message as it came.
+  virtual bool needs_message(const Transaction&, const Outcome&) const { return true; }
   virtual void modify(const Transaction& tx, const Message& current, Outcome& out) const = 0;
 };
 

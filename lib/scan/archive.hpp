@@ -19,6 +19,10 @@ class ArchiveModifier final : public core::Modifier {
  public:
   explicit ArchiveModifier(policy::ArchivePolicy p) : p_(std::move(p)) {}
   std::string_view name() const override { return "archive"; }
+  // Envelope only: it never reads the message.
+  bool needs_message(const core::Transaction&, const core::Outcome&) const override {
+    return false;
+  }
   void modify(const core::Transaction& tx, const core::Message& current,
               core::Outcome& out) const override;
 

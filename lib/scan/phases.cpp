@@ -22,7 +22,10 @@ void modify(const Snapshot& s, const core::Transaction& tx, const core::Message&
   for (const auto& mod : s.modifiers) {
     core::Outcome before = out;
     try {
-      mod->modify(tx, core::apply_edits(m, out), out);
+      if (mod->needs_message(tx, out))
+        mod->modify(tx, core::apply_edits(m, out), out);
+      else
+        mod->modify(tx, m, out);
       out.verdict = before.verdict;  // a modifier never changes the verdict
     } catch (const std::exception& e) {
       telemetry::log_warn("{}: modifier {}: {}; its edits are dropped", tx.scan_id(), mod->name(),

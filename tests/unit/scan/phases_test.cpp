@@ -33,6 +33,21 @@ class BodyModifier final : public core::Modifier {
   }
 };
 
+// Records whether it got the transaction's own message (no copy) or a rebuilt one.
+class EnvelopeModifier final : public core::Modifier {
+ public:
+  bool wants_message = false;
+  mutable std::vector<bool> got_original;
+  std::string_view name() const override { return "test-envelope"; }
+  bool needs_message(const core::Transaction&, const core::Outcome&) const override {
+    return wants_message;
+  }
+  void modify(const core::Transaction& tx, const core::Message& current,
+              core::Outcome&) const override {
+    got_original.push_back(&current == tx.message());
+  }
+};
+
 // Records the body every finisher call saw.
 class BodyRecorder final : public core::Finisher {
  public:
@@ -79,9 +94,15 @@ scan::SnapshotPtr snapshot(Parts parts, policy::Config cfg = {}) {
   auto pol = policy::parse_policy("", "empty.toml");
   REQUIRE(pol);
   core::Pipeline pipeline({}, cfg.on_error, cfg.stage_on_error);
-  return std::make_shared<const scan::Snapshot>(scan::Snapshot{
-      std::move(cfg), std::move(*pol), std::move(pipeline), "mx.test", nullptr,
-      std::move(parts.finishers), std::move(parts.modifiers), std::move(parts.disposers), {}});
+  return std::make_shared<const scan::Snapshot>(scan::Snapshot{std::move(cfg),
+                                                               std::move(*pol),
+                                                               std::move(pipeline),
+                                                               "mx.test",
+                                                               nullptr,
+                                                               std::move(parts.finishers),
+                                                               std::move(parts.modifiers),
+                                                               std::move(parts.disposers),
+                                                               {}});
 }
 
 struct Result {
@@ -128,6 +149,15 @@ TEST_CASE("modifiers run on a whole message and finishers see their body") {
   CHECK(*r.outcome.new_body == "replaced\r\n");
   CHECK(rec->seen == std::vector<std::string>{"replaced\r\n"});
   CHECK(r.event["postern"]["body_replaced"] == true);
+}
+
+TEST_CASE("a modifier that does not read the message gets it without a copy") {
+  for (bool wants : {false, true}) {
+    auto mod = std::make_shared<EnvelopeModifier>();
+    mod->wants_message = wants;
+    run(snapshot({{}, {mod}, {}}), "body\r\n");
+    CHECK(mod->got_original == std::vector<bool>{!wants});
+  }
 }
 
 TEST_CASE("modifiers never run on a message buffered only in part") {
