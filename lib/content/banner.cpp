@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/address.hpp"
+#include "html/extract.hpp"
 #include "mime/splice.hpp"
 #include "mime/stage.hpp"
 #include "telemetry/log.hpp"
@@ -69,41 +70,6 @@ std::string_view line_end_in(std::string_view s) {
   return nl != std::string_view::npos && (nl == 0 || s[nl - 1] != '\r') ? "\n" : "\r\n";
 }
 
-bool ieq_at(std::string_view s, size_t pos, std::string_view lower) {
-  if (pos + lower.size() > s.size()) return false;
-  for (size_t i = 0; i < lower.size(); ++i) {
-    char c = s[pos + i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
-// Just after the <body ...> start tag (quoted attribute values may hold '>'), or 0.
-size_t after_body_tag(std::string_view html) {
-  for (size_t pos = html.find('<'); pos != std::string_view::npos; pos = html.find('<', pos + 1)) {
-    if (!ieq_at(html, pos + 1, "body")) continue;
-    size_t i = pos + 5;
-    if (i < html.size() && html[i] != '>' && html[i] != '/' && html[i] != ' ' && html[i] != '\t' &&
-        html[i] != '\r' && html[i] != '\n' && html[i] != '\f')
-      continue;  // <bodyx>
-    char quote = 0;
-    for (; i < html.size(); ++i) {
-      char c = html[i];
-      if (quote) {
-        if (c == quote) quote = 0;
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '>') {
-        return i + 1;
-      }
-    }
-    return 0;  // an unterminated tag: at the start instead
-  }
-  return 0;
-}
-
-// One UTF-8 code point at s[i] (the policy only admits valid UTF-8), advancing i.
 uint32_t next_code_point(std::string_view s, size_t& i) {
   unsigned char c = static_cast<unsigned char>(s[i++]);
   if (c < 0x80) return c;
@@ -140,10 +106,16 @@ postern::expected<std::string, std::string> bannered(const mime::Tree& tree, con
   std::string_view eol = line_end_in(content);
   if (t.html) {
     std::string insert = std::string(eol) + banner_html(text) + std::string(eol);
-    size_t at = after_body_tag(content);
-    if (content.compare(at, insert.size(), insert) == 0)
+    // Where a browser's body content starts: not a "<body>" in a comment or a script.
+    std::optional<size_t> at = html::body_content_offset(content);
+    if (!at) return skip("its HTML is beyond the parser's bounds");
+    // Already there (the leading line end may sit outside an implied body: it is then
+    // before `at`).
+    std::string div = banner_html(text);
+    if (content.compare(*at, insert.size(), insert) == 0 ||
+        content.compare(*at, div.size(), div) == 0)
       return postern::unexpected(std::string());  // nothing to do, nothing to log
-    content.insert(at, insert);
+    content.insert(*at, insert);
   } else {
     if (std::string_view(content).starts_with(text))
       return postern::unexpected(std::string());  // nothing to do, nothing to log

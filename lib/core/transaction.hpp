@@ -79,7 +79,7 @@ class Transaction {
   const std::vector<Finding>& findings() const { return findings_; }
   // The transaction's findings plus those about `rcpt` ("" = the transaction's alone).
   std::vector<Finding> findings_for(std::string_view rcpt) const;
-  // True when a finding about `rcpt` (the transaction's findings included) exists.
+  // True when a finding about `rcpt` itself exists (the transaction's findings do not count).
   bool has_recipient_findings(std::string_view rcpt) const;
   // A finding of `symbol` about the transaction or about the open recipient scope.
   bool has_finding(std::string_view symbol) const;

@@ -521,6 +521,31 @@ struct OutputDeleter {
 
 }  // namespace
 
+std::optional<size_t> body_content_offset(std::string_view html, const Limits& limits) {
+  std::string bounded;
+  if (html.size() > limits.max_input || bound_nesting(html, limits.max_depth / 5, bounded, nullptr))
+    return std::nullopt;
+  std::unique_ptr<GumboOutput, OutputDeleter> doc(
+      gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+  if (!doc || doc->root->type != GUMBO_NODE_ELEMENT) return std::nullopt;
+  const GumboVector& top = doc->root->v.element.children;
+  for (unsigned i = 0; i < top.length; ++i) {
+    const auto* n = static_cast<const GumboNode*>(top.data[i]);
+    if (n->type != GUMBO_NODE_ELEMENT || n->v.element.tag != GUMBO_TAG_BODY) continue;
+    const GumboElement& body = n->v.element;
+    if (body.original_tag.length > 0)  // written in the source: right after its tag
+      return static_cast<size_t>(body.original_tag.data - html.data()) + body.original_tag.length;
+    for (unsigned k = 0; k < body.children.length; ++k) {  // implied: at its first node
+      const auto* c = static_cast<const GumboNode*>(body.children.data[k]);
+      if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
+        return c->v.element.start_pos.offset;
+      if (c->type != GUMBO_NODE_DOCUMENT) return c->v.text.start_pos.offset;
+    }
+    return html.size();
+  }
+  return html.size();
+}
+
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
   std::string l = core::to_lower(css);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,14 @@ struct Extract {
 
 Extract extract(std::string_view html, const Limits& limits = {},
                 core::CpuBudget* budget = nullptr);
+
+// Where the content of <body> starts in `html`, as a browser parses it (gumbo):
+// right after the <body ...> tag when the document has one (a "<body>" in a
+// comment, a script or a title is not one), else where the first node of the
+// implied body starts (after any doctype and head), else the end. nullopt when
+// the input passes `limits.max_input` or nests deeper than the walk would go
+// (the caller then leaves the HTML alone).
+std::optional<size_t> body_content_offset(std::string_view html, const Limits& limits = {});
 
 // The URLs in CSS text: url(...) and @import "...".
 std::vector<std::string> css_urls(std::string_view css, size_t max = 100);

@@ -85,6 +85,20 @@ std::vector<Row> rows() {
        kBanner,
        {{"1", "<html><head><title>t</title></head><body class=\"a>b\">\r\n" + kHtmlDiv,
          "\r\n\r\n<p>hi</p></body></html>\r\n"}}},
+      // A browser's body: a "<body>" inside a comment or a title is not where the banner
+      // would show (there it would be hidden from the reader).
+      {"HTML with <body> in a comment and in the title before the real one",
+       std::string(kHead) +
+           "Content-Type: text/html\r\n\r\n<html><head><!-- <body> --><title><body></title>"
+           "</head><body>\r\n<p>hi</p></body></html>\r\n",
+       kBanner,
+       {{"1", "<html><head><!-- <body> --><title><body></title></head><body>\r\n" + kHtmlDiv,
+         "\r\n\r\n<p>hi</p></body></html>\r\n"}}},
+      {"HTML without a body tag, after the doctype and head",
+       std::string(kHead) +
+           "Content-Type: text/html\r\n\r\n<!DOCTYPE html><title>t</title><p>hi</p>\r\n",
+       kBanner,
+       {{"1", "<!DOCTYPE html><title>t</title>\r\n" + kHtmlDiv + "\r\n", "<p>hi</p>\r\n"}}},
       {"HTML without a body tag",
        std::string(kHead) + "Content-Type: text/html\r\n\r\n<p>hi</p>\r\n",
        kBanner,
