@@ -146,6 +146,18 @@ struct ServiceEntry {
       changed{};
 };
 
+// A policy section ([rules], [heuristics], ...) and its reader: reads the section
+// of one policy file with `s` (position-aware; s.file() is the file, for
+// relative paths; its finish() refuses unknown keys) into `p` (Policy::sections:
+// a later file's section layers over an earlier one's, as the reader merges).
+// `defined`, when set, adds the symbols the section defines (a rule's name), so
+// a hard rule or score may name them.
+struct PolicySection {
+  std::string_view name;
+  void (*read)(policy::TomlSection& s, policy::Policy& p);
+  void (*defined)(const policy::Policy& p, std::vector<DefinedSymbol>& out) = nullptr;
+};
+
 // Adds the folder's keys to the event (its `postern` and `email` objects exist).
 using EventWriter = void (*)(const Transaction& tx, nlohmann::json& event);
 
@@ -153,6 +165,7 @@ struct Registration {
   std::string_view folder{};
   std::span<const SymbolInfo> symbols{};
   std::vector<ConfigSection> config_sections{};
+  std::vector<PolicySection> policy_sections{};
   std::vector<ServiceEntry> services{};
   std::vector<StageEntry> stages{};
   std::vector<FinisherEntry> finishers{};

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace postern::core {
@@ -29,6 +30,14 @@ struct SymbolInfo {
   double score = 0;
   Scope scope = Scope::Transaction;
   std::string_view description;
+};
+
+// A symbol the policy itself defines (a list's, a DNSBL zone's, a rule's).
+struct DefinedSymbol {
+  std::string name;
+  double score = 0;
+  Scope scope = Scope::Transaction;
+  std::string description;
 };
 
 // The symbols lib/core itself adds (stage errors, the findings and CPU bounds).

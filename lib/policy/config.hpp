@@ -25,6 +25,7 @@
 #include "core/limits.hpp"
 #include "core/registration.hpp"
 #include "policy/error.hpp"
+#include "policy/sections.hpp"
 
 namespace postern::policy {
 
@@ -58,19 +59,16 @@ struct Config {
 
   // The folders' sections ([dns] in lib/dns, [arc] and [dkim] in lib/auth, ...), each
   // read by the reader its folder registers (core/registration.hpp), by name.
-  bool has_section(std::string_view name) const { return sections.find(name) != sections.end(); }
-  // The section's value, or a default-constructed T when the file has no such section.
+  Sections sections;
+  bool has_section(std::string_view name) const { return sections.has_section(name); }
   template <class T>
   const T& section(std::string_view name) const {
-    static const T defaults{};
-    auto it = sections.find(name);
-    return it == sections.end() ? defaults : std::any_cast<const T&>(it->second);
+    return sections.section<T>(name);
   }
   template <class T>
   void set_section(std::string name, T value) {
-    sections[std::move(name)] = std::move(value);
+    sections.set_section(std::move(name), std::move(value));
   }
-  std::map<std::string, std::any, std::less<>> sections;
 };
 
 // `path` relative to `base_dir` (the config file's directory); "", "-" and absolute

@@ -510,7 +510,7 @@ void read_reply(TomlSection s, core::SmtpReply& r, char first_digit) {
 }
 
 void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors& errs,
-                LoadState& state) {
+                LoadState& state, std::span<const core::PolicySection> readers) {
   ThresholdOrigins& origins = state.origins;
   TomlSection top(t, "", path, errs);
   if (const auto* d = top.table("inbound"))
@@ -612,6 +612,12 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
       errs.push_back(
           error_at(path, gn->source(),
                    "'group': expected [[group]] tables (an array of tables, one per group)"));
+    }
+  }
+  for (const auto& r : readers) {
+    if (const auto* st = top.table(r.name)) {
+      TomlSection s(*st, std::string(r.name), path, errs);
+      r.read(s, p);
     }
   }
   top.finish();
@@ -748,18 +754,20 @@ postern::expected<Policy, Errors> finish_policy(Policy p, const LoadState& state
 
 }  // namespace
 
-postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name) {
+postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name,
+                                               std::span<const core::PolicySection> readers) {
   Errors errs;
   Policy p;
   LoadState state;
   if (auto t = parse_toml(text, name, errs)) {
-    apply_file(name, *t, p, errs, state);
+    apply_file(name, *t, p, errs, state, readers);
     p.files.push_back(name);
   }
   return finish_policy(std::move(p), state, errs);
 }
 
-postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs) {
+postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs,
+                                              std::span<const core::PolicySection> readers) {
   Errors errs;
   std::map<std::string, std::string> files;  // file name -> path; later dirs replace earlier ones
   for (const auto& d : dirs) {
@@ -778,7 +786,7 @@ postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& di
   for (const auto& [name, path] : files) {
     auto t = parse_toml_file(path, errs);
     if (!t) continue;
-    apply_file(path, *t, p, errs, state);
+    apply_file(path, *t, p, errs, state, readers);
     p.files.push_back(path);
   }
   return finish_policy(std::move(p), state, errs);

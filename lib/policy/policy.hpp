@@ -38,8 +38,10 @@
 #include "core/connection.hpp"
 #include "core/finding.hpp"
 #include "core/ip.hpp"
+#include "core/registration.hpp"
 #include "core/verdict.hpp"
 #include "policy/error.hpp"
+#include "policy/sections.hpp"
 
 namespace postern::policy {
 
@@ -177,6 +179,9 @@ struct Policy {
   ArchivePolicy archive;
   std::vector<Group> groups;  // [[group]], in the order first defined, resolved
   Group default_group;        // everyone no group matches
+  // The folders' own policy sections ([rules] in lib/content, ...), each read by the
+  // reader its folder registers (core/registration.hpp: PolicySection), by name.
+  Sections sections;
 
   const DirectionPolicy& for_direction(core::Direction d) const {
     return d == core::Direction::Inbound ? inbound : outbound;
@@ -189,11 +194,15 @@ struct Policy {
   bool is_pass_recipient(std::string_view rcpt) const;
 };
 
-postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs);
+// `readers`: the folders' policy sections; any other top-level table is an
+// unknown-key error. scan::load_checked_policy passes every folder's.
+postern::expected<Policy, Errors> load_policy(const std::vector<std::string>& dirs,
+                                              std::span<const core::PolicySection> readers = {});
 
 // One policy file's text on its own (`name` is used in error positions); the
 // same checks as load_policy. For tools and fuzzing.
-postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name);
+postern::expected<Policy, Errors> parse_policy(std::string_view text, const std::string& name,
+                                               std::span<const core::PolicySection> readers = {});
 
 // When the policy is consulted: before the message (only hard rules whose action
 // ends the transaction apply) or at end of message (rules and thresholds).

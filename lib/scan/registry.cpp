@@ -71,6 +71,16 @@ postern::expected<policy::Config, policy::Errors> load_config(const std::string&
   return policy::load_config(path, missing_ok, readers);
 }
 
+const std::vector<core::PolicySection>& policy_sections() {
+  static const std::vector<core::PolicySection> all = [] {
+    std::vector<core::PolicySection> out;
+    for (const auto* r : registrations())
+      out.insert(out.end(), r->policy_sections.begin(), r->policy_sections.end());
+    return out;
+  }();
+  return all;
+}
+
 bool is_connection_symbol(const policy::Policy& p, std::string_view symbol) {
   if (const core::SymbolInfo* info = find_builtin_symbol(symbol))
     return info->scope == core::Scope::Connection;
@@ -116,6 +126,8 @@ std::vector<DefinedSymbol> policy_symbols(const policy::Policy& p) {
       out.push_back({c.symbol, c.score, core::Scope::Connection,
                      fmt::format("the client listed by {} with {}", z.zone, code)});
   }
+  for (const auto& sec : policy_sections())
+    if (sec.defined) sec.defined(p, out);
   return out;
 }
 
@@ -167,7 +179,7 @@ policy::Errors check_symbols(const policy::Policy& p) {
 
 postern::expected<policy::Policy, policy::Errors> load_checked_policy(
     const std::vector<std::string>& dirs) {
-  auto pol = policy::load_policy(dirs);
+  auto pol = policy::load_policy(dirs, policy_sections());
   if (!pol) return pol;
   if (auto unknown = check_symbols(*pol); !unknown.empty()) return postern::unexpected(unknown);
   return pol;

@@ -100,14 +100,13 @@ const std::vector<core::SymbolInfo>& builtin_symbols();
 const core::SymbolInfo* find_builtin_symbol(std::string_view name);
 
 // What a policy defines: each list's symbol (its scope from the list's match),
-// each DNSBL zone's and return code's. Descriptions name the list or zone.
-struct DefinedSymbol {
-  std::string name;
-  double score = 0;
-  core::Scope scope = core::Scope::Transaction;
-  std::string description;
-};
+// each DNSBL zone's and return code's, and what the folders' policy sections
+// define (a rule's symbol). Descriptions name the list, zone or rule.
+using core::DefinedSymbol;
 std::vector<DefinedSymbol> policy_symbols(const policy::Policy& p);
+
+// Every folder's policy sections ([rules], ...), for policy::load_policy.
+const std::vector<core::PolicySection>& policy_sections();
 
 policy::Errors check_symbols(const policy::Policy& p);
 

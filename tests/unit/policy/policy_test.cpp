@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "policy/toml_reader.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -723,4 +724,40 @@ TEST_CASE("the commented example in the shipped 40-groups.toml is a valid policy
         Action::Reject);
   CHECK(p->group_for("x@support.example.com").name == "support");
   CHECK_FALSE(p->group_for("x@support.example.com").quarantine);
+}
+
+namespace {
+
+// A folder's policy section, as lib/content registers [rules]: a list of words that
+// layers file by file (a later file adds to it).
+struct Words {
+  std::vector<std::string> words;
+};
+
+void read_words(postern::policy::TomlSection& s, postern::policy::Policy& p) {
+  Words w = p.sections.section<Words>("words");
+  if (auto v = s.strings("add")) w.words.insert(w.words.end(), v->begin(), v->end());
+  s.finish();
+  p.sections.set_section("words", std::move(w));
+}
+
+}  // namespace
+
+TEST_CASE("a folder's policy section goes to its reader, layered; without one it is unknown",
+          "[policy]") {
+  const std::vector<postern::core::PolicySection> readers{{.name = "words", .read = read_words}};
+  TempDir dir;
+  dir.write("10-a.toml", "[words]\nadd = [\"alpha\"]\n");
+  dir.write("20-b.toml", "[words]\nadd = [\"beta\"]\n");
+  auto p = load_policy({dir.path().string()}, readers);
+  REQUIRE(p);
+  CHECK(p->sections.section<Words>("words").words == std::vector<std::string>{"alpha", "beta"});
+  // A key the reader does not know is an error at its position.
+  auto bad = postern::policy::parse_policy("[words]\nadd = []\nsub = 1\n", "p.toml", readers);
+  REQUIRE_FALSE(bad);
+  postern::test::check_single_error(bad.error(), {"p.toml", 3, 1, "sub"});
+  // No reader registered: the section is an unknown key.
+  auto unknown = postern::policy::parse_policy("[words]\nadd = []\n", "p.toml");
+  REQUIRE_FALSE(unknown);
+  postern::test::check_single_error(unknown.error(), {"p.toml", 1, 2, "words"});
 }
