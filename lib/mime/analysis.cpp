@@ -122,7 +122,8 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBu
              fmt::format("{}: {} invalid byte sequence(s) for charset '{}' replaced", p->path,
                          cs.replaced, p->charset.empty() ? "us-ascii" : p->charset.substr(0, 64))});
       if (p->content_type == "text/html") {
-        html::Extract h = html::extract(utf8, limits.html, cpu);
+        leaf.html = std::move(utf8);
+        html::Extract h = html::extract(leaf.html, limits.html, cpu);
         if (h.out_of_time) a.out_of_time = true;
         if (h.truncated)
           found.push_back({"HTML_LIMIT",

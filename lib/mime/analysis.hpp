@@ -30,6 +30,7 @@ struct Leaf {
       0;  // decoded bytes kept: at most the limit (see decoded_truncated); raw bytes if opaque
   std::string sha256;  // of the decoded bytes, hex
   std::string text;    // UTF-8 text for text/* parts (HTML: the visible text)
+  std::string html;    // text/html parts: the decoded HTML source, in UTF-8
   bool decoded_truncated = false;
   std::vector<Anomaly> anomalies;  // of this part: parse and decode (symbols with details)
 };
