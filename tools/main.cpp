@@ -6,6 +6,7 @@
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "tools/eval_command.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
 #include "tools/symbols_command.hpp"
@@ -70,6 +71,28 @@ int main(int argc, char** argv) {
                    "standard output; one message file only");
   scan->add_option("files", so.files, "message files, or - for standard input")->required();
 
+  tools::EvalOptions eo;
+  auto* eval = app.add_subcommand(
+      "eval", "how the policy treats folders of labelled mail: actions, scores, top symbols");
+  auto* eval_cfg = eval->add_option("-c,--config", eo.scan.config_path,
+                                    "daemon config (default /etc/postern/postern.toml)");
+  eval->add_option("--policy-dir", eo.scan.policy_dirs,
+                   "policy directory, replacing the config's (repeatable)")
+      ->allow_extra_args(false);
+  eval->add_option("dirs", eo.dirs, "folders of messages with the label --label");
+  eval->add_option("--label", eo.label, "the label of the folders: ham, spam or phish")
+      ->check(CLI::IsMember({"ham", "spam", "phish"}));
+  eval->add_option("--ham", eo.ham, "folders of ham");
+  eval->add_option("--spam", eo.spam, "folders of spam");
+  eval->add_option("--phish", eo.phish, "folders of phishing");
+  eval->add_option("-j,--jobs", eo.jobs, "threads (default: one per core)");
+  eval->add_option("--top", eo.top, "symbols listed per folder (default 10)");
+  eval->add_flag("--json", eo.json, "one JSON object per folder and label");
+  eval->add_option("--max-ham-flagged", eo.max_ham_flagged,
+                   "exit 3 when more than this percent of ham is flagged");
+  eval->add_option("--min-caught", eo.min_caught,
+                   "exit 3 when less than this percent of spam or phish is flagged");
+
   auto* pol = app.add_subcommand("policy", "policy files");
   pol->require_subcommand(1);
   std::vector<std::string> check_dirs;
@@ -116,6 +139,11 @@ int main(int argc, char** argv) {
     if (!so.config_explicit) so.config_path = policy::kDefaultConfigPath;
     so.from_given = from_opt->count() > 0;
     return tools::run_scan(so);
+  }
+  if (eval->parsed()) {
+    eo.scan.config_explicit = eval_cfg->count() > 0;
+    if (!eo.scan.config_explicit) eo.scan.config_path = policy::kDefaultConfigPath;
+    return tools::run_eval(eo);
   }
   if (check->parsed()) return policy_check(config_path, check_dirs);
   if (symbols->parsed()) return tools::run_symbols(sym_opts);

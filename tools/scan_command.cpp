@@ -24,7 +24,7 @@
 #include "telemetry/event.hpp"
 
 namespace postern::tools {
-namespace {
+namespace {}  // namespace
 
 bool read_input(const std::string& file, std::string& out) {
   if (file == "-") {
@@ -38,6 +38,8 @@ bool read_input(const std::string& file, std::string& out) {
   out = ss.str();
   return !in.bad();
 }
+
+namespace {
 
 void print_human(std::FILE* to, const std::string& file, const nlohmann::json& e,
                  std::string_view decided_at = "RCPT") {
@@ -144,7 +146,7 @@ bool write_out(const std::string& path, const std::string& file, const core::Out
 
 }  // namespace
 
-int run_scan(const ScanOptions& o) {
+postern::expected<scan::SnapshotPtr, policy::Errors> load_scan_snapshot(const ScanOptions& o) {
   auto snap = scan::load_snapshot(o.config_path, !o.config_explicit);
   if (snap && !o.policy_dirs.empty()) {
     policy::Config cfg = (*snap)->config;
@@ -155,6 +157,62 @@ int run_scan(const ScanOptions& o) {
     else
       snap = scan::make_snapshot(std::move(cfg), std::move(*pol), (*snap)->services);
   }
+  return snap;
+}
+
+MessageScan scan_message(const scan::SnapshotPtr& s, const std::string& raw, const ScanOptions& o) {
+  MessageScan result;
+  // The envelope: from the options, else from the message as a mail client would guess it.
+  scan::GuessedEnvelope guess = scan::guess_envelope(raw);
+  std::string from = o.from_given ? o.from : guess.from;
+  std::vector<std::string> rcpts = o.rcpts.empty() ? guess.rcpts : o.rcpts;
+
+  scan::Session session([s] { return s; },
+                        [&](const nlohmann::json& e) { result.events.push_back(e); });
+  core::ConnectionInfo& ci = session.connection();
+  ci.client_address = o.client_ip;
+  ci.client_name =
+      o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
+  ci.sasl_user = o.auth_user;
+  // A policy that decides at connect or HELO ends the session there, as in the milter.
+  bool ended = session.connect().action != core::Action::Accept;
+  if (ended)
+    result.decided_at = "connect";
+  else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
+    ended = true, result.decided_at = "HELO";
+  // Recipients deferred with 452 4.5.3 (another policy group) are sent again in a
+  // transaction of their own, as an SMTP client does: one event per transaction.
+  // The outcome is the first transaction's (its recipients' copy).
+  std::vector<std::string> todo = rcpts;
+  while (!ended) {
+    session.mail_from(from);
+    bool accepted = false;
+    std::vector<std::string> deferred;
+    for (const auto& r : todo) {
+      scan::EventReply reply = session.rcpt(r);
+      if (reply.action == core::Action::Accept)
+        accepted = true;
+      else if (reply.reply.code == scan::kGroupDeferral.code &&
+               reply.reply.xcode == scan::kGroupDeferral.xcode)
+        deferred.push_back(r);
+    }
+    if (accepted) {
+      core::split_raw_message(
+          raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
+          [&](std::string_view b) { session.body(b); });
+      core::Outcome o2 = session.end_of_message();
+      if (!result.outcome) result.outcome = std::move(o2);
+    } else {
+      session.abort();
+    }
+    if (deferred.empty() || deferred.size() == todo.size()) break;  // never loops forever
+    todo = std::move(deferred);
+  }
+  return result;
+}
+
+int run_scan(const ScanOptions& o) {
+  auto snap = load_scan_snapshot(o);
   if (!snap) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());
     return 1;
@@ -179,68 +237,21 @@ int run_scan(const ScanOptions& o) {
       print_parts(file, raw, *s);
       continue;
     }
-    // The envelope: from the options, else from the message as a mail client would guess it.
-    scan::GuessedEnvelope guess = scan::guess_envelope(raw);
-    std::string from = o.from_given ? o.from : guess.from;
-    std::vector<std::string> rcpts = o.rcpts.empty() ? guess.rcpts : o.rcpts;
-
-    std::vector<nlohmann::json> events;
-    scan::Session session([s] { return s; }, [&](const nlohmann::json& e) { events.push_back(e); });
-    core::ConnectionInfo& ci = session.connection();
-    ci.client_address = o.client_ip;
-    ci.client_name =
-        o.client_name.empty() ? (o.client_ip.empty() ? "localhost" : "unknown") : o.client_name;
-    ci.sasl_user = o.auth_user;
-    // A policy that decides at connect or HELO ends the session there, as in the milter.
-    const char* decided_at = "RCPT";
-    bool ended = session.connect().action != core::Action::Accept;
-    if (ended)
-      decided_at = "connect";
-    else if (!o.helo.empty() && session.helo(o.helo).action != core::Action::Accept)
-      ended = true, decided_at = "HELO";
-    // Recipients deferred with 452 4.5.3 (another policy group) are sent again in a
-    // transaction of their own, as an SMTP client does: one event per transaction.
-    // --out writes the first transaction's message (its recipients' copy).
-    std::vector<std::string> todo = rcpts;
-    std::optional<core::Outcome> outcome;
-    while (!ended) {
-      session.mail_from(from);
-      bool accepted = false;
-      std::vector<std::string> deferred;
-      for (const auto& r : todo) {
-        scan::EventReply reply = session.rcpt(r);
-        if (reply.action == core::Action::Accept)
-          accepted = true;
-        else if (reply.reply.code == scan::kGroupDeferral.code &&
-                 reply.reply.xcode == scan::kGroupDeferral.xcode)
-          deferred.push_back(r);
-      }
-      if (accepted) {
-        core::split_raw_message(
-            raw, [&](std::string_view n, std::string_view v) { session.header(n, v); },
-            [&](std::string_view b) { session.body(b); });
-        core::Outcome o2 = session.end_of_message();
-        if (!outcome) outcome = std::move(o2);
-      } else {
-        session.abort();
-      }
-      if (deferred.empty() || deferred.size() == todo.size()) break;  // never loops forever
-      todo = std::move(deferred);
-    }
-    for (const auto& e : events) {
+    MessageScan r = scan_message(s, raw, o);
+    for (const auto& e : r.events) {
       if (o.json) {
         nlohmann::json line = e;
         line["postern"]["file"] = file;
         fmt::print(report, "{}\n", telemetry::to_line(line));
       } else {
-        print_human(report, file, e, decided_at);
+        print_human(report, file, e, r.decided_at);
       }
     }
     std::fflush(report);
     if (!o.out.empty()) {
       core::Outcome none;  // refused before DATA: nothing leaves
       none.verdict.action = core::Action::Reject;
-      if (!write_out(o.out, file, outcome ? *outcome : none, raw)) rc = 2;
+      if (!write_out(o.out, file, r.outcome ? *r.outcome : none, raw)) rc = 2;
     }
   }
   std::cout.flush();

@@ -13,8 +13,15 @@
 // standard error.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/outcome.hpp"
+#include "policy/error.hpp"
+#include "scan/snapshot.hpp"
 
 namespace postern::tools {
 
@@ -36,5 +43,22 @@ struct ScanOptions {
 };
 
 int run_scan(const ScanOptions& o);
+
+// The snapshot `postern scan` uses: the config's, with o.policy_dirs replacing its
+// policy directories when given. Errors name file:line:column.
+postern::expected<scan::SnapshotPtr, policy::Errors> load_scan_snapshot(const ScanOptions& o);
+
+// One message through a Session as the milter would run it, with the envelope
+// from `o` (else guessed from the message). Thread-safe for distinct calls (each
+// has its own Session; the snapshot is shared read-only).
+struct MessageScan {
+  std::vector<nlohmann::json> events;    // one per SMTP transaction
+  std::optional<core::Outcome> outcome;  // the first transaction's, when it reached DATA
+  const char* decided_at = "RCPT";       // where a refusal before DATA came
+};
+MessageScan scan_message(const scan::SnapshotPtr& s, const std::string& raw, const ScanOptions& o);
+
+// Reads a file ("-": standard input) whole; false when it cannot be read.
+bool read_input(const std::string& file, std::string& out);
 
 }  // namespace postern::tools

@@ -588,6 +588,7 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
   if (const auto* h = top.table("headers")) {
     TomlSection s(*h, "headers", path, errs);
     if (auto v = s.boolean("findings")) p.findings_header = *v;
+    if (auto v = s.boolean("report")) p.report_header = *v;
     s.finish();
   }
   if (const auto* d = top.table("dmarc")) {

@@ -172,6 +172,7 @@ struct Policy {
   core::SmtpReply tempfail_reply{"451", "4.7.1", "Message deferred by policy, try again later"};
   std::string subject_prefix = "[SPAM]";
   bool findings_header = true;
+  bool report_header = false;  // [headers] report: X-Postern-Report with every finding's detail
   // [dmarc]: ARC sealers (d= of the newest ARC-Seal) whose passing chain turns a
   // DMARC p=reject failure into quarantine (mailing lists, forwarders you trust).
   std::vector<std::string> trusted_arc_sealers;

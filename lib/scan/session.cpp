@@ -243,6 +243,8 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
         {std::string(kVerdictHeader), verdict_value(v->action, v->score, tx_->scan_id())});
     if (g.findings_header && !shown.empty())
       out.added.push_back({std::string(kFindingsHeader), findings_value(shown)});
+    if (pol.report_header && !shown.empty())
+      out.added.push_back({std::string(kReportHeader), report_value(shown)});
     if (v->action == Action::Tag && !g.subject_prefix.empty()) {
       const core::HeaderField* subj = m.find("Subject");
       out.subject_exists = subj != nullptr;

@@ -38,6 +38,105 @@ std::string findings_value(const std::vector<core::Finding>& findings, size_t ma
   return out;
 }
 
+namespace {
+
+bool plain_word(std::string_view w) {
+  if (w.find("=?") != std::string_view::npos) return false;
+  return std::all_of(w.begin(), w.end(), [](char c) { return c > 32 && c < 127; });
+}
+
+// UTF-8 sequence length at s[i] (1 for a byte that starts none).
+size_t cp_len(std::string_view s, size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  size_t n = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+  if (i + n > s.size()) return 1;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
+  return n;
+}
+
+// One run of words as encoded words: "=?UTF-8?Q?...?=" pieces of at most 75 characters.
+void encode_run(std::string_view run, std::string& out) {
+  constexpr size_t kMaxEncoded = 75 - 12;  // "=?UTF-8?Q?" + "?="
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    out += "=?UTF-8?Q?" + word + "?=";
+    word.clear();
+  };
+  for (size_t i = 0; i < run.size();) {
+    size_t n = cp_len(run, i);
+    std::string piece;
+    for (size_t k = 0; k < n; ++k) {
+      auto c = static_cast<unsigned char>(run[i + k]);
+      if (c == ' ')
+        piece += '_';
+      else if (c > 32 && c < 127 && c != '=' && c != '?' && c != '_' && c != '"' && c != '(' &&
+               c != ')')
+        piece += static_cast<char>(c);
+      else
+        piece += fmt::format("={:02X}", c);
+    }
+    if (word.size() + piece.size() > kMaxEncoded) flush();
+    word += piece;
+    i += n;
+  }
+  flush();
+}
+
+}  // namespace
+
+std::string encode_unstructured(std::string_view text) {
+  // Words split at spaces; control characters count as spaces.
+  std::string clean(text);
+  for (char& c : clean)
+    if (static_cast<unsigned char>(c) < 32 || c == 127) c = ' ';
+  std::vector<std::string_view> words;
+  std::string_view rest = clean;
+  while (!rest.empty()) {
+    size_t b = rest.find_first_not_of(' ');
+    if (b == std::string_view::npos) break;
+    rest.remove_prefix(b);
+    size_t e = rest.find(' ');
+    words.push_back(rest.substr(0, e));
+    rest = e == std::string_view::npos ? std::string_view() : rest.substr(e);
+  }
+  std::string out;
+  for (size_t i = 0; i < words.size();) {
+    if (plain_word(words[i])) {
+      if (!out.empty()) out.push_back(' ');
+      out += words[i++];
+      continue;
+    }
+    // A run of words to encode, the spaces between them inside the encoded text.
+    size_t j = i;
+    while (j < words.size() && !plain_word(words[j])) ++j;
+    const char* begin = words[i].data();
+    const char* end = words[j - 1].data() + words[j - 1].size();
+    encode_run(std::string_view(begin, static_cast<size_t>(end - begin)), out);
+    i = j;
+  }
+  return out;
+}
+
+std::string report_value(const std::vector<core::Finding>& findings, size_t max_chars) {
+  std::string out;
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const core::Finding& f = findings[i];
+    std::string item = encode_unstructured(
+        f.detail.empty() ? fmt::format("{}({})", f.symbol, format_score(f.score))
+                         : fmt::format("{}({}): {}", f.symbol, format_score(f.score), f.detail));
+    if (!out.empty() && out.size() + 2 + item.size() > max_chars) {
+      out += fmt::format("; ... ({} more)", findings.size() - i);
+      break;
+    }
+    if (!out.empty()) out += "; ";
+    out += item;
+  }
+  return out;
+}
+
 std::vector<core::HeaderChange> forged_headers(const core::Message& m,
                                                std::string_view authserv_id) {
   // A name as a lenient reader takes it: lower case, bytes outside ftext dropped.

@@ -25,6 +25,7 @@ namespace postern::scan {
 
 inline constexpr std::string_view kVerdictHeader = "X-Postern-Verdict";
 inline constexpr std::string_view kFindingsHeader = "X-Postern-Findings";
+inline constexpr std::string_view kReportHeader = "X-Postern-Report";
 
 // "12.5", "1", "-20", "0": at most two decimals, no trailing zeros.
 std::string format_score(double s);
@@ -33,6 +34,19 @@ std::string verdict_value(core::Action a, double score, std::string_view scan_id
 // "SYMBOL(score) ..." in finding order; past `max_chars` the rest is summarised as
 // "... (N more)" so a message with hundreds of findings cannot bloat its header.
 std::string findings_value(const std::vector<core::Finding>& findings, size_t max_chars = 2000);
+
+// The explanation ([headers] report): "SYMBOL(score): detail; ..." in finding
+// order, cut at `max_chars` like findings_value. The value is ASCII: a run of
+// words holding other bytes is written as RFC 2047 encoded words (UTF-8, Q),
+// each at most 75 characters, so any mail client shows the details as they are
+// and no raw 8-bit byte enters a header. Details are the stages' (excerpts
+// already masked); control characters become spaces.
+std::string report_value(const std::vector<core::Finding>& findings, size_t max_chars = 4000);
+
+// `text` as an unstructured header value in ASCII: runs of words with bytes
+// outside printable ASCII (or that look like an encoded word) become UTF-8 Q
+// encoded words of at most 75 characters, cut at code point boundaries.
+std::string encode_unstructured(std::string_view text);
 
 // Also every Authentication-Results field that names `authserv_id` (RFC 8601 5: a
 // field claiming to be ours that we did not write is a forgery).

@@ -9,6 +9,7 @@
 
 #include "core/address.hpp"
 #include "core/finisher.hpp"
+#include "mime/decode.hpp"
 
 using namespace postern;
 
@@ -233,4 +234,46 @@ TEST_CASE("a field name with bytes no name may hold is still checked", "[verdict
   }
   CHECK(names == std::vector<std::string>{"X-Postern-Verdict\x7f", "Authentication-Results\x01",
                                           "X-Postern-Findings"});
+}
+
+TEST_CASE("the report header explains every finding in ASCII that reads back as written",
+          "[verdict_headers]") {
+  const std::vector<std::string> texts = {
+      "plain ASCII stays as it is",
+      "brand PayPal in subject: \"Ihr Konto wurde gesperrt – jetzt prüfen\"",
+      "mixed scripts: \xD0\xA0"
+      "aypal (Cyrillic) and a long tail of \xC3\xA9\xC3\xA9\xC3\xA9 "
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9 end",
+      "looks encoded =?utf-8?q?x?= but is not",
+      "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xAE\xE4\xBB\xB6\xE5\x90\x8D",  // Japanese
+  };
+  for (const auto& t : texts) {
+    INFO(t);
+    std::string v = scan::encode_unstructured(t);
+    CHECK(std::all_of(v.begin(), v.end(), [](char c) { return c >= 32 && c < 127; }));
+    // Every encoded word is at most 75 characters.
+    for (size_t p = v.find("=?"); p != std::string::npos; p = v.find("=?", p + 2)) {
+      size_t e = v.find("?=", p + 10);
+      REQUIRE(e != std::string::npos);
+      CHECK(e + 2 - p <= 75);
+      p = e;
+    }
+    mime::DecodeStats st;
+    CHECK(mime::decode_rfc2047(v, st) == t);
+  }
+  // Control characters become spaces; nothing raw reaches the header.
+  CHECK(scan::encode_unstructured("a\r\nb\tc") == "a b c");
+
+  std::vector<core::Finding> fs = {
+      {"RULE_WIRE", 2, "'wire' in body.text (part 1): \"please wire\""},
+      {"HEADER_MISSING_DATE", 1, ""}};
+  CHECK(scan::report_value(fs) ==
+        "RULE_WIRE(2): 'wire' in body.text (part 1): \"please wire\"; HEADER_MISSING_DATE(1)");
+  // Bounded: the rest is summarised.
+  std::vector<core::Finding> many(200, core::Finding{"SYM", 1, std::string(100, 'x')});
+  std::string v = scan::report_value(many, 1000);
+  CHECK(v.size() < 1100);
+  CHECK(v.ends_with("more)"));
 }
