@@ -36,7 +36,7 @@ const core::Registration& registration() {
                     if (rp.rules.empty()) return nullptr;
                     auto set = RuleSet::build(rp);
                     if (!set) {
-                      c.errors.push_back({"[rules]", 0, 0, set.error()});
+                      c.errors.push_back(set.error());
                       return nullptr;
                     }
                     return std::make_unique<RulesStage>(std::move(*set));

@@ -96,11 +96,11 @@ std::optional<RuleDef> read_rule(policy::TomlSection s, const std::string& symbo
       ok = false;
     } else {
       r.pattern = *p;
-      re2::RE2 re(effective_pattern(r), options(kSetMaxMem));
+      re2::RE2 re(effective_pattern(r), options(kRuleMaxMem));
       if (!re.ok()) {
         s.error(*s.node("pattern"), fmt::format("'pattern': {}", re.error()));
         ok = false;
-      } else if (re2::RE2(r.pattern, options(kSetMaxMem))
+      } else if (re2::RE2(r.pattern, options(kRuleMaxMem))
                      .Match("", 0, 0, re2::RE2::UNANCHORED, nullptr, 0)) {
         s.error(*s.node("pattern"), "'pattern': matches the empty string, so every message");
         ok = false;
@@ -192,17 +192,21 @@ void rules_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& ou
 
 RuleSet::~RuleSet() = default;
 
-postern::expected<std::shared_ptr<const RuleSet>, std::string> RuleSet::build(
+postern::expected<std::shared_ptr<const RuleSet>, policy::Error> RuleSet::build(
     const RulesPolicy& rules, size_t max_field_bytes) {
+  auto fail = [](const RuleDef& d, std::string message) {
+    policy::Error e = d.at;
+    e.message = std::move(message);
+    return postern::unexpected(std::move(e));
+  };
   std::shared_ptr<RuleSet> rs(new RuleSet());
   rs->max_field_bytes_ = max_field_bytes;
   std::map<std::string, FieldSet*, std::less<>> by_field;
   for (const auto& [name, def] : rules.rules) {
     auto rule = std::make_unique<Rule>();
     rule->def = def;
-    rule->re = std::make_unique<re2::RE2>(effective_pattern(def), options(kSetMaxMem));
-    if (!rule->re->ok())
-      return postern::unexpected(fmt::format("rule {}: {}", name, rule->re->error()));
+    rule->re = std::make_unique<re2::RE2>(effective_pattern(def), options(kRuleMaxMem));
+    if (!rule->re->ok()) return fail(def, fmt::format("[rules.{}]: {}", name, rule->re->error()));
     FieldSet*& fs = by_field[def.field];
     if (!fs) {
       rs->fields_.push_back(std::make_unique<FieldSet>());
@@ -212,14 +216,15 @@ postern::expected<std::shared_ptr<const RuleSet>, std::string> RuleSet::build(
     }
     std::string err;
     if (fs->set->Add(effective_pattern(def), &err) < 0)
-      return postern::unexpected(fmt::format("rule {}: {}", name, err));
+      return fail(def, fmt::format("[rules.{}]: {}", name, err));
     fs->rules.push_back(rs->rules_.size());
     rs->rules_.push_back(std::move(rule));
   }
   for (auto& fs : rs->fields_)
     if (!fs->set->Compile())
-      return postern::unexpected(fmt::format("the rules of field {} do not compile within {} MiB",
-                                             fs->field, kSetMaxMem >> 20));
+      return fail(rs->rules_[fs->rules.front()]->def,
+                  fmt::format("the rules of field {} do not compile within {} MiB as one set",
+                              fs->field, kSetMaxMem >> 20));
   return std::shared_ptr<const RuleSet>(std::move(rs));
 }
 
@@ -261,6 +266,7 @@ RuleSet::Scan RuleSet::match(core::Transaction& tx) const {
           for (size_t i = 0; i < fs->rules.size(); ++i) matched.push_back(static_cast<int>(i));
         }
       }
+      std::sort(matched.begin(), matched.end());  // the Set reports in no particular order
       for (int i : matched) {
         size_t ri = fs->rules[static_cast<size_t>(i)];
         if (hit[ri]) continue;

@@ -47,6 +47,7 @@ namespace postern::content {
 inline constexpr size_t kMaxRules = 2000;
 inline constexpr size_t kMaxPatternBytes = 2000;
 inline constexpr int64_t kSetMaxMem = 64ll << 20;   // per field's Set
+inline constexpr int64_t kRuleMaxMem = 8ll << 20;   // per rule's own RE2 (RE2's default)
 inline constexpr size_t kMaxFieldBytes = 4u << 20;  // scanned per field and message
 inline constexpr size_t kMaxSymbolBytes = 64;       // a rule's or composite's name
 
@@ -86,8 +87,9 @@ class RuleSet {
     std::vector<std::string> fallback;   // fields whose Set ran out of memory
   };
 
-  // Compiles `rules`; an error names the rule and what failed (a Set over its memory).
-  static postern::expected<std::shared_ptr<const RuleSet>, std::string> build(
+  // Compiles `rules`; an error is at the rule that failed (for a Set over its
+  // memory, the field's first rule).
+  static postern::expected<std::shared_ptr<const RuleSet>, policy::Error> build(
       const RulesPolicy& rules, size_t max_field_bytes = kMaxFieldBytes);
   ~RuleSet();
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "expect_error.hpp"
 #include "scan/registry.hpp"
+#include "support/expect_error.hpp"
 
 using namespace postern;
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "expect_error.hpp"
 #include "mime/stage.hpp"
 #include "scan/registry.hpp"
-#include "temp_dir.hpp"
+#include "support/expect_error.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace postern;
 
@@ -30,7 +30,7 @@ std::shared_ptr<const content::RuleSet> rules_of(const std::string& text,
   if (!p) FAIL(policy::to_string(p.error()));
   auto set =
       content::RuleSet::build(p->sections.section<content::RulesPolicy>("rules"), max_field_bytes);
-  if (!set) FAIL(set.error());
+  if (!set) FAIL(set.error().to_string());
   return *set;
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("a bad rule is an error at the position of the offending value", "[rul
   const std::vector<Row> rows = {
       // RE2's own error text, at the pattern.
       {rule("BAD_RE", "subject", "(unclosed"), 3, 11, "missing )"},
-      {rule("BAD_RE", "subject", "a{2,1}"), 3, 11, "bad repetition"},
+      {rule("BAD_RE", "subject", "a{2,1}"), 3, 11, "repetition size"},
       {rule("EMPTY_MATCH", "subject", "x*"), 3, 11, "empty string"},
       {rule("BAD_FIELD", "subjekt", "x"), 2, 9, "header:NAME"},
       {rule("BAD_HEADER", "header:", "x"), 2, 9, "header:NAME"},
@@ -282,7 +282,7 @@ Rates rates(const std::shared_ptr<const content::RuleSet>& set, const std::strin
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ++r.messages;
     for (const auto& f : run(set, raw))
-      if (!f.symbol.starts_with("CONTENT_RULES_")) ++r.hits[f.symbol];
+      if (f.symbol.starts_with("LURE_") || f.symbol.starts_with("ATTACHMENT_")) ++r.hits[f.symbol];
   }
   return r;
 }
@@ -292,7 +292,7 @@ std::shared_ptr<const content::RuleSet> shipped_rules() {
       policy::load_policy({std::string(POSTERN_SOURCE_DIR) + "/policies"}, scan::policy_sections());
   if (!p) FAIL(policy::to_string(p.error()));
   auto set = content::RuleSet::build(p->sections.section<content::RulesPolicy>("rules"));
-  if (!set) FAIL(set.error());
+  if (!set) FAIL(set.error().to_string());
   return *set;
 }
 
@@ -303,15 +303,15 @@ const std::vector<std::string> kBad = {"spam/spamassassin", "spam/industrypack",
 
 }  // namespace
 
-TEST_CASE("no shipped content rule fires on more than 0.5 % of any ham folder", "[rules][corpus]") {
-  if (!std::filesystem::exists(std::string(POSTERN_CORPUS_DIR) + "/ham")) SKIP("no corpus");
+TEST_CASE("no shipped content rule fires on more than 0.5 % (or one message) of any ham folder",
+          "[rules][corpus]") {
   auto set = shipped_rules();
   for (const auto& folder : kHam) {
     Rates r = rates(set, folder);
     REQUIRE(r.messages > 100);
     for (const auto& [symbol, n] : r.hits) {
       CAPTURE(folder, symbol, n, r.messages);
-      CHECK(n * 1000 <= r.messages * 5);
+      CHECK((n <= 1 || n * 1000 <= r.messages * 5));
     }
   }
 }
@@ -330,7 +330,7 @@ TEST_CASE("shipped content rules: hit rates per corpus folder", "[.rules-table]"
     (void)n;
     out += fmt::format("{:<28}", symbol);
     for (const auto& f : folders) {
-      const Rates& r = by_folder[f];
+      Rates& r = by_folder[f];
       out += fmt::format(" {:>9.2f}%", 100.0 * static_cast<double>(r.hits[symbol]) /
                                            static_cast<double>(r.messages));
     }
