@@ -96,7 +96,10 @@ std::optional<RuleDef> read_rule(policy::TomlSection s, const std::string& symbo
       ok = false;
     } else {
       r.pattern = *p;
-      re2::RE2 re(effective_pattern(r), options(kRuleMaxMem));
+      // As written (RE2's error quotes it), with the rule's case folding as an option.
+      re2::RE2::Options o = options(kRuleMaxMem);
+      o.set_case_sensitive(r.case_sensitive);
+      re2::RE2 re(r.pattern, o);
       if (!re.ok()) {
         s.error(*s.node("pattern"), fmt::format("'pattern': {}", re.error()));
         ok = false;
@@ -223,8 +226,8 @@ postern::expected<std::shared_ptr<const RuleSet>, policy::Error> RuleSet::build(
   for (auto& fs : rs->fields_)
     if (!fs->set->Compile())
       return fail(rs->rules_[fs->rules.front()]->def,
-                  fmt::format("the rules of field {} do not compile within {} MiB as one set",
-                              fs->field, kSetMaxMem >> 20));
+                  fmt::format("the rules of field {} do not compile as one set within {} bytes",
+                              fs->field, kSetMaxMem));
   return std::shared_ptr<const RuleSet>(std::move(rs));
 }
 
