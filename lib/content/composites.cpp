@@ -348,15 +348,16 @@ core::Step CompositesStage::on_message(core::Transaction& tx) const {
       continue;
     }
     // The value differs by recipient: one finding in the scope of each where it holds
-    // (the recipients without findings of their own share the transaction's value).
+    // (the recipients without findings of their own share the transaction's value;
+    // from now on they have one of their own, for the composites that name this one).
     std::string saved = tx.current_recipient();
     for (const auto& r : tx.envelope().recipients) {
       auto it = own.find(r);
-      const auto& present = it == own.end() ? common : it->second;
-      if (!d.parsed.eval(present)) continue;
+      if (!d.parsed.eval(it == own.end() ? common : it->second)) continue;
+      if (it == own.end()) it = own.emplace(r, common).first;
       tx.begin_recipient(r);
-      tx.add_finding(d.symbol, d.score, detail(present));
-      if (it != own.end()) it->second.insert(d.symbol);
+      tx.add_finding(d.symbol, d.score, detail(it->second));
+      it->second.insert(d.symbol);
     }
     if (saved.empty())
       tx.end_recipient();

@@ -162,7 +162,9 @@ TEST_CASE("a composite adds its finding, keeps its parts and says what held", "[
 }
 
 TEST_CASE("a recipient's own findings count for that recipient only", "[composites]") {
-  auto p = parse(composite("LISTED_AND_SPF", "SPF_FAIL && RCPT_LISTED"));
+  auto p = parse(composite("LISTED_AND_SPF", "SPF_FAIL && RCPT_LISTED") +
+                 composite("NOT_LISTED", "SPF_FAIL && !RCPT_LISTED") +
+                 composite("ZZ_NOT_LISTED_TOO", "NOT_LISTED"));
   REQUIRE(p);
   auto set =
       content::CompositeSet::build(p->sections.section<content::CompositesPolicy>("composites"));
@@ -175,8 +177,14 @@ TEST_CASE("a recipient's own findings count for that recipient only", "[composit
   tx.add_finding("RCPT_LISTED", 1, "");
   tx.end_recipient();
   REQUIRE(content::CompositesStage(*set).on_message(tx).kind == core::Step::Kind::Continue);
-  REQUIRE(tx.findings().size() == 3);
-  CHECK(tx.findings()[2].symbol == "LISTED_AND_SPF");
-  CHECK(tx.findings()[2].recipient == "b@example.org");
+  // b's own finding makes LISTED_AND_SPF hold for b alone, and NOT_LISTED for a alone;
+  // a composite of a composite follows it to a.
+  std::vector<std::pair<std::string, std::string>> added;
+  for (size_t i = 2; i < tx.findings().size(); ++i)
+    added.emplace_back(tx.findings()[i].symbol, tx.findings()[i].recipient);
+  CHECK(added ==
+        std::vector<std::pair<std::string, std::string>>{{"LISTED_AND_SPF", "b@example.org"},
+                                                         {"NOT_LISTED", "a@example.org"},
+                                                         {"ZZ_NOT_LISTED_TOO", "a@example.org"}});
   CHECK(tx.current_recipient().empty());
 }
