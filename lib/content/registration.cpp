@@ -1,8 +1,12 @@
-// lib/content: the header_sanity stage, the HEADER_* symbols, the banner modifier.
+// lib/content: the header_sanity, rules and composites stages, the [rules] and
+// [composites] policy sections, the HEADER_* and CONTENT_RULES_* symbols, the
+// banner modifier.
 #include "content/registration.hpp"
 
 #include "content/banner.hpp"
+#include "content/composites.hpp"
 #include "content/header_sanity.hpp"
+#include "content/rules.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
 
@@ -12,11 +16,45 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
       .symbols = symbols(),
+      .policy_sections = {{.name = "rules", .read = read_rules, .defined = rules_defined},
+                          {.name = "composites",
+                           .read = read_composites,
+                           .defined = composites_defined}},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},
                   .needs = {"limits"},
                   .make = [](const core::StageContext&) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<HeaderSanityStage>();
+                  }},
+                 // Every stage that adds content findings provides "content.findings", so
+                 // the composites stage runs after all of them.
+                 {.name = "rules",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const auto& rp = c.policy.sections.section<RulesPolicy>("rules");
+                    if (rp.rules.empty()) return nullptr;
+                    auto set = RuleSet::build(rp);
+                    if (!set) {
+                      c.errors.push_back(set.error());
+                      return nullptr;
+                    }
+                    return std::make_unique<RulesStage>(std::move(*set));
+                  }},
+                 {.name = "composites",
+                  .needs = {"content.findings", "headers.checked", "dmarc", "lists"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const auto& cp = c.policy.sections.section<CompositesPolicy>("composites");
+                    if (cp.composites.empty()) return nullptr;
+                    std::set<std::string, std::less<>> rule_names;
+                    for (const auto& [n, r] : c.policy.sections.section<RulesPolicy>("rules").rules)
+                      rule_names.insert(n);
+                    auto set = CompositeSet::build(cp, rule_names);
+                    if (!set) {
+                      c.errors.push_back(set.error());
+                      return nullptr;
+                    }
+                    return std::make_unique<CompositesStage>(std::move(*set));
                   }}},
       // The banner edits the body: before the archive's envelope edits (which copy it).
       .modifiers = {{.name = "banner",

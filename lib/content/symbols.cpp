@@ -30,6 +30,11 @@ constexpr std::array kSymbols{
                      "the Date field cannot be parsed"},
     core::SymbolInfo{"HEADER_8BIT_RAW", 0.5, Scope::Transaction,
                      "raw 8-bit bytes in header fields"},
+    core::SymbolInfo{"CONTENT_RULES_TRUNCATED", 0.0, Scope::Transaction,
+                     "a field was longer than the content rules scan: only its start was matched"},
+    core::SymbolInfo{"CONTENT_RULES_FALLBACK", 0.0, Scope::Transaction,
+                     "the content rules of a field ran out of memory as one RE2 set and were "
+                     "run one by one"},
 };
 
 }  // namespace

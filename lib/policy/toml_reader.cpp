@@ -80,6 +80,12 @@ const toml::node* TomlSection::node(std::string_view key) {
   return get(key);
 }
 
+std::vector<std::string> TomlSection::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : t_) out.emplace_back(k.str());
+  return out;
+}
+
 void TomlSection::error(const toml::node& n, std::string message) {
   errs_.push_back(error_at(file_, n.source(), std::move(message)));
 }

@@ -39,6 +39,9 @@ class TomlSection {
   // A sub-table; nullptr when absent (or an error when not a table).
   const toml::table* table(std::string_view key);
   const toml::node* node(std::string_view key);  // any type, marked known
+  // Every key of the table, in order (marks none known): for sections whose keys
+  // are names ([rules.NAME]).
+  std::vector<std::string> keys() const;
 
   void error(const toml::node& n, std::string message);
   void error(const toml::key& k, std::string message);
