@@ -1,8 +1,10 @@
 // lib/content: the header_sanity stage, the HEADER_* symbols, the banner modifier.
 #include "content/registration.hpp"
 
+#include "auth/dmarc.hpp"
 #include "content/banner.hpp"
 #include "content/header_sanity.hpp"
+#include "content/heuristics.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
 
@@ -12,11 +14,24 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
       .symbols = symbols(),
+      .policy_sections = {{.name = "heuristics", .read = read_heuristics_policy}},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},
                   .needs = {"limits"},
                   .make = [](const core::StageContext&) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<HeaderSanityStage>();
+                  }},
+                 {.name = "heuristics",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    // The PSL service when present, else the process-wide list.
+                    auto psl = c.services.get<const auth::PublicSuffix>("auth.psl");
+                    if (!psl)
+                      psl = std::shared_ptr<const auth::PublicSuffix>(
+                          &auth::PublicSuffix::instance(), [](const auth::PublicSuffix*) {});
+                    return std::make_unique<HeuristicsStage>(
+                        c.policy.sections.section<HeuristicsPolicy>("heuristics"), std::move(psl));
                   }}},
       // The banner edits the body: before the archive's envelope edits (which copy it).
       .modifiers = {{.name = "banner",

@@ -28,6 +28,7 @@
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
 #include "scan/envelope_guess.hpp"
+#include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 
@@ -332,7 +333,7 @@ inline void add_analysis_sizes(const scan::Snapshot& snap, const std::string& ra
 // A snapshot with the shipped policies and the built-in daemon defaults (no DNS), as
 // `postern scan` runs without a config file.
 inline scan::SnapshotPtr default_snapshot(const std::string& policies_dir) {
-  auto pol = policy::load_policy({policies_dir});
+  auto pol = policy::load_policy({policies_dir}, postern::scan::policy_sections());
   if (!pol) return nullptr;
   policy::Config cfg;
   cfg.authserv_id = "mx.test";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/toml_reader.hpp"
+#include "scan/registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -38,7 +39,7 @@ const postern::policy::Group* find_group(const postern::policy::Policy& p, std::
 }  // namespace
 
 TEST_CASE("the shipped policies load and hold the documented defaults", "[policy]") {
-  auto p = load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto p = load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   INFO((p ? std::string() : postern::policy::to_string(p.error())));
   REQUIRE(p);
   CHECK(p->files.size() == 5);
@@ -275,7 +276,7 @@ TEST_CASE("threshold order is checked after layering and blames the line that br
 TEST_CASE("a missing policy directory is an error naming the directory", "[policy]") {
   TempDir d;
   std::string missing = d.str() + "/nope";
-  auto p = load_policy({POSTERN_SOURCE_DIR "/policies", missing});
+  auto p = load_policy({POSTERN_SOURCE_DIR "/policies", missing}, postern::scan::policy_sections());
   REQUIRE_FALSE(p);
   REQUIRE(p.error().size() == 1);
   CHECK(p.error()[0].file == missing);
@@ -459,7 +460,7 @@ TEST_CASE("client_ip lists match IPv4, IPv6 and mapped addresses", "[policy][lis
 
 TEST_CASE("direction: authenticated or internal clients are outbound, everyone else inbound",
           "[policy]") {
-  auto p = load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto p = load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   REQUIRE(p);
   struct Row {
     std::string sasl_user;
@@ -715,7 +716,8 @@ TEST_CASE("the commented example in the shipped 40-groups.toml is a valid policy
   REQUIRE_FALSE(example.empty());
   TempDir d;
   d.write("p/50-groups.toml", example);
-  auto p = load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"});
+  auto p = load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"},
+                       postern::scan::policy_sections());
   INFO((p ? std::string() : postern::policy::to_string(p.error())));
   REQUIRE(p);
   REQUIRE(p->groups.size() == 2);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "scan/registry.hpp"
 #include "tests/bench/adversarial_cases.hpp"
 
 using namespace postern;
@@ -85,7 +86,8 @@ TEST_CASE("the reproducers keep their links and text up to the bounds", "[advers
 
 TEST_CASE("a message past its CPU budget gets LIMIT_SCAN_TIME and a verdict, not a tempfail",
           "[adversarial][budget]") {
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto pol =
+      policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   REQUIRE(pol);
   policy::Config cfg;
   cfg.authserv_id = "mx.test";

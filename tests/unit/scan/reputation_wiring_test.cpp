@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dns/config.hpp"
+#include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/temp_dir.hpp"
@@ -44,7 +45,8 @@ HELO_BARE_IP = "reject"
   dns.local_data = zone;
   dns.timeout_ms = 300;
   cfg.set_section("dns", dns);
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"});
+  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/p"},
+                                 postern::scan::policy_sections());
   INFO((pol ? std::string() : policy::to_string(pol.error())));
   REQUIRE(pol);
   return scan::make_snapshot(cfg, *pol);
@@ -66,7 +68,8 @@ TEST_CASE("the dnsbl and helo stages follow the lists stage when [dns] is config
   CHECK(at("dnsbl") == at("lists") + 1);
   CHECK(at("helo") == at("lists") + 2);
 
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto pol =
+      policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   REQUIRE(pol);
   auto plain_snap = scan::make_snapshot(policy::Config{}, *pol);
   auto plain = plain_snap->pipeline.stage_names();

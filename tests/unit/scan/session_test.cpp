@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "scan/registry.hpp"
 #include "scan/snapshot.hpp"
 #include "scan/verdict_headers.hpp"
 #include "support/temp_dir.hpp"
@@ -43,7 +44,8 @@ symbol = "LIST_SENDER_QUAR"
 score = 11.0
 entries = ["quar.test"]
 )");
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"});
+  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"},
+                                 postern::scan::policy_sections());
   INFO((pol ? std::string() : policy::to_string(pol.error())));
   REQUIRE(pol);
   policy::Config cfg;
@@ -407,7 +409,8 @@ TEST_CASE("a blocked client is refused at RCPT by the connect-time list match", 
   d.write("etc/50-block.toml",
           "[lists.client_block]\nmatch = \"client_ip\"\nsymbol = \"LIST_CLIENT_BLOCK\"\nentries = "
           "[\"192.0.2.0/24\"]\n");
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"});
+  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/etc"},
+                                 postern::scan::policy_sections());
   REQUIRE(pol);
   auto snap = scan::make_snapshot(policy::Config{}, *pol);
   std::vector<json> events;

@@ -7,6 +7,7 @@
 
 #include "auth/spf.hpp"
 #include "dns/config.hpp"
+#include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "support/temp_dir.hpp"
@@ -47,7 +48,8 @@ json run(const scan::SnapshotPtr& snap, const std::string& ip, const std::string
 }  // namespace
 
 TEST_CASE("without [dns] there is no spf stage and no DNS at all", "[spf]") {
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto pol =
+      policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   REQUIRE(pol);
   auto snap = scan::make_snapshot(policy::Config{}, *pol);
   CHECK(snap->resolver() == nullptr);
@@ -66,7 +68,8 @@ TEST_CASE("with [dns] the spf stage checks non-local clients and skips loopback"
   dns.local_data = zone;
   dns.timeout_ms = 500;
   cfg.set_section("dns", dns);
-  auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"});
+  auto pol =
+      policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   REQUIRE(pol);
   auto snap = scan::make_snapshot(cfg, *pol);
   REQUIRE(snap->resolver() != nullptr);
