@@ -30,6 +30,40 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+bool ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Lower case with the look-alikes phishers swap in brand names folded together
+// (0 o, 1 i l, 3 e, 4 a, 5 s, 7 t): the brand map's key.
+std::string fold(std::string_view s) {
+  std::string out = to_lower(s);
+  for (char& c : out) switch (c) {
+      case '0':
+        c = 'o';
+        break;
+      case '1':
+      case 'i':
+        c = 'l';
+        break;
+      case '3':
+        c = 'e';
+        break;
+      case '4':
+        c = 'a';
+        break;
+      case '5':
+        c = 's';
+        break;
+      case '7':
+        c = 't';
+        break;
+      default:
+        break;
+    }
+  return out;
+}
+
 bool ends_with_label(std::string_view host, std::string_view suffix) {
   if (host.size() == suffix.size()) return host == suffix;
   return host.size() > suffix.size() && host.ends_with(suffix) &&
@@ -191,24 +225,28 @@ HeuristicsStage::HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth:
   UErrorCode err = U_ZERO_ERROR;
   idna_ = uidna_openUTS46(UIDNA_DEFAULT, &err);
   if (U_FAILURE(err)) idna_ = nullptr;
+  written_.resize(p_.brands.size());
   for (size_t b = 0; b < p_.brands.size(); ++b)
     for (size_t n = 0; n < p_.brands[b].names.size(); ++n) {
-      // Words joined by one space, lower case: the key the text's tokens build.
-      std::string key;
+      // The name's words (ASCII letter and digit runs) joined by one space, as
+      // written, and folded: the key the text's tokens build.
+      const std::string& name = p_.brands[b].names[n];
+      std::string written;
       size_t words = 0;
-      for (size_t i = 0; i < p_.brands[b].names[n].size();) {
-        while (i < p_.brands[b].names[n].size() && p_.brands[b].names[n][i] == ' ') ++i;
-        size_t j = p_.brands[b].names[n].find(' ', i);
-        if (j == std::string::npos) j = p_.brands[b].names[n].size();
-        if (j > i) {
-          if (!key.empty()) key += ' ';
-          key += to_lower(std::string_view(p_.brands[b].names[n]).substr(i, j - i));
-          ++words;
+      for (size_t i = 0; i < name.size();) {
+        if (!ascii_alnum(name[i])) {
+          ++i;
+          continue;
         }
+        size_t j = i;
+        while (j < name.size() && ascii_alnum(name[j])) ++j;
+        written += (written.empty() ? "" : " ") + name.substr(i, j - i);
+        ++words;
         i = j;
       }
-      if (key.empty()) continue;
-      names_[key].emplace_back(b, n);
+      written_[b].push_back(written);
+      if (written.empty()) continue;
+      names_[fold(written)].emplace_back(b, n);
       max_name_words_ = std::max(max_name_words_, std::min<size_t>(words, 4));
     }
 }
@@ -230,7 +268,8 @@ bool HeuristicsStage::brand_domain(size_t brand, std::string_view domain) const 
 }
 
 // Brand names in `text` as whole words: written as the policy writes them, in
-// capitals, or (names of 5 or more letters) capitalized ("Paypal"). Tokens are
+// capitals, (names of 5 or more letters) capitalized ("Paypal"), or (names of 4
+// or more) with look-alikes swapped in ("PayPa1", "C0STC0"). Tokens are
 // runs of ASCII letters and digits (any other byte ends one); n-grams up to the
 // longest name are looked up in a hash map: linear in the text.
 std::vector<HeuristicsStage::BrandHit> HeuristicsStage::brands_in(std::string_view text,
@@ -240,25 +279,22 @@ std::vector<HeuristicsStage::BrandHit> HeuristicsStage::brands_in(std::string_vi
   text = text.substr(0, kMaxScanBytes);
   struct Tok {
     size_t pos, len;
-    bool space_before;  // only spaces (at most 2) separate it from the previous token
+    bool joined;  // at most 3 of " '-&." separate it from the previous token
   };
   std::vector<Tok> toks;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
   for (size_t i = 0, prev_end = std::string_view::npos; i < text.size();) {
-    if (!alnum(text[i])) {
+    if (!ascii_alnum(text[i])) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j < text.size() && alnum(text[j])) ++j;
+    while (j < text.size() && ascii_alnum(text[j])) ++j;
     // A token glued to a non-ASCII letter is part of a longer word.
     bool glued = (i > 0 && static_cast<unsigned char>(text[i - 1]) >= 0x80) ||
                  (j < text.size() && static_cast<unsigned char>(text[j]) >= 0x80);
     if (!glued) {
-      bool sp = prev_end != std::string_view::npos && i - prev_end <= 2 &&
-                text.substr(prev_end, i - prev_end).find_first_not_of(' ') == std::string::npos;
+      bool sp = prev_end != std::string_view::npos && i - prev_end <= 3 &&
+                text.substr(prev_end, i - prev_end).find_first_not_of(" '-&.") == std::string::npos;
       toks.push_back({i, j - i, sp});
     }
     prev_end = glued ? std::string_view::npos : j;
@@ -269,10 +305,10 @@ std::vector<HeuristicsStage::BrandHit> HeuristicsStage::brands_in(std::string_vi
     key.clear();
     for (size_t w = 0; w < max_name_words_ && t + w < toks.size(); ++w) {
       if (w > 0) {
-        if (!toks[t + w].space_before) break;
+        if (!toks[t + w].joined) break;
         key += ' ';
       }
-      key += to_lower(text.substr(toks[t + w].pos, toks[t + w].len));
+      key += fold(text.substr(toks[t + w].pos, toks[t + w].len));
       auto it = names_.find(key);
       if (it == names_.end()) continue;
       size_t pos = toks[t].pos, len = toks[t + w].pos + toks[t + w].len - pos;
@@ -282,13 +318,14 @@ std::vector<HeuristicsStage::BrandHit> HeuristicsStage::brands_in(std::string_vi
         shown += (k ? " " : "") + std::string(text.substr(toks[t + k].pos, toks[t + k].len));
       for (auto [b, n] : it->second) {
         const std::string& name = p_.brands[b].names[n];
-        std::string norm;
-        for (size_t k = 0; k < name.size(); ++k)
-          if (name[k] != ' ' || (!norm.empty() && norm.back() != ' ')) norm += name[k];
-        while (!norm.empty() && norm.back() == ' ') norm.pop_back();
+        const std::string& norm = written_[b][n];
         std::string cap = to_lower(norm);
         if (!cap.empty()) cap[0] = upper(cap.substr(0, 1))[0];
-        if (shown == norm || shown == upper(norm) || (norm.size() >= 5 && shown == cap)) {
+        // Written with look-alike digits or letters ("C0STC0", "BIueCross"): an
+        // obfuscated brand, whatever its case.
+        bool obfuscated = norm.size() >= 4 && to_lower(shown) != to_lower(norm);
+        if (shown == norm || shown == upper(norm) || (norm.size() >= 5 && shown == cap) ||
+            obfuscated) {
           hits.push_back({b, name, pos, len});
           break;
         }

@@ -101,8 +101,9 @@ class HeuristicsStage final : public core::Stage {
   HeuristicsPolicy p_;
   std::shared_ptr<const auth::PublicSuffix> psl_;
   UIDNA* idna_ = nullptr;
-  // Lower-cased brand name (words joined by one space) -> (brand, name index).
+  // Folded brand name (words joined by one space, look-alikes folded) -> (brand, name index).
   std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> names_;
+  std::vector<std::vector<std::string>> written_;  // [brand][name]: its words joined by a space
   size_t max_name_words_ = 1;
 };
 
