@@ -85,19 +85,6 @@ std::string url_path(std::string_view url) {
   return to_lower(url.substr(slash, 256));
 }
 
-// The entry of `list` ("host" or "host/path") the link matches, or nullptr.
-const std::string* list_match(std::string_view host, std::string_view path,
-                              const std::vector<std::string>& list) {
-  for (const auto& e : list) {
-    size_t slash = e.find('/');
-    std::string_view eh = std::string_view(e).substr(0, slash);
-    if (!ends_with_label(host, eh)) continue;
-    if (slash == std::string::npos || path.starts_with(std::string_view(e).substr(slash)))
-      return &e;
-  }
-  return nullptr;
-}
-
 // A literal IPv4 or IPv6 host that is routable on the Internet (not private,
 // loopback or link-local: those are lab equipment in list mail, not phishing).
 bool public_ip_host(std::string_view host) {
@@ -220,8 +207,33 @@ class Hits {
 
 }  // namespace
 
+HostIndex::HostIndex(const std::vector<std::string>& entries) {
+  for (const auto& e : entries) by_host_[std::string_view(e).substr(0, e.find('/'))].push_back(&e);
+}
+
+const std::string* HostIndex::match(std::string_view host, std::string_view path) const {
+  if (by_host_.empty()) return nullptr;
+  for (size_t at = 0; at < host.size();) {
+    if (auto it = by_host_.find(host.substr(at)); it != by_host_.end())
+      for (const std::string* e : it->second) {
+        size_t slash = e->find('/');
+        if (slash == std::string::npos || path.starts_with(std::string_view(*e).substr(slash)))
+          return e;
+      }
+    size_t dot = host.find('.', at);
+    if (dot == std::string_view::npos) break;
+    at = dot + 1;
+  }
+  return nullptr;
+}
+
 HeuristicsStage::HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth::PublicSuffix> psl)
-    : p_(std::move(p)), psl_(std::move(psl)) {
+    : p_(std::move(p)),
+      psl_(std::move(psl)),
+      free_hosting_(p_.free_hosting),
+      shorteners_(p_.shorteners),
+      ipfs_(p_.ipfs_gateways),
+      rewriters_(p_.link_rewriters) {
   UErrorCode err = U_ZERO_ERROR;
   idna_ = uidna_openUTS46(UIDNA_DEFAULT, &err);
   if (U_FAILURE(err)) idna_ = nullptr;
@@ -401,24 +413,24 @@ core::Step HeuristicsStage::on_message(core::Transaction& tx) const {
       hits.add("URL_IP_HOST", core::explain("a link to a raw IP address", "url", l.part,
                                             core::excerpt(url, 0, 0)));
     const std::string* e = nullptr;
-    if ((e = list_match(host, path, p_.ipfs_gateways)) ||
-        path.find("/ipfs/") != std::string::npos || path.find("/ipns/") != std::string::npos)
+    if ((e = ipfs_.match(host, path)) || path.find("/ipfs/") != std::string::npos ||
+        path.find("/ipns/") != std::string::npos)
       hits.add("PHISH_IPFS_LINK",
                core::explain(fmt::format("an IPFS link ({})", e ? *e : std::string("/ipfs/ path")),
                              "url", l.part, core::excerpt(url, 0, 0)));
     std::string host_org = org(host);
-    if (clickable && (e = list_match(host, path, p_.free_hosting)) && host_org != from_org)
+    if (clickable && (e = free_hosting_.match(host, path)) && host_org != from_org)
       hits.add("PHISH_FREE_HOSTING_LINK",
                core::explain(fmt::format("a link to free hosting or a form builder ({})", *e),
                              "url", l.part, core::excerpt(url, 0, 0)));
-    if (clickable && (e = list_match(host, path, p_.shorteners)))
+    if (clickable && (e = shorteners_.match(host, path)))
       hits.add("URL_SHORTENER", core::explain(fmt::format("a shortened link ({})", *e), "url",
                                               l.part, core::excerpt(url, 0, 0)));
     if (l.source == "a@href") {
       std::string shown = shown_host(l.text);
       // A security gateway's rewriter (urldefense, safelinks) wraps the link the
       // text shows: that is the recipient's own gateway, not a mismatch.
-      if (!shown.empty() && org(shown) != host_org && !in_domains(host, p_.link_rewriters))
+      if (!shown.empty() && org(shown) != host_org && !rewriters_.match(host))
         hits.add("PHISH_LINK_TEXT_MISMATCH",
                  core::explain(fmt::format("link text shows {} but goes to {}", shown.substr(0, 80),
                                            host.substr(0, 80)),

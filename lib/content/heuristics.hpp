@@ -77,6 +77,19 @@ std::string_view mixed_script_word(std::string_view s);
 // not decode stays as written. `idna` may be null (nothing decoded).
 std::string decode_host(const UIDNA* idna, std::string_view host);
 
+// Entries "host" or "host/path" indexed by host: `match` looks up each suffix of
+// a host at a label boundary (linear in the host, whatever the list's length).
+// Keeps pointers into `entries`, which must outlive it unchanged.
+class HostIndex {
+ public:
+  explicit HostIndex(const std::vector<std::string>& entries);
+  // The entry `host` (and `path`, lower case, from its "/") matches, or nullptr.
+  const std::string* match(std::string_view host, std::string_view path = "/") const;
+
+ private:
+  std::unordered_map<std::string_view, std::vector<const std::string*>> by_host_;
+};
+
 class HeuristicsStage final : public core::Stage {
  public:
   HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth::PublicSuffix> psl);
@@ -103,6 +116,7 @@ class HeuristicsStage final : public core::Stage {
   UIDNA* idna_ = nullptr;
   // Folded brand name (words joined by one space, look-alikes folded) -> (brand, name index).
   std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> names_;
+  HostIndex free_hosting_, shorteners_, ipfs_, rewriters_;
   std::vector<std::vector<std::string>> written_;  // [brand][name]: its words joined by a space
   size_t max_name_words_ = 1;
 };
