@@ -1,12 +1,14 @@
-// lib/content: the header_sanity, rules and composites stages, the [rules] and
-// [composites] policy sections, the HEADER_* and CONTENT_RULES_* symbols, the
-// banner modifier.
+// lib/content: the header_sanity, rules, heuristics and composites stages, the
+// [rules], [composites] and [heuristics] policy sections, the content symbols,
+// the banner modifier.
 #include "content/registration.hpp"
 
+#include "auth/dmarc.hpp"
 #include "content/banner.hpp"
 #include "content/composites.hpp"
 #include "content/header_sanity.hpp"
 #include "content/rules.hpp"
+#include "content/heuristics.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
 
@@ -19,7 +21,8 @@ const core::Registration& registration() {
       .policy_sections = {{.name = "rules", .read = read_rules, .defined = rules_defined},
                           {.name = "composites",
                            .read = read_composites,
-                           .defined = composites_defined}},
+                           .defined = composites_defined},
+                          {.name = "heuristics", .read = read_heuristics_policy}},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},
                   .needs = {"limits"},
@@ -55,6 +58,18 @@ const core::Registration& registration() {
                       return nullptr;
                     }
                     return std::make_unique<CompositesStage>(std::move(*set));
+                  }},
+                 {.name = "heuristics",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    // The PSL service when present, else the process-wide list.
+                    auto psl = c.services.get<const auth::PublicSuffix>("auth.psl");
+                    if (!psl)
+                      psl = std::shared_ptr<const auth::PublicSuffix>(
+                          &auth::PublicSuffix::instance(), [](const auth::PublicSuffix*) {});
+                    return std::make_unique<HeuristicsStage>(
+                        c.policy.sections.section<HeuristicsPolicy>("heuristics"), std::move(psl));
                   }}},
       // The banner edits the body: before the archive's envelope edits (which copy it).
       .modifiers = {{.name = "banner",

@@ -139,7 +139,11 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBu
         a.html_hidden_text += h.hidden_text;
         a.html_tiny_font += h.tiny_font;
         a.html_invisible_color += h.invisible_color;
-        for (const auto& f : h.forms) a.html_forms_with_password += f.password ? 1 : 0;
+        for (auto& f : h.forms) {
+          a.html_forms_with_password += f.password ? 1 : 0;
+          if (a.forms.size() < kMaxForms)
+            a.forms.push_back({std::move(f.action), p->path, f.password});
+        }
         leaf.text = std::move(h.text);
       } else {
         size_t cap = std::min(limits.max_text_links, limits.max_links);

@@ -42,6 +42,13 @@ struct LinkRef {
   std::string source;  // "a@href", "text", ...
 };
 
+// An HTML form: where it posts, the part it came from, whether it asks for a password.
+struct FormRef {
+  std::string action;
+  std::string part;
+  bool password = false;
+};
+
 struct Analysis {
   Tree tree;
   std::vector<Leaf> leaves;
@@ -50,9 +57,12 @@ struct Analysis {
   size_t html_hidden_elements = 0, html_hidden_text = 0, html_tiny_font = 0,
          html_invisible_color = 0;
   size_t html_forms_with_password = 0;
-  bool out_of_time = false;   // the CPU budget ran out before the end
-  size_t leaves_skipped = 0;  // leaves not analysed for lack of time
+  std::vector<FormRef> forms{};  // every form of every HTML part, at most kMaxForms
+  bool out_of_time = false;      // the CPU budget ran out before the end
+  size_t leaves_skipped = 0;     // leaves not analysed for lack of time
 };
+
+inline constexpr size_t kMaxForms = 100;
 
 struct AnalysisLimits {
   Limits mime;

@@ -95,8 +95,8 @@ TEST_CASE("every kind of anomaly becomes a finding with its default score", "[mi
     double score;
   };
   const std::vector<Want> want = {
-      {"MIME_EPILOGUE_CONTENT", 2.0}, {"MIME_UNKNOWN_CHARSET", 0.5}, {"HTML_HIDDEN_TEXT", 1.0},
-      {"HTML_TINY_FONT", 1.0},        {"HTML_INVISIBLE_COLOR", 1.5}, {"HTML_PASSWORD_FORM", 3.0},
+      {"MIME_EPILOGUE_CONTENT", 0.5}, {"MIME_UNKNOWN_CHARSET", 0.5}, {"HTML_HIDDEN_TEXT", 0.3},
+      {"HTML_TINY_FONT", 0.3},        {"HTML_INVISIBLE_COLOR", 0.5}, {"HTML_PASSWORD_FORM", 3.0},
   };
   REQUIRE(r.tx.findings().size() == want.size());
   for (size_t i = 0; i < want.size(); ++i) {

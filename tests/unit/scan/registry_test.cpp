@@ -92,8 +92,9 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   REQUIRE(stages);
   // The composites run after every stage that adds content findings, and after authentication.
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
-                                                        "header_sanity", "mime", "rules", "dkim",
-                                                        "arc", "dmarc", "composites"});
+                                                        "header_sanity", "mime", "rules",
+                                                        "heuristics", "dkim", "arc", "dmarc",
+                                                        "composites"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==

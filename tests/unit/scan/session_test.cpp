@@ -369,7 +369,8 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
     CHECK(s["ms"].is_number());
   }
   // The shipped content rules run; no composite is shipped, so that stage is not built.
-  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "rules"});
+  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "rules",
+                                           "heuristics"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
   CHECK(p["before_data"] == false);
 }
@@ -379,6 +380,7 @@ TEST_CASE("findings and their scores reach the event", "[session][event]") {
   h.session.mail_from("<someone@grey.test>");
   h.session.rcpt("<bob@example.com>");
   h.session.header("From", "someone@grey.test");
+  h.session.header("To", "bob@example.com");
   h.session.body("no date, no message-id\r\n");
   h.session.end_of_message();
   REQUIRE(h.events.size() == 1);
