@@ -1,7 +1,9 @@
-// lib/content: the header_sanity stage, the HEADER_* symbols, the banner modifier.
+// lib/content: the header_sanity and classifier stages (with the [classifier] policy
+// section and the "content.classifier" model service), the symbols, the banner modifier.
 #include "content/registration.hpp"
 
 #include "content/banner.hpp"
+#include "content/classifier_stage.hpp"
 #include "content/header_sanity.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
@@ -12,11 +14,23 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
       .symbols = symbols(),
+      .policy_sections = {kClassifierSection},
+      .services = {classifier_service()},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},
                   .needs = {"limits"},
                   .make = [](const core::StageContext&) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<HeaderSanityStage>();
+                  }},
+                 {.name = "classifier",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .services = {"content.classifier"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const auto& pol = c.policy.sections.section<ClassifierPolicy>("classifier");
+                    if (!pol.enabled) return nullptr;
+                    return std::make_unique<ClassifierStage>(
+                        c.services.get<const LoadedModel>("content.classifier"), pol);
                   }}},
       // The banner edits the body: before the archive's envelope edits (which copy it).
       .modifiers = {{.name = "banner",

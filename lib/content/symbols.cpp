@@ -30,6 +30,12 @@ constexpr std::array kSymbols{
                      "the Date field cannot be parsed"},
     core::SymbolInfo{"HEADER_8BIT_RAW", 0.5, Scope::Transaction,
                      "raw 8-bit bytes in header fields"},
+    core::SymbolInfo{"CLASSIFIER_SPAM", 6.0, Scope::Transaction,
+                     "the trained classifier finds the message likely spam (score mapped from its "
+                     "probability by [classifier]; the value here is the most it gives)"},
+    core::SymbolInfo{"CLASSIFIER_HAM", -2.0, Scope::Transaction,
+                     "the trained classifier finds the message likely ham (score mapped from its "
+                     "probability by [classifier])"},
 };
 
 }  // namespace
