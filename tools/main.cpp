@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "content/classifier_stage.hpp"
 #include "core/version.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
-#include "content/classifier_stage.hpp"
 #include "tools/symbols_command.hpp"
 #include "tools/train_command.hpp"
 
@@ -115,12 +115,14 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   train->add_option("--spam", train_opts.spam, "folder of spam messages (repeatable)")
       ->allow_extra_args(false);
-  train->add_option("--phish", train_opts.phish,
-                    "folder of phishing messages (repeatable; counts as spam)")
+  train
+      ->add_option("--phish", train_opts.phish,
+                   "folder of phishing messages (repeatable; counts as spam)")
       ->allow_extra_args(false);
   train->add_option("--out", train_opts.out, "model file to write");
   train->add_option("--method", train_opts.method, "logistic (default) or bayes");
   train->add_option("--bits", train_opts.bits, "feature table of 2^BITS entries (10..22, 18)");
+  train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 20)");
   train->add_option("--cv", train_opts.cv, "print K-fold cross-validation figures per folder");
   train->add_option("--cut", train_opts.cut,
                     "probability counted as flagged in the CV figures (default 0.925)");

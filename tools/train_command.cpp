@@ -41,8 +41,8 @@ void print_cv(const Folder& f, const std::vector<double>& p, double cut) {
     half += p[i] >= 0.5;
   }
   double pct = n ? 100.0 * flagged / n : 0, pct_half = n ? 100.0 * half / n : 0;
-  fmt::print("  {:<6} {:<40} {:>5}  p>={:.3f}: {:6.2f}%  p>=0.5: {:6.2f}%\n", f.label, f.dir, n, cut,
-             pct, pct_half);
+  fmt::print("  {:<6} {:<40} {:>5}  p>={:.3f}: {:6.2f}%  p>=0.5: {:6.2f}%\n", f.label, f.dir, n,
+             cut, pct, pct_half);
 }
 
 }  // namespace
@@ -62,6 +62,7 @@ int run_train(const TrainOptions& o) {
     return 1;
   }
   opt.bits = o.bits;
+  opt.epochs = o.epochs;
   auto start = Clock::now();
   std::vector<content::Example> ex;
   std::vector<Folder> folders;
@@ -81,7 +82,8 @@ int run_train(const TrainOptions& o) {
   };
   if (!add(o.ham, "ham", false) || !add(o.spam, "spam", true) || !add(o.phish, "phish", true))
     return 2;
-  for (const auto& s : skipped) fmt::print(stderr, "train: skipped {} (unreadable or too large)\n", s);
+  for (const auto& s : skipped)
+    fmt::print(stderr, "train: skipped {} (unreadable or too large)\n", s);
   size_t spam = 0;
   for (const auto& e : ex) spam += e.spam;
   if (spam == 0 || spam == ex.size()) {

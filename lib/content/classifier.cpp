@@ -134,7 +134,8 @@ postern::expected<Model, std::string> Model::parse(std::string_view in) {
 
 postern::expected<Model, std::string> Model::load(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) return postern::unexpected(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (!f)
+    return postern::unexpected(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::string bytes;
   char buf[65536];
   while (f.read(buf, sizeof buf) || f.gcount() > 0) {
@@ -283,7 +284,8 @@ Model train(std::span<const Example> ex, const TrainOptions& opt) {
       // Fisher-Yates with raw mt19937 output (std::shuffle's use of it is unspecified).
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
       double rate = kLearnRate / (1.0 + epoch);
-      for (const Example* e : order) m.sgd_step(e->features, e->spam, rate * (e->spam ? w_spam : w_ham));
+      for (const Example* e : order)
+        m.sgd_step(e->features, e->spam, rate * (e->spam ? w_spam : w_ham));
     }
     return m;
   };

@@ -18,7 +18,7 @@ namespace postern::content {
 namespace {
 
 bool stat_file(const std::string& path, int64_t& mtime_ns, uint64_t& size) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
   mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   size = static_cast<uint64_t>(st.st_size);
@@ -105,7 +105,8 @@ core::ServiceEntry classifier_service() {
         auto lm = std::make_shared<LoadedModel>();
         lm->path = model_path(c);
         if (!stat_file(lm->path, lm->mtime_ns, lm->size)) {
-          if (!c.model.empty()) error = fmt::format("[classifier] model {}: no such file", lm->path);
+          if (!c.model.empty())
+            error = fmt::format("[classifier] model {}: no such file", lm->path);
           return nullptr;  // no model installed: no classifier
         }
         auto m = Model::load(lm->path);
@@ -164,8 +165,8 @@ core::Step ClassifierStage::on_message(core::Transaction& tx) const {
     why += fmt::format("{}\"{}\"", shown ? ", " : "", core::mask(tokens[i]));
     ++shown;
   }
-  std::string detail = fmt::format("spam probability {:.3f}{}{}", p, why.empty() ? "" : "; tokens ",
-                                   why);
+  std::string detail =
+      fmt::format("spam probability {:.3f}{}{}", p, why.empty() ? "" : "; tokens ", why);
   if (is_spam)
     tx.add_finding("CLASSIFIER_SPAM", spam, std::move(detail));
   else

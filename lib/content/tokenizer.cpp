@@ -61,7 +61,7 @@ class Out {
     if (full() || word.empty()) return;
     if (word.size() > l_.max_token_bytes) {
       // Cut at a UTF-8 boundary.
-      size_t cut = 12;
+      size_t cut = std::min<size_t>(12, l_.max_token_bytes);
       while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xc0) == 0x80) --cut;
       v_.push_back(fmt::format("{}L:{}", prefix, word.substr(0, cut)));
       return;
@@ -155,7 +155,12 @@ std::string_view domain_of(std::string_view address) {
 }
 
 const char* count_bucket(size_t n) {
-  return n == 0 ? "0" : n == 1 ? "1" : n <= 3 ? "2-3" : n <= 10 ? "4-10" : n <= 30 ? "11-30" : "31+";
+  return n == 0    ? "0"
+         : n == 1  ? "1"
+         : n <= 3  ? "2-3"
+         : n <= 10 ? "4-10"
+         : n <= 30 ? "11-30"
+                   : "31+";
 }
 
 }  // namespace
@@ -182,19 +187,34 @@ std::string_view strip_subject_tags(std::string_view s) {
   }
 }
 
-std::string_view strip_list_footer(std::string_view text) {
-  // The last line made of at least 20 underscores (mailman's separator).
-  size_t pos = text.size();
-  while (pos > 0) {
-    size_t u = text.rfind("____________________", pos - 1);
-    if (u == std::string_view::npos) return text;
-    size_t line = text.rfind('\n', u);
-    line = line == std::string_view::npos ? 0 : line + 1;
-    std::string_view before = core::trim(text.substr(line, u - line));
-    if (before.empty()) return text.substr(0, line);
-    pos = line;
+std::string strip_list_footers(std::string_view text) {
+  // A footer block: a line of at least 20 '_' (quoted or not) and the lines that
+  // follow it up to a blank line, at most 6 of them.
+  auto unquoted = [](std::string_view line) {
+    line = core::trim(line);
+    while (!line.empty() && (line.front() == '>' || line.front() == ' ' || line.front() == '\t'))
+      line.remove_prefix(1);
+    return line;
+  };
+  std::string out;
+  out.reserve(text.size());
+  size_t skip = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t eol = text.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
+    std::string_view line = text.substr(pos, next - pos);
+    std::string_view bare = unquoted(line);
+    if (bare.size() >= 20 && bare.find_first_not_of('_') == std::string_view::npos) {
+      skip = 6;
+    } else if (skip > 0 && !bare.empty()) {
+      --skip;
+    } else {
+      skip = 0;
+      out.append(line);
+    }
+    pos = next;
   }
-  return text;
+  return out;
 }
 
 std::string registrable_domain(std::string_view host) {
@@ -253,7 +273,8 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
         ct = true;
         std::string_view t = h.value.substr(0, h.value.find(';'));
         out.add("ct:", core::to_lower(core::trim(t)));
-      } else if (!xm && (core::iequals(h.name, "X-Mailer") || core::iequals(h.name, "User-Agent"))) {
+      } else if (!xm &&
+                 (core::iequals(h.name, "X-Mailer") || core::iequals(h.name, "User-Agent"))) {
         xm = true;
         std::string_view val = core::trim(h.value);
         size_t end = 0;
@@ -278,13 +299,34 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
   }
   for (const auto& t : f.attachment_type) out.add("at:", t.text);
 
-  // Link hosts.
+  // The visible text of each body part without list footers (at most max_text_bytes in all).
+  std::vector<std::string> texts;
+  size_t budget = limits.max_text_bytes;
+  for (const auto& b : f.body_text) {
+    std::string_view t = b.text.substr(0, budget);
+    budget -= t.size();
+    texts.push_back(strip_list_footers(t));
+  }
+
+  // Link hosts, but not those only a list footer links to.
   out.add("urls:", count_bucket(f.url.size()));
-  std::vector<std::string_view> hosts;
-  for (const auto& h : f.url_host) hosts.push_back(h.text);
+  std::vector<std::string> hosts;
+  for (const auto& u : f.url) {
+    if (hosts.size() >= limits.max_tokens) break;
+    bool footer_only = false;
+    for (size_t i = 0; i < f.body_text.size(); ++i) {
+      if (f.body_text[i].part != u.part) continue;
+      footer_only = f.body_text[i].text.find(u.text) != std::string_view::npos &&
+                    texts[i].find(u.text) == std::string::npos;
+      break;
+    }
+    if (footer_only) continue;
+    std::string h = url_host(u.text);
+    if (!h.empty()) hosts.push_back(std::move(h));
+  }
   std::sort(hosts.begin(), hosts.end());
   hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
-  for (std::string_view h : hosts) {
+  for (const std::string& h : hosts) {
     if (out.full()) break;
     out.add("h:", h);
     std::string d = registrable_domain(h);
@@ -297,12 +339,8 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
   }
 
   // Visible body text, last: it is the longest and the first to be cut by the bound.
-  size_t budget = limits.max_text_bytes;
-  for (const auto& b : f.body_text) {
-    if (budget == 0 || out.full()) break;
-    std::string_view t = strip_list_footer(b.text);
-    if (t.size() > budget) t = t.substr(0, budget);
-    budget -= t.size();
+  for (const auto& t : texts) {
+    if (out.full()) break;
     words(t, "", true, out);
   }
   return v;
