@@ -19,6 +19,7 @@
 #include "mime/stage.hpp"
 #include "scan/envelope_guess.hpp"
 #include "scan/registry.hpp"
+#include "scan/services.hpp"
 #include "scan/session.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
@@ -152,8 +153,14 @@ int run_scan(const ScanOptions& o) {
     auto pol = scan::load_checked_policy(cfg.policy_dirs);
     if (!pol)
       snap = postern::unexpected(pol.error());
-    else
-      snap = scan::make_snapshot(std::move(cfg), std::move(*pol), (*snap)->services);
+    else {
+      // The services made for these policy files (the classifier's model is named by policy).
+      auto prepared = scan::Services().prepare(cfg, *pol);
+      if (!prepared.errors.empty())
+        snap = postern::unexpected(std::move(prepared.errors));
+      else
+        snap = scan::make_snapshot(std::move(cfg), std::move(*pol), std::move(prepared.set));
+    }
   }
   if (!snap) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());

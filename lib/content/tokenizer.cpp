@@ -271,7 +271,7 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     for (const auto& h : m->headers()) {
       if (!ct && core::iequals(h.name, "Content-Type")) {
         ct = true;
-        std::string_view t = h.value.substr(0, h.value.find(';'));
+        std::string_view t = std::string_view(h.value).substr(0, h.value.find(';'));
         out.add("ct:", core::to_lower(core::trim(t)));
       } else if (!xm &&
                  (core::iequals(h.name, "X-Mailer") || core::iequals(h.name, "User-Agent"))) {
@@ -348,6 +348,7 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
 
 std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimits& limits) {
   core::Limits l;
+  l.scan_time_ms = 0;  // no CPU budget: the same file always gives the same tokens
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Inbound, l, nullptr, "train");
   tx.set_message(core::build_message(raw, l.message_size));

@@ -43,7 +43,8 @@ struct TokenLimits {
 std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limits = {});
 
 // The tokens of a message file's bytes, read as the milter would (the message
-// as the MTA hands it over, default limits, the mime stage's analysis): for
+// as the MTA hands it over, default limits but no CPU budget, so the tokens
+// never depend on the machine's load; the mime stage's analysis): for
 // `postern train`, `postern learn` and tests.
 std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimits& limits = {});
 
