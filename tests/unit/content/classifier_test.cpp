@@ -13,6 +13,7 @@
 #include "content/classifier_stage.hpp"
 #include "content/tokenizer.hpp"
 #include "mime/stage.hpp"
+#include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "support/temp_dir.hpp"
 
@@ -230,4 +231,36 @@ TEST_CASE("the stage adds CLASSIFIER_SPAM or CLASSIFIER_HAM with the mapped scor
     CHECK_THAT(f.detail, Catch::Contains(fmt::format("spam probability {:.3f}", p)));
     CHECK_THAT(f.detail, Catch::Contains("tokens \""));
   }
+}
+
+TEST_CASE("the model service loads once and is remade only when its file changes", "[classifier]") {
+  test::TempDir d;
+  std::string path = d.str() + "/c.model";
+  REQUIRE(content::train(toy(10, 10), {.bits = 10}).save(path));
+  const std::span<const core::PolicySection> readers(&content::kClassifierSection, 1);
+  auto pol = policy::parse_policy("[classifier]\nmodel = \"" + path + "\"\n", "p.toml", readers);
+  REQUIRE(pol);
+  policy::Config cfg;
+  core::ServiceEntry svc = content::classifier_service();
+  std::string error;
+  std::shared_ptr<void> made = svc.make(cfg, *pol, error);
+  REQUIRE(error.empty());
+  REQUIRE(made);
+  CHECK(static_cast<const content::LoadedModel*>(made.get())->path == path);
+  CHECK_FALSE(svc.changed(made.get(), cfg, cfg, *pol));
+  // A learn rewrites the file (a new inode, another size or mtime): remade.
+  content::Model m = content::train(toy(10, 10), {.bits = 11});
+  REQUIRE(m.save(path));
+  CHECK(svc.changed(made.get(), cfg, cfg, *pol));
+  // Another path in policy: remade; a named model that does not load: an error.
+  auto other = policy::parse_policy("[classifier]\nmodel = \"" + d.str() + "/x.model\"\n", "p.toml",
+                                    readers);
+  REQUIRE(other);
+  CHECK(svc.changed(made.get(), cfg, cfg, *other));
+  CHECK_FALSE(svc.make(cfg, *other, error));
+  CHECK_THAT(error, Catch::Contains("no such file"));
+  d.write("x.model", "not a model");
+  error.clear();
+  CHECK_FALSE(svc.make(cfg, *other, error));
+  CHECK_THAT(error, Catch::Contains("bad magic") || Catch::Contains("too short"));
 }

@@ -91,8 +91,8 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   INFO((stages ? std::string() : stages.error()));
   REQUIRE(stages);
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
-                                                        "header_sanity", "mime", "dkim", "arc",
-                                                        "dmarc"});
+                                                        "header_sanity", "mime", "classifier",
+                                                        "dkim", "arc", "dmarc"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
