@@ -130,6 +130,11 @@ TEST_CASE("a corrupt or hostile model file is a clear error, never a crash", "[c
     CHECK_THAT(m.error(), Catch::Contains(r.error));
   }
   CHECK(content::Model::parse(good));
+  // Any single flipped byte is refused (the checksum or an earlier check), never a crash.
+  for (size_t pos = 0; pos < good.size(); pos += 61) {
+    INFO(pos);
+    CHECK_FALSE(content::Model::parse(with(pos, static_cast<char>(good[pos] ^ 0x5a))));
+  }
   auto missing = content::Model::load("/nonexistent/postern.model");
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error(), Catch::Contains("cannot open"));
