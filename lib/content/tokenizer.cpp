@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "content/fields.hpp"
 #include "core/address.hpp"
@@ -187,7 +188,7 @@ std::string_view strip_subject_tags(std::string_view s) {
   }
 }
 
-std::string strip_list_footers(std::string_view text) {
+std::string strip_list_footers(std::string_view text, std::string* removed) {
   // A footer block: a line of at least 20 '_' (quoted or not) and the lines that
   // follow it up to a blank line, at most 6 of them.
   auto unquoted = [](std::string_view line) {
@@ -206,8 +207,10 @@ std::string strip_list_footers(std::string_view text) {
     std::string_view bare = unquoted(line);
     if (bare.size() >= 20 && bare.find_first_not_of('_') == std::string_view::npos) {
       skip = 6;
+      if (removed) removed->append(line);
     } else if (skip > 0 && !bare.empty()) {
       --skip;
+      if (removed) removed->append(line);
     } else {
       skip = 0;
       out.append(line);
@@ -301,28 +304,43 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
 
   // The visible text of each body part without list footers (at most max_text_bytes in all).
   std::vector<std::string> texts;
+  std::string removed;
   size_t budget = limits.max_text_bytes;
   for (const auto& b : f.body_text) {
     std::string_view t = b.text.substr(0, budget);
     budget -= t.size();
-    texts.push_back(strip_list_footers(t));
+    texts.push_back(strip_list_footers(t, &removed));
+  }
+  // Hosts that footers link to and the kept text does not: the list's own (linear: each
+  // text is scanned once for URLs).
+  auto hosts_in = [](std::string_view text) {
+    std::vector<std::string> out;
+    for (const auto& u : mime::text_urls(text, 1000)) out.push_back(url_host(u));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<std::string> footer_hosts;
+  if (!removed.empty()) {
+    footer_hosts = hosts_in(removed);
+    std::vector<std::string> kept;
+    for (const auto& t : texts) {
+      auto h = hosts_in(t);
+      kept.insert(kept.end(), h.begin(), h.end());
+    }
+    std::sort(kept.begin(), kept.end());
+    std::vector<std::string> only;
+    std::set_difference(footer_hosts.begin(), footer_hosts.end(), kept.begin(), kept.end(),
+                        std::back_inserter(only));
+    footer_hosts = std::move(only);
   }
 
   // Link hosts, but not those only a list footer links to.
   out.add("urls:", count_bucket(f.url.size()));
   std::vector<std::string> hosts;
-  for (const auto& u : f.url) {
+  for (const auto& h : f.url_host) {
     if (hosts.size() >= limits.max_tokens) break;
-    bool footer_only = false;
-    for (size_t i = 0; i < f.body_text.size(); ++i) {
-      if (f.body_text[i].part != u.part) continue;
-      footer_only = f.body_text[i].text.find(u.text) != std::string_view::npos &&
-                    texts[i].find(u.text) == std::string::npos;
-      break;
-    }
-    if (footer_only) continue;
-    std::string h = url_host(u.text);
-    if (!h.empty()) hosts.push_back(std::move(h));
+    if (std::binary_search(footer_hosts.begin(), footer_hosts.end(), h.text)) continue;
+    hosts.emplace_back(h.text);
   }
   std::sort(hosts.begin(), hosts.end());
   hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());

@@ -9,7 +9,7 @@
 //   WORD        visible body words (lower case; digit runs become "N<len>"),
 //               plus adjacent pairs "a_b"; mailing-list footers (a line of at
 //               least 20 '_' and up to 6 lines after it, quoted or not) are cut,
-//               and so are the links that only they hold; CJK text gives
+//               and so are the link hosts only they name; CJK text gives
 //               character bigrams
 //   n:WORD      From display-name words ("X via List" munging cut at " via ")
 //   fd:DOMAIN   registrable domain of the From address; rd: of Reply-To;
@@ -51,8 +51,9 @@ std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimit
 // Subject with leading list tags and reply prefixes ("Re: [list] ") removed.
 std::string_view strip_subject_tags(std::string_view subject);
 // The text without mailing-list footers: each line of at least 20 '_' (quoted
-// with '>' or not) and the lines after it up to a blank line, at most 6.
-std::string strip_list_footers(std::string_view text);
+// with '>' or not) and the lines after it up to a blank line, at most 6. The
+// lines cut are appended to `removed` when given.
+std::string strip_list_footers(std::string_view text, std::string* removed = nullptr);
 // The registrable domain, approximated without the public suffix list: the last
 // two labels, three when the second-to-last is a short second-level label under
 // a two-letter country code ("example.co.uk"). "" for an IP literal.
