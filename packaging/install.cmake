@@ -20,6 +20,10 @@ install(TARGETS postern-milter RUNTIME DESTINATION sbin)
 install(TARGETS postern RUNTIME DESTINATION bin)
 file(GLOB _policies CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*.toml)
 install(FILES ${_policies} DESTINATION share/postern/policies)
+# The default classifier model (tools/CMakeLists.txt trains it from the corpus).
+if(POSTERN_CLASSIFIER_MODEL)
+  install(FILES ${POSTERN_CLASSIFIER_MODEL} DESTINATION share/postern)
+endif()
 # conffiles: packaging/debian/conffiles and CPACK_RPM_USER_FILELIST below name them.
 install(FILES ${_pkg}/postern.toml DESTINATION /etc/postern)
 install(FILES ${_pkg}/policies-README DESTINATION /etc/postern/policies RENAME README)

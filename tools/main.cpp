@@ -1,7 +1,9 @@
-// postern: the admin CLI (scan, policy check, setup postfix|sendmail, version).
+// postern: the admin CLI (scan, policy check, symbols, setup postfix|sendmail, train, learn,
+// version).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "content/classifier_stage.hpp"
 #include "core/version.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
@@ -10,6 +12,7 @@
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
 #include "tools/symbols_command.hpp"
+#include "tools/train_command.hpp"
 
 using namespace postern;
 
@@ -129,6 +132,35 @@ int main(int argc, char** argv) {
       "--socket", setup_opts.socket,
       "milter socket in Sendmail syntax (default local:/run/postern/postern.sock)");
 
+  tools::TrainOptions train_opts;
+  auto* train = app.add_subcommand("train", "train the classifier's model from message folders");
+  train->add_option("--ham", train_opts.ham, "folder of ham messages (repeatable)")
+      ->allow_extra_args(false);
+  train->add_option("--spam", train_opts.spam, "folder of spam messages (repeatable)")
+      ->allow_extra_args(false);
+  train
+      ->add_option("--phish", train_opts.phish,
+                   "folder of phishing messages (repeatable; counts as spam)")
+      ->allow_extra_args(false);
+  train->add_option("--out", train_opts.out, "model file to write");
+  train->add_option("--method", train_opts.method, "logistic (default) or bayes");
+  train->add_option("--bits", train_opts.bits, "feature table of 2^BITS entries (10..22, 18)");
+  train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 20)");
+  train->add_option("--cv", train_opts.cv, "print K-fold cross-validation figures per folder");
+  train->add_option("--cut", train_opts.cut,
+                    "probability counted as flagged in the CV figures (default 0.925)");
+
+  tools::LearnOptions learn_opts;
+  learn_opts.model = content::kLearnedModelPath;
+  learn_opts.base = content::kShippedModelPath;
+  auto* learn = app.add_subcommand("learn", "update the classifier's model with one message");
+  auto* learn_ham = learn->add_option("--ham", learn_opts.ham, "a message that is ham");
+  auto* learn_spam = learn->add_option("--spam", learn_opts.spam, "a message that is spam");
+  learn_ham->excludes(learn_spam);
+  learn->add_option("--model", learn_opts.model,
+                    "model to update (default /var/lib/postern/classifier.model, first copied "
+                    "from /usr/share/postern/classifier.model)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -146,6 +178,17 @@ int main(int argc, char** argv) {
     return tools::run_eval(eo);
   }
   if (check->parsed()) return policy_check(config_path, check_dirs);
+  if (train->parsed()) {
+    if (train_opts.out.empty() && train_opts.cv < 2) {
+      fmt::print(stderr, "train: give --out MODEL, --cv K, or both\n");
+      return 1;
+    }
+    return tools::run_train(train_opts);
+  }
+  if (learn->parsed()) {
+    if (learn->get_option("--model")->count() > 0) learn_opts.base = learn_opts.model;
+    return tools::run_learn(learn_opts);
+  }
   if (symbols->parsed()) return tools::run_symbols(sym_opts);
   if (setup_pf->parsed() || setup_sm->parsed()) {
     setup_opts.mta = setup_pf->parsed() ? "postfix" : "sendmail";

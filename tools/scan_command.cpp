@@ -19,6 +19,7 @@
 #include "mime/stage.hpp"
 #include "scan/envelope_guess.hpp"
 #include "scan/registry.hpp"
+#include "scan/services.hpp"
 #include "scan/session.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
@@ -154,8 +155,14 @@ postern::expected<scan::SnapshotPtr, policy::Errors> load_scan_snapshot(const Sc
     auto pol = scan::load_checked_policy(cfg.policy_dirs);
     if (!pol)
       snap = postern::unexpected(pol.error());
-    else
-      snap = scan::make_snapshot(std::move(cfg), std::move(*pol), (*snap)->services);
+    else {
+      // The services made for these policy files (the classifier's model is named by policy).
+      auto prepared = scan::Services().prepare(cfg, *pol);
+      if (!prepared.errors.empty())
+        snap = postern::unexpected(std::move(prepared.errors));
+      else
+        snap = scan::make_snapshot(std::move(cfg), std::move(*pol), std::move(prepared.set));
+    }
   }
   return snap;
 }

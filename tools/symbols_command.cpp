@@ -32,8 +32,8 @@ int run_symbols(const SymbolsOptions& o) {
   if (o.markdown) {
     fmt::print("| symbol | default score | scope | meaning |\n|---|---|---|---|\n");
     for (const auto& s : scan::builtin_symbols())
-      fmt::print("| `{}` | {} | {} | {} |\n", s.name, scan::format_score(s.score),
-                 core::to_string(s.scope), s.description);
+      fmt::print("| `{}` | {}{} | {} | {} |\n", s.name, s.graded ? "graded, up to " : "",
+                 scan::format_score(s.score), core::to_string(s.scope), s.description);
     return 0;
   }
   nlohmann::json out = nlohmann::json::array();
@@ -49,8 +49,12 @@ int run_symbols(const SymbolsOptions& o) {
                      {"description", description}});
       return;
     }
+    const core::SymbolInfo* info = source == "built-in" ? scan::find_builtin_symbol(name) : nullptr;
     std::string shown = scan::format_score(score);
-    if (score != def) shown += fmt::format(" (default {})", scan::format_score(def));
+    if (score != def)
+      shown += fmt::format(" (default {})", scan::format_score(def));
+    else if (info && info->graded)
+      shown = "up to " + shown;
     fmt::print("{:<34} {:>16}  {:<11}  {}\n", name, shown, core::to_string(scope), description);
   };
   for (const auto& s : scan::builtin_symbols())

@@ -1,14 +1,16 @@
-// lib/content: the header_sanity, rules, heuristics and composites stages, the
-// [rules], [composites] and [heuristics] policy sections, the content symbols,
+// lib/content: the header_sanity, classifier, rules, heuristics and composites
+// stages, their policy sections ([classifier], [rules], [composites],
+// [heuristics]), the "content.classifier" model service, the content symbols,
 // the banner modifier.
 #include "content/registration.hpp"
 
 #include "auth/dmarc.hpp"
 #include "content/banner.hpp"
+#include "content/classifier_stage.hpp"
 #include "content/composites.hpp"
 #include "content/header_sanity.hpp"
-#include "content/rules.hpp"
 #include "content/heuristics.hpp"
+#include "content/rules.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
 
@@ -18,11 +20,13 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
       .symbols = symbols(),
-      .policy_sections = {{.name = "rules", .read = read_rules, .defined = rules_defined},
+      .policy_sections = {kClassifierSection,
+                          {.name = "rules", .read = read_rules, .defined = rules_defined},
                           {.name = "composites",
                            .read = read_composites,
                            .defined = composites_defined},
                           {.name = "heuristics", .read = read_heuristics_policy}},
+      .services = {classifier_service()},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},
                   .needs = {"limits"},
@@ -70,6 +74,16 @@ const core::Registration& registration() {
                           &auth::PublicSuffix::instance(), [](const auth::PublicSuffix*) {});
                     return std::make_unique<HeuristicsStage>(
                         c.policy.sections.section<HeuristicsPolicy>("heuristics"), std::move(psl));
+                  }},
+                 {.name = "classifier",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .services = {"content.classifier"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const auto& pol = c.policy.sections.section<ClassifierPolicy>("classifier");
+                    if (!pol.enabled) return nullptr;
+                    return std::make_unique<ClassifierStage>(
+                        c.services.get<const LoadedModel>("content.classifier"), pol);
                   }}},
       // The banner edits the body: before the archive's envelope edits (which copy it).
       .modifiers = {{.name = "banner",

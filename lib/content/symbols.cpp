@@ -78,6 +78,14 @@ constexpr std::array kSymbols{
                      "no To field, or a To with no address (undisclosed-recipients)"},
     core::SymbolInfo{"HDR_DATE_FAR", 0.5, Scope::Transaction,
                      "the Date is far from the newest Received time"},
+    core::SymbolInfo{"CLASSIFIER_SPAM", 6.0, Scope::Transaction,
+                     "the trained classifier finds the message likely spam (score mapped from its "
+                     "probability by [classifier]; the value here is the most it gives)",
+                     true},
+    core::SymbolInfo{"CLASSIFIER_HAM", -2.0, Scope::Transaction,
+                     "the trained classifier finds the message likely ham (score mapped from its "
+                     "probability by [classifier]; the value here is the lowest it gives)",
+                     true},
 };
 
 }  // namespace

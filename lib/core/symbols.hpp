@@ -30,6 +30,10 @@ struct SymbolInfo {
   double score = 0;
   Scope scope = Scope::Transaction;
   std::string_view description;
+  // Graded: the stage gives each finding its own score (the classifier's grows with
+  // its probability) and `score` is the most it gives; the session keeps the stage's
+  // score unless the policy's [scores] sets one for the symbol.
+  bool graded = false;
 };
 
 // A symbol the policy itself defines (a list's, a DNSBL zone's, a rule's).

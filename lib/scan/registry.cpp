@@ -81,6 +81,12 @@ const std::vector<core::PolicySection>& policy_sections() {
   return all;
 }
 
+double effective_score(const policy::Policy& p, std::string_view symbol, double stage_score) {
+  if (const core::SymbolInfo* info = find_builtin_symbol(symbol); info && !info->graded)
+    stage_score = info->score;
+  return p.score_for(symbol, stage_score);
+}
+
 bool is_connection_symbol(const policy::Policy& p, std::string_view symbol) {
   if (const core::SymbolInfo* info = find_builtin_symbol(symbol))
     return info->scope == core::Scope::Connection;

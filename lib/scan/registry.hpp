@@ -99,6 +99,11 @@ bool is_connection_symbol(const policy::Policy& p, std::string_view symbol);
 const std::vector<core::SymbolInfo>& builtin_symbols();
 const core::SymbolInfo* find_builtin_symbol(std::string_view name);
 
+// A finding's score: the catalogue's default for a catalogued symbol (a graded one
+// keeps the score its stage gave), else the stage's; then the policy's [scores]
+// override. What the session gives every finding.
+double effective_score(const policy::Policy& p, std::string_view symbol, double stage_score);
+
 // What a policy defines: each list's symbol (its scope from the list's match),
 // each DNSBL zone's and return code's, and what the folders' policy sections
 // define (a rule's symbol). Descriptions name the list, zone or rule.

@@ -35,11 +35,7 @@ std::string new_scan_id() {
 namespace {
 
 core::ScoreFn scorer(const SnapshotPtr& s) {
-  // The catalogue's default (scan/registry), then the policy's [scores] override.
-  return [s](std::string_view sym, double def) {
-    if (const core::SymbolInfo* info = find_builtin_symbol(sym)) def = info->score;
-    return s->policy.score_for(sym, def);
-  };
+  return [s](std::string_view sym, double def) { return effective_score(s->policy, sym, def); };
 }
 
 // The more severe of a failed stage's on_error action and a verdict.

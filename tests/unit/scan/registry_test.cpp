@@ -93,8 +93,8 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // The composites run after every stage that adds content findings, and after authentication.
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
                                                         "header_sanity", "mime", "rules",
-                                                        "heuristics", "dkim", "arc", "dmarc",
-                                                        "composites"});
+                                                        "heuristics", "classifier", "dkim", "arc",
+                                                        "dmarc", "composites"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
@@ -186,4 +186,32 @@ TEST_CASE("a finding is about the connection by its catalogue scope or as a DNSB
     CAPTURE(r.symbol);
     CHECK(scan::is_connection_symbol(*p, r.symbol) == r.connection);
   }
+}
+
+TEST_CASE("a finding's score: the catalogue's, a graded symbol's own, then [scores]",
+          "[registry]") {
+  auto plain = policy::parse_policy("", "p.toml");
+  REQUIRE(plain);
+  struct Row {
+    std::string symbol;
+    double stage_score, want;
+  };
+  const std::vector<Row> rows = {
+      {"HEADER_MISSING_DATE", 7.0, 1.0},  // catalogued: the catalogue's default wins
+      {"CLASSIFIER_SPAM", 3.25, 3.25},    // graded: the classifier's mapped score stays
+      {"CLASSIFIER_HAM", -0.5, -0.5},
+      {"LOCAL_RULE", 2.5, 2.5},  // not catalogued (a policy rule): the stage's
+  };
+  for (const auto& r : rows) {
+    INFO(r.symbol);
+    CHECK(scan::effective_score(*plain, r.symbol, r.stage_score) == r.want);
+  }
+  auto over =
+      policy::parse_policy("[scores]\nCLASSIFIER_SPAM = 1.5\nHEADER_MISSING_DATE = 0\n", "p.toml");
+  REQUIRE(over);
+  CHECK(scan::effective_score(*over, "CLASSIFIER_SPAM", 3.25) == 1.5);
+  CHECK(scan::effective_score(*over, "HEADER_MISSING_DATE", 7.0) == 0);
+  const core::SymbolInfo* info = scan::find_builtin_symbol("CLASSIFIER_SPAM");
+  REQUIRE(info);
+  CHECK(info->graded);
 }

@@ -1,0 +1,377 @@
+// Tokenizer (see tokenizer.hpp).
+#include "content/tokenizer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include "content/fields.hpp"
+#include "core/address.hpp"
+#include "core/message.hpp"
+#include "mime/analysis.hpp"
+#include "mime/stage.hpp"
+
+namespace postern::content {
+namespace {
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_ascii_word(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$' ||
+         c == '\'' || c == '-';
+}
+
+// Length of the UTF-8 sequence at s[i] and its code point (U+FFFD when invalid, length 1).
+size_t utf8_at(std::string_view s, size_t i, char32_t& cp) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) {
+    cp = 0xFFFD;
+    return 1;
+  }
+  cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xc0) != 0x80) {
+      cp = 0xFFFD;
+      return 1;
+    }
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  return n;
+}
+
+bool is_cjk(char32_t cp) {
+  return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF66 && cp <= 0xFF9F);
+}
+
+// Non-ASCII letters of alphabetic scripts (Latin-1 letters, Greek, Cyrillic, ...) join words.
+bool is_other_letter(char32_t cp) {
+  return cp >= 0xC0 && cp < 0x2000 && cp != 0xD7 && cp != 0xF7;
+}
+
+class Out {
+ public:
+  Out(std::vector<std::string>& v, const TokenLimits& l) : v_(v), l_(l) {}
+  bool full() const { return v_.size() >= l_.max_tokens; }
+  void add(std::string_view prefix, std::string_view word) {
+    if (full() || word.empty()) return;
+    if (word.size() > l_.max_token_bytes) {
+      // Cut at a UTF-8 boundary.
+      size_t cut = std::min<size_t>(12, l_.max_token_bytes);
+      while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xc0) == 0x80) --cut;
+      v_.push_back(fmt::format("{}L:{}", prefix, word.substr(0, cut)));
+      return;
+    }
+    std::string t;
+    t.reserve(prefix.size() + word.size());
+    t.append(prefix);
+    t.append(word);
+    v_.push_back(std::move(t));
+  }
+
+ private:
+  std::vector<std::string>& v_;
+  const TokenLimits& l_;
+};
+
+// Words of `text` with `prefix`; `pairs`: also adjacent word pairs.
+void words(std::string_view text, std::string_view prefix, bool pairs, Out& out) {
+  std::string word, prev;
+  char32_t prev_cjk = 0;
+  auto flush = [&] {
+    if (word.empty()) return;
+    // Digit runs become their shape: "N" and the run length.
+    std::string shaped;
+    for (size_t i = 0; i < word.size();) {
+      if (word[i] >= '0' && word[i] <= '9') {
+        size_t j = i;
+        while (j < word.size() && word[j] >= '0' && word[j] <= '9') ++j;
+        shaped += fmt::format("N{}", std::min<size_t>(j - i, 9));
+        i = j;
+      } else {
+        shaped += word[i++];
+      }
+    }
+    // Trim quotes and dashes at the ends.
+    size_t b = shaped.find_first_not_of("'-");
+    size_t e = shaped.find_last_not_of("'-");
+    std::string_view w =
+        b == std::string::npos ? std::string_view{} : std::string_view(shaped).substr(b, e - b + 1);
+    if (w.size() >= 2) {
+      out.add(prefix, w);
+      if (pairs && !prev.empty()) out.add(prefix, fmt::format("{}_{}", prev, w));
+      prev.assign(w);
+    }
+    word.clear();
+  };
+  for (size_t i = 0; i < text.size() && !out.full();) {
+    char c = text[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
+      prev_cjk = 0;
+      if (is_ascii_word(c)) {
+        if (word.size() <= 64) word += lower(c);
+        ++i;
+        continue;
+      }
+      flush();
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    size_t n = utf8_at(text, i, cp);
+    if (is_cjk(cp)) {
+      flush();
+      prev.clear();
+      if (prev_cjk) {
+        std::string bi;
+        size_t start = i;
+        // The previous code point starts before i: re-encode both from the text.
+        size_t p = start;
+        while (p > 0 && (static_cast<unsigned char>(text[p - 1]) & 0xc0) == 0x80) --p;
+        if (p > 0) --p;
+        bi.assign(text.substr(p, start + n - p));
+        out.add(prefix, bi);
+      }
+      prev_cjk = cp;
+    } else if (is_other_letter(cp)) {
+      prev_cjk = 0;
+      if (word.size() <= 64) word.append(text.substr(i, n));
+    } else {
+      prev_cjk = 0;
+      flush();
+    }
+    i += n;
+  }
+  flush();
+}
+
+std::string_view domain_of(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+const char* count_bucket(size_t n) {
+  return n == 0    ? "0"
+         : n == 1  ? "1"
+         : n <= 3  ? "2-3"
+         : n <= 10 ? "4-10"
+         : n <= 30 ? "11-30"
+                   : "31+";
+}
+
+}  // namespace
+
+std::string_view strip_subject_tags(std::string_view s) {
+  for (;;) {
+    s = core::trim(s);
+    if (!s.empty() && s.front() == '[') {
+      size_t close = s.find(']');
+      if (close == std::string_view::npos || close > 40) return s;
+      s.remove_prefix(close + 1);
+      continue;
+    }
+    size_t colon = s.find(':');
+    if (colon != std::string_view::npos && colon <= 4) {
+      std::string_view p = s.substr(0, colon);
+      if (core::iequals(p, "re") || core::iequals(p, "fwd") || core::iequals(p, "fw") ||
+          core::iequals(p, "aw") || core::iequals(p, "sv")) {
+        s.remove_prefix(colon + 1);
+        continue;
+      }
+    }
+    return s;
+  }
+}
+
+std::string strip_list_footers(std::string_view text, std::string* removed) {
+  // A footer block: a line of at least 20 '_' (quoted or not) and the lines that
+  // follow it up to a blank line, at most 6 of them.
+  auto unquoted = [](std::string_view line) {
+    line = core::trim(line);
+    while (!line.empty() && (line.front() == '>' || line.front() == ' ' || line.front() == '\t'))
+      line.remove_prefix(1);
+    return line;
+  };
+  std::string out;
+  out.reserve(text.size());
+  size_t skip = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t eol = text.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
+    std::string_view line = text.substr(pos, next - pos);
+    std::string_view bare = unquoted(line);
+    if (bare.size() >= 20 && bare.find_first_not_of('_') == std::string_view::npos) {
+      skip = 6;
+      if (removed) removed->append(line);
+    } else if (skip > 0 && !bare.empty()) {
+      --skip;
+      if (removed) removed->append(line);
+    } else {
+      skip = 0;
+      out.append(line);
+    }
+    pos = next;
+  }
+  return out;
+}
+
+std::string registrable_domain(std::string_view host) {
+  if (host.empty() || host.front() == '[') return "";
+  if (host.find_first_not_of("0123456789.") == std::string_view::npos) return "";
+  size_t last = host.rfind('.');
+  if (last == std::string_view::npos) return std::string(host);
+  size_t second = last == 0 ? std::string_view::npos : host.rfind('.', last - 1);
+  if (second == std::string_view::npos) return std::string(host);
+  std::string_view sld = host.substr(second + 1, last - second - 1);
+  bool cc = host.size() - last - 1 == 2;
+  if (cc && (sld.size() <= 3 || sld == "gouv")) {
+    size_t third = second == 0 ? std::string_view::npos : host.rfind('.', second - 1);
+    return std::string(third == std::string_view::npos ? host : host.substr(third + 1));
+  }
+  return std::string(host.substr(second + 1));
+}
+
+std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limits) {
+  std::vector<std::string> v;
+  v.reserve(std::min<size_t>(limits.max_tokens, 1024));
+  Out out(v, limits);
+  const Fields& f = fields(tx);
+
+  for (const auto& s : f.subject) words(strip_subject_tags(s.text), "s:", true, out);
+
+  // From, with list munging ("Name via List" <list@...>) undone.
+  bool munged = false;
+  for (const auto& d : f.from_display) {
+    std::string_view name = d.text;
+    if (size_t via = name.find(" via "); via != std::string_view::npos) {
+      name = name.substr(0, via);
+      munged = true;
+    }
+    words(name, "n:", false, out);
+  }
+  std::string from_dom;
+  if (!munged && !f.from_address.empty())
+    from_dom = registrable_domain(core::to_lower(domain_of(f.from_address.front().text)));
+  else if (munged && !f.reply_to.empty())
+    from_dom = registrable_domain(core::to_lower(domain_of(f.reply_to.front().text)));
+  if (!from_dom.empty()) out.add("fd:", from_dom);
+  if (!munged && !f.reply_to.empty()) {
+    std::string rd = registrable_domain(core::to_lower(domain_of(f.reply_to.front().text)));
+    if (!rd.empty()) {
+      out.add("rd:", rd);
+      if (rd != from_dom) out.add("rt:", "differs");
+    }
+  }
+
+  // Selected headers: the top Content-Type and the mail program.
+  if (const core::Message* m = tx.message()) {
+    bool ct = false, xm = false;
+    for (const auto& h : m->headers()) {
+      if (!ct && core::iequals(h.name, "Content-Type")) {
+        ct = true;
+        std::string_view t = std::string_view(h.value).substr(0, h.value.find(';'));
+        out.add("ct:", core::to_lower(core::trim(t)));
+      } else if (!xm &&
+                 (core::iequals(h.name, "X-Mailer") || core::iequals(h.name, "User-Agent"))) {
+        xm = true;
+        std::string_view val = core::trim(h.value);
+        size_t end = 0;
+        while (end < val.size() && end < 24 && is_ascii_word(val[end])) ++end;
+        if (end > 0) out.add("xm:", core::to_lower(val.substr(0, end)));
+      }
+    }
+  }
+
+  // Structure from the MIME analysis.
+  if (const mime::Analysis* a = tx.get<mime::Analysis>()) {
+    bool plain = false, html = false;
+    for (const auto& leaf : a->leaves) {
+      if (leaf.part->content_type == "text/plain") plain = true;
+      if (leaf.part->content_type == "text/html") html = true;
+    }
+    if (html && !plain) out.add("mime:", "html_only");
+    if (a->html_forms_with_password) out.add("mime:", "password_form");
+    if (a->html_hidden_text) out.add("mime:", "hidden_text");
+    if (a->html_tiny_font) out.add("mime:", "tiny_font");
+    if (a->html_invisible_color) out.add("mime:", "invisible_color");
+  }
+  for (const auto& t : f.attachment_type) out.add("at:", t.text);
+
+  // The visible text of each body part without list footers (at most max_text_bytes in all).
+  std::vector<std::string> texts;
+  std::string removed;
+  size_t budget = limits.max_text_bytes;
+  for (const auto& b : f.body_text) {
+    std::string_view t = b.text.substr(0, budget);
+    budget -= t.size();
+    texts.push_back(strip_list_footers(t, &removed));
+  }
+  // Hosts that footers link to and the kept text does not: the list's own (linear: each
+  // text is scanned once for URLs).
+  auto hosts_in = [](std::string_view text) {
+    std::vector<std::string> out;
+    for (const auto& u : mime::text_urls(text, 1000)) out.push_back(url_host(u));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<std::string> footer_hosts;
+  if (!removed.empty()) {
+    footer_hosts = hosts_in(removed);
+    std::vector<std::string> kept;
+    for (const auto& t : texts) {
+      auto h = hosts_in(t);
+      kept.insert(kept.end(), h.begin(), h.end());
+    }
+    std::sort(kept.begin(), kept.end());
+    std::vector<std::string> only;
+    std::set_difference(footer_hosts.begin(), footer_hosts.end(), kept.begin(), kept.end(),
+                        std::back_inserter(only));
+    footer_hosts = std::move(only);
+  }
+
+  // Link hosts, but not those only a list footer links to.
+  out.add("urls:", count_bucket(f.url.size()));
+  std::vector<std::string> hosts;
+  for (const auto& h : f.url_host) {
+    if (hosts.size() >= limits.max_tokens) break;
+    if (std::binary_search(footer_hosts.begin(), footer_hosts.end(), h.text)) continue;
+    hosts.emplace_back(h.text);
+  }
+  std::sort(hosts.begin(), hosts.end());
+  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
+  for (const std::string& h : hosts) {
+    if (out.full()) break;
+    out.add("h:", h);
+    std::string d = registrable_domain(h);
+    if (d.empty()) {
+      out.add("h:", "ip-literal");
+      continue;
+    }
+    out.add("d:", d);
+    out.add("tld:", d.substr(d.rfind('.') + 1));
+  }
+
+  // Visible body text, last: it is the longest and the first to be cut by the bound.
+  for (const auto& t : texts) {
+    if (out.full()) break;
+    words(t, "", true, out);
+  }
+  return v;
+}
+
+std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimits& limits) {
+  core::Limits l;
+  l.scan_time_ms = 0;  // no CPU budget: the same file always gives the same tokens
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, l, nullptr, "train");
+  tx.set_message(core::build_message(raw, l.message_size));
+  mime::MimeStage().on_message(tx);
+  return tokenize(tx, limits);
+}
+
+}  // namespace postern::content

@@ -1,0 +1,148 @@
+// Tests for content/tokenizer.hpp: what is and is not a classifier token.
+#include "content/tokenizer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace postern;
+
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
+
+bool any_with(const std::vector<std::string>& v, const std::string& part) {
+  return std::any_of(v.begin(), v.end(),
+                     [&](const std::string& t) { return t.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("tokens come from subject, From, links, structure and visible text", "[tokenizer]") {
+  const std::string raw =
+      "From: PayPal Service <service@mail.paypa1.example.co.uk>\r\n"
+      "Reply-To: help@freemail.example\r\n"
+      "Subject: [Usrp-users] Re: Your account is LOCKED\r\n"
+      "X-Mailer: Microsoft Outlook 16.0\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: text/html; charset=utf-8\r\n\r\n"
+      "<p>Verify now at <a href=\"https://Login.Evil.example/a\">here</a> "
+      "or call 0123456789.</p>\r\n";
+  auto t = content::tokenize_message(raw);
+  struct Row {
+    std::string token;
+    bool want;
+  };
+  const std::vector<Row> rows = {
+      {"s:your", true},
+      {"s:locked", true},              // lower case
+      {"s:your_account", true},        // adjacent pairs
+      {"s:usrp-users", false},         // the list tag is cut
+      {"s:re", false},                 // and the reply prefix
+      {"n:paypal", true},              // display name words
+      {"fd:example.co.uk", true},      // registrable domain of From
+      {"rd:freemail.example", true},   // of Reply-To
+      {"rt:differs", true},            // and that they differ
+      {"xm:microsoft", true},          // mail program family
+      {"ct:text/html", true},          // top content type
+      {"mime:html_only", true},        //
+      {"h:login.evil.example", true},  // link host, lower case
+      {"d:evil.example", true},        // and its registrable domain
+      {"tld:example", true},           //
+      {"urls:1", true},                // link count bucket
+      {"verify", true},                // visible text
+      {"N9", true},                    // a digit run becomes its shape
+      {"0123456789", false},           //
+      {"href", false},                 // markup is not text
+  };
+  for (const auto& r : rows) {
+    INFO(r.token);
+    CHECK(has(t, r.token) == r.want);
+  }
+}
+
+TEST_CASE("list artifacts and other filters' headers are never tokens", "[tokenizer]") {
+  const std::string raw =
+      "From: \"Jane Doe via USRP-users\" <usrp-users@lists.ettus.com>\r\n"
+      "Reply-To: Jane Doe <jane@uni.example.edu>\r\n"
+      "Subject: [USRP-users] B210 clock question\r\n"
+      "List-Id: USRP users <usrp-users.lists.ettus.com>\r\n"
+      "List-Unsubscribe: <mailto:usrp-users-leave@lists.ettus.com>\r\n"
+      "Received: from mail.ettus.example by lists.ettus.com\r\n"
+      "Authentication-Results: lists.ettus.com; dkim=pass\r\n"
+      "X-Spam-Flag: YES\r\n"
+      "X-Spam-Status: Yes, score=12.0 tests=BAYES_99\r\n"
+      "Content-Type: text/plain\r\n\r\n"
+      "How do I lock the reference clock?\r\n"
+      "_______________________________________________\r\n"
+      "USRP-users mailing list\r\n"
+      "usrp-users@lists.ettus.com\r\n"
+      "http://lists.ettus.com/mailman/listinfo/usrp-users_lists.ettus.com\r\n";
+  auto t = content::tokenize_message(raw);
+  CHECK(has(t, "s:clock"));
+  CHECK(has(t, "s:bN3"));  // "B210": digits become their shape
+  CHECK(has(t, "clock"));
+  CHECK(has(t, "n:jane"));
+  CHECK(has(t, "fd:example.edu"));  // a munged From takes the author from Reply-To
+  CHECK_FALSE(has(t, "rt:differs"));
+  CHECK_FALSE(any_with(t, "ettus"));    // not the list's address, footer or hosts
+  CHECK_FALSE(any_with(t, "mailing"));  // the footer is cut
+  CHECK_FALSE(any_with(t, "usrp"));     // neither the tag nor the "via" name
+  CHECK_FALSE(any_with(t, "bayes"));    // X-Spam-* never read
+  CHECK_FALSE(any_with(t, "spam"));
+  CHECK_FALSE(any_with(t, "dkim"));  // nor Authentication-Results
+  CHECK_FALSE(has(t, "h:lists.ettus.com"));
+}
+
+TEST_CASE("tokens are bounded in number and length", "[tokenizer]") {
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += "w" + std::to_string(i % 5000) + "x ";
+  body += std::string(5000, 'a');
+  auto t = content::tokenize_message("Subject: s\r\n\r\n" + body + "\r\n");
+  CHECK(t.size() == content::TokenLimits{}.max_tokens);
+  for (const auto& x : t) CHECK(x.size() <= content::TokenLimits{}.max_token_bytes + 4);
+  content::TokenLimits small{.max_tokens = 10, .max_token_bytes = 8};
+  auto u = content::tokenize_message("Subject: s\r\n\r\nsupercalifragilistic word\r\n", small);
+  CHECK(has(u, "L:supercal"));  // a long word keeps a prefix, marked
+}
+
+TEST_CASE("CJK text gives character bigrams; hostile bytes are survived", "[tokenizer]") {
+  auto t = content::tokenize_message(
+      "Subject: =?utf-8?b?5L2g5aW95LiW55WM?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+      "\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96 \xff\xfe\xc3 caf\xc3\xa9\r\n");
+  CHECK(has(t, "s:\xe4\xbd\xa0\xe5\xa5\xbd"));  // 你好
+  CHECK(has(t, "\xe5\xa5\xbd\xe4\xb8\x96"));    // 好世
+  CHECK(has(t, "caf\xc3\xa9"));                 // Latin letters join words
+}
+
+TEST_CASE("subject tags, list footers and registrable domains", "[tokenizer]") {
+  CHECK(content::strip_subject_tags("[List] Re: [Other] Fwd: hello") == "hello");
+  CHECK(content::strip_subject_tags("RE: price [urgent]") == "price [urgent]");
+  CHECK(content::strip_list_footers("hi\n____________________________\nfoo list\nx\n") == "hi\n");
+  // Every footer, quoted ones too; what follows a blank line is kept.
+  CHECK(content::strip_list_footers("a\n> ______________________\n> L list\n>\nb\n"
+                                    "_____________________\nL list\nhttp://l.example/\n\nc") ==
+        "a\n>\nb\n\nc");
+  CHECK(content::strip_list_footers("a ________________________ b") ==
+        "a ________________________ b");
+  CHECK(content::registrable_domain("a.b.example.com") == "example.com");
+  CHECK(content::registrable_domain("www.bbc.co.uk") == "bbc.co.uk");
+  CHECK(content::registrable_domain("192.0.2.1") == "");
+  CHECK(content::registrable_domain("[2001:db8::1]") == "");
+  CHECK(content::registrable_domain("localhost") == "localhost");
+}
+
+TEST_CASE("the same message always gives the same tokens", "[tokenizer]") {
+  const std::string raw =
+      "Subject: hi\r\nX-Mailer: Apple Mail (2.3696)\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nhello there\r\n--b--\r\n";
+  auto a = content::tokenize_message(raw);
+  CHECK(has(a, "ct:multipart/alternative"));  // longer than a short-string buffer
+  CHECK(has(a, "xm:apple"));
+  CHECK(content::tokenize_message(raw) == a);
+}
