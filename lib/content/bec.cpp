@@ -204,8 +204,9 @@ BecChecks::BecChecks(const BecPolicy& p, std::shared_ptr<const auth::PublicSuffi
     std::vector<std::string> w = words(skeleton(who.name));
     if (!w.empty()) people_.push_back({&who, std::move(w)});
   }
-  auto add_ref = [&](const std::string& d) {
+  auto add_ref = [&](const std::string& d, bool own) {
     Reference r;
+    r.own = own;
     r.domain = registrable(d);
     const size_t dot = r.domain.find('.');
     if (dot == std::string::npos) return;
@@ -217,8 +218,8 @@ BecChecks::BecChecks(const BecPolicy& p, std::shared_ptr<const auth::PublicSuffi
       if (o.domain == r.domain) return;
     refs_.push_back(std::move(r));
   };
-  for (const auto& d : p_.own_domains) add_ref(d);
-  for (const auto& d : p_.partner_domains) add_ref(d);
+  for (const auto& d : p_.own_domains) add_ref(d, true);
+  for (const auto& d : p_.partner_domains) add_ref(d, false);
   for (size_t k = 0; k < kPhraseKinds; ++k) {
     if (p_.phrases[k].empty()) continue;
     std::string src = "(?:^|[^\\pL\\pN])(";
@@ -252,6 +253,7 @@ std::optional<VipMatch> BecChecks::vip(std::string_view display, std::string_vie
   std::vector<std::string> shown = words(skeleton(display));
   if (shown.size() > kMaxDisplayWords) shown.resize(kMaxDisplayWords);
   const std::string addr = core::to_lower(address);
+  if (own(core::domain_of(addr))) return std::nullopt;
   auto contains = [&](const std::vector<std::string>& seq) {
     if (seq.size() > shown.size()) return false;
     for (size_t i = 0; i + seq.size() <= shown.size(); ++i)
@@ -301,7 +303,8 @@ std::optional<Lookalike> BecChecks::lookalike(std::string_view domain) const {
   const Reference* other = nullptr;
   size_t other_dist = 0;
   for (const auto& r : refs_) {
-    if (label_sk != r.label_skeleton || suffix == r.suffix) continue;
+    // Partners (brands) own many suffixes (docusign.net): another suffix counts for own domains.
+    if (!r.own || label_sk != r.label_skeleton || suffix == r.suffix) continue;
     const size_t dist = edit_distance(suffix, r.suffix, 64);
     if (!other || dist < other_dist) {
       other = &r;
@@ -315,7 +318,7 @@ std::optional<Lookalike> BecChecks::lookalike(std::string_view domain) const {
     std::string ref_compact;  // "corp.example" -> "corpexample"
     for (char c : r.domain)
       if (c != '-' && c != '.') ref_compact.push_back(c);
-    if (compact == ref_compact) return Lookalike{r.domain, "suffix in label"};
+    if (r.own && compact == ref_compact) return Lookalike{r.domain, "suffix in label"};
     if (r.label.size() >= kMinEditLabel && label.size() >= kMinEditLabel &&
         label_sk.size() <= kMaxLabel && r.label_skeleton.size() <= kMaxLabel) {
       const size_t limit = r.label.size() <= kMaxOneEditLabel ? 1 : 2;

@@ -40,8 +40,10 @@ inline constexpr size_t kMaxBecDomains = 1000;   // own + partner domains, each
 inline constexpr size_t kMaxPhrases = 500;       // phrases per list
 inline constexpr size_t kMaxPhraseBytes = 200;
 // The shortest registrable label (the name before the public suffix) compared
-// by edit distance: "ibm" vs "ibn" or "acme" vs "acne" are different companies.
-inline constexpr size_t kMinEditLabel = 5;
+// by edit distance: short names have many real neighbours ("acme" and "acne",
+// "email.de" one edit from "gmail": measured on the shared ham), so they are
+// compared by skeleton and suffix only.
+inline constexpr size_t kMinEditLabel = 6;
 // Labels up to this long allow one edit, longer ones two.
 inline constexpr size_t kMaxOneEditLabel = 9;
 
@@ -91,10 +93,15 @@ class BecChecks {
   // `psl` finds registrable domains (null: the last two labels).
   BecChecks(const BecPolicy& p, std::shared_ptr<const auth::PublicSuffix> psl);
 
-  // The protected name `display` shows, when `address` is not one of its addresses.
+  // The protected name `display` shows, when `address` is not one of its
+  // addresses and not at an own domain (mail from our domains is DMARC's to
+  // judge: "Jane Doe via List <list@lists.corp.example>").
   std::optional<VipMatch> vip(std::string_view display, std::string_view address) const;
   // The own or partner domain `domain` imitates; nullopt when it is one (or a
-  // subdomain of one) or imitates none.
+  // subdomain of one) or imitates none. A confusable skeleton or an edit
+  // distance counts against both; another suffix ("corp.co" for "corp.com") and
+  // the suffix folded into the name ("corp-example.com") only against own
+  // domains: brands own many suffixes (docusign.net and docusign.com).
   std::optional<Lookalike> lookalike(std::string_view domain) const;
   // The first match of a phrase of `kind` in `text`.
   std::optional<PhraseMatch> phrase(PhraseKind kind, std::string_view text) const;
@@ -115,6 +122,7 @@ class BecChecks {
     std::string label;   // before the suffix
     std::string suffix;  // the public suffix
     std::string label_skeleton, domain_skeleton;
+    bool own = false;  // an own domain (else a partner's)
   };
   BecPolicy p_;
   std::shared_ptr<const auth::PublicSuffix> psl_;

@@ -24,7 +24,7 @@ namespace {
 
 const char* kPolicy = R"([bec]
 own_domains = ["corp.example", "corp.com", "northwind.com"]
-partner_domains = ["paypal.com", "microsoft.com", "contoso-supply.com"]
+partner_domains = ["paypal.com", "microsoft.com", "contoso-supply.com", "gmail.com"]
 payment = ["wire transfer", "update (our|the) (bank|payment) details", "bank details have changed"]
 gift_card = ["gift ?cards?", "(itunes|google play|steam) cards?"]
 urgency = ["urgent", "are you available", "quick favou?r", "kindly"]
@@ -102,6 +102,8 @@ TEST_CASE("a protected name shown from another address is an impersonation", "[b
       // Her own addresses, in any case.
       {"Jane Doe", "jane@corp.example", ""},
       {"Jane Doe", "JANE.DOE@corp.example", ""},
+      // From an own domain (a list, a shared mailbox): DMARC's to judge.
+      {"Jane Doe via Staff", "staff@lists.corp.example", ""},
       // Not her.
       {"Janet Doe", "x@evil.example", ""},
       {"Jane Doerr", "x@evil.example", ""},
@@ -140,6 +142,8 @@ TEST_CASE("sender domains that look like own or partner domains are lookalikes",
       {"northwind.co.uk", "northwind.com"},
       // Not lookalikes.
       {"paypal.com", ""},         // the domain itself
+      {"paypal.net", ""},         // brands own many suffixes: partners' do not count
+      {"email.de", ""},           // 5 letters, one edit from "gmail": too short
       {"mail.corp.example", ""},  // a subdomain of ours
       {"corp.example", ""},
       {"coro.com", ""},  // short label: no edit distance
@@ -355,5 +359,6 @@ TEST_CASE("the shipped 55-bec.toml loads with the other shipped policies", "[bec
   CHECK(b.phrases[0].size() > 5);
   content::BecChecks c(b, auth::PublicSuffix::load());
   CHECK(c.phrase(content::PhraseKind::GiftCard, "buy iTunes cards"));
+  CHECK_FALSE(c.phrase(content::PhraseKind::GiftCard, "your Apple Card statement"));
   CHECK(c.phrase(content::PhraseKind::Payment, "our bank details have been updated"));
 }
