@@ -207,7 +207,7 @@ BecChecks::BecChecks(const BecPolicy& p, std::shared_ptr<const auth::PublicSuffi
   auto add_ref = [&](const std::string& d, bool own) {
     Reference r;
     r.own = own;
-    r.domain = registrable(d);
+    r.domain = domain_to_unicode(registrable(d));
     const size_t dot = r.domain.find('.');
     if (dot == std::string::npos) return;
     r.label = r.domain.substr(0, dot);
@@ -284,7 +284,8 @@ std::optional<Lookalike> BecChecks::lookalike(std::string_view domain) const {
   for (const auto* list : {&p_.own_domains, &p_.partner_domains})
     for (const auto& o : *list)
       if (within(d, o)) return std::nullopt;
-  const std::string reg = registrable(d);
+  // Compared as a reader sees it: "xn--pypal-4ve.com" is "pаypal.com".
+  const std::string reg = domain_to_unicode(registrable(d));
   const size_t dot = reg.find('.');
   if (dot == std::string::npos || dot == 0) return std::nullopt;
   const std::string label = reg.substr(0, dot);

@@ -3,6 +3,7 @@
 #include "content/confusable.hpp"
 
 #include <unicode/uchar.h>
+#include <unicode/uidna.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
@@ -43,6 +44,28 @@ struct Normalizers {
     if (U_FAILURE(e)) nfd = nullptr;
   }
 };
+
+// The process' UTS #46 converter; uidna_nameToUnicodeUTF8 is const on a shared one.
+class Idna {
+ public:
+  Idna() {
+    UErrorCode e = U_ZERO_ERROR;
+    idna_.reset(uidna_openUTS46(UIDNA_NONTRANSITIONAL_TO_UNICODE, &e));
+    if (U_FAILURE(e)) idna_.reset();
+  }
+  const UIDNA* get() const { return idna_.get(); }
+
+ private:
+  struct Close {
+    void operator()(UIDNA* p) const { uidna_close(p); }
+  };
+  std::unique_ptr<UIDNA, Close> idna_;
+};
+
+const Idna& idna() {
+  static const Idna i;
+  return i;
+}
 
 const SpoofChecker& checker() {
   static const SpoofChecker c;
@@ -156,6 +179,23 @@ std::string skeleton(std::string_view utf8) {
   s = uts39_skeleton(s);
   s = strip_marks(normalize(n.nfd, s));
   return to_u8(normalize(n.nfkc_cf, s));
+}
+
+std::string domain_to_unicode(std::string_view domain) {
+  std::string in(domain.substr(0, 253));
+  for (char& c : in)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  const UIDNA* u = idna().get();
+  if (!u || in.find("xn--") == std::string::npos) return in;
+  char out[1024];
+  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+  UErrorCode e = U_ZERO_ERROR;
+  const int32_t n = uidna_nameToUnicodeUTF8(u, in.data(), static_cast<int32_t>(in.size()), out,
+                                            sizeof out, &info, &e);
+  if (U_FAILURE(e) || n <= 0 || n > static_cast<int32_t>(sizeof out)) return in;
+  // A name with errors (invalid punycode, disallowed code points) is still shown
+  // decoded by some readers, so the decoded form is compared whatever info.errors says.
+  return std::string(out, static_cast<size_t>(n));
 }
 
 std::vector<std::string> words(std::string_view utf8) {

@@ -24,6 +24,11 @@ inline constexpr size_t kMaxSkeletonInput = 1024;
 
 std::string skeleton(std::string_view utf8);
 
+// A domain as a reader sees it: every "xn--" label decoded to Unicode (UTS #46,
+// ICU's UIDNA behind its RAII holder), lower case; the name unchanged when it
+// does not decode. At most 253 bytes are read.
+std::string domain_to_unicode(std::string_view domain);
+
 // The words of a skeleton: maximal runs of letters and digits (Unicode), in order.
 std::vector<std::string> words(std::string_view utf8);
 

@@ -125,7 +125,10 @@ TEST_CASE("sender domains that look like own or partner domains are lookalikes",
     std::string want;  // the reference, "" = none
   };
   const std::vector<Row> rows = {
-      {"paypa1.com", "paypal.com"},         // confusable
+      {"paypa1.com", "paypal.com"},
+      {"xn--pypal-4ve.com", "paypal.com"},  // Cyrillic а, as the DNS spells it
+      {"XN--PYPAL-4VE.COM", "paypal.com"},
+      {"xn--invalid-.com", ""},             // punycode that does not decode         // confusable
       {"rnicrosoft.com", "microsoft.com"},  // rn for m
       {"micros0ft.com", "microsoft.com"},   // 0 for o
       {"mail.paypa1.com", "paypal.com"},    // a subdomain of the lookalike
