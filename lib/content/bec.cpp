@@ -135,6 +135,47 @@ void read_protected(policy::TomlSection& s, BecPolicy& b) {
 
 }  // namespace
 
+std::vector<std::string> default_phrases(PhraseKind kind) {
+  switch (kind) {
+    case PhraseKind::Payment:
+      return {"wire transfer",
+              "wire (the )?(funds|payment)",
+              "bank transfer",
+              "(bank|banking|account|payment) (details|information|info) (have|has) (been "
+              ")?(changed|updated)",
+              "(change|update|updated|new) (of |to )?(our|the|my) "
+              "(bank|banking|payment|remittance) (details|information|account)",
+              "new (bank|banking) (details|account)",
+              "remittance (advice|details)",
+              "outstanding (invoice|payment)s?",
+              "overdue (invoice|payment)s?",
+              "process (a|the|this) payment",
+              "payroll direct deposit",
+              "direct deposit (details|information|account)",
+              "change (my|of) direct deposit",
+              "swift code",
+              "iban"};
+    case PhraseKind::GiftCard:
+      return {"gift ?cards?", "(itunes|google play|steam) (gift )?cards?",
+              "(apple|amazon|ebay|visa|vanilla) gift ?cards?", "scratch (the|off) (back|code)",
+              "card codes?"};
+    case PhraseKind::Urgency:
+      return {"urgent(ly)?",
+              "asap",
+              "are you (available|around|at your desk)",
+              "quick (favou?r|task|request)",
+              "kindly",
+              "(strictly )?confidential",
+              "keep (this|it) (between us|confidential|private)",
+              "i am in a meeting",
+              "i'm in a meeting",
+              "can't talk",
+              "immediately",
+              "today before"};
+  }
+  return {};
+}
+
 void read_bec_policy(policy::TomlSection& s, policy::Policy& p) {
   BecPolicy b = p.sections.section<BecPolicy>("bec");
   read_protected(s, b);

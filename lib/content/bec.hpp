@@ -55,6 +55,10 @@ struct ProtectedName {
 enum class PhraseKind { Payment, GiftCard, Urgency };
 inline constexpr size_t kPhraseKinds = 3;
 
+// The built-in phrases of a kind: what [bec] payment, gift_card and urgency
+// hold until a policy file sets them (an empty list turns a kind off).
+std::vector<std::string> default_phrases(PhraseKind kind);
+
 struct BecPolicy {
   std::vector<ProtectedName> protected_names;
   std::vector<std::string> own_domains;      // lower case
@@ -64,7 +68,10 @@ struct BecPolicy {
   size_t history_max = 100000;
   // Phrases per kind (PhraseKind order): RE2 syntax, case-insensitive, matched
   // on word boundaries; a space matches any run of white space.
-  std::vector<std::string> phrases[kPhraseKinds];
+  // Built in (default_phrases); policies/55-bec.toml lists them, commented.
+  std::vector<std::string> phrases[kPhraseKinds] = {default_phrases(PhraseKind::Payment),
+                                                    default_phrases(PhraseKind::GiftCard),
+                                                    default_phrases(PhraseKind::Urgency)};
   // Language is checked only when the visible text of the message (all body
   // parts) is at most this many bytes: BEC mail is short, newsletters are not.
   size_t max_body_bytes = 3000;

@@ -41,7 +41,7 @@ TEST_CASE("the shipped policies load and hold the documented defaults", "[policy
   auto p = load_policy({POSTERN_SOURCE_DIR "/policies"});
   INFO((p ? std::string() : postern::policy::to_string(p.error())));
   REQUIRE(p);
-  CHECK(p->files.size() == 5);
+  CHECK(p->files.size() == 6);
   CHECK(p->groups.empty());  // 40-groups.toml is commented documentation only
   CHECK(p->decide_at == postern::policy::DecideAt::Rcpt);
   CHECK(p->dnsbl.empty());  // no zone is enabled by default
