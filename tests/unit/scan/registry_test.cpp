@@ -92,7 +92,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   REQUIRE(stages);
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
                                                         "header_sanity", "mime", "dkim", "arc",
-                                                        "dmarc"});
+                                                        "dmarc", "bec"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==

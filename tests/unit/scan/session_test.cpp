@@ -366,7 +366,7 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
     stages.push_back(s["name"]);
     CHECK(s["ms"].is_number());
   }
-  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime"});
+  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "bec"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
   CHECK(p["before_data"] == false);
 }
