@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/dmarc.hpp"
+#include "content/bec_registration.hpp"
 #include "content/bec_stage.hpp"
 #include "content/confusable.hpp"
 #include "mime/stage.hpp"
@@ -304,6 +305,15 @@ TEST_CASE("the bec stage explains each finding and amplifies first contact", "[b
   CHECK(r.symbols() == std::vector<std::string>{"BEC_DISPLAY_NAME_VIP", "BEC_FIRST_CONTACT",
                                                 "BEC_FIRST_CONTACT_AMPLIFIED", "BEC_GIFT_CARD",
                                                 "BEC_URGENCY"});
+  // Each finding carries its symbol's default score from the symbol table.
+  for (const auto& f : r.findings) {
+    CAPTURE(f.symbol);
+    const auto& table = content::bec_registration().symbols;
+    auto it = std::find_if(table.begin(), table.end(),
+                           [&](const core::SymbolInfo& i) { return i.name == f.symbol; });
+    REQUIRE(it != table.end());
+    CHECK(f.score == it->score);
+  }
   const std::string vip = r.detail("BEC_DISPLAY_NAME_VIP");
   CHECK(vip.find("\"Jane Doe\"") != std::string::npos);
   INFO(vip);
