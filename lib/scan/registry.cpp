@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "auth/registration.hpp"
+#include "content/bec_registration.hpp"
 #include "content/registration.hpp"
 #include "dns/registration.hpp"
 #include "limits/registration.hpp"
@@ -20,7 +21,7 @@ const std::vector<const core::Registration*>& registrations() {
   static const std::vector<const core::Registration*> all = {
       &core::registration(),       &limits::registration(),  &dns::registration(),
       &reputation::registration(), &content::registration(), &mime::registration(),
-      &auth::registration(),       &scan::registration()};
+      &auth::registration(),       &scan::registration(),    &content::bec_registration()};
   return all;
 }
 

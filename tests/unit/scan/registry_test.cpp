@@ -94,7 +94,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
                                                         "header_sanity", "mime", "rules",
                                                         "heuristics", "classifier", "dkim", "arc",
-                                                        "dmarc", "composites"});
+                                                        "dmarc", "bec", "composites"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==

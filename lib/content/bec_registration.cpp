@@ -1,0 +1,91 @@
+// The BEC symbols, the [bec] policy section, the sender history service and the bec stage.
+#include "content/bec_registration.hpp"
+
+#include <array>
+
+#include "auth/dmarc.hpp"
+#include "content/bec.hpp"
+#include "content/bec_stage.hpp"
+#include "policy/config.hpp"
+#include "policy/policy.hpp"
+#include "reputation/sender_history.hpp"
+
+namespace postern::content {
+namespace {
+
+using core::Scope;
+constexpr std::array kSymbols{
+    core::SymbolInfo{"BEC_DISPLAY_NAME_VIP", 5.0, Scope::Transaction,
+                     "the From display name is a protected person's ([bec] protected), from an "
+                     "address that is not theirs"},
+    core::SymbolInfo{"BEC_LOOKALIKE_DOMAIN", 5.0, Scope::Transaction,
+                     "a From, Reply-To or envelope sender domain looks like an own or partner "
+                     "domain (confusable, one or two edits, another suffix)"},
+    core::SymbolInfo{"BEC_PAYMENT_LANGUAGE", 1.5, Scope::Transaction,
+                     "a short message asks about wire transfers, invoices or bank details"},
+    core::SymbolInfo{"BEC_GIFT_CARD", 2.0, Scope::Transaction,
+                     "a short message asks for gift cards"},
+    core::SymbolInfo{"BEC_URGENCY", 0.5, Scope::Transaction,
+                     "a short message presses for haste or secrecy"},
+    core::SymbolInfo{"BEC_FIRST_CONTACT", 0.1, Scope::Transaction,
+                     "no recipient's domain has ever written to the sender (sender history)"},
+    core::SymbolInfo{"BEC_FIRST_CONTACT_AMPLIFIED", 2.5, Scope::Transaction,
+                     "first contact together with an impersonation, lookalike, payment or gift "
+                     "card finding"},
+};
+
+const BecPolicy& bec(const policy::Policy& p) {
+  return p.sections.section<BecPolicy>("bec");
+}
+
+bool configured(const BecPolicy& b) {
+  bool phrases = false;
+  for (const auto& list : b.phrases) phrases = phrases || !list.empty();
+  return phrases || !b.protected_names.empty() || !b.own_domains.empty() ||
+         !b.partner_domains.empty() || !b.history.empty();
+}
+
+}  // namespace
+
+const core::Registration& bec_registration() {
+  static const core::Registration r{
+      .folder = "content",
+      .symbols = kSymbols,
+      .policy_sections = {{.name = "bec", .read = read_bec_policy}},
+      .services = {{.name = "reputation.sender_history",
+                    .make = [](const policy::Config&, const policy::Policy& p,
+                               std::string& error) -> std::shared_ptr<void> {
+                      const BecPolicy& b = bec(p);
+                      if (b.history.empty()) return nullptr;
+                      auto h = reputation::SenderHistory::open(b.history, b.history_max);
+                      if (!h) {
+                        error = "[bec] history: " + h.error();
+                        return nullptr;
+                      }
+                      return *h;
+                    },
+                    .changed =
+                        [](const void* current, const policy::Config&, const policy::Config&,
+                           const policy::Policy& p) {
+                          const BecPolicy& b = bec(p);
+                          const auto* h = static_cast<const reputation::SenderHistory*>(current);
+                          if (!h) return !b.history.empty();
+                          return h->path() != b.history || h->max_entries() != b.history_max;
+                        }}},
+      .stages = {{.name = "bec",
+                  .provides = {"content.findings"},
+                  .needs = {"mime.analysis"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const BecPolicy& b = bec(c.policy);
+                    if (!configured(b)) return nullptr;
+                    auto psl = c.services.get<const auth::PublicSuffix>("auth.psl");
+                    if (!psl) psl = auth::PublicSuffix::load();
+                    return std::make_unique<BecStage>(
+                        std::make_shared<const BecChecks>(b, std::move(psl)),
+                        c.services.get<reputation::SenderHistory>("reputation.sender_history"));
+                  }}},
+  };
+  return r;
+}
+
+}  // namespace postern::content

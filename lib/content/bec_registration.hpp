@@ -1,0 +1,14 @@
+// The business email compromise checks' registration: the BEC_* symbols, the
+// [bec] policy section, the sender history service ("reputation.sender_history",
+// made from [bec] history) and the bec stage (see core/registration.hpp);
+// scan/registry gathers it beside lib/content's own. Built once, constant,
+// thread-safe.
+#pragma once
+
+#include "core/registration.hpp"
+
+namespace postern::content {
+
+const core::Registration& bec_registration();
+
+}  // namespace postern::content
