@@ -212,6 +212,50 @@ void append_chars(std::string_view s, size_t b, size_t e, std::string& out, bool
   }
 }
 
+// Control characters (but whitespace and NUL), noncharacters and invalid UTF-8 become
+// U+FFFD, as the HTML input stream (and gumbo's reader) has them. False, leaving `out`
+// alone, when there are none.
+bool replace_invalid(std::string_view s, std::string& out) {
+  size_t copied = 0, i = 0;
+  bool any = false;
+  auto replace = [&](size_t b, size_t e) {
+    if (!any) out.reserve(s.size() + 16);
+    any = true;
+    out.append(s.data() + copied, b - copied);
+    out += "\xEF\xBF\xBD";
+    copied = e;
+  };
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0) || c == 0x7F)
+        replace(i, i + 1);
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (c > 0xF4) len = 0;
+    uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    size_t k = 1;
+    for (; len && k < len && i + k < s.size(); ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) break;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (len == 0 || k < len || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      replace(i, i + std::max<size_t>(k, 1));
+      i += std::max<size_t>(k, 1);
+      continue;
+    }
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+      replace(i, i + len);
+    i += len;
+  }
+  if (any) out.append(s.data() + copied, s.size() - copied);
+  return any;
+}
+
 enum : uint32_t {
   kVoid = 1u << 0,
   kRaw = 1u << 1,  // raw text (or RCDATA) content up to the matching end tag
@@ -427,6 +471,7 @@ class Extractor {
   // What the DOM walk did on entering an element; returns its hidden flag.
   bool enter(const Tag& t, uint32_t flags, bool parent_hidden, int* anchor);
   void head_element(const Tag& t, uint32_t flags);
+  void merge_body(const Tag& t);
   void raw_content(const Tag& t, size_t b, size_t e);
 
   // ---- tokenizer ----
@@ -453,6 +498,8 @@ class Extractor {
   bool html_seen_ = false;
   bool root_hidden_ = false;
   bool form_open_ = false;
+  size_t body_link_pos_ = 0;             // where the links of the body's own attributes end
+  std::vector<std::string> body_attrs_;  // the body's attribute names
   bool drop_newline_ = false;
   bool quirks_ = true;  // no doctype, or an old one: <table> does not close a <p>
 
@@ -616,7 +663,7 @@ bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
 }
 
 void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
-  flush();
+  // a start tag dropped at the bound is not there at all: it does not end the text node
   bool foreign = (!stack_.empty() && stack_.back().foreign) || t.name == "svg" || t.name == "math";
   if (!(flags & kNoNest) && !foreign) {
     if (nesting_ >= lim_.max_depth / 5 && t.name != "a" && t.name != "form" && t.name != "button") {
@@ -628,9 +675,14 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     cut("depth");
     return;
   }
+  flush();
   int anchor = -1;
   bool hidden = enter(t, flags, hidden_now(), &anchor);
   if (!(flags & kNoNest) && !foreign) ++nesting_;
+  if (t.name == "body" && stack_.size() == 1) {
+    body_link_pos_ = out_.links.size();
+    for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
+  }
   stack_.push_back({std::string(t.name), flags, hidden, foreign, anchor, -1});
   if (anchor >= 0) open_anchors_.push_back(anchor);
   if (afe) {
@@ -799,6 +851,32 @@ void Extractor::head_element(const Tag& t, uint32_t flags) {
   enter(t, tag_flags(n), head_ || hidden_now(), nullptr);
 }
 
+// A <body> start tag inside the body adds its attributes the body lacks to it: their
+// links take their place after the body's own, before everything inside it.
+void Extractor::merge_body(const Tag& t) {
+  if (stack_.size() < 2 || stack_[1].name != "body") return;
+  Tag add;
+  add.name = "body";
+  for (const auto& a : t.attrs) {
+    if (std::find(body_attrs_.begin(), body_attrs_.end(), a.name) != body_attrs_.end()) continue;
+    body_attrs_.emplace_back(a.name);
+    add.attrs.push_back(a);
+  }
+  if (add.attrs.empty()) return;
+  size_t before = out_.links.size();
+  std::vector<int> anchors;
+  std::swap(anchors, open_anchors_);  // not a node of any anchor
+  enter(add, tag_flags("body"), stack_[0].hidden, nullptr);
+  std::swap(anchors, open_anchors_);
+  size_t added = out_.links.size() - before;
+  if (added == 0) return;
+  std::rotate(out_.links.begin() + static_cast<long>(body_link_pos_),
+              out_.links.begin() + static_cast<long>(before), out_.links.end());
+  for (auto& an : anchors_)
+    if (an.link >= body_link_pos_) an.link += added;
+  body_link_pos_ += added;
+}
+
 // The content of a raw text element: script, style and title are not text; the others are.
 void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
   std::string_view n = t.name;
@@ -863,8 +941,12 @@ void Extractor::start_tag(Tag& t) {
     stack_.push_back({"html", 0, root_hidden_, false, -1, -1});
     push(body, tag_flags("body"), false);
   }
-  if (n == "body" || n == "head" || n == "frameset" || n == "caption" || n == "col" ||
-      n == "colgroup" || n == "frame")
+  if (n == "body") {
+    merge_body(t);
+    return;
+  }
+  if (n == "head" || n == "frameset" || n == "caption" || n == "col" || n == "colgroup" ||
+      n == "frame")
     return;
   if (flags & kHead) {
     if (n == "noscript" || n == "template") {
@@ -1463,6 +1545,8 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
 Extract extract(std::string_view html, const Limits& limits, core::CpuBudget* budget) {
   bool cut_input = html.size() > limits.max_input;
   if (cut_input) html = html.substr(0, limits.max_input);
+  std::string clean;
+  if (replace_invalid(html, clean)) html = clean;
   Extractor x(html, limits, budget);
   Extract out = x.run();
   if (cut_input) {
