@@ -6,6 +6,7 @@
 #include "html/extract.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -270,6 +271,8 @@ enum : uint32_t {
   kNewline = 1u << 10,    // starts a line in the text
   kScopedEnd = 1u << 11,  // its end tag closes it only when in scope
   kRcdata = 1u << 12,     // references are decoded in the raw content
+  kTableCtx = 1u << 13,   // text and other elements in it are foster-parented
+  kTablePart = 1u << 14,  // goes inside a table (is not foster-parented)
 };
 
 uint32_t tag_flags(std::string_view n) {
@@ -320,6 +323,9 @@ uint32_t tag_flags(std::string_view n) {
          "nobr",   "ol",   "p",          "pre",   "ruby", "s",      "small",   "span", "strong",
          "strike", "sub",  "sup",        "table", "tt",   "u",      "ul",      "var"});
     add(kNewline, {"br", "p", "div", "tr", "li"});
+    add(kTableCtx, {"table", "tbody", "thead", "tfoot", "tr"});
+    add(kTablePart, {"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup",
+                     "col", "template"});
     add(kScopedEnd,
         {"address", "article", "aside",  "blockquote", "button",     "center", "details", "dialog",
          "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
@@ -381,8 +387,24 @@ struct Open {
   uint32_t flags;
   bool hidden;
   bool foreign;
-  int anchor = -1;  // index in anchors_ when this element collects anchor text
-  int afe = -1;     // serial of its active formatting entry
+  int anchor = -1;     // index in anchors_ when this element collects anchor text
+  int afe = -1;        // serial of its active formatting entry
+  int foster_of = -1;  // foster-parented out of this table (index in tables_)
+};
+
+// What the text and the link order are made of while a table is open: foster-parented
+// content goes before the table, so the output is replayed when the table closes.
+struct Event {
+  enum Kind : uint8_t { kText, kNewline, kLink } kind;
+  size_t off = 0, len = 0;  // kText: in arena_
+  size_t link = 0;          // kLink: index in out.links
+};
+
+struct TableSeg {
+  std::vector<Event>* sink;  // where the table's own content goes
+  size_t start;              // where in it the table starts
+  std::vector<Event> fostered;
+  int foster_open = 0;  // foster-parented elements open above it
 };
 
 struct Afe {
@@ -424,9 +446,23 @@ class Extractor {
     std::string kept(utf8_prefix(text, link_text_room()));
     link_text_total_ += kept.size();
     out_.links.push_back({std::move(url), std::move(kept), std::move(source)});
+    if (std::vector<Event>* s = sink()) s->push_back({Event::kLink, 0, 0, out_.links.size() - 1});
     return static_cast<long>(out_.links.size() - 1);
   }
   void add_text(std::string_view t, bool hidden);
+  void apply_text(std::string_view t);
+  void apply_newline() {
+    if (out_.text.empty() || out_.text.back() == '\n') return;
+    if (out_.text.back() == ' ') out_.text.pop_back();
+    out_.text.push_back('\n');
+  }
+  // Where output goes now: nullptr (straight out) when no table is open.
+  std::vector<Event>* sink() {
+    if (tables_.empty()) return nullptr;
+    TableSeg& t = *tables_.back();
+    return foster_now_ || t.foster_open > 0 ? &t.fostered : t.sink;
+  }
+  void replay();
   void srcset(std::string_view v) {
     size_t pos = 0;
     while (pos < v.size()) {
@@ -498,10 +534,15 @@ class Extractor {
   bool html_seen_ = false;
   bool root_hidden_ = false;
   bool form_open_ = false;
+  std::vector<std::unique_ptr<TableSeg>> tables_;  // the open tables, innermost last
+  std::vector<Event> log_;                         // output while a table is open
+  std::string arena_;                              // the text of log_ and the fostered
+  size_t session_links_ = 0;                       // links before the outermost open table
+  bool foster_now_ = false;              // the output being made goes before the innermost table
   size_t body_link_pos_ = 0;             // where the links of the body's own attributes end
   std::vector<std::string> body_attrs_;  // the body's attribute names
-  bool drop_newline_ = false;
-  bool quirks_ = true;  // no doctype, or an old one: <table> does not close a <p>
+  bool drop_newline_ = false;  // after <pre>, <listing>, <textarea>: a leading LF is dropped
+  bool quirks_ = true;         // no doctype, or an old one: <table> does not close a <p>
 
   // The document mode a doctype sets, roughly (HTML5 §13.2.6.4.1): "html" alone, a
   // strict or XHTML public id, or a transitional one with a system id: not quirks.
@@ -532,7 +573,7 @@ class Extractor {
           id.starts_with("-//w3c//dtd html 4.01 frameset//")) &&
          system))
       quirks_ = false;
-  }  // after <pre>, <listing>, <textarea>: a leading LF is dropped
+  }
 };
 
 void Extractor::add_text(std::string_view t, bool hidden) {
@@ -540,6 +581,44 @@ void Extractor::add_text(std::string_view t, bool hidden) {
     out_.hidden_text += t.size();
     return;
   }
+  if (std::vector<Event>* s = sink()) {
+    s->push_back({Event::kText, arena_.size(), t.size(), 0});
+    arena_ += t;
+    return;
+  }
+  apply_text(t);
+}
+
+// Replays the output of the outermost table, foster-parented content in its place.
+void Extractor::replay() {
+  std::vector<size_t> order;
+  for (const Event& e : log_) {
+    if (e.kind == Event::kText)
+      apply_text(std::string_view(arena_).substr(e.off, e.len));
+    else if (e.kind == Event::kNewline)
+      apply_newline();
+    else
+      order.push_back(e.link);
+  }
+  bool same = order.size() == out_.links.size() - session_links_;
+  bool moved = false;
+  for (size_t i = 0; same && i < order.size(); ++i) moved = moved || order[i] != session_links_ + i;
+  if (same && moved) {
+    std::vector<Link> links;
+    std::vector<size_t> pos(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      links.push_back(std::move(out_.links[order[i]]));
+      pos[order[i] - session_links_] = session_links_ + i;
+    }
+    for (size_t i = 0; i < links.size(); ++i) out_.links[session_links_ + i] = std::move(links[i]);
+    for (auto& an : anchors_)
+      if (an.link >= session_links_) an.link = pos[an.link - session_links_];
+  }
+  log_.clear();
+  arena_.clear();
+}
+
+void Extractor::apply_text(std::string_view t) {
   std::string& text = out_.text;
   if (text.size() >= lim_.max_text) {
     cut("text");
@@ -580,7 +659,10 @@ void Extractor::text_node(std::string_view t) {
     return;
   }
   anchor_text(t);
+  // non-white text in a table (not in a cell) goes before the table
+  foster_now_ = !stack_.empty() && (stack_.back().flags & kTableCtx);
   add_text(t, hidden_now());
+  foster_now_ = false;
 }
 
 void Extractor::flush() {
@@ -655,9 +737,11 @@ bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
     }
   }
   if (const std::string_view* bg = t.attr("background")) add_link(*bg, "", "background");
-  if ((flags & kNewline) && !out_.text.empty() && out_.text.back() != '\n' && !el_hidden) {
-    if (out_.text.back() == ' ') out_.text.pop_back();
-    out_.text.push_back('\n');
+  if ((flags & kNewline) && !el_hidden) {
+    if (std::vector<Event>* s = sink())
+      s->push_back({Event::kNewline, 0, 0, 0});
+    else
+      apply_newline();
   }
   return el_hidden;
 }
@@ -676,14 +760,31 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     return;
   }
   flush();
+  // an element that does not belong in a table, opened in one, goes before the table
+  bool foster = !tables_.empty() && !stack_.empty() && (stack_.back().flags & kTableCtx) &&
+                !(flags & kTablePart);
   int anchor = -1;
+  foster_now_ = foster;
   bool hidden = enter(t, flags, hidden_now(), &anchor);
+  foster_now_ = false;
   if (!(flags & kNoNest) && !foreign) ++nesting_;
   if (t.name == "body" && stack_.size() == 1) {
     body_link_pos_ = out_.links.size();
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
-  stack_.push_back({std::string(t.name), flags, hidden, foreign, anchor, -1});
+  stack_.push_back({std::string(t.name), flags, hidden, foreign, anchor, -1, -1});
+  if (foster) {
+    stack_.back().foster_of = static_cast<int>(tables_.size() - 1);
+    ++tables_.back()->foster_open;
+  }
+  if (t.name == "table") {
+    std::vector<Event>* s = sink();
+    if (!s) {
+      s = &log_;
+      session_links_ = out_.links.size();
+    }
+    tables_.push_back(std::make_unique<TableSeg>(TableSeg{s, s->size(), {}, 0}));
+  }
   if (anchor >= 0) open_anchors_.push_back(anchor);
   if (afe) {
     Saved sv{std::string(t.name), {}};
@@ -731,7 +832,17 @@ void Extractor::pop() {
         break;
       }
   if (o.name == "form") form_open_ = false;
+  if (o.foster_of >= 0 && static_cast<size_t>(o.foster_of) < tables_.size())
+    --tables_[static_cast<size_t>(o.foster_of)]->foster_open;
+  bool table = o.name == "table";
   stack_.pop_back();
+  if (table && !tables_.empty()) {
+    std::unique_ptr<TableSeg> seg = std::move(tables_.back());
+    tables_.pop_back();
+    seg->sink->insert(seg->sink->begin() + static_cast<long>(seg->start), seg->fostered.begin(),
+                      seg->fostered.end());
+    if (tables_.empty()) replay();
+  }
 }
 
 void Extractor::pop_until(size_t k) {
@@ -932,13 +1043,13 @@ void Extractor::start_tag(Tag& t) {
     html_seen_ = true;
     if (n == "body") {
       Tag body = t;
-      stack_.push_back({"html", 0, root_hidden_, false, -1, -1});
+      stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
       push(body, flags, false);
       return;
     }
     Tag body;
     body.name = "body";
-    stack_.push_back({"html", 0, root_hidden_, false, -1, -1});
+    stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
     push(body, tag_flags("body"), false);
   }
   if (n == "body") {
@@ -1028,6 +1139,12 @@ void Extractor::start_tag(Tag& t) {
   }
   if (n == "form") {
     if (form_open_) return;
+    if (in_table) {  // inserted in the table and closed at once: its content is not in it
+      flush();
+      enter(t, flags, hidden_now(), nullptr);
+      form_open_ = true;
+      return;
+    }
     close_p();
     push(t, flags, false);
     if (stack_.back().name == "form") form_open_ = true;
@@ -1386,14 +1503,18 @@ Extract Extractor::run() {
           while (nw < text.size() && is_space(text[nw])) ++nw;
           pending_.clear();
           head_ = false;
-          stack_.push_back({"html", 0, root_hidden_, false, -1, -1});
+          stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
           push(body, tag_flags("body"), false);
           pending_ = text.substr(nw);
         } else {
           pending_.resize(before);
         }
       }
-      if (!head_ && pending_.size() > before && (afe_.empty() || !afe_.back().marker)) {
+      bool white_in_table =
+          !stack_.empty() && (stack_.back().flags & kTableCtx) &&
+          std::all_of(pending_.begin() + static_cast<long>(before), pending_.end(), is_space);
+      if (!head_ && !white_in_table && pending_.size() > before &&
+          (afe_.empty() || !afe_.back().marker)) {
         // characters reconstruct the active formatting elements first
         if (!afe_.empty()) {
           std::string text = pending_.substr(before);
