@@ -1130,7 +1130,18 @@ void Extractor::start_tag(Tag& t) {
   }
   if (n == "table") {
     if (!quirks_) close_p();
-    if (in_table) {  // a table in a table closes the first
+    // in a table (not in a cell, though maybe in content foster-parented out of it),
+    // a table closes the first
+    bool table_mode = false;
+    for (size_t k = stack_.size(); k-- > 0;) {
+      const std::string& o = stack_[k].name;
+      if (o == "td" || o == "th" || o == "caption") break;
+      if (o == "table") {
+        table_mode = true;
+        break;
+      }
+    }
+    if (table_mode) {
       long table = find("table", 0);
       if (table >= 0) pop_until(static_cast<size_t>(table));
     }
