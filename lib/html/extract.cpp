@@ -479,11 +479,13 @@ class Extractor {
   bool hidden_now() const { return stack_.empty() ? head_ : stack_.back().hidden; }
   void flush();                        // the pending text becomes a text node
   void text_node(std::string_view t);  // a text node of the current element
-  void anchor_text(std::string_view t,
-                   bool count = true);  // text a DOM walk of the open anchors would collect
+  void anchor_text(std::string_view t, bool count = true);
+  void prune_anchors();
+  void count_node();  // a node the DOM walk of the open anchors would visit  // text a DOM walk of
+                      // the open anchors would collect
   void comment() {
     flush();
-    for (int a : open_anchors_) ++anchors_[a].nodes;
+    count_node();
   }
   void push(const Tag& t, uint32_t flags, bool afe);
   void pop();
@@ -643,19 +645,41 @@ void Extractor::apply_text(std::string_view t) {
 }
 
 void Extractor::anchor_text(std::string_view t, bool count) {
+  bool full = false;
   for (int a : open_anchors_) {
     Anchor& an = anchors_[a];
     size_t cap = an.room * 4 + 16;
-    if (an.text.size() >= cap || (count ? ++an.nodes : an.nodes) > kAnchorNodes) continue;
+    if (an.text.size() >= cap || (count ? ++an.nodes : an.nodes) > kAnchorNodes) {
+      full = true;
+      continue;
+    }
     if (!an.text.empty()) an.text.push_back(' ');
     an.text += utf8_prefix(t, cap > an.text.size() ? cap - an.text.size() : 0);
+    full = full || an.text.size() >= cap;
   }
+  if (full) prune_anchors();
+}
+
+// Anchors whose text is complete (at its cap, or past the node bound) collect no more:
+// they leave the list, so each text node costs only the anchors still collecting.
+void Extractor::prune_anchors() {
+  std::erase_if(open_anchors_, [&](int a) {
+    const Anchor& an = anchors_[static_cast<size_t>(a)];
+    return an.text.size() >= an.room * 4 + 16 || an.nodes > kAnchorNodes;
+  });
+}
+
+void Extractor::count_node() {
+  bool full = false;
+  for (int a : open_anchors_)
+    full = ++anchors_[static_cast<size_t>(a)].nodes > kAnchorNodes || full;
+  if (full) prune_anchors();
 }
 
 void Extractor::text_node(std::string_view t) {
   bool ws = std::all_of(t.begin(), t.end(), is_space);
   if (ws) {
-    for (int a : open_anchors_) ++anchors_[a].nodes;
+    count_node();
     return;
   }
   anchor_text(t);
@@ -673,7 +697,7 @@ void Extractor::flush() {
 
 bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
   std::string_view n = t.name;
-  for (int a : open_anchors_) ++anchors_[a].nodes;
+  count_node();
   bool el_hidden = hidden;
   if (t.attr("hidden")) el_hidden = true;
   if (const std::string_view* style = t.attr("style")) {
@@ -821,7 +845,9 @@ void Extractor::pop() {
     std::string kept(utf8_prefix(utf8_prefix(col, an.room), link_text_room()));
     link_text_total_ += kept.size();
     out_.links[an.link].text = std::move(kept);
-    open_anchors_.erase(std::find(open_anchors_.begin(), open_anchors_.end(), o.anchor));
+    if (auto it = std::find(open_anchors_.begin(), open_anchors_.end(), o.anchor);
+        it != open_anchors_.end())
+      open_anchors_.erase(it);
     an.text = std::string();
   }
   if (!(o.flags & kNoNest) && !o.foreign && nesting_ > 0) --nesting_;
@@ -928,7 +954,7 @@ void Extractor::adoption(std::string_view name) {
 void Extractor::head_element(const Tag& t, uint32_t flags) {
   (void)flags;
   flush();
-  for (int a : open_anchors_) ++anchors_[a].nodes;
+  count_node();
   std::string_view n = t.name;
   if (n == "script") {
     ++out_.scripts;
@@ -998,7 +1024,7 @@ void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
   bool ws = std::all_of(content.begin(), content.end(), is_space);
   if (n == "script" || n == "style" || n == "title") {
     if (ws) {
-      for (int a : open_anchors_) ++anchors_[a].nodes;
+      count_node();
       return;
     }
     anchor_text(content);
