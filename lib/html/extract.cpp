@@ -387,9 +387,12 @@ struct Open {
   uint32_t flags;
   bool hidden;
   bool foreign;
-  int anchor = -1;     // index in anchors_ when this element collects anchor text
-  int afe = -1;        // serial of its active formatting entry
-  int foster_of = -1;  // foster-parented out of this table (index in tables_)
+  int anchor = -1;          // index in anchors_ when this element collects anchor text
+  int afe = -1;             // serial of its active formatting entry
+  int foster_of = -1;       // foster-parented out of this table (index in tables_)
+  size_t link_pos = 0;      // links made before its content
+  int anchor_at_push = -1;  // the innermost collecting anchor when it opened
+  size_t anchor_len = 0;    // and the length of its text then
 };
 
 // What the text and the link order are made of while a table is open: foster-parented
@@ -796,7 +799,12 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     body_link_pos_ = out_.links.size();
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
-  stack_.push_back({std::string(t.name), flags, hidden, foreign, anchor, -1, -1});
+  stack_.push_back(
+      {std::string(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
+  if (!open_anchors_.empty() && anchor < 0) {
+    stack_.back().anchor_at_push = open_anchors_.back();
+    stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
+  }
   if (foster) {
     stack_.back().foster_of = static_cast<int>(tables_.size() - 1);
     ++tables_.back()->foster_open;
@@ -945,10 +953,49 @@ void Extractor::adoption(std::string_view name) {
   }
   // keep the block open; the formatting element leaves the stack
   flush();
+  size_t fb = static_cast<size_t>(at) + 1;
+  while (!(stack_[fb].flags & kSpecial)) ++fb;
+  // an anchor is cloned into the block with the block's content: a second link there
+  std::string clone_text;
+  bool clone = false;
+  int fa = stack_[static_cast<size_t>(at)].anchor;
+  if (fa >= 0 && stack_[fb].anchor_at_push == fa && tables_.empty()) {
+    Anchor& an = anchors_[static_cast<size_t>(fa)];
+    size_t l = std::min(stack_[fb].anchor_len, an.text.size());
+    clone_text = an.text.substr(l);
+    an.text.resize(l);
+    clone = true;
+  }
+  Link copy;
+  if (clone) copy = out_.links[anchors_[static_cast<size_t>(fa)].link];
   std::vector<Open> above(stack_.begin() + at + 1, stack_.end());
   stack_.resize(static_cast<size_t>(at) + 1);
   pop();
   for (auto& o : above) stack_.push_back(std::move(o));
+  fb -= 1;  // the formatting element left the stack
+  if (!clone || links_full()) return;
+  size_t room = link_text_room();
+  std::string col;
+  bool space = false;
+  for (char c : clone_text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !col.empty();
+      continue;
+    }
+    if (space) col.push_back(' ');
+    space = false;
+    col.push_back(c);
+    if (col.size() > room) break;
+  }
+  copy.text = std::string(utf8_prefix(col, room));
+  link_text_total_ += copy.text.size();
+  size_t p = stack_[fb].link_pos;
+  out_.links.insert(out_.links.begin() + static_cast<long>(p), std::move(copy));
+  for (auto& a : anchors_)
+    if (a.link >= p) ++a.link;
+  if (body_link_pos_ > p) ++body_link_pos_;
+  for (size_t k = fb + 1; k < stack_.size(); ++k)
+    if (stack_[k].link_pos >= p) ++stack_[k].link_pos;
 }
 
 void Extractor::head_element(const Tag& t, uint32_t flags) {
@@ -1069,13 +1116,13 @@ void Extractor::start_tag(Tag& t) {
     html_seen_ = true;
     if (n == "body") {
       Tag body = t;
-      stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
+      stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
       push(body, flags, false);
       return;
     }
     Tag body;
     body.name = "body";
-    stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
+    stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
     push(body, tag_flags("body"), false);
   }
   if (n == "body") {
@@ -1540,7 +1587,7 @@ Extract Extractor::run() {
           while (nw < text.size() && is_space(text[nw])) ++nw;
           pending_.clear();
           head_ = false;
-          stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1});
+          stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
           push(body, tag_flags("body"), false);
           pending_ = text.substr(nw);
         } else {
