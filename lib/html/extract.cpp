@@ -1,20 +1,42 @@
-// HTML extraction: one walk over gumbo's tree.
+// HTML extraction in one streaming pass: an HTML5 tokenizer (tags, attributes, comments,
+// raw text, character references) feeding a model of the tree builder's stack of open
+// elements (implied end tags, void elements, scopes, active formatting elements), which
+// gives each text run and each element what the DOM walk gave it: hidden or not, inside
+// which anchor, and in document order. No DOM is built.
 #include "html/extract.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "core/address.hpp"
 #include "core/cpu_budget.hpp"
 #include "core/forward_find.hpp"
 
-#include <gumbo.h>
-
-#include <algorithm>
-#include <initializer_list>
-#include <memory>
-#include <string>
-#include <utility>
-
 namespace postern::html {
 namespace {
+
+struct Entity {
+  std::string_view name, value;
+};
+constexpr Entity kEntities[] = {
+#include "html/entities.inc"
+};
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_alnum(char c) {
+  return is_alpha(c) || (c >= '0' && c <= '9');
+}
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n\f");
@@ -23,9 +45,20 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// "a: b; c: d" -> value of property `name` (lower-cased, without !important), or "".
-std::string css_prop(std::string_view style, std::string_view name) {
+// The declarations of a style attribute the extraction reads: the value (lower-cased,
+// trimmed, without !important) of the first declaration of each, or "".
+struct StyleProps {
+  std::string display, visibility, opacity, font_size, color, background_color, background;
+};
+
+StyleProps style_props(std::string_view style) {
+  StyleProps p;
   std::string s = core::to_lower(style);
+  std::string* const slots[] = {&p.display, &p.visibility,       &p.opacity,   &p.font_size,
+                                &p.color,   &p.background_color, &p.background};
+  constexpr std::string_view names[] = {"display", "visibility",       "opacity",   "font-size",
+                                        "color",   "background-color", "background"};
+  bool seen[7] = {};
   size_t pos = 0;
   while (pos < s.size()) {
     size_t semi = s.find(';', pos);
@@ -34,12 +67,16 @@ std::string css_prop(std::string_view style, std::string_view name) {
     pos = semi == std::string::npos ? s.size() : semi + 1;
     size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
-    if (trim(decl.substr(0, colon)) != name) continue;
-    std::string v = trim(decl.substr(colon + 1));
-    if (size_t imp = v.find("!important"); imp != std::string::npos) v = trim(v.substr(0, imp));
-    return v;
+    std::string name = trim(decl.substr(0, colon));
+    for (size_t k = 0; k < 7; ++k) {
+      if (seen[k] || name != names[k]) continue;
+      seen[k] = true;
+      std::string v = trim(decl.substr(colon + 1));
+      if (size_t imp = v.find("!important"); imp != std::string::npos) v = trim(v.substr(0, imp));
+      *slots[k] = std::move(v);
+    }
   }
-  return {};
+  return p;
 }
 
 bool tiny_size(const std::string& v) {
@@ -76,475 +113,1605 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
   return s.substr(0, n);
 }
 
-// Nodes an anchor text walk visits at most: nested anchors share their subtree.
+void put_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Numeric references 0x80-0x9F name windows-1252 characters (HTML5 §13.2.5.80).
+constexpr uint16_t kC1[32] = {0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                              0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,   0x017D, 0x8F,
+                              0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                              0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
+
+// Decodes the character reference at s[i] == '&' into `out`; returns the index after it
+// (i + 1 with a literal '&' when it is none). In attribute values a named reference
+// without ';' followed by '=' or an alphanumeric stays literal.
+size_t char_ref(std::string_view s, size_t i, std::string& out, bool in_attr) {
+  size_t j = i + 1;
+  if (j < s.size() && s[j] == '#') {
+    size_t k = j + 1;
+    bool hex = k < s.size() && (s[k] == 'x' || s[k] == 'X');
+    if (hex) ++k;
+    size_t d = k;
+    uint64_t cp = 0;
+    while (k < s.size()) {
+      char c = s[k];
+      int v = c >= '0' && c <= '9'                            ? c - '0'
+              : hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                              : -1;
+      if (v < 0) break;
+      cp = std::min<uint64_t>(cp * (hex ? 16 : 10) + v, 0x110000);
+      ++k;
+    }
+    if (k == d) {
+      out.push_back('&');
+      return i + 1;
+    }
+    if (k < s.size() && s[k] == ';') ++k;
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+    if (cp >= 0x80 && cp <= 0x9F) cp = kC1[cp - 0x80];
+    put_utf8(out, static_cast<uint32_t>(cp));
+    return k;
+  }
+  // named: the longest name in the table that the input starts with
+  size_t k = j;
+  while (k < s.size() && k - j < 40 && is_alnum(s[k])) ++k;
+  if (k == j) {
+    out.push_back('&');
+    return i + 1;
+  }
+  size_t end = k < s.size() && s[k] == ';' ? k + 1 : k;
+  auto less = [](const Entity& e, std::string_view n) { return e.name < n; };
+  for (size_t len = end - j; len >= 2; --len) {
+    std::string_view cand = s.substr(j, len);
+    const Entity* e = std::lower_bound(std::begin(kEntities), std::end(kEntities), cand, less);
+    if (e == std::end(kEntities) || e->name != cand) continue;
+    if (cand.back() != ';' && in_attr && j + len < s.size() &&
+        (s[j + len] == '=' || is_alnum(s[j + len]))) {
+      out.push_back('&');
+      return i + 1;
+    }
+    out += e->value;
+    return j + len;
+  }
+  out.push_back('&');
+  return i + 1;
+}
+
+// Appends s[b, e) to `out`: CR LF and lone CR become LF, references decoded if asked.
+void append_chars(std::string_view s, size_t b, size_t e, std::string& out, bool refs,
+                  bool in_attr) {
+  while (b < e) {
+    size_t k = b;
+    while (k < e && s[k] != '\r' && (!refs || s[k] != '&') && s[k] != '\0') ++k;
+    out.append(s.data() + b, k - b);
+    if (k >= e) return;
+    if (s[k] == '\r') {
+      out.push_back('\n');
+      b = k + 1 < e && s[k + 1] == '\n' ? k + 2 : k + 1;
+    } else if (s[k] == '\0') {
+      if (in_attr) out += "\xEF\xBF\xBD";  // in text the tree builder drops it
+      b = k + 1;
+    } else {
+      // a reference never reaches past the end of the run
+      b = char_ref(s.substr(0, e), k, out, in_attr);
+    }
+  }
+}
+
+// Control characters (but whitespace and NUL), noncharacters and invalid UTF-8 become
+// U+FFFD, as the HTML input stream (and gumbo's reader) has them. False, leaving `out`
+// alone, when there are none.
+bool replace_invalid(std::string_view s, std::string& out) {
+  size_t copied = 0, i = 0;
+  bool any = false;
+  auto replace = [&](size_t b, size_t e) {
+    if (!any) out.reserve(s.size() + 16);
+    any = true;
+    out.append(s.data() + copied, b - copied);
+    out += "\xEF\xBF\xBD";
+    copied = e;
+  };
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0) || c == 0x7F)
+        replace(i, i + 1);
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (c > 0xF4) len = 0;
+    uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    size_t k = 1;
+    for (; len && k < len && i + k < s.size(); ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) break;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (len == 0 || k < len || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      replace(i, i + std::max<size_t>(k, 1));
+      i += std::max<size_t>(k, 1);
+      continue;
+    }
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+      replace(i, i + len);
+    i += len;
+  }
+  if (any) out.append(s.data() + copied, s.size() - copied);
+  return any;
+}
+
+enum : uint32_t {
+  kVoid = 1u << 0,
+  kRaw = 1u << 1,  // raw text (or RCDATA) content up to the matching end tag
+  kSpecial = 1u << 2,
+  kBoundary = 1u << 3,  // ends an "in scope" search
+  kFormatting = 1u << 4,
+  kClosesP = 1u << 5,     // its start tag closes an open p
+  kHead = 1u << 6,        // belongs in the head
+  kNoNest = 1u << 7,      // does not count towards the nesting bound (old bound_nesting list)
+  kImplied = 1u << 8,     // closed by "generate implied end tags"
+  kBreakout = 1u << 9,    // leaves foreign content (svg, math)
+  kNewline = 1u << 10,    // starts a line in the text
+  kScopedEnd = 1u << 11,  // its end tag closes it only when in scope
+  kRcdata = 1u << 12,     // references are decoded in the raw content
+  kTableCtx = 1u << 13,   // text and other elements in it are foster-parented
+  kTablePart = 1u << 14,  // goes inside a table (is not foster-parented)
+};
+
+uint32_t tag_flags(std::string_view n) {
+  static const std::unordered_map<std::string_view, uint32_t> table = [] {
+    std::unordered_map<std::string_view, uint32_t> m;
+    auto add = [&](uint32_t f, std::initializer_list<std::string_view> names) {
+      for (auto x : names) m[x] |= f;
+    };
+    add(kVoid, {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link",
+                "meta", "param", "source", "track", "wbr", "basefont", "bgsound", "frame"});
+    add(kRaw, {"script", "style", "xmp", "iframe", "noembed", "noframes", "title", "textarea"});
+    add(kRcdata, {"title", "textarea"});
+    add(kSpecial,
+        {"address", "applet",     "area",     "article",    "aside",     "base",     "basefont",
+         "bgsound", "blockquote", "body",     "br",         "button",    "caption",  "center",
+         "col",     "colgroup",   "dd",       "details",    "dir",       "div",      "dl",
+         "dt",      "embed",      "fieldset", "figcaption", "figure",    "footer",   "form",
+         "frame",   "frameset",   "h1",       "h2",         "h3",        "h4",       "h5",
+         "h6",      "head",       "header",   "hgroup",     "hr",        "html",     "iframe",
+         "img",     "input",      "keygen",   "li",         "link",      "listing",  "main",
+         "marquee", "menu",       "meta",     "nav",        "noembed",   "noframes", "noscript",
+         "object",  "ol",         "p",        "param",      "plaintext", "pre",      "script",
+         "section", "select",     "source",   "style",      "summary",   "table",    "tbody",
+         "td",      "template",   "textarea", "tfoot",      "th",        "thead",    "title",
+         "tr",      "track",      "ul",       "wbr",        "xmp",       "dialog"});
+    add(kBoundary,
+        {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"});
+    add(kFormatting, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
+                      "strong", "tt", "u"});
+    add(kClosesP, {"address", "article", "aside", "blockquote", "center",     "details",   "dialog",
+                   "dir",     "div",     "dl",    "fieldset",   "figcaption", "figure",    "footer",
+                   "header",  "hgroup",  "main",  "menu",       "nav",        "ol",        "p",
+                   "section", "summary", "ul",    "h1",         "h2",         "h3",        "h4",
+                   "h5",      "h6",      "pre",   "listing",    "form",       "plaintext", "hr",
+                   "xmp",     "li",      "dd",    "dt"});
+    add(kHead, {"base", "basefont", "bgsound", "link", "meta", "noframes", "script", "style",
+                "template", "title", "noscript"});
+    add(kNoNest, {"area",     "base",  "br",    "col",    "embed", "hr",    "img",    "input",
+                  "link",     "meta",  "param", "source", "track", "wbr",   "keygen", "basefont",
+                  "bgsound",  "frame", "image", "p",      "li",    "dt",    "dd",     "option",
+                  "optgroup", "tr",    "td",    "th",     "thead", "tbody", "tfoot",  "colgroup",
+                  "caption",  "rb",    "rt",    "rtc",    "rp",    "html",  "head",   "body"});
+    add(kImplied, {"dd", "dt", "li", "optgroup", "option", "p", "rb", "rp", "rt", "rtc"});
+    add(kBreakout,
+        {"b",      "big",  "blockquote", "body",  "br",   "center", "code",    "dd",   "div",
+         "dl",     "dt",   "em",         "embed", "h1",   "h2",     "h3",      "h4",   "h5",
+         "h6",     "head", "hr",         "i",     "img",  "li",     "listing", "menu", "meta",
+         "nobr",   "ol",   "p",          "pre",   "ruby", "s",      "small",   "span", "strong",
+         "strike", "sub",  "sup",        "table", "tt",   "u",      "ul",      "var"});
+    add(kNewline, {"br", "p", "div", "tr", "li"});
+    add(kTableCtx, {"table", "tbody", "thead", "tfoot", "tr"});
+    add(kTablePart, {"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup",
+                     "col", "template"});
+    add(kScopedEnd,
+        {"address", "article", "aside",  "blockquote", "button",     "center", "details", "dialog",
+         "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
+         "hgroup",  "listing", "main",   "menu",       "nav",        "ol",     "pre",     "section",
+         "summary", "ul",      "applet", "marquee",    "object",     "form"});
+    return m;
+  }();
+  auto it = table.find(n);
+  return it == table.end() ? 0 : it->second;
+}
+
+struct Attr {
+  std::string_view name, value;
+};
+
+// A start tag as the tree model sees it (views into the input or the tokenizer's scratch).
+struct Tag {
+  std::string_view name;
+  std::vector<Attr> attrs;
+  bool self_closing = false;
+
+  const std::string_view* attr(std::string_view n) const {
+    for (const auto& a : attrs)
+      if (a.name == n) return &a.value;  // the first of duplicates wins
+    return nullptr;
+  }
+};
+
+// A formatting element that may be reconstructed: its tag kept whole.
+struct Saved {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> attrs;
+  Tag view() const {
+    Tag t;
+    t.name = name;
+    for (const auto& [k, v] : attrs) t.attrs.push_back({k, v});
+    return t;
+  }
+};
+
+// Nodes an anchor text collects at most (the DOM walk's bound).
 constexpr size_t kAnchorNodes = 4096;
 
-struct Walker {
-  const Limits& lim;
-  core::CpuBudget* budget;
-  Extract out;
-  size_t link_text_total = 0;  // bytes of link text kept
-
-  void cut(std::string_view what) {
-    out.truncated = true;
-    if (out.truncated_what.find(what) == std::string::npos)
-      out.truncated_what += (out.truncated_what.empty() ? "" : ", ") + std::string(what);
-  }
-
-  bool links_full() const { return out.links.size() >= lim.max_links; }
-
-  // Room for the text of one more link: the per-link and the total bound.
-  size_t link_text_room() const {
-    size_t total_left =
-        lim.max_link_text_total > link_text_total ? lim.max_link_text_total - link_text_total : 0;
-    return std::min(lim.max_link_text, total_left);
-  }
-
-  void add_link(std::string url, std::string_view text, std::string source) {
-    url = trim(url);
-    if (url.empty()) return;
-    if (links_full()) {
-      cut("links");
-      return;
-    }
-    std::string kept(utf8_prefix(text, link_text_room()));
-    link_text_total += kept.size();
-    out.links.push_back({std::move(url), std::move(kept), std::move(source)});
-  }
-
-  void add_text(std::string_view t, bool hidden) {
-    if (hidden) {
-      out.hidden_text += t.size();
-      return;
-    }
-    if (out.text.size() >= lim.max_text) {
-      cut("text");
-      return;
-    }
-    if (!out.text.empty() && out.text.back() != ' ' && out.text.back() != '\n')
-      out.text.push_back(' ');
-    // collapse whitespace like a browser
-    bool space = false;
-    for (char c : t) {
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
-        space = true;
-        continue;
-      }
-      bool sep = space && !out.text.empty() && out.text.back() != ' ';
-      if (out.text.size() + (sep ? 2 : 1) > lim.max_text) {  // text left over: cut, and say so
-        cut("text");
-        break;
-      }
-      if (sep) out.text.push_back(' ');
-      space = false;
-      out.text.push_back(c);
-    }
-  }
-
-  static const char* attr(const GumboElement& e, const char* name) {
-    const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
-    return a ? a->value : nullptr;
-  }
-
-  // Text of a subtree (anchor text): at most `cap` bytes, kAnchorNodes nodes, depth 100.
-  static void collect_text(const GumboNode* n, std::string& s, size_t cap, size_t& nodes,
-                           size_t depth = 0) {
-    if (s.size() >= cap || depth > 100 || ++nodes > kAnchorNodes) return;
-    auto append = [&](std::string_view t) {
-      if (!s.empty()) s.push_back(' ');
-      s += utf8_prefix(t, cap > s.size() ? cap - s.size() : 0);
-    };
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
-      append(n->v.text.text);
-    } else if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
-      const GumboElement& e = n->v.element;
-      if (e.tag == GUMBO_TAG_IMG) {
-        if (const char* alt = attr(e, "alt")) append(alt);
-      }
-      for (unsigned i = 0; i < e.children.length && s.size() < cap; ++i)
-        collect_text(static_cast<const GumboNode*>(e.children.data[i]), s, cap, nodes, depth + 1);
-    }
-  }
-
-  // The anchor text of `n`, whitespace collapsed, at most `room` bytes.
-  static std::string anchor_text(const GumboNode* n, size_t room) {
-    std::string s;
-    size_t nodes = 0;
-    // collapsing whitespace shrinks it: collect some more than the room
-    collect_text(n, s, room * 4 + 16, nodes);
-    std::string out;
-    bool space = false;
-    for (char c : s) {
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-        space = !out.empty();
-        continue;
-      }
-      if (space) out.push_back(' ');
-      space = false;
-      out.push_back(c);
-      if (out.size() > room) break;
-    }
-    return std::string(utf8_prefix(out, room));
-  }
-
-  void srcset(const char* v) {
-    std::string_view s(v);
-    size_t pos = 0;
-    while (pos < s.size()) {
-      size_t comma = s.find(',', pos);
-      std::string item = trim(
-          s.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
-      pos = comma == std::string_view::npos ? s.size() : comma + 1;
-      size_t sp = item.find_first_of(" \t");
-      add_link(item.substr(0, sp), "", "srcset");
-    }
-  }
-
-  void walk(const GumboNode* n, bool hidden, size_t depth) {
-    if (depth > lim.max_depth) {
-      cut("depth");
-      return;
-    }
-    if (budget && budget->tick()) {
-      out.out_of_time = true;
-      cut("CPU time");
-      return;
-    }
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
-      add_text(n->v.text.text, hidden);
-      return;
-    }
-    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_TEMPLATE &&
-        n->type != GUMBO_NODE_DOCUMENT)
-      return;
-    const GumboVector* children =
-        n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children : &n->v.element.children;
-    if (n->type != GUMBO_NODE_DOCUMENT) {
-      const GumboElement& e = n->v.element;
-      switch (e.tag) {
-        case GUMBO_TAG_SCRIPT:
-          ++out.scripts;
-          if (const char* src = attr(e, "src")) add_link(src, "", "script@src");
-          return;
-        case GUMBO_TAG_STYLE:
-          ++out.styles;
-          for (unsigned i = 0; i < e.children.length; ++i) {
-            auto* c = static_cast<const GumboNode*>(e.children.data[i]);
-            if (c->type == GUMBO_NODE_TEXT)
-              for (auto& u : css_urls(c->v.text.text)) add_link(u, "", "css");
-          }
-          return;
-        case GUMBO_TAG_HEAD:
-        case GUMBO_TAG_TITLE:
-          for (unsigned i = 0; i < e.children.length; ++i) {
-            auto* c = static_cast<const GumboNode*>(e.children.data[i]);
-            if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
-              walk(c, true, depth + 1);
-          }
-          return;
-        case GUMBO_TAG_META: {
-          const char* he = attr(e, "http-equiv");
-          const char* content = attr(e, "content");
-          if (he && content && core::to_lower(he) == "refresh") {
-            std::string c = content;
-            std::string lc = core::to_lower(c);
-            size_t u = lc.find("url");
-            if (u != std::string::npos) {
-              size_t eq = c.find('=', u);
-              if (eq != std::string::npos) {
-                std::string url = trim(c.substr(eq + 1));
-                if (!url.empty() && (url.front() == '\'' || url.front() == '"'))
-                  url = url.substr(1);
-                if (!url.empty() && (url.back() == '\'' || url.back() == '"')) url.pop_back();
-                add_link(url, "", "meta-refresh");
-              }
-            }
-          }
-          return;
-        }
-        default:
-          break;
-      }
-      bool el_hidden = hidden;
-      if (attr(e, "hidden")) el_hidden = true;
-      if (const char* style = attr(e, "style")) {
-        std::string display = css_prop(style, "display"), vis = css_prop(style, "visibility");
-        std::string opacity = css_prop(style, "opacity");
-        if (display == "none" || vis == "hidden" || opacity == "0" || opacity == "0.0")
-          el_hidden = true;
-        if (tiny_size(css_prop(style, "font-size"))) ++out.tiny_font;
-        std::string color = normalize_color(css_prop(style, "color"));
-        std::string bg = normalize_color(css_prop(style, "background-color"));
-        if (bg.empty()) bg = normalize_color(css_prop(style, "background"));
-        if (color == "transparent" || (!color.empty() && color == bg)) ++out.invisible_color;
-        for (auto& u : css_urls(style)) add_link(u, "", "css");
-      }
-      if (e.tag == GUMBO_TAG_FONT) {
-        if (const char* c = attr(e, "color"))
-          if (core::to_lower(c) == "transparent") ++out.invisible_color;
-      }
-      if (el_hidden && !hidden) ++out.hidden_elements;
-      hidden = el_hidden;
-      switch (e.tag) {
-        case GUMBO_TAG_A:
-        case GUMBO_TAG_AREA:
-          if (const char* href = attr(e, "href"))
-            add_link(href, links_full() ? std::string() : anchor_text(n, link_text_room()),
-                     e.tag == GUMBO_TAG_A ? "a@href" : "area@href");
-          break;
-        case GUMBO_TAG_IMG: {
-          const char* alt = attr(e, "alt");
-          if (const char* src = attr(e, "src")) add_link(src, alt ? alt : "", "img@src");
-          if (const char* ss = attr(e, "srcset")) srcset(ss);
-          break;
-        }
-        case GUMBO_TAG_SOURCE:
-          if (const char* src = attr(e, "src")) add_link(src, "", "source@src");
-          if (const char* ss = attr(e, "srcset")) srcset(ss);
-          break;
-        case GUMBO_TAG_IFRAME:
-        case GUMBO_TAG_FRAME:
-        case GUMBO_TAG_EMBED:
-        case GUMBO_TAG_VIDEO:
-        case GUMBO_TAG_AUDIO:
-        case GUMBO_TAG_INPUT:
-          if (const char* src = attr(e, "src"))
-            add_link(src, "", std::string(gumbo_normalized_tagname(e.tag)) + "@src");
-          break;
-        case GUMBO_TAG_OBJECT:
-          if (const char* d = attr(e, "data")) add_link(d, "", "object@data");
-          break;
-        case GUMBO_TAG_LINK:
-          if (const char* href = attr(e, "href")) add_link(href, "", "link@href");
-          break;
-        case GUMBO_TAG_BASE:
-          if (const char* href = attr(e, "href")) add_link(href, "", "base@href");
-          break;
-        case GUMBO_TAG_FORM: {
-          Form f;
-          if (const char* a = attr(e, "action")) {
-            f.action = a;
-            add_link(a, "", "form@action");
-          }
-          out.forms.push_back(std::move(f));
-          break;
-        }
-        default:
-          break;
-      }
-      if (e.tag == GUMBO_TAG_INPUT || e.tag == GUMBO_TAG_BUTTON) {
-        if (const char* fa = attr(e, "formaction")) add_link(fa, "", "formaction");
-        if (e.tag == GUMBO_TAG_INPUT) {
-          const char* type = attr(e, "type");
-          if (type && core::to_lower(type) == "password") {
-            if (out.forms.empty()) out.forms.push_back({});
-            out.forms.back().password = true;
-          }
-        }
-      }
-      if (const char* bg = attr(e, "background")) add_link(bg, "", "background");
-      if (e.tag == GUMBO_TAG_BR || e.tag == GUMBO_TAG_P || e.tag == GUMBO_TAG_DIV ||
-          e.tag == GUMBO_TAG_TR || e.tag == GUMBO_TAG_LI)
-        if (!out.text.empty() && out.text.back() != '\n' && !hidden) {
-          if (out.text.back() == ' ') out.text.pop_back();
-          out.text.push_back('\n');
-        }
-    }
-    for (unsigned i = 0; i < children->length; ++i)
-      walk(static_cast<const GumboNode*>(children->data[i]), hidden, depth + 1);
-  }
+struct Anchor {
+  size_t link;  // index in out.links
+  size_t room;  // link text room when it was added
+  std::string text;
+  size_t nodes = 0;
 };
 
-bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
+// Where a tag's name or attribute lies: in the input or in the tokenizer's scratch.
+struct Span {
+  size_t off, len;
+  bool scratch;
+};
 
-bool is_tag_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
-}
-
-// Where the tag whose name ends at `i` ends (after its '>'), reading attribute values
-// quoted only where the tokenizer does: right after '=' and optional whitespace.
-size_t tag_end(std::string_view s, size_t i) {
-  while (i < s.size() && s[i] != '>') {
-    if (s[i] == '=') {
-      ++i;
-      while (i < s.size() && is_tag_space(s[i])) ++i;
-      if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
-        size_t q = s.find(s[i], i + 1);
-        i = q == std::string_view::npos ? s.size() : q + 1;
-        continue;
-      }
-      continue;
-    }
-    ++i;
-  }
-  return i < s.size() ? i + 1 : s.size();
-}
-
-// An open element as bound_nesting models gumbo's stack of open elements.
 struct Open {
   std::string name;
-  bool special = false;   // HTML "special" category: stops an unmatched end tag
-  bool boundary = false;  // ends the "in scope" search of an end tag
+  uint32_t flags;
+  bool hidden;
+  bool foreign;
+  int anchor = -1;          // index in anchors_ when this element collects anchor text
+  int afe = -1;             // serial of its active formatting entry
+  int foster_of = -1;       // foster-parented out of this table (index in tables_)
+  size_t link_pos = 0;      // links made before its content
+  int anchor_at_push = -1;  // the innermost collecting anchor when it opened
+  size_t anchor_len = 0;    // and the length of its text then
 };
 
-bool is_formatting(std::string_view n) {
-  return is_one_of(n, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
-                       "strong", "tt", "u"});
-}
+// What the text and the link order are made of while a table is open: foster-parented
+// content goes before the table, so the output is replayed when the table closes.
+struct Event {
+  enum Kind : uint8_t { kText, kNewline, kLink } kind;
+  size_t off = 0, len = 0;  // kText: in arena_
+  size_t link = 0;          // kLink: index in out.links
+};
 
-bool is_scope_boundary(std::string_view n) {
-  return is_one_of(
-      n, {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"});
-}
+struct TableSeg {
+  std::vector<Event>* sink;  // where the table's own content goes
+  size_t start;              // where in it the table starts
+  std::vector<Event> fostered;
+  int foster_open = 0;  // foster-parented elements open above it
+};
 
-bool is_special(std::string_view n) {
-  return is_scope_boundary(n) ||
-         is_one_of(n, {"address",    "article", "aside",    "blockquote", "body",     "button",
-                       "center",     "details", "dir",      "div",        "dl",       "fieldset",
-                       "figcaption", "figure",  "footer",   "form",       "frameset", "h1",
-                       "h2",         "h3",      "h4",       "h5",         "h6",       "head",
-                       "header",     "hgroup",  "iframe",   "listing",    "main",     "menu",
-                       "nav",        "noembed", "noframes", "noscript",   "ol",       "pre",
-                       "section",    "select",  "summary",  "tbody",      "textarea", "tfoot",
-                       "thead",      "title",   "ul",       "xmp",        "dialog"});
-}
+struct Afe {
+  Saved tag;
+  int serial;  // matches Open::afe of its element
+  bool marker = false;
+  bool open = true;  // its element is on the stack
+};
 
-// End tags that close an element "in scope" (the HTML tree builder's own rules).
-bool is_scoped_end(std::string_view n) {
-  return is_one_of(
-      n,
-      {"address", "article", "aside",  "blockquote", "button",     "center", "details", "dialog",
-       "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
-       "hgroup",  "listing", "main",   "menu",       "nav",        "ol",     "pre",     "section",
-       "summary", "ul",      "applet", "marquee",    "object",     "form",   "h1",      "h2",
-       "h3",      "h4",      "h5",     "h6",         "table",      "select", "template"});
-}
+class Extractor {
+ public:
+  Extractor(std::string_view html, const Limits& lim, core::CpuBudget* budget)
+      : s_(html), lim_(lim), budget_(budget) {}
 
-// The end tag `name` applied to the modelled stack, as the tree builder would: it closes
-// the innermost open element of that name unless the search for it stops first (at a
-// scope boundary for the end tags that close "in scope", at any special element for the
-// others). A formatting element with a special element above it is not popped: the
-// adoption agency then rebuilds the formatting element below the block, and the depth
-// stays. Unmatched end tags change nothing, so they can never hide depth.
-void close_element(std::vector<Open>& open, std::string_view name) {
-  const bool scoped = is_scoped_end(name), formatting = is_formatting(name);
-  bool passed_special = false;
-  for (size_t k = open.size(); k-- > 0;) {
-    const Open& o = open[k];
-    if (o.name == name) {
-      if (formatting && passed_special) return;
-      open.resize(k);
+  Extract run();
+
+ private:
+  // ---- output (the same rules as the DOM walk had) ----
+  void cut(std::string_view what) {
+    out_.truncated = true;
+    if (out_.truncated_what.find(what) == std::string::npos)
+      out_.truncated_what += (out_.truncated_what.empty() ? "" : ", ") + std::string(what);
+  }
+  bool links_full() const { return out_.links.size() >= lim_.max_links; }
+  size_t link_text_room() const {
+    size_t total_left = lim_.max_link_text_total > link_text_total_
+                            ? lim_.max_link_text_total - link_text_total_
+                            : 0;
+    return std::min(lim_.max_link_text, total_left);
+  }
+  // Adds a link; returns its index, or -1 when none was added.
+  long add_link(std::string_view url_in, std::string_view text, std::string source) {
+    std::string url = trim(url_in);
+    if (url.empty()) return -1;
+    if (links_full()) {
+      cut("links");
+      return -1;
+    }
+    std::string kept(utf8_prefix(text, link_text_room()));
+    link_text_total_ += kept.size();
+    out_.links.push_back({std::move(url), std::move(kept), std::move(source)});
+    if (std::vector<Event>* s = sink()) s->push_back({Event::kLink, 0, 0, out_.links.size() - 1});
+    return static_cast<long>(out_.links.size() - 1);
+  }
+  void add_text(std::string_view t, bool hidden);
+  void apply_text(std::string_view t);
+  void apply_newline() {
+    if (out_.text.empty() || out_.text.back() == '\n') return;
+    if (out_.text.back() == ' ') out_.text.pop_back();
+    out_.text.push_back('\n');
+  }
+  // Where output goes now: nullptr (straight out) when no table is open.
+  std::vector<Event>* sink() {
+    if (tables_.empty()) return nullptr;
+    TableSeg& t = *tables_.back();
+    return foster_now_ || t.foster_open > 0 ? &t.fostered : t.sink;
+  }
+  void replay();
+  void srcset(std::string_view v) {
+    size_t pos = 0;
+    while (pos < v.size()) {
+      size_t comma = v.find(',', pos);
+      std::string item = trim(
+          v.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+      pos = comma == std::string_view::npos ? v.size() : comma + 1;
+      size_t sp = item.find_first_of(" \t");
+      add_link(std::string_view(item).substr(0, sp), "", "srcset");
+    }
+  }
+
+  // ---- tree model ----
+  bool hidden_now() const { return stack_.empty() ? head_ : stack_.back().hidden; }
+  void flush();                        // the pending text becomes a text node
+  void text_node(std::string_view t);  // a text node of the current element
+  void anchor_text(std::string_view t, bool count = true);
+  void prune_anchors();
+  void count_node();  // a node the DOM walk of the open anchors would visit  // text a DOM walk of
+                      // the open anchors would collect
+  void comment() {
+    flush();
+    count_node();
+  }
+  void push(const Tag& t, uint32_t flags, bool afe);
+  void pop();
+  void pop_until(size_t k);  // pops stack_[k] and everything above it
+  long find(std::string_view name, uint32_t stop, bool button = false, bool list = false) const;
+  void close_p() {
+    long k = find("p", kBoundary, true);
+    if (k >= 0) {
+      implied_end("p");
+      pop_until(static_cast<size_t>(k));
+    }
+  }
+  void implied_end(std::string_view except) {
+    while (!stack_.empty() && (stack_.back().flags & kImplied) && stack_.back().name != except)
+      pop();
+  }
+  void reconstruct();
+  void start_tag(Tag& t);
+  void end_tag(std::string_view name);
+  void adoption(std::string_view name);
+  // What the DOM walk did on entering an element; returns its hidden flag.
+  bool enter(const Tag& t, uint32_t flags, bool parent_hidden, int* anchor);
+  void head_element(const Tag& t, uint32_t flags);
+  void merge_body(const Tag& t);
+  void raw_content(const Tag& t, size_t b, size_t e);
+
+  // ---- tokenizer ----
+  size_t read_tag(size_t i, bool end, Tag& t);  // -> index after '>' or npos at EOF
+  size_t comment_end(size_t i) const;
+  size_t raw_end(size_t i, std::string_view name) const;
+
+  std::string_view s_;
+  const Limits& lim_;
+  core::CpuBudget* budget_;
+  Extract out_;
+  size_t link_text_total_ = 0;
+
+  std::string pending_;                       // characters of the text node being built
+  std::vector<std::pair<Span, Span>> spans_;  // the current tag's attributes
+  std::string scratch_;  // decoded attribute values and lower-cased names of the current tag
+  std::vector<Open> stack_;
+  std::vector<Afe> afe_;
+  std::vector<Anchor> anchors_;
+  std::vector<int> open_anchors_;
+  int serial_ = 0;
+  size_t nesting_ = 0;  // open elements that count towards the nesting bound
+  bool head_ = true;    // before the body: elements go to the (hidden) head
+  bool html_seen_ = false;
+  bool root_hidden_ = false;
+  bool form_open_ = false;
+  std::vector<std::unique_ptr<TableSeg>> tables_;  // the open tables, innermost last
+  std::vector<Event> log_;                         // output while a table is open
+  std::string arena_;                              // the text of log_ and the fostered
+  size_t session_links_ = 0;                       // links before the outermost open table
+  bool foster_now_ = false;              // the output being made goes before the innermost table
+  size_t body_link_pos_ = 0;             // where the links of the body's own attributes end
+  std::vector<std::string> body_attrs_;  // the body's attribute names
+  bool drop_newline_ = false;  // after <pre>, <listing>, <textarea>: a leading LF is dropped
+  bool quirks_ = true;         // no doctype, or an old one: <table> does not close a <p>
+
+  // The document mode a doctype sets, roughly (HTML5 §13.2.6.4.1): "html" alone, a
+  // strict or XHTML public id, or a transitional one with a system id: not quirks.
+  void doctype(std::string_view d) {
+    std::string l = core::to_lower(d);
+    std::string_view v = l;
+    while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
+    if (!v.starts_with("html")) return;
+    size_t pub = v.find("public");
+    if (pub == std::string_view::npos) {
+      quirks_ = v.find("system") != std::string_view::npos &&
+                v.find("http://www.ibm.com/data/dtd/v11/ibmxhtml1-transitional.dtd") !=
+                    std::string_view::npos;
       return;
     }
-    if ((scoped || formatting) ? o.boundary : o.special) return;
-    passed_special = passed_special || o.special;
+    size_t q = v.find_first_of("\"'", pub);
+    if (q == std::string_view::npos) return;
+    size_t qe = v.find(v[q], q + 1);
+    std::string_view id = v.substr(q + 1, qe == std::string_view::npos ? 0 : qe - q - 1);
+    bool system =
+        qe != std::string_view::npos && v.find_first_of("\"'", qe + 1) != std::string_view::npos;
+    if (id.starts_with("-//w3c//dtd xhtml 1.0 transitional//") ||
+        id.starts_with("-//w3c//dtd xhtml 1.0 frameset//") ||
+        id.starts_with("-//w3c//dtd xhtml 1.0 strict//") ||
+        id.starts_with("-//w3c//dtd xhtml 1.1") || id.starts_with("-//w3c//dtd html 4.01//") ||
+        id == "-//w3c//dtd html 4.0//en" ||
+        ((id.starts_with("-//w3c//dtd html 4.01 transitional//") ||
+          id.starts_with("-//w3c//dtd html 4.01 frameset//")) &&
+         system))
+      quirks_ = false;
+  }
+};
+
+void Extractor::add_text(std::string_view t, bool hidden) {
+  if (hidden) {
+    out_.hidden_text += t.size();
+    return;
+  }
+  if (std::vector<Event>* s = sink()) {
+    s->push_back({Event::kText, arena_.size(), t.size(), 0});
+    arena_ += t;
+    return;
+  }
+  apply_text(t);
+}
+
+// Replays the output of the outermost table, foster-parented content in its place.
+void Extractor::replay() {
+  std::vector<size_t> order;
+  for (const Event& e : log_) {
+    if (e.kind == Event::kText)
+      apply_text(std::string_view(arena_).substr(e.off, e.len));
+    else if (e.kind == Event::kNewline)
+      apply_newline();
+    else
+      order.push_back(e.link);
+  }
+  bool same = order.size() == out_.links.size() - session_links_;
+  bool moved = false;
+  for (size_t i = 0; same && i < order.size(); ++i) moved = moved || order[i] != session_links_ + i;
+  if (same && moved) {
+    std::vector<Link> links;
+    std::vector<size_t> pos(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      links.push_back(std::move(out_.links[order[i]]));
+      pos[order[i] - session_links_] = session_links_ + i;
+    }
+    for (size_t i = 0; i < links.size(); ++i) out_.links[session_links_ + i] = std::move(links[i]);
+    for (auto& an : anchors_)
+      if (an.link >= session_links_) an.link = pos[an.link - session_links_];
+  }
+  log_.clear();
+  arena_.clear();
+}
+
+void Extractor::apply_text(std::string_view t) {
+  std::string& text = out_.text;
+  if (text.size() >= lim_.max_text) {
+    cut("text");
+    return;
+  }
+  if (!text.empty() && text.back() != ' ' && text.back() != '\n') text.push_back(' ');
+  bool space = false;
+  for (char c : t) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+      space = true;
+      continue;
+    }
+    bool sep = space && !text.empty() && text.back() != ' ';
+    if (text.size() + (sep ? 2 : 1) > lim_.max_text) {
+      cut("text");
+      break;
+    }
+    if (sep) text.push_back(' ');
+    space = false;
+    text.push_back(c);
   }
 }
 
-// Bounds the nesting gumbo sees. Its tree construction is quadratic in the depth of
-// open elements (200000 nested <div> take minutes), so a cheap scan models the stack of
-// open elements (elements that nest; end tags close only what the tree builder would
-// close, see close_element) and drops start tags that would go deeper than `cap`, as
-// browsers flatten what lies beyond their depth limit: the text inside stays. <a>,
-// <form> and <button> are never dropped (gumbo does not nest them in themselves; their
-// links must stay). The model holds at most `cap` elements, so each end tag costs at most
-// `cap` steps: linear. Returns true, with the bounded document in `out`, when something
-// was dropped; stops (returning false) when `budget` runs out.
-bool bound_nesting(std::string_view html, size_t cap, std::string& out, core::CpuBudget* budget) {
-  std::vector<Open> open;
-  size_t copied = 0, i = 0;
-  bool dropped = false;
-  while ((i = html.find('<', i)) != std::string_view::npos) {
-    if (budget && budget->tick()) return false;
-    if (html.substr(i, 4) == "<!--") {
-      size_t e = html.find("-->", i + 4);
-      i = e == std::string_view::npos ? html.size() : e + 3;
+void Extractor::anchor_text(std::string_view t, bool count) {
+  bool full = false;
+  for (int a : open_anchors_) {
+    Anchor& an = anchors_[a];
+    size_t cap = an.room * 4 + 16;
+    if (an.text.size() >= cap || (count ? ++an.nodes : an.nodes) > kAnchorNodes) {
+      full = true;
       continue;
     }
-    bool end_tag = i + 1 < html.size() && html[i + 1] == '/';
-    size_t n = i + (end_tag ? 2 : 1);
-    if (n < html.size() && !end_tag && (html[n] == '!' || html[n] == '?')) {
-      size_t e = html.find('>', n);
-      i = e == std::string_view::npos ? html.size() : e + 1;
+    if (!an.text.empty()) an.text.push_back(' ');
+    an.text += utf8_prefix(t, cap > an.text.size() ? cap - an.text.size() : 0);
+    full = full || an.text.size() >= cap;
+  }
+  if (full) prune_anchors();
+}
+
+// Anchors whose text is complete (at its cap, or past the node bound) collect no more:
+// they leave the list, so each text node costs only the anchors still collecting.
+void Extractor::prune_anchors() {
+  std::erase_if(open_anchors_, [&](int a) {
+    const Anchor& an = anchors_[static_cast<size_t>(a)];
+    return an.text.size() >= an.room * 4 + 16 || an.nodes > kAnchorNodes;
+  });
+}
+
+void Extractor::count_node() {
+  bool full = false;
+  for (int a : open_anchors_)
+    full = ++anchors_[static_cast<size_t>(a)].nodes > kAnchorNodes || full;
+  if (full) prune_anchors();
+}
+
+void Extractor::text_node(std::string_view t) {
+  bool ws = std::all_of(t.begin(), t.end(), is_space);
+  if (ws) {
+    count_node();
+    return;
+  }
+  anchor_text(t);
+  // non-white text in a table (not in a cell) goes before the table
+  foster_now_ = !stack_.empty() && (stack_.back().flags & kTableCtx);
+  add_text(t, hidden_now());
+  foster_now_ = false;
+}
+
+void Extractor::flush() {
+  if (pending_.empty()) return;
+  text_node(pending_);
+  pending_.clear();
+}
+
+bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
+  std::string_view n = t.name;
+  count_node();
+  bool el_hidden = hidden;
+  if (t.attr("hidden")) el_hidden = true;
+  if (const std::string_view* style = t.attr("style")) {
+    StyleProps sp = style_props(*style);
+    if (sp.display == "none" || sp.visibility == "hidden" || sp.opacity == "0" ||
+        sp.opacity == "0.0")
+      el_hidden = true;
+    if (tiny_size(sp.font_size)) ++out_.tiny_font;
+    std::string color = normalize_color(sp.color);
+    std::string bg = normalize_color(sp.background_color);
+    if (bg.empty()) bg = normalize_color(sp.background);
+    if (color == "transparent" || (!color.empty() && color == bg)) ++out_.invisible_color;
+    for (auto& u : css_urls(*style)) add_link(u, "", "css");
+  }
+  if (n == "font")
+    if (const std::string_view* c = t.attr("color"))
+      if (core::to_lower(*c) == "transparent") ++out_.invisible_color;
+  if (el_hidden && !hidden) ++out_.hidden_elements;
+  if (n == "a" || n == "area") {
+    if (const std::string_view* href = t.attr("href")) {
+      size_t room = link_text_room();
+      long l = add_link(*href, "", n == "a" ? "a@href" : "area@href");
+      if (l >= 0 && anchor) {
+        anchors_.push_back({static_cast<size_t>(l), room, {}, 0});
+        *anchor = static_cast<int>(anchors_.size() - 1);
+      }
+    }
+  } else if (n == "img") {
+    const std::string_view* alt = t.attr("alt");
+    if (const std::string_view* src = t.attr("src")) add_link(*src, alt ? *alt : "", "img@src");
+    if (const std::string_view* ss = t.attr("srcset")) srcset(*ss);
+    if (alt) anchor_text(*alt, false);  // the node was counted above
+  } else if (n == "source") {
+    if (const std::string_view* src = t.attr("src")) add_link(*src, "", "source@src");
+    if (const std::string_view* ss = t.attr("srcset")) srcset(*ss);
+  } else if (n == "iframe" || n == "frame" || n == "embed" || n == "video" || n == "audio" ||
+             n == "input") {
+    if (const std::string_view* src = t.attr("src")) add_link(*src, "", std::string(n) + "@src");
+  } else if (n == "object") {
+    if (const std::string_view* d = t.attr("data")) add_link(*d, "", "object@data");
+  } else if (n == "link") {
+    if (const std::string_view* href = t.attr("href")) add_link(*href, "", "link@href");
+  } else if (n == "base") {
+    if (const std::string_view* href = t.attr("href")) add_link(*href, "", "base@href");
+  } else if (n == "form") {
+    Form f;
+    if (const std::string_view* a = t.attr("action")) {
+      f.action = *a;
+      add_link(*a, "", "form@action");
+    }
+    out_.forms.push_back(std::move(f));
+  }
+  if (n == "input" || n == "button") {
+    if (const std::string_view* fa = t.attr("formaction")) add_link(*fa, "", "formaction");
+    if (n == "input") {
+      const std::string_view* type = t.attr("type");
+      if (type && core::to_lower(*type) == "password") {
+        if (out_.forms.empty()) out_.forms.push_back({});
+        out_.forms.back().password = true;
+      }
+    }
+  }
+  if (const std::string_view* bg = t.attr("background")) add_link(*bg, "", "background");
+  if ((flags & kNewline) && !el_hidden) {
+    if (std::vector<Event>* s = sink())
+      s->push_back({Event::kNewline, 0, 0, 0});
+    else
+      apply_newline();
+  }
+  return el_hidden;
+}
+
+void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
+  // a start tag dropped at the bound is not there at all: it does not end the text node
+  bool foreign = (!stack_.empty() && stack_.back().foreign) || t.name == "svg" || t.name == "math";
+  if (!(flags & kNoNest) && !foreign) {
+    if (nesting_ >= lim_.max_depth / 5 && t.name != "a" && t.name != "form" && t.name != "button") {
+      cut("nesting");
+      return;
+    }
+  }
+  if (stack_.size() >= lim_.max_depth) {
+    cut("depth");
+    return;
+  }
+  flush();
+  // an element that does not belong in a table, opened in one, goes before the table
+  bool foster = !tables_.empty() && !stack_.empty() && (stack_.back().flags & kTableCtx) &&
+                !(flags & kTablePart);
+  int anchor = -1;
+  foster_now_ = foster;
+  bool hidden = enter(t, flags, hidden_now(), &anchor);
+  foster_now_ = false;
+  if (!(flags & kNoNest) && !foreign) ++nesting_;
+  if (t.name == "body" && stack_.size() == 1) {
+    body_link_pos_ = out_.links.size();
+    for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
+  }
+  stack_.push_back(
+      {std::string(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
+  if (!open_anchors_.empty() && anchor < 0) {
+    stack_.back().anchor_at_push = open_anchors_.back();
+    stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
+  }
+  if (foster) {
+    stack_.back().foster_of = static_cast<int>(tables_.size() - 1);
+    ++tables_.back()->foster_open;
+  }
+  if (t.name == "table") {
+    std::vector<Event>* s = sink();
+    if (!s) {
+      s = &log_;
+      session_links_ = out_.links.size();
+    }
+    tables_.push_back(std::make_unique<TableSeg>(TableSeg{s, s->size(), {}, 0}));
+  }
+  if (anchor >= 0) open_anchors_.push_back(anchor);
+  if (afe) {
+    Saved sv{std::string(t.name), {}};
+    for (const auto& a : t.attrs) sv.attrs.emplace_back(a.name, a.value);
+    // Noah's ark: at most three equal entries after the last marker
+    int same = 0;
+    size_t first = afe_.size();
+    for (size_t k = afe_.size(); k-- > 0 && !afe_[k].marker;)
+      if (afe_[k].tag.name == sv.name && afe_[k].tag.attrs == sv.attrs) ++same, first = k;
+    if (same >= 3) afe_.erase(afe_.begin() + static_cast<long>(first));
+    if (afe_.size() >= 64) afe_.erase(afe_.begin());
+    afe_.push_back({std::move(sv), ++serial_, false, true});
+    stack_.back().afe = serial_;
+  }
+}
+
+void Extractor::pop() {
+  flush();
+  Open& o = stack_.back();
+  if (o.anchor >= 0) {
+    Anchor& an = anchors_[static_cast<size_t>(o.anchor)];
+    std::string col;
+    bool space = false;
+    for (char c : an.text) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        space = !col.empty();
+        continue;
+      }
+      if (space) col.push_back(' ');
+      space = false;
+      col.push_back(c);
+      if (col.size() > an.room) break;
+    }
+    std::string kept(utf8_prefix(utf8_prefix(col, an.room), link_text_room()));
+    link_text_total_ += kept.size();
+    out_.links[an.link].text = std::move(kept);
+    if (auto it = std::find(open_anchors_.begin(), open_anchors_.end(), o.anchor);
+        it != open_anchors_.end())
+      open_anchors_.erase(it);
+    an.text = std::string();
+  }
+  if (!(o.flags & kNoNest) && !o.foreign && nesting_ > 0) --nesting_;
+  if (o.afe >= 0)
+    for (size_t k = afe_.size(); k-- > 0;)
+      if (afe_[k].serial == o.afe && !afe_[k].marker) {
+        afe_[k].open = false;
+        break;
+      }
+  if (o.name == "form") form_open_ = false;
+  if (o.foster_of >= 0 && static_cast<size_t>(o.foster_of) < tables_.size())
+    --tables_[static_cast<size_t>(o.foster_of)]->foster_open;
+  bool table = o.name == "table";
+  stack_.pop_back();
+  if (table && !tables_.empty()) {
+    std::unique_ptr<TableSeg> seg = std::move(tables_.back());
+    tables_.pop_back();
+    seg->sink->insert(seg->sink->begin() + static_cast<long>(seg->start), seg->fostered.begin(),
+                      seg->fostered.end());
+    if (tables_.empty()) replay();
+  }
+}
+
+void Extractor::pop_until(size_t k) {
+  while (stack_.size() > k) pop();
+}
+
+long Extractor::find(std::string_view name, uint32_t stop, bool button, bool list) const {
+  for (size_t k = stack_.size(); k-- > 0;) {
+    const Open& o = stack_[k];
+    if (o.name == name) return static_cast<long>(k);
+    if ((o.flags & stop) || (button && o.name == "button") ||
+        (list && (o.name == "ol" || o.name == "ul")))
+      return -1;
+  }
+  return -1;
+}
+
+void Extractor::reconstruct() {
+  if (afe_.empty() || afe_.back().marker || afe_.back().open) return;
+  size_t k = afe_.size() - 1;
+  while (k > 0 && !afe_[k - 1].marker && !afe_[k - 1].open) --k;
+  for (; k < afe_.size(); ++k) {
+    Saved sv = afe_[k].tag;
+    Tag t = sv.view();
+    size_t before = stack_.size();
+    push(t, tag_flags(t.name), false);
+    if (stack_.size() == before) return;  // dropped at the bound
+    afe_[k].serial = ++serial_;
+    afe_[k].open = true;
+    stack_.back().afe = serial_;
+  }
+}
+
+// The adoption agency, simplified: the formatting element closes (with what is above it
+// when no block is above it); with a block above, it leaves the stack and the block stays.
+void Extractor::adoption(std::string_view name) {
+  size_t f = afe_.size();
+  for (size_t k = afe_.size(); k-- > 0 && !afe_[k].marker;)
+    if (afe_[k].tag.name == name) {
+      f = k;
+      break;
+    }
+  if (f == afe_.size()) {  // not active: any other end tag
+    for (size_t k = stack_.size(); k-- > 0;) {
+      if (stack_[k].name == name) {
+        implied_end(name);
+        pop_until(k);
+        return;
+      }
+      if (stack_[k].flags & kSpecial) return;
+    }
+    return;
+  }
+  int serial = afe_[f].serial;
+  long at = -1;
+  for (size_t k = stack_.size(); k-- > 0;)
+    if (stack_[k].afe == serial) {
+      at = static_cast<long>(k);
+      break;
+    }
+  if (at < 0) {
+    afe_.erase(afe_.begin() + static_cast<long>(f));
+    return;
+  }
+  for (size_t k = stack_.size(); k-- > static_cast<size_t>(at) + 1;)
+    if (stack_[k].flags & kBoundary) return;  // not in scope
+  bool block = false;
+  for (size_t k = static_cast<size_t>(at) + 1; k < stack_.size(); ++k)
+    if (stack_[k].flags & kSpecial) block = true;
+  afe_.erase(afe_.begin() + static_cast<long>(f));
+  if (!block) {
+    pop_until(static_cast<size_t>(at));
+    return;
+  }
+  // keep the block open; the formatting element leaves the stack
+  flush();
+  size_t fb = static_cast<size_t>(at) + 1;
+  while (!(stack_[fb].flags & kSpecial)) ++fb;
+  // an anchor is cloned into the block with the block's content: a second link there
+  std::string clone_text;
+  bool clone = false;
+  int fa = stack_[static_cast<size_t>(at)].anchor;
+  if (fa >= 0 && stack_[fb].anchor_at_push == fa && tables_.empty()) {
+    Anchor& an = anchors_[static_cast<size_t>(fa)];
+    size_t l = std::min(stack_[fb].anchor_len, an.text.size());
+    clone_text = an.text.substr(l);
+    an.text.resize(l);
+    clone = true;
+  }
+  Link copy;
+  if (clone) copy = out_.links[anchors_[static_cast<size_t>(fa)].link];
+  std::vector<Open> above(stack_.begin() + at + 1, stack_.end());
+  stack_.resize(static_cast<size_t>(at) + 1);
+  pop();
+  for (auto& o : above) stack_.push_back(std::move(o));
+  fb -= 1;  // the formatting element left the stack
+  if (!clone || links_full()) return;
+  size_t room = link_text_room();
+  std::string col;
+  bool space = false;
+  for (char c : clone_text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !col.empty();
       continue;
     }
-    if (n >= html.size() ||
-        !((html[n] >= 'a' && html[n] <= 'z') || (html[n] >= 'A' && html[n] <= 'Z'))) {
+    if (space) col.push_back(' ');
+    space = false;
+    col.push_back(c);
+    if (col.size() > room) break;
+  }
+  copy.text = std::string(utf8_prefix(col, room));
+  link_text_total_ += copy.text.size();
+  size_t p = stack_[fb].link_pos;
+  out_.links.insert(out_.links.begin() + static_cast<long>(p), std::move(copy));
+  for (auto& a : anchors_)
+    if (a.link >= p) ++a.link;
+  if (body_link_pos_ > p) ++body_link_pos_;
+  for (size_t k = fb + 1; k < stack_.size(); ++k)
+    if (stack_[k].link_pos >= p) ++stack_[k].link_pos;
+}
+
+void Extractor::head_element(const Tag& t, uint32_t flags) {
+  (void)flags;
+  flush();
+  count_node();
+  std::string_view n = t.name;
+  if (n == "script") {
+    ++out_.scripts;
+    if (const std::string_view* src = t.attr("src")) add_link(*src, "", "script@src");
+    return;
+  }
+  if (n == "style") {
+    ++out_.styles;
+    return;
+  }
+  if (n == "title") return;
+  if (n == "meta") {
+    const std::string_view* he = t.attr("http-equiv");
+    const std::string_view* content = t.attr("content");
+    if (he && content && core::to_lower(*he) == "refresh") {
+      std::string c(*content);
+      std::string lc = core::to_lower(c);
+      size_t u = lc.find("url");
+      if (u != std::string::npos) {
+        size_t eq = c.find('=', u);
+        if (eq != std::string::npos) {
+          std::string url = trim(std::string_view(c).substr(eq + 1));
+          if (!url.empty() && (url.front() == '\'' || url.front() == '"')) url = url.substr(1);
+          if (!url.empty() && (url.back() == '\'' || url.back() == '"')) url.pop_back();
+          add_link(url, "", "meta-refresh");
+        }
+      }
+    }
+    return;
+  }
+  enter(t, tag_flags(n), head_ || hidden_now(), nullptr);
+}
+
+// A <body> start tag inside the body adds its attributes the body lacks to it: their
+// links take their place after the body's own, before everything inside it.
+void Extractor::merge_body(const Tag& t) {
+  if (stack_.size() < 2 || stack_[1].name != "body") return;
+  Tag add;
+  add.name = "body";
+  for (const auto& a : t.attrs) {
+    if (std::find(body_attrs_.begin(), body_attrs_.end(), a.name) != body_attrs_.end()) continue;
+    body_attrs_.emplace_back(a.name);
+    add.attrs.push_back(a);
+  }
+  if (add.attrs.empty()) return;
+  size_t before = out_.links.size();
+  std::vector<int> anchors;
+  std::swap(anchors, open_anchors_);  // not a node of any anchor
+  enter(add, tag_flags("body"), stack_[0].hidden, nullptr);
+  std::swap(anchors, open_anchors_);
+  size_t added = out_.links.size() - before;
+  if (added == 0) return;
+  std::rotate(out_.links.begin() + static_cast<long>(body_link_pos_),
+              out_.links.begin() + static_cast<long>(before), out_.links.end());
+  for (auto& an : anchors_)
+    if (an.link >= body_link_pos_) an.link += added;
+  body_link_pos_ += added;
+}
+
+// The content of a raw text element: script, style and title are not text; the others are.
+void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
+  std::string_view n = t.name;
+  std::string content;
+  append_chars(s_, b, e, content, tag_flags(n) & kRcdata, false);
+  if (n == "textarea" && !content.empty() && content.front() == '\n') content.erase(0, 1);
+  if (content.empty()) return;
+  bool ws = std::all_of(content.begin(), content.end(), is_space);
+  if (n == "script" || n == "style" || n == "title") {
+    if (ws) {
+      count_node();
+      return;
+    }
+    anchor_text(content);
+    if (n == "style")
+      for (auto& u : css_urls(content)) add_link(u, "", "css");
+    return;
+  }
+  pending_ = std::move(content);
+  flush();
+}
+
+void Extractor::start_tag(Tag& t) {
+  if (t.name == "image") t.name = "img";
+  uint32_t flags = tag_flags(t.name);
+  std::string_view n = t.name;
+  if (n == "html") {
+    if (!html_seen_ && head_ && stack_.empty() && out_.links.empty() && out_.text.empty()) {
+      int dummy = -1;
+      root_hidden_ = enter(t, flags, false, &dummy);
+    }
+    html_seen_ = true;
+    return;
+  }
+  bool foreign = !stack_.empty() && stack_.back().foreign;
+  if (foreign && (flags & kBreakout)) {
+    while (!stack_.empty() && stack_.back().foreign) pop();
+    foreign = false;
+  }
+  if (foreign) {
+    push(t, flags & ~(kVoid | kRaw), false);
+    if (t.self_closing && !stack_.empty()) pop();
+    return;
+  }
+  if (head_) {
+    if (n == "head") return;
+    if ((flags & kHead) && n != "noscript" && n != "template") {
+      if (!(flags & kRaw)) head_element(t, flags);
+      return;  // raw ones are handled by the caller
+    }
+    if (n == "noscript" || n == "template") return;  // their content decides
+    head_ = false;
+    html_seen_ = true;
+    if (n == "body") {
+      Tag body = t;
+      stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
+      push(body, flags, false);
+      return;
+    }
+    Tag body;
+    body.name = "body";
+    stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
+    push(body, tag_flags("body"), false);
+  }
+  if (n == "body") {
+    merge_body(t);
+    return;
+  }
+  if (n == "head" || n == "frameset" || n == "caption" || n == "col" || n == "colgroup" ||
+      n == "frame")
+    return;
+  if (flags & kHead) {
+    if (n == "noscript" || n == "template") {
+      reconstruct();
+      push(t, flags, false);
+      return;
+    }
+    if (!(flags & kRaw)) head_element(t, flags);
+    return;
+  }
+  bool in_table =
+      !stack_.empty() && (stack_.back().name == "table" || stack_.back().name == "tbody" ||
+                          stack_.back().name == "thead" || stack_.back().name == "tfoot" ||
+                          stack_.back().name == "tr");
+  if (n == "td" || n == "th" || n == "tr" || n == "tbody" || n == "thead" || n == "tfoot") {
+    long table = find("table", 0);
+    if (table < 0) return;  // outside a table: ignored
+    for (size_t k = stack_.size(); k-- > static_cast<size_t>(table) + 1;) {
+      if (stack_[k].name == "template" || stack_[k].name == "html") break;
+    }
+    if (n == "td" || n == "th") {
+      long cell = -1;
+      for (size_t k = stack_.size(); k-- > static_cast<size_t>(table);)
+        if (stack_[k].name == "td" || stack_[k].name == "th") {
+          cell = static_cast<long>(k);
+          break;
+        }
+      if (cell >= 0) {
+        pop_until(static_cast<size_t>(cell));
+        while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
+        if (!afe_.empty()) afe_.pop_back();
+      }
+      const std::string& top = stack_.back().name;
+      if (top != "tr") {
+        while (stack_.size() > static_cast<size_t>(table) + 1 && stack_.back().name != "tbody" &&
+               stack_.back().name != "thead" && stack_.back().name != "tfoot")
+          pop();
+        if (stack_.back().name == "table") {
+          Tag tb;
+          tb.name = "tbody";
+          push(tb, tag_flags("tbody"), false);
+        }
+        Tag tr;
+        tr.name = "tr";
+        push(tr, tag_flags("tr"), false);
+      }
+      push(t, flags, false);
+      afe_.push_back({{}, 0, true, false});
+      return;
+    }
+    // tr, tbody, thead, tfoot: close the open cell and rows down to the right context
+    while (stack_.size() > static_cast<size_t>(table) + 1) {
+      const std::string& top = stack_.back().name;
+      if (n == "tr" && (top == "tbody" || top == "thead" || top == "tfoot")) break;
+      if (top == "td" || top == "th") {
+        pop();
+        while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
+        if (!afe_.empty()) afe_.pop_back();
+        continue;
+      }
+      pop();
+    }
+    if (n == "tr" && stack_.back().name == "table") {
+      Tag tb;
+      tb.name = "tbody";
+      push(tb, tag_flags("tbody"), false);
+    }
+    push(t, flags, false);
+    return;
+  }
+  if (n == "table") {
+    if (!quirks_) close_p();
+    // in a table (not in a cell, though maybe in content foster-parented out of it),
+    // a table closes the first
+    bool table_mode = false;
+    for (size_t k = stack_.size(); k-- > 0;) {
+      const std::string& o = stack_[k].name;
+      if (o == "td" || o == "th" || o == "caption") break;
+      if (o == "table") {
+        table_mode = true;
+        break;
+      }
+    }
+    if (table_mode) {
+      long table = find("table", 0);
+      if (table >= 0) pop_until(static_cast<size_t>(table));
+    }
+    push(t, flags, false);
+    return;
+  }
+  if (n == "form") {
+    if (form_open_) return;
+    if (in_table) {  // inserted in the table and closed at once: its content is not in it
+      flush();
+      enter(t, flags, hidden_now(), nullptr);
+      form_open_ = true;
+      return;
+    }
+    close_p();
+    push(t, flags, false);
+    if (stack_.back().name == "form") form_open_ = true;
+    return;
+  }
+  if (n == "li" || n == "dd" || n == "dt") {
+    for (size_t k = stack_.size(); k-- > 0;) {
+      const std::string& o = stack_[k].name;
+      if (n == "li" ? o == "li" : (o == "dd" || o == "dt")) {
+        implied_end(o);
+        pop_until(k);
+        break;
+      }
+      if ((stack_[k].flags & kSpecial) && o != "address" && o != "div" && o != "p") break;
+    }
+    close_p();
+    push(t, flags, false);
+    return;
+  }
+  if (flags & kClosesP) {
+    close_p();
+    if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6' && !stack_.empty()) {
+      const std::string& top = stack_.back().name;
+      if (top.size() == 2 && top[0] == 'h' && top[1] >= '1' && top[1] <= '6') pop();
+    }
+    push(t, flags, false);
+    if (n == "pre" || n == "listing") drop_newline_ = true;
+    if ((flags & kVoid) && !stack_.empty() && stack_.back().name == n) pop();
+    return;
+  }
+  if (n == "a") {
+    for (size_t k = afe_.size(); k-- > 0 && !afe_[k].marker;)
+      if (afe_[k].tag.name == "a") {
+        int serial = afe_[k].serial;
+        adoption("a");
+        for (size_t j = stack_.size(); j-- > 0;)
+          if (stack_[j].afe == serial) {
+            flush();
+            std::vector<Open> above(stack_.begin() + static_cast<long>(j) + 1, stack_.end());
+            stack_.resize(j + 1);
+            pop();
+            for (auto& o : above) stack_.push_back(std::move(o));
+            break;
+          }
+        for (size_t j = afe_.size(); j-- > 0;)
+          if (afe_[j].serial == serial && !afe_[j].marker) {
+            afe_.erase(afe_.begin() + static_cast<long>(j));
+            break;
+          }
+        break;
+      }
+  }
+  if (n == "button") {
+    long b = find("button", kBoundary);
+    if (b >= 0) {
+      implied_end("");
+      pop_until(static_cast<size_t>(b));
+    }
+  }
+  if (n == "option" && !stack_.empty() && stack_.back().name == "option") pop();
+  if (n == "optgroup") {
+    if (!stack_.empty() && stack_.back().name == "option") pop();
+    if (!stack_.empty() && stack_.back().name == "optgroup") pop();
+  }
+  if (n == "nobr") {
+    reconstruct();
+    long b = find("nobr", kBoundary);
+    if (b >= 0) {
+      adoption("nobr");
+      reconstruct();
+    }
+  } else {
+    reconstruct();
+  }
+  if (n == "applet" || n == "marquee" || n == "object") {
+    push(t, flags, false);
+    afe_.push_back({{}, 0, true, false});
+    return;
+  }
+  push(t, flags, (flags & kFormatting) != 0);
+  if ((flags & kVoid) && !stack_.empty() && stack_.back().name == n) pop();
+}
+
+void Extractor::end_tag(std::string_view n) {
+  if (head_) {
+    if (n == "head" || n == "br" || n == "html" || n == "body") {
+      if (n == "br") {
+        Tag t;
+        t.name = "br";
+        start_tag(t);
+      }
+      return;
+    }
+    return;  // others are ignored before the body
+  }
+  if (!stack_.empty() && stack_.back().foreign) {
+    for (size_t k = stack_.size(); k-- > 0;) {
+      if (!stack_[k].foreign) break;
+      if (stack_[k].name == n) {
+        pop_until(k);
+        return;
+      }
+    }
+  }
+  uint32_t flags = tag_flags(n);
+  if (n == "body" || n == "html") return;
+  if (n == "p") {
+    if (find("p", kBoundary, true) < 0) {
+      Tag t;
+      t.name = "p";
+      reconstruct();
+      push(t, flags, false);
+    }
+    close_p();
+    return;
+  }
+  if (n == "br") {
+    Tag t;
+    t.name = "br";
+    start_tag(t);
+    return;
+  }
+  if (n == "li" || n == "dd" || n == "dt") {
+    long k = find(n, kBoundary, false, n == "li");
+    if (k >= 0) {
+      implied_end(n);
+      pop_until(static_cast<size_t>(k));
+    }
+    return;
+  }
+  if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6') {
+    for (size_t k = stack_.size(); k-- > 0;) {
+      const std::string& o = stack_[k].name;
+      if (o.size() == 2 && o[0] == 'h' && o[1] >= '1' && o[1] <= '6') {
+        implied_end("");
+        pop_until(k);
+        return;
+      }
+      if (stack_[k].flags & kBoundary) return;
+    }
+    return;
+  }
+  if (n == "form") {
+    form_open_ = false;
+    long k = find("form", kBoundary);
+    if (k >= 0) {
+      implied_end("");
+      if (stack_.back().name == "form")
+        pop();
+      else {  // the form leaves the stack; what is above it stays open
+        flush();
+        std::vector<Open> above(stack_.begin() + k + 1, stack_.end());
+        stack_.resize(static_cast<size_t>(k) + 1);
+        pop();
+        for (auto& o : above) stack_.push_back(std::move(o));
+      }
+    }
+    return;
+  }
+  if (flags & kScopedEnd) {
+    long k = find(n, kBoundary, n == "button" ? false : false);
+    if (k >= 0) {
+      implied_end("");
+      pop_until(static_cast<size_t>(k));
+      if (n == "applet" || n == "marquee" || n == "object") {
+        while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
+        if (!afe_.empty()) afe_.pop_back();
+      }
+    }
+    return;
+  }
+  if (flags & kFormatting) {
+    adoption(n);
+    return;
+  }
+  if (n == "td" || n == "th" || n == "tr" || n == "tbody" || n == "thead" || n == "tfoot" ||
+      n == "table" || n == "caption") {
+    long table = find("table", 0);
+    if (table < 0) return;
+    long k = find(n, 0);
+    if (k < 0 || k < table) return;
+    for (size_t j = stack_.size(); j-- > static_cast<size_t>(k);)
+      if (stack_[j].name == "td" || stack_[j].name == "th") {
+        while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
+        if (!afe_.empty()) afe_.pop_back();
+      }
+    pop_until(static_cast<size_t>(k));
+    return;
+  }
+  // any other end tag
+  for (size_t k = stack_.size(); k-- > 0;) {
+    if (stack_[k].name == n) {
+      implied_end(n);
+      pop_until(k);
+      return;
+    }
+    if (stack_[k].flags & kSpecial) return;
+  }
+}
+
+size_t Extractor::comment_end(size_t i) const {
+  // i: after "<!--"
+  if (i < s_.size() && s_[i] == '>') return i + 1;
+  if (i + 1 < s_.size() && s_[i] == '-' && s_[i + 1] == '>') return i + 2;
+  size_t k = i;
+  while ((k = s_.find("--", k)) != std::string_view::npos) {
+    if (k + 2 < s_.size() && s_[k + 2] == '>') return k + 3;
+    if (k + 3 < s_.size() && s_[k + 2] == '!' && s_[k + 3] == '>') return k + 4;
+    ++k;
+  }
+  return s_.size();
+}
+
+// Where the end tag of the raw text element `name` starts, from i (or the end).
+size_t Extractor::raw_end(size_t i, std::string_view name) const {
+  while ((i = s_.find("</", i)) != std::string_view::npos) {
+    size_t k = i + 2;
+    if (k + name.size() <= s_.size()) {
+      bool same = true;
+      for (size_t j = 0; j < name.size(); ++j)
+        if (lower(s_[k + j]) != name[j]) {
+          same = false;
+          break;
+        }
+      size_t a = k + name.size();
+      if (same && (a == s_.size() || is_space(s_[a]) || s_[a] == '/' || s_[a] == '>')) return i;
+    }
+    i += 2;
+  }
+  return s_.size();
+}
+
+// Reads a tag whose name starts at i: name, attributes (values decoded), self-closing flag.
+size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
+  (void)end;
+  scratch_.clear();
+  std::vector<std::pair<Span, Span>>& spans = spans_;
+  spans.clear();
+  size_t ne = i;
+  bool upper = false;
+  while (ne < s_.size() && !is_space(s_[ne]) && s_[ne] != '/' && s_[ne] != '>') {
+    if (s_[ne] >= 'A' && s_[ne] <= 'Z') upper = true;
+    ++ne;
+  }
+  Span name{i, ne - i, false};
+  if (upper || s_.substr(i, ne - i).find('\0') != std::string_view::npos) {
+    name = {scratch_.size(), ne - i, true};
+    for (size_t k = i; k < ne; ++k) scratch_.push_back(lower(s_[k]));
+  }
+  size_t p = ne;
+  t.self_closing = false;
+  while (true) {
+    while (p < s_.size() && is_space(s_[p])) ++p;
+    if (p >= s_.size()) return std::string_view::npos;
+    if (s_[p] == '>') {
+      ++p;
+      break;
+    }
+    if (s_[p] == '/') {
+      ++p;
+      if (p < s_.size() && s_[p] == '>') {
+        t.self_closing = true;
+        ++p;
+        break;
+      }
+      continue;
+    }
+    // attribute name (a first '=' belongs to it)
+    size_t a = p;
+    ++p;
+    while (p < s_.size() && !is_space(s_[p]) && s_[p] != '/' && s_[p] != '>' && s_[p] != '=') ++p;
+    Span an{a, p - a, false};
+    bool up = false;
+    for (size_t k = a; k < p; ++k) up = up || (s_[k] >= 'A' && s_[k] <= 'Z');
+    if (up) {
+      an = {scratch_.size(), p - a, true};
+      for (size_t k = a; k < p; ++k) scratch_.push_back(lower(s_[k]));
+    }
+    while (p < s_.size() && is_space(s_[p])) ++p;
+    Span av{0, 0, false};
+    if (p < s_.size() && s_[p] == '=') {
+      ++p;
+      while (p < s_.size() && is_space(s_[p])) ++p;
+      if (p >= s_.size()) return std::string_view::npos;
+      size_t vb, ve;
+      if (s_[p] == '"' || s_[p] == '\'') {
+        size_t q = s_.find(s_[p], p + 1);
+        if (q == std::string_view::npos) return std::string_view::npos;
+        vb = p + 1, ve = q;
+        p = q + 1;
+      } else if (s_[p] == '>') {
+        vb = ve = p;
+      } else {
+        vb = p;
+        while (p < s_.size() && !is_space(s_[p]) && s_[p] != '>') ++p;
+        ve = p;
+      }
+      bool plain = true;
+      for (size_t k = vb; k < ve && plain; ++k)
+        plain = s_[k] != '&' && s_[k] != '\r' && s_[k] != '\0';
+      if (plain) {
+        av = {vb, ve - vb, false};
+      } else {
+        size_t off = scratch_.size();
+        append_chars(s_, vb, ve, scratch_, true, true);
+        av = {off, scratch_.size() - off, true};
+      }
+    }
+    spans.push_back({an, av});
+  }
+  // views only now: scratch_ no longer grows
+  auto view = [&](Span sp) {
+    return sp.scratch ? std::string_view(scratch_).substr(sp.off, sp.len)
+                      : s_.substr(sp.off, sp.len);
+  };
+  t.name = view(name);
+  t.attrs.clear();
+  for (const auto& [an, av] : spans) t.attrs.push_back({view(an), view(av)});
+  return p;
+}
+
+Extract Extractor::run() {
+  size_t i = 0;
+  Tag t;
+  std::string name;
+  while (i < s_.size()) {
+    if (budget_ && budget_->tick()) {
+      out_.out_of_time = true;
+      cut("CPU time");
+      break;
+    }
+    size_t lt = s_.find('<', i);
+    size_t e = lt == std::string_view::npos ? s_.size() : lt;
+    if (e > i) {
+      size_t b = i;
+      if (drop_newline_) {
+        if (s_[b] == '\n')
+          ++b;
+        else if (s_[b] == '\r')
+          b += b + 1 < e && s_[b + 1] == '\n' ? 2 : 1;
+      }
+      drop_newline_ = false;
+      size_t before = pending_.size();
+      append_chars(s_, b, e, pending_, true, false);
+      if (head_ && pending_.size() > before) {
+        // non-white text ends the head: the body starts before it
+        bool ws =
+            std::all_of(pending_.begin() + static_cast<long>(before), pending_.end(), is_space);
+        if (!ws) {
+          std::string text = pending_.substr(before);
+          pending_.resize(before);
+          Tag body;
+          body.name = "body";
+          // only the text from the first non-white character goes to the body
+          size_t nw = 0;
+          while (nw < text.size() && is_space(text[nw])) ++nw;
+          pending_.clear();
+          head_ = false;
+          stack_.push_back({"html", 0, root_hidden_, false, -1, -1, -1, 0, -1, 0});
+          push(body, tag_flags("body"), false);
+          pending_ = text.substr(nw);
+        } else {
+          pending_.resize(before);
+        }
+      }
+      bool white_in_table =
+          !stack_.empty() && (stack_.back().flags & kTableCtx) &&
+          std::all_of(pending_.begin() + static_cast<long>(before), pending_.end(), is_space);
+      if (!head_ && !white_in_table && pending_.size() > before &&
+          (afe_.empty() || !afe_.back().marker)) {
+        // characters reconstruct the active formatting elements first
+        if (!afe_.empty()) {
+          std::string text = pending_.substr(before);
+          pending_.resize(before);
+          reconstruct();
+          pending_ += text;
+        }
+      }
+    }
+    if (lt == std::string_view::npos) break;
+    i = lt;
+    drop_newline_ = false;
+    size_t n = i + 1;
+    if (n >= s_.size()) {
+      pending_.push_back('<');
+      break;
+    }
+    char c = s_[n];
+    if (c == '!') {
+      if (s_.substr(n + 1, 2) == "--") {
+        comment();
+        i = comment_end(n + 3);
+        continue;
+      }
+      if (n + 8 <= s_.size() && core::to_lower(s_.substr(n + 1, 7)) == "doctype") {
+        size_t g = s_.find('>', n);
+        doctype(s_.substr(n + 8, g == std::string_view::npos ? std::string_view::npos : g - n - 8));
+        i = g == std::string_view::npos ? s_.size() : g + 1;
+        continue;
+      }
+      comment();
+      size_t g = s_.find('>', n);
+      i = g == std::string_view::npos ? s_.size() : g + 1;
+      continue;
+    }
+    if (c == '?') {
+      comment();
+      size_t g = s_.find('>', n);
+      i = g == std::string_view::npos ? s_.size() : g + 1;
+      continue;
+    }
+    if (c == '/') {
+      size_t m = n + 1;
+      if (m >= s_.size()) {
+        pending_ += "</";
+        break;
+      }
+      if (s_[m] == '>') {
+        i = m + 1;
+        continue;
+      }
+      if (!is_alpha(s_[m])) {
+        comment();
+        size_t g = s_.find('>', m);
+        i = g == std::string_view::npos ? s_.size() : g + 1;
+        continue;
+      }
+      size_t after = read_tag(m, true, t);
+      if (after == std::string_view::npos) break;
+      name.assign(t.name);
+      end_tag(name);
+      i = after;
+      continue;
+    }
+    if (!is_alpha(c)) {
+      pending_.push_back('<');
       i = n;
       continue;
     }
-    size_t ne = n;
-    while (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') ++ne;
-    std::string name = core::to_lower(html.substr(n, std::min<size_t>(ne - n, 16)));
-    size_t te = tag_end(html, ne);
-    if (!end_tag && is_one_of(name, {"script", "style", "xmp", "iframe", "noembed", "noframes",
-                                     "textarea", "title"})) {
-      // raw text up to the matching end tag
-      size_t k = te;
-      while ((k = html.find("</", k)) != std::string_view::npos &&
-             core::to_lower(html.substr(k + 2, name.size())) != name)
-        k += 2;
-      i = k == std::string_view::npos ? html.size() : k;
+    size_t after = read_tag(n, false, t);
+    if (after == std::string_view::npos) break;
+    name.assign(t.name);
+    t.name = name;
+    i = after;
+    uint32_t flags = tag_flags(name);
+    bool foreign = !stack_.empty() && stack_.back().foreign && !(flags & kBreakout);
+    if (name == "plaintext" && !foreign) {
+      start_tag(t);
+      append_chars(s_, i, s_.size(), pending_, false, false);
+      break;
+    }
+    if ((flags & kRaw) && !foreign) {
+      size_t re = raw_end(i, name);
+      // the element as the tree model places it, its content, then its end
+      bool head_raw = (flags & kHead) && name != "noframes";
+      if (head_raw || (head_ && (flags & kHead))) {
+        Tag copy = t;
+        head_element(copy, flags);
+        raw_content(copy, i, re);
+      } else {
+        start_tag(t);
+        bool pushed = !stack_.empty() && stack_.back().name == name;
+        Tag copy = t;
+        raw_content(copy, name == "textarea" ? i : i, re);
+        if (pushed) pop();
+      }
+      if (re >= s_.size()) break;
+      Tag endt;
+      size_t a2 = read_tag(re + 2, true, endt);
+      i = a2 == std::string_view::npos ? s_.size() : a2;
       continue;
     }
-    if (!end_tag && name == "plaintext") break;  // the rest is text
-    // void elements and those whose start closes the previous one do not nest
-    bool nests = !is_one_of(
-        name, {"area",     "base",  "br",    "col",    "embed", "hr",    "img",    "input",
-               "link",     "meta",  "param", "source", "track", "wbr",   "keygen", "basefont",
-               "bgsound",  "frame", "image", "p",      "li",    "dt",    "dd",     "option",
-               "optgroup", "tr",    "td",    "th",     "thead", "tbody", "tfoot",  "colgroup",
-               "caption",  "rb",    "rt",    "rtc",    "rp",    "html",  "head",   "body"});
-    if (nests && end_tag) {
-      close_element(open, name);
-    } else if (nests && open.size() >= cap) {
-      if (!is_one_of(name, {"a", "form", "button"})) {
-        out.append(html.substr(copied, i - copied));
-        copied = te;
-        dropped = true;
-      }
-    } else if (nests) {
-      bool special = is_special(name), boundary = is_scope_boundary(name);
-      open.push_back({std::move(name), special, boundary});
-    }
-    i = te;
+    start_tag(t);
   }
-  if (dropped) out.append(html.substr(copied));
-  return dropped;
+  // the end of the input closes everything
+  while (!stack_.empty()) pop();
+  flush();
+  while (!out_.text.empty() && (out_.text.back() == ' ' || out_.text.back() == '\n'))
+    out_.text.pop_back();
+  return std::move(out_);
 }
-
-struct OutputDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
-};
 
 }  // namespace
-
-std::optional<size_t> body_content_offset(std::string_view html, const Limits& limits) {
-  std::string bounded;
-  if (html.size() > limits.max_input || bound_nesting(html, limits.max_depth / 5, bounded, nullptr))
-    return std::nullopt;
-  std::unique_ptr<GumboOutput, OutputDeleter> doc(
-      gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
-  if (!doc || doc->root->type != GUMBO_NODE_ELEMENT) return std::nullopt;
-  const GumboVector& top = doc->root->v.element.children;
-  for (unsigned i = 0; i < top.length; ++i) {
-    const auto* n = static_cast<const GumboNode*>(top.data[i]);
-    if (n->type != GUMBO_NODE_ELEMENT || n->v.element.tag != GUMBO_TAG_BODY) continue;
-    const GumboElement& body = n->v.element;
-    if (body.original_tag.length > 0)  // written in the source: right after its tag
-      return static_cast<size_t>(body.original_tag.data - html.data()) + body.original_tag.length;
-    for (unsigned k = 0; k < body.children.length; ++k) {  // implied: at its first node
-      const auto* c = static_cast<const GumboNode*>(body.children.data[k]);
-      if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
-        return c->v.element.start_pos.offset;
-      if (c->type != GUMBO_NODE_DOCUMENT) return c->v.text.start_pos.offset;
-    }
-    return html.size();
-  }
-  return html.size();
-}
 
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
@@ -581,32 +1748,17 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
 }
 
 Extract extract(std::string_view html, const Limits& limits, core::CpuBudget* budget) {
-  Walker w{limits, budget, {}};
-  if (html.size() > limits.max_input) {
-    html = html.substr(0, limits.max_input);
-    w.cut("input");
+  bool cut_input = html.size() > limits.max_input;
+  if (cut_input) html = html.substr(0, limits.max_input);
+  std::string clean;
+  if (replace_invalid(html, clean)) html = clean;
+  Extractor x(html, limits, budget);
+  Extract out = x.run();
+  if (cut_input) {
+    out.truncated = true;
+    out.truncated_what = out.truncated_what.empty() ? "input" : "input, " + out.truncated_what;
   }
-  std::string bounded;
-  // a fifth of the walked depth: one counted level can be up to 4 elements deep
-  // (table, tbody, tr, td), and the walk must still reach what lies inside
-  if (bound_nesting(html, limits.max_depth / 5, bounded, budget)) {
-    html = bounded;
-    w.cut("nesting");
-  }
-  if (budget && budget->exhausted()) {  // no time left to parse
-    w.out.out_of_time = true;
-    w.cut("CPU time");
-    return w.out;
-  }
-  GumboOptions opts = kGumboDefaultOptions;
-  opts.max_errors = 100;
-  std::unique_ptr<GumboOutput, OutputDeleter> doc(
-      gumbo_parse_with_options(&opts, html.data(), html.size()));
-  if (!doc) return w.out;
-  w.walk(doc->document, false, 0);
-  while (!w.out.text.empty() && (w.out.text.back() == ' ' || w.out.text.back() == '\n'))
-    w.out.text.pop_back();
-  return w.out;
+  return out;
 }
 
 }  // namespace postern::html
