@@ -10,7 +10,12 @@
 #include <mutex>
 #include <thread>
 
+#include <stdlib.h>
+
+#include "content/classifier_stage.hpp"
+#include "content/training.hpp"
 #include "core/action.hpp"
+#include "scan/services.hpp"
 #include "telemetry/event.hpp"
 
 namespace postern::tools {
@@ -142,6 +147,46 @@ void print(const Stats& st, size_t top) {
   }
 }
 
+// One snapshot per fold: the base snapshot's config and policy with the classifier's model
+// trained on every labelled file outside the fold (written under `dir`).
+postern::expected<std::vector<scan::SnapshotPtr>, std::string> fold_snapshots(
+    const scan::SnapshotPtr& base, const std::vector<Folder>& folders, unsigned k,
+    const std::string& dir) {
+  content::TrainOptions opt;
+  // Every file's example, and its fold; unreadable files have none (they are scanned anyway).
+  std::vector<content::Example> ex;
+  std::vector<unsigned> fold_of;
+  std::vector<std::string> skipped;
+  for (const auto& f : folders)
+    for (size_t j = 0; j < f.files.size(); ++j) {
+      size_t before = ex.size();
+      content::read_examples({f.files[j]}, f.label != "ham", opt.bits, ex, skipped);
+      if (ex.size() > before) fold_of.push_back(static_cast<unsigned>(j % k));
+    }
+  std::vector<scan::SnapshotPtr> out;
+  for (unsigned fold = 0; fold < k; ++fold) {
+    std::vector<content::Example> train;
+    for (size_t i = 0; i < ex.size(); ++i)
+      if (fold_of[i] != fold) train.push_back(ex[i]);
+    size_t spam = std::count_if(train.begin(), train.end(), [](const auto& e) { return e.spam; });
+    if (spam == 0 || spam == train.size())
+      return postern::unexpected(std::string("--folds needs ham and spam (or phish) folders"));
+    content::Model m = content::train(train, opt);
+    std::string path = fmt::format("{}/fold-{}.model", dir, fold);
+    if (auto w = m.save(path); !w) return postern::unexpected(w.error());
+    policy::Policy pol = base->policy;
+    auto cp = pol.sections.section<content::ClassifierPolicy>("classifier");
+    cp.enabled = true;
+    cp.model = path;
+    pol.sections.set_section("classifier", cp);
+    policy::Config cfg = base->config;
+    auto prepared = scan::Services().prepare(cfg, pol);
+    if (!prepared.errors.empty()) return postern::unexpected(policy::to_string(prepared.errors));
+    out.push_back(scan::make_snapshot(std::move(cfg), std::move(pol), std::move(prepared.set)));
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_eval(const EvalOptions& o) {
@@ -175,6 +220,25 @@ int run_eval(const EvalOptions& o) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());
     return 1;
   }
+  // With --folds, each file is scanned by the snapshot of its fold (a model that never saw it).
+  std::vector<scan::SnapshotPtr> snaps{*snap};
+  std::string fold_dir;
+  if (o.folds >= 2) {
+    char tmpl[] = "/tmp/postern-eval-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      fmt::print(stderr, "postern eval: cannot make a temporary directory\n");
+      return 2;
+    }
+    fold_dir = tmpl;
+    auto fs = fold_snapshots(*snap, folders, o.folds, fold_dir);
+    std::error_code ec;
+    if (!fs) {
+      std::filesystem::remove_all(fold_dir, ec);
+      fmt::print(stderr, "postern eval: {}\n", fs.error());
+      return 1;
+    }
+    snaps = std::move(*fs);
+  }
   // Work items: (folder, file) in order; threads take the next index.
   std::vector<std::pair<size_t, size_t>> items;
   for (size_t i = 0; i < folders.size(); ++i)
@@ -187,9 +251,14 @@ int run_eval(const EvalOptions& o) {
       threads.emplace_back([&] {
         for (size_t k = next++; k < items.size(); k = next++) {
           auto [fi, j] = items[k];
-          folders[fi].results[j] = scan_one(*snap, folders[fi].files[j], o.scan);
+          const scan::SnapshotPtr& s = snaps.size() > 1 ? snaps[j % snaps.size()] : snaps[0];
+          folders[fi].results[j] = scan_one(s, folders[fi].files[j], o.scan);
         }
       });
+  }
+  if (!fold_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(fold_dir, ec);
   }
   std::map<std::string, Stats> by_label;
   std::vector<Stats> per_folder;

@@ -12,6 +12,13 @@
 // read, 3 when a limit is given and not met (`max_ham_flagged`: percent of ham
 // flagged at most; `min_caught`: percent of spam and phish flagged at least),
 // so a script or CI can hold the policy to a floor.
+//
+// With `folds` = K >= 2 the classifier is cross-validated with the rest of the
+// pipeline: each folder's files (sorted) are dealt into K folds (file j into
+// fold j % K), K models are trained (content::train, the options `postern train`
+// uses by default) each on every labelled file outside one fold, and each file
+// is scanned with the snapshot whose model never saw it, every other stage and
+// the policy unchanged. So the figures are those of a model on unseen mail.
 #pragma once
 
 #include <optional>
@@ -31,6 +38,7 @@ struct EvalOptions {
   size_t top = 10;
   bool json = false;
   std::optional<double> max_ham_flagged, min_caught;
+  unsigned folds = 0;  // >= 2: k-fold cross-validation of the classifier (above)
 };
 
 int run_eval(const EvalOptions& o);

@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
   eval->add_option("-j,--jobs", eo.jobs, "threads (default: one per core)");
   eval->add_option("--top", eo.top, "symbols listed per folder (default 10)");
   eval->add_flag("--json", eo.json, "one JSON object per folder and label");
+  eval->add_option("--folds", eo.folds,
+                   "cross-validate the classifier: K models, each file scored by one that never "
+                   "saw it (K >= 2)")
+      ->check(CLI::Range(2, 20));
   eval->add_option("--max-ham-flagged", eo.max_ham_flagged,
                    "exit 3 when more than this percent of ham is flagged");
   eval->add_option("--min-caught", eo.min_caught,

@@ -40,16 +40,17 @@ int run_symbols(const SymbolsOptions& o) {
   auto row = [&](std::string_view name, double def, core::Scope scope, std::string_view source,
                  std::string_view description) {
     double score = pol->score_for(name, def);
+    const core::SymbolInfo* info = source == "built-in" ? scan::find_builtin_symbol(name) : nullptr;
     if (o.json) {
       out.push_back({{"symbol", name},
                      {"score", score},
                      {"default", def},
                      {"scope", core::to_string(scope)},
                      {"source", source},
+                     {"graded", info != nullptr && info->graded},
                      {"description", description}});
       return;
     }
-    const core::SymbolInfo* info = source == "built-in" ? scan::find_builtin_symbol(name) : nullptr;
     std::string shown = scan::format_score(score);
     if (score != def)
       shown += fmt::format(" (default {})", scan::format_score(def));
