@@ -45,7 +45,7 @@ struct Normalizers {
   }
 };
 
-// The process' UTS #46 converter; uidna_nameToUnicodeUTF8 is const on a shared one.
+// The process' UTS #46 converter; uidna_labelToUnicodeUTF8 is const on a shared one.
 class Idna {
  public:
   Idna() {
@@ -187,15 +187,32 @@ std::string domain_to_unicode(std::string_view domain) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   const UIDNA* u = idna().get();
   if (!u || in.find("xn--") == std::string::npos) return in;
-  char out[1024];
-  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-  UErrorCode e = U_ZERO_ERROR;
-  const int32_t n = uidna_nameToUnicodeUTF8(u, in.data(), static_cast<int32_t>(in.size()), out,
-                                            sizeof out, &info, &e);
-  if (U_FAILURE(e) || n <= 0 || n > static_cast<int32_t>(sizeof out)) return in;
-  // A name with errors (invalid punycode, disallowed code points) is still shown
-  // decoded by some readers, so the decoded form is compared whatever info.errors says.
-  return std::string(out, static_cast<size_t>(n));
+  // Label by label, so that one label that does not decode cannot keep the others
+  // from being read as a reader shows them: that label stays as written. A label
+  // with other errors (disallowed code points) is still shown decoded by some
+  // readers, so its decoded form is kept.
+  std::string out;
+  for (size_t pos = 0;;) {
+    size_t dot = in.find('.', pos);
+    if (dot == std::string::npos) dot = in.size();
+    std::string_view label = std::string_view(in).substr(pos, dot - pos);
+    char buf[256];
+    UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+    UErrorCode e = U_ZERO_ERROR;
+    int32_t n = 0;
+    if (label.size() > 4 && label.size() <= 63 && label.starts_with("xn--"))
+      n = uidna_labelToUnicodeUTF8(u, label.data(), static_cast<int32_t>(label.size()), buf,
+                                   sizeof buf, &info, &e);
+    // Invalid punycode decodes to U+FFFD: a reader shows such a label as written.
+    if (n > 0 && U_SUCCESS(e) && n <= static_cast<int32_t>(sizeof buf) &&
+        !(info.errors & UIDNA_ERROR_PUNYCODE))
+      out.append(buf, static_cast<size_t>(n));
+    else
+      out.append(label);
+    if (dot == in.size()) return out;
+    out.push_back('.');
+    pos = dot + 1;
+  }
 }
 
 std::vector<std::string> words(std::string_view utf8) {

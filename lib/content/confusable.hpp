@@ -25,8 +25,10 @@ inline constexpr size_t kMaxSkeletonInput = 1024;
 std::string skeleton(std::string_view utf8);
 
 // A domain as a reader sees it: every "xn--" label decoded to Unicode (UTS #46,
-// ICU's UIDNA behind its RAII holder), lower case; the name unchanged when it
-// does not decode. At most 253 bytes are read.
+// nontransitional, ICU's UIDNA behind its RAII holder), lower case; each label
+// on its own, so a label that does not decode stays as written and cannot stop
+// the others from being decoded. The one IDN reader of lib/content (BEC
+// lookalikes, the heuristics' mixed-script hosts). At most 253 bytes are read.
 std::string domain_to_unicode(std::string_view domain);
 
 // The words of a skeleton: maximal runs of letters and digits (Unicode), in order.

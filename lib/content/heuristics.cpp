@@ -3,12 +3,12 @@
 #include "content/heuristics.hpp"
 
 #include <fmt/format.h>
-#include <unicode/uidna.h>
 
 #include <algorithm>
 #include <map>
 
 #include "auth/dmarc.hpp"
+#include "content/confusable.hpp"
 #include "content/fields.hpp"
 #include "content/symbols.hpp"
 #include "core/address.hpp"
@@ -234,9 +234,6 @@ HeuristicsStage::HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth:
       shorteners_(p_.shorteners),
       ipfs_(p_.ipfs_gateways),
       rewriters_(p_.link_rewriters) {
-  UErrorCode err = U_ZERO_ERROR;
-  idna_ = uidna_openUTS46(UIDNA_DEFAULT, &err);
-  if (U_FAILURE(err)) idna_ = nullptr;
   written_.resize(p_.brands.size());
   for (size_t b = 0; b < p_.brands.size(); ++b)
     for (size_t n = 0; n < p_.brands[b].names.size(); ++n) {
@@ -261,10 +258,6 @@ HeuristicsStage::HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth:
       names_[fold(written)].emplace_back(b, n);
       max_name_words_ = std::max(max_name_words_, std::min<size_t>(words, 4));
     }
-}
-
-HeuristicsStage::~HeuristicsStage() {
-  if (idna_) uidna_close(idna_);
 }
 
 std::string HeuristicsStage::org(std::string_view domain) const {
@@ -402,7 +395,7 @@ core::Step HeuristicsStage::on_message(core::Transaction& tx) const {
     std::string host = url_host(url);
     if (host.empty()) continue;
     std::string path = url_path(url);
-    std::string decoded = decode_host(idna_, host);
+    std::string decoded = domain_to_unicode(host);
     if (auto w = mixed_script_word(decoded); !w.empty())
       hits.add("UNICODE_MIXED_SCRIPT_HOST",
                core::explain(fmt::format("a host label mixing scripts ({})", host.substr(0, 80)),

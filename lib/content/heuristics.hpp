@@ -27,8 +27,6 @@
 
 #include "core/stage.hpp"
 
-struct UIDNA;
-
 namespace postern::policy {
 class TomlSection;
 struct Policy;
@@ -73,9 +71,6 @@ size_t find_bidi_control(std::string_view s);
 // with Cyrillic or Greek, or Cyrillic with Greek: the word, or "" when none.
 // Reads at most 4096 bytes.
 std::string_view mixed_script_word(std::string_view s);
-// `host` with every "xn--" label decoded (UTS #46) to UTF-8; a label that does
-// not decode stays as written. `idna` may be null (nothing decoded).
-std::string decode_host(const UIDNA* idna, std::string_view host);
 
 // Entries "host" or "host/path" indexed by host: `match` looks up each suffix of
 // a host at a label boundary (linear in the host, whatever the list's length).
@@ -93,7 +88,6 @@ class HostIndex {
 class HeuristicsStage final : public core::Stage {
  public:
   HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth::PublicSuffix> psl);
-  ~HeuristicsStage() override;
   HeuristicsStage(const HeuristicsStage&) = delete;
   HeuristicsStage& operator=(const HeuristicsStage&) = delete;
 
@@ -113,7 +107,6 @@ class HeuristicsStage final : public core::Stage {
 
   HeuristicsPolicy p_;
   std::shared_ptr<const auth::PublicSuffix> psl_;
-  UIDNA* idna_ = nullptr;
   // Folded brand name (words joined by one space, look-alikes folded) -> (brand, name index).
   std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> names_;
   HostIndex free_hosting_, shorteners_, ipfs_, rewriters_;

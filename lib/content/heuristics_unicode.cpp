@@ -1,6 +1,5 @@
 // Unicode helpers of the heuristics: bidi controls, mixed-script words, IDN labels.
 #include <unicode/uchar.h>
-#include <unicode/uidna.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
@@ -46,34 +45,6 @@ std::string_view mixed_script_word(std::string_view s) {
   }
   if (mixed()) return s.substr(static_cast<size_t>(start), static_cast<size_t>(n - start));
   return {};
-}
-
-std::string decode_host(const UIDNA* idna, std::string_view host) {
-  if (!idna || host.find("xn--") == std::string_view::npos) return std::string(host);
-  std::string out;
-  size_t pos = 0;
-  while (pos <= host.size()) {
-    size_t dot = host.find('.', pos);
-    if (dot == std::string_view::npos) dot = host.size();
-    std::string_view label = host.substr(pos, dot - pos);
-    if (label.size() > 4 && label.size() <= 63 && label.substr(0, 4) == "xn--") {
-      char buf[256];
-      UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-      UErrorCode err = U_ZERO_ERROR;
-      int32_t len = uidna_labelToUnicodeUTF8(idna, label.data(), static_cast<int32_t>(label.size()),
-                                             buf, sizeof buf, &info, &err);
-      if (U_SUCCESS(err) && len > 0 && len <= static_cast<int32_t>(sizeof buf))
-        out.append(buf, static_cast<size_t>(len));
-      else
-        out.append(label);
-    } else {
-      out.append(label);
-    }
-    if (dot == host.size()) break;
-    out.push_back('.');
-    pos = dot + 1;
-  }
-  return out;
 }
 
 }  // namespace postern::content

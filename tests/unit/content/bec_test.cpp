@@ -397,3 +397,21 @@ TEST_CASE(
   auto shipped = scan::load_checked_policy({std::string(POSTERN_SOURCE_DIR) + "/policies"});
   if (!shipped) FAIL(policy::to_string(shipped.error()));
 }
+
+TEST_CASE("domains are read as a reader shows them, label by label", "[bec][confusable]") {
+  struct Row {
+    std::string in, want;
+  };
+  const std::vector<Row> rows = {
+      {"XN--PYPAL-4VE.com", "p\xD0\xB0ypal.com"},
+      // A label that does not decode stays as written; it cannot hide the others.
+      {"xn--pypal-4ve.xn--zz-x.example", "p\xD0\xB0ypal.xn--zz-x.example"},
+      {"xn--zz-x.xn--pypal-4ve.com", "xn--zz-x.p\xD0\xB0ypal.com"},
+      {"paypal.com", "paypal.com"},
+      {"", ""},
+  };
+  for (const auto& r : rows) {
+    INFO(r.in);
+    CHECK(content::domain_to_unicode(r.in) == r.want);
+  }
+}
