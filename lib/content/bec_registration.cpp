@@ -1,5 +1,6 @@
 // The BEC symbols, the [bec] policy section, the sender history service and the bec stage.
 #include "content/bec_registration.hpp"
+#include "content/registration.hpp"
 
 #include <array>
 
@@ -78,10 +79,8 @@ const core::Registration& bec_registration() {
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const BecPolicy& b = bec(c.policy);
                     if (!configured(b)) return nullptr;
-                    auto psl = c.services.get<const auth::PublicSuffix>("auth.psl");
-                    if (!psl) psl = auth::PublicSuffix::load();
                     return std::make_unique<BecStage>(
-                        std::make_shared<const BecChecks>(b, std::move(psl)),
+                        std::make_shared<const BecChecks>(b, public_suffixes(c)),
                         c.services.get<reputation::SenderHistory>("reputation.sender_history"));
                   }}},
   };

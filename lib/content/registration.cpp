@@ -16,6 +16,12 @@
 
 namespace postern::content {
 
+std::shared_ptr<const auth::PublicSuffix> public_suffixes(const core::StageContext& c) {
+  if (auto psl = c.services.get<const auth::PublicSuffix>("auth.psl")) return psl;
+  return std::shared_ptr<const auth::PublicSuffix>(&auth::PublicSuffix::instance(),
+                                                   [](const auth::PublicSuffix*) {});
+}
+
 const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
@@ -67,13 +73,9 @@ const core::Registration& registration() {
                   .provides = {"content.findings"},
                   .needs = {"mime.analysis"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
-                    // The PSL service when present, else the process-wide list.
-                    auto psl = c.services.get<const auth::PublicSuffix>("auth.psl");
-                    if (!psl)
-                      psl = std::shared_ptr<const auth::PublicSuffix>(
-                          &auth::PublicSuffix::instance(), [](const auth::PublicSuffix*) {});
                     return std::make_unique<HeuristicsStage>(
-                        c.policy.sections.section<HeuristicsPolicy>("heuristics"), std::move(psl));
+                        c.policy.sections.section<HeuristicsPolicy>("heuristics"),
+                        public_suffixes(c));
                   }},
                  {.name = "classifier",
                   .provides = {"content.findings"},
