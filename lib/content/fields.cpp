@@ -88,11 +88,16 @@ const Fields& fields(core::Transaction& tx) {
   for (const auto& s : uh.subjects) f.subject.push_back({s, ""});
   const mime::Author& au = mime::author(tx);
   const mime::Analysis* a = tx.get<mime::Analysis>();
-  size_t need = au.mailboxes.size() + uh.reply_to.size() + (a ? a->links.size() : 0);
+  size_t need =
+      au.mailboxes.size() + au.domains.size() + uh.reply_to.size() + (a ? a->links.size() : 0);
   o->strings.reserve(need);
   for (const auto& b : au.mailboxes) {
     if (!b.display_name.empty()) f.from_display.push_back({b.display_name, ""});
     o->strings.push_back(b.address());
+    f.from_address.push_back({o->strings.back(), ""});
+  }
+  for (size_t i = au.rfc_domains; i < au.domains.size(); ++i) {
+    o->strings.push_back("@" + au.domains[i]);
     f.from_address.push_back({o->strings.back(), ""});
   }
   for (const auto& b : uh.reply_to) {

@@ -9,8 +9,11 @@
 // decoded headers), valid as long as the transaction. Field names are the ones
 // policy rules use:
 //   subject        every Subject field, RFC 2047-decoded
-//   from.display   the display name of every From mailbox (both readings)
-//   from.address   every From address (local@domain, domain lower case)
+//   from.display   the display name of every From mailbox (the RFC reading)
+//   from.address   every From address (local@domain, domain lower case), then
+//                  "@domain" for each author domain only another reading sees
+//                  (a From hidden behind a bare CR, a second angle address):
+//                  a rule on the sender's domain sees every domain a reader might
 //   reply_to       every Reply-To address
 //   body.text      the visible text of each body part: text/plain and text/html
 //                  leaves that are not attachments (no filename, not

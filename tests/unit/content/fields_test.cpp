@@ -95,3 +95,12 @@ TEST_CASE("fields without a MIME analysis have headers only", "[fields]") {
   CHECK(texts(f.subject) == std::vector<std::string>{"hi"});
   CHECK(f.body_text.empty());
 }
+
+TEST_CASE("from.address holds the author domains other readings see", "[fields]") {
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+  tx.set_message(core::Message(
+      "From: a@evil.test\r\nSubject: hello\rFrom: Bank <victim@bank.test>\r\n\r\nbody\r\n"));
+  CHECK(texts(content::fields(tx).from_address) ==
+        std::vector<std::string>{"a@evil.test", "@bank.test"});
+}
