@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 struct Result {
   std::string action;  // the message's action ("error" when the file could not be read)
   double score = 0;
-  std::vector<std::string> symbols;  // distinct symbols that fired
+  std::vector<std::string> symbols;                      // distinct symbols that fired
+  std::vector<std::pair<double, std::string>> findings;  // (score, symbol), highest first
 };
 
 struct Folder {
@@ -70,7 +71,12 @@ Result scan_one(const scan::SnapshotPtr& s, const std::string& file, const ScanO
   const auto& p = m.events.front()["postern"];
   r.action = p.value("action", "error");
   r.score = p.value("score", 0.0);
-  for (const auto& f : p["findings"]) r.symbols.push_back(f.value("symbol", ""));
+  for (const auto& f : p["findings"]) {
+    r.symbols.push_back(f.value("symbol", ""));
+    r.findings.emplace_back(f.value("score", 0.0), f.value("symbol", ""));
+  }
+  std::stable_sort(r.findings.begin(), r.findings.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::sort(r.symbols.begin(), r.symbols.end());
   r.symbols.erase(std::unique(r.symbols.begin(), r.symbols.end()), r.symbols.end());
   return r;
@@ -282,6 +288,15 @@ int run_eval(const EvalOptions& o) {
     else
       print(st, o.top);
   }
+  if (o.misses)
+    for (const auto& f : folders)
+      for (size_t j = 0; j < f.files.size(); ++j) {
+        const Result& r = f.results[j];
+        if (r.action == "error" || flagged(r.action) == (f.label != "ham")) continue;
+        std::string why;
+        for (const auto& [score, sym] : r.findings) why += fmt::format(" {}({:g})", sym, score);
+        fmt::print("miss {} {}: {} {:.2f}{}\n", f.label, f.files[j], r.action, r.score, why);
+      }
   int rc = 0;
   for (const auto& [label, st] : by_label) {
     double p = pct(st.flagged, st.count);

@@ -19,6 +19,10 @@
 // uses by default) each on every labelled file outside one fold, and each file
 // is scanned with the snapshot whose model never saw it, every other stage and
 // the policy unchanged. So the figures are those of a model on unseen mail.
+//
+// With `misses`, after the statistics, one line per misjudged file (ham flagged,
+// spam or phish not flagged): its path, action, score and every finding with its
+// score, highest first — what an admin reads to see why.
 #pragma once
 
 #include <optional>
@@ -38,7 +42,8 @@ struct EvalOptions {
   size_t top = 10;
   bool json = false;
   std::optional<double> max_ham_flagged, min_caught;
-  unsigned folds = 0;  // >= 2: k-fold cross-validation of the classifier (above)
+  unsigned folds = 0;   // >= 2: k-fold cross-validation of the classifier (above)
+  bool misses = false;  // list the misjudged files (above)
 };
 
 int run_eval(const EvalOptions& o);

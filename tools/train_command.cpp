@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +44,35 @@ void print_cv(const Folder& f, const std::vector<double>& p, double cut) {
   double pct = n ? 100.0 * flagged / n : 0, pct_half = n ? 100.0 * half / n : 0;
   fmt::print("  {:<6} {:<40} {:>5}  p>={:.3f}: {:6.2f}%  p>=0.5: {:6.2f}%\n", f.label, f.dir, n,
              cut, pct, pct_half);
+}
+
+// The whole CV's trade-off: for a share of ham flagged (0.1, 0.3, 1 %), the probability cut
+// that flags at most that share, and the share of spam (phish included) at or past it; and
+// the ROC's area (the chance a random spam scores above a random ham).
+void print_roc(const std::vector<content::Example>& ex, const std::vector<double>& p) {
+  std::vector<double> ham, spam;
+  for (size_t i = 0; i < ex.size(); ++i) (ex[i].spam ? spam : ham).push_back(p[i]);
+  std::sort(ham.begin(), ham.end(), std::greater<>());
+  std::sort(spam.begin(), spam.end());
+  auto caught_from = [&](double cut) {
+    size_t below = std::lower_bound(spam.begin(), spam.end(), cut) - spam.begin();
+    return 100.0 * static_cast<double>(spam.size() - below) / static_cast<double>(spam.size());
+  };
+  for (double share : {0.1, 0.3, 1.0}) {
+    // At most floor(share % of ham) ham at or past the cut: just above that ham's probability.
+    size_t allowed = static_cast<size_t>(share / 100.0 * static_cast<double>(ham.size()));
+    double cut = allowed < ham.size() ? std::nextafter(ham[allowed], 2.0) : 0.0;
+    fmt::print("  ham flagged <= {:.1f} %: cut p >= {:.4f} catches {:6.2f} % of spam\n", share, cut,
+               caught_from(cut));
+  }
+  // AUC by ranks: for each spam, the ham strictly below it (ties count half).
+  std::vector<double> h(ham.rbegin(), ham.rend());
+  double wins = 0;
+  for (double s : spam) {
+    auto lo = std::lower_bound(h.begin(), h.end(), s), hi = std::upper_bound(h.begin(), h.end(), s);
+    wins += static_cast<double>(lo - h.begin()) + 0.5 * static_cast<double>(hi - lo);
+  }
+  fmt::print("  ROC area {:.5f}\n", wins / (static_cast<double>(ham.size()) * spam.size()));
 }
 
 }  // namespace
@@ -100,6 +130,7 @@ int run_train(const TrainOptions& o) {
     std::vector<double> p = content::cross_validate(ex, o.cv, opt);
     fmt::print("{}-fold cross-validation ({}, {:.1f} s):\n", o.cv, o.method, seconds_since(t));
     for (const auto& f : folders) print_cv(f, p, o.cut);
+    print_roc(ex, p);
   }
   if (o.out.empty()) return 0;
   auto t = Clock::now();

@@ -24,7 +24,7 @@ struct TrainOptions {
   std::string out;
   std::string method = "logistic";  // or "bayes"
   unsigned bits = 18;
-  unsigned epochs = 20;
+  unsigned epochs = 30;
   unsigned cv = 0;
   double cut = 0.925;  // the probability reported as "flagged" in CV figures
   bool quiet = false;

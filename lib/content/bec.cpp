@@ -190,6 +190,7 @@ void read_bec_policy(policy::TomlSection& s, policy::Policy& p) {
   }
   if (auto v = s.integer("history_max", 1, 10000000)) b.history_max = static_cast<size_t>(*v);
   if (auto v = s.integer("max_body_bytes", 0, 10000000)) b.max_body_bytes = static_cast<size_t>(*v);
+  if (auto v = s.integer("max_links", 0, 100000)) b.max_links = static_cast<size_t>(*v);
   for (size_t k = 0; k < kPhraseKinds; ++k) {
     auto v = s.strings(kKindKeys[k]);
     if (!v) continue;

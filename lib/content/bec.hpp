@@ -75,6 +75,9 @@ struct BecPolicy {
   // Language is checked only when the visible text of the message (all body
   // parts) is at most this many bytes: BEC mail is short, newsletters are not.
   size_t max_body_bytes = 3000;
+  // ... and it has at most this many links (images included): BEC mail asks for a reply or
+  // points at one page; a promotion with "gift card" in it links to a shop's whole catalogue.
+  size_t max_links = 5;
 };
 
 void read_bec_policy(policy::TomlSection& s, policy::Policy& p);

@@ -110,10 +110,11 @@ void BecStage::inbound(core::Transaction& tx) const {
     }
   }
 
-  // Payment, gift card and urgency language in a short message.
+  // Payment, gift card and urgency language in a short message with few links.
   size_t body_bytes = 0;
   for (const auto& v : f.body_text) body_bytes += v.text.size();
-  if (body_bytes <= checks_->policy().max_body_bytes) {
+  if (body_bytes <= checks_->policy().max_body_bytes &&
+      f.url.size() <= checks_->policy().max_links) {
     for (const auto& k : kKinds) {
       auto scan = [&](const std::vector<Value>& values, const char* field) {
         for (const auto& v : values) {

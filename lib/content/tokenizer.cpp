@@ -155,6 +155,24 @@ std::string_view domain_of(std::string_view address) {
   return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
 }
 
+constexpr size_t kMaxPathUrls = 40, kMaxPathBytes = 200;
+
+// Letter runs of 2..20 of a URL's path and query, lower case, as "up:" tokens.
+void path_words(std::string_view path, Out& out) {
+  std::string w;
+  auto flush = [&] {
+    if (w.size() >= 2 && w.size() <= 20) out.add("up:", w);
+    w.clear();
+  };
+  for (char c : path) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+      w += lower(c);
+    else
+      flush();
+  }
+  flush();
+}
+
 const char* count_bucket(size_t n) {
   return n == 0    ? "0"
          : n == 1  ? "1"
@@ -356,6 +374,57 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     out.add("tld:", d.substr(d.rfind('.') + 1));
   }
 
+  // How the links relate to the sender: all, some or none of the link domains are the
+  // From domain (a brand's own newsletter links home; a lure rarely can).
+  if (!from_dom.empty() && !hosts.empty()) {
+    size_t same = 0;
+    for (const auto& h : hosts) same += registrable_domain(h) == from_dom;
+    out.add("la:", same == hosts.size() ? "all" : same ? "some" : "none");
+  }
+  // The words of link paths and queries ("unsubscribe", "php", "login"), from the first
+  // kMaxPathUrls links that a list footer alone does not name.
+  size_t path_urls = 0;
+  for (const auto& u : f.url) {
+    if (path_urls == kMaxPathUrls || out.full()) break;
+    std::string_view t = u.text;
+    size_t scheme = t.find("://");
+    size_t slash = scheme == std::string_view::npos ? scheme : t.find('/', scheme + 3);
+    if (slash == std::string_view::npos) continue;
+    if (std::binary_search(footer_hosts.begin(), footer_hosts.end(), url_host(t))) continue;
+    ++path_urls;
+    path_words(t.substr(slash, kMaxPathBytes), out);
+  }
+  if (const mime::Analysis* a = tx.get<mime::Analysis>()) {
+    // Declared charset and transfer encoding of each text part.
+    for (const auto& leaf : a->leaves) {
+      if (leaf.part->type() != "text") continue;
+      out.add("cs:", leaf.part->charset.empty() ? "none" : leaf.part->charset);
+      out.add("cte:", leaf.part->transfer_encoding.empty() ? "none" : leaf.part->transfer_encoding);
+    }
+    size_t images = 0;
+    for (const auto& l : a->links) images += l.source == "img@src";
+    out.add("img:", count_bucket(images));
+  }
+  size_t text_bytes = 0;
+  for (const auto& t : texts) text_bytes += t.size();
+  out.add("len:", text_bytes < 200     ? "0"
+                  : text_bytes < 1000  ? "1"
+                  : text_bytes < 5000  ? "2"
+                  : text_bytes < 20000 ? "3"
+                                       : "4");
+  // Whether the Message-ID's domain is the From domain.
+  if (const core::Message* m = tx.message()) {
+    const core::HeaderField* mid = nullptr;
+    for (const auto& h : m->headers())
+      if (core::iequals(h.name, "Message-ID")) {
+        mid = &h;
+        break;
+      }
+    std::string_view d = mid ? domain_of(mid->value) : std::string_view{};
+    d = core::trim(d.substr(0, d.find('>')));
+    std::string md = d.empty() ? "" : registrable_domain(core::to_lower(d));
+    out.add("mid:", !mid ? "none" : md.empty() ? "nodomain" : md == from_dom ? "aligned" : "other");
+  }
   // Visible body text, last: it is the longest and the first to be cut by the bound.
   for (const auto& t : texts) {
     if (out.full()) break;

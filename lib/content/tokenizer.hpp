@@ -16,6 +16,12 @@
 //               rt:differs when they differ. A list-munged From ("X via List")
 //               gives no fd: (the list's own address) and takes Reply-To as From.
 //   h:HOST d:DOMAIN tld:TLD  per link host; urls:N  the number of links (bucketed)
+//   la:all|some|none  how many link domains are the From domain
+//   up:WORD     letter runs of link paths and queries (the first 40 links, 200 bytes
+//               each); links to hosts only a list footer names are left out
+//   cs:CHARSET cte:ENCODING  per text part, as declared ("none" when not)
+//   img:N       the number of HTML images (bucketed); len:0..4  visible text size
+//   mid:aligned|other|nodomain|none  the Message-ID's domain against the From domain
 //   ct:TYPE     the top Content-Type; at:TYPE each attachment type;
 //   mime:html_only, mime:password_form, mime:hidden_text, mime:tiny_font
 //   xm:FAMILY   the first word of X-Mailer / User-Agent

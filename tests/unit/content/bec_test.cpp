@@ -3,6 +3,7 @@
 // bec stage end to end with first-contact amplification.
 #include "content/bec.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -364,6 +365,19 @@ TEST_CASE("payment language in a long message does not fire", "[bec]") {
   Run s = run(stage, core::Direction::Inbound, "a@shop.example", {"bob@corp.example"},
               mail("a@shop.example", "News", "wire transfer"));
   CHECK(s.symbols() == std::vector<std::string>{"BEC_PAYMENT_LANGUAGE"});
+}
+
+TEST_CASE("gift card language in a short message with many links does not fire", "[bec]") {
+  content::BecStage stage(checks(), nullptr);
+  // A promotion: short text, a catalogue of links (max_links is 5 by default).
+  std::string links;
+  for (int i = 0; i < 6; ++i) links += fmt::format(" https://shop.example/item{}", i);
+  Run r = run(stage, core::Direction::Inbound, "a@shop.example", {"bob@corp.example"},
+              mail("a@shop.example", "Sale", "win a gift card today" + links));
+  CHECK(r.findings.empty());
+  Run s = run(stage, core::Direction::Inbound, "a@shop.example", {"bob@corp.example"},
+              mail("a@shop.example", "Lunch", "buy a gift card for me https://x.example/"));
+  CHECK(s.symbols() == std::vector<std::string>{"BEC_GIFT_CARD"});
 }
 
 TEST_CASE(

@@ -58,11 +58,43 @@ TEST_CASE("tokens come from subject, From, links, structure and visible text", "
       {"N9", true},                    // a digit run becomes its shape
       {"0123456789", false},           //
       {"href", false},                 // markup is not text
+      {"la:none", true},               // no link goes to the From domain
+      {"up:a", false},                 // path words are 2..20 letters
+      {"cs:utf-8", true},              // declared charset of the text part
+      {"cte:none", true},              // and its transfer encoding
+      {"img:0", true},                 // no image
+      {"len:0", true},                 // visible text under 200 bytes
+      {"mid:none", true},              // no Message-ID
   };
   for (const auto& r : rows) {
     INFO(r.token);
     CHECK(has(t, r.token) == r.want);
   }
+}
+
+TEST_CASE("link paths, link alignment and the Message-ID's domain are tokens", "[tokenizer]") {
+  const std::string raw =
+      "From: Shop <news@shop.example>\r\n"
+      "Message-ID: <abc@mailer.shop.example>\r\n"
+      "Content-Type: text/html; charset=iso-8859-1\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "<a href=\"https://www.shop.example/Account/Login.php?session=1\">sale</a>"
+      "<a href=\"https://cdn.other.example/x\">x</a><img src=\"https://shop.example/i.png\">\r\n";
+  auto t = content::tokenize_message(raw);
+  for (const char* want : {"up:account", "up:login", "up:php", "up:session", "la:some",
+                           "mid:aligned", "cs:iso-8859-1", "cte:quoted-printable", "img:1"}) {
+    INFO(want);
+    CHECK(has(t, want));
+  }
+  // A link only a list footer names gives no path words (the list's own pages).
+  const std::string listed =
+      "From: a@uni.example\r\n\r\nhello\r\n"
+      "_______________________________________________\r\n"
+      "Users mailing list\r\nhttps://lists.example.org/mailman/listinfo/users\r\n";
+  auto u = content::tokenize_message(listed);
+  CHECK_FALSE(has(u, "up:listinfo"));
+  CHECK_FALSE(has(u, "up:mailman"));
+  CHECK(has(u, "mid:none"));
 }
 
 TEST_CASE("list artifacts and other filters' headers are never tokens", "[tokenizer]") {
