@@ -3,6 +3,7 @@
 
 #include "core/address.hpp"
 #include "core/forward_find.hpp"
+#include "core/message.hpp"
 
 #include <iconv.h>
 
@@ -24,117 +25,189 @@ constexpr std::array<int8_t, 256> make_b64_table() {
 }
 constexpr auto kB64 = make_b64_table();
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+constexpr std::array<int8_t, 256> make_hex_table() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 10; ++i) t[static_cast<size_t>('0' + i)] = static_cast<int8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t[static_cast<size_t>('A' + i)] = static_cast<int8_t>(10 + i);
+    t[static_cast<size_t>('a' + i)] = static_cast<int8_t>(10 + i);
+  }
+  return t;
 }
+constexpr auto kHex = make_hex_table();
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+// The end of the run of ASCII bytes starting at `i`, eight bytes at a time.
+size_t ascii_run_end(std::string_view in, size_t i) {
+  while (i + 8 <= in.size()) {
+    uint64_t word;
+    std::memcpy(&word, in.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  while (i < in.size() && static_cast<unsigned char>(in[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) {
+  // Bytes out are at most 3 per 4 alphabet characters, plus the 2 of a partial quantum
+  // flushed at '=' (which may pass max_out: cut at the end, as before).
+  const size_t cap =
+      std::min(max_out > SIZE_MAX - 2 ? SIZE_MAX : max_out + 2, in.size() / 4 * 3 + 3);
   std::string out;
-  out.reserve(std::min(max_out, in.size() / 4 * 3 + 3));
-  uint32_t acc = 0;
-  int n = 0;
-  bool padded = false;
-  bool line_start = true;
-  for (size_t i = 0; i < in.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (line_start && c == '-' && i + 1 < in.size() && in[i + 1] == '-') ++st.boundary_like_lines;
-    line_start = (c == '\n');
-    int8_t v = kB64[c];
-    if (v >= 0) {
-      if (padded) {
-        ++st.data_after_padding;
-        continue;
-      }
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-      if (++n == 4) {
-        if (out.size() + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
-          const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8),
-                             static_cast<char>(acc)};
-          out.append(q, max_out - out.size());
-          st.truncated = true;
-          return out;
+  out.resize_and_overwrite(cap, [&](char* o, size_t) {
+    const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+    const size_t size = in.size();
+    size_t w = 0;
+    uint32_t acc = 0;
+    int n = 0;
+    bool padded = false;
+    bool line_start = true;
+    size_t i = 0;
+    while (i < size) {
+      // fast path: whole quanta of alphabet characters (no '-', '\n' or '=' among them)
+      if (n == 0 && !padded) {
+        size_t start = i;
+        while (i + 4 <= size && w + 3 <= max_out) {
+          int32_t a = kB64[s[i]], b = kB64[s[i + 1]], c = kB64[s[i + 2]], d = kB64[s[i + 3]];
+          if ((a | b | c | d) < 0) break;
+          uint32_t v = static_cast<uint32_t>(a) << 18 | static_cast<uint32_t>(b) << 12 |
+                       static_cast<uint32_t>(c) << 6 | static_cast<uint32_t>(d);
+          o[w] = static_cast<char>(v >> 16);
+          o[w + 1] = static_cast<char>(v >> 8);
+          o[w + 2] = static_cast<char>(v);
+          w += 3;
+          i += 4;
         }
-        out.push_back(static_cast<char>(acc >> 16));
-        out.push_back(static_cast<char>(acc >> 8));
-        out.push_back(static_cast<char>(acc));
-        acc = 0;
-        n = 0;
+        if (i != start) line_start = false;
+        if (i >= size) break;
       }
-    } else if (c == '=') {
-      if (!padded && n >= 2) {  // end of data: flush the partial quantum
-        if (n == 2)
-          out.push_back(static_cast<char>(acc >> 4));
-        else
-          out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
-        acc = 0;
-        n = 0;
-        padded = true;
-      } else if (!padded && n != 0) {
+      unsigned char c = s[i];
+      if (line_start && c == '-' && i + 1 < size && s[i + 1] == '-') ++st.boundary_like_lines;
+      line_start = (c == '\n');
+      int8_t v = kB64[c];
+      ++i;
+      if (v >= 0) {
+        if (padded) {
+          ++st.data_after_padding;
+          continue;
+        }
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        if (++n == 4) {
+          if (w + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
+            const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8),
+                               static_cast<char>(acc)};
+            for (size_t k = 0; w < max_out; ++k) o[w++] = q[k];
+            st.truncated = true;
+            return w;
+          }
+          o[w++] = static_cast<char>(acc >> 16);
+          o[w++] = static_cast<char>(acc >> 8);
+          o[w++] = static_cast<char>(acc);
+          acc = 0;
+          n = 0;
+        }
+      } else if (c == '=') {
+        if (!padded && n >= 2) {  // end of data: flush the partial quantum
+          if (n == 2) {
+            o[w++] = static_cast<char>(acc >> 4);
+          } else {
+            o[w++] = static_cast<char>(acc >> 10);
+            o[w++] = static_cast<char>(acc >> 2);
+          }
+          acc = 0;
+          n = 0;
+          padded = true;
+        } else if (!padded && n != 0) {
+          ++st.invalid_chars;
+        }
+      } else if (!is_space(static_cast<char>(c))) {
         ++st.invalid_chars;
       }
-    } else if (!is_space(static_cast<char>(c))) {
-      ++st.invalid_chars;
     }
-  }
-  if (n != 0) {  // missing padding
-    st.missing_padding = true;
-    if (n == 2)
-      out.push_back(static_cast<char>(acc >> 4));
-    else if (n == 3)
-      out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
-  }
-  if (out.size() > max_out) {
-    out.resize(max_out);
-    st.truncated = true;
-  }
+    if (n != 0) {  // missing padding
+      st.missing_padding = true;
+      if (n == 2) {
+        o[w++] = static_cast<char>(acc >> 4);
+      } else if (n == 3) {
+        o[w++] = static_cast<char>(acc >> 10);
+        o[w++] = static_cast<char>(acc >> 2);
+      }
+    }
+    if (w > max_out) {
+      w = max_out;
+      st.truncated = true;
+    }
+    return w;
+  });
   return out;
 }
 
 std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool header_q,
                                     size_t max_out) {
+  // One input byte gives at most one output byte: the output is written in place.
   std::string out;
-  out.reserve(std::min(max_out, in.size()));
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (out.size() >= max_out) {
-      st.truncated = true;
-      break;
-    }
-    char c = in[i];
-    if (header_q && c == '_') {
-      out.push_back(' ');
-    } else if (c == '=') {
-      if (i + 2 < in.size() + 0 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(hexval(in[i + 1]) * 16 + hexval(in[i + 2])));
-        i += 2;
+  out.resize_and_overwrite(std::min(max_out, in.size()), [&](char* o, size_t) {
+    const char* s = in.data();
+    const size_t size = in.size();
+    size_t w = 0;
+    size_t i = 0;
+    while (i < size) {
+      if (w >= max_out) {
+        st.truncated = true;
+        break;
+      }
+      char c = s[i];
+      if (c != '=' && !(header_q && c == '_')) {  // a run of literal bytes, copied at once
+        size_t end = i + 1;
+        if (header_q) {
+          while (end < size && s[end] != '=' && s[end] != '_') ++end;
+        } else {
+          const void* eq = std::memchr(s + end, '=', size - end);
+          end = eq ? static_cast<size_t>(static_cast<const char*>(eq) - s) : size;
+        }
+        size_t len = std::min(end - i, max_out - w);
+        std::memcpy(o + w, s + i, len);
+        w += len;
+        i += len;
+        continue;
+      }
+      if (c == '_') {
+        o[w++] = ' ';
+        ++i;
+        continue;
+      }
+      if (i + 2 < size && kHex[static_cast<unsigned char>(s[i + 1])] >= 0 &&
+          kHex[static_cast<unsigned char>(s[i + 2])] >= 0) {
+        o[w++] = static_cast<char>(kHex[static_cast<unsigned char>(s[i + 1])] * 16 +
+                                   kHex[static_cast<unsigned char>(s[i + 2])]);
+        i += 3;
         continue;
       }
       // soft line break: '=' then optional whitespace then line end
       size_t j = i + 1;
-      while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
-      if (j < in.size() && in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') {
+      while (j < size && (s[j] == ' ' || s[j] == '\t')) ++j;
+      if (j < size && s[j] == '\r' && j + 1 < size && s[j + 1] == '\n') {
+        i = j + 2;
+        continue;
+      }
+      if (j < size && s[j] == '\n') {
         i = j + 1;
         continue;
       }
-      if (j < in.size() && in[j] == '\n') {
-        i = j;
-        continue;
-      }
-      if (j >= in.size()) break;  // '=' at the very end: a soft break without a line end
+      if (j >= size) break;  // '=' at the very end: a soft break without a line end
       ++st.invalid_escapes;
-      out.push_back(c);
-    } else {
-      out.push_back(c);
+      o[w++] = c;
+      ++i;
     }
-  }
+    return w;
+  });
   return out;
 }
 
@@ -254,8 +327,7 @@ std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
   size_t i = 0;
   while (i < in.size()) {
     // fast path: a run of ASCII is copied at once
-    size_t run = i;
-    while (run < in.size() && static_cast<unsigned char>(in[run]) < 0x80) ++run;
+    size_t run = ascii_run_end(in, i);
     if (run > i) {
       out.append(in.data() + i, run - i);
       i = run;
@@ -288,8 +360,14 @@ std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
 namespace {
 
 bool is_utf8_name(std::string_view cs) {
-  std::string l = core::to_lower(cs);
-  return l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii" || l.empty();
+  return cs.empty() || core::iequals(cs, "utf-8") || core::iequals(cs, "utf8") ||
+         core::iequals(cs, "us-ascii") || core::iequals(cs, "ascii");
+}
+
+// Charsets in which every ASCII byte stands for itself whatever comes before it:
+// all those of the allowlist but the stateful or wide ones.
+bool ascii_transparent(std::string_view iconv_name) {
+  return !iconv_name.starts_with("UTF-") && iconv_name != "ISO-2022-JP";
 }
 
 struct IconvCloser {
@@ -389,6 +467,8 @@ std::string_view allowed_charset(std::string_view name) {
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st) {
   if (is_utf8_name(charset)) return sanitize_utf8(in, st);
   std::string allowed(allowed_charset(charset));  // "" for a name not on the allowlist
+  if (!allowed.empty() && ascii_transparent(allowed) && ascii_run_end(in, 0) == in.size())
+    return std::string(in);  // pure ASCII: what iconv would give back
   iconv_t cd =
       allowed.empty() ? reinterpret_cast<iconv_t>(-1) : iconv_open("UTF-8", allowed.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
