@@ -6,9 +6,10 @@
 #include "html/extract.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/address.hpp"
@@ -275,11 +276,47 @@ enum : uint32_t {
   kTablePart = 1u << 14,  // goes inside a table (is not foster-parented)
 };
 
-uint32_t tag_flags(std::string_view n) {
-  static const std::unordered_map<std::string_view, uint32_t> table = [] {
-    std::unordered_map<std::string_view, uint32_t> m;
+// A known tag name and its flags. `name` is a literal: a view of it stays valid.
+struct TagInfo {
+  std::string_view name;
+  uint32_t flags = 0;
+};
+
+// Every tag name the model knows, in an open-addressing table: names are at most 10
+// bytes, so a name is hashed from its length and a few of its bytes.
+class TagTable {
+ public:
+  static constexpr size_t kSlots = 512;  // a power of two, over twice the names
+  static size_t slot(std::string_view n) {
+    auto b = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(n[i])); };
+    return (n.size() * 131 + b(0) * 31 + b(n.size() - 1) * 7 + b(n.size() / 2)) & (kSlots - 1);
+  }
+  const TagInfo* find(std::string_view n) const {
+    if (n.empty() || n.size() > kMaxName) return nullptr;
+    for (size_t k = slot(n);; k = (k + 1) & (kSlots - 1)) {
+      const TagInfo& e = slots_[k];
+      if (e.name.empty()) return nullptr;
+      if (e.name == n) return &e;
+    }
+  }
+  void add(std::string_view n, uint32_t f) {
+    if (n.empty() || n.size() > kMaxName) std::abort();  // a name the lookup would never find
+    size_t k = slot(n);
+    while (!slots_[k].name.empty() && slots_[k].name != n) k = (k + 1) & (kSlots - 1);
+    slots_[k].name = n;
+    slots_[k].flags |= f;
+  }
+  static constexpr size_t kMaxName = 10;
+
+ private:
+  std::array<TagInfo, kSlots> slots_{};
+};
+
+const TagTable& tag_table() {
+  static const TagTable table = [] {
+    TagTable m;
     auto add = [&](uint32_t f, std::initializer_list<std::string_view> names) {
-      for (auto x : names) m[x] |= f;
+      for (auto x : names) m.add(x, f);
     };
     add(kVoid, {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link",
                 "meta", "param", "source", "track", "wbr", "basefont", "bgsound", "frame"});
@@ -331,23 +368,45 @@ uint32_t tag_flags(std::string_view n) {
          "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
          "hgroup",  "listing", "main",   "menu",       "nav",        "ol",     "pre",     "section",
          "summary", "ul",      "applet", "marquee",    "object",     "form"});
+    m.add("svg", 0);
+    m.add("math", 0);
+    m.add("button", 0);
     return m;
   }();
-  auto it = table.find(n);
-  return it == table.end() ? 0 : it->second;
+  return table;
 }
 
+uint32_t tag_flags(std::string_view n) {
+  const TagInfo* e = tag_table().find(n);
+  return e ? e->flags : 0;
+}
+
+// A tag or attribute name. Compared with a literal, it checks the length and then the
+// bytes inline: the tree model compares names with literals at every tag.
+struct Name : std::string_view {
+  Name() = default;
+  Name(std::string_view v) : std::string_view(v) {}    // NOLINT: a view is a name
+  Name(const char* v) : std::string_view(v) {}         // NOLINT
+  Name(const std::string& v) : std::string_view(v) {}  // NOLINT
+  template <size_t N>
+  [[gnu::always_inline]] bool operator==(const char (&lit)[N]) const {
+    return size() == N - 1 && __builtin_memcmp(data(), lit, N - 1) == 0;
+  }
+};
+
 struct Attr {
-  std::string_view name, value;
+  Name name;
+  std::string_view value;
 };
 
 // A start tag as the tree model sees it (views into the input or the tokenizer's scratch).
 struct Tag {
-  std::string_view name;
+  Name name;
   std::vector<Attr> attrs;
   bool self_closing = false;
 
-  const std::string_view* attr(std::string_view n) const {
+  template <size_t N>
+  const std::string_view* attr(const char (&n)[N]) const {
     for (const auto& a : attrs)
       if (a.name == n) return &a.value;  // the first of duplicates wins
     return nullptr;
@@ -383,7 +442,7 @@ struct Span {
 };
 
 struct Open {
-  std::string name;
+  Name name;  // a known name's literal, the input, or Extractor::other_names_
   uint32_t flags;
   bool hidden;
   bool foreign;
@@ -479,6 +538,16 @@ class Extractor {
   }
 
   // ---- tree model ----
+  // A view of the name that lives as long as the extraction (the tag's may not).
+  std::string_view intern(std::string_view n) {
+    if (const TagInfo* e = tag_table().find(n)) return e->name;
+    auto in = [&](std::string_view v) {
+      auto b = reinterpret_cast<uintptr_t>(s_.data()), p = reinterpret_cast<uintptr_t>(v.data());
+      return p >= b && p + v.size() <= b + s_.size();
+    };
+    if (in(n)) return n;
+    return *other_names_.emplace(n).first;
+  }
   bool hidden_now() const { return stack_.empty() ? head_ : stack_.back().hidden; }
   void flush();                        // the pending text becomes a text node
   void text_node(std::string_view t);  // a text node of the current element
@@ -493,7 +562,7 @@ class Extractor {
   void push(const Tag& t, uint32_t flags, bool afe);
   void pop();
   void pop_until(size_t k);  // pops stack_[k] and everything above it
-  long find(std::string_view name, uint32_t stop, bool button = false, bool list = false) const;
+  long find(Name name, uint32_t stop, bool button = false, bool list = false) const;
   void close_p() {
     long k = find("p", kBoundary, true);
     if (k >= 0) {
@@ -507,8 +576,8 @@ class Extractor {
   }
   void reconstruct();
   void start_tag(Tag& t);
-  void end_tag(std::string_view name);
-  void adoption(std::string_view name);
+  void end_tag(Name name);
+  void adoption(Name name);
   // What the DOM walk did on entering an element; returns its hidden flag.
   bool enter(const Tag& t, uint32_t flags, bool parent_hidden, int* anchor);
   void head_element(const Tag& t, uint32_t flags);
@@ -530,6 +599,7 @@ class Extractor {
   std::vector<std::pair<Span, Span>> spans_;  // the current tag's attributes
   std::string scratch_;  // decoded attribute values and lower-cased names of the current tag
   std::vector<Open> stack_;
+  std::unordered_set<std::string> other_names_;  // names of open elements the table lacks
   std::vector<Afe> afe_;
   std::vector<Anchor> anchors_;
   std::vector<int> open_anchors_;
@@ -699,7 +769,7 @@ void Extractor::flush() {
 }
 
 bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
-  std::string_view n = t.name;
+  Name n = t.name;
   count_node();
   bool el_hidden = hidden;
   if (t.attr("hidden")) el_hidden = true;
@@ -800,7 +870,7 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
   stack_.push_back(
-      {std::string(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
+      {intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
   if (!open_anchors_.empty() && anchor < 0) {
     stack_.back().anchor_at_push = open_anchors_.back();
     stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
@@ -883,7 +953,7 @@ void Extractor::pop_until(size_t k) {
   while (stack_.size() > k) pop();
 }
 
-long Extractor::find(std::string_view name, uint32_t stop, bool button, bool list) const {
+long Extractor::find(Name name, uint32_t stop, bool button, bool list) const {
   for (size_t k = stack_.size(); k-- > 0;) {
     const Open& o = stack_[k];
     if (o.name == name) return static_cast<long>(k);
@@ -912,7 +982,7 @@ void Extractor::reconstruct() {
 
 // The adoption agency, simplified: the formatting element closes (with what is above it
 // when no block is above it); with a block above, it leaves the stack and the block stays.
-void Extractor::adoption(std::string_view name) {
+void Extractor::adoption(Name name) {
   size_t f = afe_.size();
   for (size_t k = afe_.size(); k-- > 0 && !afe_[k].marker;)
     if (afe_[k].tag.name == name) {
@@ -1002,7 +1072,7 @@ void Extractor::head_element(const Tag& t, uint32_t flags) {
   (void)flags;
   flush();
   count_node();
-  std::string_view n = t.name;
+  Name n = t.name;
   if (n == "script") {
     ++out_.scripts;
     if (const std::string_view* src = t.attr("src")) add_link(*src, "", "script@src");
@@ -1063,7 +1133,7 @@ void Extractor::merge_body(const Tag& t) {
 
 // The content of a raw text element: script, style and title are not text; the others are.
 void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
-  std::string_view n = t.name;
+  Name n = t.name;
   std::string content;
   append_chars(s_, b, e, content, tag_flags(n) & kRcdata, false);
   if (n == "textarea" && !content.empty() && content.front() == '\n') content.erase(0, 1);
@@ -1086,7 +1156,7 @@ void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
 void Extractor::start_tag(Tag& t) {
   if (t.name == "image") t.name = "img";
   uint32_t flags = tag_flags(t.name);
-  std::string_view n = t.name;
+  Name n = t.name;
   if (n == "html") {
     if (!html_seen_ && head_ && stack_.empty() && out_.links.empty() && out_.text.empty()) {
       int dummy = -1;
@@ -1163,7 +1233,7 @@ void Extractor::start_tag(Tag& t) {
         while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
         if (!afe_.empty()) afe_.pop_back();
       }
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (top != "tr") {
         while (stack_.size() > static_cast<size_t>(table) + 1 && stack_.back().name != "tbody" &&
                stack_.back().name != "thead" && stack_.back().name != "tfoot")
@@ -1183,7 +1253,7 @@ void Extractor::start_tag(Tag& t) {
     }
     // tr, tbody, thead, tfoot: close the open cell and rows down to the right context
     while (stack_.size() > static_cast<size_t>(table) + 1) {
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (n == "tr" && (top == "tbody" || top == "thead" || top == "tfoot")) break;
       if (top == "td" || top == "th") {
         pop();
@@ -1207,7 +1277,7 @@ void Extractor::start_tag(Tag& t) {
     // a table closes the first
     bool table_mode = false;
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (o == "td" || o == "th" || o == "caption") break;
       if (o == "table") {
         table_mode = true;
@@ -1236,7 +1306,7 @@ void Extractor::start_tag(Tag& t) {
   }
   if (n == "li" || n == "dd" || n == "dt") {
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (n == "li" ? o == "li" : (o == "dd" || o == "dt")) {
         implied_end(o);
         pop_until(k);
@@ -1251,7 +1321,7 @@ void Extractor::start_tag(Tag& t) {
   if (flags & kClosesP) {
     close_p();
     if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6' && !stack_.empty()) {
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (top.size() == 2 && top[0] == 'h' && top[1] >= '1' && top[1] <= '6') pop();
     }
     push(t, flags, false);
@@ -1312,7 +1382,7 @@ void Extractor::start_tag(Tag& t) {
   if ((flags & kVoid) && !stack_.empty() && stack_.back().name == n) pop();
 }
 
-void Extractor::end_tag(std::string_view n) {
+void Extractor::end_tag(Name n) {
   if (head_) {
     if (n == "head" || n == "br" || n == "html" || n == "body") {
       if (n == "br") {
@@ -1361,7 +1431,7 @@ void Extractor::end_tag(std::string_view n) {
   }
   if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6') {
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (o.size() == 2 && o[0] == 'h' && o[1] >= '1' && o[1] <= '6') {
         implied_end("");
         pop_until(k);
