@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -39,11 +40,23 @@ char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }
 
-std::string trim(std::string_view s) {
+std::string_view trim_view(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n\f");
   if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(" \t\r\n\f");
-  return std::string(s.substr(b, e - b + 1));
+  return s.substr(b, e - b + 1);
+}
+
+std::string trim(std::string_view s) {
+  return std::string(trim_view(s));
+}
+
+// `s` equals the lower-case `name` once lower-cased.
+bool lower_equals(std::string_view s, std::string_view name) {
+  if (s.size() != name.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (lower(s[i]) != name[i]) return false;
+  return true;
 }
 
 // The declarations of a style attribute the extraction reads: the value (lower-cased,
@@ -52,9 +65,10 @@ struct StyleProps {
   std::string display, visibility, opacity, font_size, color, background_color, background;
 };
 
-StyleProps style_props(std::string_view style) {
+StyleProps style_props(std::string_view s) {
   StyleProps p;
-  std::string s = core::to_lower(style);
+  // names are matched without case and only the values kept are lower-cased: the same
+  // as lower-casing the whole attribute first, without the copy
   std::string* const slots[] = {&p.display, &p.visibility,       &p.opacity,   &p.font_size,
                                 &p.color,   &p.background_color, &p.background};
   constexpr std::string_view names[] = {"display", "visibility",       "opacity",   "font-size",
@@ -64,15 +78,15 @@ StyleProps style_props(std::string_view style) {
   while (pos < s.size()) {
     size_t semi = s.find(';', pos);
     std::string_view decl =
-        std::string_view(s).substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
-    pos = semi == std::string::npos ? s.size() : semi + 1;
+        s.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
+    pos = semi == std::string_view::npos ? s.size() : semi + 1;
     size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name = trim(decl.substr(0, colon));
+    std::string_view name = trim_view(decl.substr(0, colon));
     for (size_t k = 0; k < 7; ++k) {
-      if (seen[k] || name != names[k]) continue;
+      if (seen[k] || !lower_equals(name, names[k])) continue;
       seen[k] = true;
-      std::string v = trim(decl.substr(colon + 1));
+      std::string v = core::to_lower(trim_view(decl.substr(colon + 1)));
       if (size_t imp = v.find("!important"); imp != std::string::npos) v = trim(v.substr(0, imp));
       *slots[k] = std::move(v);
     }
@@ -193,12 +207,39 @@ size_t char_ref(std::string_view s, size_t i, std::string& out, bool in_attr) {
   return i + 1;
 }
 
+// Eight bytes at a time: SWAR tests on a little-endian word of the input.
+constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+inline uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+// Non-zero when a byte of w is zero.
+inline uint64_t has_zero(uint64_t w) {
+  return (w - kOnes) & ~w & kHighs;
+}
+// Non-zero when a byte of w equals c.
+inline uint64_t has_byte(uint64_t w, unsigned char c) {
+  return has_zero(w ^ (kOnes * c));
+}
+
+// The first index in [b, e) of a CR, a NUL or (with refs) a '&'; e when there is none.
+size_t text_stop(std::string_view s, size_t b, size_t e, bool refs) {
+  const char* d = s.data();
+  while (b + 8 <= e) {
+    uint64_t w = load8(d + b);
+    if (has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0)) break;
+    b += 8;
+  }
+  while (b < e && d[b] != '\r' && (!refs || d[b] != '&') && d[b] != '\0') ++b;
+  return b;
+}
+
 // Appends s[b, e) to `out`: CR LF and lone CR become LF, references decoded if asked.
 void append_chars(std::string_view s, size_t b, size_t e, std::string& out, bool refs,
                   bool in_attr) {
   while (b < e) {
-    size_t k = b;
-    while (k < e && s[k] != '\r' && (!refs || s[k] != '&') && s[k] != '\0') ++k;
+    size_t k = text_stop(s, b, e, refs);
     out.append(s.data() + b, k - b);
     if (k >= e) return;
     if (s[k] == '\r') {
@@ -228,6 +269,15 @@ bool replace_invalid(std::string_view s, std::string& out) {
     copied = e;
   };
   while (i < s.size()) {
+    // a run of printable ASCII (0x20-0x7E) is fine as it is
+    while (i + 8 <= s.size()) {
+      uint64_t w = load8(s.data() + i);
+      // a byte under 0x20 (0x80 and over show in w itself), or 0x7F
+      uint64_t low = (w - kOnes * 0x20) & ~w & kHighs;
+      if ((w & kHighs) | low | has_byte(w, 0x7F)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0) || c == 0x7F)
@@ -701,11 +751,16 @@ void Extractor::apply_text(std::string_view t) {
   }
   if (!text.empty() && text.back() != ' ' && text.back() != '\n') text.push_back(' ');
   bool space = false;
-  for (char c : t) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+  size_t i = 0;
+  while (i < t.size()) {
+    if (is_space(t[i])) {
       space = true;
+      ++i;
       continue;
     }
+    // a run of other characters: one separator before it, then as much of it as fits
+    size_t j = i + 1;
+    while (j < t.size() && !is_space(t[j])) ++j;
     bool sep = space && !text.empty() && text.back() != ' ';
     if (text.size() + (sep ? 2 : 1) > lim_.max_text) {
       cut("text");
@@ -713,7 +768,13 @@ void Extractor::apply_text(std::string_view t) {
     }
     if (sep) text.push_back(' ');
     space = false;
-    text.push_back(c);
+    size_t take = std::min(j - i, lim_.max_text - text.size());
+    text.append(t.data() + i, take);
+    if (take < j - i) {
+      cut("text");
+      break;
+    }
+    i = j;
   }
 }
 
@@ -1596,9 +1657,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
         while (p < s_.size() && !is_space(s_[p]) && s_[p] != '>') ++p;
         ve = p;
       }
-      bool plain = true;
-      for (size_t k = vb; k < ve && plain; ++k)
-        plain = s_[k] != '&' && s_[k] != '\r' && s_[k] != '\0';
+      bool plain = text_stop(s_, vb, ve, true) == ve;
       if (plain) {
         av = {vb, ve - vb, false};
       } else {
@@ -1785,6 +1844,9 @@ Extract Extractor::run() {
 
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
+  // "url(" and "@import" need a '(' or an '@': most style attributes have neither
+  if (css.find('(') == std::string_view::npos && css.find('@') == std::string_view::npos)
+    return out;
   std::string l = core::to_lower(css);
   // every needle's next occurrence is remembered (positions only grow): linear in the CSS
   core::ForwardFind url(l, "url("), import(l, "@import"),

@@ -111,7 +111,7 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBu
     leaf.sha256 = sha256_hex(bytes);
     if (p->type() == "text") {
       DecodeStats cs;
-      std::string utf8 = to_utf8(bytes, p->charset, cs);
+      std::string utf8 = to_utf8(std::move(bytes), p->charset, cs);  // bytes: hashed above
       if (cs.unknown_charset)
         found.push_back(
             {"MIME_UNKNOWN_CHARSET", fmt::format("{}: charset '{}' unknown: read as Latin-1",

@@ -321,39 +321,46 @@ std::string encode_quoted_printable(std::string_view in, std::string_view eol) {
   return out;
 }
 
-std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    // fast path: a run of ASCII is copied at once
-    size_t run = ascii_run_end(in, i);
-    if (run > i) {
-      out.append(in.data() + i, run - i);
-      i = run;
-      if (i >= in.size()) break;
-    }
+namespace {
+
+// Where the next invalid UTF-8 sequence at or after `i` starts; in.size() when none.
+size_t next_invalid_utf8(std::string_view in, size_t i) {
+  while (true) {
+    i = ascii_run_end(in, i);
+    if (i >= in.size()) return in.size();
     unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= in.size();
     for (size_t k = 1; ok && k < len; ++k)
       ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
+    if (ok) {
       uint32_t cp = c & (0x7F >> len);
       for (size_t k = 1; k < len; ++k)
         cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
       static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
       ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
     }
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++st.replaced;
-      ++i;
-      continue;
-    }
-    out.append(in.substr(i, len));
+    if (!ok) return i;
     i += len;
   }
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
+  size_t bad = next_invalid_utf8(in, 0);
+  if (bad == in.size()) return std::string(in);
+  std::string out;
+  out.reserve(in.size() + 16);
+  size_t i = 0;
+  while (bad < in.size()) {  // each invalid byte becomes one U+FFFD
+    out.append(in.data() + i, bad - i);
+    out += "\xEF\xBF\xBD";
+    ++st.replaced;
+    i = bad + 1;
+    bad = next_invalid_utf8(in, i);
+  }
+  out.append(in.data() + i, in.size() - i);
   return out;
 }
 
@@ -462,13 +469,24 @@ std::string_view allowed_charset(std::string_view name) {
   return it == kAllowed.end() ? std::string_view() : it->second;
 }
 
+// Pure ASCII in an allowed charset that reads ASCII as itself: what iconv would give back.
+bool ascii_as_is(std::string_view in, std::string_view allowed) {
+  return !allowed.empty() && ascii_transparent(allowed) && ascii_run_end(in, 0) == in.size();
+}
+
 }  // namespace
+
+std::string to_utf8(std::string&& in, std::string_view charset, DecodeStats& st) {
+  bool as_is = is_utf8_name(charset) ? next_invalid_utf8(in, 0) == in.size()
+                                     : ascii_as_is(in, allowed_charset(charset));
+  if (as_is) return std::move(in);
+  return to_utf8(std::string_view(in), charset, st);
+}
 
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st) {
   if (is_utf8_name(charset)) return sanitize_utf8(in, st);
   std::string allowed(allowed_charset(charset));  // "" for a name not on the allowlist
-  if (!allowed.empty() && ascii_transparent(allowed) && ascii_run_end(in, 0) == in.size())
-    return std::string(in);  // pure ASCII: what iconv would give back
+  if (ascii_as_is(in, allowed)) return std::string(in);
   iconv_t cd =
       allowed.empty() ? reinterpret_cast<iconv_t>(-1) : iconv_open("UTF-8", allowed.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
