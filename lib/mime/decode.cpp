@@ -8,6 +8,7 @@
 #include <iconv.h>
 
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -24,6 +25,20 @@ constexpr std::array<int8_t, 256> make_b64_table() {
   return t;
 }
 constexpr auto kB64 = make_b64_table();
+
+// The value of a base64 character at each place of a quantum, shifted into place; an
+// invalid character has bits above the 24 of the quantum.
+constexpr std::array<std::array<uint32_t, 256>, 4> make_b64_place_tables() {
+  std::array<std::array<uint32_t, 256>, 4> t{};
+  for (int k = 0; k < 4; ++k)
+    for (int c = 0; c < 256; ++c)
+      t[static_cast<size_t>(k)][static_cast<size_t>(c)] =
+          kB64[static_cast<size_t>(c)] < 0
+              ? 0xFF000000u
+              : static_cast<uint32_t>(kB64[static_cast<size_t>(c)]) << (18 - 6 * k);
+  return t;
+}
+constexpr auto kB64Place = make_b64_place_tables();
 
 constexpr std::array<int8_t, 256> make_hex_table() {
   std::array<int8_t, 256> t{};
@@ -61,7 +76,7 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
   const size_t cap =
       std::min(max_out > SIZE_MAX - 2 ? SIZE_MAX : max_out + 2, in.size() / 4 * 3 + 3);
   std::string out;
-  out.resize_and_overwrite(cap, [&](char* o, size_t) {
+  out.resize_and_overwrite(cap, [&](char* o, size_t room) {
     const auto* s = reinterpret_cast<const unsigned char*>(in.data());
     const size_t size = in.size();
     size_t w = 0;
@@ -74,14 +89,14 @@ std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) 
       // fast path: whole quanta of alphabet characters (no '-', '\n' or '=' among them)
       if (n == 0 && !padded) {
         size_t start = i;
-        while (i + 4 <= size && w + 3 <= max_out) {
-          int32_t a = kB64[s[i]], b = kB64[s[i + 1]], c = kB64[s[i + 2]], d = kB64[s[i + 3]];
-          if ((a | b | c | d) < 0) break;
-          uint32_t v = static_cast<uint32_t>(a) << 18 | static_cast<uint32_t>(b) << 12 |
-                       static_cast<uint32_t>(c) << 6 | static_cast<uint32_t>(d);
-          o[w] = static_cast<char>(v >> 16);
-          o[w + 1] = static_cast<char>(v >> 8);
-          o[w + 2] = static_cast<char>(v);
+        // each quantum is stored as four bytes (the fourth is overwritten or cut): room for it
+        while (i + 4 <= size && w + 3 <= max_out && w + 4 <= room) {
+          uint32_t v = kB64Place[0][s[i]] | kB64Place[1][s[i + 1]] | kB64Place[2][s[i + 2]] |
+                       kB64Place[3][s[i + 3]];
+          if (v >> 24) break;
+          uint32_t bytes = v << 8;  // v's three bytes, high first, in memory order
+          if constexpr (std::endian::native == std::endian::little) bytes = std::byteswap(bytes);
+          std::memcpy(o + w, &bytes, 4);
           w += 3;
           i += 4;
         }
