@@ -388,8 +388,12 @@ bool is_utf8_name(std::string_view cs) {
 
 // Charsets in which every ASCII byte stands for itself whatever comes before it:
 // all those of the allowlist but the stateful or wide ones.
+// WINDOWS-1255 and WINDOWS-1258 are left to iconv too: glibc composes their base letters
+// with the marks that follow, keeping the last character back until the end (which
+// to_utf8 never asks for), so iconv's output of pure ASCII is not the input.
 bool ascii_transparent(std::string_view iconv_name) {
-  return !iconv_name.starts_with("UTF-") && iconv_name != "ISO-2022-JP";
+  return !iconv_name.starts_with("UTF-") && iconv_name != "ISO-2022-JP" &&
+         iconv_name != "WINDOWS-1255" && iconv_name != "WINDOWS-1258";
 }
 
 struct IconvCloser {
@@ -489,6 +493,53 @@ bool ascii_as_is(std::string_view in, std::string_view allowed) {
   return !allowed.empty() && ascii_transparent(allowed) && ascii_run_end(in, 0) == in.size();
 }
 
+// A single-byte charset read as iconv reads it, one byte at a time: the UTF-8 of each
+// byte, or none (iconv refuses it: the caller puts U+FFFD). Those charsets have no state,
+// so a text converts byte by byte exactly as iconv converts it whole.
+struct ByteTable {
+  std::array<std::array<char, 8>, 256> utf8{};
+  std::array<uint8_t, 256> len{};  // 0: no character
+};
+
+// The tables of the allowlist's single-byte charsets that iconv has, by iconv name; built
+// once (every byte through iconv).
+const std::map<std::string_view, ByteTable>& byte_tables() {
+  static const std::map<std::string_view, ByteTable> tables = [] {
+    std::map<std::string_view, ByteTable> m;
+    for (std::string_view name :
+         {"ISO-8859-1",   "ISO-8859-2",   "ISO-8859-3",   "ISO-8859-4",   "ISO-8859-5",
+          "ISO-8859-6",   "ISO-8859-7",   "ISO-8859-8",   "ISO-8859-9",   "ISO-8859-10",
+          "ISO-8859-11",  "ISO-8859-13",  "ISO-8859-14",  "ISO-8859-15",  "ISO-8859-16",
+          "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "WINDOWS-1253", "WINDOWS-1254",
+          "WINDOWS-1256", "WINDOWS-1257", "CP874",        "TIS-620",      "KOI8-R",
+          "KOI8-U",       "CP866",        "CP437",        "CP850",        "MACINTOSH"}) {
+      iconv_t cd = iconv_open("UTF-8", std::string(name).c_str());
+      if (cd == reinterpret_cast<iconv_t>(-1)) continue;
+      std::unique_ptr<void, IconvCloser> guard(cd);
+      ByteTable t;
+      bool ok = true;
+      for (int b = 0; b < 256 && ok; ++b) {
+        char in = static_cast<char>(b);
+        char* src = &in;
+        size_t src_left = 1;
+        auto& out = t.utf8[static_cast<size_t>(b)];
+        char* dst = out.data();
+        size_t dst_left = out.size();
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
+        if (r == static_cast<size_t>(-1) && errno == E2BIG) ok = false;  // not one to tabulate
+        t.len[static_cast<size_t>(b)] =
+            r == static_cast<size_t>(-1) ? 0 : static_cast<uint8_t>(out.size() - dst_left);
+        if (b < 0x80 && (t.len[static_cast<size_t>(b)] != 1 || out[0] != in))
+          ok = false;  // the conversion copies ASCII runs as they are
+      }
+      if (ok) m.emplace(name, t);
+    }
+    return m;
+  }();
+  return tables;
+}
+
 }  // namespace
 
 std::string to_utf8(std::string&& in, std::string_view charset, DecodeStats& st) {
@@ -502,6 +553,25 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
   if (is_utf8_name(charset)) return sanitize_utf8(in, st);
   std::string allowed(allowed_charset(charset));  // "" for a name not on the allowlist
   if (ascii_as_is(in, allowed)) return std::string(in);
+  if (auto it = byte_tables().find(allowed); it != byte_tables().end()) {
+    const ByteTable& t = it->second;
+    std::string out;
+    out.reserve(in.size() + in.size() / 2 + 16);
+    for (size_t i = 0; i < in.size();) {
+      size_t run = ascii_run_end(in, i);  // ASCII stands for itself in all of them
+      out.append(in.data() + i, run - i);
+      for (i = run; i < in.size() && static_cast<unsigned char>(in[i]) >= 0x80; ++i) {
+        auto b = static_cast<unsigned char>(in[i]);
+        if (t.len[b] == 0) {
+          out += "\xEF\xBF\xBD";
+          ++st.replaced;
+        } else {
+          out.append(t.utf8[b].data(), t.len[b]);
+        }
+      }
+    }
+    return out;
+  }
   iconv_t cd =
       allowed.empty() ? reinterpret_cast<iconv_t>(-1) : iconv_open("UTF-8", allowed.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
