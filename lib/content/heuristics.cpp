@@ -36,32 +36,37 @@ bool ascii_alnum(char c) {
 
 // Lower case with the look-alikes phishers swap in brand names folded together
 // (0 o, 1 i l, 3 e, 4 a, 5 s, 7 t): the brand map's key.
+char fold_char(char c) {
+  switch (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) {
+    case '0':
+      return 'o';
+    case '1':
+    case 'i':
+      return 'l';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    default:
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+  }
+}
+
 std::string fold(std::string_view s) {
-  std::string out = to_lower(s);
-  for (char& c : out) switch (c) {
-      case '0':
-        c = 'o';
-        break;
-      case '1':
-      case 'i':
-        c = 'l';
-        break;
-      case '3':
-        c = 'e';
-        break;
-      case '4':
-        c = 'a';
-        break;
-      case '5':
-        c = 's';
-        break;
-      case '7':
-        c = 't';
-        break;
-      default:
-        break;
-    }
+  std::string out(s);
+  for (char& c : out) c = fold_char(c);
   return out;
+}
+
+// A hash of fold(word), without building it: the bit of the brand names' first words.
+size_t first_word_bit(std::string_view word) {
+  uint32_t h = 2166136261u;
+  for (char c : word) h = (h ^ static_cast<unsigned char>(fold_char(c))) * 16777619u;
+  return h % kFirstWordBits;
 }
 
 bool ends_with_label(std::string_view host, std::string_view suffix) {
@@ -256,6 +261,7 @@ HeuristicsStage::HeuristicsStage(HeuristicsPolicy p, std::shared_ptr<const auth:
       written_[b].push_back(written);
       if (written.empty()) continue;
       names_[fold(written)].emplace_back(b, n);
+      first_words_.set(first_word_bit(std::string_view(written).substr(0, written.find(' '))));
       max_name_words_ = std::max(max_name_words_, std::min<size_t>(words, 4));
     }
 }
@@ -307,6 +313,8 @@ std::vector<HeuristicsStage::BrandHit> HeuristicsStage::brands_in(std::string_vi
   }
   std::string key;
   for (size_t t = 0; t < toks.size() && hits.size() < max_hits; ++t) {
+    // every name that could start here starts with this token's folded word
+    if (!first_words_.test(first_word_bit(text.substr(toks[t].pos, toks[t].len)))) continue;
     key.clear();
     for (size_t w = 0; w < max_name_words_ && t + w < toks.size(); ++w) {
       if (w > 0) {

@@ -18,6 +18,7 @@
 // immutable, shared by threads (the ICU IDNA object is thread-safe for use).
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +38,9 @@ class PublicSuffix;
 }
 
 namespace postern::content {
+
+// Bits of HeuristicsStage's filter of the brand names' first words.
+inline constexpr size_t kFirstWordBits = 1 << 16;
 
 inline constexpr size_t kMaxListEntries = 2000;
 inline constexpr size_t kMaxBrands = 500;
@@ -109,6 +113,7 @@ class HeuristicsStage final : public core::Stage {
   std::shared_ptr<const auth::PublicSuffix> psl_;
   // Folded brand name (words joined by one space, look-alikes folded) -> (brand, name index).
   std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> names_;
+  std::bitset<kFirstWordBits> first_words_;  // a bit per first word of the keys (a hash)
   HostIndex free_hosting_, shorteners_, ipfs_, rewriters_;
   std::vector<std::vector<std::string>> written_;  // [brand][name]: its words joined by a space
   size_t max_name_words_ = 1;

@@ -81,20 +81,24 @@ class Out {
 
 // Words of `text` with `prefix`; `pairs`: also adjacent word pairs.
 void words(std::string_view text, std::string_view prefix, bool pairs, Out& out) {
-  std::string word, prev;
+  std::string word, prev, shaped, pair;  // buffers reused from word to word
   char32_t prev_cjk = 0;
   auto flush = [&] {
     if (word.empty()) return;
-    // Digit runs become their shape: "N" and the run length.
-    std::string shaped;
+    // Digit runs become their shape: "N" and the run length (1 to 9).
+    shaped.clear();
     for (size_t i = 0; i < word.size();) {
       if (word[i] >= '0' && word[i] <= '9') {
         size_t j = i;
         while (j < word.size() && word[j] >= '0' && word[j] <= '9') ++j;
-        shaped += fmt::format("N{}", std::min<size_t>(j - i, 9));
+        shaped += 'N';
+        shaped += static_cast<char>('0' + std::min<size_t>(j - i, 9));
         i = j;
       } else {
-        shaped += word[i++];
+        size_t j = i + 1;
+        while (j < word.size() && !(word[j] >= '0' && word[j] <= '9')) ++j;
+        shaped.append(word, i, j - i);
+        i = j;
       }
     }
     // Trim quotes and dashes at the ends.
@@ -104,7 +108,12 @@ void words(std::string_view text, std::string_view prefix, bool pairs, Out& out)
         b == std::string::npos ? std::string_view{} : std::string_view(shaped).substr(b, e - b + 1);
     if (w.size() >= 2) {
       out.add(prefix, w);
-      if (pairs && !prev.empty()) out.add(prefix, fmt::format("{}_{}", prev, w));
+      if (pairs && !prev.empty()) {
+        pair.assign(prev);
+        pair += '_';
+        pair.append(w);
+        out.add(prefix, pair);
+      }
       prev.assign(w);
     }
     word.clear();

@@ -271,16 +271,21 @@ size_t Message::count(std::string_view name) const {
 
 void MessageBuilder::append(std::string_view bytes) {
   // Count every byte the MTA sent (after line-end canonicalisation), store up to the limit.
-  std::string canon;
-  canon.reserve(bytes.size() + 8);
-  for (char c : bytes) {
-    if (c == '\n' && !pending_cr_) canon.push_back('\r');
-    canon.push_back(c);
-    pending_cr_ = (c == '\r');
+  // The bytes go over in runs: a CR is put in only before a bare LF.
+  auto put = [&](std::string_view piece) {
+    total_ += piece.size();
+    if (raw_.size() < max_bytes_) raw_.append(piece.substr(0, max_bytes_ - raw_.size()));
+  };
+  size_t start = 0;
+  for (size_t nl = bytes.find('\n'); nl != std::string_view::npos; nl = bytes.find('\n', nl + 1)) {
+    bool cr_before = nl > 0 ? bytes[nl - 1] == '\r' : pending_cr_;
+    if (cr_before) continue;
+    put(bytes.substr(start, nl - start));
+    put("\r");
+    start = nl;  // the LF opens the next run
   }
-  total_ += canon.size();
-  if (raw_.size() < max_bytes_)
-    raw_.append(canon, 0, std::min(canon.size(), max_bytes_ - raw_.size()));
+  put(bytes.substr(start));
+  if (!bytes.empty()) pending_cr_ = bytes.back() == '\r';
 }
 
 void MessageBuilder::add_header(std::string_view name, std::string_view value) {

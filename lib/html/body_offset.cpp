@@ -28,6 +28,14 @@ bool is_tag_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
 
+// `s` equals the lower-case `name` once lower-cased.
+bool lower_equals(std::string_view s, std::string_view name) {
+  if (s.size() != name.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]) != name[i]) return false;
+  return true;
+}
+
 // Where the tag whose name ends at `i` ends (after its '>'), reading attribute values
 // quoted only where the tokenizer does: right after '=' and optional whitespace.
 size_t tag_end(std::string_view s, size_t i) {
@@ -193,28 +201,75 @@ struct OutputDeleter {
 
 }  // namespace
 
+namespace {
+
+using Doc = std::unique_ptr<GumboOutput, OutputDeleter>;
+
+Doc parse(std::string_view html) {
+  return Doc(gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+}
+
+// The body element of a parsed document, or nullptr.
+const GumboElement* body_of(const GumboOutput& doc) {
+  const GumboVector& top = doc.root->v.element.children;
+  for (unsigned i = 0; i < top.length; ++i) {
+    const auto* n = static_cast<const GumboNode*>(top.data[i]);
+    if (n->type == GUMBO_NODE_ELEMENT && n->v.element.tag == GUMBO_TAG_BODY) return &n->v.element;
+  }
+  return nullptr;
+}
+
+// Where the first "<body" start tag of the source ends (after its '>'), or npos.
+size_t first_body_tag_end(std::string_view html) {
+  for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
+    size_t ne = i + 5;
+    if (ne > html.size() || !lower_equals(html.substr(i + 1, 4), "body")) continue;
+    if (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') continue;
+    size_t te = tag_end(html, ne);
+    return te <= html.size() && html[te - 1] == '>' ? te : std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+bool has_frameset_tag(std::string_view html) {
+  for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1))
+    if (lower_equals(html.substr(i + 1, 8), "frameset")) return true;
+  return false;
+}
+
+}  // namespace
+
 std::optional<size_t> body_content_offset(std::string_view html, const Limits& limits) {
   std::string bounded;
   if (html.size() > limits.max_input ||
       detail::bound_nesting(html, limits.max_depth / 5, bounded, nullptr))
     return std::nullopt;
-  std::unique_ptr<GumboOutput, OutputDeleter> doc(
-      gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+  // Tree construction reads its tokens in order and never looks back: a body element made
+  // from a "<body>" start tag ending at `cut` is made by the same tokens in html[0, cut)
+  // alone, and only a later <frameset> could take it out of the document again. So when
+  // the parse of that prefix gives a body whose tag ends at `cut`, that is the answer,
+  // and gumbo does not build the tree of the whole document.
+  size_t cut = first_body_tag_end(html);
+  if (cut != std::string_view::npos && !has_frameset_tag(html.substr(cut))) {
+    Doc head = parse(html.substr(0, cut));
+    const GumboElement* body =
+        head && head->root->type == GUMBO_NODE_ELEMENT ? body_of(*head) : nullptr;
+    if (body && body->original_tag.length > 0 &&
+        static_cast<size_t>(body->original_tag.data - html.data()) + body->original_tag.length ==
+            cut)
+      return cut;
+  }
+  Doc doc = parse(html);
   if (!doc || doc->root->type != GUMBO_NODE_ELEMENT) return std::nullopt;
-  const GumboVector& top = doc->root->v.element.children;
-  for (unsigned i = 0; i < top.length; ++i) {
-    const auto* n = static_cast<const GumboNode*>(top.data[i]);
-    if (n->type != GUMBO_NODE_ELEMENT || n->v.element.tag != GUMBO_TAG_BODY) continue;
-    const GumboElement& body = n->v.element;
-    if (body.original_tag.length > 0)  // written in the source: right after its tag
-      return static_cast<size_t>(body.original_tag.data - html.data()) + body.original_tag.length;
-    for (unsigned k = 0; k < body.children.length; ++k) {  // implied: at its first node
-      const auto* c = static_cast<const GumboNode*>(body.children.data[k]);
-      if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
-        return c->v.element.start_pos.offset;
-      if (c->type != GUMBO_NODE_DOCUMENT) return c->v.text.start_pos.offset;
-    }
-    return html.size();
+  const GumboElement* body = body_of(*doc);
+  if (!body) return html.size();
+  if (body->original_tag.length > 0)  // written in the source: right after its tag
+    return static_cast<size_t>(body->original_tag.data - html.data()) + body->original_tag.length;
+  for (unsigned k = 0; k < body->children.length; ++k) {  // implied: at its first node
+    const auto* c = static_cast<const GumboNode*>(body->children.data[k]);
+    if (c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE)
+      return c->v.element.start_pos.offset;
+    if (c->type != GUMBO_NODE_DOCUMENT) return c->v.text.start_pos.offset;
   }
   return html.size();
 }

@@ -6,9 +6,11 @@
 #include "html/extract.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/address.hpp"
@@ -38,11 +40,23 @@ char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }
 
-std::string trim(std::string_view s) {
+std::string_view trim_view(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n\f");
   if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(" \t\r\n\f");
-  return std::string(s.substr(b, e - b + 1));
+  return s.substr(b, e - b + 1);
+}
+
+std::string trim(std::string_view s) {
+  return std::string(trim_view(s));
+}
+
+// `s` equals the lower-case `name` once lower-cased.
+bool lower_equals(std::string_view s, std::string_view name) {
+  if (s.size() != name.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (lower(s[i]) != name[i]) return false;
+  return true;
 }
 
 // The declarations of a style attribute the extraction reads: the value (lower-cased,
@@ -51,9 +65,10 @@ struct StyleProps {
   std::string display, visibility, opacity, font_size, color, background_color, background;
 };
 
-StyleProps style_props(std::string_view style) {
+StyleProps style_props(std::string_view s) {
   StyleProps p;
-  std::string s = core::to_lower(style);
+  // names are matched without case and only the values kept are lower-cased: the same
+  // as lower-casing the whole attribute first, without the copy
   std::string* const slots[] = {&p.display, &p.visibility,       &p.opacity,   &p.font_size,
                                 &p.color,   &p.background_color, &p.background};
   constexpr std::string_view names[] = {"display", "visibility",       "opacity",   "font-size",
@@ -63,15 +78,15 @@ StyleProps style_props(std::string_view style) {
   while (pos < s.size()) {
     size_t semi = s.find(';', pos);
     std::string_view decl =
-        std::string_view(s).substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
-    pos = semi == std::string::npos ? s.size() : semi + 1;
+        s.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
+    pos = semi == std::string_view::npos ? s.size() : semi + 1;
     size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name = trim(decl.substr(0, colon));
+    std::string_view name = trim_view(decl.substr(0, colon));
     for (size_t k = 0; k < 7; ++k) {
-      if (seen[k] || name != names[k]) continue;
+      if (seen[k] || !lower_equals(name, names[k])) continue;
       seen[k] = true;
-      std::string v = trim(decl.substr(colon + 1));
+      std::string v = core::to_lower(trim_view(decl.substr(colon + 1)));
       if (size_t imp = v.find("!important"); imp != std::string::npos) v = trim(v.substr(0, imp));
       *slots[k] = std::move(v);
     }
@@ -192,12 +207,39 @@ size_t char_ref(std::string_view s, size_t i, std::string& out, bool in_attr) {
   return i + 1;
 }
 
+// Eight bytes at a time: SWAR tests on a little-endian word of the input.
+constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+inline uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+// Non-zero when a byte of w is zero.
+inline uint64_t has_zero(uint64_t w) {
+  return (w - kOnes) & ~w & kHighs;
+}
+// Non-zero when a byte of w equals c.
+inline uint64_t has_byte(uint64_t w, unsigned char c) {
+  return has_zero(w ^ (kOnes * c));
+}
+
+// The first index in [b, e) of a CR, a NUL or (with refs) a '&'; e when there is none.
+size_t text_stop(std::string_view s, size_t b, size_t e, bool refs) {
+  const char* d = s.data();
+  while (b + 8 <= e) {
+    uint64_t w = load8(d + b);
+    if (has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0)) break;
+    b += 8;
+  }
+  while (b < e && d[b] != '\r' && (!refs || d[b] != '&') && d[b] != '\0') ++b;
+  return b;
+}
+
 // Appends s[b, e) to `out`: CR LF and lone CR become LF, references decoded if asked.
 void append_chars(std::string_view s, size_t b, size_t e, std::string& out, bool refs,
                   bool in_attr) {
   while (b < e) {
-    size_t k = b;
-    while (k < e && s[k] != '\r' && (!refs || s[k] != '&') && s[k] != '\0') ++k;
+    size_t k = text_stop(s, b, e, refs);
     out.append(s.data() + b, k - b);
     if (k >= e) return;
     if (s[k] == '\r') {
@@ -227,6 +269,15 @@ bool replace_invalid(std::string_view s, std::string& out) {
     copied = e;
   };
   while (i < s.size()) {
+    // a run of printable ASCII (0x20-0x7E) is fine as it is
+    while (i + 8 <= s.size()) {
+      uint64_t w = load8(s.data() + i);
+      // a byte under 0x20 (0x80 and over show in w itself), or 0x7F
+      uint64_t low = (w - kOnes * 0x20) & ~w & kHighs;
+      if ((w & kHighs) | low | has_byte(w, 0x7F)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0) || c == 0x7F)
@@ -275,11 +326,47 @@ enum : uint32_t {
   kTablePart = 1u << 14,  // goes inside a table (is not foster-parented)
 };
 
-uint32_t tag_flags(std::string_view n) {
-  static const std::unordered_map<std::string_view, uint32_t> table = [] {
-    std::unordered_map<std::string_view, uint32_t> m;
+// A known tag name and its flags. `name` is a literal: a view of it stays valid.
+struct TagInfo {
+  std::string_view name;
+  uint32_t flags = 0;
+};
+
+// Every tag name the model knows, in an open-addressing table: names are at most 10
+// bytes, so a name is hashed from its length and a few of its bytes.
+class TagTable {
+ public:
+  static constexpr size_t kSlots = 512;  // a power of two, over twice the names
+  static size_t slot(std::string_view n) {
+    auto b = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(n[i])); };
+    return (n.size() * 131 + b(0) * 31 + b(n.size() - 1) * 7 + b(n.size() / 2)) & (kSlots - 1);
+  }
+  const TagInfo* find(std::string_view n) const {
+    if (n.empty() || n.size() > kMaxName) return nullptr;
+    for (size_t k = slot(n);; k = (k + 1) & (kSlots - 1)) {
+      const TagInfo& e = slots_[k];
+      if (e.name.empty()) return nullptr;
+      if (e.name == n) return &e;
+    }
+  }
+  void add(std::string_view n, uint32_t f) {
+    if (n.empty() || n.size() > kMaxName) std::abort();  // a name the lookup would never find
+    size_t k = slot(n);
+    while (!slots_[k].name.empty() && slots_[k].name != n) k = (k + 1) & (kSlots - 1);
+    slots_[k].name = n;
+    slots_[k].flags |= f;
+  }
+  static constexpr size_t kMaxName = 10;
+
+ private:
+  std::array<TagInfo, kSlots> slots_{};
+};
+
+const TagTable& tag_table() {
+  static const TagTable table = [] {
+    TagTable m;
     auto add = [&](uint32_t f, std::initializer_list<std::string_view> names) {
-      for (auto x : names) m[x] |= f;
+      for (auto x : names) m.add(x, f);
     };
     add(kVoid, {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link",
                 "meta", "param", "source", "track", "wbr", "basefont", "bgsound", "frame"});
@@ -331,23 +418,45 @@ uint32_t tag_flags(std::string_view n) {
          "dir",     "div",     "dl",     "fieldset",   "figcaption", "figure", "footer",  "header",
          "hgroup",  "listing", "main",   "menu",       "nav",        "ol",     "pre",     "section",
          "summary", "ul",      "applet", "marquee",    "object",     "form"});
+    m.add("svg", 0);
+    m.add("math", 0);
+    m.add("button", 0);
     return m;
   }();
-  auto it = table.find(n);
-  return it == table.end() ? 0 : it->second;
+  return table;
 }
 
+uint32_t tag_flags(std::string_view n) {
+  const TagInfo* e = tag_table().find(n);
+  return e ? e->flags : 0;
+}
+
+// A tag or attribute name. Compared with a literal, it checks the length and then the
+// bytes inline: the tree model compares names with literals at every tag.
+struct Name : std::string_view {
+  Name() = default;
+  Name(std::string_view v) : std::string_view(v) {}    // NOLINT: a view is a name
+  Name(const char* v) : std::string_view(v) {}         // NOLINT
+  Name(const std::string& v) : std::string_view(v) {}  // NOLINT
+  template <size_t N>
+  [[gnu::always_inline]] bool operator==(const char (&lit)[N]) const {
+    return size() == N - 1 && __builtin_memcmp(data(), lit, N - 1) == 0;
+  }
+};
+
 struct Attr {
-  std::string_view name, value;
+  Name name;
+  std::string_view value;
 };
 
 // A start tag as the tree model sees it (views into the input or the tokenizer's scratch).
 struct Tag {
-  std::string_view name;
+  Name name;
   std::vector<Attr> attrs;
   bool self_closing = false;
 
-  const std::string_view* attr(std::string_view n) const {
+  template <size_t N>
+  const std::string_view* attr(const char (&n)[N]) const {
     for (const auto& a : attrs)
       if (a.name == n) return &a.value;  // the first of duplicates wins
     return nullptr;
@@ -383,7 +492,7 @@ struct Span {
 };
 
 struct Open {
-  std::string name;
+  Name name;  // a known name's literal, the input, or Extractor::other_names_
   uint32_t flags;
   bool hidden;
   bool foreign;
@@ -479,6 +588,16 @@ class Extractor {
   }
 
   // ---- tree model ----
+  // A view of the name that lives as long as the extraction (the tag's may not).
+  std::string_view intern(std::string_view n) {
+    if (const TagInfo* e = tag_table().find(n)) return e->name;
+    auto in = [&](std::string_view v) {
+      auto b = reinterpret_cast<uintptr_t>(s_.data()), p = reinterpret_cast<uintptr_t>(v.data());
+      return p >= b && p + v.size() <= b + s_.size();
+    };
+    if (in(n)) return n;
+    return *other_names_.emplace(n).first;
+  }
   bool hidden_now() const { return stack_.empty() ? head_ : stack_.back().hidden; }
   void flush();                        // the pending text becomes a text node
   void text_node(std::string_view t);  // a text node of the current element
@@ -493,7 +612,7 @@ class Extractor {
   void push(const Tag& t, uint32_t flags, bool afe);
   void pop();
   void pop_until(size_t k);  // pops stack_[k] and everything above it
-  long find(std::string_view name, uint32_t stop, bool button = false, bool list = false) const;
+  long find(Name name, uint32_t stop, bool button = false, bool list = false) const;
   void close_p() {
     long k = find("p", kBoundary, true);
     if (k >= 0) {
@@ -507,8 +626,8 @@ class Extractor {
   }
   void reconstruct();
   void start_tag(Tag& t);
-  void end_tag(std::string_view name);
-  void adoption(std::string_view name);
+  void end_tag(Name name);
+  void adoption(Name name);
   // What the DOM walk did on entering an element; returns its hidden flag.
   bool enter(const Tag& t, uint32_t flags, bool parent_hidden, int* anchor);
   void head_element(const Tag& t, uint32_t flags);
@@ -530,6 +649,7 @@ class Extractor {
   std::vector<std::pair<Span, Span>> spans_;  // the current tag's attributes
   std::string scratch_;  // decoded attribute values and lower-cased names of the current tag
   std::vector<Open> stack_;
+  std::unordered_set<std::string> other_names_;  // names of open elements the table lacks
   std::vector<Afe> afe_;
   std::vector<Anchor> anchors_;
   std::vector<int> open_anchors_;
@@ -631,11 +751,16 @@ void Extractor::apply_text(std::string_view t) {
   }
   if (!text.empty() && text.back() != ' ' && text.back() != '\n') text.push_back(' ');
   bool space = false;
-  for (char c : t) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+  size_t i = 0;
+  while (i < t.size()) {
+    if (is_space(t[i])) {
       space = true;
+      ++i;
       continue;
     }
+    // a run of other characters: one separator before it, then as much of it as fits
+    size_t j = i + 1;
+    while (j < t.size() && !is_space(t[j])) ++j;
     bool sep = space && !text.empty() && text.back() != ' ';
     if (text.size() + (sep ? 2 : 1) > lim_.max_text) {
       cut("text");
@@ -643,7 +768,13 @@ void Extractor::apply_text(std::string_view t) {
     }
     if (sep) text.push_back(' ');
     space = false;
-    text.push_back(c);
+    size_t take = std::min(j - i, lim_.max_text - text.size());
+    text.append(t.data() + i, take);
+    if (take < j - i) {
+      cut("text");
+      break;
+    }
+    i = j;
   }
 }
 
@@ -699,7 +830,7 @@ void Extractor::flush() {
 }
 
 bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
-  std::string_view n = t.name;
+  Name n = t.name;
   count_node();
   bool el_hidden = hidden;
   if (t.attr("hidden")) el_hidden = true;
@@ -800,7 +931,7 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
   stack_.push_back(
-      {std::string(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
+      {intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
   if (!open_anchors_.empty() && anchor < 0) {
     stack_.back().anchor_at_push = open_anchors_.back();
     stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
@@ -883,7 +1014,7 @@ void Extractor::pop_until(size_t k) {
   while (stack_.size() > k) pop();
 }
 
-long Extractor::find(std::string_view name, uint32_t stop, bool button, bool list) const {
+long Extractor::find(Name name, uint32_t stop, bool button, bool list) const {
   for (size_t k = stack_.size(); k-- > 0;) {
     const Open& o = stack_[k];
     if (o.name == name) return static_cast<long>(k);
@@ -912,7 +1043,7 @@ void Extractor::reconstruct() {
 
 // The adoption agency, simplified: the formatting element closes (with what is above it
 // when no block is above it); with a block above, it leaves the stack and the block stays.
-void Extractor::adoption(std::string_view name) {
+void Extractor::adoption(Name name) {
   size_t f = afe_.size();
   for (size_t k = afe_.size(); k-- > 0 && !afe_[k].marker;)
     if (afe_[k].tag.name == name) {
@@ -1002,7 +1133,7 @@ void Extractor::head_element(const Tag& t, uint32_t flags) {
   (void)flags;
   flush();
   count_node();
-  std::string_view n = t.name;
+  Name n = t.name;
   if (n == "script") {
     ++out_.scripts;
     if (const std::string_view* src = t.attr("src")) add_link(*src, "", "script@src");
@@ -1063,7 +1194,7 @@ void Extractor::merge_body(const Tag& t) {
 
 // The content of a raw text element: script, style and title are not text; the others are.
 void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
-  std::string_view n = t.name;
+  Name n = t.name;
   std::string content;
   append_chars(s_, b, e, content, tag_flags(n) & kRcdata, false);
   if (n == "textarea" && !content.empty() && content.front() == '\n') content.erase(0, 1);
@@ -1086,7 +1217,7 @@ void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
 void Extractor::start_tag(Tag& t) {
   if (t.name == "image") t.name = "img";
   uint32_t flags = tag_flags(t.name);
-  std::string_view n = t.name;
+  Name n = t.name;
   if (n == "html") {
     if (!html_seen_ && head_ && stack_.empty() && out_.links.empty() && out_.text.empty()) {
       int dummy = -1;
@@ -1163,7 +1294,7 @@ void Extractor::start_tag(Tag& t) {
         while (!afe_.empty() && !afe_.back().marker) afe_.pop_back();
         if (!afe_.empty()) afe_.pop_back();
       }
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (top != "tr") {
         while (stack_.size() > static_cast<size_t>(table) + 1 && stack_.back().name != "tbody" &&
                stack_.back().name != "thead" && stack_.back().name != "tfoot")
@@ -1183,7 +1314,7 @@ void Extractor::start_tag(Tag& t) {
     }
     // tr, tbody, thead, tfoot: close the open cell and rows down to the right context
     while (stack_.size() > static_cast<size_t>(table) + 1) {
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (n == "tr" && (top == "tbody" || top == "thead" || top == "tfoot")) break;
       if (top == "td" || top == "th") {
         pop();
@@ -1207,7 +1338,7 @@ void Extractor::start_tag(Tag& t) {
     // a table closes the first
     bool table_mode = false;
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (o == "td" || o == "th" || o == "caption") break;
       if (o == "table") {
         table_mode = true;
@@ -1236,7 +1367,7 @@ void Extractor::start_tag(Tag& t) {
   }
   if (n == "li" || n == "dd" || n == "dt") {
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (n == "li" ? o == "li" : (o == "dd" || o == "dt")) {
         implied_end(o);
         pop_until(k);
@@ -1251,7 +1382,7 @@ void Extractor::start_tag(Tag& t) {
   if (flags & kClosesP) {
     close_p();
     if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6' && !stack_.empty()) {
-      const std::string& top = stack_.back().name;
+      Name top = stack_.back().name;
       if (top.size() == 2 && top[0] == 'h' && top[1] >= '1' && top[1] <= '6') pop();
     }
     push(t, flags, false);
@@ -1312,7 +1443,7 @@ void Extractor::start_tag(Tag& t) {
   if ((flags & kVoid) && !stack_.empty() && stack_.back().name == n) pop();
 }
 
-void Extractor::end_tag(std::string_view n) {
+void Extractor::end_tag(Name n) {
   if (head_) {
     if (n == "head" || n == "br" || n == "html" || n == "body") {
       if (n == "br") {
@@ -1361,7 +1492,7 @@ void Extractor::end_tag(std::string_view n) {
   }
   if (n.size() == 2 && n[0] == 'h' && n[1] >= '1' && n[1] <= '6') {
     for (size_t k = stack_.size(); k-- > 0;) {
-      const std::string& o = stack_[k].name;
+      Name o = stack_[k].name;
       if (o.size() == 2 && o[0] == 'h' && o[1] >= '1' && o[1] <= '6') {
         implied_end("");
         pop_until(k);
@@ -1526,9 +1657,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
         while (p < s_.size() && !is_space(s_[p]) && s_[p] != '>') ++p;
         ve = p;
       }
-      bool plain = true;
-      for (size_t k = vb; k < ve && plain; ++k)
-        plain = s_[k] != '&' && s_[k] != '\r' && s_[k] != '\0';
+      bool plain = text_stop(s_, vb, ve, true) == ve;
       if (plain) {
         av = {vb, ve - vb, false};
       } else {
@@ -1715,6 +1844,9 @@ Extract Extractor::run() {
 
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
+  // "url(" and "@import" need a '(' or an '@': most style attributes have neither
+  if (css.find('(') == std::string_view::npos && css.find('@') == std::string_view::npos)
+    return out;
   std::string l = core::to_lower(css);
   // every needle's next occurrence is remembered (positions only grow): linear in the CSS
   core::ForwardFind url(l, "url("), import(l, "@import"),

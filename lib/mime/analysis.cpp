@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
-
 #include "core/forward_find.hpp"
 
 namespace postern::mime {
@@ -16,16 +14,33 @@ std::vector<std::string> text_urls(std::string_view text, size_t max, core::CpuB
            c != '{' && c != '}' && c != '|' && c != '\\' && c != '^';
   };
   // case-insensitive search would cost a copy; schemes in mail text are lower case in practice.
-  // Each scheme's next occurrence is remembered (positions only grow): one pass per scheme.
-  std::array<core::ForwardFind, 6> schemes{
-      core::ForwardFind(text, "http://"), core::ForwardFind(text, "https://"),
-      core::ForwardFind(text, "ftp://"),  core::ForwardFind(text, "www."),
-      core::ForwardFind(text, "HTTP://"), core::ForwardFind(text, "HTTPS://")};
+  // The schemes are "www." and "http://", "https://", "ftp://", "HTTP://", "HTTPS://": those
+  // are found from their "://" (rare in text), looking back for the scheme's name. At most
+  // one name ends at a "://", and a later "://" gives a later start, so the first "://"
+  // with a name starting at or after `pos` gives the first of them. Each needle's next
+  // occurrence is remembered (positions only grow): one pass for each.
+  core::ForwardFind sep(text, "://"), www(text, "www.");
+  auto named = [&](size_t k, std::string_view name) {
+    return k >= name.size() && text.substr(k - name.size(), name.size()) == name;
+  };
+  auto scheme_before = [&](size_t k) {  // where the scheme whose "://" is at k starts
+    if (named(k, "https") || named(k, "HTTPS")) return k - 5;
+    if (named(k, "http") || named(k, "HTTP")) return k - 4;
+    if (named(k, "ftp")) return k - 3;
+    return std::string_view::npos;
+  };
   size_t pos = 0;
   while (pos < text.size() && out.size() < max) {
     if (budget && budget->tick()) break;
-    size_t best = std::string_view::npos;
-    for (auto& f : schemes) best = std::min(best, f.from(pos));
+    size_t best = www.from(pos);
+    for (size_t k = sep.from(pos + 3); k != std::string_view::npos; k = sep.from(k + 1)) {
+      if (best != std::string_view::npos && k >= best + 5) break;  // starts after best
+      size_t start = scheme_before(k);
+      if (start != std::string_view::npos && start >= pos) {
+        best = std::min(best, start);
+        break;
+      }
+    }
     if (best == std::string_view::npos) break;
     if (best > 0 && is_url_char(static_cast<unsigned char>(text[best - 1])) &&
         text[best - 1] != '(' && text[best - 1] != '[' && text[best - 1] != '=' &&
@@ -111,7 +126,7 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBu
     leaf.sha256 = sha256_hex(bytes);
     if (p->type() == "text") {
       DecodeStats cs;
-      std::string utf8 = to_utf8(bytes, p->charset, cs);
+      std::string utf8 = to_utf8(std::move(bytes), p->charset, cs);  // bytes: hashed above
       if (cs.unknown_charset)
         found.push_back(
             {"MIME_UNKNOWN_CHARSET", fmt::format("{}: charset '{}' unknown: read as Latin-1",

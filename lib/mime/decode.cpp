@@ -3,10 +3,12 @@
 
 #include "core/address.hpp"
 #include "core/forward_find.hpp"
+#include "core/message.hpp"
 
 #include <iconv.h>
 
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -24,117 +26,203 @@ constexpr std::array<int8_t, 256> make_b64_table() {
 }
 constexpr auto kB64 = make_b64_table();
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+// The value of a base64 character at each place of a quantum, shifted into place; an
+// invalid character has bits above the 24 of the quantum.
+constexpr std::array<std::array<uint32_t, 256>, 4> make_b64_place_tables() {
+  std::array<std::array<uint32_t, 256>, 4> t{};
+  for (int k = 0; k < 4; ++k)
+    for (int c = 0; c < 256; ++c)
+      t[static_cast<size_t>(k)][static_cast<size_t>(c)] =
+          kB64[static_cast<size_t>(c)] < 0
+              ? 0xFF000000u
+              : static_cast<uint32_t>(kB64[static_cast<size_t>(c)]) << (18 - 6 * k);
+  return t;
 }
+constexpr auto kB64Place = make_b64_place_tables();
+
+constexpr std::array<int8_t, 256> make_hex_table() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 10; ++i) t[static_cast<size_t>('0' + i)] = static_cast<int8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t[static_cast<size_t>('A' + i)] = static_cast<int8_t>(10 + i);
+    t[static_cast<size_t>('a' + i)] = static_cast<int8_t>(10 + i);
+  }
+  return t;
+}
+constexpr auto kHex = make_hex_table();
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+// The end of the run of ASCII bytes starting at `i`, eight bytes at a time.
+size_t ascii_run_end(std::string_view in, size_t i) {
+  while (i + 8 <= in.size()) {
+    uint64_t word;
+    std::memcpy(&word, in.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  while (i < in.size() && static_cast<unsigned char>(in[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 std::string decode_base64(std::string_view in, DecodeStats& st, size_t max_out) {
+  // Bytes out are at most 3 per 4 alphabet characters, plus the 2 of a partial quantum
+  // flushed at '=' (which may pass max_out: cut at the end, as before).
+  const size_t cap =
+      std::min(max_out > SIZE_MAX - 2 ? SIZE_MAX : max_out + 2, in.size() / 4 * 3 + 3);
   std::string out;
-  out.reserve(std::min(max_out, in.size() / 4 * 3 + 3));
-  uint32_t acc = 0;
-  int n = 0;
-  bool padded = false;
-  bool line_start = true;
-  for (size_t i = 0; i < in.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (line_start && c == '-' && i + 1 < in.size() && in[i + 1] == '-') ++st.boundary_like_lines;
-    line_start = (c == '\n');
-    int8_t v = kB64[c];
-    if (v >= 0) {
-      if (padded) {
-        ++st.data_after_padding;
-        continue;
-      }
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-      if (++n == 4) {
-        if (out.size() + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
-          const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8),
-                             static_cast<char>(acc)};
-          out.append(q, max_out - out.size());
-          st.truncated = true;
-          return out;
+  out.resize_and_overwrite(cap, [&](char* o, size_t room) {
+    const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+    const size_t size = in.size();
+    size_t w = 0;
+    uint32_t acc = 0;
+    int n = 0;
+    bool padded = false;
+    bool line_start = true;
+    size_t i = 0;
+    while (i < size) {
+      // fast path: whole quanta of alphabet characters (no '-', '\n' or '=' among them)
+      if (n == 0 && !padded) {
+        size_t start = i;
+        // each quantum is stored as four bytes (the fourth is overwritten or cut): room for it
+        while (i + 4 <= size && w + 3 <= max_out && w + 4 <= room) {
+          uint32_t v = kB64Place[0][s[i]] | kB64Place[1][s[i + 1]] | kB64Place[2][s[i + 2]] |
+                       kB64Place[3][s[i + 3]];
+          if (v >> 24) break;
+          uint32_t bytes = v << 8;  // v's three bytes, high first, in memory order
+          if constexpr (std::endian::native == std::endian::little) bytes = std::byteswap(bytes);
+          std::memcpy(o + w, &bytes, 4);
+          w += 3;
+          i += 4;
         }
-        out.push_back(static_cast<char>(acc >> 16));
-        out.push_back(static_cast<char>(acc >> 8));
-        out.push_back(static_cast<char>(acc));
-        acc = 0;
-        n = 0;
+        if (i != start) line_start = false;
+        if (i >= size) break;
       }
-    } else if (c == '=') {
-      if (!padded && n >= 2) {  // end of data: flush the partial quantum
-        if (n == 2)
-          out.push_back(static_cast<char>(acc >> 4));
-        else
-          out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
-        acc = 0;
-        n = 0;
-        padded = true;
-      } else if (!padded && n != 0) {
+      unsigned char c = s[i];
+      if (line_start && c == '-' && i + 1 < size && s[i + 1] == '-') ++st.boundary_like_lines;
+      line_start = (c == '\n');
+      int8_t v = kB64[c];
+      ++i;
+      if (v >= 0) {
+        if (padded) {
+          ++st.data_after_padding;
+          continue;
+        }
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        if (++n == 4) {
+          if (w + 3 > max_out) {  // keep what fits: the output is cut exactly at max_out
+            const char q[3] = {static_cast<char>(acc >> 16), static_cast<char>(acc >> 8),
+                               static_cast<char>(acc)};
+            for (size_t k = 0; w < max_out; ++k) o[w++] = q[k];
+            st.truncated = true;
+            return w;
+          }
+          o[w++] = static_cast<char>(acc >> 16);
+          o[w++] = static_cast<char>(acc >> 8);
+          o[w++] = static_cast<char>(acc);
+          acc = 0;
+          n = 0;
+        }
+      } else if (c == '=') {
+        if (!padded && n >= 2) {  // end of data: flush the partial quantum
+          if (n == 2) {
+            o[w++] = static_cast<char>(acc >> 4);
+          } else {
+            o[w++] = static_cast<char>(acc >> 10);
+            o[w++] = static_cast<char>(acc >> 2);
+          }
+          acc = 0;
+          n = 0;
+          padded = true;
+        } else if (!padded && n != 0) {
+          ++st.invalid_chars;
+        }
+      } else if (!is_space(static_cast<char>(c))) {
         ++st.invalid_chars;
       }
-    } else if (!is_space(static_cast<char>(c))) {
-      ++st.invalid_chars;
     }
-  }
-  if (n != 0) {  // missing padding
-    st.missing_padding = true;
-    if (n == 2)
-      out.push_back(static_cast<char>(acc >> 4));
-    else if (n == 3)
-      out.push_back(static_cast<char>(acc >> 10)), out.push_back(static_cast<char>(acc >> 2));
-  }
-  if (out.size() > max_out) {
-    out.resize(max_out);
-    st.truncated = true;
-  }
+    if (n != 0) {  // missing padding
+      st.missing_padding = true;
+      if (n == 2) {
+        o[w++] = static_cast<char>(acc >> 4);
+      } else if (n == 3) {
+        o[w++] = static_cast<char>(acc >> 10);
+        o[w++] = static_cast<char>(acc >> 2);
+      }
+    }
+    if (w > max_out) {
+      w = max_out;
+      st.truncated = true;
+    }
+    return w;
+  });
   return out;
 }
 
 std::string decode_quoted_printable(std::string_view in, DecodeStats& st, bool header_q,
                                     size_t max_out) {
+  // One input byte gives at most one output byte: the output is written in place.
   std::string out;
-  out.reserve(std::min(max_out, in.size()));
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (out.size() >= max_out) {
-      st.truncated = true;
-      break;
-    }
-    char c = in[i];
-    if (header_q && c == '_') {
-      out.push_back(' ');
-    } else if (c == '=') {
-      if (i + 2 < in.size() + 0 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(hexval(in[i + 1]) * 16 + hexval(in[i + 2])));
-        i += 2;
+  out.resize_and_overwrite(std::min(max_out, in.size()), [&](char* o, size_t) {
+    const char* s = in.data();
+    const size_t size = in.size();
+    size_t w = 0;
+    size_t i = 0;
+    while (i < size) {
+      if (w >= max_out) {
+        st.truncated = true;
+        break;
+      }
+      char c = s[i];
+      if (c != '=' && !(header_q && c == '_')) {  // a run of literal bytes, copied at once
+        size_t end = i + 1;
+        if (header_q) {
+          while (end < size && s[end] != '=' && s[end] != '_') ++end;
+        } else {
+          const void* eq = std::memchr(s + end, '=', size - end);
+          end = eq ? static_cast<size_t>(static_cast<const char*>(eq) - s) : size;
+        }
+        size_t len = std::min(end - i, max_out - w);
+        std::memcpy(o + w, s + i, len);
+        w += len;
+        i += len;
+        continue;
+      }
+      if (c == '_') {
+        o[w++] = ' ';
+        ++i;
+        continue;
+      }
+      if (i + 2 < size && kHex[static_cast<unsigned char>(s[i + 1])] >= 0 &&
+          kHex[static_cast<unsigned char>(s[i + 2])] >= 0) {
+        o[w++] = static_cast<char>(kHex[static_cast<unsigned char>(s[i + 1])] * 16 +
+                                   kHex[static_cast<unsigned char>(s[i + 2])]);
+        i += 3;
         continue;
       }
       // soft line break: '=' then optional whitespace then line end
       size_t j = i + 1;
-      while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
-      if (j < in.size() && in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') {
+      while (j < size && (s[j] == ' ' || s[j] == '\t')) ++j;
+      if (j < size && s[j] == '\r' && j + 1 < size && s[j + 1] == '\n') {
+        i = j + 2;
+        continue;
+      }
+      if (j < size && s[j] == '\n') {
         i = j + 1;
         continue;
       }
-      if (j < in.size() && in[j] == '\n') {
-        i = j;
-        continue;
-      }
-      if (j >= in.size()) break;  // '=' at the very end: a soft break without a line end
+      if (j >= size) break;  // '=' at the very end: a soft break without a line end
       ++st.invalid_escapes;
-      out.push_back(c);
-    } else {
-      out.push_back(c);
+      o[w++] = c;
+      ++i;
     }
-  }
+    return w;
+  });
   return out;
 }
 
@@ -248,48 +336,64 @@ std::string encode_quoted_printable(std::string_view in, std::string_view eol) {
   return out;
 }
 
-std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    // fast path: a run of ASCII is copied at once
-    size_t run = i;
-    while (run < in.size() && static_cast<unsigned char>(in[run]) < 0x80) ++run;
-    if (run > i) {
-      out.append(in.data() + i, run - i);
-      i = run;
-      if (i >= in.size()) break;
-    }
+namespace {
+
+// Where the next invalid UTF-8 sequence at or after `i` starts; in.size() when none.
+size_t next_invalid_utf8(std::string_view in, size_t i) {
+  while (true) {
+    i = ascii_run_end(in, i);
+    if (i >= in.size()) return in.size();
     unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= in.size();
     for (size_t k = 1; ok && k < len; ++k)
       ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
+    if (ok) {
       uint32_t cp = c & (0x7F >> len);
       for (size_t k = 1; k < len; ++k)
         cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
       static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
       ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
     }
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++st.replaced;
-      ++i;
-      continue;
-    }
-    out.append(in.substr(i, len));
+    if (!ok) return i;
     i += len;
   }
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view in, DecodeStats& st) {
+  size_t bad = next_invalid_utf8(in, 0);
+  if (bad == in.size()) return std::string(in);
+  std::string out;
+  out.reserve(in.size() + 16);
+  size_t i = 0;
+  while (bad < in.size()) {  // each invalid byte becomes one U+FFFD
+    out.append(in.data() + i, bad - i);
+    out += "\xEF\xBF\xBD";
+    ++st.replaced;
+    i = bad + 1;
+    bad = next_invalid_utf8(in, i);
+  }
+  out.append(in.data() + i, in.size() - i);
   return out;
 }
 
 namespace {
 
 bool is_utf8_name(std::string_view cs) {
-  std::string l = core::to_lower(cs);
-  return l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii" || l.empty();
+  return cs.empty() || core::iequals(cs, "utf-8") || core::iequals(cs, "utf8") ||
+         core::iequals(cs, "us-ascii") || core::iequals(cs, "ascii");
+}
+
+// Charsets in which every ASCII byte stands for itself whatever comes before it:
+// all those of the allowlist but the stateful or wide ones.
+// WINDOWS-1255 and WINDOWS-1258 are left to iconv too: glibc composes their base letters
+// with the marks that follow, keeping the last character back until the end (which
+// to_utf8 never asks for), so iconv's output of pure ASCII is not the input.
+bool ascii_transparent(std::string_view iconv_name) {
+  return !iconv_name.starts_with("UTF-") && iconv_name != "ISO-2022-JP" &&
+         iconv_name != "WINDOWS-1255" && iconv_name != "WINDOWS-1258";
 }
 
 struct IconvCloser {
@@ -384,11 +488,90 @@ std::string_view allowed_charset(std::string_view name) {
   return it == kAllowed.end() ? std::string_view() : it->second;
 }
 
+// Pure ASCII in an allowed charset that reads ASCII as itself: what iconv would give back.
+bool ascii_as_is(std::string_view in, std::string_view allowed) {
+  return !allowed.empty() && ascii_transparent(allowed) && ascii_run_end(in, 0) == in.size();
+}
+
+// A single-byte charset read as iconv reads it, one byte at a time: the UTF-8 of each
+// byte, or none (iconv refuses it: the caller puts U+FFFD). Those charsets have no state,
+// so a text converts byte by byte exactly as iconv converts it whole.
+struct ByteTable {
+  std::array<std::array<char, 8>, 256> utf8{};
+  std::array<uint8_t, 256> len{};  // 0: no character
+};
+
+// The tables of the allowlist's single-byte charsets that iconv has, by iconv name; built
+// once (every byte through iconv).
+const std::map<std::string_view, ByteTable>& byte_tables() {
+  static const std::map<std::string_view, ByteTable> tables = [] {
+    std::map<std::string_view, ByteTable> m;
+    for (std::string_view name :
+         {"ISO-8859-1",   "ISO-8859-2",   "ISO-8859-3",   "ISO-8859-4",   "ISO-8859-5",
+          "ISO-8859-6",   "ISO-8859-7",   "ISO-8859-8",   "ISO-8859-9",   "ISO-8859-10",
+          "ISO-8859-11",  "ISO-8859-13",  "ISO-8859-14",  "ISO-8859-15",  "ISO-8859-16",
+          "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "WINDOWS-1253", "WINDOWS-1254",
+          "WINDOWS-1256", "WINDOWS-1257", "CP874",        "TIS-620",      "KOI8-R",
+          "KOI8-U",       "CP866",        "CP437",        "CP850",        "MACINTOSH"}) {
+      iconv_t cd = iconv_open("UTF-8", std::string(name).c_str());
+      if (cd == reinterpret_cast<iconv_t>(-1)) continue;
+      std::unique_ptr<void, IconvCloser> guard(cd);
+      ByteTable t;
+      bool ok = true;
+      for (int b = 0; b < 256 && ok; ++b) {
+        char in = static_cast<char>(b);
+        char* src = &in;
+        size_t src_left = 1;
+        auto& out = t.utf8[static_cast<size_t>(b)];
+        char* dst = out.data();
+        size_t dst_left = out.size();
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
+        if (r == static_cast<size_t>(-1) && errno == E2BIG) ok = false;  // not one to tabulate
+        t.len[static_cast<size_t>(b)] =
+            r == static_cast<size_t>(-1) ? 0 : static_cast<uint8_t>(out.size() - dst_left);
+        if (b < 0x80 && (t.len[static_cast<size_t>(b)] != 1 || out[0] != in))
+          ok = false;  // the conversion copies ASCII runs as they are
+      }
+      if (ok) m.emplace(name, t);
+    }
+    return m;
+  }();
+  return tables;
+}
+
 }  // namespace
+
+std::string to_utf8(std::string&& in, std::string_view charset, DecodeStats& st) {
+  bool as_is = is_utf8_name(charset) ? next_invalid_utf8(in, 0) == in.size()
+                                     : ascii_as_is(in, allowed_charset(charset));
+  if (as_is) return std::move(in);
+  return to_utf8(std::string_view(in), charset, st);
+}
 
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st) {
   if (is_utf8_name(charset)) return sanitize_utf8(in, st);
   std::string allowed(allowed_charset(charset));  // "" for a name not on the allowlist
+  if (ascii_as_is(in, allowed)) return std::string(in);
+  if (auto it = byte_tables().find(allowed); it != byte_tables().end()) {
+    const ByteTable& t = it->second;
+    std::string out;
+    out.reserve(in.size() + in.size() / 2 + 16);
+    for (size_t i = 0; i < in.size();) {
+      size_t run = ascii_run_end(in, i);  // ASCII stands for itself in all of them
+      out.append(in.data() + i, run - i);
+      for (i = run; i < in.size() && static_cast<unsigned char>(in[i]) >= 0x80; ++i) {
+        auto b = static_cast<unsigned char>(in[i]);
+        if (t.len[b] == 0) {
+          out += "\xEF\xBF\xBD";
+          ++st.replaced;
+        } else {
+          out.append(t.utf8[b].data(), t.len[b]);
+        }
+      }
+    }
+    return out;
+  }
   iconv_t cd =
       allowed.empty() ? reinterpret_cast<iconv_t>(-1) : iconv_open("UTF-8", allowed.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {

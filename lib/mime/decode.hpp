@@ -50,6 +50,9 @@ std::string encode_quoted_printable(std::string_view in, std::string_view eol = 
 // ones, UTF-16, UTF-7; aliases matched without case, '-' or '_') reach iconv; any
 // other name is an unknown charset (CVE-2024-2961 was in a rare converter).
 std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& st);
+// The same, handing `in` back as it is when it is already the answer (valid UTF-8 in a
+// UTF-8 charset, pure ASCII in an ASCII-based one): no copy.
+std::string to_utf8(std::string&& in, std::string_view charset, DecodeStats& st);
 
 // Replaces invalid UTF-8 sequences with U+FFFD (counted in st.replaced).
 std::string sanitize_utf8(std::string_view in, DecodeStats& st);
