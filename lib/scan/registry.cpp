@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "auth/registration.hpp"
 #include "content/bec_registration.hpp"
@@ -181,10 +182,22 @@ std::string nearest_symbol(std::string_view name, const std::vector<std::string>
 namespace {
 
 // A symbol defined at a known place ([rules.X], [composites.X]) that is catalogued or
-// defined before: one error at that place, naming the other definition.
-void check_defined_once(const std::vector<DefinedSymbol>& defined, policy::Errors& errs) {
+// defined before (lists and DNSBL zones first, then by file order and position): one
+// error at that place, naming the other definition.
+void check_defined_once(const policy::Policy& p, const std::vector<DefinedSymbol>& defined,
+                        policy::Errors& errs) {
+  auto place = [&](const DefinedSymbol& d) {
+    size_t file =
+        static_cast<size_t>(std::find(p.files.begin(), p.files.end(), d.file) - p.files.begin());
+    return std::tuple(d.line != 0, file, d.line, d.column);
+  };
+  std::vector<const DefinedSymbol*> order;
+  for (const auto& d : defined) order.push_back(&d);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto* a, const auto* b) { return place(*a) < place(*b); });
   std::map<std::string_view, const DefinedSymbol*, std::less<>> first;
-  for (const auto& d : defined) {
+  for (const DefinedSymbol* dp : order) {
+    const DefinedSymbol& d = *dp;
     auto [it, fresh] = first.emplace(d.name, &d);
     if (d.line == 0) continue;
     std::string other;
@@ -212,7 +225,7 @@ policy::Errors check_symbols(const policy::Policy& p) {
   for (const auto& s : defined) known.push_back(s.name);
   std::sort(known.begin(), known.end());
   policy::Errors errs;
-  check_defined_once(defined, errs);
+  check_defined_once(p, defined, errs);
   for (const auto& r : p.symbol_refs) {
     if (std::binary_search(known.begin(), known.end(), r.symbol)) continue;
     policy::Error e = r.where;

@@ -118,7 +118,7 @@ TEST_CASE("a bad rule is an error at the position of the offending value", "[rul
        6, 1, "[composites.DUP_NAME]: DUP_NAME is already defined by [rules.DUP_NAME] (p.toml:1:1)"},
       {"[composites.DUP_NAME]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n" +
            rule("DUP_NAME", "subject", "x"),
-       1, 1, "[composites.DUP_NAME]: DUP_NAME is already defined by [rules.DUP_NAME] (p.toml:5:1)"},
+       5, 1, "[rules.DUP_NAME]: DUP_NAME is already defined by [composites.DUP_NAME] (p.toml:1:1)"},
       {"[lists.vips]\nmatch = \"sender\"\nsymbol = \"LIST_VIP\"\nentries = [\"a@b.test\"]\n" +
            rule("LIST_VIP", "subject", "x"),
        5, 1, "[rules.LIST_VIP]: LIST_VIP is already defined by list vips"},
@@ -147,6 +147,17 @@ TEST_CASE("a rule and a composite of one name in two files: an error at the late
   test::check_single_error(
       p.error(), {d.str() + "/60-composites.toml", 2, 1,
                   "already defined by [rules.LURE_DUP] (" + d.str() + "/50-rules.toml:1:1)"});
+  // The other way round: the error is at the rule, in the later file.
+  test::TempDir e;
+  e.write("50-composites.toml",
+          "[composites.LURE_DUP]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n");
+  e.write("60-rules.toml", "\n\n" + rule("LURE_DUP", "subject", "lure"));
+  auto q = scan::load_checked_policy({e.str()});
+  REQUIRE_FALSE(q);
+  test::check_single_error(q.error(), {e.str() + "/60-rules.toml", 3, 1,
+                                       "[rules.LURE_DUP]: LURE_DUP is already defined by "
+                                       "[composites.LURE_DUP] (" +
+                                           e.str() + "/50-composites.toml:1:1)"});
 }
 
 TEST_CASE("a rule's symbol may be named by hard rules and scores", "[rules]") {
