@@ -31,9 +31,10 @@ int policy_check(const std::string& config_path, const std::vector<std::string>&
     check = cfg->policy_dirs;
   }
   auto pol = scan::load_checked_policy(check);
-  if (!pol) {
-    for (const auto& e : pol.error()) fmt::print(stderr, "{}\n", e.to_string());
-    fmt::print(stderr, "policy check: {} error(s)\n", pol.error().size());
+  policy::Errors errs = pol ? scan::check_sections(*pol) : pol.error();
+  if (!errs.empty()) {
+    for (const auto& e : errs) fmt::print(stderr, "{}\n", e.to_string());
+    fmt::print(stderr, "policy check: {} error(s)\n", errs.size());
     return 1;
   }
   for (const auto& f : pol->files) fmt::print("ok: {}\n", f);

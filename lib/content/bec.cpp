@@ -181,13 +181,10 @@ void read_bec_policy(policy::TomlSection& s, policy::Policy& p) {
   read_protected(s, b);
   if (auto v = read_domains(s, "own_domains")) b.own_domains = std::move(*v);
   if (auto v = read_domains(s, "partner_domains")) b.partner_domains = std::move(*v);
-  if (auto v = s.string("history")) {
-    if (!v->empty() && v->front() != '/')
-      s.error(*s.node("history"),
-              "'history' in [bec]: expected an absolute path, or \"\" for none");
-    else
-      b.history = *v;
-  }
+  if (const toml::node* h = s.node("history"))  // a state file: the daemon config's
+    s.error(*h,
+            "'history' in [bec]: the sender history file is set in postern.toml now, as "
+            "[state] sender_history");
   if (auto v = s.integer("history_max", 1, 10000000)) b.history_max = static_cast<size_t>(*v);
   if (auto v = s.integer("max_body_bytes", 0, 10000000)) b.max_body_bytes = static_cast<size_t>(*v);
   if (auto v = s.integer("max_links", 0, 100000)) b.max_links = static_cast<size_t>(*v);

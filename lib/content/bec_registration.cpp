@@ -10,6 +10,7 @@
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "reputation/sender_history.hpp"
+#include "reputation/state_config.hpp"
 
 namespace postern::content {
 namespace {
@@ -43,7 +44,7 @@ bool configured(const BecPolicy& b) {
   bool phrases = false;
   for (const auto& list : b.phrases) phrases = phrases || !list.empty();
   return phrases || !b.protected_names.empty() || !b.own_domains.empty() ||
-         !b.partner_domains.empty() || !b.history.empty();
+         !b.partner_domains.empty();
 }
 
 }  // namespace
@@ -54,34 +55,37 @@ const core::Registration& bec_registration() {
       .symbols = kSymbols,
       .policy_sections = {{.name = "bec", .read = read_bec_policy}},
       .services = {{.name = "reputation.sender_history",
-                    .make = [](const policy::Config&, const policy::Policy& p,
+                    // The file is the config's ([state] sender_history), its bound the policy's.
+                    .make = [](const policy::Config& c, const policy::Policy& p,
                                std::string& error) -> std::shared_ptr<void> {
-                      const BecPolicy& b = bec(p);
-                      if (b.history.empty()) return nullptr;
-                      auto h = reputation::SenderHistory::open(b.history, b.history_max);
+                      std::string path = reputation::sender_history_path(c);
+                      if (path.empty()) return nullptr;
+                      auto h = reputation::SenderHistory::open(path, bec(p).history_max);
                       if (!h) {
-                        error = "[bec] history: " + h.error();
+                        error = "[state] sender_history: " + h.error();
                         return nullptr;
                       }
                       return *h;
                     },
                     .changed =
-                        [](const void* current, const policy::Config&, const policy::Config&,
+                        [](const void* current, const policy::Config&, const policy::Config& c,
                            const policy::Policy& p) {
-                          const BecPolicy& b = bec(p);
+                          std::string path = reputation::sender_history_path(c);
                           const auto* h = static_cast<const reputation::SenderHistory*>(current);
-                          if (!h) return !b.history.empty();
-                          return h->path() != b.history || h->max_entries() != b.history_max;
+                          if (!h) return !path.empty();
+                          return h->path() != path || h->max_entries() != bec(p).history_max;
                         }}},
       .stages = {{.name = "bec",
                   .provides = {"content.findings"},
                   .needs = {"mime.analysis"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const BecPolicy& b = bec(c.policy);
-                    if (!configured(b)) return nullptr;
+                    auto history =
+                        c.services.get<reputation::SenderHistory>("reputation.sender_history");
+                    if (!configured(b) && !history) return nullptr;
                     return std::make_unique<BecStage>(
                         std::make_shared<const BecChecks>(b, public_suffixes(c)),
-                        c.services.get<reputation::SenderHistory>("reputation.sender_history"));
+                        std::move(history));
                   }}},
   };
   return r;

@@ -268,7 +268,9 @@ void read_composites(policy::TomlSection& s, policy::Policy& p) {
     }
     auto c = read_composite(policy::TomlSection(*t, "composites." + name, s.file(), s.errors()),
                             name, p);
-    if (c) cp.composites[name] = std::move(*c);
+    if (!c) continue;
+    c->defined_at = policy::error_at(s.file(), n->source(), "");
+    cp.composites[name] = std::move(*c);
   }
   if (cp.composites.size() > kMaxComposites)
     s.error_here(fmt::format("[composites]: {} composites, at most {}", cp.composites.size(),
@@ -278,7 +280,9 @@ void read_composites(policy::TomlSection& s, policy::Policy& p) {
 
 void composites_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& out) {
   for (const auto& [name, c] : p.sections.section<CompositesPolicy>("composites").composites)
-    out.push_back({name, c.score, core::Scope::Transaction, c.description});
+    out.push_back({name, c.score, core::Scope::Transaction, c.description,
+                   fmt::format("[composites.{}]", name), c.defined_at.file, c.defined_at.line,
+                   c.defined_at.column});
 }
 
 postern::expected<std::shared_ptr<const CompositeSet>, policy::Error> CompositeSet::build(

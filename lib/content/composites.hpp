@@ -77,7 +77,8 @@ struct CompositeDef {
   Expression parsed;
   double score = 0;
   std::string description;
-  policy::Error at{};  // the expression's position
+  policy::Error at{};          // the expression's position
+  policy::Error defined_at{};  // where [composites.SYMBOL] was (re)defined
 };
 
 struct CompositesPolicy {

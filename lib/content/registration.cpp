@@ -26,12 +26,11 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "content",
       .symbols = symbols(),
-      .policy_sections = {kClassifierSection,
-                          {.name = "rules", .read = read_rules, .defined = rules_defined},
-                          {.name = "composites",
-                           .read = read_composites,
-                           .defined = composites_defined},
-                          {.name = "heuristics", .read = read_heuristics_policy}},
+      .policy_sections =
+          {kClassifierSection,
+           {.name = "rules", .read = read_rules, .defined = rules_defined, .check = rules_check},
+           {.name = "composites", .read = read_composites, .defined = composites_defined},
+           {.name = "heuristics", .read = read_heuristics_policy}},
       .services = {classifier_service()},
       .stages = {{.name = "header_sanity",
                   .provides = {"headers.checked"},

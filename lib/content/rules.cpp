@@ -190,7 +190,8 @@ void read_rules(policy::TomlSection& s, policy::Policy& p) {
 
 void rules_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& out) {
   for (const auto& [name, r] : p.sections.section<RulesPolicy>("rules").rules)
-    out.push_back({name, r.score, core::Scope::Transaction, r.description});
+    out.push_back({name, r.score, core::Scope::Transaction, r.description,
+                   fmt::format("[rules.{}]", name), r.at.file, r.at.line, r.at.column});
 }
 
 RuleSet::~RuleSet() = default;
@@ -223,12 +224,32 @@ postern::expected<std::shared_ptr<const RuleSet>, policy::Error> RuleSet::build(
     fs->rules.push_back(rs->rules_.size());
     rs->rules_.push_back(std::move(rule));
   }
-  for (auto& fs : rs->fields_)
-    if (!fs->set->Compile())
-      return fail(rs->rules_[fs->rules.front()]->def,
-                  fmt::format("the rules of field {} do not compile as one set within {} bytes",
-                              fs->field, kSetMaxMem));
+  for (auto& fs : rs->fields_) {
+    if (fs->set->Compile()) continue;
+    // Over the Set's memory (its program and the DFA it needs): refused at the field's
+    // largest rule, the one to simplify first; its rules are never dropped one by one.
+    size_t largest = fs->rules.front();
+    int total = 0;
+    for (size_t ri : fs->rules) {
+      int size = rs->rules_[ri]->re->ProgramSize();
+      total += size;
+      if (size > rs->rules_[largest]->re->ProgramSize()) largest = ri;
+    }
+    const RuleDef& big = rs->rules_[largest]->def;
+    return fail(big, fmt::format("[rules.{}]: the {} rules of field {} do not compile as one RE2 "
+                                 "set within {} MiB ({} program instructions in all); this rule "
+                                 "is the largest ({} instructions): simplify it, or the field's "
+                                 "other rules",
+                                 big.symbol, fs->rules.size(), fs->field, kSetMaxMem >> 20, total,
+                                 rs->rules_[largest]->re->ProgramSize()));
+  }
   return std::shared_ptr<const RuleSet>(std::move(rs));
+}
+
+void rules_check(const policy::Policy& p, std::vector<policy::Error>& errors) {
+  const auto& rp = p.sections.section<RulesPolicy>("rules");
+  if (rp.rules.empty()) return;
+  if (auto set = RuleSet::build(rp); !set) errors.push_back(set.error());
 }
 
 RuleSet::Scan RuleSet::match(core::Transaction& tx) const {

@@ -11,12 +11,15 @@
 // reads `content::fields(tx)` (and, for `header:NAME`, the decoded fields of
 // that name) and returns one Hit per rule that matched, with the span of its
 // first match for the excerpt. Bounded: at most kMaxRules rules, patterns of at
-// most kMaxPatternBytes, each Set limited to kSetMaxMem bytes of memory, and at
+// most kMaxPatternBytes (each compiling within kRuleMaxMem, else an error at the
+// pattern when read), each Set limited to kSetMaxMem bytes of memory (a field
+// whose rules do not compile as one Set within it is a policy error at its
+// largest rule, from `postern policy check` and at load), and at
 // most `max_field_bytes` bytes of each field scanned (a value cut there or
-// skipped past it sets Scan::truncated). A Set that runs out of memory is not
-// a silent miss: its rules are run one by one (RE2 falls back to its NFA) and
-// Scan::fallback names the field. Cost linear in the bytes scanned times the
-// number of fields with rules. Never throws on hostile input.
+// skipped past it sets Scan::truncated). A Set whose DFA runs out of memory
+// while matching is not a silent miss: its rules are run one by one (each RE2
+// falls back to its NFA) and Scan::fallback names the field. Cost linear in the bytes scanned times
+// the number of fields with rules. Never throws on hostile input.
 #pragma once
 
 #include <atomic>
@@ -71,6 +74,10 @@ struct RulesPolicy {
 // The [rules] reader (core::PolicySection) and the symbols the rules define.
 void read_rules(policy::TomlSection& s, policy::Policy& p);
 void rules_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& out);
+// The [rules] section's check (core::PolicySection::check): the rules of each field
+// compile as one Set (RuleSet::build's error), so `postern policy check` refuses what
+// the daemon would.
+void rules_check(const policy::Policy& p, std::vector<policy::Error>& errors);
 
 // True for an UPPER_SNAKE name of at most kMaxSymbolBytes ([A-Z][A-Z0-9_]*).
 bool is_symbol_name(std::string_view name);
@@ -87,8 +94,9 @@ class RuleSet {
     std::vector<std::string> fallback;   // fields whose Set ran out of memory
   };
 
-  // Compiles `rules`; an error is at the rule that failed (for a Set over its
-  // memory, the field's first rule).
+  // Compiles `rules`; an error is at the rule that failed (for a field whose rules do not
+  // compile as one Set within kSetMaxMem, at its largest rule: the policy is refused, no
+  // rule is dropped).
   static postern::expected<std::shared_ptr<const RuleSet>, policy::Error> build(
       const RulesPolicy& rules, size_t max_field_bytes = kMaxFieldBytes);
   ~RuleSet();

@@ -151,11 +151,15 @@ struct ServiceEntry {
 // relative paths; its finish() refuses unknown keys) into `p` (Policy::sections:
 // a later file's section layers over an earlier one's, as the reader merges).
 // `defined`, when set, adds the symbols the section defines (a rule's name), so
-// a hard rule or score may name them.
+// a hard rule or score may name them. `check`, when set, adds the errors only the
+// whole policy shows (the rules of a field compile as one RE2 set), each at its
+// file:line:column: `postern policy check` runs it (a snapshot build finds the same
+// errors when its factories compile).
 struct PolicySection {
   std::string_view name;
   void (*read)(policy::TomlSection& s, policy::Policy& p);
   void (*defined)(const policy::Policy& p, std::vector<DefinedSymbol>& out) = nullptr;
+  void (*check)(const policy::Policy& p, std::vector<policy::Error>& errors) = nullptr;
 };
 
 // Adds the folder's keys to the event (its `postern` and `email` objects exist).

@@ -11,6 +11,7 @@
 // Plain constant data, thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,11 @@ struct DefinedSymbol {
   double score = 0;
   Scope scope = Scope::Transaction;
   std::string description;
+  // What defines it ("[rules.X]") and where (line 0: not known), so that
+  // `postern policy check` can refuse a name defined twice at its file:line:column.
+  std::string defined_by{};
+  std::string file{};
+  uint32_t line = 0, column = 0;
 };
 
 // The symbols lib/core itself adds (stage errors, the findings and CPU bounds).

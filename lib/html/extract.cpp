@@ -491,6 +491,8 @@ struct Span {
   bool scratch;
 };
 
+struct Event;
+
 struct Open {
   Name name;  // a known name's literal, the input, or Extractor::other_names_
   uint32_t flags;
@@ -502,6 +504,9 @@ struct Open {
   size_t link_pos = 0;      // links made before its content
   int anchor_at_push = -1;  // the innermost collecting anchor when it opened
   size_t anchor_len = 0;    // and the length of its text then
+  // In a table: where its content's output goes, and where in it its content starts.
+  std::vector<Event>* sink = nullptr;
+  size_t sink_pos = 0;
 };
 
 // What the text and the link order are made of while a table is open: foster-parented
@@ -628,6 +633,8 @@ class Extractor {
   void start_tag(Tag& t);
   void end_tag(Name name);
   void adoption(Name name);
+  void clone_link(size_t fb, Link copy, std::string_view text);
+  void clone_in_table(size_t fb, Link copy);
   // What the DOM walk did on entering an element; returns its hidden flag.
   bool enter(const Tag& t, uint32_t flags, bool parent_hidden, int* anchor);
   void head_element(const Tag& t, uint32_t flags);
@@ -930,8 +937,8 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     body_link_pos_ = out_.links.size();
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
-  stack_.push_back(
-      {intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0});
+  stack_.push_back({intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1,
+                    0, nullptr, 0});
   if (!open_anchors_.empty() && anchor < 0) {
     stack_.back().anchor_at_push = open_anchors_.back();
     stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
@@ -948,6 +955,7 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     }
     tables_.push_back(std::make_unique<TableSeg>(TableSeg{s, s->size(), {}, 0}));
   }
+  if (std::vector<Event>* s = sink()) stack_.back().sink = s, stack_.back().sink_pos = s->size();
   if (anchor >= 0) open_anchors_.push_back(anchor);
   if (afe) {
     Saved sv{std::string(t.name), {}};
@@ -1041,6 +1049,20 @@ void Extractor::reconstruct() {
   }
 }
 
+// A table is open: the anchor's clone is the last link made, and its place in the output
+// (the start of the block's content) is an event of the block's sink, which the table's
+// replay puts in order. No table is open above the block (the anchor would not be in
+// scope), so no table's start moves. Costs the block's output so far (the blocks of
+// successive clones are disjoint) and the elements above the block.
+void Extractor::clone_in_table(size_t fb, Link copy) {
+  out_.links.push_back(std::move(copy));
+  std::vector<Event>* s = stack_[fb].sink;
+  size_t pos = stack_[fb].sink_pos;
+  s->insert(s->begin() + static_cast<long>(pos), {Event::kLink, 0, 0, out_.links.size() - 1});
+  for (size_t k = fb + 1; k < stack_.size(); ++k)
+    if (stack_[k].sink == s && stack_[k].sink_pos >= pos) ++stack_[k].sink_pos;
+}
+
 // The adoption agency, simplified: the formatting element closes (with what is above it
 // when no block is above it); with a block above, it leaves the stack and the block stays.
 void Extractor::adoption(Name name) {
@@ -1084,31 +1106,45 @@ void Extractor::adoption(Name name) {
   }
   // keep the block open; the formatting element leaves the stack
   flush();
-  size_t fb = static_cast<size_t>(at) + 1;
-  while (!(stack_[fb].flags & kSpecial)) ++fb;
-  // an anchor is cloned into the block with the block's content: a second link there
-  std::string clone_text;
-  bool clone = false;
+  // An anchor is cloned into each block above it (the spec's outer loop, at most 8
+  // times): a link per block, with the block's content up to the next block's. (In a
+  // table, only blocks opened in it: their content's output is still in the log.)
+  std::vector<std::pair<size_t, std::string>> clones;  // block, text
   int fa = stack_[static_cast<size_t>(at)].anchor;
-  if (fa >= 0 && stack_[fb].anchor_at_push == fa && tables_.empty()) {
+  if (fa >= 0) {
     Anchor& an = anchors_[static_cast<size_t>(fa)];
-    size_t l = std::min(stack_[fb].anchor_len, an.text.size());
-    clone_text = an.text.substr(l);
-    an.text.resize(l);
-    clone = true;
+    for (size_t k = static_cast<size_t>(at) + 1; k < stack_.size() && clones.size() < 8; ++k) {
+      if (!(stack_[k].flags & kSpecial)) continue;
+      if (stack_[k].anchor_at_push != fa || (!tables_.empty() && !stack_[k].sink)) break;
+      clones.push_back({k, {}});
+    }
+    size_t end = an.text.size();
+    for (size_t i = clones.size(); i-- > 0;) {
+      size_t l = std::min(stack_[clones[i].first].anchor_len, end);
+      clones[i].second = an.text.substr(l, end - l);
+      end = l;
+    }
+    an.text.resize(end);
   }
   Link copy;
-  if (clone) copy = out_.links[anchors_[static_cast<size_t>(fa)].link];
+  if (!clones.empty()) copy = out_.links[anchors_[static_cast<size_t>(fa)].link];
   std::vector<Open> above(stack_.begin() + at + 1, stack_.end());
   stack_.resize(static_cast<size_t>(at) + 1);
   pop();
   for (auto& o : above) stack_.push_back(std::move(o));
-  fb -= 1;  // the formatting element left the stack
-  if (!clone || links_full()) return;
+  for (auto& [block, text] : clones) {
+    if (links_full()) return;
+    clone_link(block - 1, copy, text);  // the formatting element left the stack
+  }
+}
+
+// Adds the clone of an anchor into the block stack_[fb] (see adoption): the anchor's link
+// with `text`, at the start of the block's links.
+void Extractor::clone_link(size_t fb, Link copy, std::string_view text) {
   size_t room = link_text_room();
   std::string col;
   bool space = false;
-  for (char c : clone_text) {
+  for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
       space = !col.empty();
       continue;
@@ -1120,6 +1156,10 @@ void Extractor::adoption(Name name) {
   }
   copy.text = std::string(utf8_prefix(col, room));
   link_text_total_ += copy.text.size();
+  if (!tables_.empty()) {
+    clone_in_table(fb, std::move(copy));
+    return;
+  }
   size_t p = stack_[fb].link_pos;
   out_.links.insert(out_.links.begin() + static_cast<long>(p), std::move(copy));
   for (auto& a : anchors_)

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "auth/registration.hpp"
 #include "content/bec_registration.hpp"
@@ -123,15 +125,25 @@ std::vector<DefinedSymbol> policy_symbols(const policy::Policy& p) {
     core::Scope scope = l.match == policy::ListMatch::Recipient  ? core::Scope::Recipient
                         : l.match == policy::ListMatch::ClientIp ? core::Scope::Connection
                                                                  : core::Scope::Transaction;
-    out.push_back({l.symbol, l.score, scope, fmt::format("a match in list {}", l.name)});
+    out.push_back({.name = l.symbol,
+                   .score = l.score,
+                   .scope = scope,
+                   .description = fmt::format("a match in list {}", l.name),
+                   .defined_by = fmt::format("list {}", l.name)});
   }
   for (const auto& z : p.dnsbl) {
     if (!z.symbol.empty())
-      out.push_back({z.symbol, z.score, core::Scope::Connection,
-                     fmt::format("the client listed by {}", z.zone)});
+      out.push_back({.name = z.symbol,
+                     .score = z.score,
+                     .scope = core::Scope::Connection,
+                     .description = fmt::format("the client listed by {}", z.zone),
+                     .defined_by = fmt::format("[dnsbl.{}]", z.name)});
     for (const auto& [code, c] : z.codes)
-      out.push_back({c.symbol, c.score, core::Scope::Connection,
-                     fmt::format("the client listed by {} with {}", z.zone, code)});
+      out.push_back({.name = c.symbol,
+                     .score = c.score,
+                     .scope = core::Scope::Connection,
+                     .description = fmt::format("the client listed by {} with {}", z.zone, code),
+                     .defined_by = fmt::format("[dnsbl.{}] code {}", z.name, code)});
   }
   for (const auto& sec : policy_sections())
     if (sec.defined) sec.defined(p, out);
@@ -167,12 +179,53 @@ std::string nearest_symbol(std::string_view name, const std::vector<std::string>
   return best;
 }
 
+namespace {
+
+// A symbol defined at a known place ([rules.X], [composites.X]) that is catalogued or
+// defined before (lists and DNSBL zones first, then by file order and position): one
+// error at that place, naming the other definition.
+void check_defined_once(const policy::Policy& p, const std::vector<DefinedSymbol>& defined,
+                        policy::Errors& errs) {
+  auto place = [&](const DefinedSymbol& d) {
+    size_t file =
+        static_cast<size_t>(std::find(p.files.begin(), p.files.end(), d.file) - p.files.begin());
+    return std::tuple(d.line != 0, file, d.line, d.column);
+  };
+  std::vector<const DefinedSymbol*> order;
+  for (const auto& d : defined) order.push_back(&d);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto* a, const auto* b) { return place(*a) < place(*b); });
+  std::map<std::string_view, const DefinedSymbol*, std::less<>> first;
+  for (const DefinedSymbol* dp : order) {
+    const DefinedSymbol& d = *dp;
+    auto [it, fresh] = first.emplace(d.name, &d);
+    if (d.line == 0) continue;
+    std::string other;
+    if (find_builtin_symbol(d.name)) {
+      other = "a catalogued symbol";
+    } else if (!fresh) {
+      const DefinedSymbol& o = *it->second;
+      other = o.line == 0 ? o.defined_by
+                          : fmt::format("{} ({}:{}:{})", o.defined_by, o.file, o.line, o.column);
+    } else {
+      continue;
+    }
+    errs.push_back({d.file, d.line, d.column,
+                    fmt::format("{}: {} is already defined by {}; a symbol has one definition",
+                                d.defined_by, d.name, other)});
+  }
+}
+
+}  // namespace
+
 policy::Errors check_symbols(const policy::Policy& p) {
+  std::vector<DefinedSymbol> defined = policy_symbols(p);
   std::vector<std::string> known;
   for (const auto& s : builtin_symbols()) known.emplace_back(s.name);
-  for (auto& s : policy_symbols(p)) known.push_back(std::move(s.name));
+  for (const auto& s : defined) known.push_back(s.name);
   std::sort(known.begin(), known.end());
   policy::Errors errs;
+  check_defined_once(p, defined, errs);
   for (const auto& r : p.symbol_refs) {
     if (std::binary_search(known.begin(), known.end(), r.symbol)) continue;
     policy::Error e = r.where;
@@ -181,6 +234,13 @@ policy::Errors check_symbols(const policy::Policy& p) {
                             near.empty() ? "" : fmt::format(" (did you mean {}?)", near));
     errs.push_back(std::move(e));
   }
+  return errs;
+}
+
+policy::Errors check_sections(const policy::Policy& p) {
+  policy::Errors errs;
+  for (const auto& sec : policy_sections())
+    if (sec.check) sec.check(p, errs);
   return errs;
 }
 

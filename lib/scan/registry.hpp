@@ -10,9 +10,11 @@
 // the entries of a cycle or a tag no entry provides. `stage_order()` and
 // `finisher_order()` are the registry's, computed once. `builtin_symbols()` is
 // built once (thread-safe static) and sorted by name. `policy_symbols(p)` are the symbols a policy
-// defines itself (its lists, DNSBL zones and return codes). `check_symbols(p)` returns one error
-// per rule or score that names a symbol in neither, at its file:line:column,
-// with the nearest known name. Pure functions otherwise.
+// defines itself (its lists, DNSBL zones and return codes; its sections' `defined`).
+// `check_symbols(p)` returns one error per rule or score that names a symbol in neither, at its
+// file:line:column, with the nearest known name, and one per symbol a section defines ([rules.X],
+// [composites.X]) that is already catalogued or defined by another part of the policy, at the later
+// definition. (Lists and DNSBL codes may share a symbol.) Pure functions otherwise.
 #pragma once
 
 #include <algorithm>
@@ -119,6 +121,12 @@ policy::Errors check_symbols(const policy::Policy& p);
 // check` and `postern scan --policy-dir` load, so a typo is refused everywhere.
 postern::expected<policy::Policy, policy::Errors> load_checked_policy(
     const std::vector<std::string>& dirs);
+
+// Every policy section's `check` (core::PolicySection): what only compiling the
+// policy shows (a field's rules over their RE2 set's memory). `postern policy check`
+// runs it after load_checked_policy; the daemon finds the same when it builds the
+// snapshot, so it does not compile twice.
+policy::Errors check_sections(const policy::Policy& p);
 
 // The known name closest to `name` (edit distance), "" when none is close.
 std::string nearest_symbol(std::string_view name, const std::vector<std::string>& known);

@@ -18,8 +18,11 @@
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "reputation/sender_history.hpp"
+#include "reputation/state_config.hpp"
 #include "scan/registry.hpp"
+#include "scan/snapshot.hpp"
 #include "support/expect_error.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace postern;
 
@@ -229,7 +232,8 @@ TEST_CASE("[bec] policy mistakes are errors at their position", "[bec]") {
       {"[bec]\nown_domains = [\"not a domain\"]\n", 2, 16, "own_domains"},
       {"[bec]\npayment = [\"wire (transfer\"]\n", 2, 12, "RE2"},
       {"[bec]\nurgency = [\"\"]\n", 2, 12, "urgency"},
-      {"[bec]\nhistory = \"relative/path\"\n", 2, 11, "absolute"},
+      // The history file is the daemon's state: postern.toml [state] sender_history.
+      {"[bec]\nhistory = \"/var/lib/postern/senders\"\n", 2, 11, "[state] sender_history"},
       {"[bec]\nhistory_max = 0\n", 2, 15, "history_max"},
       {"[bec]\nown_domain = [\"corp.example\"]\n", 2, 1, "own_domain"},
       {"[[bec.protected]]\nname = \"Jane Doe\"\n", 1, 1, "addresses"},
@@ -428,4 +432,53 @@ TEST_CASE("domains are read as a reader shows them, label by label", "[bec][conf
     INFO(r.in);
     CHECK(content::domain_to_unicode(r.in) == r.want);
   }
+}
+
+TEST_CASE(
+    "the sender history is the file postern.toml's [state] names, and the bec stage "
+    "writes it",
+    "[bec]") {
+  test::TempDir d;
+  d.mkdir("state");
+  d.write("p/50-bec.toml", "[bec]\nown_domains = [\"corp.example\"]\n");
+  // A relative path resolves against the config file's directory.
+  std::string cfg = d.write("postern.toml",
+                            "[policy]\ndirs = [\"p\"]\n[state]\n"
+                            "sender_history = \"state/senders\"\n");
+  auto snap = scan::load_snapshot(cfg, false);
+  if (!snap) FAIL(policy::to_string(snap.error()));
+  const std::string path = d.str() + "/state/senders";
+  auto h = (*snap)->services->get<reputation::SenderHistory>("reputation.sender_history");
+  REQUIRE(h);
+  CHECK(h->path() == path);
+  // Outbound mail through the snapshot's pipeline records its outside recipient there.
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "id");
+  tx.envelope().mail_from = "alice@corp.example";
+  tx.envelope().recipients = {"partner@vendor.example"};
+  tx.set_message(
+      core::Message("From: alice@corp.example\r\nTo: partner@vendor.example\r\n"
+                    "Subject: hello\r\n\r\nsee you\r\n"));
+  (*snap)->pipeline.run(core::Event::Message, tx);
+  auto reread = reputation::SenderHistory::open(path, 100);
+  REQUIRE(reread);
+  CHECK((*reread)->seen("partner@vendor.example", "corp.example"));
+  CHECK_FALSE((*reread)->seen("other@vendor.example", "corp.example"));
+
+  // "" turns the history off: no service, no first contact.
+  std::string off =
+      d.write("off.toml", "[policy]\ndirs = [\"p\"]\n[state]\nsender_history = \"\"\n");
+  auto none = scan::load_snapshot(off, false);
+  REQUIRE(none);
+  CHECK_FALSE((*none)->services->has("reputation.sender_history"));
+  // A directory that does not exist is a config error naming the file.
+  std::string bad = d.write(
+      "bad.toml", "[policy]\ndirs = [\"p\"]\n[state]\nsender_history = \"nodir/senders\"\n");
+  auto refused = scan::load_snapshot(bad, false);
+  REQUIRE_FALSE(refused);
+  CHECK(policy::to_string(refused.error()).find("[state] sender_history") != std::string::npos);
+  // [state] refuses unknown keys at their position.
+  auto typo = scan::load_config(d.write("typo.toml", "[state]\nsender_histroy = \"x\"\n"), false);
+  REQUIRE_FALSE(typo);
+  test::check_single_error(typo.error(), {d.str() + "/typo.toml", 2, 1, "sender_histroy"});
 }

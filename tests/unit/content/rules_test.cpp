@@ -109,13 +109,55 @@ TEST_CASE("a bad rule is an error at the position of the offending value", "[rul
       // A catalogued symbol cannot be a rule's name.
       {rule("HEADER_MISSING_DATE", "subject", "x"), 1, 1, "catalogued"},
       {"[rules]\nNOT_A_TABLE = 1\n", 2, 15, "expected a table"},
+      // One pattern over RE2's memory on its own (kRuleMaxMem): at the pattern when read.
+      {rule("HUGE_CLASS", "body.text", "\\pL{1000}"), 3, 11, "pattern too large"},
+      // One symbol, one definition: found by `postern policy check` (check_symbols), at the
+      // later definition, naming the other.
+      {rule("DUP_NAME", "subject", "x") +
+           "[composites.DUP_NAME]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n",
+       6, 1, "[composites.DUP_NAME]: DUP_NAME is already defined by [rules.DUP_NAME] (p.toml:1:1)"},
+      {"[composites.DUP_NAME]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n" +
+           rule("DUP_NAME", "subject", "x"),
+       5, 1, "[rules.DUP_NAME]: DUP_NAME is already defined by [composites.DUP_NAME] (p.toml:1:1)"},
+      {"[lists.vips]\nmatch = \"sender\"\nsymbol = \"LIST_VIP\"\nentries = [\"a@b.test\"]\n" +
+           rule("LIST_VIP", "subject", "x"),
+       5, 1, "[rules.LIST_VIP]: LIST_VIP is already defined by list vips"},
+      {"[dnsbl.z]\nzone = \"bl.example\"\nsymbol = \"DNSBL_Z\"\n"
+       "codes = { \"127.0.0.2\" = { symbol = \"DNSBL_Z2\", score = 1 } }\n" +
+           rule("DNSBL_Z2", "subject", "x"),
+       5, 1, "already defined by [dnsbl.z] code 127.0.0.2"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);
     auto p = parse(r.text);
-    REQUIRE_FALSE(p);
-    test::check_single_error(p.error(), {"p.toml", r.line, r.column, r.contains});
+    // A file that parses is checked as `postern policy check` checks it.
+    policy::Errors errs = p ? scan::check_symbols(*p) : p.error();
+    test::check_single_error(errs, {"p.toml", r.line, r.column, r.contains});
   }
+}
+
+TEST_CASE("a rule and a composite of one name in two files: an error at the later file",
+          "[rules]") {
+  test::TempDir d;
+  d.write("50-rules.toml", rule("LURE_DUP", "subject", "lure"));
+  d.write("60-composites.toml",
+          "\n[composites.LURE_DUP]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n");
+  auto p = scan::load_checked_policy({d.str()});
+  REQUIRE_FALSE(p);
+  test::check_single_error(
+      p.error(), {d.str() + "/60-composites.toml", 2, 1,
+                  "already defined by [rules.LURE_DUP] (" + d.str() + "/50-rules.toml:1:1)"});
+  // The other way round: the error is at the rule, in the later file.
+  test::TempDir e;
+  e.write("50-composites.toml",
+          "[composites.LURE_DUP]\nexpression = \"SPF_FAIL\"\nscore = 1\ndescription = \"d\"\n");
+  e.write("60-rules.toml", "\n\n" + rule("LURE_DUP", "subject", "lure"));
+  auto q = scan::load_checked_policy({e.str()});
+  REQUIRE_FALSE(q);
+  test::check_single_error(q.error(), {e.str() + "/60-rules.toml", 3, 1,
+                                       "[rules.LURE_DUP]: LURE_DUP is already defined by "
+                                       "[composites.LURE_DUP] (" +
+                                           e.str() + "/50-composites.toml:1:1)"});
 }
 
 TEST_CASE("a rule's symbol may be named by hard rules and scores", "[rules]") {
@@ -249,11 +291,54 @@ TEST_CASE("a field longer than the scan bound is cut and flagged", "[rules]") {
   CHECK(symbols(run(big, raw)) == std::vector<std::string>{"LATE_NEEDLE"});
 }
 
+TEST_CASE(
+    "a field whose rules do not fit one RE2 set is refused at its largest rule, by "
+    "`postern policy check` and at load",
+    "[rules]") {
+  // 160 rules of about 8000 RE2 instructions each (a distinct prefix, so the Set cannot
+  // factor them into one): each compiles alone, together over the Set's 64 MiB (the DFA
+  // needs room for its states). One of them twice the size: the one to simplify.
+  constexpr int kRules = 160;
+  std::string text;
+  for (int i = 0; i < kRules; ++i) {
+    std::string pattern = fmt::format("q{}z.{{1000}}", i);
+    if (i == 77) pattern += "x.{1000}";
+    text += rule(fmt::format("WIDE_{:03}", i), "body.text", pattern);
+  }
+  const uint32_t line_77 = 1 + 5 * 77;  // rule() writes 5 lines per rule
+  // Other fields' rules are not the problem and are not named.
+  text += rule("ALSO_SUBJECT", "subject", "hello");
+  auto p = parse(text);
+  REQUIRE(p);
+  CHECK(scan::check_symbols(*p).empty());
+  const auto& rp = p->sections.section<content::RulesPolicy>("rules");
+  REQUIRE(rp.rules.size() == kRules + 1);  // every rule read: none dropped
+  auto set = content::RuleSet::build(rp);
+  REQUIRE_FALSE(set);
+  test::check_single_error(
+      {set.error()},
+      {"p.toml", line_77, 1,
+       "[rules.WIDE_077]: the 160 rules of field body.text do not compile as one RE2 set "
+       "within 64 MiB"});
+  // `postern policy check` runs the same compile (scan::check_sections).
+  test::check_single_error(scan::check_sections(*p), {"p.toml", line_77, 1, "WIDE_077"});
+  // Half of them fit: the field's rules all match, from the one Set.
+  std::string half;
+  for (int i = 0; i < kRules / 2; ++i)
+    half += rule(fmt::format("WIDE_{:03}", i), "body.text", fmt::format("q{}z.{{1000}}", i));
+  auto fits = rules_of(half);
+  CHECK(scan::check_sections(*parse(half)).empty());
+  std::string body = "q5z" + std::string(1000, 'a') + " q79z" + std::string(1000, 'b') + "\r\n";
+  CHECK(symbols(run(fits, "Subject: s\r\n\r\n" + body)) ==
+        std::vector<std::string>{"WIDE_005", "WIDE_079"});
+}
+
 TEST_CASE("the shipped content rules load and each has a description", "[rules]") {
   auto p =
       policy::load_policy({std::string(POSTERN_SOURCE_DIR) + "/policies"}, scan::policy_sections());
   REQUIRE(p);
   CHECK(scan::check_symbols(*p).empty());
+  CHECK(scan::check_sections(*p).empty());
   const auto& rs = p->sections.section<content::RulesPolicy>("rules").rules;
   CHECK(rs.size() >= 5);
   for (const auto& [name, r] : rs) {

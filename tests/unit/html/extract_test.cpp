@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cpu_budget.hpp"
+#include "gumbo_reference.hpp"
 
 using namespace postern::html;
 using Strings = std::vector<std::string>;
@@ -478,4 +479,72 @@ TEST_CASE("a spent CPU budget stops the extraction with what was found", "[html]
   Extract ok = extract("<p>text</p><a href=\"http://x.test/\">x</a>", {}, &plenty);
   CHECK_FALSE(ok.out_of_time);
   CHECK(ok.links.size() == 1);
+}
+
+TEST_CASE(
+    "a misnested anchor is cloned into each block it wraps, in tables too, as an HTML5 "
+    "parser reads it",
+    "[html][links]") {
+  // The adoption agency: an </a> (or a new <a>) with blocks opened inside the anchor
+  // leaves a copy of the anchor in each block, holding that block's text up to the next
+  // block: one more link per block, with the block's text, in document order.
+  struct Row {
+    std::string name;
+    std::string html;
+    Strings links;
+  };
+  const std::vector<Row> rows = {
+      {"one block", "<a href=\"u\">x<div>y</a>z</div>", {"a@href u [x]", "a@href u [y]"}},
+      {"two nested blocks: a link for each",
+       "<a href=\"u\">x<div>y<p>z</a>w</p></div>",
+       {"a@href u [x]", "a@href u [y]", "a@href u [z]"}},
+      {"in a table cell",
+       "<table><tr><td><a href=\"u\">x<div>y</a>z</div></td></tr></table>",
+       {"a@href u [x]", "a@href u [y]"}},
+      {"in a table cell, two nested blocks",
+       "<table><tr><td><a href=\"u\">x<div>y<p>z</a>w</p></div></td></tr></table>",
+       {"a@href u [x]", "a@href u [y]", "a@href u [z]"}},
+      {"in a table cell, the clone before the block's other links",
+       "<table><tr><td><a href=\"u\">x<div>y<img src=\"i\" alt=\"I\">z</a></div></td></tr>"
+       "</table>",
+       {"a@href u [x]", "a@href u [y I z]", "img@src i [I]"}},
+      {"in a table, after content foster-parented before it",
+       "<table><a href=\"f\">f</a><tr><td><a href=\"u\">x<div>y</a></div></td></tr></table>"
+       "<a href=\"e\">e</a>",
+       {"a@href f [f]", "a@href u [x]", "a@href u [y]", "a@href e [e]"}},
+      {"in a nested table's cell",
+       "<table><tr><td><table><tr><td><a href=\"u\">x<div>y</a></div></td></tr></table>"
+       "<a href=\"w\">w</a></td></tr></table>",
+       {"a@href u [x]", "a@href u [y]", "a@href w [w]"}},
+      {"a new <a> in blocks inside an open one",
+       "<a href=\"u\">x<h3>y<center>z<a href=\"v\">v</a></center></h3>",
+       {"a@href u [x]", "a@href u [y]", "a@href u [z]", "a@href v [v]"}},
+      {"an </a> in a table opened inside the anchor is out of its scope: ignored",
+       "<a href=\"u\">x<div>y<table></a><tr><td>c</td></tr></table>z</div>",
+       {"a@href u [x y c z]"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name, r.html);
+    CHECK(links(extract(r.html)) == r.links);
+    CHECK(links(reference::extract(r.html)) == r.links);  // as the reference (gumbo) reads it
+  }
+}
+
+TEST_CASE("misnested anchors in a table cost linear time", "[html][limits]") {
+  // Each </a> clones the anchor into its block, in a table: the clone's place in the
+  // table's output costs that block's output only.
+  auto run = [](size_t n) {
+    std::string html = "<table><tr><td>";
+    for (size_t i = 0; i < n; ++i) html += "<a href=\"u\">x<div>y <b>z</b></a> w</div>";
+    html += "</td></tr></table>";
+    auto start = std::chrono::steady_clock::now();
+    Extract e = extract(html, Limits{.max_links = 1000000, .max_link_text_total = 1u << 24});
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(e.links.size() == 2 * n);
+    CHECK(e.links.back().text == "y z");
+    return secs;
+  };
+  double small = run(20000), big = run(80000);
+  INFO(small << " s for 20000, " << big << " s for 80000");
+  CHECK(big < 16 * small + 1);  // linear: about 4 times; quadratic: 16 times
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dns/config.hpp"
+#include "reputation/state_config.hpp"
 #include "scan/registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
@@ -138,6 +139,8 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(postern::dns::config_of(*c).forwarders.empty());
   CHECK(c->log_target == "stderr");  // the journal under systemd (postern-milter(8))
   CHECK(c->event_log == "/var/log/postern/events.json");
+  // State files are the daemon's: the BEC sender history is named here, not in a policy.
+  CHECK(postern::reputation::sender_history_path(*c) == "/var/lib/postern/senders");
   CHECK(c->policy_dirs ==
         std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
 }
