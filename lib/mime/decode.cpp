@@ -588,6 +588,19 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
   char* src = const_cast<char*>(in.data());
   size_t src_left = in.size();
   size_t used = 0;
+  // What the converter holds back (windows-1258 and windows-1255 keep a base letter until
+  // they know no combining mark follows) is written out at the end and before a
+  // replacement: resetting without an output buffer would drop it.
+  auto flush_held = [&] {
+    for (;;) {
+      char* dst = out.data() + used;
+      size_t dst_left = out.size() - used;
+      size_t r = iconv(cd, nullptr, nullptr, &dst, &dst_left);
+      used = out.size() - dst_left;
+      if (r != static_cast<size_t>(-1) || errno != E2BIG) return;
+      out.resize(out.size() * 2);
+    }
+  };
   while (src_left > 0) {
     char* dst = out.data() + used;
     size_t dst_left = out.size() - used;
@@ -597,6 +610,7 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
     if (errno == E2BIG) {
       out.resize(out.size() * 2);
     } else {  // EILSEQ or EINVAL: replace one byte and go on
+      flush_held();
       if (out.size() - used < 3) out.resize(out.size() * 2);
       std::memcpy(out.data() + used, "\xEF\xBF\xBD", 3);
       used += 3;
@@ -606,6 +620,7 @@ std::string to_utf8(std::string_view in, std::string_view charset, DecodeStats& 
       iconv(cd, nullptr, nullptr, nullptr, nullptr);
     }
   }
+  flush_held();
   out.resize(used);
   return out;
 }

@@ -310,6 +310,18 @@ TEST_CASE("charset conversion to UTF-8 replaces what it cannot read", "[decode][
        "caf\xc3\xa9"},
       {"windows-1252 as cp1252", "\x80", "CP1252", "\xe2\x82\xac"},
       {"ks_c_5601-1987 reads as CP949", "\xc7\xd1", "ks_c_5601-1987", "\xed\x95\x9c"},
+      // windows-1258 holds a letter back until it knows no combining mark follows: the
+      // last letter and the one before an unreadable byte are still written.
+      {"windows-1258 keeps its last letter", "Hello", "windows-1258", "Hello"},
+      {"windows-1258 combines a letter with the tone mark after it", "ca\xd2", "windows-1258",
+       "c\xe1\xba\xa3"},
+      {"windows-1258 keeps the letter before an unreadable byte",
+       "ab\x81"
+       "c",
+       "windows-1258",
+       "ab\xef\xbf\xbd"
+       "c",
+       1},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
