@@ -454,6 +454,18 @@ struct Tag {
   Name name;
   std::vector<Attr> attrs;
   bool self_closing = false;
+  // The table's entry for the name, looked up once; it holds only while `name` is the
+  // entry's literal (see known()): a renamed tag is looked up again.
+  const TagInfo* info = nullptr;
+
+  const TagInfo* cached() const {
+    return info && name.data() == info->name.data() && name.size() == info->name.size() ? info
+                                                                                        : nullptr;
+  }
+  const TagInfo* known() const {
+    const TagInfo* e = cached();
+    return e ? e : tag_table().find(name);
+  }
 
   template <size_t N>
   const std::string_view* attr(const char (&n)[N]) const {
@@ -594,6 +606,10 @@ class Extractor {
 
   // ---- tree model ----
   // A view of the name that lives as long as the extraction (the tag's may not).
+  std::string_view intern(const Tag& t) {
+    const TagInfo* e = t.cached();
+    return e ? e->name : intern(t.name);
+  }
   std::string_view intern(std::string_view n) {
     if (const TagInfo* e = tag_table().find(n)) return e->name;
     auto in = [&](std::string_view v) {
@@ -937,8 +953,8 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     body_link_pos_ = out_.links.size();
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
-  stack_.push_back({intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1,
-                    0, nullptr, 0});
+  stack_.push_back(
+      {intern(t), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0, nullptr, 0});
   if (!open_anchors_.empty() && anchor < 0) {
     stack_.back().anchor_at_push = open_anchors_.back();
     stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
@@ -1256,7 +1272,8 @@ void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
 
 void Extractor::start_tag(Tag& t) {
   if (t.name == "image") t.name = "img";
-  uint32_t flags = tag_flags(t.name);
+  const TagInfo* info = t.known();
+  uint32_t flags = info ? info->flags : 0;
   Name n = t.name;
   if (n == "html") {
     if (!html_seen_ && head_ && stack_.empty() && out_.links.empty() && out_.text.empty()) {
@@ -1732,6 +1749,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
                       : s_.substr(sp.off, sp.len);
   };
   t.name = view(name);
+  t.info = nullptr;
   t.attrs.clear();
   for (const auto& [an, av] : spans) t.attrs.push_back({view(an), view(av)});
   return p;
@@ -1860,7 +1878,10 @@ Extract Extractor::run() {
     name.assign(t.name);
     t.name = name;
     i = after;
-    uint32_t flags = tag_flags(name);
+    // looked up once: the tree model reuses the entry while the name is its literal
+    t.info = tag_table().find(name);
+    if (t.info) t.name = t.info->name;
+    uint32_t flags = t.info ? t.info->flags : 0;
     bool foreign = !stack_.empty() && stack_.back().foreign && !(flags & kBreakout);
     if (name == "plaintext" && !foreign) {
       start_tag(t);
