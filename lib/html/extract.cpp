@@ -114,10 +114,18 @@ bool tiny_size(const std::string& v) {
   return false;
 }
 
-std::string normalize_color(std::string c) {
-  c.erase(std::remove(c.begin(), c.end(), ' '), c.end());
-  if (c == "white" || c == "#fff" || c == "#ffffff" || c == "rgb(255,255,255)") return "#ffffff";
-  if (c == "black" || c == "#000" || c == "#000000" || c == "rgb(0,0,0)") return "#000000";
+std::string normalize_color(std::string_view in) {
+  if (in.empty()) return {};  // most styles set no colour
+  std::string c;
+  c.reserve(in.size());
+  for (char ch : in)
+    if (ch != ' ') c.push_back(ch);
+  // string_view comparisons: the length first, no strlen
+  using namespace std::string_view_literals;
+  std::string_view v = c;
+  if (v == "white"sv || v == "#fff"sv || v == "#ffffff"sv || v == "rgb(255,255,255)"sv)
+    return "#ffffff";
+  if (v == "black"sv || v == "#000"sv || v == "#000000"sv || v == "rgb(0,0,0)"sv) return "#000000";
   return c;
 }
 
@@ -1893,14 +1901,12 @@ Extract Extractor::run() {
       // the element as the tree model places it, its content, then its end
       bool head_raw = (flags & kHead) && name != "noframes";
       if (head_raw || (head_ && (flags & kHead))) {
-        Tag copy = t;
-        head_element(copy, flags);
-        raw_content(copy, i, re);
+        head_element(t, flags);
+        raw_content(t, i, re);
       } else {
         start_tag(t);
         bool pushed = !stack_.empty() && stack_.back().name == name;
-        Tag copy = t;
-        raw_content(copy, name == "textarea" ? i : i, re);
+        raw_content(t, i, re);
         if (pushed) pop();
       }
       if (re >= s_.size()) break;
