@@ -867,14 +867,15 @@ bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
   if (t.attr("hidden")) el_hidden = true;
   if (const std::string_view* style = t.attr("style")) {
     StyleProps sp = style_props(*style);
-    if (sp.display == "none" || sp.visibility == "hidden" || sp.opacity == "0" ||
-        sp.opacity == "0.0")
+    using namespace std::string_view_literals;  // compared by length first, no strlen
+    if (sp.display == "none"sv || sp.visibility == "hidden"sv || sp.opacity == "0"sv ||
+        sp.opacity == "0.0"sv)
       el_hidden = true;
     if (tiny_size(sp.font_size)) ++out_.tiny_font;
     std::string color = normalize_color(sp.color);
     std::string bg = normalize_color(sp.background_color);
     if (bg.empty()) bg = normalize_color(sp.background);
-    if (color == "transparent" || (!color.empty() && color == bg)) ++out_.invisible_color;
+    if (color == "transparent"sv || (!color.empty() && color == bg)) ++out_.invisible_color;
     for (auto& u : css_urls(*style)) add_link(u, "", "css");
   }
   if (n == "font")
@@ -1891,7 +1892,7 @@ Extract Extractor::run() {
     if (t.info) t.name = t.info->name;
     uint32_t flags = t.info ? t.info->flags : 0;
     bool foreign = !stack_.empty() && stack_.back().foreign && !(flags & kBreakout);
-    if (name == "plaintext" && !foreign) {
+    if (t.name == "plaintext" && !foreign) {  // t.name: the inline comparison
       start_tag(t);
       append_chars(s_, i, s_.size(), pending_, false, false);
       break;
@@ -1899,7 +1900,7 @@ Extract Extractor::run() {
     if ((flags & kRaw) && !foreign) {
       size_t re = raw_end(i, name);
       // the element as the tree model places it, its content, then its end
-      bool head_raw = (flags & kHead) && name != "noframes";
+      bool head_raw = (flags & kHead) && t.name != "noframes";
       if (head_raw || (head_ && (flags & kHead))) {
         head_element(t, flags);
         raw_content(t, i, re);
