@@ -236,7 +236,9 @@ size_t text_stop(std::string_view s, size_t b, size_t e, bool refs) {
   const char* d = s.data();
   while (b + 8 <= e) {
     uint64_t w = load8(d + b);
-    if (has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0)) break;
+    // the lowest flagged byte is exact (a false flag only follows a true one)
+    if (uint64_t m = has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0))
+      return b + static_cast<size_t>(__builtin_ctzll(m)) / 8;
     b += 8;
   }
   while (b < e && d[b] != '\r' && (!refs || d[b] != '&') && d[b] != '\0') ++b;
