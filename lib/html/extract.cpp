@@ -114,10 +114,18 @@ bool tiny_size(const std::string& v) {
   return false;
 }
 
-std::string normalize_color(std::string c) {
-  c.erase(std::remove(c.begin(), c.end(), ' '), c.end());
-  if (c == "white" || c == "#fff" || c == "#ffffff" || c == "rgb(255,255,255)") return "#ffffff";
-  if (c == "black" || c == "#000" || c == "#000000" || c == "rgb(0,0,0)") return "#000000";
+std::string normalize_color(std::string_view in) {
+  if (in.empty()) return {};  // most styles set no colour
+  std::string c;
+  c.reserve(in.size());
+  for (char ch : in)
+    if (ch != ' ') c.push_back(ch);
+  // string_view comparisons: the length first, no strlen
+  using namespace std::string_view_literals;
+  std::string_view v = c;
+  if (v == "white"sv || v == "#fff"sv || v == "#ffffff"sv || v == "rgb(255,255,255)"sv)
+    return "#ffffff";
+  if (v == "black"sv || v == "#000"sv || v == "#000000"sv || v == "rgb(0,0,0)"sv) return "#000000";
   return c;
 }
 
@@ -228,7 +236,9 @@ size_t text_stop(std::string_view s, size_t b, size_t e, bool refs) {
   const char* d = s.data();
   while (b + 8 <= e) {
     uint64_t w = load8(d + b);
-    if (has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0)) break;
+    // the lowest flagged byte is exact (a false flag only follows a true one)
+    if (uint64_t m = has_zero(w) | has_byte(w, '\r') | (refs ? has_byte(w, '&') : 0))
+      return b + static_cast<size_t>(__builtin_ctzll(m)) / 8;
     b += 8;
   }
   while (b < e && d[b] != '\r' && (!refs || d[b] != '&') && d[b] != '\0') ++b;
@@ -454,6 +464,18 @@ struct Tag {
   Name name;
   std::vector<Attr> attrs;
   bool self_closing = false;
+  // The table's entry for the name, looked up once; it holds only while `name` is the
+  // entry's literal (see known()): a renamed tag is looked up again.
+  const TagInfo* info = nullptr;
+
+  const TagInfo* cached() const {
+    return info && name.data() == info->name.data() && name.size() == info->name.size() ? info
+                                                                                        : nullptr;
+  }
+  const TagInfo* known() const {
+    const TagInfo* e = cached();
+    return e ? e : tag_table().find(name);
+  }
 
   template <size_t N>
   const std::string_view* attr(const char (&n)[N]) const {
@@ -594,6 +616,10 @@ class Extractor {
 
   // ---- tree model ----
   // A view of the name that lives as long as the extraction (the tag's may not).
+  std::string_view intern(const Tag& t) {
+    const TagInfo* e = t.cached();
+    return e ? e->name : intern(t.name);
+  }
   std::string_view intern(std::string_view n) {
     if (const TagInfo* e = tag_table().find(n)) return e->name;
     auto in = [&](std::string_view v) {
@@ -843,14 +869,15 @@ bool Extractor::enter(const Tag& t, uint32_t flags, bool hidden, int* anchor) {
   if (t.attr("hidden")) el_hidden = true;
   if (const std::string_view* style = t.attr("style")) {
     StyleProps sp = style_props(*style);
-    if (sp.display == "none" || sp.visibility == "hidden" || sp.opacity == "0" ||
-        sp.opacity == "0.0")
+    using namespace std::string_view_literals;  // compared by length first, no strlen
+    if (sp.display == "none"sv || sp.visibility == "hidden"sv || sp.opacity == "0"sv ||
+        sp.opacity == "0.0"sv)
       el_hidden = true;
     if (tiny_size(sp.font_size)) ++out_.tiny_font;
     std::string color = normalize_color(sp.color);
     std::string bg = normalize_color(sp.background_color);
     if (bg.empty()) bg = normalize_color(sp.background);
-    if (color == "transparent" || (!color.empty() && color == bg)) ++out_.invisible_color;
+    if (color == "transparent"sv || (!color.empty() && color == bg)) ++out_.invisible_color;
     for (auto& u : css_urls(*style)) add_link(u, "", "css");
   }
   if (n == "font")
@@ -937,8 +964,8 @@ void Extractor::push(const Tag& t, uint32_t flags, bool afe) {
     body_link_pos_ = out_.links.size();
     for (const auto& a : t.attrs) body_attrs_.emplace_back(a.name);
   }
-  stack_.push_back({intern(t.name), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1,
-                    0, nullptr, 0});
+  stack_.push_back(
+      {intern(t), flags, hidden, foreign, anchor, -1, -1, out_.links.size(), -1, 0, nullptr, 0});
   if (!open_anchors_.empty() && anchor < 0) {
     stack_.back().anchor_at_push = open_anchors_.back();
     stack_.back().anchor_len = anchors_[static_cast<size_t>(open_anchors_.back())].text.size();
@@ -1256,7 +1283,8 @@ void Extractor::raw_content(const Tag& t, size_t b, size_t e) {
 
 void Extractor::start_tag(Tag& t) {
   if (t.name == "image") t.name = "img";
-  uint32_t flags = tag_flags(t.name);
+  const TagInfo* info = t.known();
+  uint32_t flags = info ? info->flags : 0;
   Name n = t.name;
   if (n == "html") {
     if (!html_seen_ && head_ && stack_.empty() && out_.links.empty() && out_.text.empty()) {
@@ -1633,27 +1661,47 @@ size_t Extractor::raw_end(size_t i, std::string_view name) const {
 }
 
 // Reads a tag whose name starts at i: name, attributes (values decoded), self-closing flag.
+// The tag reader's character classes: one load per byte instead of a chain of compares.
+enum : uint8_t {
+  kSpace = 1,     // is_space
+  kNameEnd = 2,   // ends a tag name: space, '/', '>'
+  kAttrEnd = 4,   // ends an attribute name: space, '/', '>', '='
+  kValueEnd = 8,  // ends an unquoted value: space, '>'
+  kUpper = 16,    // 'A'-'Z'
+  kNul = 32,      // '\0'
+};
+constexpr std::array<uint8_t, 256> kTagClass = [] {
+  std::array<uint8_t, 256> c{};
+  for (unsigned char ch : {' ', '\t', '\r', '\n', '\f'})
+    c[ch] = kSpace | kNameEnd | kAttrEnd | kValueEnd;
+  c['/'] = kNameEnd | kAttrEnd;
+  c['>'] = kNameEnd | kAttrEnd | kValueEnd;
+  c['='] = kAttrEnd;
+  for (int ch = 'A'; ch <= 'Z'; ++ch) c[ch] = kUpper;
+  c[0] = kNul;
+  return c;
+}();
+
 size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
   (void)end;
   scratch_.clear();
   std::vector<std::pair<Span, Span>>& spans = spans_;
   spans.clear();
+  const unsigned char* d = reinterpret_cast<const unsigned char*>(s_.data());
+  const size_t sz = s_.size();
   size_t ne = i;
-  bool upper = false;
-  while (ne < s_.size() && !is_space(s_[ne]) && s_[ne] != '/' && s_[ne] != '>') {
-    if (s_[ne] >= 'A' && s_[ne] <= 'Z') upper = true;
-    ++ne;
-  }
+  unsigned seen = 0;  // kUpper | kNul of the name's bytes
+  while (ne < sz && !(kTagClass[d[ne]] & kNameEnd)) seen |= kTagClass[d[ne++]];
   Span name{i, ne - i, false};
-  if (upper || s_.substr(i, ne - i).find('\0') != std::string_view::npos) {
+  if (seen & (kUpper | kNul)) {
     name = {scratch_.size(), ne - i, true};
     for (size_t k = i; k < ne; ++k) scratch_.push_back(lower(s_[k]));
   }
   size_t p = ne;
   t.self_closing = false;
   while (true) {
-    while (p < s_.size() && is_space(s_[p])) ++p;
-    if (p >= s_.size()) return std::string_view::npos;
+    while (p < sz && (kTagClass[d[p]] & kSpace)) ++p;
+    if (p >= sz) return std::string_view::npos;
     if (s_[p] == '>') {
       ++p;
       break;
@@ -1669,20 +1717,18 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
     }
     // attribute name (a first '=' belongs to it)
     size_t a = p;
-    ++p;
-    while (p < s_.size() && !is_space(s_[p]) && s_[p] != '/' && s_[p] != '>' && s_[p] != '=') ++p;
+    unsigned up = kTagClass[d[p++]];
+    while (p < sz && !(kTagClass[d[p]] & kAttrEnd)) up |= kTagClass[d[p++]];
     Span an{a, p - a, false};
-    bool up = false;
-    for (size_t k = a; k < p; ++k) up = up || (s_[k] >= 'A' && s_[k] <= 'Z');
-    if (up) {
+    if (up & kUpper) {
       an = {scratch_.size(), p - a, true};
       for (size_t k = a; k < p; ++k) scratch_.push_back(lower(s_[k]));
     }
-    while (p < s_.size() && is_space(s_[p])) ++p;
+    while (p < sz && (kTagClass[d[p]] & kSpace)) ++p;
     Span av{0, 0, false};
-    if (p < s_.size() && s_[p] == '=') {
+    if (p < sz && s_[p] == '=') {
       ++p;
-      while (p < s_.size() && is_space(s_[p])) ++p;
+      while (p < sz && (kTagClass[d[p]] & kSpace)) ++p;
       if (p >= s_.size()) return std::string_view::npos;
       size_t vb, ve;
       if (s_[p] == '"' || s_[p] == '\'') {
@@ -1694,7 +1740,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
         vb = ve = p;
       } else {
         vb = p;
-        while (p < s_.size() && !is_space(s_[p]) && s_[p] != '>') ++p;
+        while (p < sz && !(kTagClass[d[p]] & kValueEnd)) ++p;
         ve = p;
       }
       bool plain = text_stop(s_, vb, ve, true) == ve;
@@ -1714,6 +1760,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
                       : s_.substr(sp.off, sp.len);
   };
   t.name = view(name);
+  t.info = nullptr;
   t.attrs.clear();
   for (const auto& [an, av] : spans) t.attrs.push_back({view(an), view(av)});
   return p;
@@ -1842,9 +1889,12 @@ Extract Extractor::run() {
     name.assign(t.name);
     t.name = name;
     i = after;
-    uint32_t flags = tag_flags(name);
+    // looked up once: the tree model reuses the entry while the name is its literal
+    t.info = tag_table().find(name);
+    if (t.info) t.name = t.info->name;
+    uint32_t flags = t.info ? t.info->flags : 0;
     bool foreign = !stack_.empty() && stack_.back().foreign && !(flags & kBreakout);
-    if (name == "plaintext" && !foreign) {
+    if (t.name == "plaintext" && !foreign) {  // t.name: the inline comparison
       start_tag(t);
       append_chars(s_, i, s_.size(), pending_, false, false);
       break;
@@ -1852,16 +1902,14 @@ Extract Extractor::run() {
     if ((flags & kRaw) && !foreign) {
       size_t re = raw_end(i, name);
       // the element as the tree model places it, its content, then its end
-      bool head_raw = (flags & kHead) && name != "noframes";
+      bool head_raw = (flags & kHead) && t.name != "noframes";
       if (head_raw || (head_ && (flags & kHead))) {
-        Tag copy = t;
-        head_element(copy, flags);
-        raw_content(copy, i, re);
+        head_element(t, flags);
+        raw_content(t, i, re);
       } else {
         start_tag(t);
         bool pushed = !stack_.empty() && stack_.back().name == name;
-        Tag copy = t;
-        raw_content(copy, name == "textarea" ? i : i, re);
+        raw_content(t, i, re);
         if (pushed) pop();
       }
       if (re >= s_.size()) break;
