@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,19 @@ bool write_all(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+// A file root creates in the state directory takes the directory's owner: root runs
+// `postern-milter -t` (systemd's ExecStartPre), `postern scan` and the package's scripts,
+// and a root-owned 0600 file there would lock the daemon (User=postern) out of it.
+void adopt_directory_owner(int fd, const std::string& path) {
+  if (::geteuid() != 0) return;
+  std::string dir = path.substr(0, path.find_last_of('/') + 1);
+  struct stat st {};
+  if (::stat(dir.empty() ? "." : dir.c_str(), &st) != 0 || st.st_uid == 0) return;
+  if (::fchown(fd, st.st_uid, st.st_gid) != 0) {
+    // Left to root: the daemon's open will say it cannot read the file.
+  }
 }
 
 }  // namespace
@@ -84,6 +98,7 @@ postern::expected<std::shared_ptr<SenderHistory>, std::string> SenderHistory::op
   if (h->fd_ < 0)
     return postern::unexpected(
         fmt::format("{}: cannot open it for appending: {}", path, std::strerror(errno)));
+  if (!exists) adopt_directory_owner(h->fd_, path);
   if (!exists && !write_all(h->fd_, fmt::format("{}\n", kHeader)))
     return postern::unexpected(fmt::format("{}: cannot write it: {}", path, std::strerror(errno)));
   // A file with corrupt lines, or longer than the bound, is rewritten now.
@@ -140,6 +155,7 @@ void SenderHistory::compact_locked() {
     ++write_errors_;
     return;
   }
+  adopt_directory_owner(fd, path_);
   std::string out = fmt::format("{}\n", kHeader);
   out.reserve(out.size() + order_.size() * (kKeyBytes * 2 + 1));
   for (const Key& k : order_) {

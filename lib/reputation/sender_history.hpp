@@ -19,7 +19,9 @@
 // a line that is not 32 hex digits (counted in `corrupt_lines()`; the next
 // compaction drops it); a file whose first line is not the header is refused
 // (it is not ours: it is never overwritten). A failed append is counted in
-// `write_errors()` and the key kept in memory. Thread-safe (one mutex); each
+// `write_errors()` and the key kept in memory. A file (or compaction) that root
+// creates takes the owner of its directory, so a root `postern-milter -t` or
+// `postern scan` never leaves a file the daemon's user cannot read. Thread-safe (one mutex); each
 // call is O(1) amortized.
 //
 // The state store of a later issue (SQLite/Redis) replaces the file behind the

@@ -2,6 +2,9 @@
 // keys, corrupt and foreign files, compaction, and concurrent use.
 #include "reputation/sender_history.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -141,4 +144,34 @@ TEST_CASE("threads record and look up senders at once", "[sender_history]") {
   auto again = SenderHistory::open((*h)->path(), 1000);
   REQUIRE(again);
   CHECK((*again)->size() == 800);
+}
+
+TEST_CASE("a history file root creates belongs to its directory's owner, compaction too",
+          "[sender_history]") {
+  // The package's case: root runs `postern-milter -t` before the daemon (User=postern)
+  // starts; a root-owned 0600 file would lock the daemon out of its own state.
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root to create files for another user");
+    return;
+  }
+  TempDir dir;
+  const uid_t uid = 65534;  // nobody
+  const gid_t gid = 65534;
+  REQUIRE(::chown(dir.path().c_str(), uid, gid) == 0);
+  const std::string path = (dir.path() / "senders").string();
+  auto owner = [](const std::string& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return std::pair{st.st_uid, st.st_gid};
+  };
+  {
+    auto h = SenderHistory::open(path, 2);
+    REQUIRE(h);
+    CHECK(owner(path) == std::pair{uid, gid});
+    // Past twice the bound the file is rewritten through a temporary file: still theirs.
+    for (int i = 0; i < 6; ++i) (*h)->record(fmt::format("s{}@x.example", i), "corp.example");
+    CHECK((*h)->write_errors() == 0);
+  }
+  CHECK(lines(path) <= 5);
+  CHECK(owner(path) == std::pair{uid, gid});
 }
