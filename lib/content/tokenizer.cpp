@@ -295,11 +295,15 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     }
   }
 
-  // Selected headers: the top Content-Type and the mail program.
+  // Selected headers: the top Content-Type, the mail program, and whether the Message-ID's
+  // domain is the From domain.
   if (const core::Message* m = tx.message()) {
     bool ct = false, xm = false;
+    const core::HeaderField* mid = nullptr;
     for (const auto& h : m->headers()) {
-      if (!ct && core::iequals(h.name, "Content-Type")) {
+      if (!mid && core::iequals(h.name, "Message-ID")) {
+        mid = &h;
+      } else if (!ct && core::iequals(h.name, "Content-Type")) {
         ct = true;
         std::string_view t = std::string_view(h.value).substr(0, h.value.find(';'));
         out.add("ct:", core::to_lower(core::trim(t)));
@@ -312,6 +316,10 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
         if (end > 0) out.add("xm:", core::to_lower(val.substr(0, end)));
       }
     }
+    std::string_view d = mid ? domain_of(mid->value) : std::string_view{};
+    d = core::trim(d.substr(0, d.find('>')));
+    std::string md = d.empty() ? "" : registrable_domain(core::to_lower(d));
+    out.add("mid:", !mid ? "none" : md.empty() ? "nodomain" : md == from_dom ? "aligned" : "other");
   }
 
   // Structure from the MIME analysis.
@@ -421,19 +429,6 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
                   : text_bytes < 5000  ? "2"
                   : text_bytes < 20000 ? "3"
                                        : "4");
-  // Whether the Message-ID's domain is the From domain.
-  if (const core::Message* m = tx.message()) {
-    const core::HeaderField* mid = nullptr;
-    for (const auto& h : m->headers())
-      if (core::iequals(h.name, "Message-ID")) {
-        mid = &h;
-        break;
-      }
-    std::string_view d = mid ? domain_of(mid->value) : std::string_view{};
-    d = core::trim(d.substr(0, d.find('>')));
-    std::string md = d.empty() ? "" : registrable_domain(core::to_lower(d));
-    out.add("mid:", !mid ? "none" : md.empty() ? "nodomain" : md == from_dom ? "aligned" : "other");
-  }
   // Visible body text, last: it is the longest and the first to be cut by the bound.
   for (const auto& t : texts) {
     if (out.full()) break;
