@@ -16,6 +16,7 @@
 
 #include "core/address.hpp"
 #include "core/cpu_budget.hpp"
+#include "core/message.hpp"
 
 namespace postern::html {
 namespace {
@@ -26,14 +27,6 @@ bool is_one_of(std::string_view name, std::initializer_list<std::string_view> na
 
 bool is_tag_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
-}
-
-// `s` equals the lower-case `name` once lower-cased.
-bool lower_equals(std::string_view s, std::string_view name) {
-  if (s.size() != name.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]) != name[i]) return false;
-  return true;
 }
 
 // Where the tag whose name ends at `i` ends (after its '>'), reading attribute values
@@ -223,7 +216,7 @@ const GumboElement* body_of(const GumboOutput& doc) {
 size_t first_body_tag_end(std::string_view html) {
   for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
     size_t ne = i + 5;
-    if (ne > html.size() || !lower_equals(html.substr(i + 1, 4), "body")) continue;
+    if (ne > html.size() || !core::iequals(html.substr(i + 1, 4), "body")) continue;
     if (ne < html.size() && !is_tag_space(html[ne]) && html[ne] != '/' && html[ne] != '>') continue;
     size_t te = tag_end(html, ne);
     return te <= html.size() && html[te - 1] == '>' ? te : std::string_view::npos;
@@ -233,7 +226,7 @@ size_t first_body_tag_end(std::string_view html) {
 
 bool has_frameset_tag(std::string_view html) {
   for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1))
-    if (lower_equals(html.substr(i + 1, 8), "frameset")) return true;
+    if (core::iequals(html.substr(i + 1, 8), "frameset")) return true;
   return false;
 }
 
