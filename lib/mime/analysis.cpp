@@ -124,7 +124,12 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits, core::CpuBu
                        fmt::format("{}: decoded content cut at {} bytes", p->path, bytes.size())});
     add_decode_anomalies(*p, st, found);
     leaf.sha256 = sha256_hex(bytes);
-    if (p->type() == "text") {
+    const bool text = p->type() == "text";
+    if (!text)
+      leaf.data = std::move(bytes);
+    else if (!p->filename.empty() || p->disposition == "attachment")
+      leaf.data = bytes;  // the file as sent; `bytes` becomes the UTF-8 text below
+    if (text) {
       DecodeStats cs;
       std::string utf8 = to_utf8(std::move(bytes), p->charset, cs);  // bytes: hashed above
       if (cs.unknown_charset)

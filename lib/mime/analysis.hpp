@@ -31,6 +31,11 @@ struct Leaf {
   std::string sha256;  // of the decoded bytes, hex
   std::string text;    // UTF-8 text for text/* parts (HTML: the visible text)
   std::string html;    // text/html parts: the decoded HTML source, in UTF-8
+  // The decoded bytes of a file: every leaf that is not text, and a text leaf
+  // that names a file or is an attachment (a .js sent as text/plain, an HTML page).
+  // Empty for an opaque part (beyond a limit: see MIME_*). lib/attach scans these,
+  // so no part is decoded twice.
+  std::string data;
   bool decoded_truncated = false;
   std::vector<Anomaly> anomalies;  // of this part: parse and decode (symbols with details)
 };

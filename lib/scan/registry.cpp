@@ -8,6 +8,7 @@
 #include <map>
 #include <tuple>
 
+#include "attach/registration.hpp"
 #include "auth/registration.hpp"
 #include "content/bec_registration.hpp"
 #include "content/registration.hpp"
@@ -21,9 +22,13 @@ namespace postern::scan {
 
 const std::vector<const core::Registration*>& registrations() {
   static const std::vector<const core::Registration*> all = {
+      // The attach stage is registered before content's so that it runs right after
+      // the mime stage, before the stages that spend the CPU budget: slow content must
+      // not skip the attachment checks.
       &core::registration(),       &limits::registration(),  &dns::registration(),
-      &reputation::registration(), &content::registration(), &mime::registration(),
-      &auth::registration(),       &scan::registration(),    &content::bec_registration()};
+      &reputation::registration(), &attach::registration(),  &content::registration(),
+      &mime::registration(),       &auth::registration(),    &scan::registration(),
+      &content::bec_registration()};
   return all;
 }
 

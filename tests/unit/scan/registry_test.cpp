@@ -90,10 +90,11 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   const auto& stages = scan::stage_order();
   INFO((stages ? std::string() : stages.error()));
   REQUIRE(stages);
-  // The composites run after every stage that adds content findings, and after authentication.
+  // The composites run after every stage that adds content findings, and after authentication;
+  // the attach stage right after the mime stage, before the stages that spend the CPU budget.
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
-                                                        "header_sanity", "mime", "rules",
-                                                        "heuristics", "classifier", "dkim", "arc",
+                                                        "header_sanity", "mime", "attach",
+                                                        "rules", "heuristics", "classifier", "dkim", "arc",
                                                         "dmarc", "bec", "composites"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);

@@ -369,8 +369,8 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
     CHECK(s["ms"].is_number());
   }
   // The shipped content rules run; no composite is shipped, so that stage is not built.
-  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "rules",
-                                           "heuristics", "bec"});
+  CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "attach",
+                                           "rules", "heuristics", "bec"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
   CHECK(p["before_data"] == false);
 }

@@ -1,0 +1,424 @@
+// File types: libmagic behind a per-thread handle, and the tables that map
+// MIME types and extensions to classes (see filetype.hpp).
+#include "attach/filetype.hpp"
+
+#include <magic.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace postern::attach {
+namespace {
+
+// One libmagic handle per thread: magic_t is not thread-safe.
+class MagicHandle {
+ public:
+  MagicHandle() {
+    // Compressed files are not looked into (libarchive does that, bounded).
+    h_ = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
+    if (h_ && magic_load(h_, nullptr) != 0) {
+      magic_close(h_);
+      h_ = nullptr;
+    }
+  }
+  ~MagicHandle() {
+    if (h_) magic_close(h_);
+  }
+  MagicHandle(const MagicHandle&) = delete;
+  MagicHandle& operator=(const MagicHandle&) = delete;
+  magic_t get() const { return h_; }
+
+ private:
+  magic_t h_ = nullptr;
+};
+
+constexpr std::pair<FileClass, std::string_view> kClassNames[] = {
+    {FileClass::Unknown, "unknown"},
+    {FileClass::Text, "text"},
+    {FileClass::Image, "image"},
+    {FileClass::Media, "media"},
+    {FileClass::Pdf, "pdf"},
+    {FileClass::OfficeOle, "office-ole"},
+    {FileClass::OfficeOoxml, "office-ooxml"},
+    {FileClass::Odf, "odf"},
+    {FileClass::Rtf, "rtf"},
+    {FileClass::OneNote, "onenote"},
+    {FileClass::Archive, "archive"},
+    {FileClass::DiskImage, "disk-image"},
+    {FileClass::Executable, "executable"},
+    {FileClass::Script, "script"},
+    {FileClass::Shortcut, "shortcut"},
+    {FileClass::Html, "html"},
+    {FileClass::Calendar, "calendar"},
+    {FileClass::Encrypted, "encrypted-office"},
+};
+
+// Exact MIME types (libmagic 5.44 names and their older aliases).
+constexpr std::pair<std::string_view, FileClass> kMimeTable[] = {
+    {"application/vnd.microsoft.portable-executable", FileClass::Executable},
+    {"application/x-dosexec", FileClass::Executable},
+    {"application/x-msdownload", FileClass::Executable},
+    {"application/x-executable", FileClass::Executable},
+    {"application/x-sharedlib", FileClass::Executable},
+    {"application/x-pie-executable", FileClass::Executable},
+    {"application/x-mach-binary", FileClass::Executable},
+    {"application/x-msi", FileClass::Executable},
+    {"application/x-ms-installer", FileClass::Executable},
+    {"application/java-archive", FileClass::Executable},
+    {"application/x-java-applet", FileClass::Executable},
+    {"application/vnd.android.package-archive", FileClass::Executable},
+    {"application/x-ms-shortcut", FileClass::Shortcut},
+    {"application/x-iso9660-image", FileClass::DiskImage},
+    {"application/x-raw-disk-image", FileClass::DiskImage},
+    {"application/x-virtualbox-vhd", FileClass::DiskImage},
+    {"application/x-virtualbox-vhdx", FileClass::DiskImage},
+    {"application/x-apple-diskimage", FileClass::DiskImage},
+    {"application/x-udf-image", FileClass::DiskImage},
+    {"application/pdf", FileClass::Pdf},
+    {"application/msword", FileClass::OfficeOle},
+    {"application/vnd.ms-excel", FileClass::OfficeOle},
+    {"application/vnd.ms-powerpoint", FileClass::OfficeOle},
+    {"application/vnd.ms-outlook", FileClass::OfficeOle},
+    {"application/vnd.ms-office", FileClass::OfficeOle},
+    {"application/x-ole-storage", FileClass::OfficeOle},
+    {"application/cdfv2", FileClass::OfficeOle},
+    {"application/vnd.visio", FileClass::OfficeOle},
+    {"application/encrypted", FileClass::Encrypted},
+    {"text/rtf", FileClass::Rtf},
+    {"application/rtf", FileClass::Rtf},
+    {"application/onenote", FileClass::OneNote},
+    {"application/zip", FileClass::Archive},
+    {"application/x-zip-compressed", FileClass::Archive},
+    {"application/x-7z-compressed", FileClass::Archive},
+    {"application/x-rar", FileClass::Archive},
+    {"application/vnd.rar", FileClass::Archive},
+    {"application/x-rar-compressed", FileClass::Archive},
+    {"application/gzip", FileClass::Archive},
+    {"application/x-gzip", FileClass::Archive},
+    {"application/x-bzip2", FileClass::Archive},
+    {"application/x-xz", FileClass::Archive},
+    {"application/x-lzma", FileClass::Archive},
+    {"application/x-lzip", FileClass::Archive},
+    {"application/zstd", FileClass::Archive},
+    {"application/x-compress", FileClass::Archive},
+    {"application/x-tar", FileClass::Archive},
+    {"application/x-cpio", FileClass::Archive},
+    {"application/vnd.ms-cab-compressed", FileClass::Archive},
+    {"application/x-arj", FileClass::Archive},
+    {"application/x-lha", FileClass::Archive},
+    {"application/x-lzh-compressed", FileClass::Archive},
+    {"application/x-ace-compressed", FileClass::Archive},
+    {"application/x-ms-compress-szdd", FileClass::Archive},
+    {"text/html", FileClass::Html},
+    {"application/xhtml+xml", FileClass::Html},
+    {"image/svg+xml", FileClass::Html},  // SVG runs script when opened in a browser
+    {"text/x-shellscript", FileClass::Script},
+    {"text/x-msdos-batch", FileClass::Script},
+    {"application/javascript", FileClass::Script},
+    {"text/javascript", FileClass::Script},
+    {"application/vnd.ms-htmlhelp", FileClass::Script},  // .chm runs script
+    {"text/calendar", FileClass::Calendar},
+    {"text/vcard", FileClass::Calendar},
+};
+
+constexpr std::pair<std::string_view, FileClass> kExtTable[] = {
+    {"txt", FileClass::Text},
+    {"csv", FileClass::Text},
+    {"log", FileClass::Text},
+    {"xml", FileClass::Text},
+    {"json", FileClass::Text},
+    {"md", FileClass::Text},
+    {"eml", FileClass::Text},
+    {"jpg", FileClass::Image},
+    {"jpeg", FileClass::Image},
+    {"png", FileClass::Image},
+    {"gif", FileClass::Image},
+    {"bmp", FileClass::Image},
+    {"tif", FileClass::Image},
+    {"tiff", FileClass::Image},
+    {"webp", FileClass::Image},
+    {"heic", FileClass::Image},
+    {"ico", FileClass::Image},
+    {"mp3", FileClass::Media},
+    {"wav", FileClass::Media},
+    {"m4a", FileClass::Media},
+    {"ogg", FileClass::Media},
+    {"mp4", FileClass::Media},
+    {"mov", FileClass::Media},
+    {"avi", FileClass::Media},
+    {"webm", FileClass::Media},
+    {"pdf", FileClass::Pdf},
+    {"doc", FileClass::OfficeOle},
+    {"dot", FileClass::OfficeOle},
+    {"xls", FileClass::OfficeOle},
+    {"xlt", FileClass::OfficeOle},
+    {"ppt", FileClass::OfficeOle},
+    {"pps", FileClass::OfficeOle},
+    {"pot", FileClass::OfficeOle},
+    {"msg", FileClass::OfficeOle},
+    {"vsd", FileClass::OfficeOle},
+    {"pub", FileClass::OfficeOle},
+    {"docx", FileClass::OfficeOoxml},
+    {"docm", FileClass::OfficeOoxml},
+    {"dotx", FileClass::OfficeOoxml},
+    {"dotm", FileClass::OfficeOoxml},
+    {"xlsx", FileClass::OfficeOoxml},
+    {"xlsm", FileClass::OfficeOoxml},
+    {"xlsb", FileClass::OfficeOoxml},
+    {"xltx", FileClass::OfficeOoxml},
+    {"xltm", FileClass::OfficeOoxml},
+    {"xlam", FileClass::OfficeOoxml},
+    {"pptx", FileClass::OfficeOoxml},
+    {"pptm", FileClass::OfficeOoxml},
+    {"ppsx", FileClass::OfficeOoxml},
+    {"ppsm", FileClass::OfficeOoxml},
+    {"potx", FileClass::OfficeOoxml},
+    {"ppam", FileClass::OfficeOoxml},
+    {"vsdx", FileClass::OfficeOoxml},
+    {"odt", FileClass::Odf},
+    {"ods", FileClass::Odf},
+    {"odp", FileClass::Odf},
+    {"odg", FileClass::Odf},
+    {"rtf", FileClass::Rtf},
+    {"one", FileClass::OneNote},
+    {"onepkg", FileClass::OneNote},
+    {"zip", FileClass::Archive},
+    {"7z", FileClass::Archive},
+    {"rar", FileClass::Archive},
+    {"tar", FileClass::Archive},
+    {"gz", FileClass::Archive},
+    {"tgz", FileClass::Archive},
+    {"bz2", FileClass::Archive},
+    {"xz", FileClass::Archive},
+    {"zst", FileClass::Archive},
+    {"cab", FileClass::Archive},
+    {"arj", FileClass::Archive},
+    {"lzh", FileClass::Archive},
+    {"lha", FileClass::Archive},
+    {"ace", FileClass::Archive},
+    {"z", FileClass::Archive},
+    {"cpio", FileClass::Archive},
+    {"iso", FileClass::DiskImage},
+    {"img", FileClass::DiskImage},
+    {"vhd", FileClass::DiskImage},
+    {"vhdx", FileClass::DiskImage},
+    {"dmg", FileClass::DiskImage},
+    {"udf", FileClass::DiskImage},
+    {"exe", FileClass::Executable},
+    {"dll", FileClass::Executable},
+    {"scr", FileClass::Executable},
+    {"com", FileClass::Executable},
+    {"pif", FileClass::Executable},
+    {"cpl", FileClass::Executable},
+    {"msi", FileClass::Executable},
+    {"msp", FileClass::Executable},
+    {"mst", FileClass::Executable},
+    {"sys", FileClass::Executable},
+    {"ocx", FileClass::Executable},
+    {"xll", FileClass::Executable},
+    {"jar", FileClass::Executable},
+    {"apk", FileClass::Executable},
+    {"appx", FileClass::Executable},
+    {"msix", FileClass::Executable},
+    {"elf", FileClass::Executable},
+    {"js", FileClass::Script},
+    {"jse", FileClass::Script},
+    {"vbs", FileClass::Script},
+    {"vbe", FileClass::Script},
+    {"wsf", FileClass::Script},
+    {"wsh", FileClass::Script},
+    {"wsc", FileClass::Script},
+    {"ps1", FileClass::Script},
+    {"psm1", FileClass::Script},
+    {"bat", FileClass::Script},
+    {"cmd", FileClass::Script},
+    {"hta", FileClass::Script},
+    {"sct", FileClass::Script},
+    {"reg", FileClass::Script},
+    {"chm", FileClass::Script},
+    {"sh", FileClass::Script},
+    {"py", FileClass::Script},
+    {"inf", FileClass::Script},
+    {"msc", FileClass::Script},
+    {"lnk", FileClass::Shortcut},
+    {"url", FileClass::Shortcut},
+    {"scf", FileClass::Shortcut},
+    {"settingcontent-ms", FileClass::Shortcut},
+    {"library-ms", FileClass::Shortcut},
+    {"search-ms", FileClass::Shortcut},
+    {"html", FileClass::Html},
+    {"htm", FileClass::Html},
+    {"shtml", FileClass::Html},
+    {"xhtml", FileClass::Html},
+    {"svg", FileClass::Html},
+    {"mht", FileClass::Html},
+    {"mhtml", FileClass::Html},
+    {"ics", FileClass::Calendar},
+    {"vcf", FileClass::Calendar},
+    {"ttf", FileClass::Unknown},
+};
+
+// OneNote's file format GUID (MS-ONESTORE), which libmagic 5.44 does not know.
+constexpr unsigned char kOneNoteMagic[] = {0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D,
+                                           0xAE, 0xB1, 0x53, 0x78, 0xD0, 0x29, 0x96, 0xD3};
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+// Decodes the UTF-8 sequence at s[i] (advancing i); invalid bytes read as U+FFFD.
+char32_t next_cp(std::string_view s, size_t& i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  i += n;
+  return cp;
+}
+
+bool is_bidi(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+         c == 0x200F || c == 0x061C;
+}
+
+bool is_invisible(char32_t c) {
+  return c == 0x00AD || c == 0x034F || (c >= 0x200B && c <= 0x200D) || c == 0x2060 ||
+         (c >= 0x2061 && c <= 0x2064) || c == 0xFEFF || c == 0x180E || c == 0x3164 || c == 0xFFA0 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+// The extension of `name` (after its last dot), lower case, "" when none or too long.
+std::string last_extension(std::string_view name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 >= name.size()) return {};
+  std::string_view ext = name.substr(dot + 1);
+  if (ext.size() > 20 || ext.find_first_of(" /\\") != std::string_view::npos) return {};
+  return lowered(ext);
+}
+
+}  // namespace
+
+std::string_view to_string(FileClass c) {
+  for (const auto& [k, n] : kClassNames)
+    if (k == c) return n;
+  return "unknown";
+}
+
+bool parse_class(std::string_view s, FileClass& out) {
+  for (const auto& [k, n] : kClassNames)
+    if (n == s) {
+      out = k;
+      return true;
+    }
+  return false;
+}
+
+FileClass classify(std::string_view mime) {
+  std::string m = lowered(mime.substr(0, mime.find(';')));
+  for (const auto& [name, cls] : kMimeTable)
+    if (name == m) return cls;
+  auto starts = [&](std::string_view p) { return m.compare(0, p.size(), p) == 0; };
+  if (starts("application/vnd.openxmlformats-officedocument.") ||
+      (starts("application/vnd.ms-") && m.find("macroenabled") != std::string::npos))
+    return FileClass::OfficeOoxml;
+  if (starts("application/vnd.oasis.opendocument.")) return FileClass::Odf;
+  if (starts("image/")) return FileClass::Image;
+  if (starts("audio/") || starts("video/")) return FileClass::Media;
+  if (starts("text/") || m == "application/json" || m == "application/xml") return FileClass::Text;
+  return FileClass::Unknown;
+}
+
+FileClass extension_class(std::string_view ext) {
+  for (const auto& [name, cls] : kExtTable)
+    if (name == ext) return cls;
+  return FileClass::Unknown;
+}
+
+Detected detect(std::string_view data) {
+  if (data.size() >= sizeof kOneNoteMagic &&
+      std::memcmp(data.data(), kOneNoteMagic, sizeof kOneNoteMagic) == 0)
+    return {"application/onenote", FileClass::OneNote};
+  thread_local MagicHandle handle;
+  const char* m = nullptr;
+  if (handle.get()) m = magic_buffer(handle.get(), data.data(), std::min(data.size(), kMagicBytes));
+  Detected d;
+  d.mime = m ? lowered(m) : std::string("application/octet-stream");
+  d.cls = classify(d.mime);
+  return d;
+}
+
+NameFacts name_facts(std::string_view name) {
+  NameFacts f;
+  // Code point facts over the whole name.
+  for (size_t i = 0; i < name.size();) {
+    char32_t c = next_cp(name, i);
+    if (is_bidi(c)) f.bidi_control = true;
+    if (is_invisible(c)) f.invisible = true;
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) f.control = true;
+  }
+  // Windows strips trailing dots and spaces: "a.exe. " runs as a.exe.
+  std::string_view n = name;
+  bool stripped = false;
+  while (!n.empty() && (n.back() == '.' || n.back() == ' ')) {
+    n.remove_suffix(1);
+    stripped = true;
+  }
+  f.extension = last_extension(n);
+  // Only a trick when an extension is left to hide ("a.exe." runs; "notes." is just odd).
+  f.trailing_dots_or_spaces = stripped && !f.extension.empty();
+  if (!f.extension.empty()) {
+    std::string_view stem = n.substr(0, n.size() - f.extension.size() - 1);
+    // Padding that pushes the real extension out of view: "invoice.pdf        .exe".
+    size_t run = 0;
+    for (size_t k = stem.size(); k > 0; --k) {
+      char c = stem[k - 1];
+      if (c != ' ' && c != '.' && c != '_' && c != '\t') break;
+      ++run;
+    }
+    if (run >= 8) f.padded = true;
+    while (!stem.empty() && (stem.back() == ' ' || stem.back() == '.' || stem.back() == '_'))
+      stem.remove_suffix(1);
+    f.inner_extension = last_extension(stem);
+  }
+  return f;
+}
+
+bool compatible(FileClass a, FileClass b) {
+  if (a == b) return true;
+  auto zip_family = [](FileClass c) {
+    return c == FileClass::Archive || c == FileClass::OfficeOoxml || c == FileClass::Odf;
+  };
+  auto text_family = [](FileClass c) {
+    return c == FileClass::Text || c == FileClass::Script || c == FileClass::Html ||
+           c == FileClass::Calendar;
+  };
+  auto ole_family = [](FileClass c) {
+    return c == FileClass::OfficeOle || c == FileClass::Encrypted || c == FileClass::OfficeOoxml;
+  };
+  if (zip_family(a) && zip_family(b)) return true;
+  if (text_family(a) && text_family(b)) return true;
+  // An encrypted OOXML package is an OLE2 file; a .doc may be read as either.
+  if ((a == FileClass::Encrypted || b == FileClass::Encrypted) && ole_family(a) && ole_family(b))
+    return true;
+  return false;
+}
+
+}  // namespace postern::attach

@@ -1,0 +1,79 @@
+// File types: what a file really is (libmagic), what its name and its
+// declared Content-Type claim, and the name tricks that make the two differ
+// in a user's eyes.
+//
+// Contract: `detect(data)` asks libmagic for the MIME type of the file's first
+// bytes (at most kMagicBytes: cost bounded whatever the size) with one magic
+// handle per thread (thread_local, opened and loaded on first use: the first
+// call on a thread pays ~10 ms to load the database). A libmagic failure
+// yields "application/octet-stream" and class Unknown, never an exception.
+// `classify` maps a MIME type, `extension_class` an extension, to a FileClass.
+// `name_facts` reads a filename the strictest way Windows and mail clients
+// could: the extension is what follows the last dot after trailing dots and
+// spaces are stripped (Windows strips them), bidi controls and invisible
+// characters are reported, not skipped. All functions are pure apart from the
+// per-thread handle; linear in their input.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postern::attach {
+
+// Coarse file classes, named in policy (`banned_types`): the unit a type
+// mismatch and a type ban are judged in.
+enum class FileClass {
+  Unknown,  // libmagic found nothing it knows (application/octet-stream)
+  Text,     // plain text, CSV, XML, JSON
+  Image,
+  Media,  // audio and video
+  Pdf,
+  OfficeOle,    // .doc .xls .ppt .msg (OLE2 compound files)
+  OfficeOoxml,  // .docx .xlsx .pptx and their macro forms
+  Odf,          // OpenDocument
+  Rtf,
+  OneNote,
+  Archive,     // zip 7z rar tar gz bz2 xz cab arj lzh ace
+  DiskImage,   // iso img vhd vhdx dmg
+  Executable,  // PE, ELF, Mach-O, MSI, DLL
+  Script,      // js vbs ps1 bat cmd hta wsf sh, Java archives
+  Shortcut,    // lnk url scf settingcontent-ms
+  Html,        // html htm svg xhtml shtml mht
+  Calendar,    // ics vcf
+  Encrypted,   // an encrypted OOXML package (CDFV2 Encrypted)
+};
+
+std::string_view to_string(FileClass c);
+// The class named `s` in policy ("executable", "disk-image", ...), false when none.
+bool parse_class(std::string_view s, FileClass& out);
+
+inline constexpr size_t kMagicBytes = 1 << 20;
+
+struct Detected {
+  std::string mime;  // libmagic's MIME type, lower case
+  FileClass cls = FileClass::Unknown;
+};
+Detected detect(std::string_view data);
+
+FileClass classify(std::string_view mime);
+// `ext` lower case, without the dot; Unknown for an extension not in the table.
+FileClass extension_class(std::string_view ext);
+
+struct NameFacts {
+  std::string extension;        // lower case, no dot; "" when none
+  std::string inner_extension;  // the one before it ("pdf" of "bill.pdf.exe"), "" when none
+  bool trailing_dots_or_spaces = false;  // "invoice.exe. " (Windows drops them)
+  bool bidi_control = false;             // U+202A..202E, U+2066..2069, U+200E/F, U+061C
+  bool invisible = false;                // zero-width and other default-ignorable code points
+  bool control = false;                  // C0/C1 controls, DEL
+  bool padded = false;                   // a run of 8 or more spaces or dots or underscores before
+                                         // the extension: pushes it out of view in a client
+};
+NameFacts name_facts(std::string_view utf8_name);
+
+// True when the two classes could be the same file: an OOXML or ODF package is
+// a zip; text and HTML and scripts are all text to a reader.
+bool compatible(FileClass a, FileClass b);
+
+}  // namespace postern::attach

@@ -1,0 +1,229 @@
+// Hash feeds: loading, lookup and the reloading service (see hash_feed.hpp).
+#include "attach/hash_feed.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+namespace postern::attach {
+namespace {
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `s` without the leading and trailing characters of `chars`.
+std::string_view trim(std::string_view s, std::string_view chars = " \t\r") {
+  while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+  while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+  return s;
+}
+
+// Fields of a feed line: split at commas, or at whitespace when the line has no comma.
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  const bool csv = line.find(',') != std::string_view::npos;
+  size_t i = 0;
+  while (i <= line.size()) {
+    size_t end;
+    if (csv) {
+      end = i;
+      bool quoted = false;
+      while (end < line.size() && (quoted || line[end] != ',')) {
+        if (line[end] == '"') quoted = !quoted;
+        ++end;
+      }
+    } else {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      if (i >= line.size()) break;
+      end = line.find_first_of(" \t", i);
+      if (end == std::string_view::npos) end = line.size();
+    }
+    out.push_back(trim(line.substr(i, end - i), " \t\r\""));
+    i = end + 1;
+  }
+  return out;
+}
+
+bool stat_file(const std::string& path, int64_t& mtime_ns, int64_t& size) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  size = st.st_size;
+  return true;
+}
+
+}  // namespace
+
+std::optional<Sha256> parse_sha256(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  Sha256 out{};
+  for (size_t i = 0; i < 32; ++i) {
+    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::expected<HashFeed, std::string> HashFeed::load(const std::string& path, size_t max_entries) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected(fmt::format("hash feed {}: cannot open", path));
+  HashFeed f;
+  f.path_ = path;
+  f.name_ = path.substr(path.find_last_of('/') + 1);
+  f.labels_.emplace_back();
+  std::vector<std::pair<std::string, uint32_t>> label_index;  // small: labels repeat
+  size_t signature_col = SIZE_MAX, bad = 0, lineno = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.size() > 64 * 1024)
+      return std::unexpected(fmt::format("hash feed {}:{}: line over 64 KiB", path, lineno));
+    std::string_view l = trim(line);
+    if (l.empty()) continue;
+    if (l.front() == '#') {
+      // abuse.ch: '# "first_seen_utc","sha256_hash",...,"signature",...'
+      auto names = fields(l.substr(1));
+      for (size_t k = 0; k < names.size(); ++k)
+        if (names[k] == "signature") signature_col = k;
+      continue;
+    }
+    auto fs = fields(l);
+    std::optional<Sha256> h;
+    for (auto fld : fs)
+      if ((h = parse_sha256(fld))) break;
+    if (!h) {
+      ++bad;
+      continue;
+    }
+    if (f.entries_.size() >= max_entries)
+      return std::unexpected(fmt::format("hash feed {}: more than {} entries", path, max_entries));
+    uint32_t label = 0;
+    if (signature_col < fs.size() && !fs[signature_col].empty() && fs[signature_col] != "n/a") {
+      std::string_view sig = fs[signature_col].substr(0, 64);
+      auto it = std::find_if(label_index.begin(), label_index.end(),
+                             [&](const auto& p) { return p.first == sig; });
+      if (it != label_index.end()) {
+        label = it->second;
+      } else if (label_index.size() < 100000) {
+        label = static_cast<uint32_t>(f.labels_.size());
+        f.labels_.emplace_back(sig);
+        label_index.emplace_back(std::string(sig), label);
+      }
+    }
+    f.entries_.push_back({*h, label});
+  }
+  if (f.entries_.empty() && bad > 0)
+    return std::unexpected(
+        fmt::format("hash feed {}: {} line(s) and no SHA-256 in any of them", path, bad));
+  std::sort(f.entries_.begin(), f.entries_.end());
+  return f;
+}
+
+std::optional<std::string_view> HashFeed::find(const Sha256& h) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), Entry{h, 0});
+  if (it == entries_.end() || it->hash != h) return std::nullopt;
+  return std::string_view(labels_[it->label]);
+}
+
+std::optional<FeedMatch> HashFeeds::Set::bad_match(const Sha256& h) const {
+  for (const auto& f : bad)
+    if (auto label = f.find(h)) return FeedMatch{f.name(), std::string(*label)};
+  return std::nullopt;
+}
+
+bool HashFeeds::Set::good_match(const Sha256& h) const {
+  return std::any_of(good.begin(), good.end(), [&](const HashFeed& f) { return f.find(h); });
+}
+
+size_t HashFeeds::Set::entries() const {
+  size_t n = 0;
+  for (const auto& f : bad) n += f.size();
+  for (const auto& f : good) n += f.size();
+  return n;
+}
+
+std::vector<HashFeeds::Stamp> HashFeeds::stamps() const {
+  std::vector<Stamp> out;
+  for (const auto* list : {&cfg_.bad, &cfg_.good})
+    for (const auto& p : *list) {
+      Stamp s;
+      if (!stat_file(p, s.mtime_ns, s.size)) s = {};
+      out.push_back(s);
+    }
+  return out;
+}
+
+std::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds::load_all() const {
+  auto set = std::make_shared<Set>();
+  for (const auto& p : cfg_.bad) {
+    auto f = HashFeed::load(p);
+    if (!f) return std::unexpected(f.error());
+    set->bad.push_back(std::move(*f));
+  }
+  for (const auto& p : cfg_.good) {
+    auto f = HashFeed::load(p);
+    if (!f) return std::unexpected(f.error());
+    set->good.push_back(std::move(*f));
+  }
+  return set;
+}
+
+std::expected<std::shared_ptr<HashFeeds>, std::string> HashFeeds::start(HashFeedConfig cfg) {
+  std::shared_ptr<HashFeeds> feeds(new HashFeeds(std::move(cfg)));
+  feeds->loaded_stamps_ = feeds->stamps();
+  auto set = feeds->load_all();
+  if (!set) return std::unexpected(set.error());
+  feeds->set_.store(std::move(*set));
+  if (feeds->cfg_.interval.count() > 0)
+    feeds->thread_ = std::thread([f = feeds.get()] {
+      std::unique_lock lock(f->stop_mu_);
+      while (!f->stop_cv_.wait_for(lock, f->cfg_.interval, [f] { return f->stop_; })) {
+        lock.unlock();
+        f->check_now();
+        lock.lock();
+      }
+    });
+  return feeds;
+}
+
+HashFeeds::~HashFeeds() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool HashFeeds::check_now() {
+  std::lock_guard lock(check_mu_);
+  auto now = stamps();
+  if (now == loaded_stamps_) return false;
+  auto set = load_all();
+  if (!set) {
+    std::lock_guard e(err_mu_);
+    last_error_ = set.error();
+    return false;  // the old set keeps serving; the next change is tried again
+  }
+  loaded_stamps_ = std::move(now);
+  set_.store(std::move(*set));
+  reloads_.fetch_add(1);
+  std::lock_guard e(err_mu_);
+  last_error_.clear();
+  return true;
+}
+
+std::string HashFeeds::last_error() const {
+  std::lock_guard e(err_mu_);
+  return last_error_;
+}
+
+}  // namespace postern::attach

@@ -1,0 +1,200 @@
+// The attach stage: finds the files of a message and runs the file checks
+// over each (see stage.hpp).
+#include "attach/stage.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "attach/symbols.hpp"
+#include "core/digest.hpp"
+#include "core/excerpt.hpp"
+#include "mime/analysis.hpp"
+
+namespace postern::attach {
+namespace {
+
+// Content types that say nothing about the file.
+bool generic_type(std::string_view t) {
+  return t.empty() || t == "application/octet-stream" || t == "application/x-download" ||
+         t == "application/force-download" || t == "binary/octet-stream" ||
+         t == "application/unknown" || t == "application/binary" || t == "text/plain";
+}
+
+bool document_class(FileClass c) {
+  switch (c) {
+    case FileClass::Pdf:
+    case FileClass::OfficeOle:
+    case FileClass::OfficeOoxml:
+    case FileClass::Odf:
+    case FileClass::Rtf:
+    case FileClass::Image:
+    case FileClass::Media:
+    case FileClass::Text:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool runnable_class(FileClass c) {
+  return c == FileClass::Executable || c == FileClass::Script || c == FileClass::Shortcut ||
+         c == FileClass::DiskImage || c == FileClass::Html;
+}
+
+// Detected classes too weak to call a mismatch on: libmagic's text and unknown.
+bool weak_class(FileClass c) {
+  return c == FileClass::Unknown || c == FileClass::Text;
+}
+
+bool is_attachment(const mime::Leaf& leaf) {
+  const mime::Part& p = *leaf.part;
+  return p.type() != "text" || !p.filename.empty() || p.disposition == "attachment";
+}
+
+}  // namespace
+
+std::string shown_name(std::string_view name) {
+  std::string out;
+  out.reserve(std::min<size_t>(name.size(), 256));
+  for (size_t i = 0; i < name.size() && out.size() < 512;) {
+    auto b = static_cast<unsigned char>(name[i]);
+    size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    if (i + n > name.size()) n = 1;
+    char32_t cp = 0;
+    if (n == 3)
+      cp = (b & 0x0F) << 12 | (static_cast<unsigned char>(name[i + 1]) & 0x3F) << 6 |
+           (static_cast<unsigned char>(name[i + 2]) & 0x3F);
+    // Bidi controls and zero-width characters: shown, never applied to the header.
+    if (n == 3 && ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+                   (cp >= 0x200B && cp <= 0x200F) || cp == 0x2060 || cp == 0xFEFF))
+      out += fmt::format("<U+{:04X}>", static_cast<uint32_t>(cp));
+    else
+      out.append(name.substr(i, n));
+    i += n;
+  }
+  return core::excerpt(core::mask(out), 0, out.size());
+}
+
+AttachStage::AttachStage(AttachPolicy policy, std::shared_ptr<HashFeeds> feeds)
+    : policy_(std::move(policy)), feeds_(std::move(feeds)) {}
+
+void AttachStage::check_file(const HashFeeds::Set* feeds, std::string_view data, FileReport& file,
+                             std::vector<Hit>& hits) const {
+  auto hit = [&](std::string symbol, std::string detail) {
+    file.symbols.push_back(symbol);
+    hits.push_back({std::move(symbol), std::move(detail)});
+  };
+  auto sha = parse_sha256(file.sha256);
+  if (feeds && sha && feeds->good_match(*sha)) {
+    file.known_good = true;
+    return;
+  }
+  const Detected det = detect(data);
+  file.detected = det.mime;
+  file.cls = det.cls;
+
+  // The name, read as strictly as Windows and a mail client might.
+  const NameFacts nf = name_facts(file.name);
+  const FileClass ext_cls = extension_class(nf.extension);
+  if (nf.bidi_control) hit("ATTACH_NAME_BIDI", "a bidirectional control in the file name");
+  std::vector<std::string_view> tricks;
+  if (nf.invisible) tricks.push_back("invisible characters");
+  if (nf.control) tricks.push_back("control characters");
+  if (nf.trailing_dots_or_spaces) tricks.push_back("trailing dots or spaces");
+  if (nf.padded) tricks.push_back("padding before the extension");
+  if (!tricks.empty()) hit("ATTACH_NAME_OBFUSCATED", fmt::format("{}", fmt::join(tricks, ", ")));
+  if (!nf.inner_extension.empty() && document_class(extension_class(nf.inner_extension)) &&
+      runnable_class(ext_cls))
+    hit("ATTACH_DOUBLE_EXTENSION",
+        fmt::format(".{} hides behind .{}", nf.extension, nf.inner_extension));
+
+  // What it is against what it claims to be.
+  if (!weak_class(det.cls)) {
+    if (ext_cls != FileClass::Unknown && !compatible(ext_cls, det.cls))
+      hit("ATTACH_TYPE_MISMATCH", fmt::format("named .{} ({}) but is {} ({})", nf.extension,
+                                              to_string(ext_cls), to_string(det.cls), det.mime));
+    else if (!generic_type(file.declared) && classify(file.declared) != FileClass::Unknown &&
+             !compatible(classify(file.declared), det.cls))
+      hit("ATTACH_TYPE_MISMATCH",
+          fmt::format("declared {} but is {} ({})", file.declared.substr(0, 80), to_string(det.cls),
+                      det.mime));
+  }
+
+  // Bans: by the name's extension, and by what the file is whatever its name.
+  const auto& be = policy_.banned_extensions;
+  if (!nf.extension.empty() && std::find(be.begin(), be.end(), nf.extension) != be.end())
+    hit("ATTACH_BANNED", fmt::format("extension .{}", nf.extension));
+  else if (std::find(policy_.banned_types.begin(), policy_.banned_types.end(), det.cls) !=
+           policy_.banned_types.end())
+    hit("ATTACH_BANNED", fmt::format("{} ({})", to_string(det.cls), det.mime));
+
+  if (feeds && sha)
+    if (auto m = feeds->bad_match(*sha))
+      hit("ATTACH_HASH_FEED",
+          m->label.empty()
+              ? fmt::format("SHA-256 {} on {}", file.sha256.substr(0, 16), m->feed)
+              : fmt::format("SHA-256 {} on {}: {}", file.sha256.substr(0, 16), m->feed, m->label));
+}
+
+core::Step AttachStage::on_message(core::Transaction& tx) const {
+  const auto* a = tx.get<mime::Analysis>();
+  if (!a) return core::Step::next();
+  auto report = std::make_shared<AttachReport>();
+  auto feed_set = feeds_ ? feeds_->current() : nullptr;
+  // Hits by symbol, with where each was found, in the order first found.
+  struct Found {
+    std::vector<std::string> where;
+    size_t count = 0;
+    double score = std::nan("");
+  };
+  std::vector<std::pair<std::string, Found>> found;
+  for (const auto& leaf : a->leaves) {
+    if (!is_attachment(leaf)) continue;
+    if (report->files.size() >= kMaxFiles) {
+      ++report->files_skipped;
+      continue;
+    }
+    if (tx.budget().tick()) break;
+    const mime::Part& p = *leaf.part;
+    FileReport f;
+    f.name = p.filename;
+    f.part = p.path;
+    f.declared = p.content_type;
+    f.sha256 = leaf.sha256;
+    f.size = leaf.size;
+    std::vector<Hit> hits;
+    check_file(feed_set.get(), leaf.data, f, hits);
+    const std::string where = f.name.empty()
+                                  ? fmt::format("part {}", f.part)
+                                  : fmt::format("{} (part {})", shown_name(f.name), f.part);
+    for (auto& h : hits) {
+      auto it = std::find_if(found.begin(), found.end(),
+                             [&](const auto& e) { return e.first == h.symbol; });
+      if (it == found.end()) it = found.insert(found.end(), {h.symbol, Found{}});
+      Found& fd = it->second;
+      if (fd.where.size() < kMaxNamed) fd.where.push_back(fmt::format("{}: {}", where, h.detail));
+      ++fd.count;
+      if (!std::isnan(h.score) && !(h.score <= fd.score)) fd.score = h.score;
+    }
+    report->files.push_back(std::move(f));
+  }
+  if (report->files_skipped)
+    found.push_back({"ATTACH_LIMIT", Found{{fmt::format("more than {} files: {} not checked",
+                                                        kMaxFiles, report->files_skipped)},
+                                           1,
+                                           std::nan("")}});
+  for (auto& [symbol, fd] : found) {
+    std::string detail = fmt::format("{}", fmt::join(fd.where, "; "));
+    if (fd.count > fd.where.size())
+      detail += fmt::format("; and {} more", fd.count - fd.where.size());
+    double score = std::isnan(fd.score) ? default_score(symbol) : fd.score;
+    tx.add_finding(symbol, score, std::move(detail));
+  }
+  tx.put<AttachReport>(std::move(report));
+  return core::Step::next();
+}
+
+}  // namespace postern::attach

@@ -1,0 +1,79 @@
+// AttachStage: every attachment, and every file inside one, judged as a file.
+//
+// Contract: a content stage, run after the mime stage ("mime.analysis"). The
+// files are the analysis' leaves that are not the message text: every non-text
+// leaf, and a text leaf that names a file or is an attachment. Each file is
+// read from the bytes the MIME engine decoded (mime::Leaf::data: no part is
+// decoded twice) and checked in this order:
+//   1. known-good hash feed: a listed file skips every check below;
+//   2. name: bidi controls, invisible or control characters, padding, trailing
+//      dots, a document extension hiding an executable one;
+//   3. type: libmagic's class against the name's and the declared type's
+//      (ATTACH_TYPE_MISMATCH), and the policy's bans by extension or class
+//      (ATTACH_BANNED);
+//   4. known-bad hash feeds (ATTACH_HASH_FEED).
+// Hits become one finding per symbol, scored from the catalogue (a graded hit
+// keeps its own score: the highest), the detail naming the first files where it
+// was found ("name (part 2)", masked, at most kMaxNamed) and how many more.
+// The files are put on the transaction (AttachReport) for the event
+// (postern.attachments[], email.attachments[]). The hash feeds are the
+// service "attach.hash_feeds" (hash_feed.hpp). Per message the work is linear
+// in the decoded bytes; libmagic reads at most kMagicBytes of each file, and
+// at most kMaxFiles files are checked (ATTACH_LIMIT beyond). Ticks the CPU
+// budget per file. Immutable, shared by threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attach/attach_policy.hpp"
+#include "attach/hash_feed.hpp"
+#include "attach/hit.hpp"
+#include "core/stage.hpp"
+
+namespace postern::attach {
+
+inline constexpr size_t kMaxFiles = 1000;
+inline constexpr size_t kMaxNamed = 3;
+
+// One file as the event reports it.
+struct FileReport {
+  std::string name;          // as the message names it (UTF-8), "" when unnamed
+  std::string part;          // the MIME part path
+  std::string archive_path;  // inside archives: "outer.zip/inner.7z/x.exe", "" at top level
+  std::string declared;      // the Content-Type (top level) or "" (archive member)
+  std::string detected;      // libmagic's MIME type
+  FileClass cls = FileClass::Unknown;
+  std::string sha256;
+  size_t size = 0;
+  bool known_good = false;
+  std::vector<std::string> symbols;  // the ATTACH_* symbols this file raised
+};
+
+struct AttachReport {
+  std::vector<FileReport> files;
+  size_t files_skipped = 0;  // beyond kMaxFiles
+};
+
+class AttachStage final : public core::Stage {
+ public:
+  AttachStage(AttachPolicy policy, std::shared_ptr<HashFeeds> feeds);
+  std::string_view name() const override { return "attach"; }
+  bool content() const override { return true; }
+  core::Step on_message(core::Transaction& tx) const override;
+
+  // One file's checks (steps 1-4 above), its hits appended to `hits`; public for tests.
+  void check_file(const HashFeeds::Set* feeds, std::string_view data, FileReport& file,
+                  std::vector<Hit>& hits) const;
+
+ private:
+  AttachPolicy policy_;
+  std::shared_ptr<HashFeeds> feeds_;
+};
+
+// The name as a detail shows it: bidi and invisible code points escaped
+// ("<U+202E>"), personal data masked, at most core::kExcerptMax code points.
+std::string shown_name(std::string_view name);
+
+}  // namespace postern::attach

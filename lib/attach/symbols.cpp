@@ -1,0 +1,45 @@
+// The finding symbols of lib/attach (see symbols.hpp).
+#include "attach/symbols.hpp"
+
+#include <vector>
+
+namespace postern::attach {
+namespace {
+
+using core::Scope;
+// Scores: a file that is certainly bad (a hash feed) or banned by the site rejects
+// through the hard rules in policies/10-rules.toml; the name and type tricks are
+// evidence that adds up (a double extension plus a mismatch reaches the tag threshold).
+constexpr core::SymbolInfo kStage[] = {
+    {"ATTACH_BANNED", 8.0, Scope::Transaction,
+     "a file of a type the policy bans, by extension or by what it is (also inside archives)"},
+    {"ATTACH_TYPE_MISMATCH", 3.0, Scope::Transaction,
+     "a file whose content is another type than its name or declared type says"},
+    {"ATTACH_DOUBLE_EXTENSION", 4.0, Scope::Transaction,
+     "a document extension hiding a runnable one (bill.pdf.exe, scan.pdf.html)"},
+    {"ATTACH_NAME_BIDI", 5.0, Scope::Transaction,
+     "a bidirectional control in a file name: it shows another extension than it has"},
+    {"ATTACH_NAME_OBFUSCATED", 2.0, Scope::Transaction,
+     "invisible or control characters, padding or trailing dots in a file name"},
+    {"ATTACH_HASH_FEED", 15.0, Scope::Transaction, "a file whose SHA-256 is on a hash feed"},
+    {"ATTACH_LIMIT", 1.0, Scope::Transaction,
+     "more files than the attachment checks read: the rest were not checked"},
+};
+
+}  // namespace
+
+std::span<const core::SymbolInfo> symbols() {
+  static const std::vector<core::SymbolInfo> all = [] {
+    std::vector<core::SymbolInfo> v(std::begin(kStage), std::end(kStage));
+    return v;
+  }();
+  return all;
+}
+
+double default_score(std::string_view symbol) {
+  for (const auto& s : symbols())
+    if (s.name == symbol) return s.score;
+  return 0;
+}
+
+}  // namespace postern::attach

@@ -1,0 +1,263 @@
+// Tests for attach::AttachStage with the shipped [attachments] policy: the files
+// of a message are found, named and typed as a client would, banned and
+// mismatched files are found, hash feeds apply, and the event lists every file.
+#include "attach/stage.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "attach/registration.hpp"
+#include "core/transaction.hpp"
+#include "mime/stage.hpp"
+#include "policy/policy.hpp"
+#include "scan/registry.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace postern;
+
+namespace {
+
+const attach::AttachPolicy& shipped() {
+  static const attach::AttachPolicy p = [] {
+    auto pol = policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, scan::policy_sections());
+    INFO((pol ? std::string() : policy::to_string(pol.error())));
+    REQUIRE(pol);
+    return pol->sections.section<attach::AttachPolicy>("attachments");
+  }();
+  return p;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string b64(std::string_view in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += t[(v >> k) & 63];
+    if (out.size() % 77 == 76) out += "\r\n";
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16 | (i + 1 < in.size() ? uint8_t(in[i + 1]) << 8 : 0);
+    out += t[(v >> 18) & 63];
+    out += t[(v >> 12) & 63];
+    out += i + 1 < in.size() ? t[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+struct File {
+  std::string name, type, bytes;
+};
+
+std::string message(const std::vector<File>& files) {
+  std::string m =
+      "From: a@example.com\r\nTo: b@example.org\r\nSubject: files\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nSee attached.\r\n";
+  for (const auto& f : files)
+    m += "--b\r\nContent-Type: " + f.type + "; name=\"" + f.name +
+         "\"\r\nContent-Disposition: attachment; filename=\"" + f.name +
+         "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64(f.bytes) + "\r\n";
+  return m + "--b--\r\n";
+}
+
+struct Run {
+  std::vector<core::Finding> findings;
+  attach::AttachReport report;
+  nlohmann::json event;
+};
+
+Run run(const std::string& msg, const attach::AttachStage& stage) {
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+  tx.set_message(core::Message(msg));
+  mime::MimeStage mime;
+  CHECK(mime.on_message(tx).kind == core::Step::Kind::Continue);
+  CHECK(stage.on_message(tx).kind == core::Step::Kind::Continue);
+  Run r;
+  r.findings = tx.findings();
+  if (const auto* rep = tx.get<attach::AttachReport>()) r.report = *rep;
+  r.event = {{"postern", nlohmann::json::object()}, {"email", nlohmann::json::object()}};
+  for (auto w : attach::registration().event_writers) w(tx, r.event);
+  return r;
+}
+
+const core::Finding* find(const Run& r, std::string_view sym) {
+  for (const auto& f : r.findings)
+    if (f.symbol == sym) return &f;
+  return nullptr;
+}
+
+const std::string kExe = "/usr/share/clamav-testfiles/clam.exe";
+
+}  // namespace
+
+TEST_CASE("each attachment is checked by name and by what it is") {
+  const std::string exe = slurp(kExe);
+  if (exe.empty()) {
+    WARN("clamav-testfiles not installed");
+    return;
+  }
+  const std::string pdf = slurp(POSTERN_CORPUS_DIR "/attach/pdf/payload1.pdf");
+  REQUIRE_FALSE(pdf.empty());
+  attach::AttachStage stage(shipped(), nullptr);
+  struct Row {
+    std::string what;
+    File file;
+    std::vector<std::string> want;  // symbols, in any order; nothing else
+  };
+  const std::vector<Row> rows = {
+      {"a PDF named as one", {"report.pdf", "application/pdf", pdf}, {}},
+      {"a program named as a PDF",
+       {"report.pdf", "application/pdf", exe},
+       {"ATTACH_TYPE_MISMATCH", "ATTACH_BANNED"}},
+      {"a program under a generic type",
+       {"setup.exe", "application/octet-stream", exe},
+       {"ATTACH_BANNED"}},
+      {"a script with a document extension before it",
+       {"bill.pdf.js", "application/octet-stream", "var x = 1;\n"},
+       {"ATTACH_DOUBLE_EXTENSION", "ATTACH_BANNED"}},
+      {"an extension reversed by U+202E",
+       {"photo_\u202Egpj.scr", "image/jpeg", exe},
+       {"ATTACH_NAME_BIDI", "ATTACH_TYPE_MISMATCH", "ATTACH_BANNED"}},
+      {"trailing dots Windows strips",
+       {"run.bat...", "application/octet-stream", "echo hi\r\n"},
+       {"ATTACH_NAME_OBFUSCATED", "ATTACH_BANNED"}},
+      {"a text file declared as text", {"notes.txt", "text/plain", "hello\r\n"}, {}},
+      {"an HTML page named .pdf",
+       {"invoice.pdf", "application/pdf", "<!DOCTYPE html><html><body>x</body></html>"},
+       {"ATTACH_TYPE_MISMATCH"}},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    Run got = run(message({r.file}), stage);
+    std::vector<std::string> syms;
+    for (const auto& f : got.findings) syms.push_back(f.symbol);
+    std::sort(syms.begin(), syms.end());
+    auto want = r.want;
+    std::sort(want.begin(), want.end());
+    CHECK(syms == want);
+    REQUIRE(got.report.files.size() == 1);
+    CHECK(got.report.files[0].name == r.file.name);
+    CHECK(got.report.files[0].size == r.file.bytes.size());
+  }
+}
+
+TEST_CASE("details name the file, masked, with its bidi controls shown, not applied") {
+  attach::AttachStage stage(shipped(), nullptr);
+  Run r = run(message({{"Rechnung_4711223344\u202Efdp.exe", "application/pdf", "MZ"}}), stage);
+  const core::Finding* f = find(r, "ATTACH_NAME_BIDI");
+  REQUIRE(f);
+  CHECK(f->detail.find("<U+202E>") != std::string::npos);
+  CHECK(f->detail.find("\u202E") == std::string::npos);
+  CHECK(f->detail.find("4711223344") == std::string::npos);  // digits masked
+  CHECK(f->detail.find("(part 1.2)") != std::string::npos);
+}
+
+TEST_CASE("one finding per symbol names the first files and counts the rest") {
+  attach::AttachStage stage(shipped(), nullptr);
+  std::vector<File> files;
+  for (int i = 0; i < 5; ++i)
+    files.push_back({"tool" + std::to_string(i) + ".vbs", "application/octet-stream", "x"});
+  Run r = run(message(files), stage);
+  REQUIRE(r.findings.size() == 1);
+  CHECK(r.findings[0].symbol == "ATTACH_BANNED");
+  CHECK(r.findings[0].detail.find("tool0.vbs") != std::string::npos);
+  CHECK(r.findings[0].detail.find("tool3.vbs") == std::string::npos);
+  CHECK(r.findings[0].detail.find("and 2 more") != std::string::npos);
+  CHECK(r.report.files.size() == 5);
+}
+
+TEST_CASE("hash feeds flag a known file, and a known-good file skips the other checks") {
+  test::TempDir d;
+  const std::string body = "MZ this pretends to be a tool\n";
+  // The SHA-256 the MIME engine computes for the attachment.
+  core::ConnectionInfo conn;
+  core::Transaction probe(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+  probe.set_message(core::Message(message({{"a.bin", "application/octet-stream", body}})));
+  mime::MimeStage mime;
+  mime.on_message(probe);
+  const auto* a = probe.get<mime::Analysis>();
+  REQUIRE(a);
+  REQUIRE(a->leaves.size() == 2);
+  const std::string hash = a->leaves[1].sha256;
+
+  auto bad = attach::HashFeeds::start(
+      {{d.write("bad.txt", hash + "\n")}, {}, std::chrono::milliseconds(0)});
+  REQUIRE(bad);
+  attach::AttachStage with_bad(shipped(), *bad);
+  Run r = run(message({{"a.bin", "application/octet-stream", body}}), with_bad);
+  const core::Finding* f = find(r, "ATTACH_HASH_FEED");
+  REQUIRE(f);
+  CHECK(f->detail.find("bad.txt") != std::string::npos);
+
+  // The same bytes as a banned .exe, but on the known-good list: nothing.
+  auto good = attach::HashFeeds::start(
+      {{}, {d.write("good.txt", hash + "\n")}, std::chrono::milliseconds(0)});
+  REQUIRE(good);
+  attach::AttachStage with_good(shipped(), *good);
+  Run g = run(message({{"tool.exe", "application/octet-stream", body}}), with_good);
+  CHECK(g.findings.empty());
+  REQUIRE(g.report.files.size() == 1);
+  CHECK(g.report.files[0].known_good);
+}
+
+TEST_CASE("the event lists every file: name, types, hash, findings (ECS email.attachments)") {
+  const std::string exe = slurp(kExe);
+  if (exe.empty()) {
+    WARN("clamav-testfiles not installed");
+    return;
+  }
+  attach::AttachStage stage(shipped(), nullptr);
+  Run r =
+      run(message({{"report.pdf", "application/pdf", exe}, {"a.txt", "text/plain", "hi"}}), stage);
+  const auto& files = r.event["postern"]["attachments"];
+  REQUIRE(files.size() == 2);
+  CHECK(files[0]["name"] == "report.pdf");
+  CHECK(files[0]["part"] == "1.2");
+  CHECK(files[0]["declared_type"] == "application/pdf");
+  CHECK(files[0]["class"] == "executable");
+  CHECK(files[0]["sha256"].get<std::string>().size() == 64);
+  CHECK(files[0]["findings"].size() == 2);
+  CHECK(files[1]["class"] == "text");
+  const auto& ecs = r.event["email"]["attachments"];
+  REQUIRE(ecs.size() == 2);
+  CHECK(ecs[0]["file"]["name"] == "report.pdf");
+  CHECK(ecs[0]["file"]["extension"] == "pdf");
+  CHECK(ecs[0]["file"]["hash"]["sha256"] == files[0]["sha256"]);
+  CHECK(ecs[0]["file"]["size"] == exe.size());
+}
+
+TEST_CASE("a message without attachments has no attachment findings or event keys") {
+  attach::AttachStage stage(shipped(), nullptr);
+  Run r = run(message({}), stage);
+  CHECK(r.findings.empty());
+  CHECK(r.report.files.empty());
+  CHECK_FALSE(r.event["postern"].contains("attachments"));
+}
+
+TEST_CASE("the [attachments] section refuses what it cannot mean") {
+  test::TempDir d;
+  d.write("p.toml",
+          "[attachments]\nbanned_extensions = [\"exe\", \"a b\"]\nbanned_types = [\"exe\"]\n");
+  auto pol = policy::load_policy({d.str()}, scan::policy_sections());
+  REQUIRE_FALSE(pol);
+  std::string e = policy::to_string(pol.error());
+  CHECK(e.find("'a b' is not a file extension") != std::string::npos);
+  CHECK(e.find("'exe' is not a file class") != std::string::npos);
+  CHECK(e.find("p.toml:") != std::string::npos);
+}
