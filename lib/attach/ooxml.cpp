@@ -163,9 +163,7 @@ class Checker {
     std::string lname = lower(utf8_prefix(name, 1024));
     data = data.substr(0, std::min(data.size(), lim_.max_xml_bytes));
     if (lname.ends_with("vbaproject.bin")) add("ATTACH_MACRO", fmt::format("VBA project {}", name));
-    if (lname.starts_with("xl/macrosheets/") || lname.starts_with("xl/intlmacrosheets/")) {
-      if (macro_sheets_++ == 0) first_macro_sheet_ = name;
-    }
+    if (macro_sheet(lname) && macro_sheets_++ == 0) first_macro_sheet_ = name;
     if (lname.find("/embeddings/") != std::string::npos)
       add("ATTACH_OLE_EMBEDDED", fmt::format("embedded object {}", name));
     if (lname.find("/activex/") != std::string::npos && lname.ends_with(".xml")) {
@@ -197,6 +195,17 @@ class Checker {
     }
     Hit h{std::string(symbol), std::move(detail)};
     if (std::find(hits_.begin(), hits_.end(), h) == hits_.end()) hits_.push_back(std::move(h));
+  }
+
+  // A sheet of xl/macrosheets/ (not its _rels/ or xlsb's binaryIndex parts).
+  static bool macro_sheet(std::string_view lname) {
+    for (std::string_view dir : {"xl/macrosheets/", "xl/intlmacrosheets/"}) {
+      if (!lname.starts_with(dir)) continue;
+      std::string_view file = lname.substr(dir.size());
+      return !file.empty() && file.find('/') == std::string_view::npos &&
+             !file.starts_with("binaryindex");
+    }
+    return false;
   }
 
   std::string shown(std::string_view s, size_t max) {
