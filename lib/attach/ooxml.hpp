@@ -2,7 +2,8 @@
 // (docx, docm, dotm, xlsx, xlsm, xlsb, pptx, pptm, ...), given as (name, bytes)
 // pairs, e.g. the members attach::expand() read from a Kind::Ooxml zip.
 //
-// Contract: `check_ooxml(parts)` reports, each once per member:
+// Contract: `check_ooxml(parts)` reports (per member, except the macro sheets and
+// ActiveX controls: one hit per container with their count and the first):
 //   ATTACH_MACRO            a VBA project (vbaProject.bin) and where it is; the
 //                           VBA analyzer of lib/attach scores what it does
 //   ATTACH_XLM_MACRO        Excel 4 macro sheets (xl/macrosheets/)

@@ -23,22 +23,19 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "mime/analysis.hpp"
 
 using namespace postern;
 using attach::ArchiveBudget;
 using attach::ArchiveLimits;
 using attach::Kind;
+using attach::test::slurp;
 
 namespace {
 
 const std::string kClam = "/usr/share/clamav-testfiles/";
 const std::string kOletools = std::string(POSTERN_CORPUS_DIR) + "/attach/oletools/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 // An entry to write: a file with `data` (or `zeros` zero bytes), a directory or a symlink.
 struct Entry {
@@ -517,6 +514,20 @@ TEST_CASE("a 1 GiB member of zeros stops at the member limit quickly, in bounded
   CHECK(secs < 5.0);
   // The member buffer is at most max_member_bytes: the peak grows by about that, not 1 GiB.
   CHECK(after.ru_maxrss - before.ru_maxrss < 2 * 64 * 1024);
+}
+
+TEST_CASE("a spent CPU budget stops the expansion and says so") {
+  const std::string bomb = zip({{"zeros.bin", "", uint64_t{1} << 30}});
+  ArchiveLimits no_ratio;
+  no_ratio.max_ratio = 1e12;
+  core::CpuBudget cpu(std::chrono::milliseconds(1));
+  ArchiveBudget budget(no_ratio);
+  auto x = attach::expand(bomb, no_ratio, budget, {}, &cpu);
+  CHECK(x.out_of_time);
+  CHECK(x.hits.empty());
+  REQUIRE(x.members.size() == 1);
+  CHECK(x.members[0].truncated);
+  CHECK(x.members[0].data.size() < no_ratio.max_member_bytes);
 }
 
 TEST_CASE("nesting deeper than max_depth is a bomb hit, on one budget for all levels") {

@@ -12,19 +12,16 @@
 #include <vector>
 
 #include "attach/archive.hpp"
+#include "fixtures.hpp"
 #include "mime/analysis.hpp"
 
 using namespace postern;
 using attach::Kind;
+using attach::test::slurp;
 
 namespace {
 
 const std::string kCorpus = std::string(POSTERN_CORPUS_DIR) + "/attach/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 std::multiset<std::string> symbols(const std::vector<attach::Hit>& hits) {
   std::multiset<std::string> s;
