@@ -65,11 +65,11 @@ std::string clean_name(std::string_view name) {
   return out;
 }
 
-postern::expected<void, std::string> set_num(cl_engine* e, cl_engine_field f, long long v,
-                                             std::string_view what) {
-  if (v <= 0) return postern::unexpected(fmt::format("clamav: {} must be above 0", what));
+// Sets one engine limit; the error text, empty when it is set.
+std::string set_num(cl_engine* e, cl_engine_field f, long long v, std::string_view what) {
+  if (v <= 0) return fmt::format("clamav: {} must be above 0", what);
   if (cl_error_t rc = cl_engine_set_num(e, f, v); rc != CL_SUCCESS)
-    return postern::unexpected(fmt::format("clamav: {}: {}", what, cl_strerror(rc)));
+    return fmt::format("clamav: {}: {}", what, cl_strerror(rc));
   return {};
 }
 
@@ -135,7 +135,12 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamEngine::lo
         set_num(e, CL_ENGINE_MAX_RECURSION, l.max_recursion, "max_recursion"),
         set_num(e, CL_ENGINE_MAX_FILES, l.max_files, "max_files"),
         set_num(e, CL_ENGINE_MAX_SCANTIME, l.max_scantime_ms, "max_scantime")})
-    if (!r) return postern::unexpected(r.error());
+    if (!r.empty()) return postern::unexpected(r);
+  if (!config.tmpdir.empty())
+    if (cl_error_t rc = cl_engine_set_str(e, CL_ENGINE_TMPDIR, config.tmpdir.c_str());
+        rc != CL_SUCCESS)
+      return postern::unexpected(
+          fmt::format("clamav: tmpdir {}: {}", config.tmpdir, cl_strerror(rc)));
   cl_engine_set_clcb_virus_found(e, &on_virus_found);
 
   std::string log;
@@ -289,7 +294,8 @@ std::string ClamService::fingerprint() const {
   return fp;
 }
 
-postern::expected<void, std::string> ClamService::reload_locked(std::string fp) {
+postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamService::reload_locked(
+    std::string fp) {
   seen_ = std::move(fp);
   auto engine = ClamEngine::load(config_);
   std::lock_guard lk(status_mu_);
@@ -304,11 +310,11 @@ postern::expected<void, std::string> ClamService::reload_locked(std::string fp) 
   status_.last_load_time = (*engine)->load_time();
   status_.signatures = (*engine)->signatures();
   // The old engine goes when the last scan holding it returns.
-  current_.store(std::move(*engine));
-  return {};
+  current_.store(*engine);
+  return *engine;
 }
 
-postern::expected<void, std::string> ClamService::reload_now() {
+postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamService::reload_now() {
   std::lock_guard lk(reload_mu_);
   return reload_locked(fingerprint());
 }

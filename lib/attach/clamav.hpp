@@ -65,6 +65,9 @@ struct ClamLimits {
 
 struct ClamConfig {
   std::vector<std::string> database_dirs{"/var/lib/clamav", "/etc/postern/clamav"};
+  // Where libclamav extracts archive members while it scans (its own temp files,
+  // removed after each scan); empty: $TMPDIR or /tmp.
+  std::string tmpdir{};
   ClamLimits limits{};
   ClamHeuristics heuristics{};
   // Report every signature that matches instead of the first: ClamAV then keeps
@@ -147,8 +150,9 @@ class ClamService {
   std::shared_ptr<const ClamEngine> current() const { return current_.load(); }
 
   // Reloads now on this thread (serialized with the background check), whether or
-  // not the files changed; returns the load error when it kept the old engine.
-  postern::expected<void, std::string> reload_now();
+  // not the files changed; returns the new engine, or the load error when it kept
+  // the old one.
+  postern::expected<std::shared_ptr<const ClamEngine>, std::string> reload_now();
   // Wakes the background thread to check the files now (returns at once).
   void request_check();
 
@@ -158,7 +162,7 @@ class ClamService {
   ClamService(const ClamConfig& config, std::chrono::milliseconds interval);
   void run();
   std::string fingerprint() const;
-  postern::expected<void, std::string> reload_locked(std::string fp);
+  postern::expected<std::shared_ptr<const ClamEngine>, std::string> reload_locked(std::string fp);
 
   const ClamConfig config_;
   const std::chrono::milliseconds interval_;
