@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <iterator>
 #include <utility>
 
 namespace postern::attach {
@@ -309,8 +310,9 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamService::r
   status_.last_error.clear();
   status_.last_load_time = (*engine)->load_time();
   status_.signatures = (*engine)->signatures();
-  // The old engine goes when the last scan holding it returns.
-  current_.store(*engine);
+  auto old = current_.exchange(*engine);
+  std::lock_guard rl(retired_mu_);
+  retired_.push_back(std::move(old));
   return *engine;
 }
 
@@ -332,22 +334,50 @@ ClamServiceStatus ClamService::status() const {
   return status_;
 }
 
+// Frees the retired engines that no scan holds any more. An engine out of current_
+// cannot be picked up again, so a use count of 1 (ours) is final.
+void ClamService::reap() {
+  std::vector<std::shared_ptr<const ClamEngine>> done;
+  {
+    std::lock_guard lk(retired_mu_);
+    auto keep = std::partition(retired_.begin(), retired_.end(),
+                               [](const auto& e) { return e.use_count() > 1; });
+    std::move(keep, retired_.end(), std::back_inserter(done));
+    retired_.erase(keep, retired_.end());
+  }
+  // `done` goes out of scope here, outside the lock: cl_engine_free runs now.
+}
+
 void ClamService::run() {
+  using Clock = std::chrono::steady_clock;
+  constexpr milliseconds kReapEvery{100};
+  auto next_check = Clock::now() + interval_;
   std::unique_lock lk(wake_mu_);
   while (!stop_) {
     auto woken = [this] { return stop_ || check_requested_; };
-    if (interval_.count() > 0)
-      wake_cv_.wait_for(lk, interval_, woken);
-    else
+    bool reaping;
+    {
+      std::lock_guard rl(retired_mu_);
+      reaping = !retired_.empty();
+    }
+    if (interval_.count() > 0 || reaping) {
+      auto until = interval_.count() > 0 ? next_check : Clock::now() + kReapEvery;
+      if (reaping) until = std::min(until, Clock::now() + kReapEvery);
+      wake_cv_.wait_until(lk, until, woken);
+    } else {
       wake_cv_.wait(lk, woken);
+    }
     if (stop_) break;
+    bool check = check_requested_ || (interval_.count() > 0 && Clock::now() >= next_check);
     check_requested_ = false;
     lk.unlock();
-    {
+    reap();
+    if (check) {
       std::lock_guard rl(reload_mu_);
       std::string fp = fingerprint();
       // A failed load is not retried until the files change again.
       if (fp != seen_) (void)reload_locked(std::move(fp));
+      next_check = Clock::now() + interval_;
     }
     lk.lock();
   }

@@ -18,10 +18,11 @@
 // `request_check()`; `reload_now()` reloads on the calling thread. A new engine
 // is built off to the side and swapped in only when it compiled; a failed
 // reload keeps the engine that serves and records why (`status()`). `current()`
-// never returns null once start() succeeded; an engine is freed when the last
-// scan holding it returns. The destructor stops the thread (condition variable:
-// no polling delay). libclamav's own messages go nowhere, except those logged
-// while a database loads, which become the load error's text.
+// never returns null once start() succeeded; an old engine is freed by the
+// background thread within ~100 ms of the last scan holding it returning (never
+// by a scanning thread). The destructor stops the thread (condition variable: no
+// polling delay; a reload in progress is finished first). libclamav's own messages go nowhere,
+// except those logged while a database loads, which become the load error's text.
 #pragma once
 
 #include <atomic>
@@ -161,6 +162,7 @@ class ClamService {
  private:
   ClamService(const ClamConfig& config, std::chrono::milliseconds interval);
   void run();
+  void reap();
   std::string fingerprint() const;
   postern::expected<std::shared_ptr<const ClamEngine>, std::string> reload_locked(std::string fp);
 
@@ -178,6 +180,12 @@ class ClamService {
   std::condition_variable wake_cv_;
   bool stop_ = false, check_requested_ = false;
   std::thread thread_;
+
+  // Engines swapped out and maybe still held by a scan: freed by the service's
+  // thread once no scan holds them (cl_engine_free of a full database takes long:
+  // a scanning thread never pays for it).
+  std::mutex retired_mu_;
+  std::vector<std::shared_ptr<const ClamEngine>> retired_;
 };
 
 }  // namespace postern::attach
