@@ -311,8 +311,15 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamService::r
   status_.last_load_time = (*engine)->load_time();
   status_.signatures = (*engine)->signatures();
   auto old = current_.exchange(*engine);
-  std::lock_guard rl(retired_mu_);
-  retired_.push_back(std::move(old));
+  {
+    std::lock_guard rl(retired_mu_);
+    retired_.push_back(std::move(old));
+  }
+  {
+    std::lock_guard wl(wake_mu_);
+    reap_requested_ = true;
+  }
+  wake_cv_.notify_all();
   return *engine;
 }
 
@@ -354,7 +361,7 @@ void ClamService::run() {
   auto next_check = Clock::now() + interval_;
   std::unique_lock lk(wake_mu_);
   while (!stop_) {
-    auto woken = [this] { return stop_ || check_requested_; };
+    auto woken = [this] { return stop_ || check_requested_ || reap_requested_; };
     bool reaping;
     {
       std::lock_guard rl(retired_mu_);
@@ -369,7 +376,7 @@ void ClamService::run() {
     }
     if (stop_) break;
     bool check = check_requested_ || (interval_.count() > 0 && Clock::now() >= next_check);
-    check_requested_ = false;
+    check_requested_ = reap_requested_ = false;
     lk.unlock();
     reap();
     if (check) {

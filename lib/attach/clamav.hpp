@@ -178,7 +178,7 @@ class ClamService {
 
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
-  bool stop_ = false, check_requested_ = false;
+  bool stop_ = false, check_requested_ = false, reap_requested_ = false;
   std::thread thread_;
 
   // Engines swapped out and maybe still held by a scan: freed by the service's

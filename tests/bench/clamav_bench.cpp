@@ -136,9 +136,12 @@ int main(int argc, char** argv) {
   engine.reset();
 
   auto i0 = Clock::now();
-  if (!svc.reload_now()) return 1;
-  std::printf("reload, nothing scanning: %.2f s\n",
-              std::chrono::duration<double>(Clock::now() - i0).count());
+  auto idle = svc.reload_now();
+  if (!idle) return 1;
+  std::printf("reload, nothing scanning: %.2f s (load+compile %.2f s of it)\n",
+              std::chrono::duration<double>(Clock::now() - i0).count(),
+              static_cast<double>((*idle)->load_time().count()) / 1e3);
+  idle->reset();
 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> scans{0}, bad{0};
@@ -179,6 +182,9 @@ int main(int argc, char** argv) {
       reload_s, static_cast<unsigned long long>(during), during * 1.048576 / reload_s,
       longest / 1000.0, static_cast<unsigned long long>(bad.load()), hwm_before / 1024.0,
       hwm_kb() / 1024.0, rss_kb() / 1024.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::printf("300 ms later: %zu engine(s) alive, VmRSS %.1f MB\n", ClamEngine::live_engines(),
+              rss_kb() / 1024.0);
   std::error_code ec;
   fs::remove_all(dir, ec);
   return bad.load() == 0 ? 0 : 1;

@@ -432,6 +432,22 @@ TEST_CASE("the periodic check picks up a changed database without being asked",
   CHECK(svc.status().reloads == 1);
 }
 
+TEST_CASE("an engine swapped out by reload_now is freed with nothing else waking the service",
+          "[clamav][reload]") {
+  TempDir db;
+  write_md5_db(db.path());
+  auto s = ClamService::start(config_for(db.path()), 0ms);  // no periodic check
+  REQUIRE(s);
+  std::weak_ptr<const ClamEngine> first = (*s)->current();
+  std::shared_ptr<const ClamEngine> held = (*s)->current();  // a scan in flight
+  REQUIRE((*s)->reload_now());
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(first.expired());  // still held by the scan
+  held.reset();
+  for (int i = 0; i < 100 && !first.expired(); ++i) std::this_thread::sleep_for(20ms);
+  CHECK(first.expired());
+}
+
 TEST_CASE("the service refuses to start without signatures", "[clamav][reload]") {
   TempDir db;
   auto s = ClamService::start(config_for(db.path()), 1s);
