@@ -196,7 +196,8 @@ ScanResult ClamdClient::scan(std::string_view data) const {
   Socket s(::socket(addr_.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (s.get() < 0) return error(fmt::format("clamd: socket: {}", std::strerror(errno)));
   if (::connect(s.get(), reinterpret_cast<const sockaddr*>(&addr_), addr_len_) != 0) {
-    if (errno != EINPROGRESS && errno != EAGAIN)
+    // EAGAIN on a unix socket: clamd's backlog is full; that is no connect in progress.
+    if (errno != EINPROGRESS)
       return error(fmt::format("clamd: connect {}: {}", config_.address, std::strerror(errno)));
     pollfd p{s.get(), POLLOUT, 0};
     int n;

@@ -12,7 +12,9 @@
 // "INSTREAM size limit exceeded" reply is read even when clamd closed the socket
 // mid-send: both are the limit finding "Heuristics.Limits.Exceeded.StreamMaxLength"
 // (→ ATTACH_CLAMAV_LIMIT), never clean. The result is the in-process engine's
-// ScanResult (clamav.hpp), so `to_hits` gives the same Hits; any failure
+// ScanResult (clamav.hpp), so `to_hits` gives the same Hits (the heuristics are
+// clamd's own settings: AlertEncrypted, AlertOLE2Macros, AlertExceedsMax, ... in
+// clamd.conf; set AlertExceedsMax so a limit is never a silent OK); any failure
 // (connect, timeout, a reply that is not exactly one of clamd's forms) is an
 // Error, for the stage's on_error. Thread-safe (const; no shared connection).
 #pragma once

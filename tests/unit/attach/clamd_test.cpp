@@ -4,7 +4,9 @@
 // every failure (no clamd, a silent or garbled peer) an error within its timeouts.
 #include "attach/clamd.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -35,7 +37,7 @@ constexpr size_t kStreamMax = 4 << 20;  // the test clamd's StreamMaxLength
 // opened its socket within 60 s.
 class Clamd {
  public:
-  explicit Clamd(const fs::path& dir) : socket_(dir / "clamd.sock") {
+  explicit Clamd(const fs::path& dir) : socket_(dir / "clamd.sock"), port_(free_port()) {
     fs::create_directories(dir / "db");
     write_md5_db(dir / "db");
     write_body_db(dir / "db");
@@ -45,7 +47,8 @@ class Clamd {
                    "\nForeground yes\nLogFile " + (dir / "clamd.log").string() +
                    "\nStreamMaxLength " + std::to_string(kStreamMax) +
                    "\nAlertEncrypted yes\nAlertOLE2Macros yes\nAlertExceedsMax yes\n"
-                   "MaxThreads 4\nSelfCheck 3600\n");
+                   "MaxThreads 4\nSelfCheck 3600\nTCPAddr 127.0.0.1\nTCPSocket " +
+                   std::to_string(port_) + "\n");
     if (::access("/usr/sbin/clamd", X_OK) != 0) return;
     std::string conf = "--config-file=" + (dir / "clamd.conf").string();
     std::string out = (dir / "clamd.out").string();
@@ -77,9 +80,25 @@ class Clamd {
   }
   bool running() const { return pid_ > 0 && fs::exists(socket_); }
   std::string address() const { return "unix:" + socket_.string(); }
+  std::string tcp_address() const { return "tcp:127.0.0.1:" + std::to_string(port_); }
 
  private:
+  // A loopback port nothing listens on now (the kernel's pick).
+  static int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof in;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof in) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) != 0)
+      throw std::runtime_error("no free port");
+    ::close(fd);
+    return ntohs(in.sin_port);
+  }
+
   fs::path socket_;
+  int port_;
   pid_t pid_ = -1;
 };
 
@@ -191,6 +210,14 @@ TEST_CASE("clamd finds what the in-process engine finds, as the same Hits", "[cl
       CHECK(*local == *h);
       CHECK(over_socket.scanned_bytes == r.data.size());
     }
+  }
+
+  SECTION("over TCP too") {
+    ClamdClient tcp = client_for(clamd.tcp_address());
+    ScanResult r = tcp.scan(read_file(kTestFiles / "clam.zip"));
+    INFO(r.error);
+    CHECK(*to_hits(r) == std::vector<Hit>{{"ATTACH_VIRUS", kBodyName}});
+    CHECK(tcp.scan("nothing to see").status == ScanStatus::Clean);
   }
 
   SECTION("several threads at once") {
