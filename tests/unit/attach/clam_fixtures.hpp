@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -67,6 +68,14 @@ inline std::string run(const std::string& cmd) {
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   if (::pclose(p) != 0) throw std::runtime_error("failed: " + cmd);
   return out;
+}
+
+// `n` pseudo-random bytes, the same for the same seed.
+inline std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
 }
 
 inline std::string hex(std::string_view s) {

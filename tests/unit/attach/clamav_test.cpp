@@ -42,13 +42,6 @@ std::vector<Hit> hits_of(const ClamEngine& e, const fs::path& file) {
   return *h;
 }
 
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("clam.exe is found by a hash and by a body signature however ClamAV test files pack it",

@@ -110,13 +110,6 @@ ClamdClient client_for(const std::string& address, ClamdConfig c = {}) {
   return *r;
 }
 
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
 // A small socket peer that is not clamd (labelled as such): it accepts one
 // connection, reads what comes, then answers `reply` (or nothing) and closes.
 class FakePeer {
