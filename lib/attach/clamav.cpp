@@ -153,6 +153,7 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamEngine::lo
     std::error_code ec;
     auto st = fs::status(dir, ec);
     if (st.type() == fs::file_type::not_found) continue;
+    if (ec) return postern::unexpected(fmt::format("clamav: {}: {}", dir, ec.message()));
     if (st.type() != fs::file_type::directory)
       return postern::unexpected(fmt::format("clamav: {}: not a directory", dir));
     // A directory without a database file is skipped like a missing one (cl_load
