@@ -89,6 +89,13 @@ uint32_t heuristic_flags(const ClamHeuristics& h) {
   return f;
 }
 
+// What cl_load reads: signed bytecode always; the phishing databases (.pdb, .gdb,
+// .wdb) only with the phishing heuristics on, as ClamAV checks every mail link
+// against them whenever they are loaded, whatever the scan options say.
+unsigned db_options(const ClamHeuristics& h) {
+  return CL_DB_BYTECODE | (h.phishing ? CL_DB_PHISHING | CL_DB_PHISHING_URLS : 0u);
+}
+
 struct NameRule {
   std::string_view prefix;
   std::string_view symbol;
@@ -165,7 +172,8 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamEngine::lo
     if (!any) continue;
     unsigned signo = 0;
     log.clear();
-    if (cl_error_t rc = cl_load(dir.c_str(), e, &signo, CL_DB_STDOPT); rc != CL_SUCCESS)
+    if (cl_error_t rc = cl_load(dir.c_str(), e, &signo, db_options(config.heuristics));
+        rc != CL_SUCCESS)
       return postern::unexpected(fmt::format("clamav: loading {}: {}{}{}", dir, cl_strerror(rc),
                                              log.empty() ? "" : ": ", log));
     self->signatures_ += signo;

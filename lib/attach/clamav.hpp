@@ -51,8 +51,10 @@ struct ClamHeuristics {
   bool encrypted_archives = true;   // Heuristics.Encrypted.{Zip,RAR,7Zip,...}
   bool encrypted_documents = true;  // Heuristics.Encrypted.PDF, ...
   bool broken_executables = true;   // Heuristics.Broken.Executable
-  bool phishing = true;             // SSL mismatch and cloaked URLs (needs .pdb/.wdb data)
-  bool structured = false;          // credit card and SSN numbers: many false positives
+  // Mail links whose text and target disagree, against the .pdb/.wdb databases
+  // (loaded only when on): Heuristics.Phishing.Email.{SpoofedDomain,SSL-Spoof,Cloaked.*}.
+  bool phishing = true;
+  bool structured = false;  // credit card and SSN numbers: many false positives
 };
 
 // Engine limits; the defaults are clamd's (clamd.conf(5), ClamAV 1.4).

@@ -115,8 +115,8 @@ TEST_CASE("the EICAR string is found by a signature made from it", "[clamav]") {
 }
 
 TEST_CASE(
-    "heuristics: macros, encrypted archives and broken executables map to their symbols, and "
-    "can be turned off",
+    "heuristics: macros, encrypted archives, phishing links and broken executables map to their "
+    "symbols, and can be turned off",
     "[clamav]") {
   TempDir db;
   write_md5_db(db.path());
@@ -124,6 +124,14 @@ TEST_CASE(
   // parser calls it broken; the changed bytes also defeat the MD5 signature.
   std::string broken_pe = read_file(kTestFiles / "clam.exe");
   broken_pe[0x106] = 0x60;
+  // A protected domain for ClamAV's phishing check, and a mail whose link shows it.
+  write_file(db.path() / "postern.pdb", "H:paypal.com\n");
+  auto phish = [](const std::string& shown) {
+    return "From: service@paypal.com\r\nTo: a@example.org\r\nSubject: verify\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<html><body><a "
+           "href=\"http://198.51.100.7/login\">" +
+           shown + "</a></body></html>\r\n";
+  };
   struct Row {
     std::string name, data;
     Hit want;
@@ -145,6 +153,12 @@ TEST_CASE(
       {"issue_185.rtf.zip",
        read_file(kOle / "rtfobj/issue_185.rtf.zip"),
        {"ATTACH_ENCRYPTED_ARCHIVE", "Heuristics.Encrypted.Zip"}},
+      {"a link showing https://www.paypal.com to an address",
+       phish("https://www.paypal.com/signin"),
+       {"ATTACH_CLAMAV_PHISHING", "Heuristics.Phishing.Email.SSL-Spoof"}},
+      {"a link showing www.paypal.com to an address",
+       phish("http://www.paypal.com/signin"),
+       {"ATTACH_CLAMAV_PHISHING", "Heuristics.Phishing.Email.SpoofedDomain"}},
       {"clam.exe with a broken PE header",
        broken_pe,
        {"ATTACH_BROKEN_EXECUTABLE", "Heuristics.Broken.Executable"}},
@@ -155,6 +169,7 @@ TEST_CASE(
   off.heuristics.encrypted_archives = false;
   off.heuristics.encrypted_documents = false;
   off.heuristics.broken_executables = false;
+  off.heuristics.phishing = false;
   auto e_on = load_or_fail(on);
   auto e_off = load_or_fail(off);
   for (const Row& r : rows) {
