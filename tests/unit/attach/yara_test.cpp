@@ -89,6 +89,19 @@ rule graded_int {
 
 const std::string kEicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
+// The two rule files of these tests, compiled from a fresh directory.
+struct Compiled {
+  TempDir dir;
+  std::shared_ptr<const YaraRules> rules;
+  explicit Compiled(const std::string& name) : dir(name) {
+    dir.write("a.yar", kRules);
+    dir.write("b.yar", kMoreRules);
+    auto r = YaraRules::compile_dir(dir.path);
+    REQUIRE(r.has_value());
+    rules = *r;
+  }
+};
+
 std::set<std::string> details(const std::vector<attach::Hit>& hits) {
   std::set<std::string> out;
   for (const auto& h : hits) out.insert(h.symbol + " " + h.detail);
@@ -193,12 +206,8 @@ TEST_CASE("a scan that runs too long is a timeout hit") {
 }
 
 TEST_CASE("shared rules scan from many threads at once") {
-  TempDir dir("threads");
-  dir.write("a.yar", kRules);
-  dir.write("b.yar", kMoreRules);
-  auto rules = YaraRules::compile_dir(dir.path);
-  REQUIRE(rules.has_value());
-  const std::shared_ptr<const YaraRules> shared = *rules;
+  const Compiled c("threads");
+  const std::shared_ptr<const YaraRules> shared = c.rules;
   const std::string hit = "padding " + kEicar + " graded-marker";
   const std::string miss(4096, 'z');
   for (const int threads : {8, 40}) {  // 40: more than YR_MAX_THREADS, so some wait
@@ -221,11 +230,8 @@ TEST_CASE("shared rules scan from many threads at once") {
 }
 
 TEST_CASE("YARA over the corpus fixtures") {
-  TempDir dir("corpus");
-  dir.write("a.yar", kRules);
-  dir.write("b.yar", kMoreRules);
-  auto rules = YaraRules::compile_dir(dir.path);
-  REQUIRE(rules.has_value());
+  const Compiled c("corpus");
+  const auto& rules = c.rules;
   const fs::path pdfs = fs::path(POSTERN_CORPUS_DIR) / "attach/pdf";
   if (!fs::exists(pdfs)) {
     WARN("no corpus at " << pdfs);
@@ -238,7 +244,7 @@ TEST_CASE("YARA over the corpus fixtures") {
       if (!e.is_regular_file()) continue;
       const std::string data = slurp(e.path());
       const auto t0 = std::chrono::steady_clock::now();
-      const auto hits = (*rules)->scan(data, 10);
+      const auto hits = rules->scan(data, 10);
       secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       ++files;
       bytes += data.size();
@@ -249,5 +255,5 @@ TEST_CASE("YARA over the corpus fixtures") {
                 << bytes / 1e6 / secs << " MB/s)");
   const std::string clam = slurp("/usr/share/clamav-testfiles/clam.exe");
   if (!clam.empty())
-    CHECK(details((*rules)->scan(clam, 5)) == std::set<std::string>{"ATTACH_YARA b.yar:small_pe"});
+    CHECK(details(rules->scan(clam, 5)) == std::set<std::string>{"ATTACH_YARA b.yar:small_pe"});
 }
