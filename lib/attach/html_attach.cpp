@@ -60,7 +60,8 @@ size_t longest_base64(std::string_view s) {
   return best;
 }
 
-// The most escapes (\xNN, \uNNNN, %uNNNN, %NN) in one unbroken run.
+// The most escapes (\xNN, %uNNNN) in one unbroken run. %NN and \uNNNN are left out:
+// URL-encoded or JSON-encoded non-Latin text makes long runs of them.
 size_t longest_escape_run(std::string_view s) {
   size_t best = 0, run = 0;
   for (size_t i = 0; i < s.size();) {
@@ -74,12 +75,8 @@ size_t longest_escape_run(std::string_view s) {
     };
     if (c == '\\' && i + 1 < s.size() && s[i + 1] == 'x' && hexes(i + 2, 2))
       len = 4;
-    else if (c == '\\' && i + 1 < s.size() && s[i + 1] == 'u' && hexes(i + 2, 4))
-      len = 6;
     else if (c == '%' && i + 1 < s.size() && s[i + 1] == 'u' && hexes(i + 2, 4))
       len = 6;
-    else if (c == '%' && hexes(i + 1, 2))
-      len = 3;
     if (len) {
       ++run;
       best = std::max(best, run);

@@ -39,7 +39,7 @@ struct HtmlAttachLimits {
   size_t max_input = 16u << 20;      // bytes read; smuggling pages carry MBs of payload
   size_t min_base64_run = 8 * 1024;  // a run of base64 alphabet this long is a payload
   size_t min_string_array = 200;     // this many "..","..", separators: a string array payload
-  size_t min_escape_run = 200;       // \xNN / %uNNNN / \uNNNN escapes in one run
+  size_t min_escape_run = 200;       // \xNN / %uNNNN escapes in one run
   size_t redirect_max_text = 200;    // visible characters of a page that only redirects
 };
 
