@@ -226,6 +226,22 @@ TEST_CASE("a limit that is hit is a finding, not a silent clean (ClamAV 1.4's be
   }
 }
 
+TEST_CASE("a scan over max_scantime stops and is a limit finding", "[clamav]") {
+  TempDir db;
+  write_md5_db(db.path());
+  write_body_db(db.path());
+  ClamConfig c = config_for(db.path());
+  c.limits.max_scantime_ms = 1;
+  auto e = load_or_fail(c);
+  const std::string big = random_bytes(8 << 20, 5);
+  auto t0 = std::chrono::steady_clock::now();
+  auto hits = to_hits(e->scan(big, "big.bin"));
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  REQUIRE(hits);
+  CHECK(*hits ==
+        std::vector<Hit>{{"ATTACH_CLAMAV_LIMIT", "Heuristics.Limits.Exceeded.MaxScanTime"}});
+}
+
 TEST_CASE("all_matches reports every signature that matches; the default stops at the first",
           "[clamav]") {
   TempDir db;
