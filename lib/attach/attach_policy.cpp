@@ -52,6 +52,19 @@ void read_attach_policy(policy::TomlSection& s, policy::Policy& pol) {
   paths("hash_feeds", a.hash_feeds);
   paths("known_good", a.known_good);
   if (auto v = s.integer("hash_feed_interval", 1, 86400)) a.hash_feed_interval = *v;
+  if (auto v = s.integer("archive_max_depth", 1, 20)) a.archive.max_depth = unsigned(*v);
+  if (auto v = s.integer("archive_max_entries", 1, 1000000)) a.archive.max_entries = size_t(*v);
+  if (auto v = s.integer("archive_max_expanded", 1024, int64_t{16} << 30))
+    a.archive.max_expanded_bytes = uint64_t(*v);
+  if (auto v = s.integer("archive_max_member", 1024, int64_t{16} << 30))
+    a.archive.max_member_bytes = uint64_t(*v);
+  if (auto v = s.number("archive_max_ratio")) {
+    if (*v < 2 || *v > 100000)
+      s.error(*s.node("archive_max_ratio"), "'archive_max_ratio': expected 2 to 100000");
+    else
+      a.archive.max_ratio = *v;
+  }
+  if (auto v = s.boolean("archive_passwords")) a.archive_passwords = *v;
   if (a.banned_extensions.size() > kMaxBannedEntries || a.hash_feeds.size() > 100 ||
       a.known_good.size() > 100)
     s.error_here(

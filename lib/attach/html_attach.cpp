@@ -50,12 +50,29 @@ bool has(std::string_view s, std::string_view what) {
   return s.find(what) != s.npos;
 }
 
-// The longest run of base64 alphabet.
+// The longest run of base64 alphabet that is not an image or a font: a data: URI of
+// those types just before the run (within 64 bytes) leaves it out, since pages
+// inline logos and fonts (a page that turns one into a file still needs atob or a
+// Blob, which count on their own).
 size_t longest_base64(std::string_view s) {
-  size_t best = 0, run = 0;
-  for (unsigned char c : s) {
-    run = is_b64(c) ? run + 1 : 0;
-    best = std::max(best, run);
+  size_t best = 0;
+  for (size_t i = 0; i < s.size();) {
+    if (!is_b64(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      continue;
+    }
+    const size_t b = i;
+    while (i < s.size() && is_b64(static_cast<unsigned char>(s[i]))) ++i;
+    if (i - b <= best) continue;
+    const size_t from = b > 64 ? b - 64 : 0;
+    std::string before(s.substr(from, b - from));
+    for (auto& ch : before) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    if (before.find("data:image/") != std::string::npos ||
+        before.find("data:font/") != std::string::npos ||
+        before.find("font-woff") != std::string::npos ||
+        before.find("font/woff") != std::string::npos)
+      continue;
+    best = i - b;
   }
   return best;
 }

@@ -114,6 +114,126 @@ struct ObjState {
   void reset() { *this = ObjState{}; }
 };
 
+// The stream decoders other than Flate. Each appends to `out`; those that can
+// grow past their input return true when they stopped at `cap`.
+
+void ascii_hex(std::string_view in, std::string& out) {
+  int hi = -1;
+  for (unsigned char c : in) {
+    if (c == '>') break;
+    const int h = hex_value(c);
+    if (h < 0) continue;
+    if (hi < 0) {
+      hi = h;
+    } else {
+      out.push_back(static_cast<char>(hi * 16 + h));
+      hi = -1;
+    }
+  }
+  if (hi >= 0) out.push_back(static_cast<char>(hi * 16));
+}
+
+bool ascii85(std::string_view in, std::string& out, size_t cap) {
+  uint32_t acc = 0;
+  int k = 0;
+  size_t j = in.starts_with("<~") ? 2 : 0;
+  for (; j < in.size(); ++j) {
+    if (out.size() >= cap) return true;
+    const auto c = static_cast<unsigned char>(in[j]);
+    if (c == '~') break;
+    if (is_ws(c)) continue;
+    if (c == 'z' && k == 0) {
+      out.append(4, '\0');
+      continue;
+    }
+    if (c < '!' || c > 'u') break;  // not ASCII85: readers stop here
+    acc = acc * 85 + (c - '!');
+    if (++k == 5) {
+      for (int b = 3; b >= 0; --b) out.push_back(static_cast<char>((acc >> (8 * b)) & 0xff));
+      acc = 0;
+      k = 0;
+    }
+  }
+  if (k > 1) {
+    for (int p = k; p < 5; ++p) acc = acc * 85 + 84;
+    for (int b = 3; b > 4 - k; --b) out.push_back(static_cast<char>((acc >> (8 * b)) & 0xff));
+  }
+  return false;
+}
+
+bool run_length(std::string_view in, std::string& out, size_t cap) {
+  for (size_t j = 0; j < in.size();) {
+    if (out.size() > cap) return true;
+    const auto len = static_cast<unsigned char>(in[j++]);
+    if (len == 128) break;
+    if (len < 128) {
+      const size_t cnt = std::min<size_t>(len + 1, in.size() - j);
+      out.append(in.substr(j, cnt));
+      j += cnt;
+    } else if (j < in.size()) {
+      out.append(257 - len, in[j++]);
+    }
+  }
+  return out.size() > cap;
+}
+
+// LZW as PDF writes it: 9 to 12 bit codes, most significant bit first, 256 clears
+// the table, 257 ends, and the code width grows one code early (EarlyChange 1, the
+// default). A code that cannot occur ends the data (what was decoded stays). Each
+// code costs the bytes it emits, so the work is linear in the output.
+bool lzw(std::string_view in, std::string& out, size_t cap) {
+  struct Entry {
+    int prefix;
+    unsigned char last;
+    unsigned short len;
+  };
+  std::vector<Entry> table(4096);
+  for (int i = 0; i < 256; ++i) table[i] = {-1, static_cast<unsigned char>(i), 1};
+  int next = 258, bits = 9, prev = -1;
+  uint32_t acc = 0;
+  int have = 0;
+  std::string word;
+  auto first_byte = [&](int code) {
+    while (table[code].prefix >= 0) code = table[code].prefix;
+    return table[code].last;
+  };
+  for (unsigned char byte : in) {
+    acc = (acc << 8) | byte;
+    have += 8;
+    while (have >= bits) {
+      const int code = static_cast<int>((acc >> (have - bits)) & ((1u << bits) - 1));
+      have -= bits;
+      if (code == 256) {
+        next = 258;
+        bits = 9;
+        prev = -1;
+        continue;
+      }
+      if (code == 257) return false;
+      unsigned char first;
+      if (code < 256 || (code >= 258 && code < next)) {
+        first = first_byte(code);
+      } else if (code == next && prev >= 0) {
+        first = first_byte(prev);  // the KwKwK case: the previous word plus its first byte
+      } else {
+        return false;
+      }
+      if (prev >= 0 && next < 4096) {
+        table[next] = {prev, first, static_cast<unsigned short>(table[prev].len + 1)};
+        ++next;
+        if (next + 1 >= (1 << bits) && bits < 12) ++bits;
+      }
+      word.resize(table[code].len);
+      for (int c = code, k = table[code].len - 1; c >= 0 && k >= 0; c = table[c].prefix, --k)
+        word[k] = static_cast<char>(table[c].last);
+      out += word;
+      if (out.size() > cap) return true;
+      prev = code;
+    }
+  }
+  return false;
+}
+
 struct Found {
   size_t count = 0;
   size_t first = 0;
@@ -307,7 +427,8 @@ void Scanner::name(std::string_view s, size_t& i, bool top) {
   while (i < n && !is_ws(static_cast<unsigned char>(s[i])) &&
          !is_delim(static_cast<unsigned char>(s[i]))) {
     if (s[i] == '#' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      nm.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      if (nm.size() < 128)
+        nm.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       escaped = true;
       i += 3;
     } else {
@@ -484,7 +605,8 @@ void Scanner::stream(std::string_view s, size_t& i) {
   const bool embedded = st.type == "EmbeddedFile";
   // Bytes that are not PDF syntax: not lexed (embedded files are kept, though).
   const bool opaque = st.type == "Metadata" || st.type == "XRef" || st.subtype == "Image" ||
-                      st.subtype == "XML" || st.font;
+                      st.subtype == "XML" || st.subtype == "Type1C" ||
+                      st.subtype == "CIDFontType0C" || st.subtype == "OpenType" || st.font;
   if (opaque && !embedded) return;
   if (rep_.streams_decoded >= lim_.max_streams) {
     if (!streams_capped_)
@@ -533,69 +655,24 @@ std::optional<std::string> Scanner::decode(std::string_view raw, size_t at) {
     const size_t ratio_cap = lim_.max_ratio * cur.size() + (64u << 10);
     const size_t cap = std::min({lim_.max_stream_output, room, ratio_cap});
     std::string out;
-    bool ok = true;
+    bool full = false;  // the decoder stopped at the cap
     if (f == "FlateDecode" || f == "Fl") {
       if (!inflate(cur, out, cap, at)) return std::nullopt;
     } else if (f == "ASCIIHexDecode" || f == "AHx") {
-      int hi = -1;
-      for (unsigned char c : cur) {
-        if (c == '>') break;
-        const int h = hex_value(c);
-        if (h < 0) continue;
-        if (hi < 0) {
-          hi = h;
-        } else {
-          out.push_back(static_cast<char>(hi * 16 + h));
-          hi = -1;
-        }
-      }
-      if (hi >= 0) out.push_back(static_cast<char>(hi * 16));
+      ascii_hex(cur, out);
     } else if (f == "ASCII85Decode" || f == "A85") {
-      uint32_t acc = 0;
-      int k = 0;
-      size_t j = 0;
-      if (cur.starts_with("<~")) j = 2;
-      for (; j < cur.size() && out.size() < cap; ++j) {
-        const auto c = static_cast<unsigned char>(cur[j]);
-        if (c == '~') break;
-        if (is_ws(c)) continue;
-        if (c == 'z' && k == 0) {
-          out.append(4, '\0');
-          continue;
-        }
-        if (c < '!' || c > 'u') break;  // not ASCII85: readers stop here
-        acc = acc * 85 + (c - '!');
-        if (++k == 5) {
-          for (int b = 3; b >= 0; --b) out.push_back(static_cast<char>((acc >> (8 * b)) & 0xff));
-          acc = 0;
-          k = 0;
-        }
-      }
-      if (k > 1) {
-        for (int p = k; p < 5; ++p) acc = acc * 85 + 84;
-        for (int b = 3; b > 4 - k; --b) out.push_back(static_cast<char>((acc >> (8 * b)) & 0xff));
-      }
+      full = ascii85(cur, out, cap);
     } else if (f == "RunLengthDecode" || f == "RL") {
-      for (size_t j = 0; j < cur.size() && ok;) {
-        const auto len = static_cast<unsigned char>(cur[j++]);
-        if (len == 128) break;
-        if (len < 128) {
-          const size_t cnt = std::min<size_t>(len + 1, cur.size() - j);
-          out.append(cur, j, cnt);
-          j += cnt;
-        } else if (j < cur.size()) {
-          out.append(257 - len, cur[j++]);
-        }
-        if (out.size() > cap) ok = false;
-      }
-      if (!ok) {
-        out.resize(cap);
-        limit(fmt::format("the stream at byte {} decodes to more than {} bytes", at, cap));
-      }
+      full = run_length(cur, out, cap);
+    } else if (f == "LZWDecode" || f == "LZW") {
+      full = lzw(cur, out, cap);
     } else {
-      return std::nullopt;  // LZW, images, Crypt: not PDF syntax we need to read
+      return std::nullopt;  // images, Crypt: not PDF syntax we need to read
     }
-    if (out.size() > cap) out.resize(cap);
+    if (full || out.size() > cap) {
+      out.resize(std::min(out.size(), cap));
+      limit(fmt::format("the stream at byte {} decodes to more than {} bytes", at, cap));
+    }
     total_out_ += out.size();
     cur = std::move(out);
     if (timed_out_) break;

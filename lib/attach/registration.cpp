@@ -1,10 +1,12 @@
-// lib/attach: the attach stage, the [attachments] section, the hash feed
-// service, the symbols and the event's attachments (see registration.hpp).
+// lib/attach: the attach stage, the [attachments] policy section, the [clamav]
+// and [yara] config sections, the hash feed, ClamAV and YARA services, the
+// symbols and the event's attachments (see registration.hpp).
 #include "attach/registration.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "attach/attach_policy.hpp"
+#include "attach/engines.hpp"
 #include "attach/stage.hpp"
 #include "attach/symbols.hpp"
 #include "policy/policy.hpp"
@@ -85,16 +87,20 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "attach",
       .symbols = symbols(),
+      .config_sections = {{"clamav", read_clamav_config}, {"yara", read_yara_config}},
       .policy_sections = {{.name = "attachments", .read = read_attach_policy}},
-      .services = {hash_feed_service()},
+      .services = {hash_feed_service(), clamav_service(), yara_service()},
       .stages = {{.name = "attach",
                   .provides = {"content.findings", "attach.files"},
                   .needs = {"mime.analysis"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& a = c.policy.sections.section<AttachPolicy>("attachments");
                     if (!a.enabled) return nullptr;
-                    return std::make_unique<AttachStage>(
-                        a, c.services.get<HashFeeds>("attach.hash_feeds"));
+                    Engines e;
+                    e.feeds = c.services.get<HashFeeds>("attach.hash_feeds");
+                    e.av = c.services.get<AvScanner>("attach.clamav");
+                    e.yara = yara_rules(c.services, e.yara_timeout_s);
+                    return std::make_unique<AttachStage>(a, std::move(e));
                   }}},
       .event_writers = {write_event},
   };

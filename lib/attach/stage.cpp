@@ -8,6 +8,10 @@
 #include <cmath>
 #include <map>
 
+#include "attach/html_attach.hpp"
+#include "attach/office.hpp"
+#include "attach/ooxml.hpp"
+#include "attach/pdf.hpp"
 #include "attach/symbols.hpp"
 #include "core/digest.hpp"
 #include "core/excerpt.hpp"
@@ -49,6 +53,9 @@ bool weak_class(FileClass c) {
   return c == FileClass::Unknown || c == FileClass::Text;
 }
 
+// An .hta is an HTML application whatever libmagic calls it.
+bool nf_is_hta(std::string_view name) { return name_facts(name).extension == "hta"; }
+
 bool is_attachment(const mime::Leaf& leaf) {
   const mime::Part& p = *leaf.part;
   return p.type() != "text" || !p.filename.empty() || p.disposition == "attachment";
@@ -78,13 +85,12 @@ std::string shown_name(std::string_view name) {
   return core::excerpt(core::mask(out), 0, out.size());
 }
 
-AttachStage::AttachStage(AttachPolicy policy, std::shared_ptr<HashFeeds> feeds)
-    : policy_(std::move(policy)), feeds_(std::move(feeds)) {}
+AttachStage::AttachStage(AttachPolicy policy, Engines engines)
+    : policy_(std::move(policy)), engines_(std::move(engines)) {}
 
 void AttachStage::check_file(const HashFeeds::Set* feeds, std::string_view data, FileReport& file,
                              std::vector<Hit>& hits) const {
   auto hit = [&](std::string symbol, std::string detail) {
-    file.symbols.push_back(symbol);
     hits.push_back({std::move(symbol), std::move(detail)});
   };
   auto sha = parse_sha256(file.sha256);
@@ -139,37 +145,42 @@ void AttachStage::check_file(const HashFeeds::Set* feeds, std::string_view data,
               : fmt::format("SHA-256 {} on {}: {}", file.sha256.substr(0, 16), m->feed, m->label));
 }
 
-core::Step AttachStage::on_message(core::Transaction& tx) const {
-  const auto* a = tx.get<mime::Analysis>();
-  if (!a) return core::Step::next();
-  auto report = std::make_shared<AttachReport>();
-  auto feed_set = feeds_ ? feeds_->current() : nullptr;
-  // Hits by symbol, with where each was found, in the order first found.
+// One message's walk over its files: what every file of it shares.
+struct AttachStage::Walk {
+  core::Transaction& tx;
+  const mime::Analysis& analysis;
+  const HashFeeds::Set* feeds;
+  ArchiveBudget budget;
+  std::optional<std::vector<std::string>> passwords;  // read from the text on first need
+  AttachReport& report;
   struct Found {
     std::vector<std::string> where;
     size_t count = 0;
     double score = std::nan("");
   };
-  std::vector<std::pair<std::string, Found>> found;
-  for (const auto& leaf : a->leaves) {
-    if (!is_attachment(leaf)) continue;
-    if (report->files.size() >= kMaxFiles) {
-      ++report->files_skipped;
-      continue;
+  std::vector<std::pair<std::string, Found>> found;  // by symbol, in the order first found
+  std::string error;                                 // the first engine error
+
+  const std::vector<std::string>& text_passwords(const AttachPolicy& p) {
+    if (!passwords) {
+      passwords.emplace();
+      if (p.archive_passwords) {
+        std::string text;
+        for (const auto& leaf : analysis.leaves)
+          if (leaf.part->type() == "text" && leaf.data.empty() && text.size() < (1u << 20))
+            text.append(leaf.text.substr(0, (1u << 20) - text.size())).push_back('\n');
+        *passwords = passwords_from_text(text, p.archive.max_passwords);
+      }
     }
-    if (tx.budget().tick()) break;
-    const mime::Part& p = *leaf.part;
-    FileReport f;
-    f.name = p.filename;
-    f.part = p.path;
-    f.declared = p.content_type;
-    f.sha256 = leaf.sha256;
-    f.size = leaf.size;
-    std::vector<Hit> hits;
-    check_file(feed_set.get(), leaf.data, f, hits);
-    const std::string where = f.name.empty()
-                                  ? fmt::format("part {}", f.part)
-                                  : fmt::format("{} (part {})", shown_name(f.name), f.part);
+    return *passwords;
+  }
+
+  void add(const FileReport& f, std::vector<Hit>& hits) {
+    if (hits.empty()) return;
+    std::string where =
+        !f.archive_path.empty() ? fmt::format("{} (part {})", shown_name(f.archive_path), f.part)
+        : f.name.empty()        ? fmt::format("part {}", f.part)
+                                : fmt::format("{} (part {})", shown_name(f.name), f.part);
     for (auto& h : hits) {
       auto it = std::find_if(found.begin(), found.end(),
                              [&](const auto& e) { return e.first == h.symbol; });
@@ -179,14 +190,145 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
       ++fd.count;
       if (!std::isnan(h.score) && !(h.score <= fd.score)) fd.score = h.score;
     }
-    report->files.push_back(std::move(f));
+  }
+};
+
+namespace {
+
+std::string_view base_name(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool ends_with_icase(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (size_t i = 0; i < suffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i])
+      return false;
+  return true;
+}
+
+void append(std::vector<Hit>& to, std::vector<Hit>&& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+void AttachStage::content_checks(Walk& w, std::string_view data, const FileReport& file,
+                                 unsigned depth, std::vector<Hit>& hits) const {
+  core::CpuBudget* cpu = &w.tx.budget();
+  const std::string& here = file.archive_path.empty() ? file.name : file.archive_path;
+  if (sniff(data) != Kind::None) {
+    if (auto deep = depth_hit(depth + 1, policy_.archive)) {
+      hits.push_back(std::move(*deep));
+      return;
+    }
+    Expanded ex = expand(data, policy_.archive, w.budget, w.text_passwords(policy_), cpu,
+                         base_name(file.name));
+    append(hits, std::move(ex.hits));
+    const bool package = ex.kind == Kind::Ooxml || ex.kind == Kind::Odf || ex.kind == Kind::Jar;
+    if (ex.kind == Kind::Ooxml) {
+      append(hits, check_ooxml(std::span<const Member>(ex.members)));
+      for (const auto& m : ex.members)
+        if (ends_with_icase(m.path, "vbaproject.bin")) append(hits, scan_vba_project(m.data).hits);
+    }
+    for (const auto& m : ex.members) {
+      if (m.is_dir || m.is_link || (m.data.empty() && !m.encrypted)) continue;
+      // A document package's own parts are its checks' business; the files
+      // embedded in it are files of their own.
+      if (package && m.path.find("embeddings/") == std::string::npos) continue;
+      if (w.report.files.size() >= kMaxFiles) {
+        ++w.report.files_skipped;
+        continue;
+      }
+      FileReport child;
+      child.name = std::string(base_name(m.path));
+      child.part = file.part;
+      child.archive_path = fmt::format("{}/{}", here.empty() ? "attachment" : here, m.path);
+      child.sha256 = m.data.empty() ? std::string() : core::sha256_hex(m.data);
+      child.size = m.data.size();
+      // ClamAV opens archives itself; only what postern alone could open is sent again.
+      scan_file(w, m.data, std::move(child), depth + 1, !ex.password.empty());
+    }
+    return;
+  }
+  if (is_ole2(data)) {
+    append(hits, scan_ole2(data).hits);
+    return;
+  }
+  const FileClass ext = extension_class(name_facts(file.name).extension);
+  if (file.cls == FileClass::Pdf) {
+    PdfReport pdf = analyze_pdf(data, {}, cpu);
+    append(hits, std::move(pdf.hits));
+    for (size_t i = 0; i < pdf.embedded_files.size(); ++i) {
+      if (w.report.files.size() >= kMaxFiles) break;
+      FileReport child;
+      child.name = fmt::format("embedded-{}", i + 1);
+      child.part = file.part;
+      child.archive_path = fmt::format("{}/{}", here.empty() ? "attachment" : here, child.name);
+      child.sha256 = core::sha256_hex(pdf.embedded_files[i]);
+      child.size = pdf.embedded_files[i].size();
+      scan_file(w, pdf.embedded_files[i], std::move(child), depth + 1, true);
+    }
+    return;
+  }
+  if (file.cls == FileClass::Html || ext == FileClass::Html ||
+      (ext == FileClass::Script && file.cls == FileClass::Text && nf_is_hta(file.name)))
+    append(hits, scan_html_attachment(data, {}, cpu));
+}
+
+void AttachStage::scan_file(Walk& w, std::string_view data, FileReport file, unsigned depth,
+                            bool antivirus) const {
+  if (w.tx.budget().tick()) return;
+  std::vector<Hit> hits;
+  check_file(w.feeds, data, file, hits);
+  if (!file.known_good) {
+    const size_t index = w.report.files.size();
+    w.report.files.push_back(file);  // members are listed after their archive
+    content_checks(w, data, file, depth, hits);
+    if (engines_.yara) append(hits, engines_.yara->scan(data, engines_.yara_timeout_s));
+    if (engines_.av && antivirus && w.error.empty()) {
+      auto found = to_hits(engines_.av->scan(data, file.name));
+      if (found)
+        append(hits, std::move(*found));
+      else
+        w.error = fmt::format("clamav: {}", found.error());
+    }
+    for (const auto& h : hits) w.report.files[index].symbols.push_back(h.symbol);
+    w.add(file, hits);
+    return;
+  }
+  w.report.files.push_back(std::move(file));
+}
+
+core::Step AttachStage::on_message(core::Transaction& tx) const {
+  const auto* a = tx.get<mime::Analysis>();
+  if (!a) return core::Step::next();
+  auto report = std::make_shared<AttachReport>();
+  auto feed_set = engines_.feeds ? engines_.feeds->current() : nullptr;
+  Walk w{tx, *a, feed_set.get(), ArchiveBudget(policy_.archive), std::nullopt, *report, {}, {}};
+  for (const auto& leaf : a->leaves) {
+    if (!is_attachment(leaf)) continue;
+    if (report->files.size() >= kMaxFiles) {
+      ++report->files_skipped;
+      continue;
+    }
+    const mime::Part& p = *leaf.part;
+    FileReport f;
+    f.name = p.filename;
+    f.part = p.path;
+    f.declared = p.content_type;
+    f.sha256 = leaf.sha256;
+    f.size = leaf.size;
+    scan_file(w, leaf.data, std::move(f), 0, true);
   }
   if (report->files_skipped)
-    found.push_back({"ATTACH_LIMIT", Found{{fmt::format("more than {} files: {} not checked",
-                                                        kMaxFiles, report->files_skipped)},
-                                           1,
-                                           std::nan("")}});
-  for (auto& [symbol, fd] : found) {
+    w.found.push_back({"ATTACH_LIMIT",
+                       Walk::Found{{fmt::format("more than {} files: {} not checked", kMaxFiles,
+                                                report->files_skipped)},
+                                   1,
+                                   std::nan("")}});
+  for (auto& [symbol, fd] : w.found) {
     std::string detail = fmt::format("{}", fmt::join(fd.where, "; "));
     if (fd.count > fd.where.size())
       detail += fmt::format("; and {} more", fd.count - fd.where.size());
@@ -194,6 +336,7 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
     tx.add_finding(symbol, score, std::move(detail));
   }
   tx.put<AttachReport>(std::move(report));
+  if (!w.error.empty()) return core::Step::error(w.error);
   return core::Step::next();
 }
 

@@ -1,33 +1,47 @@
 // AttachStage: every attachment, and every file inside one, judged as a file.
 //
-// Contract: a content stage, run after the mime stage ("mime.analysis"). The
-// files are the analysis' leaves that are not the message text: every non-text
-// leaf, and a text leaf that names a file or is an attachment. Each file is
-// read from the bytes the MIME engine decoded (mime::Leaf::data: no part is
-// decoded twice) and checked in this order:
+// Contract: a content stage, run right after the mime stage ("mime.analysis").
+// The files are the analysis' leaves that are not the message text: every
+// non-text leaf, and a text leaf that names a file or is an attachment. Each
+// file is read from the bytes the MIME engine decoded (mime::Leaf::data: no
+// part is decoded twice) and checked in this order:
 //   1. known-good hash feed: a listed file skips every check below;
 //   2. name: bidi controls, invisible or control characters, padding, trailing
 //      dots, a document extension hiding an executable one;
 //   3. type: libmagic's class against the name's and the declared type's
 //      (ATTACH_TYPE_MISMATCH), and the policy's bans by extension or class
 //      (ATTACH_BANNED);
-//   4. known-bad hash feeds (ATTACH_HASH_FEED).
+//   4. known-bad hash feeds (ATTACH_HASH_FEED);
+//   5. content, by what the file is: an archive is expanded one level
+//      (archive.hpp, one ArchiveBudget per message, passwords from the mail's
+//      visible text) and every member goes through 1-7 as a file of its own,
+//      down to ArchiveLimits::max_depth; an Office Open XML package gets its
+//      container checks (ooxml.hpp) and its vbaProject.bin the VBA checks; an
+//      OLE2 file the Office checks (office.hpp); a PDF the active-content checks
+//      (pdf.hpp; its embedded files are files too); an HTML or SVG file the
+//      smuggling checks (html_attach.hpp);
+//   6. YARA rules (the service "attach.yara"), on every file;
+//   7. ClamAV (the service "attach.clamav") on every top-level file (ClamAV
+//      opens archives itself) and on the members of archives that only postern
+//      could open (with a password from the text). A ClamAV error is the
+//      stage's error: its on_error action (tempfail by default) applies.
 // Hits become one finding per symbol, scored from the catalogue (a graded hit
 // keeps its own score: the highest), the detail naming the first files where it
-// was found ("name (part 2)", masked, at most kMaxNamed) and how many more.
-// The files are put on the transaction (AttachReport) for the event
-// (postern.attachments[], email.attachments[]). The hash feeds are the
-// service "attach.hash_feeds" (hash_feed.hpp). Per message the work is linear
-// in the decoded bytes; libmagic reads at most kMagicBytes of each file, and
-// at most kMaxFiles files are checked (ATTACH_LIMIT beyond). Ticks the CPU
-// budget per file. Immutable, shared by threads.
+// was found ("name (part 1.2)" or "outer.zip/inner/x.exe (part 1.2)", masked,
+// at most kMaxNamed) and how many more. The files are put on the transaction
+// (AttachReport) for the event (postern.attachments[], email.attachments[]).
+// At most kMaxFiles files are checked (ATTACH_LIMIT beyond). Ticks the CPU
+// budget per file; the archive reader stops when it is spent. Immutable,
+// shared by threads.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "attach/archive.hpp"
 #include "attach/attach_policy.hpp"
+#include "attach/engines.hpp"
 #include "attach/hash_feed.hpp"
 #include "attach/hit.hpp"
 #include "core/stage.hpp"
@@ -56,20 +70,35 @@ struct AttachReport {
   size_t files_skipped = 0;  // beyond kMaxFiles
 };
 
+// The services the stage asks, each null when not configured.
+struct Engines {
+  std::shared_ptr<HashFeeds> feeds{};
+  std::shared_ptr<AvScanner> av{};
+  std::shared_ptr<const YaraRules> yara{};
+  int yara_timeout_s = 5;
+};
+
 class AttachStage final : public core::Stage {
  public:
-  AttachStage(AttachPolicy policy, std::shared_ptr<HashFeeds> feeds);
+  AttachStage(AttachPolicy policy, Engines engines);
   std::string_view name() const override { return "attach"; }
   bool content() const override { return true; }
   core::Step on_message(core::Transaction& tx) const override;
 
-  // One file's checks (steps 1-4 above), its hits appended to `hits`; public for tests.
+  // One file's name, type, ban and hash checks (steps 1-4 above), its hits
+  // appended to `hits`; public for tests.
   void check_file(const HashFeeds::Set* feeds, std::string_view data, FileReport& file,
                   std::vector<Hit>& hits) const;
 
  private:
+  struct Walk;
+  void scan_file(Walk& w, std::string_view data, FileReport file, unsigned depth,
+                 bool antivirus) const;
+  void content_checks(Walk& w, std::string_view data, const FileReport& file, unsigned depth,
+                      std::vector<Hit>& hits) const;
+
   AttachPolicy policy_;
-  std::shared_ptr<HashFeeds> feeds_;
+  Engines engines_;
 };
 
 // The name as a detail shows it: bidi and invisible code points escaped

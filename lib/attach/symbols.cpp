@@ -1,6 +1,15 @@
 // The finding symbols of lib/attach (see symbols.hpp).
 #include "attach/symbols.hpp"
 
+#include "attach/archive.hpp"
+#include "attach/clamav.hpp"
+#include "attach/html_attach.hpp"
+#include "attach/office.hpp"
+#include "attach/ooxml.hpp"
+#include "attach/pdf.hpp"
+#include "attach/yara.hpp"
+
+#include <algorithm>
 #include <vector>
 
 namespace postern::attach {
@@ -29,8 +38,16 @@ constexpr core::SymbolInfo kStage[] = {
 }  // namespace
 
 std::span<const core::SymbolInfo> symbols() {
+  // The stage's own, then each analyzer's table. A symbol two analyzers can
+  // raise (ATTACH_MACRO: the OOXML package, the VBA reader, ClamAV) is
+  // catalogued once, by the first table naming it.
   static const std::vector<core::SymbolInfo> all = [] {
     std::vector<core::SymbolInfo> v(std::begin(kStage), std::end(kStage));
+    for (auto table : {archive_symbols(), ooxml_symbols(), office_symbols(), pdf_symbols(),
+                       html_attach_symbols(), yara_symbols(), clam_symbols()})
+      for (const auto& s : table)
+        if (std::none_of(v.begin(), v.end(), [&](const auto& e) { return e.name == s.name; }))
+          v.push_back(s);
     return v;
   }();
   return all;

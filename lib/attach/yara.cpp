@@ -27,6 +27,9 @@ constexpr std::array kSymbols{
                      "the YARA scan of an attachment timed out: it was not fully checked"},
     core::SymbolInfo{"ATTACH_YARA_ERROR", 0.0, Scope::Transaction,
                      "the YARA scan of an attachment failed (libyara error)"},
+    core::SymbolInfo{"ATTACH_YARA_LIMIT", 1.0, Scope::Transaction,
+                     "an attachment was larger than the YARA scan reads: only its start was "
+                     "scanned"},
 };
 
 // libyara is initialised once per process while any rule set lives.
@@ -247,6 +250,11 @@ std::vector<Hit> YaraRules::scan(std::string_view data, int timeout_s) const {
     return hits;
   }
   std::unique_ptr<YR_SCANNER, ScannerDel> scanner(raw);
+  if (data.size() > limits_.max_scan_bytes) {
+    hits.push_back({"ATTACH_YARA_LIMIT", fmt::format("{} bytes: only the first {} were scanned",
+                                                     data.size(), limits_.max_scan_bytes)});
+    data = data.substr(0, limits_.max_scan_bytes);
+  }
   ScanState st{&hits, limits_.max_matches};
   yr_scanner_set_callback(scanner.get(), on_scan_message, &st);
   yr_scanner_set_timeout(scanner.get(), timeout_s);

@@ -11,16 +11,19 @@
 // that is fatal. libyara is initialised once per process on first use and
 // finalised when the last YaraRules is gone (reference counted, thread-safe).
 //
-// `scan(data, timeout_s)` is const and thread-safe: any number of threads may scan
-// one set at once. libyara 4.2 documents YR_MAX_THREADS (32) as the number of
-// threads that may use one YR_RULES at once, so at most that many scans run at a
-// time; a scan beyond it waits for a slot, up to its timeout, and then returns an
+// `scan(data, timeout_s)` is const and thread-safe: any number of threads may call
+// it on one set at once. libyara 4.2's limits.h still documents YR_MAX_THREADS (32)
+// as the number of threads that may use one YR_RULES at once (4.x scanners keep
+// their matches per scanner and ERROR_TOO_MANY_SCAN_THREADS is legacy, but nothing
+// promises that), so at most that many scans of one set run at a time; a scan
+// beyond it waits for a slot, up to its timeout, and then returns an
 // ATTACH_YARA_TIMEOUT hit (never an error, never a crash). Each matching rule gives
 // one ATTACH_YARA hit ("namespace:rule", its meta description) scored by its meta
 // `score` (an integer, or a string holding a number, since YARA 4.2 has no float
 // metas; absent or not a number: the catalogued score). At most `max_matches` rules
 // are reported. A timeout gives ATTACH_YARA_TIMEOUT (with what matched before it),
-// another libyara error ATTACH_YARA_ERROR.
+// another libyara error ATTACH_YARA_ERROR. Only the first `max_scan_bytes` of a
+// file are scanned (then also an ATTACH_YARA_LIMIT hit).
 //
 // Reload: `files()` lists each compiled file with its mtime and size, and
 // `changed()` tells whether the directory's rule files differ now (added, removed,
@@ -47,6 +50,7 @@ struct YaraLimits {
   size_t max_files = 1000;              // rule files in the directory
   uintmax_t max_file_bytes = 8u << 20;  // size of one rule file
   size_t max_matches = 32;              // matching rules reported per scan
+  size_t max_scan_bytes = 64u << 20;    // bytes of one file scanned; beyond: ATTACH_YARA_LIMIT
 };
 
 struct RuleFile {

@@ -149,7 +149,9 @@ TEST_CASE("HTML attachments: smuggling, credential forms, redirects, obfuscation
            "</td></tr><tr><td>Shipping</td><td>4.90</td></tr><tr><td>Total</td><td>23.80</td>"
            "</tr></table><p>Your order 10442 ships within two business days. Questions? Write "
            "to us or visit <a href=\"https://shop.example.com/orders/10442\">your order page"
-           "</a>.</p><p>Shop Example GmbH, Hauptstrasse 1, 10115 Berlin</p></body></html>",
+           "</a> or <a href=\"https://shop.example.com/orders/10442/invoice.pdf\" "
+           "download=\"invoice-10442.pdf\">download the invoice</a>.</p><p>Shop Example GmbH, "
+           "Hauptstrasse 1, 10115 Berlin</p></body></html>",
        {}},
   };
   for (const auto& r : rows) {
@@ -166,6 +168,14 @@ TEST_CASE("an HTML attachment beyond the input bound is a limit hit") {
   lim.max_input = 1000;
   const auto hits =
       scan_html_attachment("<html><body>" + std::string(5000, 'x') + "</body></html>", lim);
+  CHECK(symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
+}
+
+TEST_CASE("a spent CPU budget stops an HTML attachment scan") {
+  std::string big = "<html><body>";
+  for (int i = 0; i < 200000; ++i) big += "<p class=\"x\">word <b>bold</b> <a href=\"#\">l</a></p>";
+  core::CpuBudget budget(std::chrono::milliseconds(1));
+  const auto hits = scan_html_attachment(big, {}, &budget);
   CHECK(symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
 }
 

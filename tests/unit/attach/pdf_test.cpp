@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -64,6 +65,41 @@ std::string content(const std::string& text) {
                     deflate("BT /F1 12 Tf 72 712 Td (" + text + ") Tj ET"));
 }
 
+// LZW as PDF writes it (9-12 bit codes, EarlyChange 1), to build LZW streams.
+std::string lzw(const std::string& in) {
+  std::map<std::string, int> dict;
+  for (int i = 0; i < 256; ++i) dict[std::string(1, static_cast<char>(i))] = i;
+  int next = 258, bits = 9, have = 0;
+  uint32_t acc = 0;
+  std::string out;
+  auto put = [&](int code) {
+    acc = (acc << bits) | static_cast<uint32_t>(code);
+    have += bits;
+    while (have >= 8) {
+      out.push_back(static_cast<char>((acc >> (have - 8)) & 0xff));
+      have -= 8;
+    }
+    acc &= (1u << have) - 1;
+  };
+  put(256);
+  std::string w;
+  for (char c : in) {
+    std::string wc = w + c;
+    if (dict.count(wc)) {
+      w = wc;
+      continue;
+    }
+    put(dict[w]);
+    if (next < 4096) dict[wc] = next++;
+    if (next >= (1 << bits) && bits < 12) ++bits;  // the reader is one entry behind
+    w = std::string(1, c);
+  }
+  if (!w.empty()) put(dict[w]);
+  put(257);
+  if (have > 0) out.push_back(static_cast<char>((acc << (8 - have)) & 0xff));
+  return out;
+}
+
 std::set<std::string> symbols(const std::vector<attach::Hit>& hits) {
   std::set<std::string> out;
   for (const auto& h : hits) out.insert(h.symbol);
@@ -88,6 +124,9 @@ TEST_CASE("PDF active content is found however it is written, and only where a r
   const std::string objstm =
       "6 0 obj << /S /JavaScript /JS (app.launchURL\\(\"http://x.test\"\\)) >> endobj";
   const std::string long_text(600, 'x');
+  std::string long_objs;  // varied text, so that the LZW table fills and the codes widen
+  for (int i = 0; i < 3000; ++i)
+    long_objs += "<< /N" + std::to_string(i * 7919 % 10007) + " " + std::to_string(i) + " >>\n";
   const std::vector<Row> rows = {
       {"an OpenAction into JavaScript",
        pdf("1 0 obj\n<< /Type /Catalog /OpenAction 5 0 R >>\nendobj\n" + js_action),
@@ -141,6 +180,10 @@ TEST_CASE("PDF active content is found however it is written, and only where a r
        pdf(kCatalog +
            "5 0 obj << /Type /Font /FontMatrix [1 2 3 4 5 (1\\); alert\\(1\\))] >> endobj\n"),
        {"ATTACH_PDF_EXPLOIT"}},
+      {"a /Launch deep in a long LZW object stream (12-bit codes)",
+       pdf(kCatalog +
+           stream_obj(7, "/Type /ObjStm /Filter /LZWDecode", lzw(long_objs + "<< /S /Launch >>"))),
+       {"ATTACH_PDF_LAUNCH"}},
       {"an indirect /Length is not the stream's length",
        pdf(kCatalog + "7 0 obj\n<< /Length 8 0 R /Type /ObjStm >>\nstream\n6 0 << /JS 5 0 R "
                       ">>\nendstream\nendobj\n8 0 obj 20 endobj\n"),

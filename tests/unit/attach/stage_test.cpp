@@ -7,12 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "attach/registration.hpp"
+#include "core/digest.hpp"
 #include "core/transaction.hpp"
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
@@ -112,9 +114,14 @@ TEST_CASE("each attachment is checked by name and by what it is") {
     WARN("clamav-testfiles not installed");
     return;
   }
-  const std::string pdf = slurp(POSTERN_CORPUS_DIR "/attach/pdf/payload1.pdf");
-  REQUIRE_FALSE(pdf.empty());
-  attach::AttachStage stage(shipped(), nullptr);
+  // A plain one-page PDF (no script, no links).
+  const std::string pdf =
+      "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+      "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+      "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>\nendobj\n"
+      "4 0 obj\n<< /Length 44 >>\nstream\nBT /F1 24 Tf 100 700 Td (Quarterly report) Tj ET\n"
+      "endstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+  attach::AttachStage stage(shipped(), {});
   struct Row {
     std::string what;
     File file;
@@ -158,7 +165,7 @@ TEST_CASE("each attachment is checked by name and by what it is") {
 }
 
 TEST_CASE("details name the file, masked, with its bidi controls shown, not applied") {
-  attach::AttachStage stage(shipped(), nullptr);
+  attach::AttachStage stage(shipped(), {});
   Run r = run(message({{"Rechnung_4711223344\u202Efdp.exe", "application/pdf", "MZ"}}), stage);
   const core::Finding* f = find(r, "ATTACH_NAME_BIDI");
   REQUIRE(f);
@@ -169,7 +176,7 @@ TEST_CASE("details name the file, masked, with its bidi controls shown, not appl
 }
 
 TEST_CASE("one finding per symbol names the first files and counts the rest") {
-  attach::AttachStage stage(shipped(), nullptr);
+  attach::AttachStage stage(shipped(), {});
   std::vector<File> files;
   for (int i = 0; i < 5; ++i)
     files.push_back({"tool" + std::to_string(i) + ".vbs", "application/octet-stream", "x"});
@@ -199,7 +206,7 @@ TEST_CASE("hash feeds flag a known file, and a known-good file skips the other c
   auto bad = attach::HashFeeds::start(
       {{d.write("bad.txt", hash + "\n")}, {}, std::chrono::milliseconds(0)});
   REQUIRE(bad);
-  attach::AttachStage with_bad(shipped(), *bad);
+  attach::AttachStage with_bad(shipped(), {.feeds = *bad});
   Run r = run(message({{"a.bin", "application/octet-stream", body}}), with_bad);
   const core::Finding* f = find(r, "ATTACH_HASH_FEED");
   REQUIRE(f);
@@ -209,7 +216,7 @@ TEST_CASE("hash feeds flag a known file, and a known-good file skips the other c
   auto good = attach::HashFeeds::start(
       {{}, {d.write("good.txt", hash + "\n")}, std::chrono::milliseconds(0)});
   REQUIRE(good);
-  attach::AttachStage with_good(shipped(), *good);
+  attach::AttachStage with_good(shipped(), {.feeds = *good});
   Run g = run(message({{"tool.exe", "application/octet-stream", body}}), with_good);
   CHECK(g.findings.empty());
   REQUIRE(g.report.files.size() == 1);
@@ -222,7 +229,7 @@ TEST_CASE("the event lists every file: name, types, hash, findings (ECS email.at
     WARN("clamav-testfiles not installed");
     return;
   }
-  attach::AttachStage stage(shipped(), nullptr);
+  attach::AttachStage stage(shipped(), {});
   Run r =
       run(message({{"report.pdf", "application/pdf", exe}, {"a.txt", "text/plain", "hi"}}), stage);
   const auto& files = r.event["postern"]["attachments"];
@@ -243,7 +250,7 @@ TEST_CASE("the event lists every file: name, types, hash, findings (ECS email.at
 }
 
 TEST_CASE("a message without attachments has no attachment findings or event keys") {
-  attach::AttachStage stage(shipped(), nullptr);
+  attach::AttachStage stage(shipped(), {});
   Run r = run(message({}), stage);
   CHECK(r.findings.empty());
   CHECK(r.report.files.empty());
@@ -260,4 +267,151 @@ TEST_CASE("the [attachments] section refuses what it cannot mean") {
   CHECK(e.find("'a b' is not a file extension") != std::string::npos);
   CHECK(e.find("'exe' is not a file class") != std::string::npos);
   CHECK(e.find("p.toml:") != std::string::npos);
+}
+
+namespace {
+
+// A zip of `files` (name -> bytes), made by Python's zipfile (the reference writer).
+std::string zip(const std::vector<std::pair<std::string, std::string>>& files) {
+  test::TempDir d;
+  std::string args;
+  for (size_t i = 0; i < files.size(); ++i) {
+    d.write("in" + std::to_string(i), files[i].second);
+    args += " '" + files[i].first + "' '" + d.str() + "/in" + std::to_string(i) + "'";
+  }
+  std::string out = d.str() + "/out.zip";
+  std::string cmd = "python3 -c 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],\"w\","
+                    "zipfile.ZIP_DEFLATED)\nfor i in range(2,len(sys.argv),2): "
+                    "z.write(sys.argv[i+1],sys.argv[i])\nz.close()' '" +
+                    out + "'" + args;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return slurp(out);
+}
+
+std::vector<std::string> symbols_of(const Run& r) {
+  std::vector<std::string> s;
+  for (const auto& f : r.findings) s.push_back(f.symbol);
+  return s;
+}
+
+bool has(const Run& r, std::string_view sym) { return find(r, sym) != nullptr; }
+
+std::string corpus_message(const std::string& rel) {
+  return slurp(std::string(POSTERN_CORPUS_DIR) + "/" + rel);
+}
+
+}  // namespace
+
+TEST_CASE("files inside archives get every check, named by their path in the archive") {
+  const std::string exe = slurp(kExe);
+  if (exe.empty()) {
+    WARN("clamav-testfiles not installed");
+    return;
+  }
+  const std::string inner = zip({{"docs/invoice.pdf.exe", exe}, {"readme.txt", "hello"}});
+  const std::string outer = zip({{"inner.zip", inner}, {"photo.jpg", "not really a jpeg"}});
+  attach::AttachStage stage(shipped(), {});
+  Run r = run(message({{"order.zip", "application/zip", outer}}), stage);
+  const core::Finding* banned = find(r, "ATTACH_BANNED");
+  REQUIRE(banned);
+  CHECK(banned->detail.find("order.zip/inner.zip/docs/invoice.pdf.exe (part 1.2)") !=
+        std::string::npos);
+  CHECK(has(r, "ATTACH_DOUBLE_EXTENSION"));
+  // The archive, its two members, the inner archive's two members.
+  REQUIRE(r.report.files.size() == 5);
+  CHECK(r.report.files[0].archive_path.empty());
+  CHECK(r.report.files[0].cls == attach::FileClass::Archive);
+  std::vector<std::string> paths;
+  for (const auto& f : r.report.files) paths.push_back(f.archive_path);
+  CHECK(std::find(paths.begin(), paths.end(), "order.zip/inner.zip/readme.txt") != paths.end());
+  for (const auto& f : r.report.files) CHECK(f.sha256.size() == 64);
+  CHECK(r.event["postern"]["attachments"].size() == 5);
+}
+
+TEST_CASE("archives deeper than the policy allows are a bomb finding, not a walk") {
+  std::string z = zip({{"payload.js", "WScript.Echo(1)"}});
+  for (int i = 0; i < 7; ++i) z = zip({{"level" + std::to_string(i) + ".zip", z}});
+  attach::AttachStage stage(shipped(), {});
+  Run r = run(message({{"nested.zip", "application/zip", z}}), stage);
+  const core::Finding* bomb = find(r, "ATTACH_ARCHIVE_BOMB");
+  REQUIRE(bomb);
+  CHECK_FALSE(has(r, "ATTACH_BANNED"));  // payload.js at depth 8 was never reached
+  CHECK(r.report.files.size() == 6);     // the attachment and 5 levels of members
+}
+
+TEST_CASE("real macro mail: the document's macros are found, also in a zip whose password "
+          "the text gives") {
+  attach::AttachStage stage(shipped(), {});
+  struct Row {
+    std::string file;
+    std::vector<std::string> want;
+  };
+  for (const auto& row : std::vector<Row>{
+           {"attach/sa-olevbmacro/macro.eml", {"ATTACH_MACRO"}},
+           {"attach/sa-olevbmacro/zippwmacro.eml",
+            {"ATTACH_ARCHIVE_PASSWORD_IN_TEXT", "ATTACH_MACRO"}},
+           {"attach/sa-olevbmacro/nomacro.eml", {}},
+       }) {
+    INFO(row.file);
+    std::string m = corpus_message(row.file);
+    REQUIRE_FALSE(m.empty());
+    Run r = run(m, stage);
+    for (const auto& w : row.want) {
+      INFO(w);
+      CHECK(has(r, w));
+    }
+    if (row.want.empty()) {
+      for (const auto& s : symbols_of(r)) CHECK(s.rfind("ATTACH_MACRO", 0) != 0);
+    }
+  }
+}
+
+TEST_CASE("a PDF with JavaScript and an HTML smuggling page are found as attachments") {
+  attach::AttachStage stage(shipped(), {});
+  const std::string pdf = slurp(POSTERN_CORPUS_DIR "/attach/pdf/payload1.pdf");
+  REQUIRE_FALSE(pdf.empty());
+  Run r = run(message({{"statement.pdf", "application/pdf", pdf}}), stage);
+  CHECK(has(r, "ATTACH_PDF_JAVASCRIPT"));
+  std::string page =
+      "<html><body><script>var b64 = '" + std::string(20000, 'A') +
+      "'; var blob = new Blob([Uint8Array.from(atob(b64), c => c.charCodeAt(0))]);"
+      "var a = document.createElement('a'); a.href = URL.createObjectURL(blob);"
+      "a.download = 'invoice.iso'; a.click();</script></body></html>";
+  Run h = run(message({{"invoice.html", "text/html", page}}), stage);
+  CHECK(has(h, "ATTACH_HTML_SMUGGLING"));
+}
+
+TEST_CASE("ClamAV scans each attachment; when it cannot, the stage fails (on_error)") {
+  test::TempDir d;
+  const std::string eicar =
+      "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  d.write("db/test.hsb", core::sha256_hex(eicar) + ":" + std::to_string(eicar.size()) +
+                             ":Postern.Test.Eicar\n");
+  attach::ClamavSettings s;
+  s.engine.database_dirs = {d.str() + "/db"};
+  auto av = attach::AvScanner::make(s);
+  REQUIRE(av);
+  attach::AttachStage stage(shipped(), {.av = *av});
+  Run r = run(message({{"fine.zip", "application/zip", zip({{"eicar.com", eicar}})}}), stage);
+  const core::Finding* v = find(r, "ATTACH_VIRUS");
+  REQUIRE(v);
+  CHECK(v->detail.find("Postern.Test.Eicar") != std::string::npos);
+  CHECK(v->detail.find("fine.zip (part 1.2)") != std::string::npos);
+
+  // A clamd that is not there: an error for the stage, never a clean verdict.
+  attach::ClamavSettings gone;
+  gone.clamd = attach::ClamdConfig{};
+  gone.clamd->address = "unix:" + d.str() + "/no-clamd.sock";
+  gone.clamd->connect_timeout = std::chrono::milliseconds(200);
+  auto bad = attach::AvScanner::make(gone);
+  REQUIRE(bad);
+  attach::AttachStage failing(shipped(), {.av = *bad});
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+  tx.set_message(core::Message(message({{"a.pdf", "application/pdf", "%PDF-1.4\n"}})));
+  mime::MimeStage mime;
+  mime.on_message(tx);
+  core::Step step = failing.on_message(tx);
+  CHECK(step.kind == core::Step::Kind::Error);
+  CHECK(step.reason.find("clamav") != std::string::npos);
 }

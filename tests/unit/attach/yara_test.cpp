@@ -190,6 +190,19 @@ TEST_CASE("a change of the rule files is seen") {
   CHECK((*rules)->changed());
 }
 
+TEST_CASE("only the first max_scan_bytes of a file are scanned") {
+  TempDir dir("limit");
+  dir.write("a.yar", kRules);
+  attach::YaraLimits lim;
+  lim.max_scan_bytes = 1024;
+  auto rules = YaraRules::compile_dir(dir.path, lim);
+  REQUIRE(rules.has_value());
+  CHECK(details((*rules)->scan(kEicar, 5)).size() == 1);
+  const auto hits = (*rules)->scan(std::string(2048, ' ') + kEicar, 5);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].symbol == "ATTACH_YARA_LIMIT");
+}
+
 TEST_CASE("a scan that runs too long is a timeout hit") {
   TempDir dir("slow");
   dir.write("slow.yar",
