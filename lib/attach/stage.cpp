@@ -181,7 +181,17 @@ struct AttachStage::Walk {
         !f.archive_path.empty() ? fmt::format("{} (part {})", shown_name(f.archive_path), f.part)
         : f.name.empty()        ? fmt::format("part {}", f.part)
                                 : fmt::format("{} (part {})", shown_name(f.name), f.part);
+    // One hit per symbol and file (the VBA reader and the package both report a macro).
+    std::vector<Hit> unique;
     for (auto& h : hits) {
+      auto same = std::find_if(unique.begin(), unique.end(),
+                               [&](const Hit& u) { return u.symbol == h.symbol; });
+      if (same == unique.end())
+        unique.push_back(std::move(h));
+      else if (!std::isnan(h.score) && !(h.score <= same->score))
+        same->score = h.score;
+    }
+    for (auto& h : unique) {
       auto it = std::find_if(found.begin(), found.end(),
                              [&](const auto& e) { return e.first == h.symbol; });
       if (it == found.end()) it = found.insert(found.end(), {h.symbol, Found{}});
@@ -294,7 +304,10 @@ void AttachStage::scan_file(Walk& w, std::string_view data, FileReport file, uns
       else
         w.error = fmt::format("clamav: {}", found.error());
     }
-    for (const auto& h : hits) w.report.files[index].symbols.push_back(h.symbol);
+    auto& symbols = w.report.files[index].symbols;
+    for (const auto& h : hits)
+      if (std::find(symbols.begin(), symbols.end(), h.symbol) == symbols.end())
+        symbols.push_back(h.symbol);
     w.add(file, hits);
     return;
   }
