@@ -59,11 +59,14 @@ struct ArchiveLimits {
   size_t max_entries = 2000;                          // entries of all archives of one message
   uint64_t max_member_bytes = uint64_t{64} << 20;     // one member's expanded bytes
   uint64_t max_expanded_bytes = uint64_t{256} << 20;  // all members of one message
-  double max_ratio = 200;                             // expanded / compressed, per member ...
-  uint64_t ratio_min_bytes = uint64_t{1} << 20;       // ... once it has expanded this much
-  unsigned max_depth = 5;                             // archive in archive in ...: the caller's
-  size_t max_passwords = 10;                          // passwords tried per archive
-  size_t max_name_bytes = 1024;                       // a member path longer than this is cut
+  // Expanded / compressed bytes of one archive, judged once it has expanded
+  // ratio_min_bytes: over the archive, not per member (a solid 7z's second copy of
+  // a file costs nothing and is no bomb).
+  double max_ratio = 200;
+  uint64_t ratio_min_bytes = uint64_t{1} << 20;
+  unsigned max_depth = 5;        // archive in archive in ...: the caller's
+  size_t max_passwords = 10;     // passwords tried per archive
+  size_t max_name_bytes = 1024;  // a member path longer than this is cut
 };
 
 // What is left of the per-message totals; one per message, shared by all levels.
