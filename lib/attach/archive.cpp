@@ -42,7 +42,7 @@ constexpr std::array kSymbols{
 
 constexpr size_t kChunk = 64 * 1024;     // member read buffer
 constexpr size_t kReadSize = 16 * 1024;  // bytes libarchive is handed per read callback
-constexpr size_t kDetailName = 80;       // member names in details are cut here
+constexpr size_t kDetailName = 60;       // member names in details are cut here
 
 struct ReadFree {
   void operator()(archive* a) const { archive_read_free(a); }

@@ -42,7 +42,9 @@ constexpr std::array kSymbols{
                      "or mode, field keyword): evasion"},
 };
 
-constexpr size_t kMaxFieldDepth = 16;  // nested fields tracked; deeper ones join their parent
+constexpr size_t kMaxFieldDepth = 16;
+constexpr size_t kNameShown = 60;  // bytes of a member name in a detail (details stay ~200)  //
+                                   // nested fields tracked; deeper ones join their parent
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -159,8 +161,10 @@ class Checker {
  public:
   explicit Checker(const OoxmlLimits& lim) : lim_(lim) {}
 
-  void part(std::string_view name, std::string_view data) {
-    std::string lname = lower(utf8_prefix(name, 1024));
+  void part(std::string_view full_name, std::string_view data) {
+    std::string lname = lower(utf8_prefix(full_name, 1024));
+    const std::string label = shown(full_name, kNameShown);  // in details
+    std::string_view name = label;
     data = data.substr(0, std::min(data.size(), lim_.max_xml_bytes));
     if (lname.ends_with("vbaproject.bin")) add("ATTACH_MACRO", fmt::format("VBA project {}", name));
     if (macro_sheet(lname) && macro_sheets_++ == 0) first_macro_sheet_ = name;
@@ -208,7 +212,7 @@ class Checker {
     return false;
   }
 
-  std::string shown(std::string_view s, size_t max) {
+  static std::string shown(std::string_view s, size_t max) {
     return s.size() <= max ? std::string(s) : std::string(utf8_prefix(s, max)) + "...";
   }
 

@@ -299,6 +299,7 @@ TEST_CASE("member names: VBA projects, macro sheets and embedded objects, in any
       {{"word/embeddings/oleObject1.bin", "word/embeddings/Microsoft_Excel_Worksheet.xlsx"},
        {"ATTACH_OLE_EMBEDDED", "ATTACH_OLE_EMBEDDED"}},
       {{"word/document.xml", "word/media/image1.png", "docProps/app.xml"}, {}},
+      {{"word/embeddings/" + std::string(900, 'o') + ".bin"}, {"ATTACH_OLE_EMBEDDED"}},
   };
   for (const auto& r : rows) {
     std::vector<attach::OoxmlPart> parts;
@@ -306,6 +307,7 @@ TEST_CASE("member names: VBA projects, macro sheets and embedded objects, in any
     auto hits = attach::check_ooxml(parts);
     INFO(details(hits));
     CHECK(symbols(hits) == r.want);
+    for (const auto& h : hits) CHECK(h.detail.size() <= 200);
   }
 }
 
