@@ -17,16 +17,19 @@ namespace {
 
 using core::iequals;
 using core::Scope;
-// Scores: DDE fields, remote templates and Excel 4 macro sheets are how documents
-// fetch or run code with no VBA at all, and ordinary mail has none of them: a
-// hard signal. A VBA project alone is common in business spreadsheets, so it is
-// moderate (the VBA analyzer adds for auto-exec and suspicious calls). An
+// Scores: DDE fields and remote templates are how documents fetch or run code
+// with no VBA at all, and ordinary mail has none of them: a hard signal. Excel 4
+// macro sheets are nearly as rare in honest mail. A VBA project alone is common in
+// business spreadsheets, so it is moderate (the VBA analyzer adds for auto-exec and
+// suspicious calls). ATTACH_MACRO and ATTACH_XLM_MACRO are also declared by the
+// OLE2/VBA analyzer (and ATTACH_MACRO by the ClamAV mapping) with these same
+// scores: the catalogue must keep one entry per name. An
 // external OLE link is rarer in honest documents than an embedded object, which
 // alone is weak (pasted spreadsheets and charts are everywhere).
 constexpr std::array kSymbols{
-    core::SymbolInfo{"ATTACH_MACRO", 2.5, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_MACRO", 3.0, Scope::Transaction,
                      "an Office document with a VBA macro project"},
-    core::SymbolInfo{"ATTACH_XLM_MACRO", 5.0, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_XLM_MACRO", 4.0, Scope::Transaction,
                      "an Excel workbook with Excel 4 (XLM) macro sheets"},
     core::SymbolInfo{"ATTACH_REMOTE_TEMPLATE", 6.0, Scope::Transaction,
                      "an Office document that loads a template, frame or subdocument from "
