@@ -15,7 +15,10 @@
 // one message, so a nested bomb cannot multiply the per-message limits.
 // A limit that is reached is an ATTACH_ARCHIVE_BOMB hit and ends the expansion of
 // that archive (what was read stays, the member cut short is `truncated`); a
-// libarchive error mid-way is ATTACH_ARCHIVE_CORRUPT and keeps what was read.
+// libarchive error mid-way is ATTACH_ARCHIVE_CORRUPT and keeps what was read, and
+// so is a zip with no end-of-central-directory record (read from its local
+// headers, which other readers may see differently). With a CPU budget the
+// expansion stops once it is spent (`out_of_time`, no hit: the caller says it).
 // Encrypted zip members are opened with the given passwords (each try re-opens
 // the archive, at most `max_passwords` tries); 7z and rar encryption is only
 // detected. Memory is bounded by the limits; time is linear in the bytes produced.
