@@ -588,9 +588,11 @@ TEST_CASE("nesting deeper than max_depth is a bomb hit, on one budget for all le
   size_t members = 0;
   unsigned deepest = 0;
   uint64_t bytes = 0;
+  std::vector<std::string> paths;
   auto hits = attach::expand_tree(
       level, lim, budget, {},
-      [&](const std::string&, const attach::Member& m, unsigned depth) {
+      [&](const std::string& path, const attach::Member& m, unsigned depth) {
+        if (depth == 3 && paths.size() < 3) paths.push_back(path);
         ++members;
         deepest = std::max(deepest, depth);
         bytes += m.data.size();
@@ -605,6 +607,9 @@ TEST_CASE("nesting deeper than max_depth is a bomb hit, on one budget for all le
     depth_hit |= h.detail.find("nested 6 deep, over max_depth 5") != std::string::npos;
   CHECK(depth_hit);
   CHECK(deepest == 5);
+  // Paths name the archives on the way down.
+  REQUIRE_FALSE(paths.empty());
+  CHECK(paths[0] == "7-0.zip/6-0.zip/5-0.zip");
   CHECK(members <= lim.max_entries);
   CHECK(bytes <= lim.max_expanded_bytes);
   // With a budget this small the entry limit is met before the depth limit.
