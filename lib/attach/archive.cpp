@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <unordered_set>
 
 #include "attach/text_scan.hpp"
 #include "core/message.hpp"
@@ -464,8 +465,13 @@ class Expander {
       first = long_names_.front();
       why = fmt::format("name over {} bytes", lim_.max_name_bytes);
     }
+    // Two files of one path (ASCII case folded, as Windows extracts them): which
+    // one a reader shows or keeps depends on the reader.
+    std::unordered_set<std::string> seen;
     for (const auto& m : out_.members) {
       std::string_view p = path_problem(m.path, m.link_target, m.is_link);
+      if (p.empty() && !m.is_dir && !seen.insert(ascii_lower(m.path)).second)
+        p = "the same path twice";
       if (p.empty()) continue;
       if (n++ == 0) {
         first = m.path;

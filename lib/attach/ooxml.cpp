@@ -49,13 +49,6 @@ constexpr size_t kMaxFieldDepth = 16;
 constexpr size_t kNameShown = 60;  // bytes of a member name in a detail (details stay ~200)  //
                                    // nested fields tracked; deeper ones join their parent
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
-  return out;
-}
-
 std::string_view local_name(std::string_view qname) {
   size_t colon = qname.rfind(':');
   return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
@@ -165,7 +158,7 @@ class Checker {
   explicit Checker(const OoxmlLimits& lim) : lim_(lim) {}
 
   void part(std::string_view full_name, std::string_view data) {
-    std::string lname = lower(utf8_prefix(full_name, 1024));
+    std::string lname = ascii_lower(utf8_prefix(full_name, 1024));
     const std::string label = shown(full_name, kNameShown);  // in details
     std::string_view name = label;
     data = data.substr(0, std::min(data.size(), lim_.max_xml_bytes));

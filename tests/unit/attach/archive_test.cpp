@@ -643,6 +643,7 @@ TEST_CASE("members whose paths leave the archive are unsafe paths") {
       {"symlink absolute", {{"link", "", 0, false, "/etc/shadow"}}, "link to an absolute path"},
       {"symlink inside", {{"d/link", "", 0, false, "../a.txt"}, {"a.txt", kText}}, ""},
       {"overlong name", {{std::string(2000, 'n') + ".exe", kText}}, "name over 1024 bytes"},
+      {"one path twice", {{"invoice.pdf", kText}, {"Invoice.PDF", kCsv}}, "the same path twice"},
   };
   for (const auto& r : rows) {
     INFO(r.name);
