@@ -38,7 +38,7 @@ constexpr std::array kSymbols{
                      "an archive that could not be read to its end"},
     core::SymbolInfo{"ATTACH_ARCHIVE_UNSAFE_PATH", 4.0, Scope::Transaction,
                      "an archive member with an absolute path, a .. component, a link out of "
-                     "the archive or an overlong name"},
+                     "the archive, an overlong name, or a path given twice"},
 };
 
 constexpr size_t kChunk = 64 * 1024;     // member read buffer
