@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <unordered_set>
 
 #include "attach/text_scan.hpp"
 #include "core/message.hpp"
@@ -37,12 +38,12 @@ constexpr std::array kSymbols{
                      "an archive that could not be read to its end"},
     core::SymbolInfo{"ATTACH_ARCHIVE_UNSAFE_PATH", 4.0, Scope::Transaction,
                      "an archive member with an absolute path, a .. component, a link out of "
-                     "the archive or an overlong name"},
+                     "the archive, an overlong name, or a path given twice"},
 };
 
 constexpr size_t kChunk = 64 * 1024;     // member read buffer
 constexpr size_t kReadSize = 16 * 1024;  // bytes libarchive is handed per read callback
-constexpr size_t kDetailName = 80;       // member names in details are cut here
+constexpr size_t kDetailName = 60;       // member names in details are cut here
 
 struct ReadFree {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -203,13 +204,14 @@ bool has_zip_end(std::string_view d) {
 enum class Read { Ok, Limit, Error, OutOfTime };
 
 // Streams one member's data into m.data within the member and message limits
-// and the ratio limit. Produced bytes are charged to the budget even when the
-// caller drops them (a wrong password's garbage), so retries cannot multiply it.
+// and the ratio limit (`produced`: what this archive expanded before it). Produced bytes are
+// charged to the budget even when the caller drops them (a wrong password's garbage), so retries
+// cannot multiply it.
 Read read_member(archive* a, Member& m, const ArchiveLimits& lim, ArchiveBudget& budget,
-                 core::CpuBudget* cpu, std::vector<Hit>& hits, std::string& err) {
+                 uint64_t& produced, core::CpuBudget* cpu, std::vector<Hit>& hits,
+                 std::string& err) {
   std::array<char, kChunk> buf;
   uint64_t cap = std::min<uint64_t>(lim.max_member_bytes, budget.bytes_left);
-  int64_t consumed0 = archive_filter_bytes(a, -1);
   m.data.clear();
   // The declared size saves the copies of growing, but only within the cap; a
   // header that lied is given its memory back below.
@@ -247,21 +249,20 @@ Read read_member(archive* a, Member& m, const ArchiveLimits& lim, ArchiveBudget&
                                                  short_name(m.path), lim.max_expanded_bytes)});
       return Read::Limit;
     }
-    if (m.data.size() > lim.ratio_min_bytes) {
-      // Compressed bytes consumed for this member; the read-ahead of one callback
-      // is counted in its favour, so a small member cannot look like a bomb by
-      // having been read ahead with the one before it.
-      int64_t consumed1 = archive_filter_bytes(a, -1);
+    produced += take;
+    if (produced > lim.ratio_min_bytes) {
+      // Judged over the archive so far, not per member: in a solid 7z or a tar.xz a
+      // member like an earlier one honestly costs next to nothing. The compressed
+      // side is libarchive's position in the input, one read-ahead in its favour.
       uint64_t consumed =
-          static_cast<uint64_t>(std::max<int64_t>(0, consumed1 - consumed0)) + kReadSize;
-      double ratio = static_cast<double>(m.data.size()) / static_cast<double>(consumed);
+          static_cast<uint64_t>(std::max<int64_t>(0, archive_filter_bytes(a, -1))) + kReadSize;
+      double ratio = static_cast<double>(produced) / static_cast<double>(consumed);
       if (ratio > lim.max_ratio) {
         m.truncated = true;
-        hits.push_back(
-            {"ATTACH_ARCHIVE_BOMB",
-             fmt::format("{}: {} bytes expanded from at most {}, ratio {:.0f} over "
-                         "max_ratio {:.0f}",
-                         short_name(m.path), m.data.size(), consumed, ratio, lim.max_ratio)});
+        hits.push_back({"ATTACH_ARCHIVE_BOMB",
+                        fmt::format("{}: {} bytes expanded from at most {}, ratio {:.0f} over "
+                                    "max_ratio {:.0f}",
+                                    short_name(m.path), produced, consumed, ratio, lim.max_ratio)});
         return Read::Limit;
       }
     }
@@ -377,7 +378,7 @@ class Expander {
         out_.members.push_back(std::move(m));
         continue;
       }
-      Read st = read_member(a, m, lim_, budget_, cpu_, out_.hits, err);
+      Read st = read_member(a, m, lim_, budget_, produced_, cpu_, out_.hits, err);
       out_.members.push_back(std::move(m));
       if (st == Read::Ok) continue;
       if (st == Read::Error) corrupt(err);
@@ -410,13 +411,14 @@ class Expander {
     if (!r) return;
     archive* a = r.get();
     std::vector<Hit> hits;
+    uint64_t produced = 0;  // this pass's own, for the ratio
     for (size_t i = 0; i < out_.members.size(); ++i) {
       archive_entry* e = nullptr;
       if (archive_read_next_header(a, &e) < ARCHIVE_WARN) break;
       Member& m = out_.members[i];
       if (!m.encrypted || !regular(e)) continue;
       Member trial = m;
-      Read st = read_member(a, trial, lim_, budget_, cpu_, hits, err);
+      Read st = read_member(a, trial, lim_, budget_, produced, cpu_, hits, err);
       if (st == Read::Error && !opened_) return;  // the wrong password (or a broken first member)
       opened_ = true;
       m = std::move(trial);
@@ -463,8 +465,13 @@ class Expander {
       first = long_names_.front();
       why = fmt::format("name over {} bytes", lim_.max_name_bytes);
     }
+    // Two files of one path (ASCII case folded, as Windows extracts them): which
+    // one a reader shows or keeps depends on the reader.
+    std::unordered_set<std::string> seen;
     for (const auto& m : out_.members) {
       std::string_view p = path_problem(m.path, m.link_target, m.is_link);
+      if (p.empty() && !m.is_dir && !seen.insert(ascii_lower(m.path)).second)
+        p = "the same path twice";
       if (p.empty()) continue;
       if (n++ == 0) {
         first = m.path;
@@ -507,7 +514,8 @@ class Expander {
   bool corrupt_reported_ = false;
   bool header_encrypted_ = false;
   bool opened_ = false;
-  bool raw_ = false;  // libarchive read a bare compressed stream as one member
+  bool raw_ = false;       // libarchive read a bare compressed stream as one member
+  uint64_t produced_ = 0;  // bytes the first pass expanded, for the ratio
   size_t tried_ = 0;
 };
 

@@ -15,7 +15,10 @@
 // one message, so a nested bomb cannot multiply the per-message limits.
 // A limit that is reached is an ATTACH_ARCHIVE_BOMB hit and ends the expansion of
 // that archive (what was read stays, the member cut short is `truncated`); a
-// libarchive error mid-way is ATTACH_ARCHIVE_CORRUPT and keeps what was read.
+// libarchive error mid-way is ATTACH_ARCHIVE_CORRUPT and keeps what was read, and
+// so is a zip with no end-of-central-directory record (read from its local
+// headers, which other readers may see differently). With a CPU budget the
+// expansion stops once it is spent (`out_of_time`, no hit: the caller says it).
 // Encrypted zip members are opened with the given passwords (each try re-opens
 // the archive, at most `max_passwords` tries); 7z and rar encryption is only
 // detected. Memory is bounded by the limits; time is linear in the bytes produced.
@@ -59,11 +62,14 @@ struct ArchiveLimits {
   size_t max_entries = 2000;                          // entries of all archives of one message
   uint64_t max_member_bytes = uint64_t{64} << 20;     // one member's expanded bytes
   uint64_t max_expanded_bytes = uint64_t{256} << 20;  // all members of one message
-  double max_ratio = 200;                             // expanded / compressed, per member ...
-  uint64_t ratio_min_bytes = uint64_t{1} << 20;       // ... once it has expanded this much
-  unsigned max_depth = 5;                             // archive in archive in ...: the caller's
-  size_t max_passwords = 10;                          // passwords tried per archive
-  size_t max_name_bytes = 1024;                       // a member path longer than this is cut
+  // Expanded / compressed bytes of one archive, judged once it has expanded
+  // ratio_min_bytes: over the archive, not per member (a solid 7z's second copy of
+  // a file costs nothing and is no bomb).
+  double max_ratio = 200;
+  uint64_t ratio_min_bytes = uint64_t{1} << 20;
+  unsigned max_depth = 5;        // archive in archive in ...: the caller's
+  size_t max_passwords = 10;     // passwords tried per archive
+  size_t max_name_bytes = 1024;  // a member path longer than this is cut
 };
 
 // What is left of the per-message totals; one per message, shared by all levels.

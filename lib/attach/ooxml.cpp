@@ -17,16 +17,19 @@ namespace {
 
 using core::iequals;
 using core::Scope;
-// Scores: DDE fields, remote templates and Excel 4 macro sheets are how documents
-// fetch or run code with no VBA at all, and ordinary mail has none of them: a
-// hard signal. A VBA project alone is common in business spreadsheets, so it is
-// moderate (the VBA analyzer adds for auto-exec and suspicious calls). An
+// Scores: DDE fields and remote templates are how documents fetch or run code
+// with no VBA at all, and ordinary mail has none of them: a hard signal. Excel 4
+// macro sheets are nearly as rare in honest mail. A VBA project alone is common in
+// business spreadsheets, so it is moderate (the VBA analyzer adds for auto-exec and
+// suspicious calls). ATTACH_MACRO and ATTACH_XLM_MACRO are also declared by the
+// OLE2/VBA analyzer (and ATTACH_MACRO by the ClamAV mapping) with these same
+// scores: the catalogue must keep one entry per name. An
 // external OLE link is rarer in honest documents than an embedded object, which
 // alone is weak (pasted spreadsheets and charts are everywhere).
 constexpr std::array kSymbols{
-    core::SymbolInfo{"ATTACH_MACRO", 2.5, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_MACRO", 3.0, Scope::Transaction,
                      "an Office document with a VBA macro project"},
-    core::SymbolInfo{"ATTACH_XLM_MACRO", 5.0, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_XLM_MACRO", 4.0, Scope::Transaction,
                      "an Excel workbook with Excel 4 (XLM) macro sheets"},
     core::SymbolInfo{"ATTACH_REMOTE_TEMPLATE", 6.0, Scope::Transaction,
                      "an Office document that loads a template, frame or subdocument from "
@@ -42,14 +45,9 @@ constexpr std::array kSymbols{
                      "or mode, field keyword): evasion"},
 };
 
-constexpr size_t kMaxFieldDepth = 16;  // nested fields tracked; deeper ones join their parent
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
-  return out;
-}
+constexpr size_t kMaxFieldDepth = 16;
+constexpr size_t kNameShown = 60;  // bytes of a member name in a detail (details stay ~200)  //
+                                   // nested fields tracked; deeper ones join their parent
 
 std::string_view local_name(std::string_view qname) {
   size_t colon = qname.rfind(':');
@@ -159,8 +157,10 @@ class Checker {
  public:
   explicit Checker(const OoxmlLimits& lim) : lim_(lim) {}
 
-  void part(std::string_view name, std::string_view data) {
-    std::string lname = lower(utf8_prefix(name, 1024));
+  void part(std::string_view full_name, std::string_view data) {
+    std::string lname = ascii_lower(utf8_prefix(full_name, 1024));
+    const std::string label = shown(full_name, kNameShown);  // in details
+    std::string_view name = label;
     data = data.substr(0, std::min(data.size(), lim_.max_xml_bytes));
     if (lname.ends_with("vbaproject.bin")) add("ATTACH_MACRO", fmt::format("VBA project {}", name));
     if (macro_sheet(lname) && macro_sheets_++ == 0) first_macro_sheet_ = name;
@@ -208,7 +208,7 @@ class Checker {
     return false;
   }
 
-  std::string shown(std::string_view s, size_t max) {
+  static std::string shown(std::string_view s, size_t max) {
     return s.size() <= max ? std::string(s) : std::string(utf8_prefix(s, max)) + "...";
   }
 

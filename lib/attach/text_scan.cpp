@@ -76,6 +76,12 @@ long numeric_ref(std::string_view r) {
 
 }  // namespace
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
 bool iends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && iequal_bytes(s.substr(s.size() - suffix.size()), suffix);
 }

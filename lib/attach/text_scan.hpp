@@ -12,6 +12,9 @@
 
 namespace postern::attach {
 
+// `s` with ASCII capitals in lower case (other bytes as they are).
+std::string ascii_lower(std::string_view s);
+
 // ASCII case-insensitive suffix and prefix tests.
 bool iends_with(std::string_view s, std::string_view suffix);
 bool istarts_with(std::string_view s, std::string_view prefix);

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -299,6 +301,7 @@ TEST_CASE("member names: VBA projects, macro sheets and embedded objects, in any
       {{"word/embeddings/oleObject1.bin", "word/embeddings/Microsoft_Excel_Worksheet.xlsx"},
        {"ATTACH_OLE_EMBEDDED", "ATTACH_OLE_EMBEDDED"}},
       {{"word/document.xml", "word/media/image1.png", "docProps/app.xml"}, {}},
+      {{"word/embeddings/" + std::string(900, 'o') + ".bin"}, {"ATTACH_OLE_EMBEDDED"}},
   };
   for (const auto& r : rows) {
     std::vector<attach::OoxmlPart> parts;
@@ -306,6 +309,7 @@ TEST_CASE("member names: VBA projects, macro sheets and embedded objects, in any
     auto hits = attach::check_ooxml(parts);
     INFO(details(hits));
     CHECK(symbols(hits) == r.want);
+    for (const auto& h : hits) CHECK(h.detail.size() <= 200);
   }
 }
 
@@ -334,4 +338,21 @@ TEST_CASE("the symbol table declares every symbol the OOXML checks return") {
   CHECK(names == std::set<std::string>{"ATTACH_MACRO", "ATTACH_XLM_MACRO", "ATTACH_REMOTE_TEMPLATE",
                                        "ATTACH_OLE_LINK", "ATTACH_DDE", "ATTACH_OLE_EMBEDDED",
                                        "ATTACH_OOXML_OBFUSCATED"});
+}
+
+TEST_CASE("scanning a large document: throughput") {
+  std::string body;
+  for (int i = 0; body.size() < (size_t{16} << 20) - 4096; ++i)
+    body +=
+        R"(<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t>Paragraph )" +
+        std::to_string(i) + " &amp; text</w:t></w:r></w:p>";
+  const std::string doc = word(body);
+  std::vector<attach::OoxmlPart> parts{{"word/document.xml", doc}};
+  auto t0 = std::chrono::steady_clock::now();
+  auto hits = attach::check_ooxml(parts);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(hits.empty());
+  WARN("word/document.xml of " << doc.size() / 1e6 << " MB scanned in " << secs
+                               << " s = " << doc.size() / 1e6 / secs << " MB/s");
+  CHECK(secs < 2.0);
 }
