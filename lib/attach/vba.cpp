@@ -333,6 +333,7 @@ std::vector<Hit> check_vba(const std::vector<VbaProject>& projects, std::string_
           ++chr;
           continue;
         }
+        if (tok == "wscript" && src.compare(i, 6, ".shell") == 0) i += 6;  // one keyword
         if (auto it = keywords().find(tok); it != keywords().end()) {
           add_unique(it->second.kind == Keyword::Autoexec ? autoexec : suspicious,
                      it->second.shown);
