@@ -5,8 +5,13 @@
 #include <cstring>
 #include <limits>
 
+#include "attach/le_bytes.hpp"
+
 namespace postern::attach {
 namespace {
+
+using le::u16;
+using le::u32;
 
 constexpr uint32_t kEndOfChain = 0xFFFFFFFE;
 constexpr uint32_t kFree = 0xFFFFFFFF;
@@ -15,14 +20,6 @@ constexpr uint32_t kMiniCutoff = 4096;
 constexpr uint32_t kMiniSector = 64;
 constexpr size_t kDirEntry = 128;
 constexpr unsigned char kSignature[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-
-uint16_t u16(std::string_view d, size_t at) {
-  return static_cast<uint16_t>(static_cast<unsigned char>(d[at]) |
-                               static_cast<unsigned char>(d[at + 1]) << 8);
-}
-uint32_t u32(std::string_view d, size_t at) {
-  return static_cast<uint32_t>(u16(d, at)) | static_cast<uint32_t>(u16(d, at + 2)) << 16;
-}
 
 void put_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -40,17 +37,6 @@ void put_utf8(std::string& out, uint32_t cp) {
     out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -289,7 +275,7 @@ std::expected<void, Ole2Error> Ole2File::walk_directory(const std::string& dir) 
 
 const Ole2Entry* Ole2File::find(std::string_view path) const {
   for (const Ole2Entry& e : entries_)
-    if (e.type != Ole2Entry::Type::Root && iequal(e.path, path)) return &e;
+    if (e.type != Ole2Entry::Type::Root && le::iequal(e.path, path)) return &e;
   return nullptr;
 }
 

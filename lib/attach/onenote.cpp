@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "attach/le_bytes.hpp"
+
 namespace postern::attach {
 namespace {
 
@@ -18,11 +20,7 @@ constexpr std::string_view kFileDataStore{
     "\xE7\x16\xE3\xBD\x65\x26\x11\x45\xA4\xC4\x8D\x4D\x0B\x7A\x9E\xAC", 16};
 constexpr size_t kHeader = 16 + 8 + 4 + 8;  // guidHeader, cbLength, unused, reserved
 
-uint64_t u64(std::string_view d, size_t at) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(d[at + i]);
-  return v;
-}
+using le::u64;
 
 bool starts(std::string_view d, std::string_view magic) {
   return d.starts_with(magic);

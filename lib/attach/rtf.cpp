@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "attach/le_bytes.hpp"
 #include "attach/ole2.hpp"
 
 namespace postern::attach {
@@ -33,21 +34,8 @@ int hex_value(char c) {
   return -1;
 }
 
-uint32_t u32(std::string_view d, size_t at) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(d[at + i]);
-  return v;
-}
-
-bool istarts(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
+using le::istarts;
+using le::u32;
 
 // A length-prefixed ANSI string (the length counts the NUL); false when it runs past.
 bool read_lp_string(std::string_view d, size_t& pos, std::string& out) {

@@ -9,22 +9,16 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "attach/le_bytes.hpp"
+
 namespace postern::attach {
 namespace {
 
-uint16_t u16(std::string_view d, size_t at) {
-  return static_cast<uint16_t>(static_cast<unsigned char>(d[at]) |
-                               static_cast<unsigned char>(d[at + 1]) << 8);
-}
-uint32_t u32(std::string_view d, size_t at) {
-  return static_cast<uint32_t>(u16(d, at)) | static_cast<uint32_t>(u16(d, at + 2)) << 16;
-}
+using le::u16;
+using le::u32;
 
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
+  return le::ascii_lower(s);
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {

@@ -10,12 +10,27 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "attach/hit.hpp"
+
 namespace office_fixtures {
+
+// The symbols of a scan's hits, and the detail of the first hit of a symbol.
+inline std::set<std::string> symbols(const std::vector<postern::attach::Hit>& hits) {
+  std::set<std::string> out;
+  for (const auto& h : hits) out.insert(h.symbol);
+  return out;
+}
+inline std::string detail(const std::vector<postern::attach::Hit>& hits, std::string_view symbol) {
+  for (const auto& h : hits)
+    if (h.symbol == symbol) return h.detail;
+  return {};
+}
 
 inline std::string corpus(std::string_view rel) {
   return std::string(POSTERN_CORPUS_DIR) + "/" + std::string(rel);

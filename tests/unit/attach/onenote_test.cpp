@@ -33,12 +33,6 @@ std::string one_file(const std::vector<std::string>& payloads) {
   return s;
 }
 
-std::set<std::string> symbols(const std::vector<Hit>& hits) {
-  std::set<std::string> out;
-  for (const Hit& h : hits) out.insert(h.symbol);
-  return out;
-}
-
 const std::string kLnk("\x4C\x00\x00\x00\x01\x14\x02\x00\x00\x00\x00\x00\xC0\x00", 14);
 
 }  // namespace

@@ -13,12 +13,6 @@ using namespace office_fixtures;
 
 namespace {
 
-std::set<std::string> symbols(const std::vector<Hit>& hits) {
-  std::set<std::string> out;
-  for (const Hit& h : hits) out.insert(h.symbol);
-  return out;
-}
-
 std::string lp(std::string_view s) {
   if (s.empty()) return le32(0);
   return le32(static_cast<uint32_t>(s.size() + 1)) + std::string(s) + '\0';

@@ -14,22 +14,6 @@
 using namespace postern::attach;
 using namespace office_fixtures;
 
-namespace {
-
-std::set<std::string> symbols(const std::vector<Hit>& hits) {
-  std::set<std::string> out;
-  for (const Hit& h : hits) out.insert(h.symbol);
-  return out;
-}
-
-std::string detail(const std::vector<Hit>& hits, std::string_view symbol) {
-  for (const Hit& h : hits)
-    if (h.symbol == symbol) return h.detail;
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("MS-OVBA decompression: the specification's example and broken containers") {
   // MS-OVBA 3.2.1: "abcdefghijklmnopqrstuv." with literal tokens only.
   const std::string spec(
