@@ -18,9 +18,11 @@
 // counts the bytes read against max_total); open one per thread.
 #pragma once
 
+#include "core/expected.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,28 +66,28 @@ struct Ole2Entry {
 
 class Ole2File {
  public:
-  static std::expected<Ole2File, Ole2Error> open(std::string_view data,
-                                                 const Ole2Limits& limits = {});
+  static expected<Ole2File, Ole2Error> open(std::string_view data, const Ole2Limits& limits = {});
 
   // The entries the directory tree reaches, root first, parents before children.
   const std::vector<Ole2Entry>& entries() const { return entries_; }
   // The entry at `path` ("Macros/VBA/dir"), names compared ignoring ASCII case; nullptr if none.
   const Ole2Entry* find(std::string_view path) const;
   // A stream's bytes.
-  std::expected<std::string, Ole2Error> read(const Ole2Entry& e);
+  expected<std::string, Ole2Error> read(const Ole2Entry& e);
   // read(find(path)), with NotAStream when there is no such stream.
-  std::expected<std::string, Ole2Error> read(std::string_view path);
+  expected<std::string, Ole2Error> read(std::string_view path);
   uint32_t sector_size() const { return sector_size_; }
 
  private:
   Ole2File() = default;
-  std::expected<void, Ole2Error> load();
-  std::expected<void, Ole2Error> walk_directory(const std::string& dir);
+  // The private steps return the error that stopped them, nullopt when they finished.
+  std::optional<Ole2Error> load();
+  std::optional<Ole2Error> walk_directory(const std::string& dir);
   // Follows the chain from `start` in `fat` over `count` sectors of `unit` bytes
   // taken from `get`, appending at most `want` bytes to `out` (want = SIZE_MAX:
   // to the end of the chain).
-  std::expected<void, Ole2Error> read_chain(const std::vector<uint32_t>& fat, uint32_t start,
-                                            size_t want, bool mini, std::string& out);
+  std::optional<Ole2Error> read_chain(const std::vector<uint32_t>& fat, uint32_t start, size_t want,
+                                      bool mini, std::string& out);
   std::string_view sector(uint32_t n) const;
 
   std::string_view data_;

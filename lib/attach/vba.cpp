@@ -177,20 +177,20 @@ std::string join3(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out) {
-  if (in.empty() || in[0] != 1) return std::unexpected("no CompressedContainer signature");
+expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out) {
+  if (in.empty() || in[0] != 1) return unexpected("no CompressedContainer signature");
   std::string out;
   size_t pos = 1;
   while (pos < in.size()) {
-    if (pos + 2 > in.size()) return std::unexpected("truncated chunk header");
+    if (pos + 2 > in.size()) return unexpected("truncated chunk header");
     uint16_t header = u16(in, pos);
-    if ((header >> 12 & 7) != 3) return std::unexpected("bad chunk signature");
+    if ((header >> 12 & 7) != 3) return unexpected("bad chunk signature");
     size_t chunk_end = std::min(pos + (header & 0x0FFF) + 3, in.size());
     pos += 2;
     const size_t start = out.size();
     if (!(header & 0x8000)) {  // a raw chunk: 4096 bytes as they are
-      if (pos + 4096 > in.size()) return std::unexpected("truncated raw chunk");
-      if (out.size() + 4096 > max_out) return std::unexpected("decompressed size over the limit");
+      if (pos + 4096 > in.size()) return unexpected("truncated raw chunk");
+      if (out.size() + 4096 > max_out) return unexpected("decompressed size over the limit");
       out.append(in.substr(pos, 4096));
       pos += 4096;
       continue;
@@ -201,7 +201,7 @@ std::expected<std::string, std::string> ovba_decompress(std::string_view in, siz
         if (!(flags >> bit & 1)) {
           out += in[pos++];
         } else {
-          if (pos + 2 > chunk_end) return std::unexpected("truncated copy token");
+          if (pos + 2 > chunk_end) return unexpected("truncated copy token");
           uint16_t token = u16(in, pos);
           pos += 2;
           size_t diff = out.size() - start;
@@ -209,14 +209,13 @@ std::expected<std::string, std::string> ovba_decompress(std::string_view in, siz
           while ((size_t{1} << bits) < diff) ++bits;
           size_t offset = (token >> (16 - bits)) + 1;
           size_t length = (token & (0xFFFFu >> bits)) + 3;
-          if (offset > diff) return std::unexpected("copy token before the chunk");
-          if (diff + length > 4096) return std::unexpected("chunk longer than 4096 bytes");
-          if (out.size() + length > max_out)
-            return std::unexpected("decompressed size over the limit");
+          if (offset > diff) return unexpected("copy token before the chunk");
+          if (diff + length > 4096) return unexpected("chunk longer than 4096 bytes");
+          if (out.size() + length > max_out) return unexpected("decompressed size over the limit");
           for (size_t i = 0; i < length; ++i) out += out[out.size() - offset];
         }
-        if (out.size() - start > 4096) return std::unexpected("chunk longer than 4096 bytes");
-        if (out.size() > max_out) return std::unexpected("decompressed size over the limit");
+        if (out.size() - start > 4096) return unexpected("chunk longer than 4096 bytes");
+        if (out.size() > max_out) return unexpected("decompressed size over the limit");
       }
     }
     pos = chunk_end;

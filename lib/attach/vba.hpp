@@ -16,8 +16,9 @@
 // files; never throw on hostile input.
 #pragma once
 
+#include "core/expected.hpp"
+
 #include <cstddef>
-#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,7 @@ struct VbaLimits {
 };
 
 // Decompressed bytes, or a one-line reason.
-std::expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out);
+expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out);
 
 struct VbaModule {
   std::string name;    // MODULENAME (Unicode form when present)

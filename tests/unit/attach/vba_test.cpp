@@ -9,6 +9,7 @@
 #include "attach/office.hpp"
 #include "attach/vba.hpp"
 #include "attach/xlm.hpp"
+#include "attach/zlib_inflate.hpp"
 #include "office_fixtures.hpp"
 
 using namespace postern::attach;
@@ -83,6 +84,8 @@ TEST_CASE("Office samples: macros, Excel 4 macros and encryption are found") {
       {"attach/oletools/encrypted/encrypted.xlsm", {"ATTACH_ENCRYPTED_OFFICE"}},
       {"attach/oletools/encrypted/dde-test-encrypt-standardpassword.xls",
        {"ATTACH_ENCRYPTED_OFFICE"}},
+      // PowerPoint 97-2003: the VBA project is a zlib-compressed storage in a record.
+      {"attach/oletools/olevba/sample_with_vba.ppt", {"ATTACH_MACRO", "ATTACH_MACRO_EVENT"}},
       // VBA in .xls is stored outside the encrypted Workbook stream: still read.
       {"attach/oletools/encrypted/autostart-encrypt-standardpassword.xls",
        {"ATTACH_MACRO", "ATTACH_MACRO_AUTOEXEC", "ATTACH_ENCRYPTED_OFFICE"}},
@@ -302,4 +305,20 @@ TEST_CASE("every symbol this piece returns is catalogued once with a description
         "ATTACH_RTF_OBJECT_AUTOUPDATE", "ATTACH_RTF_EQUATION", "ATTACH_ONENOTE_EMBEDDED",
         "ATTACH_ONENOTE_EMBEDDED_EXECUTABLE"})
     CHECK(names.contains(used));
+}
+
+TEST_CASE("zlib inflation stops at its bound and refuses data that is not zlib") {
+  // A 10 MB run of zeros compresses to ~10 KB: a small bomb, made with the zlib tool chain.
+  std::string bomb =
+      run("head -c 10000000 /dev/zero | python3 -c "
+          "'import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))'");
+  REQUIRE(bomb.size() < 100'000);
+  CHECK(zlib_inflate(bomb, 20'000'000)->size() == 10'000'000);
+  auto capped = zlib_inflate(bomb, 1'000'000);
+  REQUIRE_FALSE(capped);
+  CHECK(capped.error() == "inflates past the limit");
+  CHECK_FALSE(zlib_inflate("not zlib at all", 1000));
+  // Cut short: refused, unless it gave exactly the size the container declared.
+  std::string cut = bomb.substr(0, bomb.size() / 2);
+  CHECK_FALSE(zlib_inflate(cut, 20'000'000));
 }
