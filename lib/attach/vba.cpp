@@ -233,6 +233,12 @@ std::vector<VbaProject> extract_vba(Ole2File& file, const VbaLimits& limits) {
     if (parent.type != Ole2Entry::Type::Storage || lower(parent.name) != "vba") continue;
     VbaProject p;
     p.storage = parent.path;
+    if (projects.size() >= limits.max_projects) {
+      p.error = fmt::format("more than {} VBA projects", limits.max_projects);
+      p.limited = true;
+      projects.push_back(std::move(p));
+      break;
+    }
     auto raw = file.read(e);
     if (!raw) {
       p.error = fmt::format("dir: {}", to_string(raw.error()));
@@ -240,12 +246,17 @@ std::vector<VbaProject> extract_vba(Ole2File& file, const VbaLimits& limits) {
       projects.push_back(std::move(p));
       continue;
     }
-    auto dir = ovba_decompress(*raw, limits.max_module_source);
+    // dir streams count against the total too: many projects cannot multiply the work.
+    auto dir = ovba_decompress(
+        *raw, std::min(limits.max_module_source,
+                       limits.max_source_total - std::min(limits.max_source_total, total)));
     if (!dir) {
       p.error = fmt::format("dir: {}", dir.error());
+      p.limited = dir.error().find("limit") != std::string::npos;
       projects.push_back(std::move(p));
       continue;
     }
+    total += dir->size();
     std::vector<uint32_t> offsets;
     read_dir(*dir, limits, p, offsets);
     for (size_t i = 0; i < p.modules.size(); ++i) {

@@ -31,7 +31,8 @@ namespace postern::attach {
 struct VbaLimits {
   size_t max_modules = 1'000;            // per project
   size_t max_module_source = 16u << 20;  // decompressed bytes of one module (and of `dir`)
-  size_t max_source_total = 32u << 20;   // decompressed bytes of all modules of one file
+  size_t max_source_total = 32u << 20;   // decompressed dir and module bytes of one file
+  size_t max_projects = 16;              // VBA storages read in one file
 };
 
 // Decompressed bytes, or a one-line reason.

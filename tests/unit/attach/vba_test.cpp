@@ -322,3 +322,26 @@ TEST_CASE("zlib inflation stops at its bound and refuses data that is not zlib")
   std::string cut = bomb.substr(0, bomb.size() / 2);
   CHECK_FALSE(zlib_inflate(cut, 20'000'000));
 }
+
+TEST_CASE("a file with many VBA projects reads at most max_projects of them") {
+  std::string dir = le16(0x0019) + le32(2) + "M1" + le16(0x001A) + le32(2) + "M1" + le16(0x0031) +
+                    le32(4) + le32(0) + le16(0x002B) + le32(0) + le16(0x0010) + le32(0);
+  CfbBuilder b;
+  for (int i = 0; i < 40; ++i) {
+    int outer = b.storage("P" + std::to_string(i));
+    int vba = b.storage("VBA", outer);
+    b.stream("dir", ovba_compress(dir), vba);
+    b.stream("M1", ovba_compress("Sub AutoOpen()\r\nEnd Sub\r\n"), vba);
+  }
+  std::string file = b.build();
+  auto f = Ole2File::open(file);
+  REQUIRE(f);
+  CHECK(f->find("P39/VBA/M1") != nullptr);
+  auto projects = extract_vba(*f);
+  CHECK(projects.size() == VbaLimits{}.max_projects + 1);
+  CHECK(projects.back().limited);
+  auto hits = scan_ole2(file).hits;
+  CHECK(std::count_if(hits.begin(), hits.end(),
+                      [](const Hit& h) { return h.symbol == "ATTACH_MACRO_AUTOEXEC"; }) == 16);
+  CHECK(detail(hits, "ATTACH_OFFICE_LIMIT").find("more than 16 VBA projects") != std::string::npos);
+}
