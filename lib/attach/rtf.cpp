@@ -106,10 +106,11 @@ std::string describe(const RtfObject& o) {
   std::string cls = !o.ole_class.empty()  ? o.ole_class
                     : !o.objclass.empty() ? o.objclass
                                           : std::string("unknown class");
+  cls = cls.substr(0, 48);
   for (char& c : cls)
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
   if (!o.package_name.empty()) {
-    std::string name = o.package_name.substr(0, 64);
+    std::string name = o.package_name.substr(0, 48);
     for (char& c : name)
       if (static_cast<unsigned char>(c) < 0x20) c = '?';
     return fmt::format("{} '{}'", cls, name);

@@ -164,7 +164,9 @@ constexpr std::array kUserEvents{std::string_view("_click"),    std::string_view
 // A Chr()/ChrW() call count at which the source is building strings character by character.
 constexpr size_t kChrChain = 20;
 
+// Adds a name once; names are cut at 48 bytes so that a detail stays short.
 void add_unique(std::vector<std::string>& v, std::string_view s) {
+  s = s.substr(0, 48);
   if (std::find(v.begin(), v.end(), s) == v.end()) v.emplace_back(s);
 }
 

@@ -28,7 +28,7 @@ std::string short_string(std::string_view d, size_t at, size_t cch, bool biff8) 
   }
   if (at >= d.size()) return {};
   std::string out;
-  for (size_t i = 0; i < cch; ++i) {
+  for (size_t i = 0; i < cch && i < 48; ++i) {  // shown in details: 48 characters at most
     size_t p = at + (wide ? 2 * i : i);
     if (p + (wide ? 1 : 0) >= d.size()) break;
     unsigned c = static_cast<unsigned char>(d[p]);

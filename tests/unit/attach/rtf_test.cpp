@@ -210,3 +210,14 @@ TEST_CASE("hostile RTF: deep nesting, many objects, huge objects stay bounded") 
   REQUIRE(scan.objects.size() == 1);
   CHECK(scan.objects[0].data == "abc");
 }
+
+TEST_CASE("RTF details stay short whatever the class and file names") {
+  std::string cls(500, 'C');
+  std::string rtf = "{\\rtf1";
+  for (int i = 0; i < 3; ++i)
+    rtf += "{\\object\\objupdate{\\*\\objclass " + cls + "}{\\*\\objdata " +
+           hex(ole1("Package", package(std::string(300, 'n') + ".exe", "MZ"))) + "}}";
+  auto scan = scan_rtf(rtf + "}");
+  REQUIRE(scan.hits.size() == 4);
+  for (const Hit& h : scan.hits) CHECK(h.detail.size() <= 200);
+}

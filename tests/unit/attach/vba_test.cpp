@@ -345,3 +345,13 @@ TEST_CASE("a file with many VBA projects reads at most max_projects of them") {
                       [](const Hit& h) { return h.symbol == "ATTACH_MACRO_AUTOEXEC"; }) == 16);
   CHECK(detail(hits, "ATTACH_OFFICE_LIMIT").find("more than 16 VBA projects") != std::string::npos);
 }
+
+TEST_CASE("details stay short whatever the names in the file") {
+  std::string longname(300, 'A');
+  auto scan = scan_vba_project(vba_project(
+      {{"Module1", "Sub " + longname + "1_Layout()\r\nEnd Sub\r\nSub " + longname +
+                       "2_Layout()\r\nEnd Sub\r\nSub " + longname + "3_Click()\r\nEnd Sub\r\n"}}));
+  CHECK(symbols(scan.hits) ==
+        std::set<std::string>{"ATTACH_MACRO", "ATTACH_MACRO_AUTOEXEC", "ATTACH_MACRO_EVENT"});
+  for (const Hit& h : scan.hits) CHECK(h.detail.size() <= 200);
+}
