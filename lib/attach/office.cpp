@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "attach/le_bytes.hpp"
+#include "attach/ole_package.hpp"
 #include "attach/zlib_inflate.hpp"
 
 namespace postern::attach {
@@ -83,6 +84,33 @@ void add_vba(Ole2File& file, const OfficeLimits& limits, std::string_view contai
       if (m.error.empty() && has_code(m.source)) out.modules.push_back(std::move(m));
 }
 
+// The Packager files of a compound file ("\1Ole10Native": a 4-byte size, then native data).
+void add_embedded(Ole2File& file, const OfficeLimits& limits, std::string_view container,
+                  OfficeScan& out) {
+  for (const Ole2Entry& e : file.entries()) {
+    if (e.type != Ole2Entry::Type::Stream || e.name != "\x01Ole10Native") continue;
+    if (out.embedded.size() >= limits.max_embedded) {
+      out.hits.push_back(
+          {"ATTACH_OFFICE_LIMIT", fmt::format("more than {} embedded files", limits.max_embedded)});
+      return;
+    }
+    auto s = file.read(e);
+    if (!s) {
+      out.hits.push_back(unreadable(fmt::format("{} {}", container, e.path), s.error()));
+      continue;
+    }
+    if (s->size() < 4) continue;
+    std::string_view native =
+        std::string_view(*s).substr(4, std::min<size_t>(le::u32(*s, 0), s->size() - 4));
+    auto pkg = parse_package(native);
+    if (!pkg) continue;
+    std::string where = fmt::format("{} {}", container, e.path);
+    for (char& c : where)
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';  // the \1 of "\1Ole10Native"
+    out.embedded.push_back({std::move(where), pkg->name, std::string(pkg->data), pkg->truncated});
+  }
+}
+
 // The compound files in ExOleObjStg records ([MS-PPT] 2.10.34) of a PowerPoint
 // Document stream: the VBA project and embedded objects. Container records
 // (recVer 0xF) are entered, atoms skipped, each record once.
@@ -138,6 +166,7 @@ void scan_ppt(std::string_view s, const OfficeLimits& limits, OfficeScan& out) {
       continue;
     }
     add_vba(*inner, limits, "PowerPoint storage", out);
+    add_embedded(*inner, limits, "PowerPoint storage", out);
   }
 }
 
@@ -150,6 +179,7 @@ OfficeScan scan(std::string_view data, const OfficeLimits& limits, std::string_v
     return out;
   }
   add_vba(*file, limits, container, out);
+  add_embedded(*file, limits, container, out);
 
   for (const Ole2Entry& e : file->entries()) {
     if (e.type != Ole2Entry::Type::Stream || e.parent != 0) continue;
@@ -202,7 +232,7 @@ OfficeScan scan_ole2(std::string_view data, const OfficeLimits& limits) {
 
 OfficeScan scan_vba_project(std::string_view bin, const OfficeLimits& limits) {
   if (!is_ole2(bin))
-    return {{{"ATTACH_OFFICE_MALFORMED", "vbaProject.bin is not a compound file"}}, {}};
+    return {{{"ATTACH_OFFICE_MALFORMED", "vbaProject.bin is not a compound file"}}, {}, {}};
   return scan(bin, limits, "vbaProject.bin");
 }
 

@@ -9,6 +9,7 @@
 
 #include "attach/le_bytes.hpp"
 #include "attach/ole2.hpp"
+#include "attach/ole_package.hpp"
 
 namespace postern::attach {
 namespace {
@@ -50,15 +51,6 @@ bool read_lp_string(std::string_view d, size_t& pos, std::string& out) {
   return true;
 }
 
-// A NUL-terminated string at pos; false when there is no NUL.
-bool read_cstring(std::string_view d, size_t& pos, std::string& out) {
-  size_t nul = d.find('\0', pos);
-  if (nul == std::string_view::npos) return false;
-  out = std::string(d.substr(pos, std::min(nul - pos, size_t{260})));
-  pos = nul + 1;
-  return true;
-}
-
 // Equation Editor 3.0's CLSID {0002CE02-0000-0000-C000-000000000046} as stored.
 constexpr unsigned char kEquationClsid[16] = {0x02, 0xCE, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
                                               0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46};
@@ -76,18 +68,10 @@ void read_ole1(RtfObject& o) {
   std::string_view native = d.substr(pos, std::min<size_t>(native_size, d.size() - pos));
   o.native = std::string(native);
   if (o.ole_class == "Package") {
-    // Packager native data: signature, label, source path, 4 bytes, temp path, size, bytes.
-    size_t p = 2;
-    std::string label, source;
-    if (native.size() < p || !read_cstring(native, p, label) || !read_cstring(native, p, source))
-      return;
-    o.package_name = label;
-    p += 4;
-    std::string temp;
-    if (!read_lp_string(native, p, temp) || p + 4 > native.size()) return;
-    uint32_t size = u32(native, p);
-    p += 4;
-    o.native = std::string(native.substr(p, std::min<size_t>(size, native.size() - p)));
+    if (auto pkg = parse_package(native)) {
+      o.package_name = pkg->name;
+      o.native = std::string(pkg->data);
+    }
   }
 }
 

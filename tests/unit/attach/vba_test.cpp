@@ -355,3 +355,40 @@ TEST_CASE("details stay short whatever the names in the file") {
         std::set<std::string>{"ATTACH_MACRO", "ATTACH_MACRO_AUTOEXEC", "ATTACH_MACRO_EVENT"});
   for (const Hit& h : scan.hits) CHECK(h.detail.size() <= 200);
 }
+
+TEST_CASE("files embedded with the OLE Packager are passed on with their names") {
+  struct Case {
+    std::string file;
+    const char* name;
+    const char* starts;  // the embedded file's first bytes
+    size_t size;
+  };
+  const Case cases[] = {
+      {corpus("attach/oletools/oleobj/sample_with_calc_embedded.doc"), "calc.exe", "MZ", 31232},
+      {corpus("attach/oletools/oleobj/sample_with_lnk_file.doc"), "calc.lnk", "L", 1220},
+      // PowerPoint: inside a zlib-compressed storage of a record.
+      {corpus("attach/oletools/oleobj/sample_with_lnk_file.ppt"), "calc.lnk", "L", 1220},
+      {corpus("attach/oletools/oleobj/embedded-simple-2007.doc"), "simple-text-file.txt", "Th", 49},
+      {"/usr/share/clamav-testfiles/clam.ole.doc", "Clam.exe", "MZ", 544},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    auto data = read_file(c.file);
+    if (!data && c.file.starts_with("/usr/share/clamav-testfiles")) {
+      WARN("clamav-testfiles is not installed");
+      continue;
+    }
+    REQUIRE(data);
+    auto scan = scan_ole2(*data);
+    REQUIRE(scan.embedded.size() == 1);
+    const EmbeddedFile& e = scan.embedded[0];
+    CHECK(e.name == c.name);
+    CHECK(e.data.starts_with(c.starts));
+    CHECK(e.data.size() == c.size);
+    CHECK_FALSE(e.truncated);
+    CHECK(e.where.ends_with("?Ole10Native"));
+  }
+  // Documents without packaged files have none.
+  auto clean = read_file(corpus("attach/oletools/msodde/harmless-clean.doc"));
+  CHECK(scan_ole2(*clean).embedded.empty());
+}
