@@ -1,7 +1,8 @@
 // RTF embedded objects: \object groups, their \objdata, \objclass, \objupdate.
 //
-// Contract: `scan_rtf(data, limits)` reads an RTF document once, byte by byte,
-// keeping a group stack (groups deeper than max_depth share the state of the
+// Contract: `is_rtf(data)` is what Word checks ("{\rt" at the start); the attach
+// stage calls `scan_rtf(data, limits)` for such files (whatever their name). It reads the document
+// once, byte by byte, keeping a group stack (groups deeper than max_depth share the state of the
 // deepest kept one). Control words are read as Word reads them (letters, an
 // optional signed number, one optional space); "\binN" skips N raw bytes, which
 // inside \objdata are object bytes. The hex of an \objdata group is collected

@@ -392,3 +392,48 @@ TEST_CASE("files embedded with the OLE Packager are passed on with their names")
   auto clean = read_file(corpus("attach/oletools/msodde/harmless-clean.doc"));
   CHECK(scan_ole2(*clean).embedded.empty());
 }
+
+TEST_CASE("PowerPoint records: storages found in containers, lying sizes are findings") {
+  auto rec = [](uint16_t ver_instance, uint16_t type, std::string_view body) {
+    return le16(ver_instance) + le16(type) + le32(static_cast<uint32_t>(body.size())) +
+           std::string(body);
+  };
+  auto ppt = [](std::string document) {
+    CfbBuilder b;
+    b.stream("Current User", std::string(64, '\0'));
+    b.stream("PowerPoint Document", std::move(document));
+    return b.build();
+  };
+  const std::string vba =
+      vba_project({{"Module1", "Sub Auto_Open()\r\nShell \"x\"\r\nEnd Sub\r\n"}});
+  // An uncompressed ExOleObjStg (instance 0) inside a container record (version 0xF).
+  std::string inner = rec(0x0000, 0x1011, vba);
+  std::string doc = rec(0x000F, 0x03E8, rec(0x0000, 0x03E9, std::string(40, '\0')) + inner);
+  struct Case {
+    const char* what;
+    std::string document;
+    std::set<std::string> want;
+  };
+  const Case cases[] = {
+      {"a VBA storage inside a container",
+       doc,
+       {"ATTACH_MACRO", "ATTACH_MACRO_AUTOEXEC", "ATTACH_MACRO_SUSPICIOUS"}},
+      {"a compressed storage declaring 1 GiB",
+       rec(0x0010, 0x1011, le32(1u << 30) + "\x78\x9c"),
+       {"ATTACH_OFFICE_LIMIT"}},
+      {"a compressed storage that is not zlib",
+       rec(0x0010, 0x1011, le32(100) + "not zlib"),
+       {"ATTACH_OFFICE_MALFORMED"}},
+      {"a record running past the stream",
+       rec(0x0000, 0x03E9, "abc") + le16(0) + le16(0x1011) + le32(1'000'000),
+       {"ATTACH_OFFICE_MALFORMED"}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    CHECK(symbols(scan_ole2(ppt(c.document)).hits) == c.want);
+  }
+  OfficeLimits l;
+  l.max_ppt_storages = 2;
+  std::string three = inner + inner + inner;
+  CHECK(symbols(scan_ole2(ppt(three), l).hits).contains("ATTACH_OFFICE_LIMIT"));
+}
