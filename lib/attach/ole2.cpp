@@ -55,6 +55,8 @@ std::string_view to_string(Ole2Error e) {
       return "stream or file truncated";
     case Ole2Error::TooManyStreams:
       return "too many directory entries";
+    case Ole2Error::TooDeep:
+      return "storages nested too deep";
     case Ole2Error::StreamTooLarge:
       return "stream larger than the limit";
     case Ole2Error::TotalTooLarge:
@@ -66,8 +68,8 @@ std::string_view to_string(Ole2Error e) {
 }
 
 bool is_limit(Ole2Error e) {
-  return e == Ole2Error::TooManyStreams || e == Ole2Error::StreamTooLarge ||
-         e == Ole2Error::TotalTooLarge;
+  return e == Ole2Error::TooManyStreams || e == Ole2Error::TooDeep ||
+         e == Ole2Error::StreamTooLarge || e == Ole2Error::TotalTooLarge;
 }
 
 std::string utf16le_to_utf8(std::string_view b) {
@@ -248,14 +250,17 @@ std::optional<Ole2Error> Ole2File::walk_directory(const std::string& dir) {
   struct Todo {
     uint32_t index;
     uint32_t parent;  // index in entries_
+    uint32_t depth;   // storages above the entry (1: a child of the root)
   };
-  std::vector<Todo> stack{{u32(dir, 0x4C), 0}};
+  std::vector<Todo> stack{{u32(dir, 0x4C), 0, 1}};
   while (!stack.empty()) {
     Todo t = stack.back();
     stack.pop_back();
     if (t.index == kNoStream) continue;
     if (t.index >= n) return Ole2Error::BadHeader;
     if (seen[t.index]) return Ole2Error::Cycle;
+    // Paths grow with depth: a bound keeps their total size linear.
+    if (t.depth > limits_.max_depth) return Ole2Error::TooDeep;
     seen[t.index] = true;
     auto e = make(t.index, t.parent, entries_[t.parent].path);
     if (!e) return e.error();
@@ -263,9 +268,9 @@ std::optional<Ole2Error> Ole2File::walk_directory(const std::string& dir) {
     bool storage = e->type == Ole2Entry::Type::Storage;
     entries_.push_back(std::move(*e));
     uint32_t self = static_cast<uint32_t>(entries_.size() - 1);
-    stack.push_back({u32(raw, 0x44), t.parent});
-    stack.push_back({u32(raw, 0x48), t.parent});
-    if (storage) stack.push_back({u32(raw, 0x4C), self});
+    stack.push_back({u32(raw, 0x44), t.parent, t.depth});
+    stack.push_back({u32(raw, 0x48), t.parent, t.depth});
+    if (storage) stack.push_back({u32(raw, 0x4C), self, t.depth + 1});
   }
   return std::nullopt;
 }

@@ -13,7 +13,8 @@
 // comes back on itself (cycle) or ends before the stream's size is an error,
 // never a wrong read. Costs are linear in the file: the directory walk and
 // every chain walk touch each sector at most once; Ole2Limits bound the entry
-// count, one stream's size and the bytes all reads together may return.
+// count, the storage nesting, one stream's size and the bytes all reads
+// together may return.
 // Errors are returned (Ole2Error), never thrown. Not thread-safe (read()
 // counts the bytes read against max_total); open one per thread.
 #pragma once
@@ -33,6 +34,7 @@ struct Ole2Limits {
   size_t max_streams = 10'000;          // directory entries in use (storages and streams)
   size_t max_stream_bytes = 64u << 20;  // one stream
   size_t max_total = 256u << 20;        // all read() calls on one file together
+  size_t max_depth = 32;                // storages nested in storages
 };
 
 enum class Ole2Error {
@@ -42,6 +44,7 @@ enum class Ole2Error {
   Cycle,           // a sector chain that visits a sector twice
   Truncated,       // a chain or the file ends before the size it claims
   TooManyStreams,  // more directory entries in use than max_streams
+  TooDeep,         // storages nested deeper than max_depth
   StreamTooLarge,  // a stream larger than max_stream_bytes
   TotalTooLarge,   // reads together passed max_total
   NotAStream,      // read() of a storage

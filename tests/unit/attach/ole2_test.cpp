@@ -220,3 +220,22 @@ TEST_CASE("a broken compound file is a finding, not silence") {
   CHECK(hits[0].detail.find("sector") != std::string::npos);
   CHECK(scan_ole2("plain text").hits.empty());
 }
+
+TEST_CASE("storages nested deeper than max_depth are refused, not walked") {
+  CfbBuilder b;
+  int parent = -1;
+  for (int i = 0; i < 40; ++i) parent = b.storage("S" + std::to_string(i), parent);
+  b.stream("Deep", std::string(100, 'd'), parent);
+  std::string s = b.build();
+  auto f = Ole2File::open(s);
+  REQUIRE_FALSE(f);
+  CHECK(f.error() == Ole2Error::TooDeep);
+  CHECK(is_limit(Ole2Error::TooDeep));
+  Ole2Limits l;
+  l.max_depth = 41;
+  auto g = Ole2File::open(s, l);
+  REQUIRE(g);
+  CHECK(g->find("S0/S1/S2/S3/S4/S5/S6/S7/S8/S9/S10/S11/S12/S13/S14/S15/S16/S17/S18/S19/S20/S21/"
+                "S22/S23/S24/S25/S26/S27/S28/S29/S30/S31/S32/S33/S34/S35/S36/S37/S38/S39/Deep") !=
+        nullptr);
+}
