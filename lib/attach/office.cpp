@@ -7,6 +7,10 @@
 #include <array>
 #include <cstring>
 
+#include "attach/le_bytes.hpp"
+#include "attach/ole_package.hpp"
+#include "attach/zlib_inflate.hpp"
+
 namespace postern::attach {
 namespace {
 
@@ -70,6 +74,102 @@ Hit unreadable(std::string_view what, Ole2Error e) {
           fmt::format("{}: {}", what, to_string(e))};
 }
 
+void add_vba(Ole2File& file, const OfficeLimits& limits, std::string_view container,
+             OfficeScan& out) {
+  auto projects = extract_vba(file, limits.vba);
+  auto hits = check_vba(projects, container);
+  out.hits.insert(out.hits.end(), hits.begin(), hits.end());
+  for (VbaProject& p : projects)
+    for (VbaModule& m : p.modules)
+      if (m.error.empty() && has_code(m.source)) out.modules.push_back(std::move(m));
+}
+
+// The Packager files of a compound file ("\1Ole10Native": a 4-byte size, then native data).
+void add_embedded(Ole2File& file, const OfficeLimits& limits, std::string_view container,
+                  OfficeScan& out) {
+  for (const Ole2Entry& e : file.entries()) {
+    if (e.type != Ole2Entry::Type::Stream || e.name != "\x01Ole10Native") continue;
+    if (out.embedded.size() >= limits.max_embedded) {
+      out.hits.push_back(
+          {"ATTACH_OFFICE_LIMIT", fmt::format("more than {} embedded files", limits.max_embedded)});
+      return;
+    }
+    auto s = file.read(e);
+    if (!s) {
+      out.hits.push_back(unreadable(fmt::format("{} {}", container, e.path), s.error()));
+      continue;
+    }
+    if (s->size() < 4) continue;
+    std::string_view native =
+        std::string_view(*s).substr(4, std::min<size_t>(le::u32(*s, 0), s->size() - 4));
+    auto pkg = parse_package(native);
+    if (!pkg) continue;
+    std::string where = fmt::format("{} {}", container, e.path);
+    for (char& c : where)
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';  // the \1 of "\1Ole10Native"
+    out.embedded.push_back({std::move(where), pkg->name, std::string(pkg->data), pkg->truncated});
+  }
+}
+
+// The compound files in ExOleObjStg records ([MS-PPT] 2.10.34) of a PowerPoint
+// Document stream: the VBA project and embedded objects. Container records
+// (recVer 0xF) are entered, atoms skipped, each record once.
+void scan_ppt(std::string_view s, const OfficeLimits& limits, OfficeScan& out) {
+  size_t pos = 0, records = 0, storages = 0;
+  while (pos + 8 <= s.size()) {
+    if (++records > limits.max_ppt_records) {
+      out.hits.push_back({"ATTACH_OFFICE_LIMIT",
+                          fmt::format("PowerPoint: more than {} records", limits.max_ppt_records)});
+      return;
+    }
+    uint16_t ver_instance = le::u16(s, pos), type = le::u16(s, pos + 2);
+    uint32_t len = le::u32(s, pos + 4);
+    pos += 8;
+    if ((ver_instance & 0xF) == 0xF) continue;  // a container: its children follow
+    if (len > s.size() - pos) {
+      out.hits.push_back({"ATTACH_OFFICE_MALFORMED",
+                          fmt::format("PowerPoint: record 0x{:04X} runs past the stream", type)});
+      return;
+    }
+    std::string_view body = s.substr(pos, len);
+    pos += len;
+    if (type != 0x1011) continue;
+    if (++storages > limits.max_ppt_storages) {
+      out.hits.push_back(
+          {"ATTACH_OFFICE_LIMIT",
+           fmt::format("PowerPoint: more than {} embedded storages", limits.max_ppt_storages)});
+      return;
+    }
+    std::string inflated;
+    if ((ver_instance >> 4) == 1) {  // compressed: decompressed size, then zlib data
+      if (body.size() < 4) continue;
+      uint32_t declared = le::u32(body, 0);
+      if (declared > limits.ole2.max_stream_bytes) {
+        out.hits.push_back({"ATTACH_OFFICE_LIMIT",
+                            fmt::format("PowerPoint embedded storage of {} bytes", declared)});
+        continue;
+      }
+      auto z = zlib_inflate(body.substr(4), declared, declared);
+      if (!z) {
+        bool limit = z.error().find("limit") != std::string::npos;
+        out.hits.push_back({limit ? "ATTACH_OFFICE_LIMIT" : "ATTACH_OFFICE_MALFORMED",
+                            fmt::format("PowerPoint embedded storage: {}", z.error())});
+        continue;
+      }
+      inflated = std::move(*z);
+      body = inflated;
+    }
+    if (!is_ole2(body)) continue;
+    auto inner = Ole2File::open(body, limits.ole2);
+    if (!inner) {
+      out.hits.push_back(unreadable("PowerPoint embedded storage", inner.error()));
+      continue;
+    }
+    add_vba(*inner, limits, "PowerPoint storage", out);
+    add_embedded(*inner, limits, "PowerPoint storage", out);
+  }
+}
+
 OfficeScan scan(std::string_view data, const OfficeLimits& limits, std::string_view container) {
   OfficeScan out;
   if (!is_ole2(data)) return out;
@@ -78,11 +178,8 @@ OfficeScan scan(std::string_view data, const OfficeLimits& limits, std::string_v
     out.hits.push_back(unreadable(container, file.error()));
     return out;
   }
-  auto projects = extract_vba(*file, limits.vba);
-  out.hits = check_vba(projects, container);
-  for (VbaProject& p : projects)
-    for (VbaModule& m : p.modules)
-      if (m.error.empty() && has_code(m.source)) out.modules.push_back(std::move(m));
+  add_vba(*file, limits, container, out);
+  add_embedded(*file, limits, container, out);
 
   for (const Ole2Entry& e : file->entries()) {
     if (e.type != Ole2Entry::Type::Stream || e.parent != 0) continue;
@@ -103,6 +200,13 @@ OfficeScan scan(std::string_view data, const OfficeLimits& limits, std::string_v
                             "encrypted Word document (FIB fEncrypted): its macros cannot be "
                             "checked"});
       }
+    } else if (e.path == "PowerPoint Document" && !file->find("EncryptedSummary")) {
+      auto s = file->read(e);
+      if (!s) {
+        out.hits.push_back(unreadable(e.path, s.error()));
+        continue;
+      }
+      scan_ppt(*s, limits, out);
     } else if (e.path == "Workbook" || e.path == "Book") {
       auto s = file->read(e);
       if (!s) {
@@ -128,7 +232,7 @@ OfficeScan scan_ole2(std::string_view data, const OfficeLimits& limits) {
 
 OfficeScan scan_vba_project(std::string_view bin, const OfficeLimits& limits) {
   if (!is_ole2(bin))
-    return {{{"ATTACH_OFFICE_MALFORMED", "vbaProject.bin is not a compound file"}}, {}};
+    return {{{"ATTACH_OFFICE_MALFORMED", "vbaProject.bin is not a compound file"}}, {}, {}};
   return scan(bin, limits, "vbaProject.bin");
 }
 

@@ -13,14 +13,17 @@
 // comes back on itself (cycle) or ends before the stream's size is an error,
 // never a wrong read. Costs are linear in the file: the directory walk and
 // every chain walk touch each sector at most once; Ole2Limits bound the entry
-// count, one stream's size and the bytes all reads together may return.
+// count, the storage nesting, one stream's size and the bytes all reads
+// together may return.
 // Errors are returned (Ole2Error), never thrown. Not thread-safe (read()
 // counts the bytes read against max_total); open one per thread.
 #pragma once
 
+#include "core/expected.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +34,7 @@ struct Ole2Limits {
   size_t max_streams = 10'000;          // directory entries in use (storages and streams)
   size_t max_stream_bytes = 64u << 20;  // one stream
   size_t max_total = 256u << 20;        // all read() calls on one file together
+  size_t max_depth = 32;                // storages nested in storages
 };
 
 enum class Ole2Error {
@@ -40,6 +44,7 @@ enum class Ole2Error {
   Cycle,           // a sector chain that visits a sector twice
   Truncated,       // a chain or the file ends before the size it claims
   TooManyStreams,  // more directory entries in use than max_streams
+  TooDeep,         // storages nested deeper than max_depth
   StreamTooLarge,  // a stream larger than max_stream_bytes
   TotalTooLarge,   // reads together passed max_total
   NotAStream,      // read() of a storage
@@ -64,28 +69,28 @@ struct Ole2Entry {
 
 class Ole2File {
  public:
-  static std::expected<Ole2File, Ole2Error> open(std::string_view data,
-                                                 const Ole2Limits& limits = {});
+  static expected<Ole2File, Ole2Error> open(std::string_view data, const Ole2Limits& limits = {});
 
   // The entries the directory tree reaches, root first, parents before children.
   const std::vector<Ole2Entry>& entries() const { return entries_; }
   // The entry at `path` ("Macros/VBA/dir"), names compared ignoring ASCII case; nullptr if none.
   const Ole2Entry* find(std::string_view path) const;
   // A stream's bytes.
-  std::expected<std::string, Ole2Error> read(const Ole2Entry& e);
+  expected<std::string, Ole2Error> read(const Ole2Entry& e);
   // read(find(path)), with NotAStream when there is no such stream.
-  std::expected<std::string, Ole2Error> read(std::string_view path);
+  expected<std::string, Ole2Error> read(std::string_view path);
   uint32_t sector_size() const { return sector_size_; }
 
  private:
   Ole2File() = default;
-  std::expected<void, Ole2Error> load();
-  std::expected<void, Ole2Error> walk_directory(const std::string& dir);
+  // The private steps return the error that stopped them, nullopt when they finished.
+  std::optional<Ole2Error> load();
+  std::optional<Ole2Error> walk_directory(const std::string& dir);
   // Follows the chain from `start` in `fat` over `count` sectors of `unit` bytes
   // taken from `get`, appending at most `want` bytes to `out` (want = SIZE_MAX:
   // to the end of the chain).
-  std::expected<void, Ole2Error> read_chain(const std::vector<uint32_t>& fat, uint32_t start,
-                                            size_t want, bool mini, std::string& out);
+  std::optional<Ole2Error> read_chain(const std::vector<uint32_t>& fat, uint32_t start, size_t want,
+                                      bool mini, std::string& out);
   std::string_view sector(uint32_t n) const;
 
   std::string_view data_;

@@ -9,22 +9,16 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "attach/le_bytes.hpp"
+
 namespace postern::attach {
 namespace {
 
-uint16_t u16(std::string_view d, size_t at) {
-  return static_cast<uint16_t>(static_cast<unsigned char>(d[at]) |
-                               static_cast<unsigned char>(d[at + 1]) << 8);
-}
-uint32_t u32(std::string_view d, size_t at) {
-  return static_cast<uint32_t>(u16(d, at)) | static_cast<uint32_t>(u16(d, at + 2)) << 16;
-}
+using le::u16;
+using le::u32;
 
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
+  return le::ascii_lower(s);
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -170,7 +164,9 @@ constexpr std::array kUserEvents{std::string_view("_click"),    std::string_view
 // A Chr()/ChrW() call count at which the source is building strings character by character.
 constexpr size_t kChrChain = 20;
 
+// Adds a name once; names are cut at 48 bytes so that a detail stays short.
 void add_unique(std::vector<std::string>& v, std::string_view s) {
+  s = s.substr(0, 48);
   if (std::find(v.begin(), v.end(), s) == v.end()) v.emplace_back(s);
 }
 
@@ -183,20 +179,20 @@ std::string join3(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out) {
-  if (in.empty() || in[0] != 1) return std::unexpected("no CompressedContainer signature");
+expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out) {
+  if (in.empty() || in[0] != 1) return unexpected("no CompressedContainer signature");
   std::string out;
   size_t pos = 1;
   while (pos < in.size()) {
-    if (pos + 2 > in.size()) return std::unexpected("truncated chunk header");
+    if (pos + 2 > in.size()) return unexpected("truncated chunk header");
     uint16_t header = u16(in, pos);
-    if ((header >> 12 & 7) != 3) return std::unexpected("bad chunk signature");
+    if ((header >> 12 & 7) != 3) return unexpected("bad chunk signature");
     size_t chunk_end = std::min(pos + (header & 0x0FFF) + 3, in.size());
     pos += 2;
     const size_t start = out.size();
     if (!(header & 0x8000)) {  // a raw chunk: 4096 bytes as they are
-      if (pos + 4096 > in.size()) return std::unexpected("truncated raw chunk");
-      if (out.size() + 4096 > max_out) return std::unexpected("decompressed size over the limit");
+      if (pos + 4096 > in.size()) return unexpected("truncated raw chunk");
+      if (out.size() + 4096 > max_out) return unexpected("decompressed size over the limit");
       out.append(in.substr(pos, 4096));
       pos += 4096;
       continue;
@@ -207,7 +203,7 @@ std::expected<std::string, std::string> ovba_decompress(std::string_view in, siz
         if (!(flags >> bit & 1)) {
           out += in[pos++];
         } else {
-          if (pos + 2 > chunk_end) return std::unexpected("truncated copy token");
+          if (pos + 2 > chunk_end) return unexpected("truncated copy token");
           uint16_t token = u16(in, pos);
           pos += 2;
           size_t diff = out.size() - start;
@@ -215,14 +211,13 @@ std::expected<std::string, std::string> ovba_decompress(std::string_view in, siz
           while ((size_t{1} << bits) < diff) ++bits;
           size_t offset = (token >> (16 - bits)) + 1;
           size_t length = (token & (0xFFFFu >> bits)) + 3;
-          if (offset > diff) return std::unexpected("copy token before the chunk");
-          if (diff + length > 4096) return std::unexpected("chunk longer than 4096 bytes");
-          if (out.size() + length > max_out)
-            return std::unexpected("decompressed size over the limit");
+          if (offset > diff) return unexpected("copy token before the chunk");
+          if (diff + length > 4096) return unexpected("chunk longer than 4096 bytes");
+          if (out.size() + length > max_out) return unexpected("decompressed size over the limit");
           for (size_t i = 0; i < length; ++i) out += out[out.size() - offset];
         }
-        if (out.size() - start > 4096) return std::unexpected("chunk longer than 4096 bytes");
-        if (out.size() > max_out) return std::unexpected("decompressed size over the limit");
+        if (out.size() - start > 4096) return unexpected("chunk longer than 4096 bytes");
+        if (out.size() > max_out) return unexpected("decompressed size over the limit");
       }
     }
     pos = chunk_end;
@@ -240,6 +235,12 @@ std::vector<VbaProject> extract_vba(Ole2File& file, const VbaLimits& limits) {
     if (parent.type != Ole2Entry::Type::Storage || lower(parent.name) != "vba") continue;
     VbaProject p;
     p.storage = parent.path;
+    if (projects.size() >= limits.max_projects) {
+      p.error = fmt::format("more than {} VBA projects", limits.max_projects);
+      p.limited = true;
+      projects.push_back(std::move(p));
+      break;
+    }
     auto raw = file.read(e);
     if (!raw) {
       p.error = fmt::format("dir: {}", to_string(raw.error()));
@@ -247,12 +248,17 @@ std::vector<VbaProject> extract_vba(Ole2File& file, const VbaLimits& limits) {
       projects.push_back(std::move(p));
       continue;
     }
-    auto dir = ovba_decompress(*raw, limits.max_module_source);
+    // dir streams count against the total too: many projects cannot multiply the work.
+    auto dir = ovba_decompress(
+        *raw, std::min(limits.max_module_source,
+                       limits.max_source_total - std::min(limits.max_source_total, total)));
     if (!dir) {
       p.error = fmt::format("dir: {}", dir.error());
+      p.limited = dir.error().find("limit") != std::string::npos;
       projects.push_back(std::move(p));
       continue;
     }
+    total += dir->size();
     std::vector<uint32_t> offsets;
     read_dir(*dir, limits, p, offsets);
     for (size_t i = 0; i < p.modules.size(); ++i) {
@@ -333,6 +339,7 @@ std::vector<Hit> check_vba(const std::vector<VbaProject>& projects, std::string_
           ++chr;
           continue;
         }
+        if (tok == "wscript" && src.compare(i, 6, ".shell") == 0) i += 6;  // one keyword
         if (auto it = keywords().find(tok); it != keywords().end()) {
           add_unique(it->second.kind == Keyword::Autoexec ? autoexec : suspicious,
                      it->second.shown);

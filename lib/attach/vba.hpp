@@ -16,8 +16,9 @@
 // files; never throw on hostile input.
 #pragma once
 
+#include "core/expected.hpp"
+
 #include <cstddef>
-#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +31,12 @@ namespace postern::attach {
 struct VbaLimits {
   size_t max_modules = 1'000;            // per project
   size_t max_module_source = 16u << 20;  // decompressed bytes of one module (and of `dir`)
-  size_t max_source_total = 32u << 20;   // decompressed bytes of all modules of one file
+  size_t max_source_total = 32u << 20;   // decompressed dir and module bytes of one file
+  size_t max_projects = 16;              // VBA storages read in one file
 };
 
 // Decompressed bytes, or a one-line reason.
-std::expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out);
+expected<std::string, std::string> ovba_decompress(std::string_view in, size_t max_out);
 
 struct VbaModule {
   std::string name;    // MODULENAME (Unicode form when present)

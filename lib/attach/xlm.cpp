@@ -7,13 +7,13 @@
 #include <cstdint>
 #include <string>
 
+#include "attach/le_bytes.hpp"
+
 namespace postern::attach {
 namespace {
 
-uint16_t u16(std::string_view d, size_t at) {
-  return static_cast<uint16_t>(static_cast<unsigned char>(d[at]) |
-                               static_cast<unsigned char>(d[at + 1]) << 8);
-}
+using le::istarts;
+using le::u16;
 
 constexpr uint16_t kBof = 0x0809, kEof = 0x000A, kBoundSheet = 0x0085, kName = 0x0018,
                    kFilePass = 0x002F;
@@ -28,7 +28,7 @@ std::string short_string(std::string_view d, size_t at, size_t cch, bool biff8) 
   }
   if (at >= d.size()) return {};
   std::string out;
-  for (size_t i = 0; i < cch; ++i) {
+  for (size_t i = 0; i < cch && i < 48; ++i) {  // shown in details: 48 characters at most
     size_t p = at + (wide ? 2 * i : i);
     if (p + (wide ? 1 : 0) >= d.size()) break;
     unsigned c = static_cast<unsigned char>(d[p]);
@@ -36,16 +36,6 @@ std::string short_string(std::string_view d, size_t at, size_t cch, bool biff8) 
     out += c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?';
   }
   return out;
-}
-
-bool istarts(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != prefix[i]) return false;
-  }
-  return true;
 }
 
 }  // namespace
