@@ -30,7 +30,7 @@ using core::Scope;
 constexpr std::array kSymbols{
     core::SymbolInfo{"ATTACH_ARCHIVE_BOMB", 5.0, Scope::Transaction,
                      "an archive over the entry, size, compression-ratio or nesting limits"},
-    core::SymbolInfo{"ATTACH_ENCRYPTED_ARCHIVE", 2.0, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_ENCRYPTED_ARCHIVE", 3.0, Scope::Transaction,
                      "an archive with encrypted members that no password from the text opens"},
     core::SymbolInfo{"ATTACH_ARCHIVE_PASSWORD_IN_TEXT", 1.5, Scope::Transaction,
                      "an encrypted archive opened with a password written in the message"},

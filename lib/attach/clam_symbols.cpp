@@ -15,8 +15,9 @@ constexpr std::array kSymbols{
     core::SymbolInfo{"ATTACH_MACRO", 3.0, Scope::Transaction,
                      "an Office document with VBA macros (ClamAV Heuristics.OLE2.ContainsMacros)"},
     // Password archives are the usual way malware passes scanners, but also how
-    // some people send confidential files: a medium signal.
-    core::SymbolInfo{"ATTACH_ENCRYPTED_ARCHIVE", 4.0, Scope::Transaction,
+    // some people send confidential files: a medium signal (the archive reader's
+    // symbol of the same name scores it alike).
+    core::SymbolInfo{"ATTACH_ENCRYPTED_ARCHIVE", 3.0, Scope::Transaction,
                      "an encrypted archive or document that cannot be scanned (ClamAV "
                      "Heuristics.Encrypted.*)"},
     // A malformed executable in mail is rarely innocent, yet ClamAV's PE checks

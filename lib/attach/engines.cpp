@@ -153,8 +153,7 @@ core::ServiceEntry yara_service() {
              const policy::Policy&) {
             auto* l = static_cast<const LoadedYara*>(current);
             if (!c.has_section("yara")) return l != nullptr;
-            return !l || !(l->settings == c.section<YaraSettings>("yara")) ||
-                   l->rules->changed();
+            return !l || !(l->settings == c.section<YaraSettings>("yara")) || l->rules->changed();
           },
   };
 }

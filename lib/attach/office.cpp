@@ -16,14 +16,15 @@ namespace {
 
 using core::Scope;
 // Scores: a VBA project alone is common in business spreadsheets (3); one that
-// runs by itself on open is what every macro dropper needs (4 more); the
-// download/execute/API keywords are the payload (6 more): together 13, below
-// reject (15) alone but over it with any other signal. Excel 4 macro sheets have
+// runs by itself on open is what every macro dropper needs (5 more: with the
+// project, the tag threshold on its own); the download/execute/API keywords are
+// the payload (6 more): together 14, below reject (15) alone but over it with any
+// other signal. Excel 4 macro sheets have
 // been legacy since 1993 and today are near-only malware (4), and so on.
 constexpr std::array kSymbols{
     core::SymbolInfo{"ATTACH_MACRO", 3.0, Scope::Transaction,
                      "an Office file with a VBA project holding code"},
-    core::SymbolInfo{"ATTACH_MACRO_AUTOEXEC", 4.0, Scope::Transaction,
+    core::SymbolInfo{"ATTACH_MACRO_AUTOEXEC", 5.0, Scope::Transaction,
                      "a VBA macro that runs by itself when the document opens or closes "
                      "(AutoOpen, Document_Open, Workbook_Open, an ActiveX Layout/Painted event)"},
     core::SymbolInfo{"ATTACH_MACRO_EVENT", 1.0, Scope::Transaction,

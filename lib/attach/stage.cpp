@@ -10,8 +10,10 @@
 
 #include "attach/html_attach.hpp"
 #include "attach/office.hpp"
+#include "attach/onenote.hpp"
 #include "attach/ooxml.hpp"
 #include "attach/pdf.hpp"
+#include "attach/rtf.hpp"
 #include "attach/symbols.hpp"
 #include "core/digest.hpp"
 #include "core/excerpt.hpp"
@@ -54,7 +56,9 @@ bool weak_class(FileClass c) {
 }
 
 // An .hta is an HTML application whatever libmagic calls it.
-bool nf_is_hta(std::string_view name) { return name_facts(name).extension == "hta"; }
+bool nf_is_hta(std::string_view name) {
+  return name_facts(name).extension == "hta";
+}
 
 bool is_attachment(const mime::Leaf& leaf) {
   const mime::Part& p = *leaf.part;
@@ -177,10 +181,10 @@ struct AttachStage::Walk {
 
   void add(const FileReport& f, std::vector<Hit>& hits) {
     if (hits.empty()) return;
-    std::string where =
-        !f.archive_path.empty() ? fmt::format("{} (part {})", shown_name(f.archive_path), f.part)
-        : f.name.empty()        ? fmt::format("part {}", f.part)
-                                : fmt::format("{} (part {})", shown_name(f.name), f.part);
+    std::string where = !f.archive_path.empty()
+                            ? fmt::format("{} (part {})", shown_name(f.archive_path), f.part)
+                        : f.name.empty() ? fmt::format("part {}", f.part)
+                                         : fmt::format("{} (part {})", shown_name(f.name), f.part);
     // One hit per symbol and file (the VBA reader and the package both report a macro).
     std::vector<Hit> unique;
     for (auto& h : hits) {
@@ -262,24 +266,43 @@ void AttachStage::content_checks(Walk& w, std::string_view data, const FileRepor
     }
     return;
   }
+  // A file a document carries (an OLE Package, an object, a PDF attachment, a
+  // OneNote payload) is a file of its own, named by where it sits.
+  auto embedded = [&](std::string_view name, std::string_view bytes, size_t i) {
+    if (w.report.files.size() >= kMaxFiles || bytes.empty()) return;
+    FileReport child;
+    child.name = name.empty() ? fmt::format("embedded-{}", i + 1) : std::string(name);
+    child.part = file.part;
+    child.archive_path = fmt::format("{}/{}", here.empty() ? "attachment" : here, child.name);
+    child.sha256 = core::sha256_hex(bytes);
+    child.size = bytes.size();
+    scan_file(w, bytes, std::move(child), depth + 1, true);
+  };
   if (is_ole2(data)) {
-    append(hits, scan_ole2(data).hits);
+    OfficeScan sc = scan_ole2(data);
+    append(hits, std::move(sc.hits));
+    for (size_t i = 0; i < sc.embedded.size(); ++i)
+      embedded(base_name(sc.embedded[i].name), sc.embedded[i].data, i);
+    return;
+  }
+  if (is_rtf(data)) {
+    RtfScan sc = scan_rtf(data);
+    append(hits, std::move(sc.hits));
+    for (size_t i = 0; i < sc.objects.size(); ++i)
+      embedded(base_name(sc.objects[i].package_name), sc.objects[i].native, i);
+    return;
+  }
+  if (is_onenote(data)) {
+    OneNoteScan sc = scan_onenote(data);
+    append(hits, std::move(sc.hits));
+    for (size_t i = 0; i < sc.payloads.size(); ++i) embedded({}, sc.payloads[i].data, i);
     return;
   }
   const FileClass ext = extension_class(name_facts(file.name).extension);
   if (file.cls == FileClass::Pdf) {
     PdfReport pdf = analyze_pdf(data, {}, cpu);
     append(hits, std::move(pdf.hits));
-    for (size_t i = 0; i < pdf.embedded_files.size(); ++i) {
-      if (w.report.files.size() >= kMaxFiles) break;
-      FileReport child;
-      child.name = fmt::format("embedded-{}", i + 1);
-      child.part = file.part;
-      child.archive_path = fmt::format("{}/{}", here.empty() ? "attachment" : here, child.name);
-      child.sha256 = core::sha256_hex(pdf.embedded_files[i]);
-      child.size = pdf.embedded_files[i].size();
-      scan_file(w, pdf.embedded_files[i], std::move(child), depth + 1, true);
-    }
+    for (size_t i = 0; i < pdf.embedded_files.size(); ++i) embedded({}, pdf.embedded_files[i], i);
     return;
   }
   if (file.cls == FileClass::Html || ext == FileClass::Html ||
@@ -336,11 +359,11 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
     scan_file(w, leaf.data, std::move(f), 0, true);
   }
   if (report->files_skipped)
-    w.found.push_back({"ATTACH_LIMIT",
-                       Walk::Found{{fmt::format("more than {} files: {} not checked", kMaxFiles,
-                                                report->files_skipped)},
-                                   1,
-                                   std::nan("")}});
+    w.found.push_back(
+        {"ATTACH_LIMIT", Walk::Found{{fmt::format("more than {} files: {} not checked", kMaxFiles,
+                                                  report->files_skipped)},
+                                     1,
+                                     std::nan("")}});
   for (auto& [symbol, fd] : w.found) {
     std::string detail = fmt::format("{}", fmt::join(fd.where, "; "));
     if (fd.count > fd.where.size())

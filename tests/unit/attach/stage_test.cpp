@@ -9,11 +9,21 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "attach/clamav.hpp"
+#include "attach/html_attach.hpp"
+#include "attach/office.hpp"
+#include "attach/ooxml.hpp"
+#include "attach/pdf.hpp"
 #include "attach/registration.hpp"
+#include "attach/symbols.hpp"
+#include "attach/yara.hpp"
 #include "core/digest.hpp"
 #include "core/transaction.hpp"
 #include "mime/stage.hpp"
@@ -280,10 +290,11 @@ std::string zip(const std::vector<std::pair<std::string, std::string>>& files) {
     args += " '" + files[i].first + "' '" + d.str() + "/in" + std::to_string(i) + "'";
   }
   std::string out = d.str() + "/out.zip";
-  std::string cmd = "python3 -c 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],\"w\","
-                    "zipfile.ZIP_DEFLATED)\nfor i in range(2,len(sys.argv),2): "
-                    "z.write(sys.argv[i+1],sys.argv[i])\nz.close()' '" +
-                    out + "'" + args;
+  std::string cmd =
+      "python3 -c 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],\"w\","
+      "zipfile.ZIP_DEFLATED)\nfor i in range(2,len(sys.argv),2): "
+      "z.write(sys.argv[i+1],sys.argv[i])\nz.close()' '" +
+      out + "'" + args;
   REQUIRE(std::system(cmd.c_str()) == 0);
   return slurp(out);
 }
@@ -294,7 +305,9 @@ std::vector<std::string> symbols_of(const Run& r) {
   return s;
 }
 
-bool has(const Run& r, std::string_view sym) { return find(r, sym) != nullptr; }
+bool has(const Run& r, std::string_view sym) {
+  return find(r, sym) != nullptr;
+}
 
 std::string corpus_message(const std::string& rel) {
   return slurp(std::string(POSTERN_CORPUS_DIR) + "/" + rel);
@@ -339,8 +352,9 @@ TEST_CASE("archives deeper than the policy allows are a bomb finding, not a walk
   CHECK(r.report.files.size() == 6);     // the attachment and 5 levels of members
 }
 
-TEST_CASE("real macro mail: the document's macros are found, also in a zip whose password "
-          "the text gives") {
+TEST_CASE(
+    "real macro mail: the document's macros are found, also in a zip whose password "
+    "the text gives") {
   attach::AttachStage stage(shipped(), {});
   struct Row {
     std::string file;
@@ -372,21 +386,19 @@ TEST_CASE("a PDF with JavaScript and an HTML smuggling page are found as attachm
   REQUIRE_FALSE(pdf.empty());
   Run r = run(message({{"statement.pdf", "application/pdf", pdf}}), stage);
   CHECK(has(r, "ATTACH_PDF_JAVASCRIPT"));
-  std::string page =
-      "<html><body><script>var b64 = '" + std::string(20000, 'A') +
-      "'; var blob = new Blob([Uint8Array.from(atob(b64), c => c.charCodeAt(0))]);"
-      "var a = document.createElement('a'); a.href = URL.createObjectURL(blob);"
-      "a.download = 'invoice.iso'; a.click();</script></body></html>";
+  std::string page = "<html><body><script>var b64 = '" + std::string(20000, 'A') +
+                     "'; var blob = new Blob([Uint8Array.from(atob(b64), c => c.charCodeAt(0))]);"
+                     "var a = document.createElement('a'); a.href = URL.createObjectURL(blob);"
+                     "a.download = 'invoice.iso'; a.click();</script></body></html>";
   Run h = run(message({{"invoice.html", "text/html", page}}), stage);
   CHECK(has(h, "ATTACH_HTML_SMUGGLING"));
 }
 
 TEST_CASE("ClamAV scans each attachment; when it cannot, the stage fails (on_error)") {
   test::TempDir d;
-  const std::string eicar =
-      "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
-  d.write("db/test.hsb", core::sha256_hex(eicar) + ":" + std::to_string(eicar.size()) +
-                             ":Postern.Test.Eicar\n");
+  const std::string eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  d.write("db/test.hsb",
+          core::sha256_hex(eicar) + ":" + std::to_string(eicar.size()) + ":Postern.Test.Eicar\n");
   attach::ClamavSettings s;
   s.engine.database_dirs = {d.str() + "/db"};
   auto av = attach::AvScanner::make(s);
@@ -414,4 +426,21 @@ TEST_CASE("ClamAV scans each attachment; when it cannot, the stage fails (on_err
   core::Step step = failing.on_message(tx);
   CHECK(step.kind == core::Step::Kind::Error);
   CHECK(step.reason.find("clamav") != std::string::npos);
+}
+
+TEST_CASE("the attach catalogue names each symbol once, and analyzers that share one agree") {
+  std::vector<std::span<const core::SymbolInfo>> tables = {
+      attach::archive_symbols(), attach::ooxml_symbols(),       attach::office_symbols(),
+      attach::pdf_symbols(),     attach::html_attach_symbols(), attach::yara_symbols(),
+      attach::clam_symbols()};
+  std::map<std::string_view, double> seen;
+  for (auto t : tables)
+    for (const auto& s : t) {
+      auto [it, fresh] = seen.emplace(s.name, s.score);
+      INFO(s.name);
+      if (!fresh) CHECK(it->second == s.score);
+    }
+  std::set<std::string_view> names;
+  for (const auto& s : attach::symbols()) CHECK(names.insert(s.name).second);
+  CHECK(names.size() >= seen.size());
 }
