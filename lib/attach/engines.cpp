@@ -79,12 +79,12 @@ postern::expected<std::shared_ptr<AvScanner>, std::string> AvScanner::make(
   av->settings_ = s;
   if (s.clamd) {
     auto client = ClamdClient::create(*s.clamd);
-    if (!client) return std::unexpected(client.error());
+    if (!client) return postern::unexpected(client.error());
     av->clamd_.emplace(std::move(*client));
     return av;
   }
   auto svc = ClamService::start(s.engine, s.check_interval);
-  if (!svc) return std::unexpected(svc.error());
+  if (!svc) return postern::unexpected(svc.error());
   av->service_ = std::move(*svc);
   return av;
 }

@@ -72,9 +72,9 @@ std::optional<Sha256> parse_sha256(std::string_view hex) {
   return out;
 }
 
-std::expected<HashFeed, std::string> HashFeed::load(const std::string& path, size_t max_entries) {
+postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path, size_t max_entries) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected(fmt::format("hash feed {}: cannot open", path));
+  if (!in) return postern::unexpected(fmt::format("hash feed {}: cannot open", path));
   HashFeed f;
   f.path_ = path;
   f.name_ = path.substr(path.find_last_of('/') + 1);
@@ -85,7 +85,7 @@ std::expected<HashFeed, std::string> HashFeed::load(const std::string& path, siz
   while (std::getline(in, line)) {
     ++lineno;
     if (line.size() > 64 * 1024)
-      return std::unexpected(fmt::format("hash feed {}:{}: line over 64 KiB", path, lineno));
+      return postern::unexpected(fmt::format("hash feed {}:{}: line over 64 KiB", path, lineno));
     std::string_view l = trim(line);
     if (l.empty()) continue;
     if (l.front() == '#') {
@@ -104,7 +104,7 @@ std::expected<HashFeed, std::string> HashFeed::load(const std::string& path, siz
       continue;
     }
     if (f.entries_.size() >= max_entries)
-      return std::unexpected(fmt::format("hash feed {}: more than {} entries", path, max_entries));
+      return postern::unexpected(fmt::format("hash feed {}: more than {} entries", path, max_entries));
     uint32_t label = 0;
     if (signature_col < fs.size() && !fs[signature_col].empty() && fs[signature_col] != "n/a") {
       std::string_view sig = fs[signature_col].substr(0, 64);
@@ -121,7 +121,7 @@ std::expected<HashFeed, std::string> HashFeed::load(const std::string& path, siz
     f.entries_.push_back({*h, label});
   }
   if (f.entries_.empty() && bad > 0)
-    return std::unexpected(
+    return postern::unexpected(
         fmt::format("hash feed {}: {} line(s) and no SHA-256 in any of them", path, bad));
   std::sort(f.entries_.begin(), f.entries_.end());
   return f;
@@ -161,26 +161,26 @@ std::vector<HashFeeds::Stamp> HashFeeds::stamps() const {
   return out;
 }
 
-std::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds::load_all() const {
+postern::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds::load_all() const {
   auto set = std::make_shared<Set>();
   for (const auto& p : cfg_.bad) {
     auto f = HashFeed::load(p);
-    if (!f) return std::unexpected(f.error());
+    if (!f) return postern::unexpected(f.error());
     set->bad.push_back(std::move(*f));
   }
   for (const auto& p : cfg_.good) {
     auto f = HashFeed::load(p);
-    if (!f) return std::unexpected(f.error());
+    if (!f) return postern::unexpected(f.error());
     set->good.push_back(std::move(*f));
   }
-  return set;
+  return std::shared_ptr<const Set>(std::move(set));
 }
 
-std::expected<std::shared_ptr<HashFeeds>, std::string> HashFeeds::start(HashFeedConfig cfg) {
+postern::expected<std::shared_ptr<HashFeeds>, std::string> HashFeeds::start(HashFeedConfig cfg) {
   std::shared_ptr<HashFeeds> feeds(new HashFeeds(std::move(cfg)));
   feeds->loaded_stamps_ = feeds->stamps();
   auto set = feeds->load_all();
-  if (!set) return std::unexpected(set.error());
+  if (!set) return postern::unexpected(set.error());
   feeds->set_.store(std::move(*set));
   if (feeds->cfg_.interval.count() > 0)
     feeds->thread_ = std::thread([f = feeds.get()] {

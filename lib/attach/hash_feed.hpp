@@ -45,7 +45,7 @@ std::optional<Sha256> parse_sha256(std::string_view hex);
 class HashFeed {
  public:
   static constexpr size_t kDefaultMaxEntries = 20'000'000;
-  static std::expected<HashFeed, std::string> load(const std::string& path,
+  static postern::expected<HashFeed, std::string> load(const std::string& path,
                                                    size_t max_entries = kDefaultMaxEntries);
 
   // The label of `h` ("" when the feed has none), or nullopt when absent.
@@ -80,7 +80,7 @@ struct FeedMatch {
 class HashFeeds {
  public:
   // Loads every feed; the first error fails (a config error at startup).
-  static std::expected<std::shared_ptr<HashFeeds>, std::string> start(HashFeedConfig cfg);
+  static postern::expected<std::shared_ptr<HashFeeds>, std::string> start(HashFeedConfig cfg);
   ~HashFeeds();
   HashFeeds(const HashFeeds&) = delete;
   HashFeeds& operator=(const HashFeeds&) = delete;
@@ -106,7 +106,7 @@ class HashFeeds {
     bool operator==(const Stamp&) const = default;
   };
   std::vector<Stamp> stamps() const;
-  std::expected<std::shared_ptr<const Set>, std::string> load_all() const;
+  postern::expected<std::shared_ptr<const Set>, std::string> load_all() const;
 
   HashFeedConfig cfg_;
   std::atomic<std::shared_ptr<const Set>> set_;

@@ -40,13 +40,13 @@ int wait_ms(const IcapConfig& c, Clock::time_point end) {
   return static_cast<int>(std::max<int64_t>(0, w.count()));
 }
 
-std::expected<int, std::string> connect_to(const IcapConfig& c) {
+postern::expected<int, std::string> connect_to(const IcapConfig& c) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   std::string port = std::to_string(c.port);
   if (int rc = ::getaddrinfo(c.host.c_str(), port.c_str(), &hints, &res); rc != 0)
-    return std::unexpected(fmt::format("{}: {}", c.host, gai_strerror(rc)));
+    return postern::unexpected(fmt::format("{}: {}", c.host, gai_strerror(rc)));
   std::string err = "no address";
   int fd = -1;
   for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -72,7 +72,7 @@ std::expected<int, std::string> connect_to(const IcapConfig& c) {
     ::close(s);
   }
   ::freeaddrinfo(res);
-  if (fd < 0) return std::unexpected(fmt::format("connect {}:{}: {}", c.host, c.port, err));
+  if (fd < 0) return postern::unexpected(fmt::format("connect {}:{}: {}", c.host, c.port, err));
   return fd;
 }
 
@@ -152,22 +152,22 @@ std::string threat_of(std::string_view head) {
 
 }  // namespace
 
-std::expected<IcapConfig, std::string> parse_icap_url(std::string_view url, IcapConfig c) {
+postern::expected<IcapConfig, std::string> parse_icap_url(std::string_view url, IcapConfig c) {
   constexpr std::string_view scheme = "icap://";
   if (url.substr(0, scheme.size()) != scheme)
-    return std::unexpected(fmt::format("'{}': expected icap://host[:port]/service", url));
+    return postern::unexpected(fmt::format("'{}': expected icap://host[:port]/service", url));
   url.remove_prefix(scheme.size());
   size_t slash = url.find('/');
   if (slash == std::string_view::npos || slash + 1 >= url.size())
-    return std::unexpected("the ICAP URL names no service (icap://host:1344/service)");
+    return postern::unexpected("the ICAP URL names no service (icap://host:1344/service)");
   std::string_view hostport = url.substr(0, slash);
   c.service = std::string(url.substr(slash + 1));
   std::string_view port;
   if (!hostport.empty() && hostport.front() == '[') {  // [v6 address]:port
     size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return std::unexpected("'[' without ']' in the ICAP URL");
+    if (close == std::string_view::npos) return postern::unexpected("'[' without ']' in the ICAP URL");
     std::string_view rest = hostport.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return std::unexpected("bad ICAP URL host");
+    if (!rest.empty() && rest.front() != ':') return postern::unexpected("bad ICAP URL host");
     if (!rest.empty()) port = rest.substr(1);
     hostport = hostport.substr(1, close - 1);
   } else if (size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
@@ -178,10 +178,10 @@ std::expected<IcapConfig, std::string> parse_icap_url(std::string_view url, Icap
     unsigned p = 0;
     auto r = std::from_chars(port.data(), port.data() + port.size(), p);
     if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || p == 0 || p > 65535)
-      return std::unexpected(fmt::format("'{}': bad port", port));
+      return postern::unexpected(fmt::format("'{}': bad port", port));
     c.port = static_cast<uint16_t>(p);
   }
-  if (hostport.empty()) return std::unexpected("the ICAP URL names no host");
+  if (hostport.empty()) return postern::unexpected("the ICAP URL names no host");
   c.host = std::string(hostport);
   return c;
 }
