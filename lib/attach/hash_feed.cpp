@@ -72,7 +72,8 @@ std::optional<Sha256> parse_sha256(std::string_view hex) {
   return out;
 }
 
-postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path, size_t max_entries) {
+postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path,
+                                                        size_t max_entries) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return postern::unexpected(fmt::format("hash feed {}: cannot open", path));
   HashFeed f;
@@ -104,7 +105,8 @@ postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path,
       continue;
     }
     if (f.entries_.size() >= max_entries)
-      return postern::unexpected(fmt::format("hash feed {}: more than {} entries", path, max_entries));
+      return postern::unexpected(
+          fmt::format("hash feed {}: more than {} entries", path, max_entries));
     uint32_t label = 0;
     if (signature_col < fs.size() && !fs[signature_col].empty() && fs[signature_col] != "n/a") {
       std::string_view sig = fs[signature_col].substr(0, 64);

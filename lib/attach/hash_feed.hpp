@@ -46,7 +46,7 @@ class HashFeed {
  public:
   static constexpr size_t kDefaultMaxEntries = 20'000'000;
   static postern::expected<HashFeed, std::string> load(const std::string& path,
-                                                   size_t max_entries = kDefaultMaxEntries);
+                                                       size_t max_entries = kDefaultMaxEntries);
 
   // The label of `h` ("" when the feed has none), or nullopt when absent.
   std::optional<std::string_view> find(const Sha256& h) const;

@@ -165,7 +165,8 @@ postern::expected<IcapConfig, std::string> parse_icap_url(std::string_view url, 
   std::string_view port;
   if (!hostport.empty() && hostport.front() == '[') {  // [v6 address]:port
     size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return postern::unexpected("'[' without ']' in the ICAP URL");
+    if (close == std::string_view::npos)
+      return postern::unexpected("'[' without ']' in the ICAP URL");
     std::string_view rest = hostport.substr(close + 1);
     if (!rest.empty() && rest.front() != ':') return postern::unexpected("bad ICAP URL host");
     if (!rest.empty()) port = rest.substr(1);

@@ -36,7 +36,8 @@ struct IcapConfig {
 };
 
 // "icap://host[:port]/service" into a config (timeouts and size left as they are).
-postern::expected<IcapConfig, std::string> parse_icap_url(std::string_view url, IcapConfig base = {});
+postern::expected<IcapConfig, std::string> parse_icap_url(std::string_view url,
+                                                          IcapConfig base = {});
 
 inline constexpr size_t kMaxIcapReply = 1 << 20;
 
