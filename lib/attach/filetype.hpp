@@ -3,7 +3,8 @@
 // in a user's eyes.
 //
 // Contract: `detect(data)` asks libmagic for the MIME type of the file's first
-// bytes (at most kMagicBytes: cost bounded whatever the size) with one magic
+// bytes (at most kMagicBytes: cost bounded whatever the size; PDF, PNG, JPEG and GIF
+// by their signature alone, libmagic costing 0.5-1 ms a file) with one magic
 // handle per thread (thread_local, opened and loaded on first use: the first
 // call on a thread pays ~10 ms to load the database). A libmagic failure
 // yields "application/octet-stream" and class Unknown, never an exception.
@@ -48,7 +49,7 @@ std::string_view to_string(FileClass c);
 // The class named `s` in policy ("executable", "disk-image", ...), false when none.
 bool parse_class(std::string_view s, FileClass& out);
 
-inline constexpr size_t kMagicBytes = 1 << 20;
+inline constexpr size_t kMagicBytes = 64 << 10;
 
 struct Detected {
   std::string mime;  // libmagic's MIME type, lower case
