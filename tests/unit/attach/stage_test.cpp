@@ -444,3 +444,15 @@ TEST_CASE("the attach catalogue names each symbol once, and analyzers that share
   for (const auto& s : attach::symbols()) CHECK(names.insert(s.name).second);
   CHECK(names.size() >= seen.size());
 }
+
+TEST_CASE("more files than the stage checks is a limit finding, and the rest are counted") {
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 1100; ++i) many.push_back({"f" + std::to_string(i) + ".txt", "x"});
+  attach::AttachStage stage(shipped(), {});
+  Run r = run(message({{"many.zip", "application/zip", zip(many)}}), stage);
+  const core::Finding* limit = find(r, "ATTACH_LIMIT");
+  REQUIRE(limit);
+  CHECK(limit->detail.find("more than 1000 files") != std::string::npos);
+  CHECK(r.report.files.size() == attach::kMaxFiles);
+  CHECK(r.report.files_skipped == 1100 + 1 - attach::kMaxFiles);
+}
