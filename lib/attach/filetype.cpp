@@ -2,10 +2,13 @@
 // MIME types and extensions to classes (see filetype.hpp).
 #include "attach/filetype.hpp"
 
+#include "attach/ole2.hpp"
+
 #include <magic.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace postern::attach {
@@ -352,6 +355,86 @@ FileClass extension_class(std::string_view ext) {
   return FileClass::Unknown;
 }
 
+namespace {
+
+uint32_t le32(std::string_view d, size_t at) {
+  return uint32_t(uint8_t(d[at])) | uint32_t(uint8_t(d[at + 1])) << 8 |
+         uint32_t(uint8_t(d[at + 2])) << 16 | uint32_t(uint8_t(d[at + 3])) << 24;
+}
+uint16_t le16(std::string_view d, size_t at) {
+  return uint16_t(uint8_t(d[at]) | uint8_t(d[at + 1]) << 8);
+}
+
+// An OLE2 Office document named by its streams, as libmagic names it; nullopt for
+// anything else (installers, other compound files): libmagic decides those.
+std::optional<std::string> ole2_type(std::string_view data) {
+  auto f = Ole2File::open(data);
+  if (!f || f->entries().empty()) return std::nullopt;
+  // Windows Installer's CLSIDs {000C108x-0000-0000-C000-000000000046} (MSI, MSP, MST).
+  const uint8_t* id = f->entries().front().clsid;
+  if (id[1] == 0x10 && id[2] == 0x0C && id[3] == 0x00 && id[8] == 0xC0 && id[15] == 0x46)
+    return std::nullopt;
+  auto has = [&](std::string_view name) { return f->find(name) != nullptr; };
+  if (has("EncryptedPackage")) return "application/encrypted";
+  if (has("WordDocument")) return "application/msword";
+  if (has("Workbook") || has("Book")) return "application/vnd.ms-excel";
+  if (has("PowerPoint Document")) return "application/vnd.ms-powerpoint";
+  return std::nullopt;
+}
+
+// A zip named by the member names of its first kMagicBytes, as libmagic names it (it
+// reads no further): an Office Open XML or OpenDocument package, or a plain zip.
+// nullopt when it could be a Java or Android package, or its names cannot be
+// walked (data descriptors, a cut header): libmagic decides those.
+std::optional<std::string> zip_type(std::string_view data) {
+  std::string_view d = data.substr(0, std::min(data.size(), kMagicBytes));
+  bool content_types = false, word = false, xl = false, ppt = false;
+  size_t pos = 0, n = 0;
+  while (pos + 30 <= d.size() && le32(d, pos) == 0x04034b50 && n < 256) {
+    const uint16_t flags = le16(d, pos + 6), method = le16(d, pos + 8);
+    const uint32_t csize = le32(d, pos + 18);
+    const uint16_t nlen = le16(d, pos + 26), xlen = le16(d, pos + 28);
+    if (pos + 30 + nlen > d.size()) return std::nullopt;
+    std::string_view name = d.substr(pos + 30, nlen);
+    if (name.starts_with("META-INF/") || name.ends_with(".class") ||
+        name == "AndroidManifest.xml" || name == "classes.dex")
+      return std::nullopt;
+    const size_t body = pos + 30 + nlen + xlen;
+    if (n == 0 && name == "mimetype" && method == 0 && body <= d.size()) {
+      std::string_view mt = d.substr(body, std::min<size_t>(csize, 100));
+      if (mt.starts_with("application/vnd.oasis.opendocument.")) return std::string(mt);
+    }
+    content_types |= name == "[Content_Types].xml";
+    word |= name.starts_with("word/");
+    xl |= name.starts_with("xl/");
+    ppt |= name.starts_with("ppt/");
+    if (flags & 0x08) return std::nullopt;  // sizes after the data: it cannot be skipped
+    pos = body + csize;
+    ++n;
+  }
+  if (content_types) {
+    if (word) return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    if (xl) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    if (ppt) return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+    return std::nullopt;
+  }
+  // The walk reached the central directory: every member seen, none a package's.
+  if (n > 0 && pos + 4 <= d.size() && le32(d, pos) == 0x02014b50) return "application/zip";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Detected detect_with_libmagic(std::string_view data) {
+  thread_local MagicHandle handle;
+  const char* m = nullptr;
+  if (handle.get()) m = magic_buffer(handle.get(), data.data(), std::min(data.size(), kMagicBytes));
+  Detected d;
+  d.mime = m ? lowered(m) : std::string("application/octet-stream");
+  d.cls = classify(d.mime);
+  return d;
+}
+
 Detected detect(std::string_view data) {
   if (data.size() >= sizeof kOneNoteMagic &&
       std::memcmp(data.data(), kOneNoteMagic, sizeof kOneNoteMagic) == 0)
@@ -366,13 +449,17 @@ Detected detect(std::string_view data) {
   };
   for (const auto& [sig, mime] : kFast)
     if (data.substr(0, sig.size()) == sig) return {std::string(mime), classify(mime)};
-  thread_local MagicHandle handle;
-  const char* m = nullptr;
-  if (handle.get()) m = magic_buffer(handle.get(), data.data(), std::min(data.size(), kMagicBytes));
-  Detected d;
-  d.mime = m ? lowered(m) : std::string("application/octet-stream");
-  d.cls = classify(d.mime);
-  return d;
+  // The formats postern reads itself, named from what it reads (a compound file's
+  // streams, a zip's member names) as libmagic names them, without its soft tests.
+  std::optional<std::string> own;
+  if (data.starts_with("{\\rtf"))
+    own = "text/rtf";
+  else if (data.starts_with(std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)))
+    own = ole2_type(data);
+  else if (data.starts_with("PK\x03\x04"))
+    own = zip_type(data);
+  if (own) return {*own, classify(*own)};
+  return detect_with_libmagic(data);
 }
 
 NameFacts name_facts(std::string_view name) {

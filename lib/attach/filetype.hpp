@@ -3,11 +3,16 @@
 // in a user's eyes.
 //
 // Contract: `detect(data)` asks libmagic for the MIME type of the file's first
-// bytes (at most kMagicBytes: cost bounded whatever the size; PDF, PNG, JPEG and GIF
-// by their signature alone, libmagic costing 0.5-1 ms a file) with one magic
+// bytes (at most kMagicBytes: cost bounded whatever the size) with one magic
 // handle per thread (thread_local, opened and loaded on first use: the first
 // call on a thread pays ~10 ms to load the database). A libmagic failure
 // yields "application/octet-stream" and class Unknown, never an exception.
+// libmagic costs 0.5-1 ms a file (its hundreds of soft tests), so the formats
+// postern reads itself are named without it, as it names them: PDF, PNG, JPEG,
+// GIF and RTF by their signature, OLE2 Word, Excel, PowerPoint and encrypted
+// OOXML files by their streams (installers and other compound files go to
+// libmagic), zips by the member names of their first kMagicBytes (OOXML, ODF,
+// plain; anything that could be a Java or Android package goes to libmagic).
 // `classify` maps a MIME type, `extension_class` an extension, to a FileClass.
 // `name_facts` reads a filename the strictest way Windows and mail clients
 // could: the extension is what follows the last dot after trailing dots and
@@ -56,6 +61,9 @@ struct Detected {
   FileClass cls = FileClass::Unknown;
 };
 Detected detect(std::string_view data);
+// libmagic's answer alone (what detect() names PDF, PNG, JPEG, GIF, RTF, OLE2 Office
+// documents and zips without it must agree with this: a test holds them together).
+Detected detect_with_libmagic(std::string_view data);
 
 FileClass classify(std::string_view mime);
 // `ext` lower case, without the dot; Unknown for an extension not in the table.
