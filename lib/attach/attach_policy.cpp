@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/address.hpp"
 #include "policy/policy.hpp"
 #include "policy/toml_reader.hpp"
 
@@ -16,7 +17,7 @@ void read_attach_policy(policy::TomlSection& s, policy::Policy& pol) {
   if (auto v = s.strings("banned_extensions")) {
     for (std::string e : *v) {
       if (!e.empty() && e.front() == '.') e.erase(0, 1);
-      for (char& c : e) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      e = core::to_lower(e);
       if (e.empty() || e.size() > 20 || e.find_first_of(" ./\\") != std::string::npos) {
         s.error(*s.node("banned_extensions"),
                 fmt::format("'banned_extensions': '{}' is not a file extension", e));

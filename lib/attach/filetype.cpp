@@ -3,8 +3,12 @@
 #include "attach/filetype.hpp"
 
 #include "attach/ole2.hpp"
+#include "core/address.hpp"
+#include "core/excerpt.hpp"
 
 #include <magic.h>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
@@ -266,16 +270,6 @@ constexpr std::pair<std::string_view, FileClass> kExtTable[] = {
 constexpr unsigned char kOneNoteMagic[] = {0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D,
                                            0xAE, 0xB1, 0x53, 0x78, 0xD0, 0x29, 0x96, 0xD3};
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
 // Decodes the UTF-8 sequence at s[i] (advancing i); invalid bytes read as U+FFFD.
 char32_t next_cp(std::string_view s, size_t& i) {
   auto b = static_cast<unsigned char>(s[i]);
@@ -314,7 +308,7 @@ std::string last_extension(std::string_view name) {
   if (dot == std::string_view::npos || dot + 1 >= name.size()) return {};
   std::string_view ext = name.substr(dot + 1);
   if (ext.size() > 20 || ext.find_first_of(" /\\") != std::string_view::npos) return {};
-  return lowered(ext);
+  return core::to_lower(ext);
 }
 
 }  // namespace
@@ -335,7 +329,7 @@ bool parse_class(std::string_view s, FileClass& out) {
 }
 
 FileClass classify(std::string_view mime) {
-  std::string m = lowered(mime.substr(0, mime.find(';')));
+  std::string m = core::to_lower(mime.substr(0, mime.find(';')));
   for (const auto& [name, cls] : kMimeTable)
     if (name == m) return cls;
   auto starts = [&](std::string_view p) { return m.compare(0, p.size(), p) == 0; };
@@ -430,7 +424,7 @@ Detected detect_with_libmagic(std::string_view data) {
   const char* m = nullptr;
   if (handle.get()) m = magic_buffer(handle.get(), data.data(), std::min(data.size(), kMagicBytes));
   Detected d;
-  d.mime = m ? lowered(m) : std::string("application/octet-stream");
+  d.mime = m ? core::to_lower(m) : std::string("application/octet-stream");
   d.cls = classify(d.mime);
   return d;
 }
@@ -496,6 +490,19 @@ NameFacts name_facts(std::string_view name) {
     f.inner_extension = last_extension(stem);
   }
   return f;
+}
+
+std::string shown_name(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size() && out.size() < 512;) {
+    const size_t start = i;
+    const char32_t c = next_cp(name, i);
+    if (is_bidi(c) || is_invisible(c))
+      out += fmt::format("<U+{:04X}>", static_cast<uint32_t>(c));
+    else
+      out.append(name.substr(start, i - start));
+  }
+  return core::excerpt(core::mask(out), 0, out.size());
 }
 
 bool compatible(FileClass a, FileClass b) {

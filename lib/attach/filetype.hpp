@@ -81,6 +81,11 @@ struct NameFacts {
 };
 NameFacts name_facts(std::string_view utf8_name);
 
+// The name as a finding's detail shows it: the bidi controls and invisible code
+// points name_facts reports escaped ("<U+202E>"), never applied to a header;
+// personal data masked; at most core::kExcerptMax code points.
+std::string shown_name(std::string_view name);
+
 // True when the two classes could be the same file: an OOXML or ODF package is
 // a zip; text and HTML and scripts are all text to a reader.
 bool compatible(FileClass a, FileClass b);

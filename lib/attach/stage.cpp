@@ -67,28 +67,6 @@ bool is_attachment(const mime::Leaf& leaf) {
 
 }  // namespace
 
-std::string shown_name(std::string_view name) {
-  std::string out;
-  out.reserve(std::min<size_t>(name.size(), 256));
-  for (size_t i = 0; i < name.size() && out.size() < 512;) {
-    auto b = static_cast<unsigned char>(name[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-    if (i + n > name.size()) n = 1;
-    char32_t cp = 0;
-    if (n == 3)
-      cp = (b & 0x0F) << 12 | (static_cast<unsigned char>(name[i + 1]) & 0x3F) << 6 |
-           (static_cast<unsigned char>(name[i + 2]) & 0x3F);
-    // Bidi controls and zero-width characters: shown, never applied to the header.
-    if (n == 3 && ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-                   (cp >= 0x200B && cp <= 0x200F) || cp == 0x2060 || cp == 0xFEFF))
-      out += fmt::format("<U+{:04X}>", static_cast<uint32_t>(cp));
-    else
-      out.append(name.substr(i, n));
-    i += n;
-  }
-  return core::excerpt(core::mask(out), 0, out.size());
-}
-
 AttachStage::AttachStage(AttachPolicy policy, Engines engines)
     : policy_(std::move(policy)), engines_(std::move(engines)) {}
 
@@ -106,39 +84,48 @@ void AttachStage::check_file(const HashFeeds::Set* feeds, std::string_view data,
   file.detected = det.mime;
   file.cls = det.cls;
 
-  // The name, read as strictly as Windows and a mail client might.
-  const NameFacts nf = name_facts(file.name);
-  const FileClass ext_cls = extension_class(nf.extension);
-  if (nf.bidi_control) hit("ATTACH_NAME_BIDI", "a bidirectional control in the file name");
-  std::vector<std::string_view> tricks;
-  if (nf.invisible) tricks.push_back("invisible characters");
-  if (nf.control) tricks.push_back("control characters");
-  if (nf.trailing_dots_or_spaces) tricks.push_back("trailing dots or spaces");
-  if (nf.padded) tricks.push_back("padding before the extension");
-  if (!tricks.empty()) hit("ATTACH_NAME_OBFUSCATED", fmt::format("{}", fmt::join(tricks, ", ")));
-  if (!nf.inner_extension.empty() && document_class(extension_class(nf.inner_extension)) &&
-      runnable_class(ext_cls))
-    hit("ATTACH_DOUBLE_EXTENSION",
-        fmt::format(".{} hides behind .{}", nf.extension, nf.inner_extension));
-
-  // What it is against what it claims to be.
-  if (!weak_class(det.cls)) {
-    if (ext_cls != FileClass::Unknown && !compatible(ext_cls, det.cls))
+  // Each name the message gives the file (the Content-Disposition filename and a
+  // different Content-Type name: clients differ in which they show), read as strictly
+  // as Windows and a mail client might: every one is checked.
+  bool banned = false, mismatch = false;
+  auto name_checks = [&](std::string_view name) {
+    const NameFacts nf = name_facts(name);
+    const FileClass ext_cls = extension_class(nf.extension);
+    if (nf.bidi_control) hit("ATTACH_NAME_BIDI", "a bidirectional control in the file name");
+    std::vector<std::string_view> tricks;
+    if (nf.invisible) tricks.push_back("invisible characters");
+    if (nf.control) tricks.push_back("control characters");
+    if (nf.trailing_dots_or_spaces) tricks.push_back("trailing dots or spaces");
+    if (nf.padded) tricks.push_back("padding before the extension");
+    if (!tricks.empty()) hit("ATTACH_NAME_OBFUSCATED", fmt::format("{}", fmt::join(tricks, ", ")));
+    if (!nf.inner_extension.empty() && document_class(extension_class(nf.inner_extension)) &&
+        runnable_class(ext_cls))
+      hit("ATTACH_DOUBLE_EXTENSION",
+          fmt::format(".{} hides behind .{}", nf.extension, nf.inner_extension));
+    if (!weak_class(det.cls) && ext_cls != FileClass::Unknown && !compatible(ext_cls, det.cls)) {
       hit("ATTACH_TYPE_MISMATCH", fmt::format("named .{} ({}) but is {} ({})", nf.extension,
                                               to_string(ext_cls), to_string(det.cls), det.mime));
-    else if (!generic_type(file.declared) && classify(file.declared) != FileClass::Unknown &&
-             !compatible(classify(file.declared), det.cls))
-      hit("ATTACH_TYPE_MISMATCH",
-          fmt::format("declared {} but is {} ({})", file.declared.substr(0, 80), to_string(det.cls),
-                      det.mime));
-  }
+      mismatch = true;
+    }
+    const auto& be = policy_.banned_extensions;
+    if (!nf.extension.empty() && std::find(be.begin(), be.end(), nf.extension) != be.end()) {
+      hit("ATTACH_BANNED", fmt::format("extension .{}", nf.extension));
+      banned = true;
+    }
+  };
+  name_checks(file.name);
+  if (!file.other_name.empty()) name_checks(file.other_name);
 
-  // Bans: by the name's extension, and by what the file is whatever its name.
-  const auto& be = policy_.banned_extensions;
-  if (!nf.extension.empty() && std::find(be.begin(), be.end(), nf.extension) != be.end())
-    hit("ATTACH_BANNED", fmt::format("extension .{}", nf.extension));
-  else if (std::find(policy_.banned_types.begin(), policy_.banned_types.end(), det.cls) !=
-           policy_.banned_types.end())
+  // What it is against what it was declared to be, and the bans by what it is,
+  // whatever its name.
+  if (!mismatch && !weak_class(det.cls) && !generic_type(file.declared) &&
+      classify(file.declared) != FileClass::Unknown &&
+      !compatible(classify(file.declared), det.cls))
+    hit("ATTACH_TYPE_MISMATCH",
+        fmt::format("declared {} but is {} ({})", file.declared.substr(0, 80), to_string(det.cls),
+                    det.mime));
+  if (!banned && std::find(policy_.banned_types.begin(), policy_.banned_types.end(), det.cls) !=
+                     policy_.banned_types.end())
     hit("ATTACH_BANNED", fmt::format("{} ({})", to_string(det.cls), det.mime));
 
   if (feeds && sha)
@@ -352,6 +339,7 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
     const mime::Part& p = *leaf.part;
     FileReport f;
     f.name = p.filename;
+    f.other_name = p.other_filename;
     f.part = p.path;
     f.declared = p.content_type;
     f.sha256 = leaf.sha256;

@@ -7,7 +7,9 @@
 // part is decoded twice) and checked in this order:
 //   1. known-good hash feed: a listed file skips every check below;
 //   2. name: bidi controls, invisible or control characters, padding, trailing
-//      dots, a document extension hiding an executable one;
+//      dots, a document extension hiding an executable one; a file with two names
+//      (a Content-Type name that is not its filename) has both checked, here and
+//      in step 3, as a client could show either;
 //   3. type: libmagic's class against the name's and the declared type's
 //      (ATTACH_TYPE_MISMATCH), and the policy's bans by extension or class
 //      (ATTACH_BANNED);
@@ -54,6 +56,7 @@ inline constexpr size_t kMaxNamed = 3;
 // One file as the event reports it.
 struct FileReport {
   std::string name;          // as the message names it (UTF-8), "" when unnamed
+  std::string other_name;    // a second name the message gives it (Content-Type name), or ""
   std::string part;          // the MIME part path
   std::string archive_path;  // inside archives: "outer.zip/inner.7z/x.exe", "" at top level
   std::string declared;      // the Content-Type (top level) or "" (archive member)
@@ -100,9 +103,5 @@ class AttachStage final : public core::Stage {
   AttachPolicy policy_;
   Engines engines_;
 };
-
-// The name as a detail shows it: bidi and invisible code points escaped
-// ("<U+202E>"), personal data masked, at most core::kExcerptMax code points.
-std::string shown_name(std::string_view name);
 
 }  // namespace postern::attach

@@ -276,10 +276,12 @@ class Parser {
       add(idx, "MIME_DUPLICATE_PARAMETER", "a Content-Type parameter appears twice");
     if (p.filename.empty())
       p.filename = ct_name;
-    else if (!ct_name.empty() && ct_name != p.filename)
+    else if (!ct_name.empty() && ct_name != p.filename) {
+      p.other_filename = ct_name;
       add(idx, "MIME_FILENAME_MISMATCH",
           fmt::format("filename '{}' but name '{}'", p.filename.substr(0, 100),
                       ct_name.substr(0, 100)));
+    }
 
     std::string_view type = p.type();
     if (type == "multipart") {

@@ -56,6 +56,7 @@ struct Part {
   std::string boundary;
   std::string disposition;        // "inline", "attachment", other, or ""
   std::string filename;           // UTF-8; Content-Disposition filename, else Content-Type name
+  std::string other_filename;     // the Content-Type name when it differs (a client may show it)
   std::string transfer_encoding;  // as declared, lower case; "" if none
   Encoding encoding = Encoding::SevenBit;
 

@@ -456,3 +456,35 @@ TEST_CASE("more files than the stage checks is a limit finding, and the rest are
   CHECK(r.report.files.size() == attach::kMaxFiles);
   CHECK(r.report.files_skipped == 1100 + 1 - attach::kMaxFiles);
 }
+
+TEST_CASE("a file with two names has both checked: a client may show either") {
+  attach::AttachStage stage(shipped(), {});
+  // filename says .pdf, the Content-Type name says .exe (a client that prefers the
+  // name shows a program).
+  std::string m =
+      "From: a@example.com\r\nTo: b@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+      "Content-Type: application/octet-stream; name=\"invoice.exe\"\r\n"
+      "Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      b64("just some bytes\n") + "\r\n--b--\r\n";
+  Run r = run(m, stage);
+  const core::Finding* banned = find(r, "ATTACH_BANNED");
+  REQUIRE(banned);
+  CHECK(banned->detail.find("extension .exe") != std::string::npos);
+  REQUIRE(r.report.files.size() == 1);
+  CHECK(r.report.files[0].name == "invoice.pdf");
+  CHECK(r.report.files[0].other_name == "invoice.exe");
+}
+
+TEST_CASE("details show every bidi control and invisible character a name check reports") {
+  // U+061C (Arabic letter mark) and U+00AD (soft hyphen) as well as U+202E.
+  for (std::string name : {"a\u061Cb.exe", "in\u00ADvoice.exe", "x\u202Efdp.exe"}) {
+    INFO(name);
+    std::string shown = attach::shown_name(name);
+    CHECK(shown.find("<U+") != std::string::npos);
+    CHECK(shown.find("\u061C") == std::string::npos);
+    CHECK(shown.find("\u202E") == std::string::npos);
+  }
+}
