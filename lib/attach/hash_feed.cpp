@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <unordered_map>
 
 namespace postern::attach {
 namespace {
@@ -80,7 +81,7 @@ postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path,
   f.path_ = path;
   f.name_ = path.substr(path.find_last_of('/') + 1);
   f.labels_.emplace_back();
-  std::vector<std::pair<std::string, uint32_t>> label_index;  // small: labels repeat
+  std::unordered_map<std::string, uint32_t> label_index;  // label -> index in labels_
   size_t signature_col = SIZE_MAX, bad = 0, lineno = 0;
   std::string line;
   while (std::getline(in, line)) {
@@ -110,14 +111,14 @@ postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path,
     uint32_t label = 0;
     if (signature_col < fs.size() && !fs[signature_col].empty() && fs[signature_col] != "n/a") {
       std::string_view sig = fs[signature_col].substr(0, 64);
-      auto it = std::find_if(label_index.begin(), label_index.end(),
-                             [&](const auto& p) { return p.first == sig; });
+      // A hash lookup per line: a full dump has ~10^6 lines and thousands of labels.
+      auto it = label_index.find(std::string(sig));
       if (it != label_index.end()) {
         label = it->second;
       } else if (label_index.size() < 100000) {
         label = static_cast<uint32_t>(f.labels_.size());
         f.labels_.emplace_back(sig);
-        label_index.emplace_back(std::string(sig), label);
+        label_index.emplace(std::string(sig), label);
       }
     }
     f.entries_.push_back({*h, label});
