@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "attach/detect_cache.hpp"
 #include "attach/html_attach.hpp"
 #include "attach/office.hpp"
 #include "attach/onenote.hpp"
@@ -80,7 +81,9 @@ void AttachStage::check_file(const HashFeeds::Set* feeds, std::string_view data,
     file.known_good = true;
     return;
   }
-  const Detected det = detect(data);
+  // The type once per distinct file (the SHA-256 is of `data`, but for an opaque part,
+  // whose data is empty and whose SHA-256 is of its encoded body: no cache for that).
+  const Detected det = sha && !data.empty() ? detect_cached(*sha, data) : detect(data);
   file.detected = det.mime;
   file.cls = det.cls;
 
