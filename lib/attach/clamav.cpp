@@ -191,7 +191,7 @@ postern::expected<std::shared_ptr<const ClamEngine>, std::string> ClamEngine::lo
   return std::shared_ptr<const ClamEngine>(std::move(self));
 }
 
-ScanResult ClamEngine::scan(std::string_view data, std::string_view name) const {
+ScanResult ClamEngine::scan(std::string_view data, std::string_view name, const Sha256* key) const {
   ScanResult out;
   // cl_fmap_open_memory refuses an empty buffer; an empty file holds nothing to find
   // (ClamAV itself skips empty files).
@@ -199,6 +199,8 @@ ScanResult ClamEngine::scan(std::string_view data, std::string_view name) const 
     out.status = ScanStatus::Clean;
     return out;
   }
+  if (key)
+    if (auto seen = results_.find(*key)) return *seen;
   cl_fmap_t* map = cl_fmap_open_memory(data.data(), data.size());
   if (map == nullptr) {
     out.error = "clamav: cl_fmap_open_memory failed";
@@ -227,6 +229,10 @@ ScanResult ClamEngine::scan(std::string_view data, std::string_view name) const 
   } else {
     out.error = fmt::format("clamav: scan: {}", cl_strerror(rc));
   }
+  const bool limited = std::any_of(out.names.begin(), out.names.end(), [](const auto& n) {
+    return std::string_view(n).starts_with("Heuristics.Limits.Exceeded");
+  });
+  if (key && out.status != ScanStatus::Error && !limited) results_.put(*key, out);
   return out;
 }
 

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "attach/hit.hpp"
+#include "attach/sha_cache.hpp"
 #include "core/expected.hpp"
 #include "core/symbols.hpp"
 
@@ -87,6 +88,8 @@ struct ScanResult {
   uint64_t scanned_bytes = 0;      // as ClamAV counts them (in-process only)
 };
 
+inline constexpr size_t kClamCacheEntries = 4096;
+
 class ClamEngine {
  public:
   // Loads and compiles; the error names the directory or file and ClamAV's reason.
@@ -97,8 +100,13 @@ class ClamEngine {
   ClamEngine(const ClamEngine&) = delete;
   ClamEngine& operator=(const ClamEngine&) = delete;
 
-  // Scans `data` (the whole file) in place; `name` is only shown to ClamAV.
-  ScanResult scan(std::string_view data, std::string_view name) const;
+  // Scans `data` (the whole file) in place; `name` is only shown to ClamAV. With
+  // `key` (the SHA-256 of data) a result found before by this engine is given again
+  // without a scan: clean and found results are kept (kClamCacheEntries, LRU), never
+  // an error or a limit hit (Heuristics.Limits.Exceeded.*: it may depend on the load).
+  // The cache is this engine's: a reload starts with an empty one.
+  ScanResult scan(std::string_view data, std::string_view name, const Sha256* key = nullptr) const;
+  ShaCache<ScanResult>::Stats cache_stats() const { return results_.stats(); }
 
   unsigned signatures() const { return signatures_; }
   std::chrono::milliseconds load_time() const { return load_time_; }
@@ -119,6 +127,7 @@ class ClamEngine {
   unsigned signatures_ = 0;
   std::chrono::milliseconds load_time_{0};
   std::vector<std::string> loaded_dirs_;
+  mutable ShaCache<ScanResult> results_{kClamCacheEntries};
 };
 
 // The symbol a ClamAV name maps to (ATTACH_VIRUS for a signature, the closest

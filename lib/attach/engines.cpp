@@ -89,10 +89,10 @@ postern::expected<std::shared_ptr<AvScanner>, std::string> AvScanner::make(
   return av;
 }
 
-ScanResult AvScanner::scan(std::string_view data, std::string_view name) const {
+ScanResult AvScanner::scan(std::string_view data, std::string_view name, const Sha256* key) const {
   if (clamd_) return clamd_->scan(data);
   auto engine = service_->current();  // held for this scan: a reload frees it only after
-  return engine->scan(data, name);
+  return engine->scan(data, name, key);
 }
 
 std::string AvScanner::describe() const {

@@ -63,7 +63,9 @@ void read_yara_config(policy::TomlSection& s, policy::Config& c, const std::stri
 class AvScanner {
  public:
   static postern::expected<std::shared_ptr<AvScanner>, std::string> make(const ClamavSettings& s);
-  ScanResult scan(std::string_view data, std::string_view name) const;
+  // `key`: the SHA-256 of data, for the in-process engine's cache of results (clamd
+  // keeps its own).
+  ScanResult scan(std::string_view data, std::string_view name, const Sha256* key = nullptr) const;
   const ClamavSettings& settings() const { return settings_; }
   std::string describe() const;  // "libclamav, N signatures" or "clamd at ADDRESS"
 

@@ -8,13 +8,13 @@
 #include <cmath>
 #include <map>
 
-#include "attach/detect_cache.hpp"
 #include "attach/html_attach.hpp"
 #include "attach/office.hpp"
 #include "attach/onenote.hpp"
 #include "attach/ooxml.hpp"
 #include "attach/pdf.hpp"
 #include "attach/rtf.hpp"
+#include "attach/sha_cache.hpp"
 #include "attach/symbols.hpp"
 #include "core/digest.hpp"
 #include "core/excerpt.hpp"
@@ -311,7 +311,8 @@ void AttachStage::scan_file(Walk& w, std::string_view data, FileReport file, uns
     content_checks(w, data, file, depth, hits);
     if (engines_.yara) append(hits, engines_.yara->scan(data, engines_.yara_timeout_s));
     if (engines_.av && antivirus && w.error.empty()) {
-      auto found = to_hits(engines_.av->scan(data, file.name));
+      const auto key = parse_sha256(file.sha256);
+      auto found = to_hits(engines_.av->scan(data, file.name, key ? &*key : nullptr));
       if (found)
         append(hits, std::move(*found));
       else

@@ -4,6 +4,8 @@
 // the service swaps engines under load without a gap and frees the old ones.
 #include "attach/clamav.hpp"
 
+#include "core/digest.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -33,6 +35,15 @@ std::shared_ptr<const ClamEngine> load_or_fail(const ClamConfig& c) {
   INFO((e ? std::string() : e.error()));
   REQUIRE(e);
   return *e;
+}
+
+// An engine over the clam.exe databases in `db` that stops every scan after 1 ms.
+std::shared_ptr<const ClamEngine> one_ms_engine(const TempDir& db) {
+  write_md5_db(db.path());
+  write_body_db(db.path());
+  ClamConfig c = config_for(db.path());
+  c.limits.max_scantime_ms = 1;
+  return load_or_fail(c);
 }
 
 std::vector<Hit> hits_of(const ClamEngine& e, const fs::path& file) {
@@ -228,11 +239,7 @@ TEST_CASE("a limit that is hit is a finding, not a silent clean (ClamAV 1.4's be
 
 TEST_CASE("a scan over max_scantime stops and is a limit finding", "[clamav]") {
   TempDir db;
-  write_md5_db(db.path());
-  write_body_db(db.path());
-  ClamConfig c = config_for(db.path());
-  c.limits.max_scantime_ms = 1;
-  auto e = load_or_fail(c);
+  auto e = one_ms_engine(db);
   const std::string big = random_bytes(8 << 20, 5);
   auto t0 = std::chrono::steady_clock::now();
   auto hits = to_hits(e->scan(big, "big.bin"));
@@ -499,4 +506,32 @@ TEST_CASE("the service refuses to start without signatures", "[clamav][reload]")
   auto s = ClamService::start(config_for(db.path()), 1s);
   REQUIRE_FALSE(s);
   CHECK_THAT(s.error(), Catch::Contains("no signatures"));
+}
+
+TEST_CASE("an engine gives a file it scanned before its result again; a reloaded engine scans anew",
+          "[clamav]") {
+  const Sha256 eicar_key = *parse_sha256(postern::core::sha256_hex(kEicar));
+  TempDir with, without;
+  write_eicar_db(with.path());
+  write_md5_db(without.path());
+  auto first = load_or_fail(config_for(with.path()));
+  for (int i = 0; i < 3; ++i) {
+    ScanResult r = first->scan(kEicar, "eicar.com", &eicar_key);
+    REQUIRE(r.status == ScanStatus::Found);
+    CHECK(r.names == std::vector<std::string>{kEicarName});
+  }
+  CHECK(first->cache_stats().hits == 2);
+  CHECK(first->cache_stats().misses == 1);
+  // The database changed (a reload builds a new engine): the old result is not given.
+  auto second = load_or_fail(config_for(without.path()));
+  CHECK(second->scan(kEicar, "eicar.com", &eicar_key).status == ScanStatus::Clean);
+  // A limit hit depends on the moment (the scan time): never kept.
+  TempDir db;
+  auto limited = one_ms_engine(db);
+  const std::string big = random_bytes(8 << 20, 6);
+  const Sha256 big_key = *parse_sha256(postern::core::sha256_hex(big));
+  auto r = limited->scan(big, "big.bin", &big_key);
+  REQUIRE(r.status == ScanStatus::Found);
+  CHECK(r.names.front().starts_with("Heuristics.Limits.Exceeded"));
+  CHECK(limited->cache_stats().size == 0);
 }

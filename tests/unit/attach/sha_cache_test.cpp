@@ -1,6 +1,6 @@
-// Tests for attach/detect_cache: a file is typed once, the cache stays within its
+// Tests for attach/sha_cache: a file is typed once, the cache stays within its
 // size dropping what was used least recently, and many threads may use it at once.
-#include "attach/detect_cache.hpp"
+#include "attach/sha_cache.hpp"
 
 #include <catch2/catch.hpp>
 
