@@ -31,11 +31,14 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 
+#include "attach/sandbox.hpp"
 #include "core/version.hpp"
 #include "milter/shim.hpp"
 #include "policy/config.hpp"
@@ -275,6 +278,33 @@ int main(int argc, char** argv) {
     [[maybe_unused]] auto n = ::write(g_sigpipe[1], &b, 1);
   });
 
+  // The sandbox's release worker (attach/sandbox.hpp): a pass at start (records a
+  // previous run left) and every [sandbox] interval, with the sandbox of the
+  // current services (a reload that adds, changes or removes [sandbox] applies).
+  std::mutex release_mu;
+  std::condition_variable release_cv;
+  bool release_stop = false;
+  std::thread releaser([&] {
+    std::unique_lock lk(release_mu);
+    while (!release_stop) {
+      auto set = services.current();
+      auto sb = set ? set->get<attach::Sandbox>("attach.sandbox") : nullptr;
+      std::chrono::seconds wait{30};
+      if (sb) {
+        wait = sb->settings().interval;
+        lk.unlock();
+        try {
+          attach::PassReport r = sb->release_pass(std::chrono::system_clock::now());
+          for (const auto& e : r.errors) telemetry::log_warn("sandbox: {}", e);
+        } catch (const std::exception& e) {
+          telemetry::log_error("sandbox: release pass: {}", e.what());
+        }
+        lk.lock();
+      }
+      release_cv.wait_for(lk, wait, [&] { return release_stop; });
+    }
+  });
+
   int exit_code = 0;
   for (;;) {
     unsigned char sig = 0;
@@ -308,6 +338,12 @@ int main(int argc, char** argv) {
     break;
   }
   runner.join();
+  {
+    std::lock_guard lk(release_mu);
+    release_stop = true;
+  }
+  release_cv.notify_all();
+  releaser.join();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (milter::active_sessions() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -9,6 +9,7 @@
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
 #include "tools/eval_command.hpp"
+#include "tools/sandbox_command.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
 #include "tools/symbols_command.hpp"
@@ -122,6 +123,15 @@ int main(int argc, char** argv) {
   symbols->add_flag("--json", sym_opts.json, "a JSON array");
   symbols->add_flag("--markdown", sym_opts.markdown, "the README's table (built-in symbols)");
 
+  std::string sandbox_config;
+  auto* sandbox = app.add_subcommand("sandbox", "messages held for the external sandbox");
+  sandbox->require_subcommand(1);
+  auto* sandbox_list = sandbox->add_subcommand("list", "held messages and their files' verdicts");
+  auto* sandbox_run =
+      sandbox->add_subcommand("run", "one release pass now (the daemon does one every interval)");
+  for (auto* c : {sandbox_list, sandbox_run})
+    c->add_option("-c,--config", sandbox_config, "daemon config with the [sandbox] section");
+
   tools::SetupOptions setup_opts;
   auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
   setup->require_subcommand(1);
@@ -197,6 +207,8 @@ int main(int argc, char** argv) {
     return tools::run_learn(learn_opts);
   }
   if (symbols->parsed()) return tools::run_symbols(sym_opts);
+  if (sandbox_list->parsed() || sandbox_run->parsed())
+    return tools::run_sandbox(sandbox_config, sandbox_run->parsed());
   if (setup_pf->parsed() || setup_sm->parsed()) {
     setup_opts.mta = setup_pf->parsed() ? "postfix" : "sendmail";
     return tools::run_setup(setup_opts);

@@ -7,6 +7,8 @@
 
 #include "attach/attach_policy.hpp"
 #include "attach/engines.hpp"
+#include "attach/sandbox.hpp"
+#include "attach/sandbox_stage.hpp"
 #include "attach/stage.hpp"
 #include "attach/symbols.hpp"
 #include "policy/policy.hpp"
@@ -54,6 +56,29 @@ core::ServiceEntry hash_feed_service() {
   };
 }
 
+// The [sandbox] policy when it is on and sends some type, else null.
+const SandboxPolicy* sandbox_policy(const core::StageContext& c) {
+  if (!c.policy.sections.has_section("sandbox")) return nullptr;
+  const auto& sp = c.policy.sections.section<SandboxPolicy>("sandbox");
+  return sp.enabled && !sp.types.empty() ? &sp : nullptr;
+}
+
+void write_sandbox_event(const core::Transaction& tx, json& e) {
+  const auto* r = tx.get<SandboxReport>();
+  if (!r || !r->sent) return;
+  json files = json::array();
+  for (const auto& f : r->files) {
+    json j = {{"sha256", f.sha256},
+              {"name", f.name},
+              {"verdict", std::string(to_string(f.verdict.kind))},
+              {"cached", f.verdict.cached}};
+    if (!f.verdict.detail.empty()) j["detail"] = f.verdict.detail;
+    files.push_back(std::move(j));
+  }
+  e["postern"]["sandbox"] = {{"files", std::move(files)},
+                             {"pending", tx.get<SandboxHold>() != nullptr}};
+}
+
 void write_event(const core::Transaction& tx, json& e) {
   const auto* r = tx.get<AttachReport>();
   if (!r || r->files.empty()) return;
@@ -87,9 +112,12 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "attach",
       .symbols = symbols(),
-      .config_sections = {{"clamav", read_clamav_config}, {"yara", read_yara_config}},
-      .policy_sections = {{.name = "attachments", .read = read_attach_policy}},
-      .services = {hash_feed_service(), clamav_service(), yara_service()},
+      .config_sections = {{"clamav", read_clamav_config},
+                          {"yara", read_yara_config},
+                          {"sandbox", read_sandbox_config}},
+      .policy_sections = {{.name = "attachments", .read = read_attach_policy},
+                          {.name = "sandbox", .read = read_sandbox_policy}},
+      .services = {hash_feed_service(), clamav_service(), yara_service(), sandbox_service()},
       .stages = {{.name = "attach",
                   .provides = {"content.findings", "attach.files"},
                   .needs = {"mime.analysis"},
@@ -100,9 +128,32 @@ const core::Registration& registration() {
                     e.feeds = c.services.get<HashFeeds>("attach.hash_feeds");
                     e.av = c.services.get<AvScanner>("attach.clamav");
                     e.yara = yara_rules(c.services, e.yara_timeout_s);
+                    const SandboxPolicy* sp = sandbox_policy(c);
+                    if (auto sb = c.services.get<Sandbox>("attach.sandbox"); sb && sp)
+                      e.sandbox = SandboxPick{sp->types, sp->max_files,
+                                              sb->settings().icap.max_bytes, sp->directions};
                     return std::make_unique<AttachStage>(a, std::move(e));
+                  }},
+                 // After every stage that adds findings, so [sandbox] when sees them.
+                 {.name = "sandbox",
+                  .needs = {"attach.files", "content.findings", "content.composites",
+                            "headers.checked", "dmarc", "lists"},
+                  .services = {"attach.sandbox"},
+                  .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
+                    const SandboxPolicy* sp = sandbox_policy(c);
+                    if (!sp) return nullptr;
+                    return std::make_unique<SandboxStage>(
+                        *sp, c.services.get<Sandbox>("attach.sandbox"));
                   }}},
-      .event_writers = {write_event},
+      .disposers = {{.name = "sandbox",
+                     .services = {"attach.sandbox"},
+                     .make =
+                         [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
+                       if (!sandbox_policy(c)) return nullptr;
+                       return std::make_shared<SandboxDisposer>(
+                           c.services.get<Sandbox>("attach.sandbox"));
+                     }}},
+      .event_writers = {write_event, write_sandbox_event},
   };
   return r;
 }

@@ -147,6 +147,7 @@ struct AttachStage::Walk {
   ArchiveBudget budget;
   std::optional<std::vector<std::string>> passwords;  // read from the text on first need
   AttachReport& report;
+  SandboxCandidates* sandbox;  // null when no file is kept for the sandbox
   struct Found {
     std::vector<std::string> where;
     size_t count = 0;
@@ -318,6 +319,20 @@ void AttachStage::scan_file(Walk& w, std::string_view data, FileReport file, uns
       else
         w.error = fmt::format("clamav: {}", found.error());
     }
+    if (w.sandbox && !file.sha256.empty() && engines_.sandbox) {
+      const SandboxPick& pick = *engines_.sandbox;
+      auto& c = w.sandbox->files;
+      const bool chosen =
+          std::find(pick.types.begin(), pick.types.end(), file.cls) != pick.types.end();
+      const bool seen =
+          std::any_of(c.begin(), c.end(), [&](const auto& f) { return f.sha256 == file.sha256; });
+      if (chosen && !seen && c.size() >= pick.max_files) ++w.sandbox->over_count;
+      if (chosen && !seen && c.size() < pick.max_files)
+        c.push_back(
+            {file.sha256, file.archive_path.empty() ? file.name : file.archive_path,
+             data.size() > pick.max_bytes ? nullptr : std::make_shared<const std::string>(data),
+             data.size()});
+    }
     auto& symbols = w.report.files[index].symbols;
     for (const auto& h : hits)
       if (std::find(symbols.begin(), symbols.end(), h.symbol) == symbols.end())
@@ -333,7 +348,12 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
   if (!a) return core::Step::next();
   auto report = std::make_shared<AttachReport>();
   auto feed_set = engines_.feeds ? engines_.feeds->current() : nullptr;
-  Walk w{tx, *a, feed_set.get(), ArchiveBudget(policy_.archive), std::nullopt, *report, {}, {}};
+  std::shared_ptr<SandboxCandidates> sandbox;
+  if (engines_.sandbox && engines_.sandbox->directions.has(tx.direction()))
+    sandbox = std::make_shared<SandboxCandidates>();
+  Walk w{
+      tx, *a, feed_set.get(), ArchiveBudget(policy_.archive), std::nullopt, *report, sandbox.get(),
+      {}, {}};
   for (const auto& leaf : a->leaves) {
     if (!is_attachment(leaf)) continue;
     if (report->files.size() >= kMaxFiles) {
@@ -364,6 +384,7 @@ core::Step AttachStage::on_message(core::Transaction& tx) const {
     tx.add_finding(symbol, score, std::move(detail));
   }
   tx.put<AttachReport>(std::move(report));
+  if (sandbox) tx.put<SandboxCandidates>(std::move(sandbox));
   if (!w.error.empty()) return core::Step::error(w.error);
   return core::Step::next();
 }

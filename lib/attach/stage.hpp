@@ -26,7 +26,9 @@
 //   7. ClamAV (the service "attach.clamav") on every top-level file (ClamAV
 //      opens archives itself) and on the members of archives that only postern
 //      could open (with a password from the text). A ClamAV error is the
-//      stage's error: its on_error action (tempfail by default) applies.
+//      stage's error: its on_error action (tempfail by default) applies;
+//   8. with a sandbox configured, a file of a class the [sandbox] policy sends
+//      is kept (SandboxCandidates, once per SHA-256) for the sandbox stage.
 // Hits become one finding per symbol, scored from the catalogue (a graded hit
 // keeps its own score: the highest), the detail naming the first files where it
 // was found ("name (part 1.2)" or "outer.zip/inner/x.exe (part 1.2)", masked,
@@ -38,6 +40,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +49,7 @@
 #include "attach/engines.hpp"
 #include "attach/hash_feed.hpp"
 #include "attach/hit.hpp"
+#include "attach/sandbox_stage.hpp"
 #include "core/stage.hpp"
 
 namespace postern::attach {
@@ -73,12 +77,21 @@ struct AttachReport {
   size_t files_skipped = 0;  // beyond kMaxFiles
 };
 
+// Which files the stage keeps for the sandbox stage (sandbox_stage.hpp).
+struct SandboxPick {
+  std::vector<FileClass> types;
+  size_t max_files = 5;
+  size_t max_bytes = 0;  // a larger file is noted without its bytes
+  policy::Directions directions{true, false};
+};
+
 // The services the stage asks, each null when not configured.
 struct Engines {
   std::shared_ptr<HashFeeds> feeds{};
   std::shared_ptr<AvScanner> av{};
   std::shared_ptr<const YaraRules> yara{};
   int yara_timeout_s = 5;
+  std::optional<SandboxPick> sandbox{};  // set when [sandbox] is configured and enabled
 };
 
 class AttachStage final : public core::Stage {

@@ -33,6 +33,12 @@ constexpr core::SymbolInfo kStage[] = {
     {"ATTACH_HASH_FEED", 15.0, Scope::Transaction, "a file whose SHA-256 is on a hash feed"},
     {"ATTACH_LIMIT", 1.0, Scope::Transaction,
      "more files than the attachment checks read: the rest were not checked"},
+    {"ATTACH_SANDBOX_MALICIOUS", 20.0, Scope::Transaction,
+     "the external sandbox ([sandbox], ICAP) named a file malicious"},
+    {"ATTACH_SANDBOX_PENDING", 0.0, Scope::Transaction,
+     "the external sandbox did not answer in time: the message is held until it does"},
+    {"ATTACH_SANDBOX_UNCHECKED", 0.0, Scope::Transaction,
+     "a file the sandbox policy chose was not sent: over max_size or max_files"},
 };
 
 }  // namespace

@@ -54,6 +54,7 @@ const core::Registration& registration() {
                     return std::make_unique<RulesStage>(std::move(*set));
                   }},
                  {.name = "composites",
+                  .provides = {"content.composites"},
                   .needs = {"content.findings", "headers.checked", "dmarc", "lists"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& cp = c.policy.sections.section<CompositesPolicy>("composites");

@@ -122,17 +122,7 @@ std::optional<RuleDef> read_rule(policy::TomlSection s, const std::string& symbo
     else
       ok = false;
   }
-  if (auto d = s.string("direction")) {
-    if (*d == "inbound")
-      r.directions = {true, false};
-    else if (*d == "outbound")
-      r.directions = {false, true};
-    else if (*d == "both")
-      r.directions = {true, true};
-    else
-      s.error(*s.node("direction"), "'direction': expected \"inbound\", \"outbound\" or \"both\""),
-          ok = false;
-  }
+  if (!policy::read_direction(s, r.directions)) ok = false;
   s.finish();
   if (!ok) return std::nullopt;
   return r;

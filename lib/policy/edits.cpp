@@ -9,20 +9,6 @@
 namespace postern::policy {
 namespace {
 
-// "inbound", "outbound" or "both" at `key`.
-void read_directions(TomlSection& s, Directions& d) {
-  auto v = s.string("direction");
-  if (!v) return;
-  if (*v == "inbound")
-    d = {true, false};
-  else if (*v == "outbound")
-    d = {false, true};
-  else if (*v == "both")
-    d = {true, true};
-  else
-    s.error(*s.node("direction"), "'direction': expected \"inbound\", \"outbound\" or \"both\"");
-}
-
 // accept, tag or quarantine: the verdicts whose mail is delivered or held.
 std::optional<core::Action> delivered_action(std::string_view name) {
   auto a = core::parse_action(name);
@@ -47,6 +33,23 @@ bool valid_utf8_line(std::string_view s) {
 
 }  // namespace
 
+// "inbound", "outbound" or "both" at "direction" (see policy.hpp).
+bool read_direction(TomlSection& s, Directions& d) {
+  auto v = s.string("direction");
+  if (!v) return true;
+  if (*v == "inbound")
+    d = {true, false};
+  else if (*v == "outbound")
+    d = {false, true};
+  else if (*v == "both")
+    d = {true, true};
+  else {
+    s.error(*s.node("direction"), "'direction': expected \"inbound\", \"outbound\" or \"both\"");
+    return false;
+  }
+  return true;
+}
+
 bool is_plain_address(std::string_view a) {
   size_t at = a.find('@');
   if (at == std::string_view::npos || at == 0 || a.find('@', at + 1) != std::string_view::npos)
@@ -67,7 +70,7 @@ void read_banner(TomlSection s, BannerPolicy& b) {
     else
       b.text = *v;
   }
-  read_directions(s, b.directions);
+  read_direction(s, b.directions);
   if (auto v = s.string("min_action")) {
     if (auto a = delivered_action(*v))
       b.min_action = *a;
@@ -95,7 +98,7 @@ void read_archive(TomlSection s, ArchivePolicy& a) {
     else
       s.error(*s.node("mode"), "'mode': expected \"copy\" or \"redirect\"");
   }
-  read_directions(s, a.directions);
+  read_direction(s, a.directions);
   if (const toml::node* n = s.node("actions")) {
     const toml::array* arr = n->as_array();
     std::vector<core::Action> acts;

@@ -138,6 +138,9 @@ struct Directions {
   bool inbound = true, outbound = true;
   bool has(core::Direction d) const { return d == core::Direction::Inbound ? inbound : outbound; }
 };
+// Reads "direction" = "inbound" | "outbound" | "both" of a section into `d` (absent:
+// `d` unchanged); false after an error at the value.
+bool read_direction(TomlSection& s, Directions& d);
 
 // [banner]: a warning line prepended to the first text/plain and text/html body
 // parts of the mail it applies to (content/banner.hpp).

@@ -14,6 +14,7 @@
 
 #include "core/address.hpp"
 #include "core/digest.hpp"
+#include "core/state_file.hpp"
 
 namespace postern::reputation {
 namespace {
@@ -26,31 +27,6 @@ bool key_line(std::string_view line) {
   return line.size() == kKeyBytes * 2 && std::all_of(line.begin(), line.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// A file root creates in the state directory takes the directory's owner: root runs
-// `postern-milter -t` (systemd's ExecStartPre), `postern scan` and the package's scripts,
-// and a root-owned 0600 file there would lock the daemon (User=postern) out of it.
-void adopt_directory_owner(int fd, const std::string& path) {
-  if (::geteuid() != 0) return;
-  std::string dir = path.substr(0, path.find_last_of('/') + 1);
-  struct stat st {};
-  if (::stat(dir.empty() ? "." : dir.c_str(), &st) != 0 || st.st_uid == 0) return;
-  if (::fchown(fd, st.st_uid, st.st_gid) != 0) {
-    // Left to root: the daemon's open will say it cannot read the file.
-  }
 }
 
 }  // namespace
@@ -98,8 +74,8 @@ postern::expected<std::shared_ptr<SenderHistory>, std::string> SenderHistory::op
   if (h->fd_ < 0)
     return postern::unexpected(
         fmt::format("{}: cannot open it for appending: {}", path, std::strerror(errno)));
-  if (!exists) adopt_directory_owner(h->fd_, path);
-  if (!exists && !write_all(h->fd_, fmt::format("{}\n", kHeader)))
+  if (!exists) core::adopt_directory_owner(h->fd_, path);
+  if (!exists && !core::write_all(h->fd_, fmt::format("{}\n", kHeader)))
     return postern::unexpected(fmt::format("{}: cannot write it: {}", path, std::strerror(errno)));
   // A file with corrupt lines, or longer than the bound, is rewritten now.
   if (h->corrupt_ > 0 || h->file_lines_ > 2 * h->max_) {
@@ -140,7 +116,7 @@ void SenderHistory::record(std::string_view sender, std::string_view domain) {
   std::lock_guard lock(mu_);
   insert_locked(k);
   if (fd_ < 0) return;
-  if (!write_all(fd_, k + "\n")) {
+  if (!core::write_all(fd_, k + "\n")) {
     ++write_errors_;
     return;
   }
@@ -155,14 +131,14 @@ void SenderHistory::compact_locked() {
     ++write_errors_;
     return;
   }
-  adopt_directory_owner(fd, path_);
+  core::adopt_directory_owner(fd, path_);
   std::string out = fmt::format("{}\n", kHeader);
   out.reserve(out.size() + order_.size() * (kKeyBytes * 2 + 1));
   for (const Key& k : order_) {
     out += k;
     out.push_back('\n');
   }
-  bool ok = write_all(fd, out) && ::fsync(fd) == 0;
+  bool ok = core::write_all(fd, out) && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
   if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
     ::unlink(tmp.c_str());

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "attach/icap_server.hpp"
 #include "core/digest.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,113 +28,11 @@ using namespace postern::attach;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using test::free_port;
+using test::kEicar;
+using test::port_open;
+
 namespace {
-
-const std::string kEicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
-
-// A TCP port on loopback nobody listens on now.
-uint16_t free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(s);
-  return ntohs(sa.sin_port);
-}
-
-bool port_open(uint16_t port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(s);
-  return ok;
-}
-
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// clamd on a private socket with a one-signature database, and c-icap's
-// virus_scan service asking it, on a free loopback port. `running()` is false
-// when either is not installed or did not come up within 60 s.
-class IcapServer {
- public:
-  IcapServer() : port_(free_port()) {
-    const fs::path d = dir_.path();
-    dir_.write("db/test.hsb", core::sha256_hex(kEicar) + ":" + std::to_string(kEicar.size()) +
-                                  ":Postern.Test.Eicar\n");
-    dir_.write("clamd.conf", "LocalSocket " + (d / "clamd.sock").string() + "\nDatabaseDirectory " +
-                                 (d / "db").string() + "\nForeground yes\nLogFile " +
-                                 (d / "clamd.log").string() + "\n");
-    dir_.write("c-icap.conf",
-               "PidFile " + (d / "c-icap.pid").string() + "\nCommandsSocket " +
-                   (d / "c-icap.ctl").string() + "\nPort 127.0.0.1:" + std::to_string(port_) +
-                   "\nTimeout 30\nStartServers 1\nMaxServers 2\nMinSpareThreads 2\n"
-                   "MaxSpareThreads 4\nThreadsPerChild 4\nTmpDir " +
-                   d.string() +
-                   "\nModulesDir /usr/lib/x86_64-linux-gnu/c_icap\n"
-                   "ServicesDir /usr/lib/x86_64-linux-gnu/c_icap\n"
-                   "TemplateDir /usr/share/c_icap/templates/\nTemplateDefaultLanguage en\n"
-                   "LoadMagicFile /etc/c-icap/c-icap.magic\nServerLog " +
-                   (d / "server.log").string() + "\nAccessLog " + (d / "access.log").string() +
-                   "\nModule common clamd_mod.so\nclamd_mod.ClamdSocket " +
-                   (d / "clamd.sock").string() +
-                   "\nService antivirus_module virus_scan.so\n"
-                   "ServiceAlias avscan virus_scan?allow204=on&sizelimit=off&mode=simple\n"
-                   "virus_scan.ScanFileTypes TEXT DATA EXECUTABLE ARCHIVE GIF JPEG MSOFFICE\n"
-                   "virus_scan.MaxObjectSize 5M\n");
-    if (::access("/usr/sbin/clamd", X_OK) != 0 || ::access("/usr/bin/c-icap", X_OK) != 0) return;
-    clamd_ =
-        spawn({"/usr/sbin/clamd", "--foreground", "--config-file=" + (d / "clamd.conf").string()},
-              (d / "clamd.out").string());
-    for (int i = 0; i < 600 && !fs::exists(d / "clamd.sock"); ++i)
-      std::this_thread::sleep_for(100ms);
-    if (!fs::exists(d / "clamd.sock")) return;
-    icap_ = spawn({"/usr/bin/c-icap", "-N", "-f", (d / "c-icap.conf").string()},
-                  (d / "c-icap.out").string());
-    for (int i = 0; i < 300 && !port_open(port_); ++i) std::this_thread::sleep_for(100ms);
-    running_ = port_open(port_);
-  }
-  ~IcapServer() {
-    for (pid_t p : {icap_, clamd_})
-      if (p > 0) {
-        ::kill(p, SIGTERM);
-        ::waitpid(p, nullptr, 0);
-      }
-  }
-  bool running() const { return running_; }
-  uint16_t port() const { return port_; }
-
- private:
-  test::TempDir dir_;
-  uint16_t port_;
-  pid_t clamd_ = -1, icap_ = -1;
-  bool running_ = false;
-};
-
-IcapServer& server() {
-  static IcapServer s;
-  return s;
-}
 
 IcapConfig config(uint16_t port, std::string service = "avscan") {
   IcapConfig c;
@@ -172,13 +71,13 @@ TEST_CASE("icap URLs name the host, port and service") {
 }
 
 TEST_CASE("c-icap in front of clamd: EICAR is infected, a clean file is clean") {
-  if (!server().running()) {
+  if (!test::icap_server().running()) {
     WARN(
         "c-icap or clamd did not start (scripts/bootstrap installs c-icap, "
         "libc-icap-mod-virus-scan and clamav-daemon)");
     return;
   }
-  auto c = config(server().port());
+  auto c = config(test::icap_server().port());
   IcapResult bad = icap_scan(c, kEicar, "eicar.com");
   CHECK(bad.status == IcapResult::Status::Infected);
   CHECK(bad.icap_status == 200);
@@ -227,11 +126,12 @@ TEST_CASE("every ICAP failure is an error within its timeouts, never clean") {
   CHECK(hung.error.find("timed out") != std::string::npos);
   CHECK(took < 3s);
 
-  if (!server().running()) {
+  if (!test::icap_server().running()) {
     WARN("c-icap or clamd did not start");
     return;
   }
   // A service the server does not have.
-  IcapResult unknown = icap_scan(config(server().port(), "no_such_service"), kEicar, "x");
+  IcapResult unknown =
+      icap_scan(config(test::icap_server().port(), "no_such_service"), kEicar, "x");
   CHECK(unknown.status == IcapResult::Status::Error);
 }

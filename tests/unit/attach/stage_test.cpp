@@ -22,8 +22,10 @@
 #include "attach/ooxml.hpp"
 #include "attach/pdf.hpp"
 #include "attach/registration.hpp"
+#include "attach/sandbox_stage.hpp"
 #include "attach/symbols.hpp"
 #include "attach/yara.hpp"
+#include "content/composites.hpp"
 #include "core/digest.hpp"
 #include "core/transaction.hpp"
 #include "mime/stage.hpp"
@@ -486,5 +488,58 @@ TEST_CASE("details show every bidi control and invisible character a name check 
     CHECK(shown.find("<U+") != std::string::npos);
     CHECK(shown.find("\u061C") == std::string::npos);
     CHECK(shown.find("\u202E") == std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "the sandbox gets the chosen files only when its policy's expression holds, and a held "
+    "message gets its record") {
+  test::TempDir dir;
+  attach::SandboxSettings settings;
+  settings.state_dir = (dir.path() / "state").string();
+  settings.inline_wait = std::chrono::seconds(0);  // no verdict at end of message: held
+  auto sb = attach::Sandbox::make(settings);
+  REQUIRE(sb);
+  attach::Engines e;
+  e.sandbox = attach::SandboxPick{{attach::FileClass::Text}, 1, 1 << 20, {true, false}};
+  attach::AttachStage stage(attach::AttachPolicy{}, std::move(e));
+  attach::SandboxPolicy sp;
+  sp.types = {attach::FileClass::Text};
+  sp.max_files = 1;
+  sp.when = "BEC_FIRST_CONTACT";
+  sp.parsed_when = *content::parse_expression(sp.when);
+  attach::SandboxStage sandbox(sp, *sb);
+  attach::SandboxDisposer disposer(*sb);
+
+  for (bool first_contact : {false, true}) {
+    INFO(first_contact);
+    core::ConnectionInfo conn;
+    core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "scan-9");
+    tx.set_message(core::Message(message({{"a.txt", "text/plain", "first file text"},
+                                          {"b.txt", "text/plain", "second file text"}})));
+    mime::MimeStage mime;
+    REQUIRE(mime.on_message(tx).kind == core::Step::Kind::Continue);
+    REQUIRE(stage.on_message(tx).kind == core::Step::Kind::Continue);
+    const auto* cand = tx.get<attach::SandboxCandidates>();
+    REQUIRE(cand);
+    CHECK(cand->files.size() == 1);  // max_files
+    CHECK(cand->over_count == 1);
+    if (first_contact) tx.add_finding("BEC_FIRST_CONTACT", 0.1, "no mail before");
+    REQUIRE(sandbox.on_message(tx).kind == core::Step::Kind::Continue);
+    CHECK(tx.has_finding("ATTACH_SANDBOX_PENDING") == first_contact);
+    CHECK(tx.has_finding("ATTACH_SANDBOX_UNCHECKED") == first_contact);
+    CHECK((tx.get<attach::SandboxHold>() != nullptr) == first_contact);
+
+    core::Outcome out;
+    tx.envelope().queue_id = "4XyZ12abC";
+    out.verdict.action = core::Action::Accept;  // delivered (a group without quarantine): no record
+    CHECK_FALSE(disposer.dispose(tx, *tx.message(), out));
+    CHECK((*sb)->pending().empty());
+    out.verdict.action = core::Action::Quarantine;
+    CHECK_FALSE(disposer.dispose(tx, *tx.message(), out));
+    CHECK((*sb)->pending().size() == (first_contact ? 1u : 0u));
+    tx.envelope().queue_id =
+        "../x";  // a garbled id: the disposer fails (the message is tempfailed)
+    CHECK(disposer.dispose(tx, *tx.message(), out).has_value() == first_contact);
   }
 }

@@ -91,11 +91,12 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   INFO((stages ? std::string() : stages.error()));
   REQUIRE(stages);
   // The composites run after every stage that adds content findings, and after authentication;
-  // the attach stage right after the mime stage, before the stages that spend the CPU budget.
+  // the attach stage right after the mime stage, before the stages that spend the CPU budget;
+  // the sandbox after every stage that adds findings (its `when` reads them).
   CHECK(names(*stages) == std::vector<std::string_view>{"limits", "lists", "dnsbl", "helo", "spf",
-                                                        "header_sanity", "mime", "attach",
-                                                        "rules", "heuristics", "classifier", "dkim", "arc",
-                                                        "dmarc", "bec", "composites"});
+                                                        "header_sanity", "mime", "attach", "rules",
+                                                        "heuristics", "classifier", "dkim", "arc",
+                                                        "dmarc", "bec", "composites", "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
@@ -106,7 +107,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "archive"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  CHECK(disposers->empty());
+  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",
