@@ -5,7 +5,7 @@
 // std::unexpected. clang 14, which the libFuzzer builds use, cannot compile
 // libstdc++'s <expected> (it lacks C++20 concepts level 202002), so there a
 // small class with the same subset of the interface is used: has_value,
-// operator bool, *, ->, value(), error(). Value types only.
+// operator bool, *, ->, value(), value_or(), error(), == with a value. Value types only.
 #pragma once
 
 #include <version>
@@ -54,8 +54,18 @@ class expected {
     if (!has_value()) throw std::logic_error("expected has no value");
     return std::get<0>(v_);
   }
+  const T& value() const& {
+    if (!has_value()) throw std::logic_error("expected has no value");
+    return std::get<0>(v_);
+  }
+  template <typename U>
+  T value_or(U&& other) const& {
+    return has_value() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(other));
+  }
   const E& error() const& { return std::get<1>(v_); }
   E& error() & { return std::get<1>(v_); }
+  // As std::expected: equal to a value when it holds one that is equal (!= by rewriting).
+  friend bool operator==(const expected& x, const T& v) { return x.has_value() && *x == v; }
 
  private:
   std::variant<T, E> v_;

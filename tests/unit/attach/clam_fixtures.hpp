@@ -14,7 +14,10 @@
 #include <stdexcept>
 #include <string>
 
-namespace postern::attach::test {
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
+
+namespace postern::test {
 
 namespace fs = std::filesystem;
 
@@ -26,27 +29,7 @@ inline constexpr const char* kEicarName = "Eicar-Signature.UNOFFICIAL";
 inline constexpr const char* kEicar =
     "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
-// A directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "postern-clam-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-inline std::string read_file(const fs::path& p) {
+inline std::string read_or_throw(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + p.string());
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -70,24 +53,6 @@ inline std::string run(const std::string& cmd) {
   return out;
 }
 
-// `n` pseudo-random bytes, the same for the same seed.
-inline std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
-inline std::string hex(std::string_view s) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
-
 // sigtool's "hash:size:file" line with the signature named `name`.
 inline std::string sigtool_line(const std::string& option, const fs::path& file,
                                 const std::string& name) {
@@ -104,7 +69,7 @@ inline void write_md5_db(const fs::path& dir) {
 }
 // The code of clam.exe (offsets 0x40-0x72): found in every packed form once unpacked.
 inline void write_body_db(const fs::path& dir) {
-  std::string exe = read_file(kTestFiles / "clam.exe");
+  std::string exe = read_or_throw(kTestFiles / "clam.exe");
   write_file(dir / "postern-body.ndb",
              "Postern.Test.ClamExe.Body:0:*:" + hex(exe.substr(0x40, 0x32)) + "\n");
 }
@@ -112,4 +77,4 @@ inline void write_eicar_db(const fs::path& dir) {
   write_file(dir / "postern-eicar.ndb", std::string("Eicar-Signature:0:0:") + hex(kEicar) + "\n");
 }
 
-}  // namespace postern::attach::test
+}  // namespace postern::test

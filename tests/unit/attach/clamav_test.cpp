@@ -17,12 +17,12 @@
 #include "clam_fixtures.hpp"
 
 using namespace postern::attach;
-using namespace postern::attach::test;
+using namespace postern::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-const fs::path kOle = fs::path(POSTERN_CORPUS_DIR) / "attach/oletools";
+const fs::path kOleDir = fs::path(POSTERN_CORPUS_DIR) / "attach/oletools";
 
 ClamConfig config_for(const fs::path& db) {
   ClamConfig c;
@@ -47,7 +47,7 @@ std::shared_ptr<const ClamEngine> one_ms_engine(const TempDir& db) {
 }
 
 std::vector<Hit> hits_of(const ClamEngine& e, const fs::path& file) {
-  auto h = to_hits(e.scan(read_file(file), file.filename().string()));
+  auto h = to_hits(e.scan(read_or_throw(file), file.filename().string()));
   INFO(file.string() << ": " << (h ? std::string() : h.error()));
   REQUIRE(h);
   return *h;
@@ -93,13 +93,13 @@ TEST_CASE("clean files are clean and report what was scanned", "[clamav]") {
   std::vector<Row> rows = {
       {"random 1 MiB", random_bytes(1 << 20, 1)},
       {"text", "Hello,\r\nthe minutes of the meeting are attached.\r\n"},
-      {"harmless-clean.doc", read_file(kOle / "msodde/harmless-clean.doc")},
-      {"harmless-clean.docx", read_file(kOle / "msodde/harmless-clean.docx")},
+      {"harmless-clean.doc", read_or_throw(kOleDir / "msodde/harmless-clean.doc")},
+      {"harmless-clean.docx", read_or_throw(kOleDir / "msodde/harmless-clean.docx")},
       {"empty", ""},
       // clam.exe with one byte changed: neither the hash nor the body matches.
       {"clam.exe altered",
        [] {
-         std::string s = read_file(kTestFiles / "clam.exe");
+         std::string s = read_or_throw(kTestFiles / "clam.exe");
          s[0x50] ^= 1;
          return s;
        }()},
@@ -133,7 +133,7 @@ TEST_CASE(
   write_md5_db(db.path());
   // clam.exe with a PE header claiming 0x60 sections (it has one): ClamAV's PE
   // parser calls it broken; the changed bytes also defeat the MD5 signature.
-  std::string broken_pe = read_file(kTestFiles / "clam.exe");
+  std::string broken_pe = read_or_throw(kTestFiles / "clam.exe");
   broken_pe[0x106] = 0x60;
   // A protected domain for ClamAV's phishing check, and a mail whose link shows it.
   write_file(db.path() / "postern.pdb", "H:paypal.com\n");
@@ -149,20 +149,20 @@ TEST_CASE(
   };
   std::vector<Row> rows = {
       {"sample_with_vba.ppt",
-       read_file(kOle / "olevba/sample_with_vba.ppt"),
+       read_or_throw(kOleDir / "olevba/sample_with_vba.ppt"),
        {"ATTACH_MACRO", "Heuristics.OLE2.ContainsMacros.VBA"}},
       {"oleform-PR314.docm",
-       read_file(kOle / "oleform/oleform-PR314.docm"),
+       read_or_throw(kOleDir / "oleform/oleform-PR314.docm"),
        {"ATTACH_MACRO", "Heuristics.OLE2.ContainsMacros.VBA"}},
       {"excel4_sample_macro.xls",
-       read_file(kOle / "excel4-macros/excel4_sample_macro.xls"),
+       read_or_throw(kOleDir / "excel4-macros/excel4_sample_macro.xls"),
        {"ATTACH_MACRO", "Heuristics.OLE2.ContainsMacros.XLM"}},
       // oletools' password zips ("infected").
       {"dde-test-from-office2016.doc.zip",
-       read_file(kOle / "msodde/dde-test-from-office2016.doc.zip"),
+       read_or_throw(kOleDir / "msodde/dde-test-from-office2016.doc.zip"),
        {"ATTACH_ENCRYPTED_ARCHIVE", "Heuristics.Encrypted.Zip"}},
       {"issue_185.rtf.zip",
-       read_file(kOle / "rtfobj/issue_185.rtf.zip"),
+       read_or_throw(kOleDir / "rtfobj/issue_185.rtf.zip"),
        {"ATTACH_ENCRYPTED_ARCHIVE", "Heuristics.Encrypted.Zip"}},
       {"a link showing https://www.paypal.com to an address",
        phish("https://www.paypal.com/signin"),
@@ -258,7 +258,7 @@ TEST_CASE("all_matches reports every signature that matches; the default stops a
   auto first = load_or_fail(c);
   c.all_matches = true;
   auto all = load_or_fail(c);
-  std::string exe = read_file(kTestFiles / "clam.zip");
+  std::string exe = read_or_throw(kTestFiles / "clam.zip");
   ScanResult one = first->scan(exe, "clam.zip");
   ScanResult both = all->scan(exe, "clam.zip");
   REQUIRE(one.status == ScanStatus::Found);
@@ -371,7 +371,7 @@ TEST_CASE(
   REQUIRE(started);
   std::unique_ptr<ClamService> svc = std::move(*started);
 
-  const std::string exe = read_file(kTestFiles / "clam.zip");
+  const std::string exe = read_or_throw(kTestFiles / "clam.zip");
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> scans{0}, no_engine{0}, errors{0}, missed{0};
   std::vector<std::thread> scanners;

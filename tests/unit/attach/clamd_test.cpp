@@ -24,7 +24,7 @@
 #include "clam_fixtures.hpp"
 
 using namespace postern::attach;
-using namespace postern::attach::test;
+using namespace postern::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -176,16 +176,16 @@ TEST_CASE("clamd finds what the in-process engine finds, as the same Hits", "[cl
     std::vector<Hit> want;
   };
   std::vector<Row> rows = {
-      {"clam.exe", read_file(kTestFiles / "clam.exe"), {{"ATTACH_VIRUS", kBodyName}}},
-      {"clam.zip", read_file(kTestFiles / "clam.zip"), {{"ATTACH_VIRUS", kBodyName}}},
-      {"clam.7z", read_file(kTestFiles / "clam.7z"), {{"ATTACH_VIRUS", kBodyName}}},
-      {"clam.pdf", read_file(kTestFiles / "clam.pdf"), {{"ATTACH_VIRUS", kBodyName}}},
+      {"clam.exe", read_or_throw(kTestFiles / "clam.exe"), {{"ATTACH_VIRUS", kBodyName}}},
+      {"clam.zip", read_or_throw(kTestFiles / "clam.zip"), {{"ATTACH_VIRUS", kBodyName}}},
+      {"clam.7z", read_or_throw(kTestFiles / "clam.7z"), {{"ATTACH_VIRUS", kBodyName}}},
+      {"clam.pdf", read_or_throw(kTestFiles / "clam.pdf"), {{"ATTACH_VIRUS", kBodyName}}},
       {"EICAR", kEicar, {{"ATTACH_VIRUS", kEicarName}}},
       {"macro ppt",
-       read_file(kOle / "olevba/sample_with_vba.ppt"),
+       read_or_throw(kOle / "olevba/sample_with_vba.ppt"),
        {{"ATTACH_MACRO", "Heuristics.OLE2.ContainsMacros.VBA"}}},
       {"password zip",
-       read_file(kOle / "msodde/dde-test-from-office2016.doc.zip"),
+       read_or_throw(kOle / "msodde/dde-test-from-office2016.doc.zip"),
        {{"ATTACH_ENCRYPTED_ARCHIVE", "Heuristics.Encrypted.Zip"}}},
       {"clean text", "Hello, the report is attached.\r\n", {}},
       // More than one INSTREAM chunk (64 KiB), under StreamMaxLength.
@@ -207,14 +207,14 @@ TEST_CASE("clamd finds what the in-process engine finds, as the same Hits", "[cl
 
   SECTION("over TCP too") {
     ClamdClient tcp = client_for(clamd.tcp_address());
-    ScanResult r = tcp.scan(read_file(kTestFiles / "clam.zip"));
+    ScanResult r = tcp.scan(read_or_throw(kTestFiles / "clam.zip"));
     INFO(r.error);
     CHECK(*to_hits(r) == std::vector<Hit>{{"ATTACH_VIRUS", kBodyName}});
     CHECK(tcp.scan("nothing to see").status == ScanStatus::Clean);
   }
 
   SECTION("several threads at once") {
-    std::string zip = read_file(kTestFiles / "clam.zip");
+    std::string zip = read_or_throw(kTestFiles / "clam.zip");
     std::atomic<int> found{0};
     std::vector<std::thread> ts;
     for (int i = 0; i < 4; ++i)
@@ -248,8 +248,8 @@ TEST_CASE("a stream over clamd's StreamMaxLength, or over max_stream, is a limit
     ClamdConfig c;
     c.max_stream = 1000;
     ClamdClient client = client_for(clamd.address(), c);
-    CHECK(*to_hits(client.scan(read_file(kTestFiles / "clam.pdf"))) == limit);
-    CHECK(*to_hits(client.scan(read_file(kTestFiles / "clam.exe"))) ==
+    CHECK(*to_hits(client.scan(read_or_throw(kTestFiles / "clam.pdf"))) == limit);
+    CHECK(*to_hits(client.scan(read_or_throw(kTestFiles / "clam.exe"))) ==
           std::vector<Hit>{{"ATTACH_VIRUS", kBodyName}});
   }
 }
@@ -260,7 +260,7 @@ TEST_CASE("no clamd, a silent peer or a garbled reply is an error within the tim
   fast.connect_timeout = 300ms;
   fast.io_timeout = 300ms;
   fast.scan_timeout = 2s;
-  const std::string data = read_file(kTestFiles / "clam.exe");
+  const std::string data = read_or_throw(kTestFiles / "clam.exe");
   struct Row {
     std::string name;
     bool peer, answer;

@@ -3,6 +3,7 @@
 #include "attach/filetype.hpp"
 
 #include "mime/analysis.hpp"
+#include "support/files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,12 +20,7 @@ using namespace postern::attach;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using postern::test::slurp;
 
 }  // namespace
 

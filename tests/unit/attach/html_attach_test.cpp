@@ -23,7 +23,7 @@ using attach::scan_html_attachment;
 
 namespace {
 
-std::set<std::string> symbols(const std::vector<attach::Hit>& hits) {
+std::set<std::string> html_symbols(const std::vector<attach::Hit>& hits) {
   std::set<std::string> out;
   for (const auto& h : hits) out.insert(h.symbol);
   return out;
@@ -45,7 +45,7 @@ std::string string_array(size_t n) {
   return s + "]";
 }
 
-struct Row {
+struct HtmlRow {
   std::string name;
   std::string html;
   std::set<std::string> want;  // exactly these
@@ -55,7 +55,7 @@ struct Row {
 }  // namespace
 
 TEST_CASE("HTML attachments: smuggling, credential forms, redirects, obfuscation") {
-  const std::vector<Row> rows = {
+  const std::vector<HtmlRow> rows = {
       {"a QakBot-style page that builds a ZIP from base64 and clicks a download link",
        "<html><head><title>Invoice</title></head><body><p>Your document is downloading. "
        "Password: abc123</p><script>var d = \"" +
@@ -157,7 +157,7 @@ TEST_CASE("HTML attachments: smuggling, credential forms, redirects, obfuscation
   for (const auto& r : rows) {
     INFO(r.name);
     const auto hits = scan_html_attachment(r.html);
-    CHECK(symbols(hits) == r.want);
+    CHECK(html_symbols(hits) == r.want);
     if (!r.detail.empty() && !hits.empty())
       CHECK_THAT(hits.front().detail, Catch::Contains(r.detail));
   }
@@ -168,7 +168,7 @@ TEST_CASE("an HTML attachment beyond the input bound is a limit hit") {
   lim.max_input = 1000;
   const auto hits =
       scan_html_attachment("<html><body>" + std::string(5000, 'x') + "</body></html>", lim);
-  CHECK(symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
+  CHECK(html_symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
 }
 
 TEST_CASE("a spent CPU budget stops an HTML attachment scan") {
@@ -176,7 +176,7 @@ TEST_CASE("a spent CPU budget stops an HTML attachment scan") {
   for (int i = 0; i < 200000; ++i) big += "<p class=\"x\">word <b>bold</b> <a href=\"#\">l</a></p>";
   core::CpuBudget budget(std::chrono::milliseconds(1));
   const auto hits = scan_html_attachment(big, {}, &budget);
-  CHECK(symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
+  CHECK(html_symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
 }
 
 TEST_CASE("no HTML part of the ham corpus looks like smuggling") {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "clam_fixtures.hpp"
 #include "core/digest.hpp"
 #include "support/temp_dir.hpp"
 
@@ -26,9 +27,6 @@ namespace postern::test {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-inline const std::string kEicar =
-    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
 // A TCP port on loopback nobody listens on now.
 inline uint16_t free_port() {
@@ -78,7 +76,8 @@ class IcapServer {
  public:
   IcapServer() : port_(free_port()) {
     const fs::path d = dir_.path();
-    dir_.write("db/test.hsb", core::sha256_hex(kEicar) + ":" + std::to_string(kEicar.size()) +
+    dir_.write("db/test.hsb", core::sha256_hex(kEicar) + ":" +
+                                  std::to_string(std::string_view(kEicar).size()) +
                                   ":Postern.Test.Eicar\n");
     dir_.write("clamd.conf", "LocalSocket " + (d / "clamd.sock").string() + "\nDatabaseDirectory " +
                                  (d / "db").string() + "\nForeground yes\nLogFile " +

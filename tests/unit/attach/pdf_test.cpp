@@ -1,6 +1,7 @@
 // PDF active content: payload PDFs from the corpus, ClamAV's test PDF, and PDFs
 // built here with zlib (object streams, escaped names, bombs, broken syntax).
 #include "attach/pdf.hpp"
+#include "support/files.hpp"
 
 #include <zlib.h>
 #include <catch2/catch.hpp>
@@ -21,10 +22,7 @@ using attach::PdfLimits;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using postern::test::slurp;
 
 std::string deflate(const std::string& s) {
   uLongf n = compressBound(s.size());
@@ -100,7 +98,7 @@ std::string lzw(const std::string& in) {
   return out;
 }
 
-std::set<std::string> symbols(const std::vector<attach::Hit>& hits) {
+std::set<std::string> pdf_symbols(const std::vector<attach::Hit>& hits) {
   std::set<std::string> out;
   for (const auto& h : hits) out.insert(h.symbol);
   return out;
@@ -111,7 +109,7 @@ const attach::Hit* find(const std::vector<attach::Hit>& hits, const std::string&
   return it == hits.end() ? nullptr : &*it;
 }
 
-struct Row {
+struct PdfRow {
   std::string name;
   std::string data;
   std::set<std::string> want;  // exactly these symbols
@@ -127,7 +125,7 @@ TEST_CASE("PDF active content is found however it is written, and only where a r
   std::string long_objs;  // varied text, so that the LZW table fills and the codes widen
   for (int i = 0; i < 3000; ++i)
     long_objs += "<< /N" + std::to_string(i * 7919 % 10007) + " " + std::to_string(i) + " >>\n";
-  const std::vector<Row> rows = {
+  const std::vector<PdfRow> rows = {
       {"an OpenAction into JavaScript",
        pdf("1 0 obj\n<< /Type /Catalog /OpenAction 5 0 R >>\nendobj\n" + js_action),
        {"ATTACH_PDF_JAVASCRIPT", "ATTACH_PDF_OPENACTION"}},
@@ -192,7 +190,7 @@ TEST_CASE("PDF active content is found however it is written, and only where a r
   for (const auto& r : rows) {
     INFO(r.name);
     const auto rep = analyze_pdf(r.data);
-    CHECK(symbols(rep.hits) == r.want);
+    CHECK(pdf_symbols(rep.hits) == r.want);
   }
 }
 
@@ -256,7 +254,7 @@ TEST_CASE("hostile structure stays linear and bounded") {
         pdf("1 0 obj " + std::string(1000000, '[') + "/JS" + std::string(1000000, ']') +
             std::string(500000, '<') + " endobj\n");
     const auto rep = analyze_pdf(deep);
-    CHECK(symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_JAVASCRIPT"});
+    CHECK(pdf_symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_JAVASCRIPT"});
   }
   SECTION("many unterminated strings are lexed at most twice") {
     const std::string opens(2000000, '(');
@@ -280,7 +278,7 @@ TEST_CASE("hostile structure stays linear and bounded") {
     PdfLimits tiny;
     tiny.max_input = 100;
     const auto rep = analyze_pdf(pdf(kCatalog + std::string(200, ' ') + "/JS"), tiny);
-    CHECK(symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_LIMIT"});
+    CHECK(pdf_symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_LIMIT"});
   }
   SECTION("a spent CPU budget stops the work") {
     core::CpuBudget budget(std::chrono::milliseconds(1));
@@ -328,7 +326,7 @@ TEST_CASE("the payload PDFs of the corpus are found, ClamAV's test PDF only embe
     const auto rep = analyze_pdf(data);
     ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     bytes += data.size();
-    CHECK(symbols(rep.hits) == w.symbols);
+    CHECK(pdf_symbols(rep.hits) == w.symbols);
   }
   WARN("corpus PDFs: " << bytes << " bytes in " << ms << " ms");
 
@@ -338,7 +336,7 @@ TEST_CASE("the payload PDFs of the corpus are found, ClamAV's test PDF only embe
     return;
   }
   const auto rep = analyze_pdf(clam);
-  CHECK(symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_EMBEDDED_FILE"});
+  CHECK(pdf_symbols(rep.hits) == std::set<std::string>{"ATTACH_PDF_EMBEDDED_FILE"});
   REQUIRE(rep.embedded_files.size() == 1);
   CHECK(rep.embedded_files[0].starts_with("MZ"));
 }

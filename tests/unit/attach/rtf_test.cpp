@@ -7,11 +7,14 @@
 
 #include "attach/rtf.hpp"
 #include "office_fixtures.hpp"
+#include "support/files.hpp"
 
 using namespace postern::attach;
 using namespace office_fixtures;
 
 namespace {
+
+using postern::test::hex;
 
 std::string lp(std::string_view s) {
   if (s.empty()) return le32(0);
@@ -29,16 +32,6 @@ std::string package(std::string_view name, std::string_view bytes) {
   return le16(2) + std::string(name) + '\0' + "C:\\tmp\\" + std::string(name) + '\0' + le16(0) +
          le16(3) + lp("C:\\tmp\\x") + le32(static_cast<uint32_t>(bytes.size())) +
          std::string(bytes);
-}
-
-std::string hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
 }
 
 }  // namespace

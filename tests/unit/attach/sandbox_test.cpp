@@ -16,6 +16,7 @@
 #include "core/digest.hpp"
 #include "policy/config.hpp"
 #include "scan/registry.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -26,12 +27,7 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
 struct Fixture {
   test::TempDir dir;

@@ -31,6 +31,7 @@
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -47,12 +48,7 @@ const attach::AttachPolicy& shipped() {
   return p;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using postern::test::slurp;
 
 std::string b64(std::string_view in) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -284,7 +280,7 @@ TEST_CASE("the [attachments] section refuses what it cannot mean") {
 namespace {
 
 // A zip of `files` (name -> bytes), made by Python's zipfile (the reference writer).
-std::string zip(const std::vector<std::pair<std::string, std::string>>& files) {
+std::string zip_files(const std::vector<std::pair<std::string, std::string>>& files) {
   test::TempDir d;
   std::string args;
   for (size_t i = 0; i < files.size(); ++i) {
@@ -323,8 +319,8 @@ TEST_CASE("files inside archives get every check, named by their path in the arc
     WARN("clamav-testfiles not installed");
     return;
   }
-  const std::string inner = zip({{"docs/invoice.pdf.exe", exe}, {"readme.txt", "hello"}});
-  const std::string outer = zip({{"inner.zip", inner}, {"photo.jpg", "not really a jpeg"}});
+  const std::string inner = zip_files({{"docs/invoice.pdf.exe", exe}, {"readme.txt", "hello"}});
+  const std::string outer = zip_files({{"inner.zip", inner}, {"photo.jpg", "not really a jpeg"}});
   attach::AttachStage stage(shipped(), {});
   Run r = run(message({{"order.zip", "application/zip", outer}}), stage);
   const core::Finding* banned = find(r, "ATTACH_BANNED");
@@ -344,8 +340,8 @@ TEST_CASE("files inside archives get every check, named by their path in the arc
 }
 
 TEST_CASE("archives deeper than the policy allows are a bomb finding, not a walk") {
-  std::string z = zip({{"payload.js", "WScript.Echo(1)"}});
-  for (int i = 0; i < 7; ++i) z = zip({{"level" + std::to_string(i) + ".zip", z}});
+  std::string z = zip_files({{"payload.js", "WScript.Echo(1)"}});
+  for (int i = 0; i < 7; ++i) z = zip_files({{"level" + std::to_string(i) + ".zip", z}});
   attach::AttachStage stage(shipped(), {});
   Run r = run(message({{"nested.zip", "application/zip", z}}), stage);
   const core::Finding* bomb = find(r, "ATTACH_ARCHIVE_BOMB");
@@ -355,7 +351,7 @@ TEST_CASE("archives deeper than the policy allows are a bomb finding, not a walk
 }
 
 TEST_CASE(
-    "real macro mail: the document's macros are found, also in a zip whose password "
+    "real macro mail: the document's macros are found, also in a zip_files whose password "
     "the text gives") {
   attach::AttachStage stage(shipped(), {});
   struct Row {
@@ -406,7 +402,7 @@ TEST_CASE("ClamAV scans each attachment; when it cannot, the stage fails (on_err
   auto av = attach::AvScanner::make(s);
   REQUIRE(av);
   attach::AttachStage stage(shipped(), {.av = *av});
-  Run r = run(message({{"fine.zip", "application/zip", zip({{"eicar.com", eicar}})}}), stage);
+  Run r = run(message({{"fine.zip", "application/zip", zip_files({{"eicar.com", eicar}})}}), stage);
   const core::Finding* v = find(r, "ATTACH_VIRUS");
   REQUIRE(v);
   CHECK(v->detail.find("Postern.Test.Eicar") != std::string::npos);
@@ -451,7 +447,7 @@ TEST_CASE("more files than the stage checks is a limit finding, and the rest are
   std::vector<std::pair<std::string, std::string>> many;
   for (int i = 0; i < 1100; ++i) many.push_back({"f" + std::to_string(i) + ".txt", "x"});
   attach::AttachStage stage(shipped(), {});
-  Run r = run(message({{"many.zip", "application/zip", zip(many)}}), stage);
+  Run r = run(message({{"many.zip", "application/zip", zip_files(many)}}), stage);
   const core::Finding* limit = find(r, "ATTACH_LIMIT");
   REQUIRE(limit);
   CHECK(limit->detail.find("more than 1000 files") != std::string::npos);

@@ -2,6 +2,7 @@
 // file, a slow rule), the corpus fixtures, reload detection, and shared rules under
 // many threads.
 #include "attach/yara.hpp"
+#include "support/files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -41,10 +42,7 @@ struct TempDir {
   }
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using postern::test::slurp;
 
 const char* kRules = R"(
 rule eicar_string {
@@ -102,7 +100,7 @@ struct Compiled {
   }
 };
 
-std::set<std::string> details(const std::vector<attach::Hit>& hits) {
+std::set<std::string> yara_details(const std::vector<attach::Hit>& hits) {
   std::set<std::string> out;
   for (const auto& h : hits) out.insert(h.symbol + " " + h.detail);
   return out;
@@ -137,7 +135,7 @@ TEST_CASE("YARA rules match by string, hex, filesize and carry their meta score"
   };
   for (const auto& row : rows) {
     INFO(row.name);
-    CHECK(details(r.scan(row.data, 5)) == row.want);
+    CHECK(yara_details(r.scan(row.data, 5)) == row.want);
   }
   const auto graded = r.scan("graded-marker graded-int", 5);
   REQUIRE(graded.size() == 2);
@@ -197,7 +195,7 @@ TEST_CASE("only the first max_scan_bytes of a file are scanned") {
   lim.max_scan_bytes = 1024;
   auto rules = YaraRules::compile_dir(dir.path, lim);
   REQUIRE(rules.has_value());
-  CHECK(details((*rules)->scan(kEicar, 5)).size() == 1);
+  CHECK(yara_details((*rules)->scan(kEicar, 5)).size() == 1);
   const auto hits = (*rules)->scan(std::string(2048, ' ') + kEicar, 5);
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].symbol == "ATTACH_YARA_LIMIT");
@@ -268,5 +266,6 @@ TEST_CASE("YARA over the corpus fixtures") {
                 << bytes / 1e6 / secs << " MB/s)");
   const std::string clam = slurp("/usr/share/clamav-testfiles/clam.exe");
   if (!clam.empty())
-    CHECK(details(rules->scan(clam, 5)) == std::set<std::string>{"ATTACH_YARA b.yar:small_pe"});
+    CHECK(yara_details(rules->scan(clam, 5)) ==
+          std::set<std::string>{"ATTACH_YARA b.yar:small_pe"});
 }

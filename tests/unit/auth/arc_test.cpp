@@ -69,7 +69,7 @@ auth::ArcSealer sealer(const char* pem, const char* domain, const char* selector
   return s;
 }
 
-constexpr const char* kMessage =
+constexpr const char* kArcMessage =
     "Received: from mx.origin.example by relay.example; Mon, 2 Mar 2026 10:00:00 +0000\r\n"
     "From: Alice <alice@origin.example>\r\n"
     "To: list@lists.example\r\n"
@@ -203,7 +203,7 @@ TEST_CASE("tag lists keep RFC 6376 3.2 syntax", "[arc]") {
 }
 
 TEST_CASE("a chain our sealer made passes, one instance and two", "[arc]") {
-  core::Message m(kMessage);
+  core::Message m(kArcMessage);
   CHECK(verify(m).cv == ArcStatus::None);
 
   core::Message one = sealed(m, sealer(kRsaPem, "seal.example", "rsa"), ArcStatus::None);
@@ -226,7 +226,7 @@ TEST_CASE("a chain our sealer made passes, one instance and two", "[arc]") {
 }
 
 TEST_CASE("tampering fails the chain", "[arc]") {
-  core::Message m(kMessage);
+  core::Message m(kArcMessage);
   auto s = sealer(kRsaPem, "seal.example", "rsa");
   core::Message one = sealed(m, s, ArcStatus::None);
   core::Message two = sealed(one, s, ArcStatus::Pass, 1772445700);
@@ -257,7 +257,7 @@ TEST_CASE("tampering fails the chain", "[arc]") {
 }
 
 TEST_CASE("chain structure: gaps, duplicates, cv sequence and the instance limit", "[arc]") {
-  core::Message m(kMessage);
+  core::Message m(kArcMessage);
   auto s = sealer(kRsaPem, "seal.example", "rsa");
   core::Message one = sealed(m, s, ArcStatus::None);
   core::Message two = sealed(one, s, ArcStatus::Pass);
@@ -278,12 +278,12 @@ TEST_CASE("chain structure: gaps, duplicates, cv sequence and the instance limit
       {"duplicate", dup_aar, "duplicate ARC-Authentication-Results i=1"},
       {"i=1 says pass", sealed(m, s, ArcStatus::Pass).raw(), "i=1 does not say cv=none"},
       {"i=0", edit(one, "i=1; s=rsa", "i=0; s=rsa").raw(), "bad i="},
-      {"51 sets", fake_sets(51) + kMessage, "i=51 is past the limit of 50 ARC sets"},
+      {"51 sets", fake_sets(51) + kArcMessage, "i=51 is past the limit of 50 ARC sets"},
       {"i=51", edit(one, "ARC-Seal: a=rsa-sha256; b=", "ARC-Seal: i=51; a=rsa-sha256; b=").raw(),
        "duplicate tag i"},
-      {"huge field", "ARC-Seal: x=" + std::string(17000, 'a') + "\r\n" + kMessage,
+      {"huge field", "ARC-Seal: x=" + std::string(17000, 'a') + "\r\n" + kArcMessage,
        "longer than 16384 bytes"},
-      {"newest says fail", fake_sets(2, "fail") + kMessage, "the ARC-Seal i=2 says cv=fail"},
+      {"newest says fail", fake_sets(2, "fail") + kArcMessage, "the ARC-Seal i=2 says cv=fail"},
       {"AAR without i=",
        edit(one, "ARC-Authentication-Results: i=1;", "ARC-Authentication-Results:").raw(),
        "does not start with i=N;"},
@@ -301,7 +301,7 @@ TEST_CASE("chain structure: gaps, duplicates, cv sequence and the instance limit
 }
 
 TEST_CASE("keys: missing, revoked and a DNS failure", "[arc]") {
-  core::Message m(kMessage);
+  core::Message m(kArcMessage);
   // Missing: the selector has no record (NXDOMAIN under the static zone).
   auto missing = verify(sealed(m, sealer(kRsaPem, "seal.example", "nokey"), ArcStatus::None));
   CHECK(missing.cv == ArcStatus::Fail);
@@ -324,19 +324,19 @@ TEST_CASE("keys: missing, revoked and a DNS failure", "[arc]") {
 }
 
 TEST_CASE("sealing refuses a terminated chain, the 50th set and a false cv=none", "[arc]") {
-  core::Message m(kMessage);
+  core::Message m(kArcMessage);
   auto s = sealer(kRsaPem, "seal.example", "rsa");
-  auto failed = auth::seal_arc(core::Message(fake_sets(2, "fail") + kMessage),
+  auto failed = auth::seal_arc(core::Message(fake_sets(2, "fail") + kArcMessage),
                                "r.example; arc=fail", ArcStatus::Fail, s, 1);
   REQUIRE_FALSE(failed.has_value());
   CHECK_THAT(failed.error(), Catch::Contains("cv=fail at i=2"));
 
-  auto full = auth::seal_arc(core::Message(fake_sets(50) + kMessage), "r.example; arc=pass",
+  auto full = auth::seal_arc(core::Message(fake_sets(50) + kArcMessage), "r.example; arc=pass",
                              ArcStatus::Pass, s, 1);
   REQUIRE_FALSE(full.has_value());
   CHECK_THAT(full.error(), Catch::Contains("already has 50 sets"));
 
-  auto none = auth::seal_arc(core::Message(fake_sets(1) + kMessage), "r.example; arc=none",
+  auto none = auth::seal_arc(core::Message(fake_sets(1) + kArcMessage), "r.example; arc=none",
                              ArcStatus::None, s, 1);
   CHECK_FALSE(none.has_value());
 
@@ -365,14 +365,14 @@ TEST_CASE("the arc stage reports the chain and the finisher seals what postern c
     core::Direction dir;
     const char* symbol;
   };
-  core::Message plain(kMessage);
+  core::Message plain(kArcMessage);
   const Row rows[] = {
       {plain, core::Direction::Inbound, "ARC_NONE"},
       {sealed(plain, s, ArcStatus::None), core::Direction::Inbound, "ARC_PASS"},
       {edit(sealed(plain, s, ArcStatus::None), "in.", "out."), core::Direction::Inbound,
        "ARC_FAIL"},
       {plain, core::Direction::Outbound, nullptr},
-      {core::Message(kMessage, 1 << 20, true), core::Direction::Inbound, nullptr},  // truncated
+      {core::Message(kArcMessage, 1 << 20, true), core::Direction::Inbound, nullptr},  // truncated
   };
   for (const auto& r : rows) {
     CAPTURE(r.symbol ? r.symbol : "none");

@@ -14,14 +14,14 @@ using namespace postern::auth;
 
 namespace {
 core::ConnectionInfo conn;
-core::Transaction make_tx(core::Direction d = core::Direction::Inbound) {
+core::Transaction results_tx(core::Direction d = core::Direction::Inbound) {
   return core::Transaction(conn, d, core::Limits{}, nullptr, "id");
 }
 }  // namespace
 
 TEST_CASE("Authentication-Results lists spf, each dkim signature, dmarc and arc",
           "[auth-results]") {
-  auto tx = make_tx();
+  auto tx = results_tx();
   CHECK(authentication_results("mx.test", tx).empty());  // no authentication stage ran
 
   SpfResult spf;
@@ -65,7 +65,7 @@ TEST_CASE("Authentication-Results lists spf, each dkim signature, dmarc and arc"
 
 TEST_CASE("the finisher writes the field at the top of inbound mail only", "[auth-results]") {
   AuthResultsFinisher f("mx.test");
-  auto in = make_tx();
+  auto in = results_tx();
   in.put<DkimResults>(std::make_shared<const DkimResults>());
   core::Outcome out;
   f.finish(in, core::Message(), out);
@@ -73,7 +73,7 @@ TEST_CASE("the finisher writes the field at the top of inbound mail only", "[aut
   CHECK(out.added[0].name == "Authentication-Results");
   CHECK(out.added[0].value == "mx.test; dkim=none");
   CHECK(out.added[0].at_top);
-  auto ob = make_tx(core::Direction::Outbound);
+  auto ob = results_tx(core::Direction::Outbound);
   ob.put<DkimResults>(std::make_shared<const DkimResults>());
   core::Outcome out2;
   f.finish(ob, core::Message(), out2);

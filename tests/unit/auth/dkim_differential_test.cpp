@@ -25,6 +25,7 @@
 #include "auth/dkim.hpp"
 #include "core/address.hpp"
 #include "support/dkim_keys.hpp"
+#include "support/files.hpp"
 
 #define _Bool bool
 #include <dkim.h>
@@ -35,18 +36,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCorpus = POSTERN_CORPUS_DIR;
+const std::string kCorpusRoot = POSTERN_CORPUS_DIR;
 const std::string kAllowlist =
     POSTERN_SOURCE_DIR "/tests/unit/auth/dkim_differential_allowlist.txt";
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
-std::string crlf(std::string_view text) {
+std::string to_crlf(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 40);
   for (size_t i = 0; i < text.size(); ++i) {
@@ -77,7 +73,7 @@ std::set<std::string> key_names(const std::string& raw) {
 }
 
 // A resolver answering `keys` {name, record} from local data; every other name NXDOMAIN.
-std::shared_ptr<dns::Resolver> resolver(
+std::shared_ptr<dns::Resolver> differential_resolver(
     const std::vector<std::pair<std::string, std::string>>& keys) {
   dns::Options o;
   o.forwarders = {"127.0.0.1@9"};  // never asked: "." is a static zone
@@ -128,7 +124,7 @@ struct Allowed {
 // "<case>\t<signature index>\t<reason>" lines; '#' starts a comment.
 std::map<std::pair<std::string, size_t>, Allowed> load_allowlist() {
   std::map<std::pair<std::string, size_t>, Allowed> out;
-  std::istringstream in(read(kAllowlist));
+  std::istringstream in(slurp(kAllowlist));
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
@@ -239,56 +235,58 @@ bool has_signature(const std::string& raw) {
 
 TEST_CASE("native and libopendkim agree on every signed corpus message", "[dkim][corpus][diff]") {
   Differential diff;
-  std::string dk = kCorpus + "/auth/dkim/";
+  std::string dk = kCorpusRoot + "/auth/dkim/";
 
   // keys: the corpus mail whose keys exist offline.
   Tally keys;
   std::vector<std::pair<std::string, std::string>> mail_auth_001;
   for (int i = 1; i <= 6; ++i) {
     std::string file = fmt::format("mail-auth/00{}.txt", i);
-    std::string text = read(dk + file);
+    std::string text = slurp(dk + file);
     size_t split = text.find("\n\n");
     std::vector<std::pair<std::string, std::string>> recs;
     std::istringstream lines(text.substr(0, split));
     for (std::string line; std::getline(lines, line);)
       recs.push_back({line.substr(0, line.find(' ')), line.substr(line.find(' ') + 1)});
     if (i == 1) mail_auth_001 = recs;
-    diff.compare("auth/dkim/" + file, crlf(text.substr(split + 2)), resolver(recs), keys);
+    diff.compare("auth/dkim/" + file, to_crlf(text.substr(split + 2)), differential_resolver(recs),
+                 keys);
   }
   std::vector<std::string> records, messages;
   for (const auto& f : files_under(dk + "dkimpy/data")) {
-    std::string first = read(f).substr(0, read(f).find('\n'));
+    std::string first = slurp(f).substr(0, slurp(f).find('\n'));
     if ((f.ends_with(".txt") || f.ends_with(".dns")) && first.find("p=") != std::string::npos)
       records.push_back(f);
     else if (f.ends_with(".msg") || f.ends_with(".message"))
       messages.push_back(f);
   }
   for (const auto& msg : messages) {
-    std::string raw = crlf(read(msg));
+    std::string raw = to_crlf(slurp(msg));
     std::set<std::string> names = key_names(raw);
     if (names.empty()) continue;
     for (const auto& rec : records) {
-      std::string text = read(rec);
+      std::string text = slurp(rec);
       std::vector<std::pair<std::string, std::string>> zone;
       for (const auto& n : names) zone.push_back({n, text.substr(0, text.find('\n'))});
       diff.compare(
-          fs::relative(msg, kCorpus).string() + " with " + fs::path(rec).filename().string(), raw,
-          resolver(zone), keys);
+          fs::relative(msg, kCorpusRoot).string() + " with " + fs::path(rec).filename().string(),
+          raw, differential_resolver(zone), keys);
     }
   }
-  std::string rfc8463 = kCorpus + "/mime/torture/rfc-8463.eml";
-  diff.compare("mime/torture/rfc-8463.eml", crlf(read(rfc8463)), resolver(mail_auth_001), keys);
+  std::string rfc8463 = kCorpusRoot + "/mime/torture/rfc-8463.eml";
+  diff.compare("mime/torture/rfc-8463.eml", to_crlf(slurp(rfc8463)),
+               differential_resolver(mail_auth_001), keys);
   report("keys", keys);
 
   // no-keys: every other signed corpus message, every key NXDOMAIN.
   Tally nokeys;
-  auto nx = resolver({});
+  auto nx = differential_resolver({});
   for (const char* dir : {"ham", "spam", "phish", "mime"}) {
-    for (const auto& f : files_under(kCorpus + "/" + dir)) {
+    for (const auto& f : files_under(kCorpusRoot + "/" + dir)) {
       if (f == rfc8463) continue;
-      std::string raw = crlf(read(f));
+      std::string raw = to_crlf(slurp(f));
       if (!has_signature(raw)) continue;
-      diff.compare(fs::relative(f, kCorpus).string(), raw, nx, nokeys);
+      diff.compare(fs::relative(f, kCorpusRoot).string(), raw, nx, nokeys);
     }
   }
   report("no-keys", nokeys);
@@ -297,17 +295,17 @@ TEST_CASE("native and libopendkim agree on every signed corpus message", "[dkim]
   Tally resigned;
   test::TempDir tmp;
   test::DkimKey rsa = test::make_key(tmp, "rsa", 2048), ed = test::make_key(tmp, "ed", 0);
-  std::string rsa_pem = read(rsa.pem_path), ed_pem = read(ed.pem_path);
-  auto res =
-      resolver({{"r._domainkey.example.com", rsa.record}, {"e._domainkey.example.com", ed.record}});
+  std::string rsa_pem = slurp(rsa.pem_path), ed_pem = slurp(ed.pem_path);
+  auto res = differential_resolver(
+      {{"r._domainkey.example.com", rsa.record}, {"e._domainkey.example.com", ed.record}});
   std::vector<std::string> sample;
-  auto usrp = files_under(kCorpus + "/ham/usrp");
+  auto usrp = files_under(kCorpusRoot + "/ham/usrp");
   for (size_t i = 0; i < usrp.size(); i += 8) sample.push_back(usrp[i]);
   for (const char* dir : {"/mime/torture", "/mime/rspamd"})
-    for (const auto& f : files_under(kCorpus + dir)) sample.push_back(f);
+    for (const auto& f : files_under(kCorpusRoot + dir)) sample.push_back(f);
   size_t k = 0;
   for (const auto& f : sample) {
-    std::string raw = crlf(read(f));
+    std::string raw = to_crlf(slurp(f));
     const std::string& s = raw;
     std::string signed_raw;
     switch (k++ % 4) {
@@ -329,7 +327,7 @@ TEST_CASE("native and libopendkim agree on every signed corpus message", "[dkim]
     }
     if (signed_raw.empty()) continue;
     if (k % 3 == 0) signed_raw += "Appended after signing.\r\n";
-    diff.compare("re-signed " + fs::relative(f, kCorpus).string(), signed_raw, res, resigned);
+    diff.compare("re-signed " + fs::relative(f, kCorpusRoot).string(), signed_raw, res, resigned);
   }
   report("re-signed", resigned);
 

@@ -14,6 +14,7 @@
 #include "auth/dkim.hpp"
 #include "core/address.hpp"
 #include "support/dkim_keys.hpp"
+#include "support/files.hpp"
 #include "support/silent_server.hpp"
 
 #define _Bool bool
@@ -25,12 +26,7 @@ using auth::DkimStatus;
 
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
 std::string crlf(std::string_view text) {
   std::string out;
@@ -75,7 +71,7 @@ const std::string kCorpus = POSTERN_CORPUS_DIR "/auth/dkim/";
 
 // A mail-auth corpus file: "<name> <record>" lines, a blank line, the message.
 std::pair<std::vector<std::string>, std::string> mail_auth(const std::string& file) {
-  std::string text = read(kCorpus + "mail-auth/" + file);
+  std::string text = slurp(kCorpus + "mail-auth/" + file);
   size_t split = text.find("\n\n");
   std::vector<std::pair<std::string, std::string>> keys;
   std::istringstream recs(text.substr(0, split));
@@ -85,7 +81,7 @@ std::pair<std::vector<std::string>, std::string> mail_auth(const std::string& fi
 }
 
 std::string first_line(const std::string& path) {
-  std::string s = read(path);
+  std::string s = slurp(path);
   return s.substr(0, s.find('\n'));
 }
 
@@ -107,7 +103,7 @@ std::string sign_raw(const std::string& raw, const test::DkimKey& key, const std
   REQUIRE(lib);
   u_int min_bits = 1;  // libopendkim refuses to sign with keys under 1024 bits by default
   dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &min_bits, sizeof min_bits);
-  std::string pem = read(key.pem_path);
+  std::string pem = slurp(key.pem_path);
   DKIM_STAT st;
   DKIM* d = dkim_sign(lib, reinterpret_cast<const u_char*>("t"), nullptr,
                       reinterpret_cast<dkim_sigkey_t>(pem.data()),
@@ -282,7 +278,8 @@ TEST_CASE("the dkimpy corpus: messages against their key records", "[dkim][corpu
             "key record p= is not a public key"},
        }) {
     INFO(r.message << " with " << r.record_file);
-    auto v = verify(crlf(read(d + r.message)), zone({{r.key_name, first_line(d + r.record_file)}}));
+    auto v =
+        verify(crlf(slurp(d + r.message)), zone({{r.key_name, first_line(d + r.record_file)}}));
     REQUIRE(v.results.signatures.size() == r.want.size());
     for (size_t i = 0; i < r.want.size(); ++i) {
       INFO(v.results.signatures[i].detail);
@@ -596,7 +593,7 @@ TEST_CASE("DkimSigner signs with corpus keys (PKCS#1 and PKCS#8) that verify", "
     auto s = auth::DkimSigner::create(
         {{"example.com", "test", auth::DkimAlgorithm::RsaSha256, d + r.key, false}});
     REQUIRE(s);
-    std::string raw = crlf(read(d + "test.message"));
+    std::string raw = crlf(slurp(d + "test.message"));
     auto out = (*s)->sign(core::Message(raw), "example.com");
     CHECK(out.errors.empty());
     REQUIRE(out.signatures.size() == 1);

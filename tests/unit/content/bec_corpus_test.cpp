@@ -23,6 +23,7 @@
 #include "reputation/sender_history.hpp"
 #include "scan/envelope_guess.hpp"
 #include "scan/registry.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -58,12 +59,7 @@ struct Tally {
   std::map<std::string, std::vector<std::string>> examples;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
 void scan_dir(const content::BecStage& stage, const fs::path& dir, Tally& t) {
   std::vector<fs::path> files;

@@ -14,7 +14,7 @@ using namespace postern;
 
 namespace {
 
-postern::expected<policy::Policy, policy::Errors> parse(const std::string& text) {
+postern::expected<policy::Policy, policy::Errors> parse_policy_text(const std::string& text) {
   return policy::parse_policy(text, "p.toml", scan::policy_sections());
 }
 
@@ -25,8 +25,9 @@ std::set<std::string, std::less<>> present(const std::string& letters) {
 }
 
 // Findings after running the composites of `text` over findings of `symbols`.
-std::vector<std::string> run(const std::string& text, const std::vector<std::string>& symbols) {
-  auto p = parse(text);
+std::vector<std::string> run_composites(const std::string& text,
+                                        const std::vector<std::string>& symbols) {
+  auto p = parse_policy_text(text);
   if (!p) FAIL(policy::to_string(p.error()));
   auto set =
       content::CompositeSet::build(p->sections.section<content::CompositesPolicy>("composites"));
@@ -102,7 +103,7 @@ TEST_CASE("a bad composite is an error at the bad token", "[composites]") {
   };
   for (const auto& r : rows) {
     CAPTURE(r.expr);
-    auto p = parse(composite("SELF", r.expr));
+    auto p = parse_policy_text(composite("SELF", r.expr));
     policy::Errors errs;
     if (!p)
       errs = p.error();
@@ -111,12 +112,12 @@ TEST_CASE("a bad composite is an error at the bad token", "[composites]") {
     test::check_single_error(errs, {"p.toml", 2, r.column, r.contains});
   }
   // A missing key, at the table.
-  auto p = parse("[composites.X_Y]\nexpression = \"SPF_FAIL\"\nscore = 1\n");
+  auto p = parse_policy_text("[composites.X_Y]\nexpression = \"SPF_FAIL\"\nscore = 1\n");
   REQUIRE_FALSE(p);
   test::check_single_error(p.error(), {"p.toml", 1, 1, "missing 'description'"});
   // An expression with escapes: the column of the value.
-  auto esc =
-      parse("[composites.X_Y]\nexpression = \"\\u0041 &&\"\nscore = 1\ndescription = \"d\"\n");
+  auto esc = parse_policy_text(
+      "[composites.X_Y]\nexpression = \"\\u0041 &&\"\nscore = 1\ndescription = \"d\"\n");
   REQUIRE_FALSE(esc);
   test::check_single_error(esc.error(), {"p.toml", 2, 14, "got the end"});
 }
@@ -127,15 +128,16 @@ TEST_CASE("composites may name rules, policy symbols and other composites", "[co
       "description = \"d\"\n" +
       composite("LURE_AND_SPF", "LURE_X && SPF_FAIL") +
       composite("ALL_THREE", "LURE_AND_SPF && DMARC_POLICY_REJECT");
-  auto p = parse(text);
+  auto p = parse_policy_text(text);
   REQUIRE(p);
   CHECK(scan::check_symbols(*p).empty());
   // Composites of composites are evaluated in order of reference, whatever their names.
-  CHECK(run(text, {"LURE_X", "SPF_FAIL", "DMARC_POLICY_REJECT"}) ==
+  CHECK(run_composites(text, {"LURE_X", "SPF_FAIL", "DMARC_POLICY_REJECT"}) ==
         std::vector<std::string>{"LURE_AND_SPF", "ALL_THREE"});
-  CHECK(run(text, {"LURE_X", "DMARC_POLICY_REJECT"}).empty());
+  CHECK(run_composites(text, {"LURE_X", "DMARC_POLICY_REJECT"}).empty());
   // A cycle is an error when the set is built.
-  auto cyc = parse(composite("CYC_A", "CYC_B || SPF_FAIL") + composite("CYC_B", "CYC_A"));
+  auto cyc =
+      parse_policy_text(composite("CYC_A", "CYC_B || SPF_FAIL") + composite("CYC_B", "CYC_A"));
   REQUIRE(cyc);
   auto set =
       content::CompositeSet::build(cyc->sections.section<content::CompositesPolicy>("composites"));
@@ -144,7 +146,8 @@ TEST_CASE("composites may name rules, policy symbols and other composites", "[co
 }
 
 TEST_CASE("a composite adds its finding, keeps its parts and says what held", "[composites]") {
-  auto p = parse(composite("PHISH_COMBO", "SPF_FAIL && (DMARC_POLICY_REJECT || !DKIM_PASS)"));
+  auto p = parse_policy_text(
+      composite("PHISH_COMBO", "SPF_FAIL && (DMARC_POLICY_REJECT || !DKIM_PASS)"));
   REQUIRE(p);
   auto set =
       content::CompositeSet::build(p->sections.section<content::CompositesPolicy>("composites"));
@@ -162,9 +165,9 @@ TEST_CASE("a composite adds its finding, keeps its parts and says what held", "[
 }
 
 TEST_CASE("a recipient's own findings count for that recipient only", "[composites]") {
-  auto p = parse(composite("LISTED_AND_SPF", "SPF_FAIL && RCPT_LISTED") +
-                 composite("NOT_LISTED", "SPF_FAIL && !RCPT_LISTED") +
-                 composite("ZZ_NOT_LISTED_TOO", "NOT_LISTED"));
+  auto p = parse_policy_text(composite("LISTED_AND_SPF", "SPF_FAIL && RCPT_LISTED") +
+                             composite("NOT_LISTED", "SPF_FAIL && !RCPT_LISTED") +
+                             composite("ZZ_NOT_LISTED_TOO", "NOT_LISTED"));
   REQUIRE(p);
   auto set =
       content::CompositeSet::build(p->sections.section<content::CompositesPolicy>("composites"));

@@ -17,7 +17,7 @@ const std::string kFrom = "From: Alice <alice@example.com>\r\n";
 const std::string kId = "Message-ID: <1@example.com>\r\n";
 const std::string kRest = "To: bob@example.org\r\nSubject: hello\r\n";
 
-std::vector<core::Finding> run(const std::string& head) {
+std::vector<core::Finding> run_sanity(const std::string& head) {
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
   tx.set_message(core::Message(head + "\r\nbody\r\n"));
@@ -26,7 +26,7 @@ std::vector<core::Finding> run(const std::string& head) {
   return tx.findings();
 }
 
-Symbols symbols(const std::vector<core::Finding>& fs) {
+Symbols sanity_symbols(const std::vector<core::Finding>& fs) {
   Symbols out;
   for (const auto& f : fs) out.push_back(f.symbol);
   std::sort(out.begin(), out.end());
@@ -91,7 +91,7 @@ TEST_CASE("each malformed or missing standard field has its HEADER_* finding", "
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
-    CHECK(symbols(run(r.head)) == r.want);
+    CHECK(sanity_symbols(run_sanity(r.head)) == r.want);
   }
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("header findings carry small scores and useful details", "[header_sani
   };
   for (const auto& r : rows) {
     CAPTURE(r.symbol);
-    auto fs = run(r.head);
+    auto fs = run_sanity(r.head);
     REQUIRE(fs.size() == 1);
     CHECK(fs[0].symbol == r.symbol);
     CHECK(fs[0].score == r.score);
@@ -130,7 +130,7 @@ TEST_CASE("header findings carry small scores and useful details", "[header_sani
 TEST_CASE("8-bit field names in the detail are bounded", "[header_sanity]") {
   std::string head = kDate + kFrom + kId;
   for (int i = 0; i < 8; ++i) head += "X-" + std::to_string(i) + ": \xe9\r\n";
-  auto fs = run(head);
+  auto fs = run_sanity(head);
   REQUIRE(fs.size() == 1);
   CHECK(fs[0].detail == "raw 8-bit bytes in 8 field(s): X-0, X-1, X-2, X-3, X-4, ...");
 }

@@ -37,7 +37,8 @@ const content::HeuristicsStage& stage() {
   return s;
 }
 
-std::vector<core::Finding> run(const std::string& msg, const std::string& mail_from = "") {
+std::vector<core::Finding> run_heuristics(const std::string& msg,
+                                          const std::string& mail_from = "") {
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
   tx.envelope().mail_from = mail_from;
@@ -261,7 +262,7 @@ TEST_CASE("each heuristic fires on its trait and not on ordinary mail", "[heuris
   };
   for (const auto& r : rows) {
     INFO(r.name);
-    auto fs = run(r.msg, r.mail_from);
+    auto fs = run_heuristics(r.msg, r.mail_from);
     const core::Finding* f = find(fs, r.symbol);
     CHECK((f != nullptr) == r.fires);
     if (f && !r.detail.empty()) {
@@ -272,8 +273,8 @@ TEST_CASE("each heuristic fires on its trait and not on ordinary mail", "[heuris
 }
 
 TEST_CASE("an ordinary letter with both alternatives has no heuristic finding", "[heuristics]") {
-  auto fs = run(alternative("Alice <alice@example.com>", kText, "<p>" + kText + "</p>"),
-                "alice@example.com");
+  auto fs = run_heuristics(alternative("Alice <alice@example.com>", kText, "<p>" + kText + "</p>"),
+                           "alice@example.com");
   std::vector<std::string> syms;
   for (const auto& f : fs)
     if (f.symbol.find("MIME_") != 0) syms.push_back(f.symbol);

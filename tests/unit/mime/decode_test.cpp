@@ -1,6 +1,7 @@
 // Tests for the mime decoders: base64, quoted-printable, uuencode, the encoders,
 // charset conversion, UTF-8 sanitizing and RFC 2047 encoded-words.
 #include "mime/decode.hpp"
+#include "support/files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,13 +27,7 @@ std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(rng));
-  return s;
-}
+using postern::test::random_bytes;
 
 }  // namespace
 

@@ -14,18 +14,15 @@
 #include <vector>
 
 #include "mime/analysis.hpp"
+#include "support/files.hpp"
 
 using namespace postern::mime;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::random_bytes;
+using postern::test::slurp;
 
 std::vector<fs::path> emls(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -73,14 +70,6 @@ std::string field(const Tree& t, std::string_view path, std::string_view name) {
   return "-";
 }
 
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(rng));
-  return s;
-}
-
 const std::string kMixed =
     "From: a@example.com\r\n"
     "Content-Type: multipart/mixed; boundary=\"m\"\r\n"
@@ -119,7 +108,7 @@ TEST_CASE("a splice without replacements gives back every corpus message byte fo
     for (auto& f : emls(fs::path(POSTERN_CORPUS_DIR) / folder)) files.push_back(f);
   CHECK(files.size() > 4000);
   for (const auto& f : files) {
-    const std::string raw = read_file(f);
+    const std::string raw = slurp(f);
     Tree t = Tree::parse(raw);
     auto out = splice(t, {});
     REQUIRE(out.has_value());
@@ -134,7 +123,7 @@ TEST_CASE("replacing every leaf with its own content keeps what a client shows",
   CHECK(files.size() > 200);
   for (const auto& f : files) {
     CAPTURE(f.string());
-    const std::string raw = read_file(f);
+    const std::string raw = slurp(f);
     Analysis before = analyze(raw);
     std::vector<Replacement> reps;
     for (const Part* p : before.tree.leaves())

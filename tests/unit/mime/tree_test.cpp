@@ -12,18 +12,14 @@
 #include <vector>
 
 #include "mime/analysis.hpp"
+#include "support/files.hpp"
 
 using namespace postern::mime;
 using Strings = std::vector<std::string>;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
 // The message with every bare LF turned into CRLF.
 std::string crlf(std::string_view lf) {
@@ -43,21 +39,21 @@ Strings leaf_summary(const Tree& t) {
   return out;
 }
 
-Strings symbols(const std::vector<Anomaly>& as) {
+Strings tree_symbols(const std::vector<Anomaly>& as) {
   Strings out;
   for (const auto& a : as) out.push_back(a.symbol);
   std::sort(out.begin(), out.end());
   return out;
 }
 
-const Part* find_part(const Tree& t, std::string_view path) {
+const Part* tree_find_part(const Tree& t, std::string_view path) {
   for (const auto& p : t.parts())
     if (p.path == path) return &p;
   return nullptr;
 }
 
 std::string decoded(const Tree& t, std::string_view path) {
-  const Part* p = find_part(t, path);
+  const Part* p = tree_find_part(t, path);
   REQUIRE(p);
   DecodeStats st;
   return t.decode(*p, st);
@@ -273,10 +269,10 @@ TEST_CASE("each message gives the parts a mail client shows and one anomaly per 
     const std::string lf = r.msg, cr = crlf(r.msg);
     Tree t = Tree::parse(lf);
     CHECK(leaf_summary(t) == r.leaves);
-    CHECK(symbols(t.all_anomalies()) == r.anomalies);
+    CHECK(tree_symbols(t.all_anomalies()) == r.anomalies);
     Tree t2 = Tree::parse(cr);
     CHECK(leaf_summary(t2) == r.leaves);
-    CHECK(symbols(t2.all_anomalies()) == r.anomalies);
+    CHECK(tree_symbols(t2.all_anomalies()) == r.anomalies);
     // the part spans nest inside the message
     for (const auto& p : t.parts()) {
       CHECK(p.header_begin <= p.header_end);
@@ -297,7 +293,7 @@ TEST_CASE("part contents are the bytes between the delimiters, decoded", "[tree]
       CHECK(decoded(t, "1.1") == "see the forwarded message");
       CHECK(decoded(t, "1.2.1.1") == "inner text");
       CHECK(decoded(t, "1.2.1.2") == "%PDF-1.4");
-      const Part* m = find_part(t, "1.2");
+      const Part* m = tree_find_part(t, "1.2");
       REQUIRE(m);
       CHECK(m->message);
       CHECK(m->content_type == "message/rfc822");
@@ -308,7 +304,7 @@ TEST_CASE("part contents are the bytes between the delimiters, decoded", "[tree]
     {
       const std::string msg = conv(kDigest);
       Tree t = Tree::parse(msg);
-      const Part* d = find_part(t, "1.1");
+      const Part* d = tree_find_part(t, "1.1");
       REQUIRE(d);
       CHECK(d->content_type == "message/rfc822");
       CHECK(decoded(t, "1.1.1") == "first");
@@ -345,7 +341,7 @@ TEST_CASE("part contents are the bytes between the delimiters, decoded", "[tree]
       const std::string msg =
           conv("Content-Type: text/plain\n\nsee attached\nbegin 644 cat.txt\n#0V%T\n`\nend\nbye\n");
       Tree t = Tree::parse(msg);
-      const Part* u = find_part(t, "1.1");
+      const Part* u = tree_find_part(t, "1.1");
       REQUIRE(u);
       CHECK(u->uuencoded);
       CHECK(u->disposition == "attachment");
@@ -401,10 +397,10 @@ TEST_CASE("a boundary-like line inside base64 data is reported by the analysis",
   for (const std::string& m : {msg, crlf(msg)}) {
     Analysis a = analyze(m);
     CHECK(leaf_summary(a.tree) == Strings{"1.1 application/octet-stream"});
-    CHECK(symbols(a.anomalies) ==
+    CHECK(tree_symbols(a.anomalies) ==
           Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
     REQUIRE(a.leaves.size() == 1);
-    CHECK(symbols(a.leaves[0].anomalies) ==
+    CHECK(tree_symbols(a.leaves[0].anomalies) ==
           Strings{"MIME_BASE64_BOUNDARY_LINE", "MIME_BASE64_INVALID_CHARS"});
   }
 }
@@ -428,7 +424,7 @@ TEST_CASE("nesting beyond the depth limit becomes one opaque part, without a cra
     Limits lim;
     lim.max_depth = 64;
     Tree t = Tree::parse(msg, lim);
-    CHECK(symbols(t.all_anomalies()) == Strings{"MIME_DEPTH_LIMIT"});
+    CHECK(tree_symbols(t.all_anomalies()) == Strings{"MIME_DEPTH_LIMIT"});
     auto leaves = t.leaves();
     REQUIRE(leaves.size() == 1);
     CHECK(leaves[0]->opaque);
@@ -455,7 +451,7 @@ TEST_CASE("parts beyond the parts limit become one opaque part", "[tree][limits]
         Strings{"1.1 text/plain", "1.2 text/plain", "1.3 application/octet-stream"});
   CHECK(t.leaves().back()->opaque);
   CHECK(t.parts().size() <= 4);
-  CHECK(symbols(t.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
+  CHECK(tree_symbols(t.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
   CHECK(t.body(*t.leaves().back()).find("part 5") != std::string_view::npos);
 
   // many uuencoded blocks stop at the limit too
@@ -463,7 +459,7 @@ TEST_CASE("parts beyond the parts limit become one opaque part", "[tree][limits]
   for (int i = 0; i < 10; ++i) uu += "begin 644 f" + std::to_string(i) + "\n#0V%T\nend\n";
   Tree u = Tree::parse(uu, lim);
   CHECK(u.parts().size() <= 3);
-  CHECK(symbols(u.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
+  CHECK(tree_symbols(u.all_anomalies()) == Strings{"MIME_PARTS_LIMIT"});
 }
 
 TEST_CASE("fields beyond the header bytes limit are ignored and the body is still found",
@@ -475,7 +471,7 @@ TEST_CASE("fields beyond the header bytes limit are ignored and the body is stil
   lim.max_header_bytes = 100;
   for (const std::string& m : {msg, crlf(msg)}) {
     Tree t = Tree::parse(m, lim);
-    CHECK(symbols(t.all_anomalies()) == Strings{"MIME_HEADER_LIMIT"});
+    CHECK(tree_symbols(t.all_anomalies()) == Strings{"MIME_HEADER_LIMIT"});
     CHECK(t.root().content_type == "text/plain");
     DecodeStats st;
     CHECK(t.decode(t.root(), st).starts_with("the body"));
@@ -510,7 +506,7 @@ TEST_CASE("every message of the torture corpus parses, and the torture test has 
     if (!e.is_regular_file()) continue;
     ++files;
     CAPTURE(e.path().filename().string());
-    const std::string raw = read_file(e.path());
+    const std::string raw = slurp(e.path());
     Analysis a = analyze(raw);
     CHECK(!a.tree.parts().empty());
     auto leaves = a.tree.leaves();
@@ -527,7 +523,7 @@ TEST_CASE("every message of the torture corpus parses, and the torture test has 
   CHECK(files >= 30);
 
   // Expected values from Python's email package (compat32): its 30 non-multipart parts.
-  const std::string raw = read_file(dir / "torture-test.eml");
+  const std::string raw = slurp(dir / "torture-test.eml");
   Tree t = Tree::parse(raw);
   auto leaves = t.leaves();
   CHECK(leaves.size() == 30);
@@ -548,7 +544,7 @@ TEST_CASE("every message of the torture corpus parses, and the torture test has 
   };
   for (const auto& w : wants) {
     CAPTURE(w.path);
-    const Part* p = find_part(t, w.path);
+    const Part* p = tree_find_part(t, w.path);
     REQUIRE(p);
     CHECK(p->is_leaf());
     CHECK(p->content_type == w.type);
@@ -557,7 +553,7 @@ TEST_CASE("every message of the torture corpus parses, and the torture test has 
     CHECK(bytes.size() == w.size);
     CHECK(sha256_hex(bytes).substr(0, 12) == w.sha256_prefix);
   }
-  const Part* named = find_part(t, "1.12.1.2");
+  const Part* named = tree_find_part(t, "1.12.1.2");
   REQUIRE(named);
   CHECK(named->filename == "Alices_PDP-10");
 }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using postern::reputation::SenderHistory;
@@ -21,12 +22,7 @@ using postern::test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using postern::test::slurp;
 
 size_t lines(const std::string& path) {
   const std::string s = slurp(path);

@@ -17,14 +17,14 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> symbols_of(const json& event) {
+std::vector<std::string> spf_symbols(const json& event) {
   std::vector<std::string> out;
   for (const auto& f : event["postern"]["findings"]) out.push_back(f["symbol"].get<std::string>());
   return out;
 }
 
 // Runs one message from `ip` with envelope sender `from` and returns its event.
-json run(const scan::SnapshotPtr& snap, const std::string& ip, const std::string& from) {
+json spf_run(const scan::SnapshotPtr& snap, const std::string& ip, const std::string& from) {
   std::vector<json> events;
   {
     scan::Session s([&] { return snap; }, [&](const json& e) { events.push_back(e); });
@@ -85,9 +85,9 @@ TEST_CASE("with [dns] the spf stage checks non-local clients and skips loopback"
                                         {"127.0.0.1", "a@sender.example", ""},
                                         {"::1", "a@sender.example", ""}}) {
     CAPTURE(r.ip, r.from);
-    auto ev = run(snap, r.ip, r.from);
+    auto ev = spf_run(snap, r.ip, r.from);
     CAPTURE(ev["postern"]["findings"].dump());
-    auto syms = symbols_of(ev);
+    auto syms = spf_symbols(ev);
     std::vector<std::string> spf;
     for (const auto& s : syms)
       if (s.rfind("SPF_", 0) == 0) spf.push_back(s);
