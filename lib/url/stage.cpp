@@ -11,6 +11,7 @@
 #include "mime/analysis.hpp"
 #include "mime/headers.hpp"
 #include "url/extract.hpp"
+#include "url/symbols.hpp"
 
 namespace postern::url {
 namespace {
@@ -30,10 +31,18 @@ std::string shown(std::string_view s) {
   return std::string(s.substr(0, n)) + "...";
 }
 
+// The catalogued score of one of lib/url's symbols, else `score` (a policy's own).
+double score_of(std::string_view symbol, double score) {
+  for (const auto& s : symbols())
+    if (s.name == symbol) return s.score;
+  return score;
+}
+
 // One finding per symbol: the first detail and a count of the others.
 class Findings {
  public:
   void add(std::string_view symbol, double score, std::string detail) {
+    score = score_of(symbol, score);
     auto it = std::find_if(list_.begin(), list_.end(),
                            [&](const Entry& e) { return e.symbol == symbol; });
     if (it != list_.end()) {
