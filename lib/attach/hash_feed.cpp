@@ -131,17 +131,11 @@ postern::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds:
 
 postern::expected<std::shared_ptr<HashFeeds>, std::string> HashFeeds::start(HashFeedConfig cfg) {
   std::shared_ptr<HashFeeds> feeds(new HashFeeds(std::move(cfg)));
-  auto set = feeds->load_all();
-  if (!set) return postern::unexpected(set.error());
-  feeds->set_.store(std::move(*set));
   std::vector<std::string> paths = feeds->cfg_.bad;
   paths.insert(paths.end(), feeds->cfg_.good.begin(), feeds->cfg_.good.end());
-  feeds->watcher_.start(std::move(paths), feeds->cfg_.interval, [f = feeds.get()] {
-    auto s = f->load_all();
-    if (!s) return s.error();
-    f->set_.store(std::move(*s));
-    return std::string();
-  });
+  auto err = feeds->set_.start(std::move(paths), feeds->cfg_.interval,
+                               [f = feeds.get()] { return f->load_all(); });
+  if (!err.empty()) return postern::unexpected(err);
   return feeds;
 }
 

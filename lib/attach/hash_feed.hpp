@@ -90,20 +90,19 @@ class HashFeeds {
     bool good_match(const Sha256& h) const;
     size_t entries() const;
   };
-  std::shared_ptr<const Set> current() const { return set_.load(); }
+  std::shared_ptr<const Set> current() const { return set_.current(); }
   const HashFeedConfig& config() const { return cfg_; }
   // Checks the files now (what the thread does each interval); true when it swapped.
-  bool check_now() { return watcher_.check_now(); }
-  std::string last_error() const { return watcher_.last_error(); }
-  uint64_t reloads() const { return watcher_.reloads(); }
+  bool check_now() { return set_.check_now(); }
+  std::string last_error() const { return set_.last_error(); }
+  uint64_t reloads() const { return set_.reloads(); }
 
  private:
   explicit HashFeeds(HashFeedConfig cfg) : cfg_(std::move(cfg)) {}
   postern::expected<std::shared_ptr<const Set>, std::string> load_all() const;
 
   HashFeedConfig cfg_;
-  std::atomic<std::shared_ptr<const Set>> set_;
-  core::FileWatcher watcher_;  // last member: stopped before the rest goes
+  core::Reloading<Set> set_;  // last member: its watcher stops before the rest goes
 };
 
 }  // namespace postern::attach

@@ -11,6 +11,11 @@
 // the next check). check_now() calls are serialized. Destruction (or stop())
 // stops the thread at once (condition variable); the owner must stop the
 // watcher before the data its reload() touches goes away.
+//
+// `Reloading<Set>` is the whole service shape on top: `start(paths, interval,
+// load)` loads once (an error fails the start), then keeps the set current
+// with a FileWatcher; `current()` is one atomic shared_ptr load, so a reader
+// keeps the set it took while a reload swaps in the next.
 #pragma once
 
 #include <atomic>
@@ -18,10 +23,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/expected.hpp"
 
 namespace postern::core {
 
@@ -60,6 +68,34 @@ class FileWatcher {
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::thread thread_;
+};
+
+template <class Set>
+class Reloading {
+ public:
+  // What makes a set: the set, or an error text.
+  using Load = std::function<postern::expected<std::shared_ptr<const Set>, std::string>()>;
+
+  std::string start(std::vector<std::string> paths, std::chrono::milliseconds interval, Load load) {
+    auto first = load();
+    if (!first) return first.error();
+    set_.store(std::move(*first));
+    watcher_.start(std::move(paths), interval, [this, load = std::move(load)] {
+      auto s = load();
+      if (!s) return s.error();
+      set_.store(std::move(*s));
+      return std::string();
+    });
+    return {};
+  }
+  std::shared_ptr<const Set> current() const { return set_.load(); }
+  bool check_now() { return watcher_.check_now(); }
+  std::string last_error() const { return watcher_.last_error(); }
+  uint64_t reloads() const { return watcher_.reloads(); }
+
+ private:
+  std::atomic<std::shared_ptr<const Set>> set_;
+  FileWatcher watcher_;  // last member: stopped first
 };
 
 }  // namespace postern::core

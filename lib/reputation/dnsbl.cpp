@@ -91,6 +91,18 @@ struct DnsblCache::Impl {
   }
 };
 
+std::vector<std::pair<std::string, double>> listing_symbols(const DnsblResult& r) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& code : r.codes) {
+    auto m = r.zone->codes.find(code);
+    if (m != r.zone->codes.end())
+      out.emplace_back(m->second.symbol, m->second.score);
+    else
+      out.emplace_back(r.zone->symbol, r.zone->score);
+  }
+  return out;
+}
+
 DnsblCache::DnsblCache(size_t capacity) : impl_(std::make_unique<Impl>()) {
   impl_->capacity = capacity;
 }
@@ -229,12 +241,8 @@ core::Step DnsblStage::on_connect(core::Transaction& tx) const {
         std::string detail =
             fmt::format("{} listed by {} ({})", addr, z.zone, fmt::join(r.codes, ","));
         if (!r.text.empty()) detail += ": " + r.text;
-        for (const auto& code : r.codes) {
-          auto m = z.codes.find(code);
-          const std::string& sym = m != z.codes.end() ? m->second.symbol : z.symbol;
-          double score = m != z.codes.end() ? m->second.score : z.score;
+        for (const auto& [sym, score] : listing_symbols(r))
           if (!tx.has_finding(sym)) tx.add_finding(sym, score, detail);
-        }
         break;
       }
     }

@@ -39,6 +39,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ip.hpp"
@@ -71,6 +72,11 @@ struct DnsblName {
   std::string query;
   std::string id;
 };
+
+// The findings of a Listed result: per listing code, the symbol and score of the
+// zone's `codes` map, or the zone's own for an unmapped code (in code order; a
+// symbol may repeat).
+std::vector<std::pair<std::string, double>> listing_symbols(const DnsblResult& r);
 
 class DnsblCache {
  public:

@@ -215,17 +215,11 @@ postern::expected<std::shared_ptr<const FeedSet>, std::string> UrlFeeds::load_al
 
 postern::expected<std::shared_ptr<UrlFeeds>, std::string> UrlFeeds::start(UrlFeedsConfig cfg) {
   std::shared_ptr<UrlFeeds> feeds(new UrlFeeds(std::move(cfg)));
-  auto set = feeds->load_all();
-  if (!set) return postern::unexpected(set.error());
-  feeds->set_.store(std::move(*set));
   std::vector<std::string> paths;
   for (const auto& c : feeds->cfg_.feeds) paths.push_back(c.path);
-  feeds->watcher_.start(std::move(paths), feeds->cfg_.interval, [f = feeds.get()] {
-    auto s = f->load_all();
-    if (!s) return s.error();
-    f->set_.store(std::move(*s));
-    return std::string();
-  });
+  auto err = feeds->set_.start(std::move(paths), feeds->cfg_.interval,
+                               [f = feeds.get()] { return f->load_all(); });
+  if (!err.empty()) return postern::unexpected(err);
   return feeds;
 }
 

@@ -128,20 +128,19 @@ class UrlFeeds {
   UrlFeeds(const UrlFeeds&) = delete;
   UrlFeeds& operator=(const UrlFeeds&) = delete;
 
-  std::shared_ptr<const FeedSet> current() const { return set_.load(); }
+  std::shared_ptr<const FeedSet> current() const { return set_.current(); }
   const UrlFeedsConfig& config() const { return cfg_; }
   // Checks the files now (what the thread does each interval); true when it swapped.
-  bool check_now() { return watcher_.check_now(); }
-  std::string last_error() const { return watcher_.last_error(); }
-  uint64_t reloads() const { return watcher_.reloads(); }
+  bool check_now() { return set_.check_now(); }
+  std::string last_error() const { return set_.last_error(); }
+  uint64_t reloads() const { return set_.reloads(); }
 
  private:
   explicit UrlFeeds(UrlFeedsConfig cfg) : cfg_(std::move(cfg)) {}
   postern::expected<std::shared_ptr<const FeedSet>, std::string> load_all() const;
 
   UrlFeedsConfig cfg_;
-  std::atomic<std::shared_ptr<const FeedSet>> set_;
-  core::FileWatcher watcher_;  // last member: stopped first
+  core::Reloading<FeedSet> set_;  // last member: its watcher stops first
 };
 
 }  // namespace postern::url

@@ -224,12 +224,8 @@ core::Step UriblStage::on_message(core::Transaction& tx) const {
           std::string detail =
               fmt::format("{} listed by {} ({})", name, z.zone, fmt::join(r.codes, ","));
           if (!r.text.empty()) detail += ": " + r.text;
-          for (const auto& code : r.codes) {
-            auto m = z.codes.find(code);
-            const std::string& sym = m != z.codes.end() ? m->second.symbol : z.symbol;
-            double score = m != z.codes.end() ? m->second.score : z.score;
+          for (const auto& [sym, score] : reputation::listing_symbols(r))
             found.add(sym, score, detail);
-          }
           break;
         }
       }
