@@ -251,7 +251,7 @@ bool read_host(std::string_view raw, Url& u) {
 }
 
 // Percent-encodes every byte uriparser (RFC 3986) refuses in a path or query; a '%' not
-// followed by two hex digits becomes "%25".
+// followed by two hex digits becomes "%25"; "%2e" becomes '.' before dot-segments go.
 std::string encode_rest(std::string_view s) {
   static constexpr std::string_view kOk = "-._~!$&'()*+,;=:@/?";
   std::string out;
@@ -260,6 +260,9 @@ std::string encode_rest(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (std::isalnum(c) || kOk.find(static_cast<char>(c)) != std::string_view::npos) {
       out.push_back(static_cast<char>(c));
+    } else if (c == '%' && i + 2 < s.size() && s[i + 1] == '2' && (s[i + 2] | 0x20) == 'e') {
+      out.push_back('.');  // "%2e" is '.', also in a dot-segment (as browsers read it)
+      i += 2;
     } else if (c == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
       out.push_back('%');
     } else {

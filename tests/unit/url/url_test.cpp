@@ -36,6 +36,8 @@ TEST_CASE("a URL is normalized as a browser reads it") {
       {"https://BÜCHER.example/", "https://xn--bcher-kva.example/", "xn--bcher-kva.example",
        "xn--bcher-kva.example", "/"},
       {"http://%65xample.com/", "http://example.com/", "example.com", "example.com", "/"},
+      {"http://example.com/a/%2e%2E/b/%2e/c", "http://example.com/b/c", "example.com",
+       "example.com", "/b/c"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.raw);
@@ -195,4 +197,19 @@ TEST_CASE("wrappers nested deeper than the bound stop unwrapping and say so") {
   CHECK(p->unwrap_limit);
   CHECK(p->unwrapped == kMaxUnwrapDepth);
   CHECK(p->host == "www.google.com");
+}
+
+TEST_CASE("a normalized URL reads back to itself") {
+  for (std::string raw :
+       {"http://example.com/a/%2e%2e%2f..%2fb", "http://example.com/%zz/%41%7e%2F?q=%2e%2E#f",
+        "http://EXAMPLE.com:0080/./a//b/../../c", "https://пример.рф/путь?к=в",
+        "http://0x7f.1/%5c..%5c", "http://example.com/a\\b/..\\c", "http://[2001:DB8:0:0::1]/",
+        "HTTP://user:pw@Example.COM:/x?y#z", "http://example.com/%", "http://ex%41mple.com/"}) {
+    CAPTURE(raw);
+    auto u = parse(raw);
+    REQUIRE(u);
+    auto again = parse_one(u->normalized);
+    REQUIRE(again);
+    CHECK(again->normalized == u->normalized);
+  }
 }
