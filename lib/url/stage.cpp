@@ -24,11 +24,18 @@ struct Candidate {
   bool defanged = false;
 };
 
+// `s` for a detail: at most kMaxShown bytes (whole UTF-8 characters), controls as spaces (a
+// raw link may hold line breaks; a detail is one line).
 std::string shown(std::string_view s) {
-  if (s.size() <= kMaxShown) return std::string(s);
-  size_t n = kMaxShown;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
-  return std::string(s.substr(0, n)) + "...";
+  size_t n = s.size();
+  if (n > kMaxShown) {
+    n = kMaxShown;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  }
+  std::string out(s.substr(0, n));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return n < s.size() ? out + "..." : out;
 }
 
 // The catalogued score of one of lib/url's symbols, else `score` (a policy's own).

@@ -125,7 +125,7 @@ const std::string kMessage =
     "2Fa&amp;data=1\">wrapped</a>\r\n"
     "<a href=\"https://www.google.com/url?q=https://clean.example/\">google</a>\r\n"
     "<a href=\"https://p&#x430;ypal.example/\">mixed</a>\r\n"
-    "<a href=\"http://exa<mple.com/\">bad</a>\r\n"
+    "<a href=\"http://exa<mple\r\n.com/\">bad</a>\r\n"
     "<a href=\"mailto:x@y.example\">mail</a> <a href=\"#top\">top</a>\r\n"
     "<a href=\"HTTPS://Split.Example/a/very/long/path/that/the/encoder/cut/over/two/lines.html\">"
     "again</a>\r\n"
@@ -178,6 +178,8 @@ TEST_CASE("the url stage reads every link of a message once, from where it was f
         std::string::npos);
   CHECK(r.find("URL_USERINFO_DOMAIN")->detail.find("\"paypal.com@\"") != std::string::npos);
   CHECK(r.find("URL_REDIRECTOR")->detail.find("through google") != std::string::npos);
+  // A detail is one line, whatever the link held.
+  CHECK(r.find("URL_UNREADABLE")->detail == "http://exa<mple .com/ (a@href in part 1.2)");
   CHECK(r.url("https://kit.example/p/a")->url.wrapped_by == "safelinks");
 
   // The event: every URL with its host, domain, where found and feed hits.
