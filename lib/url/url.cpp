@@ -461,7 +461,9 @@ std::optional<Url> parse_one(std::string_view raw) {
   if (rest.empty() || rest.front() == '?') ascii.push_back('/');
   ascii += encode_rest(rest);
   auto norm = normalize_syntax(ascii);
-  if (!norm) return std::nullopt;
+  // Percent-encoding can make the URL longer: the normalized form is bounded too (and so
+  // reads back to itself).
+  if (!norm || norm->size() > kMaxUrlLength) return std::nullopt;
   u.normalized = std::move(*norm);
   size_t path_at = u.normalized.find('/', u.scheme.size() + 3);
   u.path = path_at == std::string::npos ? "/" : u.normalized.substr(path_at);
