@@ -92,7 +92,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # adduser: postinst creates the system user; publicsuffix: the list DMARC's
-# organizational domains come from (libpsl reads it); the libraries come from shlibdeps.
+# organizational domains come from (libpsl reads it; lib/url's registrable domains too);
+# the libraries (libidn2, liburiparser, ...) come from shlibdeps (rpm: autoreq).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")

@@ -37,7 +37,9 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ip.hpp"
@@ -63,6 +65,18 @@ struct DnsblResult {
   std::string detail;              // Error / TempError: what went wrong
   bool cached = false;             // answered from the cache, no query made
 };
+
+// One name to look up: `query` is put before each zone ("2.0.0.127", "example.com");
+// `id` keys the cache (with the zone's name): the address, the domain.
+struct DnsblName {
+  std::string query;
+  std::string id;
+};
+
+// The findings of a Listed result: per listing code, the symbol and score of the
+// zone's `codes` map, or the zone's own for an unmapped code (in code order; a
+// symbol may repeat).
+std::vector<std::pair<std::string, double>> listing_symbols(const DnsblResult& r);
 
 class DnsblCache {
  public:
@@ -92,6 +106,12 @@ class Dnsbl {
 
   // One result per zone, in zone order.
   std::vector<DnsblResult> check(const core::IpAddress& a, dns::Budget& budget) const;
+  // The same for many names at once (lib/url's URIBL lookups: domains, reversed
+  // addresses): every query is asked before any answer is waited for, so the call
+  // blocks at most twice the largest zone timeout whatever the number of names.
+  // One vector of results (one per zone) per name, in name order.
+  std::vector<std::vector<DnsblResult>> check_names(std::span<const DnsblName> names,
+                                                    dns::Budget& budget) const;
   const std::vector<policy::DnsblZone>& zones() const { return zones_; }
 
  private:

@@ -17,6 +17,7 @@
 #include "mime/registration.hpp"
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
+#include "url/registration.hpp"
 
 namespace postern::scan {
 
@@ -25,10 +26,10 @@ const std::vector<const core::Registration*>& registrations() {
       // The attach stage is registered before content's so that it runs right after
       // the mime stage, before the stages that spend the CPU budget: slow content must
       // not skip the attachment checks.
-      &core::registration(),       &limits::registration(),  &dns::registration(),
-      &reputation::registration(), &attach::registration(),  &content::registration(),
-      &mime::registration(),       &auth::registration(),    &scan::registration(),
-      &content::bec_registration()};
+      &core::registration(),        &limits::registration(), &dns::registration(),
+      &reputation::registration(),  &attach::registration(), &content::registration(),
+      &mime::registration(),        &auth::registration(),   &scan::registration(),
+      &content::bec_registration(), &url::registration()};
   return all;
 }
 

@@ -356,3 +356,25 @@ TEST_CASE("scanning a large document finds nothing and ends") {
                                << " s = " << doc.size() / 1e6 / secs << " MB/s");
   CHECK(secs < test::kHangGuardSeconds);  // a hang guard: tests/bench measures the speed
 }
+
+TEST_CASE("the external relationship targets of a container are its links, decoded, bounded") {
+  std::vector<attach::Member> members(3);
+  members[0].path = "word/_rels/document.xml.rels";
+  members[0].data =
+      std::string(kRelsHead) + R"(<Relationship Id="rId1" Type=")" + kRelType +
+      R"(hyperlink" Target="https://evil.example/a?b=1&amp;c=2" TargetMode="External"/>)" +
+      R"(<Relationship Id="rId2" Type=")" + kRelType + R"(styles" Target="styles.xml"/>)" +
+      R"(<Relationship Id="rId3" Type=")" + kRelType +
+      R"(attachedTemplate" Target="http://tpl.example/t.dotm" TargetMode="External"/>)" +
+      "</Relationships>";
+  members[1].path = "word/document.xml";
+  members[1].data = std::string(kWordHead) + "https://not-a-relationship.example/" + kWordTail;
+  members[2].path = "word/_rels/footer1.xml.rels";
+  members[2].data = std::string(kRelsHead) + R"(<Relationship Id="rId1" Type=")" + kRelType +
+                    R"(hyperlink" Target="https://footer.example/" TargetMode="External"/>)" +
+                    "</Relationships>";
+  auto links = attach::ooxml_links(std::span<const attach::Member>(members));
+  CHECK(links == std::vector<std::string>{"https://evil.example/a?b=1&c=2",
+                                          "http://tpl.example/t.dotm", "https://footer.example/"});
+  CHECK(attach::ooxml_links(std::span<const attach::Member>(members), 1).size() == 1);
+}
