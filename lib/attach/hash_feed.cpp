@@ -1,15 +1,17 @@
 // Hash feeds: loading, lookup and the reloading service (see hash_feed.hpp).
 #include "attach/hash_feed.hpp"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
 #include <unordered_map>
 
+#include "core/feed_fields.hpp"
+
 namespace postern::attach {
+using core::feed_fields;
+using core::feed_trim;
 namespace {
 
 int hexval(char c) {
@@ -17,47 +19,6 @@ int hexval(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// `s` without the leading and trailing characters of `chars`.
-std::string_view trim(std::string_view s, std::string_view chars = " \t\r") {
-  while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
-  while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return s;
-}
-
-// Fields of a feed line: split at commas, or at whitespace when the line has no comma.
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  const bool csv = line.find(',') != std::string_view::npos;
-  size_t i = 0;
-  while (i <= line.size()) {
-    size_t end;
-    if (csv) {
-      end = i;
-      bool quoted = false;
-      while (end < line.size() && (quoted || line[end] != ',')) {
-        if (line[end] == '"') quoted = !quoted;
-        ++end;
-      }
-    } else {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      if (i >= line.size()) break;
-      end = line.find_first_of(" \t", i);
-      if (end == std::string_view::npos) end = line.size();
-    }
-    out.push_back(trim(line.substr(i, end - i), " \t\r\""));
-    i = end + 1;
-  }
-  return out;
-}
-
-bool stat_file(const std::string& path, int64_t& mtime_ns, int64_t& size) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-  size = st.st_size;
-  return true;
 }
 
 }  // namespace
@@ -88,16 +49,16 @@ postern::expected<HashFeed, std::string> HashFeed::load(const std::string& path,
     ++lineno;
     if (line.size() > 64 * 1024)
       return postern::unexpected(fmt::format("hash feed {}:{}: line over 64 KiB", path, lineno));
-    std::string_view l = trim(line);
+    std::string_view l = feed_trim(line);
     if (l.empty()) continue;
     if (l.front() == '#') {
       // abuse.ch: '# "first_seen_utc","sha256_hash",...,"signature",...'
-      auto names = fields(l.substr(1));
+      auto names = feed_fields(l.substr(1));
       for (size_t k = 0; k < names.size(); ++k)
         if (names[k] == "signature") signature_col = k;
       continue;
     }
-    auto fs = fields(l);
+    auto fs = feed_fields(l);
     std::optional<Sha256> h;
     for (auto fld : fs)
       if ((h = parse_sha256(fld))) break;
@@ -153,17 +114,6 @@ size_t HashFeeds::Set::entries() const {
   return n;
 }
 
-std::vector<HashFeeds::Stamp> HashFeeds::stamps() const {
-  std::vector<Stamp> out;
-  for (const auto* list : {&cfg_.bad, &cfg_.good})
-    for (const auto& p : *list) {
-      Stamp s;
-      if (!stat_file(p, s.mtime_ns, s.size)) s = {};
-      out.push_back(s);
-    }
-  return out;
-}
-
 postern::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds::load_all() const {
   auto set = std::make_shared<Set>();
   for (const auto& p : cfg_.bad) {
@@ -181,52 +131,20 @@ postern::expected<std::shared_ptr<const HashFeeds::Set>, std::string> HashFeeds:
 
 postern::expected<std::shared_ptr<HashFeeds>, std::string> HashFeeds::start(HashFeedConfig cfg) {
   std::shared_ptr<HashFeeds> feeds(new HashFeeds(std::move(cfg)));
-  feeds->loaded_stamps_ = feeds->stamps();
   auto set = feeds->load_all();
   if (!set) return postern::unexpected(set.error());
   feeds->set_.store(std::move(*set));
-  if (feeds->cfg_.interval.count() > 0)
-    feeds->thread_ = std::thread([f = feeds.get()] {
-      std::unique_lock lock(f->stop_mu_);
-      while (!f->stop_cv_.wait_for(lock, f->cfg_.interval, [f] { return f->stop_; })) {
-        lock.unlock();
-        f->check_now();
-        lock.lock();
-      }
-    });
+  std::vector<std::string> paths = feeds->cfg_.bad;
+  paths.insert(paths.end(), feeds->cfg_.good.begin(), feeds->cfg_.good.end());
+  feeds->watcher_.start(std::move(paths), feeds->cfg_.interval, [f = feeds.get()] {
+    auto s = f->load_all();
+    if (!s) return s.error();
+    f->set_.store(std::move(*s));
+    return std::string();
+  });
   return feeds;
 }
 
-HashFeeds::~HashFeeds() {
-  {
-    std::lock_guard lock(stop_mu_);
-    stop_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool HashFeeds::check_now() {
-  std::lock_guard lock(check_mu_);
-  auto now = stamps();
-  if (now == loaded_stamps_) return false;
-  auto set = load_all();
-  if (!set) {
-    std::lock_guard e(err_mu_);
-    last_error_ = set.error();
-    return false;  // the old set keeps serving; the next change is tried again
-  }
-  loaded_stamps_ = std::move(now);
-  set_.store(std::move(*set));
-  reloads_.fetch_add(1);
-  std::lock_guard e(err_mu_);
-  last_error_.clear();
-  return true;
-}
-
-std::string HashFeeds::last_error() const {
-  std::lock_guard e(err_mu_);
-  return last_error_;
-}
+HashFeeds::~HashFeeds() = default;
 
 }  // namespace postern::attach

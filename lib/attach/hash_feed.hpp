@@ -14,7 +14,8 @@
 // `HashFeeds` is the service: every feed of the policy loaded once, shared
 // read-only by all threads; `current()` is what a scan uses. A background
 // thread stats the files every `interval` and, when one changed, loads the
-// set anew off to the side and swaps it in (one atomic shared_ptr): a scan in
+// set anew off to the side and swaps it in (one atomic shared_ptr; the
+// core::FileWatcher mechanism): a scan in
 // flight keeps the set it took. A feed that fails to reload keeps its old
 // entries and its error is kept for `postern` to report (`last_error`).
 // Destruction stops the thread at once (condition variable).
@@ -23,17 +24,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "core/expected.hpp"
+#include "core/file_watcher.hpp"
 
 namespace postern::attach {
 
@@ -94,31 +93,17 @@ class HashFeeds {
   std::shared_ptr<const Set> current() const { return set_.load(); }
   const HashFeedConfig& config() const { return cfg_; }
   // Checks the files now (what the thread does each interval); true when it swapped.
-  bool check_now();
-  std::string last_error() const;
-  uint64_t reloads() const { return reloads_.load(); }
+  bool check_now() { return watcher_.check_now(); }
+  std::string last_error() const { return watcher_.last_error(); }
+  uint64_t reloads() const { return watcher_.reloads(); }
 
  private:
   explicit HashFeeds(HashFeedConfig cfg) : cfg_(std::move(cfg)) {}
-  struct Stamp {
-    int64_t mtime_ns = -1;
-    int64_t size = -1;
-    bool operator==(const Stamp&) const = default;
-  };
-  std::vector<Stamp> stamps() const;
   postern::expected<std::shared_ptr<const Set>, std::string> load_all() const;
 
   HashFeedConfig cfg_;
   std::atomic<std::shared_ptr<const Set>> set_;
-  std::vector<Stamp> loaded_stamps_;  // guarded by check_mu_
-  std::mutex check_mu_;
-  mutable std::mutex err_mu_;
-  std::string last_error_;
-  std::atomic<uint64_t> reloads_{0};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  core::FileWatcher watcher_;  // last member: stopped before the rest goes
 };
 
 }  // namespace postern::attach

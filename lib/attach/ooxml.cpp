@@ -237,6 +237,8 @@ class Checker {
             bool ignored = false;
             if (target.empty()) target = decode_xml(v, ignored);
           });
+          if (external && !target.empty() && links_.size() < max_links_)
+            links_.push_back(target.substr(0, lim_.max_target * 16));
           if (numeric)
             add("ATTACH_OOXML_OBFUSCATED",
                 fmt::format("{}: character references in a relationship's Type or TargetMode",
@@ -338,6 +340,12 @@ class Checker {
   std::vector<Hit> hits_;
   size_t dropped_ = 0;
   size_t macro_sheets_ = 0, activex_ = 0;
+
+ public:
+  std::vector<std::string> links_;  // external relationship targets
+  size_t max_links_ = 0;            // kept at most
+
+ private:
   std::string first_macro_sheet_, first_activex_;
 };
 
@@ -354,6 +362,16 @@ std::vector<Hit> check_ooxml(std::span<const Member> members, const OoxmlLimits&
   for (const auto& m : members)
     if (!m.is_dir && !m.is_link) c.part(m.path, m.data);
   return c.finish();
+}
+
+std::vector<std::string> ooxml_links(std::span<const Member> members, size_t max,
+                                     const OoxmlLimits& limits) {
+  Checker c(limits);
+  c.max_links_ = max;
+  for (const auto& m : members)
+    if (!m.is_dir && !m.is_link && ascii_lower(utf8_prefix(m.path, 1024)).ends_with(".rels"))
+      c.part(m.path, m.data);
+  return std::move(c.links_);
 }
 
 std::span<const core::SymbolInfo> ooxml_symbols() {

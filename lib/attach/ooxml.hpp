@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +54,12 @@ std::vector<Hit> check_ooxml(std::span<const OoxmlPart> parts, const OoxmlLimits
 
 // The same over the members of an expanded container (directories and links skipped).
 std::vector<Hit> check_ooxml(std::span<const Member> members, const OoxmlLimits& limits = {});
+
+// The targets of the container's external relationships (TargetMode="External":
+// hyperlinks, and the templates and objects the checks report), entity-decoded,
+// in member order, at most `max` (each cut at max_target * 16 bytes). Linear.
+std::vector<std::string> ooxml_links(std::span<const Member> members, size_t max = 100,
+                                     const OoxmlLimits& limits = {});
 
 // The symbols of the OOXML checks.
 std::span<const core::SymbolInfo> ooxml_symbols();

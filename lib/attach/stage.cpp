@@ -234,6 +234,9 @@ void AttachStage::content_checks(Walk& w, std::string_view data, const FileRepor
     const bool package = ex.kind == Kind::Ooxml || ex.kind == Kind::Odf || ex.kind == Kind::Jar;
     if (ex.kind == Kind::Ooxml) {
       append(hits, check_ooxml(std::span<const Member>(ex.members)));
+      for (auto& u : ooxml_links(std::span<const Member>(ex.members)))
+        if (w.report.urls.size() < kMaxFileUrls)
+          w.report.urls.push_back({std::move(u), file.part, "ooxml"});
       for (const auto& m : ex.members)
         if (ends_with_icase(m.path, "vbaproject.bin")) append(hits, scan_vba_project(m.data).hits);
     }
@@ -293,6 +296,9 @@ void AttachStage::content_checks(Walk& w, std::string_view data, const FileRepor
   if (file.cls == FileClass::Pdf) {
     PdfReport pdf = analyze_pdf(data, {}, cpu);
     append(hits, std::move(pdf.hits));
+    for (auto& u : pdf.uris)
+      if (w.report.urls.size() < kMaxFileUrls)
+        w.report.urls.push_back({std::move(u), file.part, "pdf"});
     for (size_t i = 0; i < pdf.embedded_files.size(); ++i) embedded({}, pdf.embedded_files[i], i);
     return;
   }

@@ -33,7 +33,8 @@
 // keeps its own score: the highest), the detail naming the first files where it
 // was found ("name (part 1.2)" or "outer.zip/inner/x.exe (part 1.2)", masked,
 // at most kMaxNamed) and how many more. The files are put on the transaction
-// (AttachReport) for the event (postern.attachments[], email.attachments[]).
+// (AttachReport) for the event (postern.attachments[], email.attachments[]),
+// with the URLs PDF and OOXML files link to (for the url stage).
 // At most kMaxFiles files are checked (ATTACH_LIMIT beyond). Ticks the CPU
 // budget per file; the archive reader stops when it is spent. Immutable,
 // shared by threads.
@@ -72,9 +73,20 @@ struct FileReport {
   std::vector<std::string> symbols;  // the ATTACH_* symbols this file raised
 };
 
+// A URL a file links to (a PDF /URI action, an Office document's external
+// relationship), for lib/url's url stage.
+struct FileUrl {
+  std::string url;
+  std::string part;    // the MIME part path of the (outer) file
+  std::string source;  // "pdf" or "ooxml"
+};
+
+inline constexpr size_t kMaxFileUrls = 500;
+
 struct AttachReport {
   std::vector<FileReport> files;
-  size_t files_skipped = 0;  // beyond kMaxFiles
+  size_t files_skipped = 0;   // beyond kMaxFiles
+  std::vector<FileUrl> urls;  // at most kMaxFileUrls, of all files
 };
 
 // Which files the stage keeps for the sandbox stage (sandbox_stage.hpp).

@@ -626,6 +626,10 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
 
 }  // namespace
 
+void read_dnsbl_zone(TomlSection& s, const std::string& name, std::vector<DnsblZone>& zones) {
+  read_dnsbl(s, name, zones);
+}
+
 namespace {
 
 // The order of thresholds is checked on the layered result; the error points at the

@@ -142,6 +142,11 @@ struct Directions {
 // `d` unchanged); false after an error at the value.
 bool read_direction(TomlSection& s, Directions& d);
 
+// Reads one DNS list zone table ([dnsbl.NAME], and lib/url's [url.uribl.NAME]):
+// zone, timeout_ms, symbol, score, codes; replaces the zone of the same name in
+// `zones` (enabled = false removes it). Errors at their file:line:column.
+void read_dnsbl_zone(TomlSection& s, const std::string& name, std::vector<DnsblZone>& zones);
+
 // [banner]: a warning line prepended to the first text/plain and text/html body
 // parts of the mail it applies to (content/banner.hpp).
 struct BannerPolicy {

@@ -164,38 +164,47 @@ dns::Answer wait(const std::shared_future<dns::Answer>& f, Clock::time_point dea
 }  // namespace
 
 std::vector<DnsblResult> Dnsbl::check(const core::IpAddress& a, dns::Budget& budget) const {
-  const std::string rev = reversed_name(a);
-  const std::string ip = a.to_string();
-  std::vector<DnsblResult> out(zones_.size());
-  std::vector<std::optional<std::shared_future<dns::Answer>>> asked(zones_.size());
+  const DnsblName name{reversed_name(a), a.to_string()};
+  return std::move(check_names(std::span(&name, 1), budget).front());
+}
+
+std::vector<std::vector<DnsblResult>> Dnsbl::check_names(std::span<const DnsblName> names,
+                                                         dns::Budget& budget) const {
+  using Future = std::optional<std::shared_future<dns::Answer>>;
+  const size_t nz = zones_.size();
+  std::vector<std::vector<DnsblResult>> out(names.size(), std::vector<DnsblResult>(nz));
+  std::vector<std::vector<Future>> asked(names.size(), std::vector<Future>(nz));
   const auto start = Clock::now();
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    out[i].zone = &zones_[i];
-    if (!cache_->get(zones_[i].zone + "|" + ip, out[i]))
-      asked[i] = budget.query(rev + "." + zones_[i].zone, dns::Type::A);
-  }
-  std::vector<uint32_t> ttl(zones_.size(), 0);
-  std::vector<std::optional<std::shared_future<dns::Answer>>> txt(zones_.size());
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    if (!asked[i]) continue;
-    int ms = zones_[i].timeout_ms;
-    dns::Answer ans = wait(*asked[i], start + std::chrono::milliseconds(ms), ms);
-    out[i] = classify(ans);
-    out[i].zone = &zones_[i];
-    ttl[i] = ans.ttl;
-    if (out[i].kind == Kind::Listed)
-      txt[i] = budget.query(rev + "." + zones_[i].zone, dns::Type::TXT);
-  }
-  const auto txt_start = Clock::now();
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    if (txt[i]) {
-      int ms = zones_[i].timeout_ms;
-      dns::Answer t = wait(*txt[i], txt_start + std::chrono::milliseconds(ms), ms);
-      if (t.status == dns::Status::Ok && !t.records.empty())
-        out[i].text = t.records.front().substr(0, kMaxText);
+  for (size_t n = 0; n < names.size(); ++n)
+    for (size_t i = 0; i < nz; ++i) {
+      out[n][i].zone = &zones_[i];
+      if (!cache_->get(zones_[i].zone + "|" + names[n].id, out[n][i]))
+        asked[n][i] = budget.query(names[n].query + "." + zones_[i].zone, dns::Type::A);
     }
-    if (asked[i]) cache_->put(zones_[i].zone + "|" + ip, out[i], ttl[i]);
-  }
+  std::vector<std::vector<uint32_t>> ttl(names.size(), std::vector<uint32_t>(nz, 0));
+  std::vector<std::vector<Future>> txt(names.size(), std::vector<Future>(nz));
+  for (size_t n = 0; n < names.size(); ++n)
+    for (size_t i = 0; i < nz; ++i) {
+      if (!asked[n][i]) continue;
+      int ms = zones_[i].timeout_ms;
+      dns::Answer ans = wait(*asked[n][i], start + std::chrono::milliseconds(ms), ms);
+      out[n][i] = classify(ans);
+      out[n][i].zone = &zones_[i];
+      ttl[n][i] = ans.ttl;
+      if (out[n][i].kind == Kind::Listed)
+        txt[n][i] = budget.query(names[n].query + "." + zones_[i].zone, dns::Type::TXT);
+    }
+  const auto txt_start = Clock::now();
+  for (size_t n = 0; n < names.size(); ++n)
+    for (size_t i = 0; i < nz; ++i) {
+      if (txt[n][i]) {
+        int ms = zones_[i].timeout_ms;
+        dns::Answer t = wait(*txt[n][i], txt_start + std::chrono::milliseconds(ms), ms);
+        if (t.status == dns::Status::Ok && !t.records.empty())
+          out[n][i].text = t.records.front().substr(0, kMaxText);
+      }
+      if (asked[n][i]) cache_->put(zones_[i].zone + "|" + names[n].id, out[n][i], ttl[n][i]);
+    }
   return out;
 }
 

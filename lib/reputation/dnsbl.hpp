@@ -37,6 +37,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,13 @@ struct DnsblResult {
   std::string text;                // Listed: the TXT listing text, "" when there is none
   std::string detail;              // Error / TempError: what went wrong
   bool cached = false;             // answered from the cache, no query made
+};
+
+// One name to look up: `query` is put before each zone ("2.0.0.127", "example.com");
+// `id` keys the cache (with the zone's name): the address, the domain.
+struct DnsblName {
+  std::string query;
+  std::string id;
 };
 
 class DnsblCache {
@@ -92,6 +100,12 @@ class Dnsbl {
 
   // One result per zone, in zone order.
   std::vector<DnsblResult> check(const core::IpAddress& a, dns::Budget& budget) const;
+  // The same for many names at once (lib/url's URIBL lookups: domains, reversed
+  // addresses): every query is asked before any answer is waited for, so the call
+  // blocks at most twice the largest zone timeout whatever the number of names.
+  // One vector of results (one per zone) per name, in name order.
+  std::vector<std::vector<DnsblResult>> check_names(std::span<const DnsblName> names,
+                                                    dns::Budget& budget) const;
   const std::vector<policy::DnsblZone>& zones() const { return zones_; }
 
  private:

@@ -18,6 +18,7 @@
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
 #include "url/click_registration.hpp"
+#include "url/registration.hpp"
 
 namespace postern::scan {
 
@@ -26,10 +27,10 @@ const std::vector<const core::Registration*>& registrations() {
       // The attach stage is registered before content's so that it runs right after
       // the mime stage, before the stages that spend the CPU budget: slow content must
       // not skip the attachment checks.
-      &core::registration(),       &limits::registration(),  &dns::registration(),
-      &reputation::registration(), &attach::registration(),  &content::registration(),
-      &mime::registration(),       &auth::registration(),    &scan::registration(),
-      &content::bec_registration(), &url::click_registration()};
+      &core::registration(),        &limits::registration(), &dns::registration(),
+      &reputation::registration(),  &attach::registration(), &content::registration(),
+      &mime::registration(),        &auth::registration(),   &scan::registration(),
+      &content::bec_registration(), &url::registration(),    &url::click_registration()};
   return all;
 }
 

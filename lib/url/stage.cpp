@@ -1,0 +1,234 @@
+// The url and uribl stages (see stage.hpp).
+#include "url/stage.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "attach/stage.hpp"
+#include "dns/transaction_budget.hpp"
+#include "mime/analysis.hpp"
+#include "mime/headers.hpp"
+#include "url/extract.hpp"
+
+namespace postern::url {
+namespace {
+
+constexpr size_t kMaxShown = 200;  // bytes of a URL in a detail
+
+struct Candidate {
+  std::string_view raw;
+  std::string_view part, source;
+  bool defanged = false;
+};
+
+std::string shown(std::string_view s) {
+  if (s.size() <= kMaxShown) return std::string(s);
+  size_t n = kMaxShown;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "...";
+}
+
+// One finding per symbol: the first detail and a count of the others.
+class Findings {
+ public:
+  void add(std::string_view symbol, double score, std::string detail) {
+    auto it = std::find_if(list_.begin(), list_.end(),
+                           [&](const Entry& e) { return e.symbol == symbol; });
+    if (it != list_.end()) {
+      ++it->more;
+      return;
+    }
+    list_.push_back({std::string(symbol), score, std::move(detail), 0});
+  }
+  void flush(core::Transaction& tx) {
+    for (auto& e : list_)
+      tx.add_finding(e.symbol, e.score,
+                     e.more ? fmt::format("{} (and {} more)", e.detail, e.more) : e.detail);
+  }
+
+ private:
+  struct Entry {
+    std::string symbol;
+    double score;
+    std::string detail;
+    size_t more;
+  };
+  std::vector<Entry> list_;
+};
+
+// Whether a userinfo reads as a domain ("paypal.com", "www.bank.example:443").
+bool domain_like(std::string_view userinfo) {
+  userinfo = userinfo.substr(0, userinfo.find(':'));
+  if (userinfo.find('.') == std::string_view::npos) return false;
+  auto u = parse_one("http://" + std::string(userinfo) + "/");
+  return u && !u->ip_host && u->registrable != u->host.substr(u->host.rfind('.') + 1) &&
+         u->registrable.find('.') != std::string::npos;
+}
+
+bool vendor_wrapper(std::string_view by) {
+  return by == "safelinks" || by == "urldefense";
+}
+
+}  // namespace
+
+core::Step UrlStage::on_message(core::Transaction& tx) const {
+  const mime::Analysis* a = tx.get<mime::Analysis>();
+  if (!a) return core::Step::next();
+  auto list = std::make_shared<UrlList>();
+  // The candidates: views into the analysis, the attach report and `owned`.
+  std::vector<Candidate> cands;
+  std::vector<std::string> owned;
+  std::vector<std::pair<size_t, size_t>> owned_at;  // (index in cands, index in owned)
+  const size_t cap = policy_.max_urls * 4 + 100;    // candidates read at most
+  for (const auto& l : a->links) cands.push_back({l.url, l.part, l.source, false});
+  auto add_owned = [&](std::string s, std::string_view part, std::string_view source,
+                       bool defanged) {
+    owned.push_back(std::move(s));
+    owned_at.emplace_back(cands.size(), owned.size() - 1);
+    cands.push_back({{}, part, source, defanged});
+  };
+  for (const auto& leaf : a->leaves) {
+    if (leaf.part == nullptr || leaf.text.empty() || !leaf.data.empty()) continue;
+    for (auto& u : defanged_urls(leaf.text, policy_.max_urls))
+      add_owned(std::move(u), leaf.part->path, "text-defanged", true);
+  }
+  for (const auto& subject : mime::user_headers(tx).subjects) {
+    for (auto& u : mime::text_urls(subject, 20)) add_owned(std::move(u), "", "subject", false);
+    for (auto& u : defanged_urls(subject, 20)) add_owned(std::move(u), "", "subject", true);
+  }
+  if (const auto* ar = tx.get<attach::AttachReport>())
+    for (const auto& fu : ar->urls) cands.push_back({fu.url, fu.part, fu.source, false});
+  for (const auto& [ci, oi] : owned_at) cands[ci].raw = owned[oi];
+
+  const std::shared_ptr<const FeedSet> feeds = feeds_ ? feeds_->current() : nullptr;
+  const auto feed_config = [&](std::string_view name) -> const FeedConfig* {
+    for (const auto& f : policy_.feeds)
+      if (f.name == name) return &f;
+    return nullptr;
+  };
+  Findings found;
+  std::unordered_set<std::string> seen;
+  std::string first_unreadable;
+  for (const auto& c : cands) {
+    if (list->candidates >= cap || tx.budget().tick()) break;
+    ++list->candidates;
+    auto u = parse(c.raw);
+    if (!u) {
+      if (looks_web(c.raw)) {
+        ++list->unreadable;
+        found.add("URL_UNREADABLE", 0,
+                  fmt::format("{} ({} in part {})", shown(c.raw), c.source,
+                              c.part.empty() ? "header" : c.part));
+      }
+      continue;
+    }
+    if (!u->web()) continue;
+    if (seen.contains(u->normalized)) continue;
+    if (list->urls.size() >= policy_.max_urls) {
+      ++list->dropped;
+      continue;
+    }
+    seen.insert(u->normalized);
+    FoundUrl f{std::move(*u), std::string(c.part), std::string(c.source), c.defanged, {}};
+    const Url& x = f.url;
+    const std::string where = fmt::format("{} ({}{}{})", shown(x.normalized), f.source,
+                                          f.part.empty() ? "" : " in part ", f.part);
+    if (!x.userinfo.empty()) {
+      if (domain_like(x.userinfo))
+        found.add("URL_USERINFO_DOMAIN", 0,
+                  fmt::format("\"{}@\" before the host of {}", shown(x.userinfo), where));
+      else
+        found.add("URL_USERINFO", 0,
+                  fmt::format("\"{}@\" before the host of {}", shown(x.userinfo), where));
+    }
+    if (x.ip_obfuscated) found.add("URL_IP_OBFUSCATED", 0, where);
+    if (x.mixed_script)
+      found.add("URL_IDN_MIXED_SCRIPT", 0, fmt::format("{} = {}", x.host_unicode, where));
+    if (f.defanged) found.add("URL_OBFUSCATED", 0, where);
+    if (!x.wrapped_by.empty() && !vendor_wrapper(x.wrapped_by))
+      found.add("URL_REDIRECTOR", 0, fmt::format("{} through {}", where, x.wrapped_by));
+    if (x.unwrap_limit) found.add("URL_UNWRAP_LIMIT", 0, where);
+    if (feeds) {
+      f.feed_hits = feeds->match(x);
+      for (const auto& h : f.feed_hits) {
+        const FeedConfig* fc = feed_config(h.feed);
+        const std::string symbol = fc ? fc->symbol : "URL_FEED_" + h.category;
+        std::string detail =
+            fmt::format("{} listed by {} ({} {})", where, h.feed, h.match, shown(h.entry));
+        if (!h.label.empty()) detail += ": " + h.label;
+        found.add(symbol, fc ? fc->score : 0, std::move(detail));
+      }
+    }
+    list->urls.push_back(std::move(f));
+  }
+  if (list->dropped > 0)
+    found.add("URL_LIMIT", 0,
+              fmt::format("{} distinct URLs beyond max_urls = {} not checked", list->dropped,
+                          policy_.max_urls));
+  found.flush(tx);
+  tx.put<UrlList>(list);
+  return core::Step::next();
+}
+
+core::Step UriblStage::on_message(core::Transaction& tx) const {
+  const UrlList* list = tx.get<UrlList>();
+  if (!list || list->urls.empty() || max_lookups_ == 0) return core::Step::next();
+  std::vector<reputation::DnsblName> names;
+  std::unordered_set<std::string> asked;
+  for (const auto& f : list->urls) {
+    if (names.size() >= max_lookups_) break;
+    const Url& u = f.url;
+    if (u.ip_host) {
+      std::string_view h = u.host;
+      if (h.front() == '[') h = h.substr(1, h.size() - 2);
+      auto ip = core::IpAddress::parse(h);
+      if (!ip || reputation::is_local_address(*ip) || !asked.insert(u.host).second) continue;
+      names.push_back({reputation::reversed_name(*ip), ip->to_string()});
+    } else if (u.registrable.find('.') != std::string::npos && asked.insert(u.registrable).second) {
+      names.push_back({u.registrable, u.registrable});
+    }
+  }
+  if (names.empty()) return core::Step::next();
+  dns::Budget& budget = dns::transaction_budget(tx, resolver_, max_queries_);
+  auto report = std::make_shared<UriblReport>();
+  report->lookups = names.size();
+  using Kind = reputation::DnsblResult::Kind;
+  Findings found;
+  auto results = dnsbl_.check_names(names, budget);
+  for (size_t n = 0; n < names.size(); ++n) {
+    const std::string& name = names[n].id;
+    for (const auto& r : results[n]) {
+      const policy::DnsblZone& z = *r.zone;
+      switch (r.kind) {
+        case Kind::NotListed:
+          break;
+        case Kind::Error:
+          found.add("URIBL_ERROR", 0, fmt::format("{} for {}: {}", z.zone, name, r.detail));
+          break;
+        case Kind::TempError:
+          found.add("URIBL_TEMPERROR", 0, fmt::format("{} for {}: {}", z.zone, name, r.detail));
+          break;
+        case Kind::Listed: {
+          report->listings.push_back({name, z.zone, r.codes});
+          std::string detail =
+              fmt::format("{} listed by {} ({})", name, z.zone, fmt::join(r.codes, ","));
+          if (!r.text.empty()) detail += ": " + r.text;
+          for (const auto& code : r.codes) {
+            auto m = z.codes.find(code);
+            const std::string& sym = m != z.codes.end() ? m->second.symbol : z.symbol;
+            double score = m != z.codes.end() ? m->second.score : z.score;
+            found.add(sym, score, detail);
+          }
+          break;
+        }
+      }
+    }
+  }
+  found.flush(tx);
+  tx.put<UriblReport>(report);
+  return core::Step::next();
+}
+
+}  // namespace postern::url
