@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/address.hpp"
+#include "html/escape.hpp"
 #include "html/extract.hpp"
 #include "mime/body_edit.hpp"
 #include "mime/stage.hpp"
@@ -28,16 +29,6 @@ bool is_utf8_charset(std::string_view cs) {
 std::string_view line_end_in(std::string_view s) {
   size_t nl = s.find('\n');
   return nl != std::string_view::npos && (nl == 0 || s[nl - 1] != '\r') ? "\n" : "\r\n";
-}
-
-uint32_t next_code_point(std::string_view s, size_t& i) {
-  unsigned char c = static_cast<unsigned char>(s[i++]);
-  if (c < 0x80) return c;
-  size_t n = (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : 3;
-  uint32_t cp = c & (0x3f >> n);
-  for (size_t k = 0; k < n && i < s.size(); ++k, ++i)
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3f);
-  return cp;
 }
 
 struct Target {
@@ -85,31 +76,7 @@ std::string banner_html(std::string_view text) {
   std::string out =
       "<div style=\"border:1px solid #c00;background:#fff4f4;color:#000;padding:6px;"
       "margin:0 0 8px 0\">";
-  for (size_t i = 0; i < text.size();) {
-    uint32_t cp = next_code_point(text, i);
-    switch (cp) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if (cp < 0x80)
-          out.push_back(static_cast<char>(cp));
-        else
-          out += fmt::format("&#x{:X};", cp);
-    }
-  }
+  out += html::escape(text, true);
   out += "</div>";
   return out;
 }

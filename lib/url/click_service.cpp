@@ -7,6 +7,7 @@
 #include <array>
 #include <ctime>
 
+#include "html/escape.hpp"
 #include "url/rewrite.hpp"
 
 namespace postern::url {
@@ -64,33 +65,7 @@ std::string listing_text(const std::vector<Listing>& hits) {
 }  // namespace
 
 std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-          out += fmt::format("&#xFFFD;");
-        else
-          out.push_back(c);
-    }
-  }
-  return out;
+  return html::escape(s);
 }
 
 bool is_prefetch(std::string_view method, std::string_view user_agent) {

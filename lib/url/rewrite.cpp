@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "html/extract.hpp"
 #include "mime/body_edit.hpp"

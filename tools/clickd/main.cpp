@@ -4,13 +4,13 @@
 // milter, and redirects, warns or blocks (url/click_service.hpp); writes one JSON
 // click event per request.
 //
-// Call order: load postern.toml and the policy (scan::load_snapshot, so the feeds are
-// the milter's), the [click] key file, listen, serve. SIGHUP loads everything again
-// and swaps it in only when it all loaded (a bad key file keeps the old one, logged);
-// the feed files reload themselves when they change. SIGTERM and SIGINT stop.
-// Limits: [click] threads (requests served at once), timeout_s (read/write), request
-// bodies of at most 1 KiB, paths of at most url::kMaxPath, keep-alive bounded.
-// Exit codes: 0 normal stop, 78 bad config or policy, 71 cannot listen.
+// Call order: load postern.toml and the policy (the same files as the milter, so the
+// same feeds; no other engine is loaded), the [click] key file, listen, serve. SIGHUP loads
+// everything again and swaps it in only when it all loaded (a bad key file keeps the old one,
+// logged); the feed files reload themselves when they change. SIGTERM and SIGINT stop. Limits:
+// [click] threads (requests served at once), timeout_s (read/write), request bodies of at most 1
+// KiB, paths of at most url::kMaxPath, keep-alive bounded. Exit codes: 0 normal stop, 78 bad config
+// or policy, 71 cannot listen.
 #include <httplib.h>
 #include <signal.h>
 
@@ -25,10 +25,12 @@
 
 #include "core/version.hpp"
 #include "policy/config.hpp"
-#include "scan/snapshot.hpp"
+#include "scan/registry.hpp"
 #include "telemetry/log.hpp"
 #include "url/click.hpp"
 #include "url/click_service.hpp"
+#include "url/feeds.hpp"
+#include "url/url_policy.hpp"
 
 namespace {
 
@@ -65,27 +67,40 @@ class EventSink {
 };
 
 struct Loaded {
-  scan::SnapshotPtr snap;
+  std::shared_ptr<const core::ServiceSet> services;  // keeps the feeds' watcher alive
   std::shared_ptr<const url::ClickService> service;
   url::ClickConfig config;
 };
 
-// Config, policy, keys and feeds; the errors, each file:line:column, when any fails.
+// Config, policy, keys and feeds (the policy's [[url.feed]], as the milter has them; no
+// other engine is loaded); the errors, each file:line:column, when any fails.
 postern::expected<Loaded, std::string> load(const std::string& config_path) {
-  auto snap = scan::load_snapshot(config_path);
-  if (!snap) return postern::unexpected(policy::to_string(snap.error()));
-  const url::ClickConfig& cfg = url::click_config((*snap)->config);
+  auto config = scan::load_config(config_path);
+  if (!config) return postern::unexpected(policy::to_string(config.error()));
+  auto pol = scan::load_checked_policy(config->policy_dirs);
+  if (!pol) return postern::unexpected(policy::to_string(pol.error()));
+  if (auto errs = scan::check_sections(*pol); !errs.empty())
+    return postern::unexpected(policy::to_string(errs));
+  const url::ClickConfig& cfg = url::click_config(*config);
   if (cfg.keys.empty())
     return postern::unexpected(config_path +
                                ": [click] keys and host are required by postern-clickd");
   auto ring = url::KeyRing::load(cfg.keys);
   if (!ring) return postern::unexpected(policy::to_string(ring.error()));
-  const url::ClickPolicy& pol = url::click_policy((*snap)->policy);
-  url::FeedCheck check = url::feed_check(*(*snap)->services);
+  auto services = std::make_shared<core::ServiceSet>();
+  url::UrlFeedsConfig feeds_cfg = url::feeds_config(*pol);
+  if (!feeds_cfg.feeds.empty()) {
+    auto feeds = url::UrlFeeds::start(std::move(feeds_cfg));
+    if (!feeds) return postern::unexpected("[url] " + feeds.error());
+    services->put(std::string(url::kFeedsService), std::static_pointer_cast<void>(*feeds));
+  } else {
+    telemetry::log_warn("no [[url.feed]] in the policy: every valid link is redirected");
+  }
+  const url::ClickPolicy& cp = url::click_policy(*pol);
   auto service = std::make_shared<const url::ClickService>(
       std::make_shared<const url::KeyRing>(std::move(*ring)),
-      std::chrono::seconds(pol.max_age_days * 24 * 3600), pol.on_listed, std::move(check));
-  return Loaded{*snap, std::move(service), cfg};
+      std::chrono::seconds(cp.max_age_days * 24 * 3600), cp.on_listed, url::feed_check(*services));
+  return Loaded{services, std::move(service), cfg};
 }
 
 }  // namespace
@@ -116,7 +131,7 @@ int main(int argc, char** argv) {
     return kExConfig;
   }
   std::shared_ptr<const url::ClickService> current = loaded->service;
-  scan::SnapshotPtr snap = loaded->snap;  // keeps the feeds service alive
+  [[maybe_unused]] std::shared_ptr<const core::ServiceSet> services = loaded->services;
   std::mutex current_mu;
 
   // Signals go to a thread of their own (blocked everywhere else, the server's threads too).
@@ -184,7 +199,7 @@ int main(int argc, char** argv) {
         }
         std::lock_guard lock(current_mu);
         current = again->service;
-        snap = again->snap;
+        services = again->services;
         telemetry::log_info("reloaded config, policy and click keys");
         continue;
       }
