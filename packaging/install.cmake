@@ -40,7 +40,7 @@ install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.ser
 
 # --- man pages and docs, compressed as Debian wants them (gzip -9n: no name or time) --
 set(_gz_outputs)
-foreach(page postern.1 postern.toml.5 postern-milter.8)
+foreach(page postern.1 postern.toml.5 postern-milter.8 postern-clickd.8)
   string(REGEX MATCH "[0-9]$" _sect ${page})
   add_custom_command(OUTPUT ${_gen}/${page}.gz
                      COMMAND sh -c "gzip -9nc '${_pkg}/man/${page}' > '${_gen}/${page}.gz'"
