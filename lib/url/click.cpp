@@ -112,11 +112,12 @@ bool ClickRewriteModifier::needs_message(const core::Transaction& tx,
                                          const core::Outcome& out) const {
   if (!p_.rewrite || tx.direction() != core::Direction::Inbound) return false;
   if (core::severity(out.verdict.action) > core::severity(core::Action::Quarantine)) return false;
-  // The transaction's group: that of the first recipient accepted.
-  for (const auto& r : out.recipients)
-    if (!r.at_rcpt && !r.deferred)
-      return std::find(p_.groups.begin(), p_.groups.end(), r.group) != p_.groups.end();
-  return false;
+  // The transaction's group: that of the first recipient accepted (the session defers
+  // a recipient of another group, so every accepted one shares it).
+  const auto& rcpts = tx.envelope().recipients;
+  const std::string& group =
+      rcpts.empty() ? groups_.default_group.name : groups_.group_for(rcpts.front()).name;
+  return std::find(p_.groups.begin(), p_.groups.end(), group) != p_.groups.end();
 }
 
 void ClickRewriteModifier::modify(const core::Transaction& tx, const core::Message& current,
@@ -126,9 +127,7 @@ void ClickRewriteModifier::modify(const core::Transaction& tx, const core::Messa
     telemetry::log_info("{}: links not rewritten: the message used up its scan time", tx.scan_id());
     return;
   }
-  std::vector<std::string> rcpts;
-  for (const auto& r : out.recipients)
-    if (!r.at_rcpt && !r.deferred) rcpts.push_back(r.address);
+  const std::vector<std::string>& rcpts = tx.envelope().recipients;
   Token base;
   base.issued = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())

@@ -71,8 +71,13 @@ inline const ClickPolicy& click_policy(const policy::Policy& p) {
 
 class ClickRewriteModifier final : public core::Modifier {
  public:
-  ClickRewriteModifier(ClickPolicy p, std::string host, std::shared_ptr<const KeyRing> keys)
-      : p_(std::move(p)), host_(std::move(host)), keys_(std::move(keys)) {}
+  // `groups` holds the policy's groups, default group and lists (what group_for reads).
+  ClickRewriteModifier(ClickPolicy p, std::string host, std::shared_ptr<const KeyRing> keys,
+                       policy::Policy groups)
+      : p_(std::move(p)),
+        host_(std::move(host)),
+        keys_(std::move(keys)),
+        groups_(std::move(groups)) {}
   std::string_view name() const override { return "click-rewrite"; }
   bool needs_message(const core::Transaction& tx, const core::Outcome& out) const override;
   void modify(const core::Transaction& tx, const core::Message& current,
@@ -82,6 +87,7 @@ class ClickRewriteModifier final : public core::Modifier {
   ClickPolicy p_;
   std::string host_;
   std::shared_ptr<const KeyRing> keys_;
+  policy::Policy groups_;
 };
 
 }  // namespace postern::url

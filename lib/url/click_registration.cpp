@@ -34,8 +34,13 @@ const core::Registration& click_registration() {
                          c.errors.insert(c.errors.end(), ring.error().begin(), ring.error().end());
                          return nullptr;
                        }
+                       policy::Policy groups;
+                       groups.groups = c.policy.groups;
+                       groups.default_group = c.policy.default_group;
+                       groups.lists = c.policy.lists;
                        return std::make_shared<ClickRewriteModifier>(
-                           p, k.host, std::make_shared<const KeyRing>(std::move(*ring)));
+                           p, k.host, std::make_shared<const KeyRing>(std::move(*ring)),
+                           std::move(groups));
                      }}},
   };
   return r;

@@ -115,6 +115,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   telemetry::log_init("postern-clickd", false);
 
+  // Signals go to a thread of their own: blocked here, before any thread starts (the
+  // feeds' watcher, the server's pool), so every thread inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGHUP);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   auto loaded = load(config_path);
   if (!loaded) {
     telemetry::log_error("{}", loaded.error());
@@ -133,15 +143,6 @@ int main(int argc, char** argv) {
   std::shared_ptr<const url::ClickService> current = loaded->service;
   [[maybe_unused]] std::shared_ptr<const core::ServiceSet> services = loaded->services;
   std::mutex current_mu;
-
-  // Signals go to a thread of their own (blocked everywhere else, the server's threads too).
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGHUP);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   httplib::Server svr;
   const int threads = cfg.threads;

@@ -104,7 +104,7 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
     for (const auto& l : after.links)
       if (is_link_source(l.source)) la.push_back(&l);
     REQUIRE(la.size() == lb.size());
-    size_t checked = 0;
+    std::set<std::string> distinct;  // html::extract may list one link twice (a table replayed)
     for (size_t i = 0; i < lb.size(); ++i) {
       auto target = url::web_target(lb[i]->url);
       bool stays = !target || std::find(s.keep.begin(), s.keep.end(), *target) != s.keep.end() ||
@@ -120,9 +120,9 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
       REQUIRE(t);
       CHECK(t->url == *target);
       CHECK(la[i]->text == lb[i]->text);  // anchor text kept
-      ++checked;
+      distinct.insert(la[i]->url);
     }
-    CHECK(checked <= r->links);
+    CHECK(distinct.size() <= r->links);
   }
   INFO("refusals: " << refusals.size());
   for (const auto& why : refusals) UNSCOPED_INFO(why);
