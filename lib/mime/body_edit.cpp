@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace postern::mime {
@@ -84,6 +85,34 @@ postern::expected<std::string, std::string> spliced_body(const core::Message& m,
         "the part's transfer encoding would have to change (the header block cannot be edited "
         "with the body)"));
   return spliced->substr(header);
+}
+
+postern::expected<SplicedBody, std::string> spliced_body_or_encoding(
+    const core::Message& m, const Tree& tree, std::span<const Replacement> reps) {
+  auto spliced = splice(tree, reps);
+  if (!spliced) return postern::unexpected(spliced.error());
+  size_t header = m.body_offset();
+  if (spliced->size() >= header && spliced->compare(0, header, m.raw(), 0, header) == 0)
+    return SplicedBody{spliced->substr(header), std::nullopt};
+  constexpr std::string_view kCte = "Content-Transfer-Encoding";
+  if (m.count(kCte) > 1)
+    return postern::unexpected(std::string("more than one Content-Transfer-Encoding field"));
+  core::Message after(std::move(*spliced));
+  // Every field but Content-Transfer-Encoding, as written.
+  auto others = [&](const core::Message& x) {
+    std::string out;
+    for (const auto& h : x.headers())
+      if (h.name.size() != kCte.size() ||
+          !std::equal(h.name.begin(), h.name.end(), kCte.begin(),
+                      [](char a, char b) { return (a | 0x20) == (b | 0x20); }))
+        out.append(x.raw_field(h));
+    return out;
+  };
+  const core::HeaderField* cte = after.find(kCte);
+  if (!cte || after.count(kCte) != 1 || others(after) != others(m))
+    return postern::unexpected(
+        std::string("the header block would change beyond Content-Transfer-Encoding"));
+  return SplicedBody{std::string(after.body()), cte->value};
 }
 
 }  // namespace postern::mime

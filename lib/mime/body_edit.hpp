@@ -45,4 +45,17 @@ postern::expected<std::string, std::string> editable_content(const Tree& tree, c
 postern::expected<std::string, std::string> spliced_body(const core::Message& m, const Tree& tree,
                                                          std::span<const Replacement> reps);
 
+// The same, but a single-part message whose part no longer fits its transfer
+// encoding (8-bit bytes in 7bit, a line over 998 bytes) is allowed to change the
+// one field that says so: `transfer_encoding` is then the new value of
+// Content-Transfer-Encoding (to change, or to add when the message has none),
+// and nothing else of the header block differs. A message with more than one
+// such field is refused (readers disagree on which one counts).
+struct SplicedBody {
+  std::string body;
+  std::optional<std::string> transfer_encoding;
+};
+postern::expected<SplicedBody, std::string> spliced_body_or_encoding(
+    const core::Message& m, const Tree& tree, std::span<const Replacement> reps);
+
 }  // namespace postern::mime

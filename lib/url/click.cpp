@@ -149,6 +149,12 @@ void ClickRewriteModifier::modify(const core::Transaction& tx, const core::Messa
   for (const auto& k : r->kept) telemetry::log_info("{}: link not rewritten: {}", tx.scan_id(), k);
   for (const auto& k : r->skipped_parts)
     telemetry::log_info("{}: links not rewritten in {}", tx.scan_id(), k);
+  if (r->transfer_encoding) {
+    if (const core::HeaderField* f = current.find("Content-Transfer-Encoding"))
+      out.changed.push_back({f->name, 1, *r->transfer_encoding});
+    else
+      out.added.push_back({"Content-Transfer-Encoding", *r->transfer_encoding});
+  }
   out.new_body = std::move(r->body);
 }
 

@@ -346,9 +346,10 @@ postern::expected<Rewritten, std::string> rewrite_links(const core::Message& m, 
     for (const auto& s : r.skipped_parts) why += "; " + s;
     return postern::unexpected(why);
   }
-  auto body = mime::spliced_body(m, tree, reps);
+  auto body = mime::spliced_body_or_encoding(m, tree, reps);
   if (!body) return postern::unexpected(body.error());
-  r.body = std::move(*body);
+  r.body = std::move(body->body);
+  r.transfer_encoding = std::move(body->transfer_encoding);
   return r;
 }
 

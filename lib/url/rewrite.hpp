@@ -23,7 +23,10 @@
 // (no blank line after its header block, a charset that is not ASCII-based
 // throughout, a damaged transfer encoding, inline PGP). The parts are re-spliced
 // (mime/splice.hpp): same charset, same transfer encoding (quoted-printable and
-// base64 at <= 76 columns), same boundaries. Thread-safe (pure).
+// base64 at <= 76 columns), same boundaries; only a single-part 7bit or 8bit
+// message that the links no longer let fit (a line over 998 bytes, 8-bit bytes
+// under 7bit) becomes quoted-printable, with `transfer_encoding` saying so (else
+// a long line would be a way around the rewriting). Thread-safe (pure).
 #pragma once
 
 #include <string>
@@ -75,6 +78,9 @@ struct RewriteSettings {
 
 struct Rewritten {
   std::string body;
+  // A single-part message re-encoded (its part no longer fits 7bit or 8bit): the new
+  // Content-Transfer-Encoding value (mime/body_edit.hpp); the body is in it.
+  std::optional<std::string> transfer_encoding;
   size_t links = 0;               // rewritten
   std::vector<std::string> kept;  // "why: URL" for links left alone that a reader may wonder about
   std::vector<std::string> skipped_parts;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/finisher.hpp"
 #include "mime/analysis.hpp"
 #include "url/rewrite.hpp"
 
@@ -53,7 +54,8 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
   url::Token base;
   base.issued = 1'700'000'000;
   base.scan_id = "corpus";
-  size_t html_msgs = 0, rewritten_msgs = 0, links = 0, signed_msgs = 0, untouched = 0;
+  size_t html_msgs = 0, rewritten_msgs = 0, reencoded = 0, links = 0, signed_msgs = 0,
+         untouched = 0;
   std::map<std::string, size_t> refusals;  // why a message was left alone, how often
   for (const auto& f : files) {
     std::string raw = slurp(f);
@@ -89,7 +91,16 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
     }
     ++rewritten_msgs;
     links += r->links;
-    std::string out = raw.substr(0, m.body_offset()) + r->body;
+    core::Outcome edits;
+    if (r->transfer_encoding) {
+      ++reencoded;
+      if (const core::HeaderField* cte = m.find("Content-Transfer-Encoding"))
+        edits.changed.push_back({cte->name, 1, *r->transfer_encoding});
+      else
+        edits.added.push_back({"Content-Transfer-Encoding", *r->transfer_encoding});
+    }
+    edits.new_body = r->body;
+    std::string out = core::apply_edits(m, edits).raw();
     mime::Analysis after = mime::analyze(out);
     REQUIRE(after.leaves.size() == before.leaves.size());
     std::set<std::string> anomalies_before, anomalies_after;
@@ -133,7 +144,8 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
   CHECK(html_msgs == 200);
   CHECK(rewritten_msgs > 100);
   CHECK(signed_msgs > 0);
-  WARN("corpus: " << html_msgs << " HTML messages, " << rewritten_msgs << " rewritten, "
-                  << untouched << " without a link to rewrite, " << links << " links, "
-                  << signed_msgs << " signed left alone; left alone because:" << whys);
+  WARN("corpus: " << html_msgs << " HTML messages, " << rewritten_msgs << " rewritten ("
+                  << reencoded << " of them single-part, made quoted-printable), " << untouched
+                  << " without a link to rewrite, " << links << " links, " << signed_msgs
+                  << " signed left alone; left alone because:" << whys);
 }
