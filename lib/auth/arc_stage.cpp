@@ -56,7 +56,7 @@ ArcSealFinisher::ArcSealFinisher(ArcSealer sealer, bool always, std::string auth
 
 void ArcSealFinisher::finish(const core::Transaction& tx, const core::Message& leaving,
                              core::Outcome& out) const {
-  if (!always_ && !out.new_subject && out.changed.empty()) return;
+  if (!always_ && !out.new_subject && out.changed.empty() && !out.new_body) return;
   if (leaving.truncated()) {  // the body we hold is not the body that leaves
     telemetry::log_info("arc-seal {}: not sealed, the message exceeds the size limit",
                         tx.scan_id());

@@ -15,7 +15,8 @@
 //
 // Contract, finisher: when sealing is configured, seals the message as it
 // leaves (auth::seal_arc, i = N+1) if postern modified it (the Outcome has a
-// new Subject or removed fields) or always with `always`. The cv is the
+// new Subject, removed fields or a new body: a banner, rewritten links) or always
+// with `always`. The cv is the
 // ArcResult the stage put on the transaction; without one (outbound mail, or no
 // resolver) a message without ARC fields is sealed with cv=none and one with
 // ARC fields is left alone. A truncated message, a chain that failed only temporarily, one whose

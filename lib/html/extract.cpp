@@ -1931,6 +1931,13 @@ Extract Extractor::run() {
 
 }  // namespace
 
+std::string decode_attribute(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  append_chars(raw, 0, raw.size(), out, true, true);
+  return out;
+}
+
 std::vector<std::string> css_urls(std::string_view css, size_t max) {
   std::vector<std::string> out;
   // "url(" and "@import" need a '(' or an '@': most style attributes have neither

@@ -91,6 +91,11 @@ Extract extract(std::string_view html, const Limits& limits = {},
 // (the caller then leaves the HTML alone).
 std::optional<size_t> body_content_offset(std::string_view html, const Limits& limits = {});
 
+// An attribute value as the tokenizer reads it: character references decoded (a
+// named one without ';' before '=' or an alphanumeric stays literal), CR LF and CR
+// as LF, NUL as U+FFFD. `raw` is the value between its quotes (or unquoted).
+std::string decode_attribute(std::string_view raw);
+
 // The URLs in CSS text: url(...) and @import "...".
 std::vector<std::string> css_urls(std::string_view css, size_t max = 100);
 

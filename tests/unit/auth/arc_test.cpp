@@ -424,6 +424,14 @@ TEST_CASE("the arc stage reports the chain and the finisher seals what postern c
   CHECK(r.cv == ArcStatus::Pass);
   CHECK(r.instances == 2);
 
+  // A new body alone (a banner, rewritten links) is a change postern seals over too.
+  core::Outcome body;
+  body.added.push_back({"Authentication-Results", "gw.example; arc=pass", true});
+  body.new_body = "links rewritten\r\n";
+  fin.finish(tx, core::apply_edits(in, body), body);
+  REQUIRE(body.added.size() == 4);
+  CHECK(verify(core::apply_edits(in, body)).cv == ArcStatus::Pass);
+
   // A message cut at the size limit is never sealed: its AMS would sign a body that never leaves.
   core::Outcome cut;
   cut.new_subject = "x";

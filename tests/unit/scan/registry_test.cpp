@@ -105,7 +105,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // The banner edits the body before the archive copies the message.
   const auto& modifiers = scan::modifier_order();
   REQUIRE(modifiers);
-  CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "archive"});
+  CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
   CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox"});

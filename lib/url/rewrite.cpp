@@ -1,0 +1,356 @@
+// Link rewriting (see rewrite.hpp).
+#include "url/rewrite.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "html/extract.hpp"
+#include "mime/body_edit.hpp"
+
+namespace postern::url {
+namespace {
+
+constexpr size_t kMaxPartBytes = 4u << 20;  // HTML or text of one part that is looked at
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+bool is_alpha(char c) {
+  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+}
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (lower(s[i]) != prefix[i]) return false;
+  return true;
+}
+
+// Elements whose content is raw text to the tokenizer: no tags inside, up to the matching
+// end tag. (noscript is parsed as markup: mail readers run no scripts.)
+bool raw_text_element(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kNames{
+      "script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"};
+  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+// The attribute of `tag` that holds a link a click follows; "" for none.
+std::string_view link_attribute(std::string_view tag) {
+  if (tag == "a" || tag == "area") return "href";
+  if (tag == "form") return "action";
+  if (tag == "button" || tag == "input") return "formaction";
+  return {};
+}
+
+struct Attribute {
+  std::string name;  // lower case
+  size_t value_begin = 0, value_end = 0;
+  bool has_value = false;
+};
+
+// Reads the attributes of a tag from s[i] (after its name) as the HTML5 tokenizer does, up
+// to and past its '>'; false when the input ends inside the tag (a browser drops it).
+bool read_attributes(std::string_view s, size_t& i, std::vector<Attribute>& attrs) {
+  size_t n = s.size();
+  while (true) {
+    while (i < n && (is_space(s[i]) || s[i] == '/')) ++i;
+    if (i >= n) return false;
+    if (s[i] == '>') {
+      ++i;
+      return true;
+    }
+    Attribute a;
+    size_t b = i++;  // the first character may be '='
+    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
+    a.name = lowered(s.substr(b, i - b));
+    while (i < n && is_space(s[i])) ++i;
+    if (i < n && s[i] == '=') {
+      ++i;
+      while (i < n && is_space(s[i])) ++i;
+      if (i >= n) return false;
+      if (s[i] == '"' || s[i] == '\'') {
+        char q = s[i++];
+        size_t e = s.find(q, i);
+        if (e == std::string_view::npos) return false;
+        a.value_begin = i;
+        a.value_end = e;
+        a.has_value = true;
+        i = e + 1;
+      } else if (s[i] != '>') {
+        a.value_begin = i;
+        while (i < n && !is_space(s[i]) && s[i] != '>') ++i;
+        a.value_end = i;
+        a.has_value = true;
+      }
+    }
+    attrs.push_back(std::move(a));
+  }
+}
+
+// Past the end of a comment that starts at s[i] == "<!--".
+size_t comment_end(std::string_view s, size_t i) {
+  size_t b = i + 4;
+  if (s.substr(b, 1) == ">") return b + 1;   // <!-->
+  if (s.substr(b, 2) == "->") return b + 2;  // <!--->
+  for (size_t k = b;;) {
+    k = s.find("--", k);
+    if (k == std::string_view::npos) return s.size();
+    if (s.substr(k + 2, 1) == ">") return k + 3;
+    if (s.substr(k + 2, 2) == "!>") return k + 4;
+    ++k;
+  }
+}
+
+// Where the end tag "</name" (followed by a space, '/' or '>') starts at or after i.
+size_t raw_text_end(std::string_view s, size_t i, std::string_view name) {
+  while (true) {
+    size_t k = s.find("</", i);
+    if (k == std::string_view::npos) return s.size();
+    size_t after = k + 2 + name.size();
+    if (starts_with_ci(s.substr(k + 2), name) &&
+        (after >= s.size() || is_space(s[after]) || s[after] == '/' || s[after] == '>'))
+      return k;
+    i = k + 2;
+  }
+}
+
+bool url_char_in_text(char c) {
+  return static_cast<unsigned char>(c) > 0x20 && c != '<' && c != '>' && c != '"' && c != 0x7f;
+}
+
+}  // namespace
+
+std::vector<LinkSpan> html_link_spans(std::string_view s, size_t max) {
+  std::vector<LinkSpan> out;
+  size_t i = 0, n = s.size();
+  std::vector<Attribute> attrs;
+  while (i < n && out.size() < max) {
+    size_t lt = s.find('<', i);
+    if (lt == std::string_view::npos || lt + 1 >= n) break;
+    i = lt + 1;
+    char c = s[i];
+    if (c == '!' || c == '?') {
+      if (s.substr(lt, 4) == "<!--") {
+        i = comment_end(s, lt);
+      } else {  // doctype, or a bogus comment: to the next '>'
+        size_t e = s.find('>', i);
+        i = e == std::string_view::npos ? n : e + 1;
+      }
+      continue;
+    }
+    bool end_tag = c == '/';
+    if (end_tag) {
+      ++i;
+      if (i >= n) break;
+      if (s[i] == '>') {
+        ++i;
+        continue;
+      }
+      if (!is_alpha(s[i])) {  // a bogus comment
+        size_t e = s.find('>', i);
+        i = e == std::string_view::npos ? n : e + 1;
+        continue;
+      }
+    } else if (!is_alpha(c)) {
+      continue;  // a '<' of text
+    }
+    size_t name_begin = i;
+    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>') ++i;
+    std::string name = lowered(s.substr(name_begin, i - name_begin));
+    attrs.clear();
+    if (!read_attributes(s, i, attrs)) break;  // the input ends inside the tag
+    if (end_tag) continue;
+    if (name == "plaintext") break;  // everything after is text
+    if (std::string_view want = link_attribute(name); !want.empty()) {
+      for (const auto& a : attrs) {
+        if (a.name != want || !a.has_value || out.size() >= max) continue;
+        out.push_back({a.value_begin, a.value_end,
+                       html::decode_attribute(s.substr(a.value_begin, a.value_end - a.value_begin)),
+                       name + "@" + a.name});
+      }
+    }
+    if (raw_text_element(name)) i = raw_text_end(s, i, name);
+  }
+  return out;
+}
+
+std::vector<LinkSpan> text_link_spans(std::string_view s, size_t max) {
+  std::vector<LinkSpan> out;
+  for (size_t i = 0; i < s.size() && out.size() < max;) {
+    size_t k = i;
+    while (k < s.size() && lower(s[k]) != 'h') ++k;
+    if (k >= s.size()) break;
+    size_t len = starts_with_ci(s.substr(k), "https://")  ? 8
+                 : starts_with_ci(s.substr(k), "http://") ? 7
+                                                          : 0;
+    bool word_start =
+        k == 0 || !(std::isalnum(static_cast<unsigned char>(s[k - 1])) || s[k - 1] == '/');
+    if (!len || !word_start) {
+      i = k + 1;
+      continue;
+    }
+    size_t e = k + len;
+    while (e < s.size() && url_char_in_text(s[e])) ++e;
+    // closing punctuation belongs to the sentence; a ')' only when unbalanced
+    while (e > k + len) {
+      char last = s[e - 1];
+      std::string_view url = s.substr(k, e - k);
+      if (std::string_view(".,;:!?'*").find(last) != std::string_view::npos ||
+          (last == ')' &&
+           std::count(url.begin(), url.end(), '(') < std::count(url.begin(), url.end(), ')')) ||
+          (last == ']' &&
+           std::count(url.begin(), url.end(), '[') < std::count(url.begin(), url.end(), ']')))
+        --e;
+      else
+        break;
+    }
+    if (e > k + len) out.push_back({k, e, std::string(s.substr(k, e - k)), "text"});
+    i = e;
+  }
+  return out;
+}
+
+std::optional<std::string> web_target(std::string_view value) {
+  std::string v;
+  v.reserve(value.size());
+  for (char c : value)
+    if (c != '\t' && c != '\n' && c != '\r') v.push_back(c);
+  size_t b = 0, e = v.size();
+  while (b < e && static_cast<unsigned char>(v[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(v[e - 1]) <= 0x20) --e;
+  v = v.substr(b, e - b);
+  if (starts_with_ci(v, "http:") || starts_with_ci(v, "https:")) return v;
+  if (v.starts_with("//") || v.starts_with("\\\\") || v.starts_with("/\\") || v.starts_with("\\/"))
+    return "https:" + v;
+  return std::nullopt;
+}
+
+std::string host_of(std::string_view url) {
+  size_t colon = url.find(':');
+  if (colon == std::string_view::npos) return {};
+  size_t i = colon + 1;
+  while (i < url.size() && (url[i] == '/' || url[i] == '\\')) ++i;
+  size_t e = i;
+  while (e < url.size() && url[e] != '/' && url[e] != '\\' && url[e] != '?' && url[e] != '#') ++e;
+  std::string_view auth = url.substr(i, e - i);
+  if (size_t at = auth.rfind('@'); at != std::string_view::npos) auth = auth.substr(at + 1);
+  if (auth.starts_with('[')) {
+    size_t close = auth.find(']');
+    return lowered(auth.substr(0, close == std::string_view::npos ? auth.size() : close + 1));
+  }
+  auth = auth.substr(0, auth.find(':'));
+  std::string h = lowered(auth);
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  return h;
+}
+
+bool under_domains(std::string_view host, const std::vector<std::string>& domains) {
+  // Only a plain host name can be internal: percent escapes, IDNA forms a browser maps
+  // or odd characters could make it read as another host, so they count as external.
+  if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+      }))
+    return false;
+  for (const auto& d : domains)
+    if (host == d ||
+        (host.size() > d.size() && host.ends_with(d) && host[host.size() - d.size() - 1] == '.'))
+      return true;
+  return false;
+}
+
+std::vector<std::string> list_unsubscribe_urls(const core::Message& m) {
+  std::vector<std::string> out;
+  for (const auto* f : m.find_all("List-Unsubscribe")) {
+    std::string_view v = f->value;
+    for (size_t i = 0; (i = v.find('<', i)) != std::string_view::npos;) {
+      size_t e = v.find('>', i);
+      if (e == std::string_view::npos) break;
+      if (auto t = web_target(v.substr(i + 1, e - i - 1))) out.push_back(*t);
+      i = e;
+    }
+  }
+  return out;
+}
+
+std::string click_url(std::string_view host, std::string_view token) {
+  return fmt::format("https://{}/v1/{}", host, token);
+}
+
+postern::expected<Rewritten, std::string> rewrite_links(const core::Message& m, const KeyRing& keys,
+                                                        const Token& base,
+                                                        const RewriteSettings& settings,
+                                                        const mime::Limits& limits) {
+  mime::Tree tree = mime::Tree::parse(m.raw(), limits);
+  if (auto why = mime::refused_whole(tree)) return postern::unexpected(*why);
+  Rewritten r;
+  std::vector<mime::Replacement> reps;
+  for (const auto& p : tree.parts()) {
+    bool html = mime::body_part(tree, p, "text/html");
+    if (!html && !(settings.text_plain && mime::body_part(tree, p, "text/plain"))) continue;
+    auto content = mime::editable_content(tree, p, true);
+    if (!content) {
+      r.skipped_parts.push_back(
+          fmt::format("part {} ({}): {}", p.path, p.content_type, content.error()));
+      continue;
+    }
+    if (content->size() > kMaxPartBytes) {
+      r.skipped_parts.push_back(
+          fmt::format("part {} ({}): over {} bytes", p.path, p.content_type, kMaxPartBytes));
+      continue;
+    }
+    std::vector<LinkSpan> spans = html ? html_link_spans(*content) : text_link_spans(*content);
+    std::string edited;
+    size_t copied = 0;
+    for (const auto& s : spans) {
+      std::optional<std::string> target = html ? web_target(s.value) : std::optional(s.value);
+      if (!target) continue;  // mailto:, tel:, cid:, data:, javascript:, relative
+      if (under_domains(host_of(*target), settings.internal_domains)) continue;
+      if (std::find(settings.keep.begin(), settings.keep.end(), *target) != settings.keep.end())
+        continue;
+      if (r.links >= settings.max_links) {
+        r.kept.push_back(fmt::format("over {} links: {}", settings.max_links, *target));
+        continue;
+      }
+      Token t = base;
+      t.url = *target;
+      auto token = keys.issue(std::move(t));
+      if (!token) {
+        r.kept.push_back(fmt::format("{}: {:.200}", token.error().detail, *target));
+        continue;
+      }
+      edited.append(*content, copied, s.begin - copied);
+      edited += click_url(settings.host, *token);
+      copied = s.end;
+      ++r.links;
+    }
+    if (copied == 0) continue;
+    edited.append(*content, copied);
+    reps.push_back({&p, std::move(edited)});
+  }
+  if (reps.empty()) {
+    std::string why = "no link to rewrite";
+    for (const auto& s : r.skipped_parts) why += "; " + s;
+    return postern::unexpected(why);
+  }
+  auto body = mime::spliced_body_or_encoding(m, tree, reps);
+  if (!body) return postern::unexpected(body.error());
+  r.body = std::move(body->body);
+  r.transfer_encoding = std::move(body->transfer_encoding);
+  return r;
+}
+
+}  // namespace postern::url

@@ -1,0 +1,106 @@
+// The [click] policy section and the click-rewrite modifier: whose mail is rewritten
+// (inbound, the listed groups, verdicts that deliver or hold it), unknown groups refused
+// at their position, and the rewritten body's links verifying to the originals.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/transaction.hpp"
+#include "policy/policy.hpp"
+#include "scan/registry.hpp"
+#include "url/click.hpp"
+#include "url/rewrite.hpp"
+
+using namespace postern;
+
+namespace {
+
+constexpr const char* kPolicy = R"(
+[[group]]
+name = "exec"
+recipients = ["ceo@example.com"]
+
+[click]
+rewrite = true
+groups = ["exec"]
+internal_domains = ["Example.COM"]
+version = 3
+)";
+
+const char* kMessage =
+    "From: a@outside.test\r\nTo: ceo@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n\r\n"
+    "<a href=\"https://out.example.net/x\">x</a> <a href=\"https://www.example.com/\">in</a>\r\n";
+
+struct Run {
+  core::Outcome out;
+};
+
+Run run(const policy::Policy& p, std::shared_ptr<const url::KeyRing> keys, core::Direction dir,
+        const std::string& rcpt, core::Action action) {
+  url::ClickRewriteModifier mod(url::click_policy(p), "click.example.com", keys, p);
+  core::ConnectionInfo conn;
+  core::Transaction tx(
+      conn, dir, core::Limits{}, [](std::string_view, double d) { return d; }, "scan-77");
+  tx.envelope().recipients.push_back(rcpt);
+  core::Message m(kMessage);
+  tx.set_message(m);
+  Run r;
+  r.out.verdict.action = action;
+  mod.modify(tx, m, r.out);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("click-rewrite rewrites inbound mail of the listed groups only") {
+  auto p = policy::parse_policy(kPolicy, "click.toml", scan::policy_sections());
+  REQUIRE(p);
+  const url::ClickPolicy& cp = url::click_policy(*p);
+  CHECK(cp.rewrite);
+  CHECK(cp.version == 3);
+  CHECK(cp.internal_domains == std::vector<std::string>{"example.com"});
+  auto keys = std::make_shared<const url::KeyRing>(
+      *url::KeyRing::from({{"k1", std::string(32, 'z'), false}}, "k1"));
+
+  auto yes = run(*p, keys, core::Direction::Inbound, "CEO@example.com", core::Action::Tag);
+  REQUIRE(yes.out.new_body);
+  auto spans = url::html_link_spans(*yes.out.new_body);
+  REQUIRE(spans.size() == 2);
+  const std::string prefix = "https://click.example.com/v1/";
+  REQUIRE(spans[0].value.starts_with(prefix));
+  auto t = keys->verify(spans[0].value.substr(prefix.size()), std::chrono::seconds(0));
+  REQUIRE(t);
+  CHECK(t->url == "https://out.example.net/x");
+  CHECK(t->scan_id == "scan-77");
+  CHECK(t->policy_version == 3);
+  CHECK(t->recipient == url::recipient_hash({"ceo@example.com"}));
+  CHECK(spans[1].value == "https://www.example.com/");  // internal
+
+  // another group, outbound, a rejected message: left alone
+  CHECK_FALSE(run(*p, keys, core::Direction::Inbound, "bob@example.com", core::Action::Accept)
+                  .out.new_body);
+  CHECK_FALSE(run(*p, keys, core::Direction::Outbound, "ceo@example.com", core::Action::Accept)
+                  .out.new_body);
+  CHECK_FALSE(run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Reject)
+                  .out.new_body);
+  CHECK(run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Quarantine)
+            .out.new_body);
+}
+
+TEST_CASE("[click] refuses unknown groups and bad values at their position") {
+  auto p = policy::parse_policy("[click]\ngroups = [\"default\", \"nobody\"]\n", "c.toml",
+                                scan::policy_sections());
+  REQUIRE(p);
+  std::vector<policy::Error> errs;
+  url::check_click_policy(*p, errs);
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].line == 2);
+  CHECK(errs[0].column == 22);
+  CHECK(errs[0].message.find("nobody") != std::string::npos);
+  auto bad =
+      policy::parse_policy("[click]\non_listed = \"maybe\"\n", "c.toml", scan::policy_sections());
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error()[0].line == 2);
+  CHECK(bad.error()[0].message.find("warn") != std::string::npos);
+}
