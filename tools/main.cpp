@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
   eval->add_flag("--json", eo.json, "one JSON object per folder and label");
   eval->add_flag("--misses", eo.misses,
                  "list each misjudged file (ham flagged, spam or phish not) with its findings");
+  eval->add_flag("--all", eo.all,
+                 "with --misses, list every file, judged right or not (\"hit\" or \"miss\")");
   eval->add_option("--folds", eo.folds,
                    "cross-validate the classifier: K models, each file scored by one that never "
                    "saw it (K >= 2)")
