@@ -52,6 +52,9 @@ struct TrainOptions {
   unsigned epochs = 30;
   uint32_t seed = 12;
   bool calibrate = true;  // fit Platt scaling on 3-fold out-of-fold margins
+  // Logistic: features in fewer training messages than this keep weight 0 (a token of
+  // one message only lets the model memorize that message instead of learning).
+  unsigned min_df = 5;
 };
 
 // The sorted, unique feature indices of `tokens` in a table of 2^bits.
@@ -88,7 +91,9 @@ class Model {
 
  private:
   friend Model train(std::span<const Example> examples, const TrainOptions& opt);
-  void sgd_step(std::span<const uint32_t> features, bool spam, double rate);
+  // `keep`, when given: only features whose bit is set are updated.
+  void sgd_step(std::span<const uint32_t> features, bool spam, double rate,
+                const std::vector<bool>* keep = nullptr);
   void nb_add(std::span<const uint32_t> features, bool spam);
 
   Method method_ = Method::Logistic;
