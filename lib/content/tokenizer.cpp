@@ -167,14 +167,16 @@ std::string_view domain_of(std::string_view address) {
 
 constexpr size_t kMaxPathUrls = 40, kMaxPathBytes = 200;
 
-// Letter runs of 2..20 of a URL's path and query, lower case, as "up:" tokens.
-void path_words(std::string_view path, Out& out) {
+// Letter runs of `s` (lower case, ASCII, 2..20 letters) as `prefix` tokens: the words of
+// a link's path and query ("up:login") or of an address's local part ("fl:noreply"),
+// whatever joins them.
+void letter_runs(std::string_view s, std::string_view prefix, Out& out) {
   std::string w;
   auto flush = [&] {
-    if (w.size() >= 2 && w.size() <= 20) out.add("up:", w);
+    if (w.size() >= 2 && w.size() <= 20) out.add(prefix, w);
     w.clear();
   };
-  for (char c : path) {
+  for (char c : s) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
       w += lower(c);
     else
@@ -211,23 +213,6 @@ void text_shape(std::string_view text, std::string_view prefix, Out& out) {
   if (emoji) out.add(prefix, "emoji");
   if (letters >= 8 && upper * 5 >= letters * 4) out.add(prefix, "caps");
   if (nonascii) out.add(prefix, "nonascii");
-}
-
-// Letter runs of `s` (lower case, ASCII, 2..20 letters) as `prefix` tokens: the words of
-// an address's local part ("newsletter", "noreply") whatever joins them.
-void letter_runs(std::string_view s, std::string_view prefix, Out& out) {
-  std::string w;
-  auto flush = [&] {
-    if (w.size() >= 2 && w.size() <= 20) out.add(prefix, w);
-    w.clear();
-  };
-  for (char c : s.substr(0, 64)) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-      w += lower(c);
-    else
-      flush();
-  }
-  flush();
 }
 
 // Whether the display name names its own domain: the registrable domain's first label
@@ -389,7 +374,7 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
   // From domain ("nd:yes"), names another ("nd:no") or there is no name.
   if (!munged && !f.from_address.empty()) {
     std::string_view a = f.from_address.front().text;
-    letter_runs(a.substr(0, a.rfind('@')), "fl:", out);
+    letter_runs(a.substr(0, std::min<size_t>(a.rfind('@'), 64)), "fl:", out);
   }
   if (!from_dom.empty() && !munged) {
     std::string_view name =
@@ -535,7 +520,7 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     if (slash == std::string_view::npos) continue;
     if (std::binary_search(footer_hosts.begin(), footer_hosts.end(), url_host(t))) continue;
     ++path_urls;
-    path_words(t.substr(slash, kMaxPathBytes), out);
+    letter_runs(t.substr(slash, kMaxPathBytes), "up:", out);
   }
   if (const mime::Analysis* a = tx.get<mime::Analysis>()) {
     // Declared charset and transfer encoding of each text part.
