@@ -167,7 +167,8 @@ int main(int argc, char** argv) {
   train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 30)");
   train
       ->add_option("--min-df", train_opts.min_df,
-                   "features in fewer training messages keep weight 0 (logistic; default 5)")
+                   "features in fewer training messages keep weight 0 (logistic; default 5, at "
+                   "most one per 400 messages)")
       ->check(CLI::Range(1, 1000000));
   train->add_option("--cv", train_opts.cv, "print K-fold cross-validation figures per folder");
   train->add_option("--cut", train_opts.cut,

@@ -273,6 +273,11 @@ std::pair<double, double> fit_platt(std::span<const double> m, std::span<const b
   return {a, b};
 }
 
+unsigned effective_min_df(unsigned min_df, size_t messages) {
+  return static_cast<unsigned>(
+      std::clamp<size_t>(messages / kMessagesPerMinDf, 1, std::max(min_df, 1u)));
+}
+
 Model train(std::span<const Example> ex, const TrainOptions& opt) {
   auto fit = [&](const std::vector<const Example*>& set) {
     Model m(opt.method, opt.bits);
@@ -288,14 +293,14 @@ Model train(std::span<const Example> ex, const TrainOptions& opt) {
            w_ham = m.ham_ ? 0.5 * set.size() / m.ham_ : 1;
     // Features in at least min_df of these messages are learned; the others stay 0.
     std::vector<bool> keep;
-    if (opt.min_df > 1) {
+    if (unsigned min_df = effective_min_df(opt.min_df, set.size()); min_df > 1) {
       const size_t mask = (size_t{1} << opt.bits) - 1;
       std::vector<uint16_t> df(mask + 1, 0);
       for (const Example* e : set)
         for (uint32_t f : e->features)
           if (df[f & mask] < 0xffff) ++df[f & mask];
       keep.resize(mask + 1);
-      for (size_t i = 0; i <= mask; ++i) keep[i] = df[i] >= opt.min_df;
+      for (size_t i = 0; i <= mask; ++i) keep[i] = df[i] >= min_df;
     }
     const std::vector<bool>* kp = keep.empty() ? nullptr : &keep;
     for (unsigned epoch = 0; epoch < opt.epochs; ++epoch) {

@@ -75,23 +75,39 @@ TEST_CASE("both methods separate spam from ham, with calibrated probabilities", 
 }
 
 TEST_CASE("features of fewer than min_df training messages are not learned", "[classifier]") {
-  // A token that only one spam message carries: with min_df 1 the model learns it, with
-  // the default (5) it stays at weight 0, so mail carrying it is scored by the rest.
-  auto ex = toy(14);
-  ex.push_back({features(message("note", "zqxjunique meeting"), 14), true});
+  // A token that only one spam message carries: with min_df 1 the model learns it, with a
+  // higher bound it stays at weight 0, so mail carrying it is scored by the rest. The bound
+  // shrinks with the training set (one per kMessagesPerMinDf messages): 801 messages allow 2.
   auto rare = content::hash_tokens({"zqxjunique"}, 14);
   REQUIRE(rare.size() == 1);
+  auto with_rare = [](std::vector<Example> ex) {
+    ex.push_back({features(message("note", "zqxjunique meeting"), 14), true});
+    return ex;
+  };
+  auto big = with_rare(toy(14, 400)), small = with_rare(toy(14));
   struct Row {
+    const std::vector<Example>* ex;
     unsigned min_df;
     bool learned;
   };
-  for (Row r : {Row{1, true}, Row{2, false}, Row{5, false}}) {
-    INFO(r.min_df);
+  for (Row r :
+       {Row{&big, 1, true}, Row{&big, 2, false}, Row{&big, 5, false}, Row{&small, 5, true}}) {
+    INFO(r.ex->size() << " messages, min_df " << r.min_df);
     content::TrainOptions opt{.bits = 14, .min_df = r.min_df};
-    content::Model m = content::train(ex, opt);
+    content::Model m = content::train(*r.ex, opt);
     CHECK((m.contribution(rare[0], 1) != 0) == r.learned);
     // Words of many messages are learned whatever min_df.
     CHECK(m.contribution(content::hash_tokens({"meeting"}, 14)[0], 1) < 0);
+  }
+  struct Bound {
+    unsigned min_df;
+    size_t messages;
+    unsigned want;
+  };
+  for (Bound b : {Bound{5, 12, 1}, Bound{5, 799, 1}, Bound{5, 800, 2}, Bound{5, 6400, 5},
+                  Bound{1, 6400, 1}, Bound{0, 6400, 1}}) {
+    INFO(b.min_df << " " << b.messages);
+    CHECK(content::effective_min_df(b.min_df, b.messages) == b.want);
   }
   CHECK(content::TrainOptions{}.min_df == 5);
 }
