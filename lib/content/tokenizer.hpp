@@ -28,7 +28,9 @@
 //   f:SYMBOL    each finding of the MIME engine and the header checks (HTML_*, MIME_*,
 //               HEADER_*, lower case): the stages before the classifier in the milter,
 //               run by tokenize_message too
-//   ftld:TLD    the From domain's top-level domain
+//   ftld:TLD    the From domain's top-level domain; fl:WORD  letter runs of its local part
+//   nd:yes|no|none  whether the display name names the From domain's first label
+//   ht:TAG      the distinct HTML tag names (the first 64 KB of each HTML part, 64 names)
 //   ss:SHAPE ns:SHAPE  subject and display-name shape: emoji, caps (mostly capitals),
 //               nonascii (letters outside ASCII)
 // Bounds: at most `max_tokens` tokens (the rest dropped), each at most
