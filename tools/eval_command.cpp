@@ -292,10 +292,12 @@ int run_eval(const EvalOptions& o) {
     for (const auto& f : folders)
       for (size_t j = 0; j < f.files.size(); ++j) {
         const Result& r = f.results[j];
-        if (r.action == "error" || flagged(r.action) == (f.label != "ham")) continue;
+        bool right = flagged(r.action) != (f.label == "ham");
+        if (r.action == "error" || (right && !o.all)) continue;
         std::string why;
         for (const auto& [score, sym] : r.findings) why += fmt::format(" {}({:g})", sym, score);
-        fmt::print("miss {} {}: {} {:.2f}{}\n", f.label, f.files[j], r.action, r.score, why);
+        fmt::print("{} {} {}: {} {:.2f}{}\n", right ? "hit" : "miss", f.label, f.files[j], r.action,
+                   r.score, why);
       }
   int rc = 0;
   for (const auto& [label, st] : by_label) {

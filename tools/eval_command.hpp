@@ -22,7 +22,8 @@
 //
 // With `misses`, after the statistics, one line per misjudged file (ham flagged,
 // spam or phish not flagged): its path, action, score and every finding with its
-// score, highest first — what an admin reads to see why.
+// score, highest first — what an admin reads to see why. With `all` too, every
+// file gets its line, "hit" when judged right: for tuning scores offline.
 #pragma once
 
 #include <optional>
@@ -44,6 +45,7 @@ struct EvalOptions {
   std::optional<double> max_ham_flagged, min_caught;
   unsigned folds = 0;   // >= 2: k-fold cross-validation of the classifier (above)
   bool misses = false;  // list the misjudged files (above)
+  bool all = false;     // with misses: list every file
 };
 
 int run_eval(const EvalOptions& o);

@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
   eval->add_flag("--json", eo.json, "one JSON object per folder and label");
   eval->add_flag("--misses", eo.misses,
                  "list each misjudged file (ham flagged, spam or phish not) with its findings");
+  eval->add_flag("--all", eo.all,
+                 "with --misses, list every file, judged right or not (\"hit\" or \"miss\")");
   eval->add_option("--folds", eo.folds,
                    "cross-validate the classifier: K models, each file scored by one that never "
                    "saw it (K >= 2)")
@@ -163,6 +165,11 @@ int main(int argc, char** argv) {
   train->add_option("--method", train_opts.method, "logistic (default) or bayes");
   train->add_option("--bits", train_opts.bits, "feature table of 2^BITS entries (10..22, 18)");
   train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 30)");
+  train
+      ->add_option("--min-df", train_opts.min_df,
+                   "features in fewer training messages keep weight 0 (logistic; default 5, at "
+                   "most one per 400 messages)")
+      ->check(CLI::Range(1, 1000000));
   train->add_option("--cv", train_opts.cv, "print K-fold cross-validation figures per folder");
   train->add_option("--cut", train_opts.cut,
                     "probability counted as flagged in the CV figures (default 0.925)");

@@ -93,6 +93,7 @@ int run_train(const TrainOptions& o) {
   }
   opt.bits = o.bits;
   opt.epochs = o.epochs;
+  opt.min_df = o.min_df;
   auto start = Clock::now();
   std::vector<content::Example> ex;
   std::vector<Folder> folders;

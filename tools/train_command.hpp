@@ -25,6 +25,7 @@ struct TrainOptions {
   std::string method = "logistic";  // or "bayes"
   unsigned bits = 18;
   unsigned epochs = 30;
+  unsigned min_df = 5;
   unsigned cv = 0;
   double cut = 0.925;  // the probability reported as "flagged" in CV figures
   bool quiet = false;

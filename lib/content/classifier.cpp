@@ -213,11 +213,13 @@ double Model::probability(std::span<const uint32_t> features) const {
   return calibrate(margin(features));
 }
 
-void Model::sgd_step(std::span<const uint32_t> features, bool spam, double rate) {
+void Model::sgd_step(std::span<const uint32_t> features, bool spam, double rate,
+                     const std::vector<bool>* keep) {
   const size_t mask = (size_t{1} << bits_) - 1;
   double x = features.empty() ? 0 : 1 / std::sqrt(static_cast<double>(features.size()));
   double g = (spam ? 1.0 : 0.0) - sigmoid(margin(features));
-  for (uint32_t f : features) table_[f & mask] += static_cast<float>(rate * g * x);
+  for (uint32_t f : features)
+    if (!keep || (*keep)[f & mask]) table_[f & mask] += static_cast<float>(rate * g * x);
   bias_ += rate * g * 0.1;
 }
 
@@ -271,6 +273,11 @@ std::pair<double, double> fit_platt(std::span<const double> m, std::span<const b
   return {a, b};
 }
 
+unsigned effective_min_df(unsigned min_df, size_t messages) {
+  return static_cast<unsigned>(
+      std::clamp<size_t>(messages / kMessagesPerMinDf, 1, std::max(min_df, 1u)));
+}
+
 Model train(std::span<const Example> ex, const TrainOptions& opt) {
   auto fit = [&](const std::vector<const Example*>& set) {
     Model m(opt.method, opt.bits);
@@ -284,12 +291,24 @@ Model train(std::span<const Example> ex, const TrainOptions& opt) {
     // Balance the classes: each class weighs as much as the other in the loss.
     double w_spam = m.spam_ ? 0.5 * set.size() / m.spam_ : 1,
            w_ham = m.ham_ ? 0.5 * set.size() / m.ham_ : 1;
+    // Features in at least min_df of these messages are learned; the others stay 0.
+    std::vector<bool> keep;
+    if (unsigned min_df = effective_min_df(opt.min_df, set.size()); min_df > 1) {
+      const size_t mask = (size_t{1} << opt.bits) - 1;
+      std::vector<uint16_t> df(mask + 1, 0);
+      for (const Example* e : set)
+        for (uint32_t f : e->features)
+          if (df[f & mask] < 0xffff) ++df[f & mask];
+      keep.resize(mask + 1);
+      for (size_t i = 0; i <= mask; ++i) keep[i] = df[i] >= min_df;
+    }
+    const std::vector<bool>* kp = keep.empty() ? nullptr : &keep;
     for (unsigned epoch = 0; epoch < opt.epochs; ++epoch) {
       // Fisher-Yates with raw mt19937 output (std::shuffle's use of it is unspecified).
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
       double rate = kLearnRate / std::sqrt(1.0 + epoch);
       for (const Example* e : order)
-        m.sgd_step(e->features, e->spam, rate * (e->spam ? w_spam : w_ham));
+        m.sgd_step(e->features, e->spam, rate * (e->spam ? w_spam : w_ham), kp);
     }
     return m;
   };

@@ -52,7 +52,16 @@ struct TrainOptions {
   unsigned epochs = 30;
   uint32_t seed = 12;
   bool calibrate = true;  // fit Platt scaling on 3-fold out-of-fold margins
+  // Logistic: features in fewer training messages than this keep weight 0 (a token of
+  // one message only lets the model memorize that message instead of learning). Small
+  // training sets keep more: the bound used is min(min_df, messages / kMessagesPerMinDf),
+  // at least 1, so a few hundred messages learn every token.
+  unsigned min_df = 5;
 };
+
+inline constexpr size_t kMessagesPerMinDf = 400;
+// The document-frequency bound `train` applies to `messages` training messages.
+unsigned effective_min_df(unsigned min_df, size_t messages);
 
 // The sorted, unique feature indices of `tokens` in a table of 2^bits.
 std::vector<uint32_t> hash_tokens(const std::vector<std::string>& tokens, unsigned bits);
@@ -88,7 +97,9 @@ class Model {
 
  private:
   friend Model train(std::span<const Example> examples, const TrainOptions& opt);
-  void sgd_step(std::span<const uint32_t> features, bool spam, double rate);
+  // `keep`, when given: only features whose bit is set are updated.
+  void sgd_step(std::span<const uint32_t> features, bool spam, double rate,
+                const std::vector<bool>* keep = nullptr);
   void nb_add(std::span<const uint32_t> features, bool spam);
 
   Method method_ = Method::Logistic;

@@ -77,9 +77,10 @@ const core::Registration& registration() {
                         c.policy.sections.section<HeuristicsPolicy>("heuristics"),
                         public_suffixes(c));
                   }},
+                 // The classifier reads the mime stage's and the header checks' findings.
                  {.name = "classifier",
                   .provides = {"content.findings"},
-                  .needs = {"mime.analysis"},
+                  .needs = {"mime.analysis", "headers.checked"},
                   .services = {"content.classifier"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& pol = c.policy.sections.section<ClassifierPolicy>("classifier");

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "content/fields.hpp"
+#include "content/header_sanity.hpp"
 #include "core/address.hpp"
 #include "core/message.hpp"
 #include "mime/analysis.hpp"
@@ -166,20 +167,94 @@ std::string_view domain_of(std::string_view address) {
 
 constexpr size_t kMaxPathUrls = 40, kMaxPathBytes = 200;
 
-// Letter runs of 2..20 of a URL's path and query, lower case, as "up:" tokens.
-void path_words(std::string_view path, Out& out) {
+// Letter runs of `s` (lower case, ASCII, 2..20 letters) as `prefix` tokens: the words of
+// a link's path and query ("up:login") or of an address's local part ("fl:noreply"),
+// whatever joins them.
+void letter_runs(std::string_view s, std::string_view prefix, Out& out) {
   std::string w;
   auto flush = [&] {
-    if (w.size() >= 2 && w.size() <= 20) out.add("up:", w);
+    if (w.size() >= 2 && w.size() <= 20) out.add(prefix, w);
     w.clear();
   };
-  for (char c : path) {
+  for (char c : s) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
       w += lower(c);
     else
       flush();
   }
   flush();
+}
+
+// Pictographs and dingbats (emoji): U+2600..U+27BF, U+1F000..U+1FAFF.
+bool is_pictograph(char32_t cp) {
+  return (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x1F000 && cp <= 0x1FAFF);
+}
+
+// Shape of a subject or display name, as `prefix` tokens: "emoji" when it holds a
+// pictograph, "caps" when at least 8 of its ASCII letters and 80 % of them are capitals,
+// "nonascii" when it holds letters outside ASCII. Reads at most 512 bytes.
+void text_shape(std::string_view text, std::string_view prefix, Out& out) {
+  text = text.substr(0, 512);
+  size_t upper = 0, letters = 0;
+  bool emoji = false, nonascii = false;
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
+      if (c >= 'A' && c <= 'Z') ++upper, ++letters;
+      if (c >= 'a' && c <= 'z') ++letters;
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    i += utf8_at(text, i, cp);
+    if (is_pictograph(cp)) emoji = true;
+    if (is_other_letter(cp) || is_cjk(cp)) nonascii = true;
+  }
+  if (emoji) out.add(prefix, "emoji");
+  if (letters >= 8 && upper * 5 >= letters * 4) out.add(prefix, "caps");
+  if (nonascii) out.add(prefix, "nonascii");
+}
+
+// Whether the display name names its own domain: the registrable domain's first label
+// (at least 3 letters) appears in the name with spaces and punctuation removed, or a
+// name word of at least 4 letters appears in that label ("Acme News" <x@acmemail.com>).
+// Senders' own mail usually does; a lure's name is a brand or a person, its domain a
+// throwaway one.
+bool name_names_domain(std::string_view name, std::string_view domain) {
+  std::string label(domain.substr(0, domain.find('.')));
+  std::string squashed, word;
+  bool found = false;
+  auto flush = [&] {
+    if (word.size() >= 4 && label.find(word) != std::string::npos) found = true;
+    word.clear();
+  };
+  for (char c : name.substr(0, 256)) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      squashed += lower(c);
+      word += lower(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return found || (label.size() >= 3 && squashed.find(label) != std::string::npos);
+}
+
+// The distinct tag names of an HTML text (lower case, letters and digits, at most 12
+// bytes; at most 64 of them), read from its first 64 KB: the template's structure.
+void html_tags(std::string_view html, std::vector<std::string>& tags) {
+  html = html.substr(0, 64 * 1024);
+  for (size_t i = html.find('<'); i != std::string_view::npos && tags.size() < 64;
+       i = html.find('<', i + 1)) {
+    size_t j = i + 1;
+    std::string t;
+    while (j < html.size() && t.size() <= 12 &&
+           ((html[j] >= 'a' && html[j] <= 'z') || (html[j] >= 'A' && html[j] <= 'Z') ||
+            (t.size() && html[j] >= '0' && html[j] <= '9')))
+      t += lower(html[j++]);
+    if (t.empty() || t.size() > 12) continue;
+    if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(std::move(t));
+  }
 }
 
 const char* count_bucket(size_t n) {
@@ -192,6 +267,11 @@ const char* count_bucket(size_t n) {
 }
 
 }  // namespace
+
+bool is_structure_symbol(std::string_view symbol) {
+  return symbol.starts_with("HTML_") || symbol.starts_with("MIME_") ||
+         symbol.starts_with("HEADER_");
+}
 
 std::string_view strip_subject_tags(std::string_view s) {
   for (;;) {
@@ -269,7 +349,10 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
   Out out(v, limits);
   const Fields& f = fields(tx);
 
-  for (const auto& s : f.subject) words(strip_subject_tags(s.text), "s:", true, out);
+  for (const auto& s : f.subject) {
+    words(strip_subject_tags(s.text), "s:", true, out);
+    text_shape(strip_subject_tags(s.text), "ss:", out);
+  }
 
   // From, with list munging ("Name via List" <list@...>) undone.
   bool munged = false;
@@ -280,13 +363,31 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
       munged = true;
     }
     words(name, "n:", false, out);
+    text_shape(name, "ns:", out);
   }
   std::string from_dom;
   if (!munged && !f.from_address.empty())
     from_dom = registrable_domain(core::to_lower(domain_of(f.from_address.front().text)));
   else if (munged && !f.reply_to.empty())
     from_dom = registrable_domain(core::to_lower(domain_of(f.reply_to.front().text)));
-  if (!from_dom.empty()) out.add("fd:", from_dom);
+  // The words of the From address's local part, and whether the display name names the
+  // From domain ("nd:yes"), names another ("nd:no") or there is no name.
+  if (!munged && !f.from_address.empty()) {
+    std::string_view a = f.from_address.front().text;
+    letter_runs(a.substr(0, std::min<size_t>(a.rfind('@'), 64)), "fl:", out);
+  }
+  if (!from_dom.empty() && !munged) {
+    std::string_view name =
+        f.from_display.empty() ? std::string_view{} : f.from_display.front().text;
+    out.add("nd:", core::trim(name).empty()            ? "none"
+                   : name_names_domain(name, from_dom) ? "yes"
+                                                       : "no");
+  }
+  if (!from_dom.empty()) {
+    out.add("fd:", from_dom);
+    if (size_t dot = from_dom.rfind('.'); dot != std::string::npos)
+      out.add("ftld:", std::string_view(from_dom).substr(dot + 1));
+  }
   if (!munged && !f.reply_to.empty()) {
     std::string rd = registrable_domain(core::to_lower(domain_of(f.reply_to.front().text)));
     if (!rd.empty()) {
@@ -336,6 +437,16 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     if (a->html_invisible_color) out.add("mime:", "invisible_color");
   }
   for (const auto& t : f.attachment_type) out.add("at:", t.text);
+  // What the MIME engine and the header checks found (HTML_*, MIME_*, HEADER_*): the same
+  // stages run before the classifier in the milter and in tokenize_message.
+  {
+    std::vector<std::string_view> syms;
+    for (const auto& fi : tx.findings())
+      if (fi.recipient.empty() && is_structure_symbol(fi.symbol)) syms.push_back(fi.symbol);
+    std::sort(syms.begin(), syms.end());
+    syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+    for (auto sym : syms) out.add("f:", core::to_lower(sym));
+  }
 
   // The visible text of each body part without list footers (at most max_text_bytes in all).
   std::vector<std::string> texts;
@@ -409,7 +520,7 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     if (slash == std::string_view::npos) continue;
     if (std::binary_search(footer_hosts.begin(), footer_hosts.end(), url_host(t))) continue;
     ++path_urls;
-    path_words(t.substr(slash, kMaxPathBytes), out);
+    letter_runs(t.substr(slash, kMaxPathBytes), "up:", out);
   }
   if (const mime::Analysis* a = tx.get<mime::Analysis>()) {
     // Declared charset and transfer encoding of each text part.
@@ -421,6 +532,13 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
     size_t images = 0;
     for (const auto& l : a->links) images += l.source == "img@src";
     out.add("img:", count_bucket(images));
+  }
+  // The HTML template's tag names.
+  {
+    std::vector<std::string> tags;
+    for (const auto& h : f.body_html) html_tags(h.text, tags);
+    std::sort(tags.begin(), tags.end());
+    for (const auto& t : tags) out.add("ht:", t);
   }
   size_t text_bytes = 0;
   for (const auto& t : texts) text_bytes += t.size();
@@ -444,6 +562,7 @@ std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimit
   core::Transaction tx(conn, core::Direction::Inbound, l, nullptr, "train");
   tx.set_message(core::build_message(raw, l.message_size));
   mime::MimeStage().on_message(tx);
+  HeaderSanityStage().on_message(tx);
   return tokenize(tx, limits);
 }
 

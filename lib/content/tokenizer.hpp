@@ -25,6 +25,14 @@
 //   ct:TYPE     the top Content-Type; at:TYPE each attachment type;
 //   mime:html_only, mime:password_form, mime:hidden_text, mime:tiny_font
 //   xm:FAMILY   the first word of X-Mailer / User-Agent
+//   f:SYMBOL    each finding of the MIME engine and the header checks (HTML_*, MIME_*,
+//               HEADER_*, lower case): the stages before the classifier in the milter,
+//               run by tokenize_message too
+//   ftld:TLD    the From domain's top-level domain; fl:WORD  letter runs of its local part
+//   nd:yes|no|none  whether the display name names the From domain's first label
+//   ht:TAG      the distinct HTML tag names (the first 64 KB of each HTML part, 64 names)
+//   ss:SHAPE ns:SHAPE  subject and display-name shape: emoji, caps (mostly capitals),
+//               nonascii (letters outside ASCII)
 // Bounds: at most `max_tokens` tokens (the rest dropped), each at most
 // `max_token_bytes` bytes (longer words become "L:<prefix>"), at most
 // `max_text_bytes` of body text read per message. Linear in the input; pure
@@ -50,9 +58,13 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
 
 // The tokens of a message file's bytes, read as the milter would (the message
 // as the MTA hands it over, default limits but no CPU budget, so the tokens
-// never depend on the machine's load; the mime stage's analysis): for
+// never depend on the machine's load; the mime stage's analysis and the header
+// checks): for
 // `postern train`, `postern learn` and tests.
 std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimits& limits = {});
+
+// Whether `symbol` is one the tokenizer reads as an f: token (HTML_*, MIME_*, HEADER_*).
+bool is_structure_symbol(std::string_view symbol);
 
 // Subject with leading list tags and reply prefixes ("Re: [list] ") removed.
 std::string_view strip_subject_tags(std::string_view subject);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "content/classifier_stage.hpp"
+#include "content/header_sanity.hpp"
 #include "content/tokenizer.hpp"
 #include "mime/stage.hpp"
 #include "policy/config.hpp"
@@ -71,6 +72,44 @@ TEST_CASE("both methods separate spam from ham, with calibrated probabilities", 
     CHECK(ham < 0.2);
     CHECK(m.platt_a() > 0);
   }
+}
+
+TEST_CASE("features of fewer than min_df training messages are not learned", "[classifier]") {
+  // A token that only one spam message carries: with min_df 1 the model learns it, with a
+  // higher bound it stays at weight 0, so mail carrying it is scored by the rest. The bound
+  // shrinks with the training set (one per kMessagesPerMinDf messages): 801 messages allow 2.
+  auto rare = content::hash_tokens({"zqxjunique"}, 14);
+  REQUIRE(rare.size() == 1);
+  auto with_rare = [](std::vector<Example> ex) {
+    ex.push_back({features(message("note", "zqxjunique meeting"), 14), true});
+    return ex;
+  };
+  auto big = with_rare(toy(14, 400)), small = with_rare(toy(14));
+  struct Row {
+    const std::vector<Example>* ex;
+    unsigned min_df;
+    bool learned;
+  };
+  for (Row r :
+       {Row{&big, 1, true}, Row{&big, 2, false}, Row{&big, 5, false}, Row{&small, 5, true}}) {
+    INFO(r.ex->size() << " messages, min_df " << r.min_df);
+    content::TrainOptions opt{.bits = 14, .min_df = r.min_df};
+    content::Model m = content::train(*r.ex, opt);
+    CHECK((m.contribution(rare[0], 1) != 0) == r.learned);
+    // Words of many messages are learned whatever min_df.
+    CHECK(m.contribution(content::hash_tokens({"meeting"}, 14)[0], 1) < 0);
+  }
+  struct Bound {
+    unsigned min_df;
+    size_t messages;
+    unsigned want;
+  };
+  for (Bound b : {Bound{5, 12, 1}, Bound{5, 799, 1}, Bound{5, 800, 2}, Bound{5, 6400, 5},
+                  Bound{1, 6400, 1}, Bound{0, 6400, 1}}) {
+    INFO(b.min_df << " " << b.messages);
+    CHECK(content::effective_min_df(b.min_df, b.messages) == b.want);
+  }
+  CHECK(content::TrainOptions{}.min_df == 5);
 }
 
 TEST_CASE("training is deterministic: the same input gives the same bytes", "[classifier]") {
@@ -223,10 +262,14 @@ TEST_CASE("the stage adds CLASSIFIER_SPAM or CLASSIFIER_HAM with the mapped scor
     core::ConnectionInfo conn;
     core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
     tx.set_message(core::Message(r.raw));
+    // The stages before it in the milter: the mime stage and the header checks, whose
+    // findings are tokens too.
     REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
+    content::HeaderSanityStage().on_message(tx);
+    size_t before = tx.findings().size();
     REQUIRE(stage.on_message(tx).kind == core::Step::Kind::Continue);
-    REQUIRE(tx.findings().size() == 1);
-    const auto& f = tx.findings().front();
+    REQUIRE(tx.findings().size() == before + 1);
+    const auto& f = tx.findings().back();
     CHECK(f.symbol == r.symbol);
     double p = lm->model.probability(features(r.raw, 14));
     double want =

@@ -97,6 +97,79 @@ TEST_CASE("link paths, link alignment and the Message-ID's domain are tokens", "
   CHECK(has(u, "mid:none"));
 }
 
+TEST_CASE("sender shape, MIME and header findings and HTML tags are tokens", "[tokenizer]") {
+  struct Row {
+    std::string from, subject, body;
+    std::vector<std::string> want, not_want;
+  };
+  const std::string html = "Content-Type: text/html\r\n\r\n";
+  const std::vector<Row> rows = {
+      // The display name names the From domain (a sender's own mail) ...
+      {"\"Acme News\" <news@acmemail.example>",
+       "Hello",
+       "hi",
+       {"nd:yes", "fl:news", "ftld:example"},
+       {"nd:no", "nd:none"}},
+      {"\"Think Vacuums Team\" <team@thinkvacuums.shop>", "Hi", "hi", {"nd:yes", "ftld:shop"}, {}},
+      // ... or another name: a brand or a person on a throwaway domain.
+      {"\"Santa Loanz Extra Funding\" <SantaLoans123@bergolo.bar>",
+       "Hi",
+       "hi",
+       {"nd:no", "fl:santaloans", "ftld:bar"},
+       {"nd:yes"}},
+      {"no-reply@shop.example", "Hi", "hi", {"nd:none", "fl:no", "fl:reply"}, {"nd:yes"}},
+      // Subject and display-name shape.
+      {"\"\xF0\x9F\x8E\x81 Deals\" <a@b.example>",
+       "FREE MONEY NOW!!!",
+       "hi",
+       {"ns:emoji", "ss:caps"},
+       {"ss:emoji", "ss:nonascii"}},
+      {"\"J\xC3\xBCrgen\" <a@b.example>",
+       "Caf\xC3\xA9 \xE2\x98\x95",
+       "hi",
+       {"ns:nonascii", "ss:emoji", "ss:nonascii"},
+       {"ss:caps", "ns:emoji"}},
+      {"a@b.example", "Short CAPS", "hi", {}, {"ss:caps"}},  // not 80 % capitals
+      // HTML tag names, each once; closing tags and comments are not tags.
+      {"a@b.example",
+       "Hi",
+       "<table><tr><td><font>x</font></td></tr></table><!-- c --><img src=x>",
+       {"ht:table", "ht:tr", "ht:td", "ht:font", "ht:img"},
+       {"ht:", "ht:c"}},
+  };
+  for (const auto& r : rows) {
+    std::string raw = "From: " + r.from + "\r\nSubject: " + r.subject +
+                      "\r\nDate: Mon, 1 Dec 2025 10:00:00 +0000\r\nMessage-ID: <1@b.example>\r\n" +
+                      "MIME-Version: 1.0\r\n" + html + r.body + "\r\n";
+    auto t = content::tokenize_message(raw);
+    INFO(raw);
+    for (const auto& w : r.want) {
+      INFO(w);
+      CHECK(has(t, w));
+    }
+    for (const auto& w : r.not_want) {
+      INFO(w);
+      CHECK_FALSE(has(t, w));
+    }
+  }
+  // What the MIME engine and the header checks found, as f: tokens (lower case).
+  auto bare = content::tokenize_message("Subject: x\r\n\r\nbody\r\n");
+  CHECK(has(bare, "f:header_missing_from"));
+  CHECK(has(bare, "f:header_missing_date"));
+  CHECK_FALSE(has(bare, "nd:none"));  // no From domain: nothing to compare
+  auto hidden = content::tokenize_message(
+      "From: a@b.example\r\nDate: Mon, 1 Dec 2025 10:00:00 +0000\r\nMessage-ID: <1@b.example>\r\n"
+      "Content-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">hidden words</div>\r\n");
+  CHECK(has(hidden, "f:html_hidden_text"));
+  CHECK_FALSE(any_with(hidden, "f:header_missing"));
+  CHECK(content::is_structure_symbol("HTML_TINY_FONT"));
+  CHECK(content::is_structure_symbol("MIME_QP_INVALID"));
+  CHECK(content::is_structure_symbol("HEADER_MISSING_FROM"));
+  CHECK_FALSE(content::is_structure_symbol("CLASSIFIER_SPAM"));  // never its own output
+  CHECK_FALSE(content::is_structure_symbol("PHISH_BRAND_FROM_NAME"));
+  CHECK_FALSE(content::is_structure_symbol("DMARC_FAIL"));
+}
+
 TEST_CASE("list artifacts and other filters' headers are never tokens", "[tokenizer]") {
   const std::string raw =
       "From: \"Jane Doe via USRP-users\" <usrp-users@lists.ettus.com>\r\n"
