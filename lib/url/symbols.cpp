@@ -32,7 +32,7 @@ constexpr std::array kSymbols{
                      "before the checks"},
     core::SymbolInfo{"URL_UNWRAP_LIMIT", 2.0, Scope::Transaction,
                      "a link wrapped in more redirectors than the unwrapping depth"},
-    core::SymbolInfo{"URL_UNREADABLE", 1.0, Scope::Transaction,
+    core::SymbolInfo{"URL_UNREADABLE", 0.3, Scope::Transaction,
                      "a link that looks like a web URL but no browser reads it as one the same "
                      "way (bad host, port or IPv4 form, refused by IDNA, too long)"},
     core::SymbolInfo{"URL_LIMIT", 0.0, Scope::Transaction,

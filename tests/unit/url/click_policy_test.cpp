@@ -27,25 +27,25 @@ internal_domains = ["Example.COM"]
 version = 3
 )";
 
-const char* kMessage =
+const char* kClickMessage =
     "From: a@outside.test\r\nTo: ceo@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
     "Content-Type: text/html; charset=utf-8\r\n\r\n"
     "<a href=\"https://out.example.net/x\">x</a> <a href=\"https://www.example.com/\">in</a>\r\n";
 
-struct Run {
+struct ClickRun {
   core::Outcome out;
 };
 
-Run run(const policy::Policy& p, std::shared_ptr<const url::KeyRing> keys, core::Direction dir,
-        const std::string& rcpt, core::Action action) {
+ClickRun click_run(const policy::Policy& p, std::shared_ptr<const url::KeyRing> keys,
+                   core::Direction dir, const std::string& rcpt, core::Action action) {
   url::ClickRewriteModifier mod(url::click_policy(p), "click.example.com", keys, p);
   core::ConnectionInfo conn;
   core::Transaction tx(
       conn, dir, core::Limits{}, [](std::string_view, double d) { return d; }, "scan-77");
   tx.envelope().recipients.push_back(rcpt);
-  core::Message m(kMessage);
+  core::Message m(kClickMessage);
   tx.set_message(m);
-  Run r;
+  ClickRun r;
   r.out.verdict.action = action;
   mod.modify(tx, m, r.out);
   return r;
@@ -63,7 +63,7 @@ TEST_CASE("click-rewrite rewrites inbound mail of the listed groups only") {
   auto keys = std::make_shared<const url::KeyRing>(
       *url::KeyRing::from({{"k1", std::string(32, 'z'), false}}, "k1"));
 
-  auto yes = run(*p, keys, core::Direction::Inbound, "CEO@example.com", core::Action::Tag);
+  auto yes = click_run(*p, keys, core::Direction::Inbound, "CEO@example.com", core::Action::Tag);
   REQUIRE(yes.out.new_body);
   auto spans = url::html_link_spans(*yes.out.new_body);
   REQUIRE(spans.size() == 2);
@@ -78,13 +78,14 @@ TEST_CASE("click-rewrite rewrites inbound mail of the listed groups only") {
   CHECK(spans[1].value == "https://www.example.com/");  // internal
 
   // another group, outbound, a rejected message: left alone
-  CHECK_FALSE(run(*p, keys, core::Direction::Inbound, "bob@example.com", core::Action::Accept)
+  CHECK_FALSE(click_run(*p, keys, core::Direction::Inbound, "bob@example.com", core::Action::Accept)
                   .out.new_body);
-  CHECK_FALSE(run(*p, keys, core::Direction::Outbound, "ceo@example.com", core::Action::Accept)
+  CHECK_FALSE(
+      click_run(*p, keys, core::Direction::Outbound, "ceo@example.com", core::Action::Accept)
+          .out.new_body);
+  CHECK_FALSE(click_run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Reject)
                   .out.new_body);
-  CHECK_FALSE(run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Reject)
-                  .out.new_body);
-  CHECK(run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Quarantine)
+  CHECK(click_run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Quarantine)
             .out.new_body);
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/finisher.hpp"
 #include "mime/analysis.hpp"
+#include "support/files.hpp"
 #include "url/rewrite.hpp"
 
 using namespace postern;
@@ -24,12 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kHost = "click.example.net";
+constexpr const char* kCorpusClickHost = "click.example.net";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using postern::test::slurp;
 
 std::vector<fs::path> corpus_files() {
   std::vector<fs::path> all;
@@ -67,7 +65,7 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
     INFO(f.string());
     core::Message m(raw);
     url::RewriteSettings s;
-    s.host = kHost;
+    s.host = kCorpusClickHost;
     s.keep = url::list_unsubscribe_urls(m);
     mime::Analysis before = mime::analyze(raw);
     bool signed_tree = false;
@@ -129,7 +127,7 @@ TEST_CASE("corpus mail: rewritten links verify to their originals, text and stru
         CHECK(la[i]->url == lb[i]->url);
         continue;
       }
-      std::string prefix = std::string("https://") + kHost + "/v1/";
+      std::string prefix = std::string("https://") + kCorpusClickHost + "/v1/";
       REQUIRE(la[i]->url.starts_with(prefix));
       auto t = keys.verify(la[i]->url.substr(prefix.size()), std::chrono::seconds(0));
       REQUIRE(t);

@@ -19,6 +19,7 @@
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "support/files.hpp"
 #include "support/silent_server.hpp"
 #include "support/temp_dir.hpp"
 #include "url/extract.hpp"
@@ -29,12 +30,7 @@ using postern::test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using postern::test::slurp;
 
 struct Run {
   std::vector<core::Finding> findings;
