@@ -14,6 +14,7 @@
 #include "core/address.hpp"
 #include "core/date.hpp"
 #include "core/excerpt.hpp"
+#include "core/finding_groups.hpp"
 #include "core/message.hpp"
 #include "mime/address.hpp"
 #include "mime/analysis.hpp"
@@ -186,28 +187,11 @@ double default_score(std::string_view symbol) {
   return 0.0;
 }
 
-// One finding per symbol: the first match explains it, the count says how many.
-class Hits {
- public:
+// One finding per symbol (core::FindingGroups), at its catalogued score.
+struct Hits : core::FindingGroups {
   void add(std::string_view symbol, std::string detail) {
-    auto [it, fresh] = hits_.try_emplace(std::string(symbol), Hit{0, std::move(detail)});
-    (void)fresh;
-    ++it->second.count;
+    FindingGroups::add(symbol, default_score(symbol), std::move(detail));
   }
-  bool has(std::string_view symbol) const { return hits_.find(symbol) != hits_.end(); }
-  void report(core::Transaction& tx) const {
-    for (const auto& [sym, h] : hits_)
-      tx.add_finding(
-          sym, default_score(sym),
-          h.count > 1 ? fmt::format("{} (and {} more)", h.detail, h.count - 1) : h.detail);
-  }
-
- private:
-  struct Hit {
-    size_t count;
-    std::string detail;
-  };
-  std::map<std::string, Hit, std::less<>> hits_;
 };
 
 }  // namespace

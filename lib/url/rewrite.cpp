@@ -9,6 +9,7 @@
 
 #include "html/extract.hpp"
 #include "mime/body_edit.hpp"
+#include "url/url.hpp"
 
 namespace postern::url {
 namespace {
@@ -240,22 +241,8 @@ std::optional<std::string> web_target(std::string_view value) {
 }
 
 std::string host_of(std::string_view url) {
-  size_t colon = url.find(':');
-  if (colon == std::string_view::npos) return {};
-  size_t i = colon + 1;
-  while (i < url.size() && (url[i] == '/' || url[i] == '\\')) ++i;
-  size_t e = i;
-  while (e < url.size() && url[e] != '/' && url[e] != '\\' && url[e] != '?' && url[e] != '#') ++e;
-  std::string_view auth = url.substr(i, e - i);
-  if (size_t at = auth.rfind('@'); at != std::string_view::npos) auth = auth.substr(at + 1);
-  if (auth.starts_with('[')) {
-    size_t close = auth.find(']');
-    return lowered(auth.substr(0, close == std::string_view::npos ? auth.size() : close + 1));
-  }
-  auth = auth.substr(0, auth.find(':'));
-  std::string h = lowered(auth);
-  while (!h.empty() && h.back() == '.') h.pop_back();
-  return h;
+  auto u = parse_one(url);  // the host a browser goes to (url.hpp)
+  return u ? u->host : std::string();
 }
 
 bool under_domains(std::string_view host, const std::vector<std::string>& domains) {

@@ -56,8 +56,9 @@ std::vector<LinkSpan> text_link_spans(std::string_view text, size_t max = 10000)
 // removed, C0 controls and spaces trimmed, "//host" as "https://host"; nullopt otherwise.
 std::optional<std::string> web_target(std::string_view value);
 
-// The host of an http(s) URL as a browser reads it (after userinfo, before the port;
-// '\' as '/'), lower case, no trailing dot.
+// The host of an http(s) URL as a browser reads it: url::parse_one's host (after the last
+// '@', '\' as '/', percent escapes and IDNA applied, punycode, no trailing dot); "" when no
+// browser would read it.
 std::string host_of(std::string_view url);
 
 // True when `host` is one of `domains` or under one.

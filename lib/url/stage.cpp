@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "attach/stage.hpp"
+#include "core/finding_groups.hpp"
 #include "dns/transaction_budget.hpp"
 #include "mime/analysis.hpp"
 #include "mime/headers.hpp"
@@ -45,33 +46,11 @@ double score_of(std::string_view symbol, double score) {
   return score;
 }
 
-// One finding per symbol: the first detail and a count of the others.
-class Findings {
- public:
+// One finding per symbol (core::FindingGroups), at its catalogued score.
+struct Findings : core::FindingGroups {
   void add(std::string_view symbol, double score, std::string detail) {
-    score = score_of(symbol, score);
-    auto it = std::find_if(list_.begin(), list_.end(),
-                           [&](const Entry& e) { return e.symbol == symbol; });
-    if (it != list_.end()) {
-      ++it->more;
-      return;
-    }
-    list_.push_back({std::string(symbol), score, std::move(detail), 0});
+    FindingGroups::add(symbol, score_of(symbol, score), std::move(detail));
   }
-  void flush(core::Transaction& tx) {
-    for (auto& e : list_)
-      tx.add_finding(e.symbol, e.score,
-                     e.more ? fmt::format("{} (and {} more)", e.detail, e.more) : e.detail);
-  }
-
- private:
-  struct Entry {
-    std::string symbol;
-    double score;
-    std::string detail;
-    size_t more;
-  };
-  std::vector<Entry> list_;
 };
 
 // Whether a userinfo reads as a domain ("paypal.com", "www.bank.example:443").
@@ -151,14 +130,9 @@ core::Step UrlStage::on_message(core::Transaction& tx) const {
     const Url& x = f.url;
     const std::string where = fmt::format("{} ({}{}{})", shown(x.normalized), f.source,
                                           f.part.empty() ? "" : " in part ", f.part);
-    if (!x.userinfo.empty()) {
-      if (domain_like(x.userinfo))
-        found.add("URL_USERINFO_DOMAIN", 0,
-                  fmt::format("\"{}@\" before the host of {}", shown(x.userinfo), where));
-      else
-        found.add("URL_USERINFO", 0,
-                  fmt::format("\"{}@\" before the host of {}", shown(x.userinfo), where));
-    }
+    if (!x.userinfo.empty())
+      found.add(domain_like(x.userinfo) ? "URL_USERINFO_DOMAIN" : "URL_USERINFO", 0,
+                fmt::format("\"{}@\" before the host of {}", shown(x.userinfo), where));
     if (x.ip_obfuscated) found.add("URL_IP_OBFUSCATED", 0, where);
     if (x.mixed_script)
       found.add("URL_IDN_MIXED_SCRIPT", 0, fmt::format("{} = {}", x.host_unicode, where));
@@ -183,7 +157,7 @@ core::Step UrlStage::on_message(core::Transaction& tx) const {
     found.add("URL_LIMIT", 0,
               fmt::format("{} distinct URLs beyond max_urls = {} not checked", list->dropped,
                           policy_.max_urls));
-  found.flush(tx);
+  found.report(tx);
   tx.put<UrlList>(list);
   return core::Step::next();
 }
@@ -238,7 +212,7 @@ core::Step UriblStage::on_message(core::Transaction& tx) const {
       }
     }
   }
-  found.flush(tx);
+  found.report(tx);
   tx.put<UriblReport>(report);
   return core::Step::next();
 }

@@ -11,6 +11,7 @@
 #include <cctype>
 
 #include "core/digest.hpp"
+#include "mime/decode.hpp"
 #include "policy/toml_reader.hpp"
 
 namespace postern::url {
@@ -18,7 +19,6 @@ namespace {
 
 constexpr char kFormat = 1;  // payload format byte
 constexpr size_t kMacBytes = 32;
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 postern::unexpected<TokenError> fail(TokenFault f, std::string detail) {
   return postern::unexpected(TokenError{f, std::move(detail)});
@@ -107,49 +107,28 @@ std::string_view to_string(TokenFault f) {
   return "?";
 }
 
+// Over the code base's one base64 (mime/decode.hpp): the URL alphabet, no padding.
 std::string base64url(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(v >> (6 * k)) & 63]);
-  }
-  size_t rest = bytes.size() - i;
-  if (rest) {
-    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(kAlphabet[(v >> 6) & 63]);
-  }
+  std::string out = mime::encode_base64(bytes, SIZE_MAX, "");
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return out;
 }
 
 std::optional<std::string> unbase64url(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '-'             ? 62
-            : c == '_'             ? 63
-                                   : -1;
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+  std::string b64(text);
+  for (char& c : b64) {
+    if (c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n' || c == ' ' || c == '\t')
+      return std::nullopt;  // not of the URL alphabet (decode_base64 would skip or accept them)
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
   }
-  if (bits && (acc & ((1u << bits) - 1))) return std::nullopt;  // one spelling per token
+  b64.append((4 - b64.size() % 4) % 4, '=');
+  mime::DecodeStats st;
+  std::string out = mime::decode_base64(b64, st);
+  if (st.invalid_chars != 0 || st.data_after_padding != 0 || st.missing_padding)
+    return std::nullopt;
+  if (base64url(out) != text) return std::nullopt;  // one spelling per token (no stray bits)
   return out;
 }
 

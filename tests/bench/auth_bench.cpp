@@ -50,13 +50,7 @@ namespace {
 
 using namespace postern;
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using bench::cpu_seconds;
 
 // A fresh RSA 2048 key: the PEM private key and the DKIM p= value.
 bool make_key(std::string& pem, std::string& p) {

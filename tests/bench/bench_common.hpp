@@ -15,6 +15,8 @@
 // failure; argument errors are reported by the callers.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -41,6 +43,14 @@
 #include <vector>
 
 namespace postern::bench {
+
+// User + system CPU seconds of this process so far.
+inline double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 inline constexpr size_t kMaxMessages = 100000;
 inline constexpr size_t kMaxMessageBytes = 32u << 20;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "core/message.hpp"
 #include "core/transaction.hpp"
 #include "mime/analysis.hpp"
@@ -29,13 +30,7 @@ namespace {
 
 using namespace postern;
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using bench::cpu_seconds;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
