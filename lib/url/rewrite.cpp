@@ -9,6 +9,7 @@
 
 #include "html/extract.hpp"
 #include "mime/body_edit.hpp"
+#include "url/extract.hpp"
 #include "url/url.hpp"
 
 namespace postern::url {
@@ -176,7 +177,7 @@ std::vector<LinkSpan> html_link_spans(std::string_view s, size_t max) {
     if (!read_attributes(s, i, attrs)) break;  // the input ends inside the tag
     if (end_tag) continue;
     if (name == "plaintext") break;  // everything after is text
-    if (std::string_view want = link_attribute(name); !want.empty()) {
+    if (std::string_view want = name == "base" ? "href" : link_attribute(name); !want.empty()) {
       for (const auto& a : attrs) {
         if (a.name != want || !a.has_value || out.size() >= max) continue;
         out.push_back({a.value_begin, a.value_end,
@@ -300,10 +301,16 @@ postern::expected<Rewritten, std::string> rewrite_links(const core::Message& m, 
       continue;
     }
     std::vector<LinkSpan> spans = html ? html_link_spans(*content) : text_link_spans(*content);
+    // The document's base URL: its first <base href> (relative links resolve against it).
+    auto base_href = std::find_if(spans.begin(), spans.end(),
+                                  [](const LinkSpan& s) { return s.where == "base@href"; });
     std::string edited;
     size_t copied = 0;
     for (const auto& s : spans) {
+      if (s.where == "base@href") continue;
       std::optional<std::string> target = html ? web_target(s.value) : std::optional(s.value);
+      if (!target && base_href != spans.end() && !looks_web(s.value))
+        target = resolve(base_href->value, s.value);  // nullopt unless an http(s) base
       if (!target) continue;  // mailto:, tel:, cid:, data:, javascript:, relative
       if (under_domains(host_of(*target), settings.internal_domains)) continue;
       if (std::find(settings.keep.begin(), settings.keep.end(), *target) != settings.keep.end())
