@@ -9,7 +9,6 @@
 
 #include "html/extract.hpp"
 #include "mime/body_edit.hpp"
-#include "url/extract.hpp"
 #include "url/url.hpp"
 
 namespace postern::url {

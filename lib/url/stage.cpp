@@ -12,7 +12,6 @@
 #include "dns/transaction_budget.hpp"
 #include "mime/analysis.hpp"
 #include "mime/headers.hpp"
-#include "url/extract.hpp"
 #include "url/symbols.hpp"
 
 namespace postern::url {
@@ -103,12 +102,13 @@ core::Step UrlStage::on_message(core::Transaction& tx) const {
   }
   for (const auto& leaf : a->leaves) {
     if (leaf.part == nullptr || leaf.text.empty() || !leaf.data.empty()) continue;
-    for (auto& u : defanged_urls(leaf.text, policy_.max_urls))
+    for (auto& u : mime::defanged_text_urls(leaf.text, policy_.max_urls))
       add_owned(std::move(u), leaf.part->path, "text-defanged", true);
   }
   for (const auto& subject : mime::user_headers(tx).subjects) {
     for (auto& u : mime::text_urls(subject, 20)) add_owned(std::move(u), "", "subject", false);
-    for (auto& u : defanged_urls(subject, 20)) add_owned(std::move(u), "", "subject", true);
+    for (auto& u : mime::defanged_text_urls(subject, 20))
+      add_owned(std::move(u), "", "subject", true);
   }
   if (const auto* ar = tx.get<attach::AttachReport>())
     for (const auto& fu : ar->urls) cands.push_back({fu.url, fu.part, fu.source, false});

@@ -8,11 +8,11 @@
 // with its part path and source; in an HTML part with a <base href>, the first
 // one when it is an http(s) URL, a relative link is resolved against it as a
 // browser does: url::resolve, `based`; without one it stays unchecked), defanged URLs in the text
-// parts (extract.hpp, source "text-defanged"), URLs in the Subject fields (source "subject",
-// defanged ones too), and the URLs the attach stage read from attachments (PDF /URI: "pdf", Office
-// relationships: "ooxml"). Each is read with url::parse (normalized, unwrapped); a candidate that
-// claims to be a web link and does not parse is URL_UNREADABLE; other schemes (mailto:, cid:,
-// relative links) are left to lib/content. Web URLs are kept once each (by
+// parts (mime::defanged_text_urls, source "text-defanged"), URLs in the Subject fields (source
+// "subject", defanged ones too), and the URLs the attach stage read from attachments (PDF /URI:
+// "pdf", Office relationships: "ooxml"). Each is read with url::parse (normalized, unwrapped); a
+// candidate that claims to be a web link and does not parse is URL_UNREADABLE; other schemes
+// (mailto:, cid:, relative links) are left to lib/content. Web URLs are kept once each (by
 // normalized form, the first place found), at most `max_urls`; beyond,
 // URL_LIMIT and the rest are counted, not checked. Each kept URL gives the
 // findings of its reading (URL_USERINFO[_DOMAIN], URL_IP_OBFUSCATED,

@@ -514,6 +514,14 @@ std::optional<Url> parse_one(std::string_view raw) {
   return u;
 }
 
+bool looks_web(std::string_view raw) {
+  while (!raw.empty() && static_cast<unsigned char>(raw.front()) <= 0x20) raw.remove_prefix(1);
+  auto starts = [&](std::string_view p) {
+    return raw.size() >= p.size() && iequals(raw.substr(0, p.size()), p);
+  };
+  return starts("http:") || starts("https:") || starts("ftp:") || starts("www.");
+}
+
 std::optional<std::string> resolve(std::string_view base, std::string_view ref) {
   auto b = parse_one(base);
   if (!b || (b->scheme != "http" && b->scheme != "https")) return std::nullopt;

@@ -95,6 +95,10 @@ std::optional<Wrapped> unwrap_once(const Url& u);
 // dot-segments are removed there.
 std::optional<std::string> resolve(std::string_view base, std::string_view ref);
 
+// Whether `raw` claims to be a web link ("http:", "https:", "ftp:", "www." after
+// spaces, any case): one that does not parse is then hostile, not a relative link.
+bool looks_web(std::string_view raw);
+
 // The registrable domain of an ASCII host (public suffix + one label; the host
 // itself when it has no known suffix). Lower case.
 std::string registrable_domain(std::string_view host);

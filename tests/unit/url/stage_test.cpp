@@ -22,7 +22,6 @@
 #include "support/files.hpp"
 #include "support/silent_server.hpp"
 #include "support/temp_dir.hpp"
-#include "url/extract.hpp"
 #include "url/registration.hpp"
 
 using namespace postern;
@@ -324,28 +323,6 @@ TEST_CASE("the phishing corpus: every URL found reads back to itself") {
   }
   CHECK(messages == 40);
   CHECK(urls > 40);
-}
-
-TEST_CASE("defanged URLs are refanged and only those are returned") {
-  struct Row {
-    std::string text;
-    std::vector<std::string> want;
-  };
-  const std::vector<Row> rows{
-      {"hxxp://evil[.]example/a", {"http://evil.example/a"}},
-      {"hXXps://evil(.)example/b", {"https://evil.example/b"}},
-      {"https[:]//evil{.}example/c", {"https://evil.example/c"}},
-      {"http[://]evil[dot]example/d", {"http://evil.example/d"}},
-      {"www[.]evil[.]example", {"www.evil.example"}},
-      {"plain http://clean.example/ and hxxp://bad.example/", {"http://bad.example/"}},
-      {"nothing here", {}},
-      {"array[.] is not a URL", {}},
-  };
-  for (const auto& r : rows) {
-    CAPTURE(r.text);
-    CHECK(url::defanged_urls(r.text, 100) == r.want);
-  }
-  CHECK(url::defanged_urls(std::string(100000, '['), 100).empty());
 }
 
 namespace {
