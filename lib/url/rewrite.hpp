@@ -11,8 +11,10 @@
 // of a repeated attribute: readers disagree on which one counts), and, with
 // `settings.text_plain`, each http(s) URL in text/plain body parts. Only the
 // attribute values change: every other byte of the HTML stays as it was (anchor
-// text, markup, comments, scripts and styles are skipped as an HTML5 tokenizer
-// skips them). A link is rewritten when its value, read as a browser reads it
+// text, markup, comments, scripts and styles are skipped as lib/html reads them:
+// html::attribute_spans, the tokenizer and tree model of html::extract, so the
+// links rewritten are the links the checks read, also in foreign content where
+// an <svg> <style> holds markup). A link is rewritten when its value, read as a browser reads it
 // (character references decoded, tabs and line breaks dropped, surrounding
 // spaces trimmed), starts with http:, https: or // (then kept as https:), or is
 // relative in a part whose first <base href> is an http(s) URL (the absolute URL it

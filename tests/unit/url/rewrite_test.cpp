@@ -138,6 +138,12 @@ std::vector<Row> rows() {
                 "href=\"https://real.example/\">r</a>"),
        {"https://real.example/"},
        "<!-- <a href=\"https://c.example/\">c</a> -->"},
+      {"an <a> in an <svg> <style> is markup, not style text: rewritten",
+       html_msg("<svg><style><a href=\"https://svg.example/\">x</a></style></svg>"
+                "<style><a href=\"https://css.example/\"></style>"
+                "<a href=\"https://e.example/\">e</a>"),
+       {"https://svg.example/", "https://e.example/"},
+       "<style><a href=\"https://css.example/\"></style>"},
       {"a repeated href: every one rewritten",
        html_msg("<a href=\"https://first.example/\" href=\"https://second.example/\">x</a>"),
        {"https://first.example/", "https://second.example/"}},
