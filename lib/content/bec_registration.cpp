@@ -77,7 +77,7 @@ const core::Registration& bec_registration() {
                         }}},
       .stages = {{.name = "bec",
                   .provides = {"content.findings"},
-                  .needs = {"mime.analysis"},
+                  .needs = {"mime.analysis", "url.list"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const BecPolicy& b = bec(c.policy);
                     auto history =

@@ -7,6 +7,7 @@
 #include "mime/address.hpp"
 #include "mime/analysis.hpp"
 #include "mime/headers.hpp"
+#include "url/list.hpp"
 
 namespace postern::content {
 namespace {
@@ -115,6 +116,15 @@ const Fields& fields(core::Transaction& tx) {
         f.attachment_type.push_back({p.content_type, p.path});
       }
     }
+  }
+  if (const url::UrlList* list = tx.get<url::UrlList>()) {
+    // The url stage's reading: each web URL once, normalized, unwrapped, resolved.
+    for (const auto& u : list->urls) {
+      f.url.push_back({u.url.normalized, u.part});
+      f.url_host.push_back({u.url.host, u.part});
+    }
+  } else if (a) {
+    // No url stage in the pipeline ([url] enabled = false): the links as written.
     for (const auto& l : a->links) {
       f.url.push_back({l.url, l.part});
       o->strings.push_back(url_host(l.url));

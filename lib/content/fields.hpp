@@ -3,11 +3,11 @@
 //
 // Contract: `fields(tx)` needs the message and the MIME analysis on the
 // transaction (the mime stage puts it there; without it the body fields are
-// empty). The first call builds the Fields and keeps them on the transaction
-// (Transaction::put); later calls return the same object. Every value is a
-// view into what the transaction keeps alive (the message, the analysis, the
-// decoded headers), valid as long as the transaction. Field names are the ones
-// policy rules use:
+// empty), and the url stage's list when the pipeline has one (a stage that
+// reads the fields needs "url.list"). The first call builds the Fields and keeps them on the
+// transaction (Transaction::put); later calls return the same object. Every value is a view into
+// what the transaction keeps alive (the message, the analysis, the decoded headers), valid as long
+// as the transaction. Field names are the ones policy rules use:
 //   subject        every Subject field, RFC 2047-decoded
 //   from.display   the display name of every From mailbox (the RFC reading)
 //   from.address   every From address (local@domain, domain lower case), then
@@ -19,8 +19,13 @@
 //                  leaves that are not attachments (no filename, not
 //                  Content-Disposition: attachment); HTML as a reader sees it
 //   body.html      the decoded HTML source of each such text/html part
-//   url            every link the analysis found (HTML and plain text), as written
-//   url.host       the host of each url (lower case, userinfo and port removed)
+//   url            every web URL the url stage read (url::UrlList: HTML, text,
+//                  defanged text, Subject and attachment links, each once,
+//                  normalized, wrappers such as Safe Links removed, relative links
+//                  resolved against a <base href>); without a url stage in the
+//                  pipeline, every link the analysis found, as written
+//   url.host       the host of each url (ASCII: punycode, lower case, no userinfo
+//                  or port; IPv6 in brackets)
 //   attachment.name  the file name of every leaf that has one
 //   attachment.type  the declared content type of every attachment leaf
 //   raw            the whole message as received

@@ -387,13 +387,7 @@ core::Step HeuristicsStage::on_message(core::Transaction& tx) const {
     std::string host = url_host(url);
     if (host.empty()) continue;
     std::string path = url_path(url);
-    std::string decoded = domain_to_unicode(host);
-    if (auto w = mixed_script_word(decoded); !w.empty())
-      hits.add("UNICODE_MIXED_SCRIPT_HOST",
-               core::explain(fmt::format("a host label mixing scripts ({})", host.substr(0, 80)),
-                             "url.host", l.part,
-                             core::excerpt(decoded, static_cast<size_t>(w.data() - decoded.data()),
-                                           w.size())));
+    // A host label mixing scripts is lib/url's URL_IDN_MIXED_SCRIPT (its IDNA reading).
     if (public_ip_host(host))
       hits.add("URL_IP_HOST", core::explain("a link to a raw IP address", "url", l.part,
                                             core::excerpt(url, 0, 0)));

@@ -40,9 +40,10 @@ const core::Registration& registration() {
                   }},
                  // Every stage that adds content findings provides "content.findings", so
                  // the composites stage runs after all of them.
+                 // The stages that read content::fields run after the url stage's list.
                  {.name = "rules",
                   .provides = {"content.findings"},
-                  .needs = {"mime.analysis"},
+                  .needs = {"mime.analysis", "url.list"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& rp = c.policy.sections.section<RulesPolicy>("rules");
                     if (rp.rules.empty()) return nullptr;
@@ -71,7 +72,7 @@ const core::Registration& registration() {
                   }},
                  {.name = "heuristics",
                   .provides = {"content.findings"},
-                  .needs = {"mime.analysis"},
+                  .needs = {"mime.analysis", "url.list"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<HeuristicsStage>(
                         c.policy.sections.section<HeuristicsPolicy>("heuristics"),
@@ -80,7 +81,7 @@ const core::Registration& registration() {
                  // The classifier reads the mime stage's and the header checks' findings.
                  {.name = "classifier",
                   .provides = {"content.findings"},
-                  .needs = {"mime.analysis", "headers.checked"},
+                  .needs = {"mime.analysis", "headers.checked", "url.list"},
                   .services = {"content.classifier"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& pol = c.policy.sections.section<ClassifierPolicy>("classifier");

@@ -64,8 +64,6 @@ constexpr std::array kSymbols{
                      "a bidi override or isolate control in a display name, subject or file name"},
     core::SymbolInfo{"UNICODE_MIXED_SCRIPT_NAME", 2.0, Scope::Transaction,
                      "a word mixing Latin with Cyrillic or Greek in the display name or subject"},
-    core::SymbolInfo{"UNICODE_MIXED_SCRIPT_HOST", 3.0, Scope::Transaction,
-                     "a link host label mixing Latin with Cyrillic or Greek (IDN decoded)"},
     core::SymbolInfo{"HDR_REPLY_TO_DOMAIN", 0.1, Scope::Transaction,
                      "the Reply-To domain is not the From domain (registrable domains)"},
     core::SymbolInfo{"FREEMAIL_REPLY_TO", 2.0, Scope::Transaction,

@@ -12,6 +12,7 @@
 #include "core/message.hpp"
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
+#include "url/stage.hpp"
 
 namespace postern::content {
 namespace {
@@ -565,6 +566,8 @@ std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimit
   tx.set_message(core::build_message(raw, l.message_size));
   mime::MimeStage().on_message(tx);
   HeaderSanityStage().on_message(tx);
+  // The link fields are the url stage's list, as the classifier stage sees them in a scan.
+  url::UrlStage(url::UrlPolicy{}, nullptr).on_message(tx);
   return tokenize(tx, limits);
 }
 

@@ -16,7 +16,8 @@
 //   fd:DOMAIN   registrable domain of the From address; rd: of Reply-To;
 //               rt:differs when they differ. A list-munged From ("X via List")
 //               gives no fd: (the list's own address) and takes Reply-To as From.
-//   h:HOST d:DOMAIN tld:TLD  per link host; urls:N  the number of links (bucketed)
+//   h:HOST d:DOMAIN tld:TLD  per link host; urls:N  the number of links (bucketed);
+//               the links are the `url` field: the url stage's web URLs
 //   la:all|some|none  how many link domains are the From domain
 //   up:WORD     letter runs of link paths and queries (the first 40 links, 200 bytes
 //               each); links to hosts only a list footer names are left out
@@ -59,8 +60,8 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
 
 // The tokens of a message file's bytes, read as the milter would (the message
 // as the MTA hands it over, default limits but no CPU budget, so the tokens
-// never depend on the machine's load; the mime stage's analysis and the header
-// checks): for
+// never depend on the machine's load; the mime stage's analysis, the header
+// checks and the url stage's list without feeds): for
 // `postern train`, `postern learn` and tests.
 std::vector<std::string> tokenize_message(std::string_view raw, const TokenLimits& limits = {});
 

@@ -21,8 +21,10 @@
 // that it gets its own transaction and its own policy.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/verdict.hpp"
@@ -75,6 +77,9 @@ struct Outcome {
   std::vector<std::string> removed_recipients;  // bare addresses as accepted at RCPT
   std::string quarantine_reason;                // for Action::Quarantine
   std::vector<RecipientOutcome> recipients;     // in RCPT order
+  // Numbers the modifiers report for the event, each by its dotted key under "postern"
+  // ("click.rewritten": the links the click rewriter rewrote); a later one of a key wins.
+  std::vector<std::pair<std::string, int64_t>> event_counts;
 };
 
 }  // namespace postern::core

@@ -5,6 +5,8 @@
 // which anchor, and in document order. No DOM is built.
 #include "html/extract.hpp"
 
+#include "html/attribute_spans.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -269,7 +271,8 @@ void append_chars(std::string_view s, size_t b, size_t e, std::string& out, bool
 // Control characters (but whitespace and NUL), noncharacters and invalid UTF-8 become
 // U+FFFD, as the HTML input stream (and gumbo's reader) has them. False, leaving `out`
 // alone, when there are none.
-bool replace_invalid(std::string_view s, std::string& out) {
+bool replace_invalid(std::string_view s, std::string& out,
+                     std::vector<std::pair<size_t, size_t>>* shifts = nullptr) {
   size_t copied = 0, i = 0;
   bool any = false;
   auto replace = [&](size_t b, size_t e) {
@@ -278,6 +281,7 @@ bool replace_invalid(std::string_view s, std::string& out) {
     out.append(s.data() + copied, b - copied);
     out += "\xEF\xBF\xBD";
     copied = e;
+    if (shifts) shifts->emplace_back(out.size(), e);  // (offset in out, offset in s) after it
   };
   while (i < s.size()) {
     // a run of printable ASCII (0x20-0x7E) is fine as it is
@@ -560,8 +564,17 @@ class Extractor {
       : s_(html), lim_(lim), budget_(budget) {}
 
   Extract run();
+  // With a sink: every start tag's attributes named in `wanted` go to it (attribute_spans).
+  void collect(std::span<const AttributeRef> wanted, std::vector<AttributeSpan>* out, size_t max) {
+    wanted_ = wanted, spans_out_ = out, spans_max_ = max;
+  }
 
  private:
+  void collect_attributes(const Tag& t);
+  std::span<const AttributeRef> wanted_;
+  std::vector<AttributeSpan>* spans_out_ = nullptr;
+  size_t spans_max_ = 0;
+  std::vector<std::pair<size_t, size_t>> raw_values_;  // the current tag's values in the input
   // ---- output (the same rules as the DOM walk had) ----
   void cut(std::string_view what) {
     out_.truncated = true;
@@ -1688,6 +1701,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
   scratch_.clear();
   std::vector<std::pair<Span, Span>>& spans = spans_;
   spans.clear();
+  raw_values_.clear();
   const unsigned char* d = reinterpret_cast<const unsigned char*>(s_.data());
   const size_t sz = s_.size();
   size_t ne = i;
@@ -1727,6 +1741,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
     }
     while (p < sz && (kTagClass[d[p]] & kSpace)) ++p;
     Span av{0, 0, false};
+    std::pair<size_t, size_t> raw{std::string_view::npos, std::string_view::npos};
     if (p < sz && s_[p] == '=') {
       ++p;
       while (p < sz && (kTagClass[d[p]] & kSpace)) ++p;
@@ -1744,6 +1759,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
         while (p < sz && !(kTagClass[d[p]] & kValueEnd)) ++p;
         ve = p;
       }
+      raw = {vb, ve};
       bool plain = text_stop(s_, vb, ve, true) == ve;
       if (plain) {
         av = {vb, ve - vb, false};
@@ -1754,6 +1770,7 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
       }
     }
     spans.push_back({an, av});
+    raw_values_.push_back(raw);
   }
   // views only now: scratch_ no longer grows
   auto view = [&](Span sp) {
@@ -1765,6 +1782,18 @@ size_t Extractor::read_tag(size_t i, bool end, Tag& t) {
   t.attrs.clear();
   for (const auto& [an, av] : spans) t.attrs.push_back({view(an), view(av)});
   return p;
+}
+
+void Extractor::collect_attributes(const Tag& t) {
+  for (size_t k = 0; k < t.attrs.size() && k < raw_values_.size(); ++k) {
+    const auto [vb, ve] = raw_values_[k];
+    if (vb == std::string_view::npos || spans_out_->size() >= spans_max_) continue;
+    for (const auto& w : wanted_)
+      if (t.name == w.tag && t.attrs[k].name == w.attribute) {
+        spans_out_->push_back({vb, ve, {}, std::string(w.tag), std::string(w.attribute)});
+        break;
+      }
+  }
 }
 
 Extract Extractor::run() {
@@ -1887,6 +1916,7 @@ Extract Extractor::run() {
     }
     size_t after = read_tag(n, false, t);
     if (after == std::string_view::npos) break;
+    if (spans_out_) collect_attributes(t);
     name.assign(t.name);
     t.name = name;
     i = after;
@@ -1971,6 +2001,35 @@ std::vector<std::string> css_urls(std::string_view css, size_t max) {
       v = v.substr(1, v.size() - 2);
     if (!v.empty()) out.push_back(v);
     pos = e + 1;
+  }
+  return out;
+}
+
+std::vector<AttributeSpan> attribute_spans(std::string_view html,
+                                           std::span<const AttributeRef> wanted, size_t max,
+                                           bool* truncated) {
+  const Limits limits;
+  const bool cut_input = html.size() > limits.max_input;
+  if (truncated) *truncated = cut_input;
+  const std::string_view input = html.substr(0, limits.max_input);
+  std::string clean;
+  std::vector<std::pair<size_t, size_t>> shifts;
+  std::string_view read = replace_invalid(input, clean, &shifts) ? std::string_view(clean) : input;
+  std::vector<AttributeSpan> out;
+  Extractor x(read, limits, nullptr);
+  x.collect(wanted, &out, max);
+  x.run();
+  // Offsets in `read` back to offsets in `input`: after the last replacement before them.
+  auto original = [&](size_t at) {
+    auto it = std::upper_bound(shifts.begin(), shifts.end(), std::pair{at, SIZE_MAX});
+    if (it == shifts.begin()) return at;
+    --it;
+    return at - it->first + it->second;
+  };
+  for (auto& a : out) {
+    a.begin = original(a.begin);
+    a.end = original(a.end);
+    a.value = decode_attribute(input.substr(a.begin, a.end - a.begin));
   }
   return out;
 }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "core/forward_find.hpp"
 
 namespace postern::mime {
@@ -60,6 +62,94 @@ std::vector<std::string> text_urls(std::string_view text, size_t max, core::CpuB
         text.substr(best).starts_with("www.") ? 4 : text.find("://", best) - best + 3;
     if (url.size() > scheme_len) out.emplace_back(url);  // a bare "http://" or "www." is no URL
     pos = e;
+  }
+  return out;
+}
+
+namespace {
+
+// Refanging: the text with each defanging undone and, per output byte, whether it came
+// from a replacement.
+struct Refanged {
+  std::string text;
+  std::vector<bool> replaced;  // per byte of `text`
+  bool changed = false;
+};
+
+struct Swap {
+  std::string_view from, to;
+};
+
+// Longest first where one is a prefix of another.
+constexpr std::array<Swap, 14> kSwaps{{{"[://]", "://"},
+                                       {"[dot]", "."},
+                                       {"(dot)", "."},
+                                       {"[.]", "."},
+                                       {"(.)", "."},
+                                       {"{.}", "."},
+                                       {"[:]", ":"},
+                                       {"[/]", "/"},
+                                       {"hxxps", "https"},
+                                       {"hxxp", "http"},
+                                       {"hXXps", "https"},
+                                       {"hXXp", "http"},
+                                       {"HXXPS", "HTTPS"},
+                                       {"HXXP", "HTTP"}}};
+
+// Whether `text` may hold a defanged URL (cheap test before refanging).
+bool maybe_defanged(std::string_view text) {
+  return text.find("[.]") != std::string_view::npos || text.find("(.)") != std::string_view::npos ||
+         text.find("{.}") != std::string_view::npos || text.find("[:]") != std::string_view::npos ||
+         text.find("[dot]") != std::string_view::npos ||
+         text.find("(dot)") != std::string_view::npos ||
+         text.find("xxp") != std::string_view::npos || text.find("XXP") != std::string_view::npos ||
+         text.find("XXp") != std::string_view::npos || text.find("[://]") != std::string_view::npos;
+}
+
+Refanged refang(std::string_view text) {
+  Refanged r;
+  r.text.reserve(text.size());
+  r.replaced.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    bool swapped = false;
+    if (c == '[' || c == '(' || c == '{' || c == 'h' || c == 'H') {
+      for (const auto& s : kSwaps) {
+        if (text.substr(i, s.from.size()) != s.from) continue;
+        r.text.append(s.to);
+        r.replaced.insert(r.replaced.end(), s.to.size(), true);
+        i += s.from.size();
+        swapped = r.changed = true;
+        break;
+      }
+    }
+    if (!swapped) {
+      r.text.push_back(c);
+      r.replaced.push_back(false);
+      ++i;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+std::vector<std::string> defanged_text_urls(std::string_view text, size_t max,
+                                            core::CpuBudget* budget) {
+  std::vector<std::string> out;
+  if (!maybe_defanged(text)) return out;
+  Refanged r = refang(text);
+  if (!r.changed) return out;
+  size_t from = 0;
+  // text_urls returns the URLs in text order: each is found after the previous one.
+  for (auto& u : text_urls(r.text, max, budget)) {
+    size_t at = r.text.find(u, from);
+    if (at == std::string::npos) continue;
+    from = at + u.size();
+    bool any = false;
+    for (size_t k = at; k < from && !any; ++k) any = r.replaced[k];
+    if (any) out.push_back(std::move(u));
   }
   return out;
 }

@@ -84,6 +84,14 @@ Analysis analyze(std::string_view raw, const AnalysisLimits& limits = {},
 std::vector<std::string> text_urls(std::string_view text, size_t max,
                                    core::CpuBudget* budget = nullptr);
 
+// The URLs of plain text written defanged, as people and kits write them to dodge
+// filters, read back: "hxxp" / "hXXp" / "HXXP" is "http", "[.]" "(.)" "{.}" "[dot]"
+// "(dot)" are ".", "[:]" is ":", "[://]" is "://", "[/]" is "/". text_urls over the
+// text so refanged, keeping only the URLs that hold a replacement (the plain ones are
+// text_urls' own), at most `max`. Linear in the text; stops early when `budget` is spent.
+std::vector<std::string> defanged_text_urls(std::string_view text, size_t max,
+                                            core::CpuBudget* budget = nullptr);
+
 // Lower-case hex SHA-256 (the one of core/digest.hpp).
 using core::sha256_hex;
 

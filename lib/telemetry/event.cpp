@@ -4,6 +4,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/address.hpp"
@@ -117,6 +118,11 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
   }
   p["recipients"] = std::move(rcpts);
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;
+  for (const auto& [key, n] : out.event_counts) {
+    std::string pointer = "/" + key;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    p[json::json_pointer(pointer)] = n;
+  }
   e["postern"] = std::move(p);
   for (auto write : writers) write(tx, e);
   return e;

@@ -11,7 +11,8 @@
 // headers_removed[], body_replaced, recipients_added[], recipients_removed[] (these
 // three only when set), smtp_reply, stages[], header_from[], recipients[] {address,
 // group, action (its own result, or "deferred"), reason, smtp_reply (when refused
-// or deferred at RCPT)},
+// or deferred at RCPT)}, the modifiers' counts (core::Outcome::event_counts, e.g.
+// click.rewritten: the links rewritten when the click-rewrite modifier ran on the message),
 // parts[] {path, content_type, disposition, filename, transfer_encoding,
 // charset, size, sha256, anomalies[]} (leaf parts, at most 200), links[] {url,
 // text, part} (at most 200), auth {spf, dkim[], dmarc, arc} (when the

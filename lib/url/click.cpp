@@ -144,8 +144,10 @@ void ClickRewriteModifier::modify(const core::Transaction& tx, const core::Messa
   auto r = rewrite_links(current, *keys_, base, s, mime::analysis_limits(tx.limits()).mime);
   if (!r) {
     telemetry::log_info("{}: links not rewritten: {}", tx.scan_id(), r.error());
+    out.event_counts.emplace_back("click.rewritten", 0);
     return;
   }
+  out.event_counts.emplace_back("click.rewritten", static_cast<int64_t>(r->links));
   for (const auto& k : r->kept) telemetry::log_info("{}: link not rewritten: {}", tx.scan_id(), k);
   for (const auto& k : r->skipped_parts)
     telemetry::log_info("{}: links not rewritten in {}", tx.scan_id(), k);

@@ -25,9 +25,9 @@ std::string_view hostport_of(const Url& u) {
   return k.substr(0, k.find('/'));
 }
 
-std::string_view bare_ip(std::string_view host) {
-  if (host.size() > 2 && host.front() == '[') return host.substr(1, host.size() - 2);
-  return host;
+// How an address entry is keyed ("192.0.2.1", "[2001:db8::1]"), entry and URL alike.
+std::string ip_key(const core::IpAddress& ip) {
+  return ip.v6 ? "[" + ip.to_string() + "]" : ip.to_string();
 }
 
 }  // namespace
@@ -51,7 +51,7 @@ bool Feed::add(std::string_view e, std::string_view label) {
   if (e.find("://") == std::string_view::npos) {
     if (auto net = core::Cidr::parse(e)) {
       if (auto ip = core::IpAddress::parse(e)) {
-        hosts_.emplace(ip->v6 ? "[" + ip->to_string() + "]" : ip->to_string(), l);
+        hosts_.emplace(ip_key(*ip), l);
       } else {
         nets_.emplace_back(*net, l);
       }
@@ -83,13 +83,11 @@ FeedHit Feed::hit(std::string_view match, const std::string& key, uint32_t label
   return FeedHit{cfg_.name, std::string(match), labels_[label], cfg_.category, key};
 }
 
-std::optional<FeedHit> Feed::match(const Url& u) const {
-  if (!u.web()) return std::nullopt;
-  const std::string key(key_of(u));
-  if (auto it = urls_.find(key); it != urls_.end()) return hit("url", it->first, it->second);
+std::optional<FeedHit> Feed::match_key(std::string_view key, size_t hp, bool ip_host) const {
+  if (auto it = urls_.find(std::string(key)); it != urls_.end())
+    return hit("url", it->first, it->second);
   if (!prefixes_.empty()) {
     // Longest first: the most specific prefix names the hit.
-    const size_t hp = hostport_of(u).size();
     std::vector<size_t> cuts;
     for (size_t i = key.size(); i > hp && cuts.size() < kMaxPrefixes; --i) {
       const char c = i < key.size() ? key[i] : '\0';
@@ -97,13 +95,30 @@ std::optional<FeedHit> Feed::match(const Url& u) const {
         cuts.push_back(i);
     }
     for (size_t n : cuts)
-      if (auto it = prefixes_.find(key.substr(0, n)); it != prefixes_.end())
+      if (auto it = prefixes_.find(std::string(key.substr(0, n))); it != prefixes_.end())
         return hit("path", it->first, it->second);
   }
-  if (auto it = hosts_.find(std::string(hostport_of(u))); it != hosts_.end())
-    return hit(u.ip_host ? "ip" : "host", it->first, it->second);
+  if (auto it = hosts_.find(std::string(key.substr(0, hp))); it != hosts_.end())
+    return hit(ip_host ? "ip" : "host", it->first, it->second);
+  return std::nullopt;
+}
+
+std::optional<FeedHit> Feed::match(const Url& u) const {
+  if (!u.web()) return std::nullopt;
+  const std::string_view key = key_of(u);
+  if (auto h = match_key(key, hostport_of(u).size(), u.ip_host)) return h;
   if (auto it = hosts_.find(u.host); it != hosts_.end())
     return hit(u.ip_host ? "ip" : "host", it->first, it->second);
+  // The address the link connects to: an IPv4-mapped IPv6 literal is its IPv4 address, and
+  // the URL is looked up again as if written with it.
+  const auto ip = u.ip_host ? core::IpAddress::parse(u.ip) : std::nullopt;
+  if (ip && ip_key(*ip) != u.host) {
+    const std::string hp = ip_key(*ip) + (u.port.empty() ? "" : ":" + u.port);
+    if (auto h = match_key(hp + std::string(key.substr(hostport_of(u).size())), hp.size(), true))
+      return h;
+    if (auto it = hosts_.find(ip_key(*ip)); it != hosts_.end())
+      return hit("ip", it->first, it->second);
+  }
   if (!u.ip_host && !domains_.empty()) {
     std::string_view h = u.host;
     for (size_t n = 0; n < kMaxSuffixes && !h.empty(); ++n) {
@@ -114,11 +129,9 @@ std::optional<FeedHit> Feed::match(const Url& u) const {
       h.remove_prefix(dot + 1);
     }
   }
-  if (u.ip_host && !nets_.empty()) {
-    if (auto ip = core::IpAddress::parse(bare_ip(u.host)))
-      for (const auto& [net, label] : nets_)
-        if (net.contains(*ip)) return hit("ip", ip->to_string(), label);
-  }
+  if (ip)
+    for (const auto& [net, label] : nets_)
+      if (net.contains(*ip)) return hit("ip", ip->to_string(), label);
   return std::nullopt;
 }
 

@@ -25,7 +25,10 @@
 // most specific one (url, then path, host, domain, ip). Cost per URL: a few
 // hash lookups per feed (at most 64 path prefixes and 16 domain suffixes) and
 // a scan of the feed's CIDR ranges (exact addresses are hashed): linear in the
-// URL's length. Immutable, shared by threads.
+// URL's length. A URL whose host is an IPv4-mapped IPv6 literal
+// ("http://[::ffff:192.0.2.1]/x") is matched as the IPv4 address it connects to
+// as well ("http://192.0.2.1/x", the address and the ranges). Immutable, shared
+// by threads.
 //
 // `UrlFeeds` is the service ("url.feeds", made by lib/url's registration from
 // the policy's [[url.feed]] entries, so `postern scan`, postern-milter and
@@ -91,6 +94,8 @@ class Feed {
   using Map = std::unordered_map<std::string, uint32_t>;  // key -> label index
   uint32_t label_index(std::string_view label);
   FeedHit hit(std::string_view match, const std::string& key, uint32_t label) const;
+  // The url, path and host[:port] hits of "host[:port]/path?query" (`hp`: host[:port] bytes).
+  std::optional<FeedHit> match_key(std::string_view key, size_t hp, bool ip_host) const;
 
   FeedConfig cfg_;
   Map urls_, prefixes_, hosts_, domains_;

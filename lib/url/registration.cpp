@@ -59,6 +59,7 @@ void write_event(const core::Transaction& tx, json& e) {
     if (!f.part.empty()) j["part"] = f.part;
     if (!u.wrapped_by.empty()) j["wrapped_by"] = u.wrapped_by;
     if (f.defanged) j["defanged"] = true;
+    if (f.based) j["base"] = true;
     if (!f.feed_hits.empty()) {
       json hits = json::array();
       for (const auto& h : f.feed_hits) {
@@ -70,9 +71,11 @@ void write_event(const core::Transaction& tx, json& e) {
     }
     if (uribl) {
       json zones = json::array();
-      const std::string& key = u.ip_host ? u.host : u.registrable;
+      std::string key = u.registrable;  // the name the uribl stage looked up
+      if (u.ip_host)
+        if (auto ip = core::IpAddress::parse(u.ip)) key = ip->to_string();
       for (const auto& l : uribl->listings)
-        if (l.name == key || (u.ip_host && "[" + l.name + "]" == key)) zones.push_back(l.zone);
+        if (l.name == key) zones.push_back(l.zone);
       if (!zones.empty()) j["uribl"] = std::move(zones);
     }
     urls.push_back(std::move(j));

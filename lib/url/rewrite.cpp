@@ -7,7 +7,7 @@
 #include <array>
 #include <cctype>
 
-#include "html/extract.hpp"
+#include "html/attribute_spans.hpp"
 #include "mime/body_edit.hpp"
 #include "url/url.hpp"
 
@@ -16,22 +16,8 @@ namespace {
 
 constexpr size_t kMaxPartBytes = 4u << 20;  // HTML or text of one part that is looked at
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-bool is_alpha(char c) {
-  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-}
-
 char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
-}
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
 }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
@@ -41,93 +27,10 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-// Elements whose content is raw text to the tokenizer: no tags inside, up to the matching
-// end tag. (noscript is parsed as markup: mail readers run no scripts.)
-bool raw_text_element(std::string_view name) {
-  static constexpr std::array<std::string_view, 8> kNames{
-      "script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"};
-  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
-}
-
-// The attribute of `tag` that holds a link a click follows; "" for none.
-std::string_view link_attribute(std::string_view tag) {
-  if (tag == "a" || tag == "area") return "href";
-  if (tag == "form") return "action";
-  if (tag == "button" || tag == "input") return "formaction";
-  return {};
-}
-
-struct Attribute {
-  std::string name;  // lower case
-  size_t value_begin = 0, value_end = 0;
-  bool has_value = false;
-};
-
-// Reads the attributes of a tag from s[i] (after its name) as the HTML5 tokenizer does, up
-// to and past its '>'; false when the input ends inside the tag (a browser drops it).
-bool read_attributes(std::string_view s, size_t& i, std::vector<Attribute>& attrs) {
-  size_t n = s.size();
-  while (true) {
-    while (i < n && (is_space(s[i]) || s[i] == '/')) ++i;
-    if (i >= n) return false;
-    if (s[i] == '>') {
-      ++i;
-      return true;
-    }
-    Attribute a;
-    size_t b = i++;  // the first character may be '='
-    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
-    a.name = lowered(s.substr(b, i - b));
-    while (i < n && is_space(s[i])) ++i;
-    if (i < n && s[i] == '=') {
-      ++i;
-      while (i < n && is_space(s[i])) ++i;
-      if (i >= n) return false;
-      if (s[i] == '"' || s[i] == '\'') {
-        char q = s[i++];
-        size_t e = s.find(q, i);
-        if (e == std::string_view::npos) return false;
-        a.value_begin = i;
-        a.value_end = e;
-        a.has_value = true;
-        i = e + 1;
-      } else if (s[i] != '>') {
-        a.value_begin = i;
-        while (i < n && !is_space(s[i]) && s[i] != '>') ++i;
-        a.value_end = i;
-        a.has_value = true;
-      }
-    }
-    attrs.push_back(std::move(a));
-  }
-}
-
-// Past the end of a comment that starts at s[i] == "<!--".
-size_t comment_end(std::string_view s, size_t i) {
-  size_t b = i + 4;
-  if (s.substr(b, 1) == ">") return b + 1;   // <!-->
-  if (s.substr(b, 2) == "->") return b + 2;  // <!--->
-  for (size_t k = b;;) {
-    k = s.find("--", k);
-    if (k == std::string_view::npos) return s.size();
-    if (s.substr(k + 2, 1) == ">") return k + 3;
-    if (s.substr(k + 2, 2) == "!>") return k + 4;
-    ++k;
-  }
-}
-
-// Where the end tag "</name" (followed by a space, '/' or '>') starts at or after i.
-size_t raw_text_end(std::string_view s, size_t i, std::string_view name) {
-  while (true) {
-    size_t k = s.find("</", i);
-    if (k == std::string_view::npos) return s.size();
-    size_t after = k + 2 + name.size();
-    if (starts_with_ci(s.substr(k + 2), name) &&
-        (after >= s.size() || is_space(s[after]) || s[after] == '/' || s[after] == '>'))
-      return k;
-    i = k + 2;
-  }
-}
+// The attributes a click follows, and <base href> (read, never rewritten).
+constexpr html::AttributeRef kLinkAttributes[] = {{"a", "href"},           {"area", "href"},
+                                                  {"form", "action"},      {"button", "formaction"},
+                                                  {"input", "formaction"}, {"base", "href"}};
 
 bool url_char_in_text(char c) {
   return static_cast<unsigned char>(c) > 0x20 && c != '<' && c != '>' && c != '"' && c != 0x7f;
@@ -137,55 +40,8 @@ bool url_char_in_text(char c) {
 
 std::vector<LinkSpan> html_link_spans(std::string_view s, size_t max) {
   std::vector<LinkSpan> out;
-  size_t i = 0, n = s.size();
-  std::vector<Attribute> attrs;
-  while (i < n && out.size() < max) {
-    size_t lt = s.find('<', i);
-    if (lt == std::string_view::npos || lt + 1 >= n) break;
-    i = lt + 1;
-    char c = s[i];
-    if (c == '!' || c == '?') {
-      if (s.substr(lt, 4) == "<!--") {
-        i = comment_end(s, lt);
-      } else {  // doctype, or a bogus comment: to the next '>'
-        size_t e = s.find('>', i);
-        i = e == std::string_view::npos ? n : e + 1;
-      }
-      continue;
-    }
-    bool end_tag = c == '/';
-    if (end_tag) {
-      ++i;
-      if (i >= n) break;
-      if (s[i] == '>') {
-        ++i;
-        continue;
-      }
-      if (!is_alpha(s[i])) {  // a bogus comment
-        size_t e = s.find('>', i);
-        i = e == std::string_view::npos ? n : e + 1;
-        continue;
-      }
-    } else if (!is_alpha(c)) {
-      continue;  // a '<' of text
-    }
-    size_t name_begin = i;
-    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>') ++i;
-    std::string name = lowered(s.substr(name_begin, i - name_begin));
-    attrs.clear();
-    if (!read_attributes(s, i, attrs)) break;  // the input ends inside the tag
-    if (end_tag) continue;
-    if (name == "plaintext") break;  // everything after is text
-    if (std::string_view want = link_attribute(name); !want.empty()) {
-      for (const auto& a : attrs) {
-        if (a.name != want || !a.has_value || out.size() >= max) continue;
-        out.push_back({a.value_begin, a.value_end,
-                       html::decode_attribute(s.substr(a.value_begin, a.value_end - a.value_begin)),
-                       name + "@" + a.name});
-      }
-    }
-    if (raw_text_element(name)) i = raw_text_end(s, i, name);
-  }
+  for (auto& a : html::attribute_spans(s, kLinkAttributes, max))
+    out.push_back({a.begin, a.end, std::move(a.value), a.tag + "@" + a.attribute});
   return out;
 }
 
@@ -300,10 +156,16 @@ postern::expected<Rewritten, std::string> rewrite_links(const core::Message& m, 
       continue;
     }
     std::vector<LinkSpan> spans = html ? html_link_spans(*content) : text_link_spans(*content);
+    // The document's base URL: its first <base href> (relative links resolve against it).
+    auto base_href = std::find_if(spans.begin(), spans.end(),
+                                  [](const LinkSpan& s) { return s.where == "base@href"; });
     std::string edited;
     size_t copied = 0;
     for (const auto& s : spans) {
+      if (s.where == "base@href") continue;
       std::optional<std::string> target = html ? web_target(s.value) : std::optional(s.value);
+      if (!target && base_href != spans.end() && !looks_web(s.value))
+        target = resolve(base_href->value, s.value);  // nullopt unless an http(s) base
       if (!target) continue;  // mailto:, tel:, cid:, data:, javascript:, relative
       if (under_domains(host_of(*target), settings.internal_domains)) continue;
       if (std::find(settings.keep.begin(), settings.keep.end(), *target) != settings.keep.end())

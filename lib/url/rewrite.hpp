@@ -11,10 +11,14 @@
 // of a repeated attribute: readers disagree on which one counts), and, with
 // `settings.text_plain`, each http(s) URL in text/plain body parts. Only the
 // attribute values change: every other byte of the HTML stays as it was (anchor
-// text, markup, comments, scripts and styles are skipped as an HTML5 tokenizer
-// skips them). A link is rewritten when its value, read as a browser reads it
+// text, markup, comments, scripts and styles are skipped as lib/html reads them:
+// html::attribute_spans, the tokenizer and tree model of html::extract, so the
+// links rewritten are the links the checks read, also in foreign content where
+// an <svg> <style> holds markup). A link is rewritten when its value, read as a browser reads it
 // (character references decoded, tabs and line breaks dropped, surrounding
-// spaces trimmed), starts with http:, https: or // (then kept as https:); it is
+// spaces trimmed), starts with http:, https: or // (then kept as https:), or is
+// relative in a part whose first <base href> is an http(s) URL (the absolute URL it
+// resolves to, url::resolve, is what the token holds); it is
 // left as it is when its host is one of `internal_domains` (or under one), when
 // it is one of `keep` (List-Unsubscribe URLs), when it is longer than
 // url::kMaxUrl (`kept` says so), or past `max_links` per message. Refused as a
@@ -47,7 +51,8 @@ struct LinkSpan {
   std::string where;  // "a@href", "form@action", "text", ...
 };
 
-// Every link-carrying attribute of the tags above, in document order, whatever its scheme.
+// Every link-carrying attribute of the tags above, in document order, whatever its scheme,
+// and the href of every <base> (where "base@href": read, never rewritten).
 std::vector<LinkSpan> html_link_spans(std::string_view html, size_t max = 10000);
 // Every http:// and https:// URL in plain text (closing punctuation left out).
 std::vector<LinkSpan> text_link_spans(std::string_view text, size_t max = 10000);

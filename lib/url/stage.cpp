@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "attach/stage.hpp"
@@ -11,7 +12,6 @@
 #include "dns/transaction_budget.hpp"
 #include "mime/analysis.hpp"
 #include "mime/headers.hpp"
-#include "url/extract.hpp"
 #include "url/symbols.hpp"
 
 namespace postern::url {
@@ -23,6 +23,7 @@ struct Candidate {
   std::string_view raw;
   std::string_view part, source;
   bool defanged = false;
+  bool based = false;  // a relative link resolved against its part's <base href>
 };
 
 // `s` for a detail: at most kMaxShown bytes (whole UTF-8 characters), controls as spaces (a
@@ -77,21 +78,37 @@ core::Step UrlStage::on_message(core::Transaction& tx) const {
   std::vector<std::string> owned;
   std::vector<std::pair<size_t, size_t>> owned_at;  // (index in cands, index in owned)
   const size_t cap = policy_.max_urls * 4 + 100;    // candidates read at most
-  for (const auto& l : a->links) cands.push_back({l.url, l.part, l.source, false});
-  auto add_owned = [&](std::string s, std::string_view part, std::string_view source,
-                       bool defanged) {
+  auto add_owned = [&](std::string s, std::string_view part, std::string_view source, bool defanged,
+                       bool based = false) {
     owned.push_back(std::move(s));
     owned_at.emplace_back(cands.size(), owned.size() - 1);
-    cands.push_back({{}, part, source, defanged});
+    cands.push_back({{}, part, source, defanged, based});
   };
+  // The base URL of each HTML part: its first <base href> (html::extract gives it in document
+  // order), when that is an http(s) URL. A relative link of the part is then resolved against
+  // it, as a browser does; without one, relative links stay unchecked.
+  std::unordered_map<std::string_view, std::string_view> bases;
+  for (const auto& l : a->links)
+    if (l.source == "base@href") bases.emplace(l.part, l.url);
+  for (const auto& l : a->links) {
+    auto base = bases.find(l.part);
+    std::optional<std::string> resolved;
+    if (base != bases.end() && l.source != "base@href" && !looks_web(l.url))
+      resolved = resolve(base->second, l.url);
+    if (resolved)
+      add_owned(std::move(*resolved), l.part, l.source, false, true);
+    else
+      cands.push_back({l.url, l.part, l.source, false});
+  }
   for (const auto& leaf : a->leaves) {
     if (leaf.part == nullptr || leaf.text.empty() || !leaf.data.empty()) continue;
-    for (auto& u : defanged_urls(leaf.text, policy_.max_urls))
+    for (auto& u : mime::defanged_text_urls(leaf.text, policy_.max_urls))
       add_owned(std::move(u), leaf.part->path, "text-defanged", true);
   }
   for (const auto& subject : mime::user_headers(tx).subjects) {
     for (auto& u : mime::text_urls(subject, 20)) add_owned(std::move(u), "", "subject", false);
-    for (auto& u : defanged_urls(subject, 20)) add_owned(std::move(u), "", "subject", true);
+    for (auto& u : mime::defanged_text_urls(subject, 20))
+      add_owned(std::move(u), "", "subject", true);
   }
   if (const auto* ar = tx.get<attach::AttachReport>())
     for (const auto& fu : ar->urls) cands.push_back({fu.url, fu.part, fu.source, false});
@@ -126,7 +143,7 @@ core::Step UrlStage::on_message(core::Transaction& tx) const {
       continue;
     }
     seen.insert(u->normalized);
-    FoundUrl f{std::move(*u), std::string(c.part), std::string(c.source), c.defanged, {}};
+    FoundUrl f{std::move(*u), std::string(c.part), std::string(c.source), c.defanged, {}, c.based};
     const Url& x = f.url;
     const std::string where = fmt::format("{} ({}{}{})", shown(x.normalized), f.source,
                                           f.part.empty() ? "" : " in part ", f.part);
@@ -171,10 +188,9 @@ core::Step UriblStage::on_message(core::Transaction& tx) const {
     if (names.size() >= max_lookups_) break;
     const Url& u = f.url;
     if (u.ip_host) {
-      std::string_view h = u.host;
-      if (h.front() == '[') h = h.substr(1, h.size() - 2);
-      auto ip = core::IpAddress::parse(h);
-      if (!ip || reputation::is_local_address(*ip) || !asked.insert(u.host).second) continue;
+      auto ip = core::IpAddress::parse(u.ip);  // an IPv4-mapped literal is its IPv4 address
+      if (!ip || reputation::is_local_address(*ip) || !asked.insert(ip->to_string()).second)
+        continue;
       names.push_back({reputation::reversed_name(*ip), ip->to_string()});
     } else if (u.registrable.find('.') != std::string::npos && asked.insert(u.registrable).second) {
       names.push_back({u.registrable, u.registrable});

@@ -5,13 +5,14 @@
 // Contract (url): a content stage, after the mime and attach stages
 // ("mime.analysis", "attach.files"). The candidates, in this order: the links
 // the MIME analysis found (HTML href/src/action..., URLs in text/plain, each
-// with its part path and source), defanged URLs in the text parts
-// (extract.hpp, source "text-defanged"), URLs in the Subject fields (source
-// "subject", defanged ones too), and the URLs the attach stage read from
-// attachments (PDF /URI: "pdf", Office relationships: "ooxml"). Each is read
-// with url::parse (normalized, unwrapped); a candidate that claims to be a web
-// link and does not parse is URL_UNREADABLE; other schemes (mailto:, cid:,
-// relative links) are left to lib/content. Web URLs are kept once each (by
+// with its part path and source; in an HTML part with a <base href>, the first
+// one when it is an http(s) URL, a relative link is resolved against it as a
+// browser does: url::resolve, `based`; without one it stays unchecked), defanged URLs in the text
+// parts (mime::defanged_text_urls, source "text-defanged"), URLs in the Subject fields (source
+// "subject", defanged ones too), and the URLs the attach stage read from attachments (PDF /URI:
+// "pdf", Office relationships: "ooxml"). Each is read with url::parse (normalized, unwrapped); a
+// candidate that claims to be a web link and does not parse is URL_UNREADABLE; other schemes
+// (mailto:, cid:, relative links) are left to lib/content. Web URLs are kept once each (by
 // normalized form, the first place found), at most `max_urls`; beyond,
 // URL_LIMIT and the rest are counted, not checked. Each kept URL gives the
 // findings of its reading (URL_USERINFO[_DOMAIN], URL_IP_OBFUSCATED,
@@ -40,25 +41,11 @@
 #include "dns/resolver.hpp"
 #include "reputation/dnsbl.hpp"
 #include "url/feeds.hpp"
+#include "url/list.hpp"
 #include "url/url.hpp"
 #include "url/url_policy.hpp"
 
 namespace postern::url {
-
-struct FoundUrl {
-  Url url;
-  std::string part;    // MIME part path ("" for the Subject)
-  std::string source;  // "a@href", "text", "text-defanged", "subject", "pdf", "ooxml", ...
-  bool defanged = false;
-  std::vector<FeedHit> feed_hits;
-};
-
-struct UrlList {
-  std::vector<FoundUrl> urls;  // distinct web URLs, in the order first found, at most max_urls
-  size_t candidates = 0;       // every candidate read
-  size_t dropped = 0;          // distinct web URLs beyond max_urls, not checked
-  size_t unreadable = 0;       // candidates claiming to be web links that do not parse
-};
 
 struct UriblListing {
   std::string name;  // the domain or address looked up

@@ -2,6 +2,7 @@
 // (uriparser) and the wrappers (see url.hpp).
 #include "url/url.hpp"
 
+#include <arpa/inet.h>
 #include <idn2.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
@@ -197,19 +198,56 @@ bool ascii_host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
+// An IPv6 literal "[...]" as browsers read it: the text between the brackets as written (no
+// percent escapes, no zone, no "IPv6:" tag) in RFC 4291 syntax, serialized as the WHATWG URL
+// standard does (lower-case hex, the first longest run of two or more zero pieces as "::",
+// an embedded IPv4 in hex). `ip` is the IPv4 address of an IPv4-mapped one (::ffff:a.b.c.d):
+// the address the connection goes to, which feeds and CIDR lists are matched against.
+bool read_ipv6_host(std::string_view raw, Url& u) {
+  if (raw.size() < 3 || raw.size() > 2 + 45 || raw.back() != ']') return false;
+  std::string inner(raw.substr(1, raw.size() - 2));
+  if (!std::all_of(inner.begin(), inner.end(),
+                   [](char c) { return hexval(c) >= 0 || c == ':' || c == '.'; }))
+    return false;
+  std::array<uint8_t, 16> b{};
+  if (inet_pton(AF_INET6, inner.c_str(), b.data()) != 1) return false;
+  std::array<unsigned, 8> piece{};
+  for (size_t k = 0; k < 8; ++k) piece[k] = unsigned{b[2 * k]} << 8 | b[2 * k + 1];
+  size_t run_at = 8, run_len = 1;  // the first longest run of zero pieces, if longer than 1
+  for (size_t k = 0; k < 8;) {
+    size_t e = k;
+    while (e < 8 && piece[e] == 0) ++e;
+    if (e - k > run_len) run_at = k, run_len = e - k;
+    k = e == k ? k + 1 : e;
+  }
+  std::string host = "[";
+  for (size_t k = 0; k < 8; ++k) {
+    if (k == run_at) {
+      host += k == 0 ? "::" : ":";
+      k += run_len - 1;
+      continue;
+    }
+    host += fmt::format("{:x}", piece[k]);
+    if (k < 7) host.push_back(':');
+  }
+  host.push_back(']');
+  u.host = u.host_unicode = std::move(host);
+  u.ip_host = true;
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(b.begin(), b.begin() + 12, kMapped)) {
+    u.ip = fmt::format("{}.{}.{}.{}", b[12], b[13], b[14], b[15]);
+    u.ip_obfuscated = true;  // an IPv4 address written as IPv6
+  } else {
+    u.ip = u.host.substr(1, u.host.size() - 2);
+  }
+  return true;
+}
+
 // The host, ASCII (punycode) and Unicode; false when no browser would read it.
 bool read_host(std::string_view raw, Url& u) {
+  if (!raw.empty() && raw.front() == '[') return read_ipv6_host(raw, u);
   std::string h = percent_decode(raw);
   if (h.empty() || h.size() > 253 + 1 + 64) return false;
-  if (h.front() == '[') {
-    if (h.back() != ']') return false;
-    auto ip = core::IpAddress::parse(std::string_view(h).substr(1, h.size() - 2));
-    if (!ip || !ip->v6) return false;
-    u.host = "[" + ip->to_string() + "]";
-    u.host_unicode = u.host;
-    u.ip_host = true;
-    return true;
-  }
   bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return (c & 0x80) == 0; });
   std::string lower_h = ascii ? to_lower(h) : h;
   if (ascii && lower_h.find("xn--") == std::string::npos) {
@@ -217,7 +255,7 @@ bool read_host(std::string_view raw, Url& u) {
       bool odd = false;
       auto quad = parse_ipv4(lower_h, odd);
       if (!quad) return false;
-      u.host = u.host_unicode = *quad;
+      u.host = u.host_unicode = u.ip = *quad;
       u.ip_host = true;
       u.ip_obfuscated = odd;
       return true;
@@ -464,11 +502,42 @@ std::optional<Url> parse_one(std::string_view raw) {
   // Percent-encoding can make the URL longer: the normalized form is bounded too (and so
   // reads back to itself).
   if (!norm || norm->size() > kMaxUrlLength) return std::nullopt;
+  if (u.host.front() == '[') {  // uriparser writes an IPv6 literal in full: the browser's form
+    const size_t at = u.scheme.size() + 3, end = norm->find(']', at);
+    if (end == std::string::npos) return std::nullopt;
+    norm->replace(at, end + 1 - at, u.host);
+  }
   u.normalized = std::move(*norm);
   size_t path_at = u.normalized.find('/', u.scheme.size() + 3);
   u.path = path_at == std::string::npos ? "/" : u.normalized.substr(path_at);
   if (!u.ip_host) u.registrable = registrable_domain(u.host);
   return u;
+}
+
+bool looks_web(std::string_view raw) {
+  while (!raw.empty() && static_cast<unsigned char>(raw.front()) <= 0x20) raw.remove_prefix(1);
+  auto starts = [&](std::string_view p) {
+    return raw.size() >= p.size() && iequals(raw.substr(0, p.size()), p);
+  };
+  return starts("http:") || starts("https:") || starts("ftp:") || starts("www.");
+}
+
+std::optional<std::string> resolve(std::string_view base, std::string_view ref) {
+  auto b = parse_one(base);
+  if (!b || (b->scheme != "http" && b->scheme != "https")) return std::nullopt;
+  if (ref.size() > kMaxUrlLength) return std::nullopt;
+  std::string r = clean(ref);
+  if (scheme_length(r) != 0) return std::nullopt;
+  for (char& c : r)
+    if (c == '\\') c = '/';
+  if (r.starts_with("//")) return b->scheme + ":" + r;
+  std::string origin = b->scheme + "://" + (b->userinfo.empty() ? "" : b->userinfo + "@") +
+                       b->host + (b->port.empty() ? "" : ":" + b->port);
+  if (r.starts_with("/")) return origin + r;
+  if (r.empty() || r.front() == '#') return origin + b->path;
+  const std::string_view dir = path_only(b->path);
+  if (r.front() == '?') return origin + std::string(dir) + r;
+  return origin + std::string(dir.substr(0, dir.rfind('/') + 1)) + r;
 }
 
 std::optional<Wrapped> unwrap_once(const Url& u) {

@@ -8,7 +8,10 @@
 // bare "www." gets "http://"; the userinfo ends at the LAST '@' of the
 // authority; an all-numeric host is an IPv4 address in any of the forms
 // browsers accept (decimal dword "3232235777", hex "0xc0.0xa8.1.1", octal
-// "0300.0250.1.1", fewer than four parts) and is normalized to a dotted quad; a
+// "0300.0250.1.1", fewer than four parts) and is normalized to a dotted quad; an
+// IPv6 literal "[...]" is read as written between its brackets and serialized as
+// browsers do ("[::ffff:c000:201]"), and an IPv4-mapped one (::ffff:a.b.c.d) is
+// that IPv4 address for matching (`ip`) and counts as an obfuscated IP; a
 // non-ASCII or "xn--" host goes through IDNA 2008 / UTS #46 (libidn2,
 // nontransitional) to punycode, and back to Unicode for `host_unicode`. The
 // ASCII URL is then normalized with uriparser (scheme and host case,
@@ -50,12 +53,15 @@ struct Url {               // one normalized http(s)/ftp/other URL
       registrable /*registrable domain by the public suffix list, "" for an IP host*/,
       path /*with query*/;
   bool ip_host = false;  // host is an IP (also decimal/hex/octal forms, normalized to dotted quad)
+  std::string ip;        // the address an IP host connects to: the dotted quad (also of an
+                         // IPv4-mapped IPv6 literal), else the IPv6 address; "" for a name
   std::string wrapped_by;  // "safelinks", "urldefense", "google", ... when unwrapped, else ""
 
   // What the reading found (each a finding of the url stage).
   std::string port;            // "" = the scheme's default
   std::string userinfo;        // what stood before the '@' of the authority ("" = none)
   bool ip_obfuscated = false;  // the IPv4 host was not written as a dotted quad of decimals
+                               // (also: as an IPv4-mapped IPv6 literal)
   bool idn = false;            // the host has a non-ASCII (or xn--) label
   bool mixed_script = false;   // a host label mixes scripts (Latin with Cyrillic, ...)
   bool unwrap_limit = false;   // wrappers nested deeper than kMaxUnwrapDepth
@@ -78,6 +84,20 @@ struct Wrapped {
   std::string_view by;
 };
 std::optional<Wrapped> unwrap_once(const Url& u);
+
+// A relative link resolved against a document's base URL (HTML <base href>), as a
+// browser resolves it: `base` must read as an http(s) URL (parse_one, its userinfo
+// and port kept); `ref` is read as a browser reads a link (spaces and controls
+// around it dropped, tabs and newlines removed, '\' as '/'), and "//host/x" takes the
+// base's scheme, "/x" its origin, "?q" its path, "" and "#f" the base itself (no
+// fragment), "x" the base's directory. nullopt when the base is no http(s) URL or
+// `ref` has a scheme of its own (it is no relative link). The result is for parse():
+// dot-segments are removed there.
+std::optional<std::string> resolve(std::string_view base, std::string_view ref);
+
+// Whether `raw` claims to be a web link ("http:", "https:", "ftp:", "www." after
+// spaces, any case): one that does not parse is then hostile, not a relative link.
+bool looks_web(std::string_view raw);
 
 // The registrable domain of an ASCII host (public suffix + one label; the host
 // itself when it has no known suffix). Lower case.

@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "mime/analysis.hpp"
-#include "url/extract.hpp"
 #include "url/feeds.hpp"
 #include "url/url.hpp"
 
@@ -22,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   check(in);
   for (const auto& u : postern::mime::text_urls(in, 50)) check(u);
-  for (const auto& u : postern::url::defanged_urls(in, 50)) check(u);
+  for (const auto& u : postern::mime::defanged_text_urls(in, 50)) check(u);
   postern::url::Feed feed;
   size_t start = 0, lines = 0;
   while (start < in.size() && lines++ < 50) {

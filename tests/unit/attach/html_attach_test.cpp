@@ -179,7 +179,7 @@ TEST_CASE("a spent CPU budget stops an HTML attachment scan") {
   CHECK(html_symbols(hits) == std::set<std::string>{"ATTACH_HTML_LIMIT"});
 }
 
-TEST_CASE("no HTML part of the ham corpus looks like smuggling") {
+TEST_CASE("no HTML part of the ham corpus looks like smuggling", "[all-mail]") {
   const std::filesystem::path ham = std::filesystem::path(POSTERN_CORPUS_DIR) / "ham";
   if (!std::filesystem::exists(ham)) {
     WARN("no corpus at " << ham);

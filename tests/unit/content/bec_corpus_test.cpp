@@ -108,7 +108,7 @@ void print(const std::string& what, const Tally& t) {
 }  // namespace
 
 TEST_CASE("BEC symbols stay under their false-positive ceilings on all shared ham",
-          "[bec][corpus]") {
+          "[bec][corpus][all-mail]") {
   const fs::path corpus(POSTERN_CORPUS_DIR);
   INFO("the shared corpus at " << corpus.string());
   REQUIRE(fs::exists(corpus / "ham"));

@@ -13,7 +13,7 @@
 using namespace postern;
 
 TEST_CASE("5-fold cross-validation over the shared corpus stays above its floors",
-          "[classifier][cv]") {
+          "[classifier][cv][all-mail]") {
   const std::string corpus = POSTERN_CORPUS_DIR;
   REQUIRE(std::filesystem::is_directory(corpus + "/ham"));
   // The probability at which CLASSIFIER_SPAM alone reaches the tag threshold 5.0.

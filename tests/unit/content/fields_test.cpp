@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mime/stage.hpp"
+#include "url/stage.hpp"
 
 using namespace postern;
 
@@ -85,6 +86,47 @@ TEST_CASE("fields of a message: headers, body parts, links, attachments", "[fiel
   CHECK(f.raw.text.size() == raw.size());
   CHECK(f.by_name("url.host") == &f.url_host);
   CHECK(f.by_name("header:Subject") == nullptr);
+}
+
+TEST_CASE("url and url.host are the url stage's reading: unwrapped, normalized, once each",
+          "[fields]") {
+  const std::string raw =
+      "From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/html\r\n\r\n"
+      "<a href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2FKit.Example"
+      "%2Fp%2F..%2Flogin&amp;data=1\">wrapped</a> <a href=\"mailto:x@y.example\">m</a>"
+      "<a href=\"https://p&#x430;ypal.example/\">idn</a> <a "
+      "href=\"HTTPS://kit.example/login\">x</a>"
+      "<base href=\"https://base.example/d/\"><a href=\"rel\">r</a>\r\n";
+  struct Row {
+    bool url_stage;
+    std::vector<std::string> url, host;
+  };
+  const Row rows[] = {
+      {true,
+       {"https://kit.example/login", "https://xn--pypal-4ve.example/", "https://base.example/d/",
+        "https://base.example/d/rel"},
+       {"kit.example", "xn--pypal-4ve.example", "base.example", "base.example"}},
+      // Without a url stage in the pipeline: the links as written.
+      {false,
+       {"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2FKit.Example%2Fp%2F..%"
+        "2Flogin&data=1",
+        "mailto:x@y.example", "https://p\xd0\xb0ypal.example/", "HTTPS://kit.example/login",
+        "https://base.example/d/", "rel"},
+       {"eur01.safelinks.protection.outlook.com", "p\xd0\xb0ypal.example", "kit.example",
+        "base.example"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.url_stage);
+    core::ConnectionInfo conn;
+    core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "id");
+    tx.set_message(core::Message(raw));
+    REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
+    if (r.url_stage) url::UrlStage(url::UrlPolicy{}, nullptr).on_message(tx);
+    const content::Fields& f = content::fields(tx);
+    CHECK(texts(f.url) == r.url);
+    CHECK(texts(f.url_host) == r.host);
+  }
 }
 
 TEST_CASE("fields without a MIME analysis have headers only", "[fields]") {

@@ -218,12 +218,6 @@ TEST_CASE("each heuristic fires on its trait and not on ordinary mail", "[heuris
       {"all-Cyrillic display name",
        plain("=?utf-8?q?=D0=98=D0=B2=D0=B0=D0=BD?= <a@x.ru>", "x", kText),
        "UNICODE_MIXED_SCRIPT_NAME", false},
-      {"a punycode host mixing scripts",
-       html_msg(alice, "x", "<a href=\"https://xn--pypal-4ve.com/\">log in</a>"),
-       "UNICODE_MIXED_SCRIPT_HOST", true, "", "xn--pypal-4ve.com"},
-      {"an all-Cyrillic IDN host",
-       html_msg(alice, "x", "<a href=\"https://xn--d1acpjx3f.xn--p1ai/\">site</a>"),
-       "UNICODE_MIXED_SCRIPT_HOST", false},
       // Header mismatches.
       {"Reply-To to another domain", plain(alice, "x", kText, "Reply-To: a@other.test\r\n"),
        "HDR_REPLY_TO_DOMAIN", true},

@@ -389,7 +389,7 @@ const std::vector<std::string> kBad = {"spam/spamassassin", "spam/industrypack",
 }  // namespace
 
 TEST_CASE("no shipped content rule fires on more than 0.5 % (or one message) of any ham folder",
-          "[rules][corpus]") {
+          "[rules][corpus][all-mail]") {
   auto set = shipped_rules();
   for (const auto& folder : kHam) {
     Rates r = rates(set, folder);

@@ -55,7 +55,7 @@ const std::vector<std::pair<std::string, std::string>> kKnown = {
 }  // namespace
 
 TEST_CASE("the streaming extraction equals the gumbo one on every HTML part of the corpus",
-          "[html][corpus]") {
+          "[html][corpus][all-mail]") {
   const fs::path corpus = POSTERN_CORPUS_DIR;
   if (!fs::exists(corpus)) {
     WARN("no corpus at " << corpus.string());

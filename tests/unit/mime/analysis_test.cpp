@@ -291,3 +291,26 @@ TEST_CASE("with its CPU budget spent the analysis stops and says how much it ski
   CHECK(cut.leaves_skipped == 1);  // the tree stopped too: the root is one opaque leaf
   CHECK(cut.tree.parts().size() == 1);
 }
+
+TEST_CASE("defanged URLs are refanged and only those are returned") {
+  struct Row {
+    std::string text;
+    std::vector<std::string> want;
+  };
+  const std::vector<Row> rows{
+      {"hxxp://evil[.]example/a", {"http://evil.example/a"}},
+      {"hXXps://evil(.)example/b", {"https://evil.example/b"}},
+      {"https[:]//evil{.}example/c", {"https://evil.example/c"}},
+      {"http[://]evil[dot]example/d", {"http://evil.example/d"}},
+      {"www[.]evil[.]example", {"www.evil.example"}},
+      {"plain http://clean.example/ and hxxp://bad.example/", {"http://bad.example/"}},
+      {"nothing here", {}},
+      {"array[.] is not a URL", {}},
+      {"HXXPS://EVIL[.]EXAMPLE/X", {"HTTPS://EVIL.EXAMPLE/X"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    CHECK(defanged_text_urls(r.text, 100) == r.want);
+  }
+  CHECK(defanged_text_urls(std::string(100000, '['), 100).empty());
+}

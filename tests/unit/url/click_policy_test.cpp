@@ -8,6 +8,7 @@
 #include "core/transaction.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "telemetry/event.hpp"
 #include "url/click.hpp"
 #include "url/rewrite.hpp"
 
@@ -76,10 +77,19 @@ TEST_CASE("click-rewrite rewrites inbound mail of the listed groups only") {
   CHECK(t->policy_version == 3);
   CHECK(t->recipient == url::recipient_hash({"ceo@example.com"}));
   CHECK(spans[1].value == "https://www.example.com/");  // internal
+  // The event counts the links rewritten (the internal one is not).
+  {
+    core::ConnectionInfo conn;
+    core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "scan-77");
+    auto e = telemetry::make_event(tx, yes.out, {});
+    CHECK(e["postern"]["click"]["rewritten"] == 1);
+  }
 
-  // another group, outbound, a rejected message: left alone
-  CHECK_FALSE(click_run(*p, keys, core::Direction::Inbound, "bob@example.com", core::Action::Accept)
-                  .out.new_body);
+  // another group, outbound, a rejected message: left alone, and no count in the event
+  auto other =
+      click_run(*p, keys, core::Direction::Inbound, "bob@example.com", core::Action::Accept);
+  CHECK_FALSE(other.out.new_body);
+  CHECK(other.out.event_counts.empty());
   CHECK_FALSE(
       click_run(*p, keys, core::Direction::Outbound, "ceo@example.com", core::Action::Accept)
           .out.new_body);
@@ -87,6 +97,25 @@ TEST_CASE("click-rewrite rewrites inbound mail of the listed groups only") {
                   .out.new_body);
   CHECK(click_run(*p, keys, core::Direction::Inbound, "ceo@example.com", core::Action::Quarantine)
             .out.new_body);
+}
+
+TEST_CASE("click.rewritten is 0 when rewriting was due but the message has no link to rewrite") {
+  auto p = policy::parse_policy(kPolicy, "click.toml", scan::policy_sections());
+  REQUIRE(p);
+  auto keys = std::make_shared<const url::KeyRing>(
+      *url::KeyRing::from({{"k1", std::string(32, 'z'), false}}, "k1"));
+  url::ClickRewriteModifier mod(url::click_policy(*p), "click.example.com", keys, *p);
+  core::ConnectionInfo conn;
+  core::Transaction tx(conn, core::Direction::Inbound, core::Limits{}, nullptr, "scan-78");
+  tx.envelope().recipients.push_back("ceo@example.com");
+  core::Message m(
+      "From: a@outside.test\r\nTo: ceo@example.com\r\nSubject: s\r\n"
+      "Content-Type: text/html\r\n\r\n<p>no links</p>\r\n");
+  tx.set_message(m);
+  core::Outcome out;
+  mod.modify(tx, m, out);
+  CHECK_FALSE(out.new_body);
+  CHECK(telemetry::make_event(tx, out, {})["postern"]["click"]["rewritten"] == 0);
 }
 
 TEST_CASE("[click] refuses unknown groups and bad values at their position") {

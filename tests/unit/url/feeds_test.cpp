@@ -59,10 +59,12 @@ TEST_CASE("feed entries match by URL, path prefix, host, domain and address") {
                                   "bad.example\n"
                                   "192.0.2.7\n"
                                   "198.51.100.0/24\n"
+                                  "2001:db8:1::/48\n"
+                                  "http://203.0.113.5/bins/x.sh\n"
                                   "https://xn--e1afmkfd.xn--p1ai/x\n"
                                   "HTTP://Case.Example:8080/\n")));
   REQUIRE(f);
-  CHECK(f->size() == 9);
+  CHECK(f->size() == 11);
   struct Row {
     std::string url, want;
   };
@@ -86,6 +88,16 @@ TEST_CASE("feed entries match by URL, path prefix, host, domain and address") {
       {"http://3221225991/x", "ip"},  // 192.0.2.7 as a dword
       {"http://198.51.100.99/", "ip"},
       {"http://198.51.101.1/", ""},
+      // An IPv4-mapped IPv6 literal connects to its IPv4 address: listed as that address.
+      {"http://[::ffff:192.0.2.7]/x", "ip"},
+      {"http://[::ffff:c000:207]/x", "ip"},
+      {"http://[::ffff:c633:6463]/", "ip"},  // 198.51.100.99, in the /24
+      {"http://[::ffff:192.0.2.8]/x", ""},
+      {"http://[::ffff:cb00:7105]/bins/x.sh", "url"},  // listed as http://203.0.113.5/bins/x.sh
+      {"http://[::ffff:cb00:7105]/bins/y.sh", ""},
+      {"http://[2001:db8:1::5]/", "ip"},
+      {"http://[2001:DB8:1:0:0:0:0:5]/", "ip"},
+      {"http://[2001:db8:2::5]/", ""},
       {"https://пример.рф/x", "url"},
       {"http://case.example:8080/y", "host"},
       {"http://case.example/y", ""},

@@ -96,6 +96,25 @@ std::vector<Row> rows() {
                 "<a href=\"https://e.example/\">e</a>"),
        {"https://e.example/"},
        "mailto:x@y\">m</a><a href=\"tel:+1\">t</a><img src=\"cid:c1\">"},
+      {"relative links under an http(s) <base href> are rewritten to what they resolve to",
+       html_msg("<head><base href=\"https://evil.example/app/x.html\"></head>"
+                "<a href=\"login\">l</a><a href=\"/root?x=1\">r</a><a href=\"?q=2\">q</a>"
+                "<a href=\"//other.example/p\">o</a><a href=\"mailto:x@y\">m</a>"
+                "<a href=\"../up\">u</a>"),
+       {"https://evil.example/app/login", "https://evil.example/root?x=1",
+        "https://evil.example/app/x.html?q=2", "https://other.example/p",
+        "https://evil.example/app/../up"},
+       "<base href=\"https://evil.example/app/x.html\">"},
+      {"the first <base href> decides: a javascript: one resolves nothing",
+       html_msg("<base href=\"javascript:alert(1)\"><base href=\"https://evil.example/\">"
+                "<a href=\"login\">l</a><a href=\"https://e.example/\">e</a>"),
+       {"https://e.example/"},
+       "<a href=\"login\">"},
+      {"relative links under an internal base stay relative",
+       html_msg("<base href=\"https://intra.example.com/\"><a href=\"wiki\">w</a>"
+                "<a href=\"https://e.example/\">e</a>"),
+       {"https://e.example/"},
+       "<a href=\"wiki\">"},
       {"internal domains and their subdomains stay; a look-alike does not",
        html_msg("<a href=\"https://intra.example.com/\">i</a>"
                 "<a href=\"https://WWW.Intra.Example.com./x\">w</a>"
@@ -119,6 +138,12 @@ std::vector<Row> rows() {
                 "href=\"https://real.example/\">r</a>"),
        {"https://real.example/"},
        "<!-- <a href=\"https://c.example/\">c</a> -->"},
+      {"an <a> in an <svg> <style> is markup, not style text: rewritten",
+       html_msg("<svg><style><a href=\"https://svg.example/\">x</a></style></svg>"
+                "<style><a href=\"https://css.example/\"></style>"
+                "<a href=\"https://e.example/\">e</a>"),
+       {"https://svg.example/", "https://e.example/"},
+       "<style><a href=\"https://css.example/\"></style>"},
       {"a repeated href: every one rewritten",
        html_msg("<a href=\"https://first.example/\" href=\"https://second.example/\">x</a>"),
        {"https://first.example/", "https://second.example/"}},

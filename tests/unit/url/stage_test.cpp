@@ -22,7 +22,6 @@
 #include "support/files.hpp"
 #include "support/silent_server.hpp"
 #include "support/temp_dir.hpp"
-#include "url/extract.hpp"
 #include "url/registration.hpp"
 
 using namespace postern;
@@ -207,6 +206,64 @@ TEST_CASE("without feeds the stage still reads and checks links") {
   CHECK(r.find("URL_IP_OBFUSCATED"));
 }
 
+TEST_CASE("an IPv4-mapped IPv6 link is read, and checked as the IPv4 address it reaches") {
+  TempDir d;
+  auto f = feeds(d);
+  url::UrlStage stage(policy_with(f), f);
+  Run r =
+      run("From: a@b.example\r\nContent-Type: text/html\r\n\r\n"
+          "<a href=\"http://[::ffff:203.0.113.5]/bins/x.sh\">x</a> "
+          "<a href=\"https://[2001:db8::1]/\">y</a>\r\n",
+          stage);
+  CHECK(r.symbols() == std::set<std::string>{"URL_FEED_MALWARE", "URL_IP_OBFUSCATED"});
+  CHECK(r.list.unreadable == 0);
+  REQUIRE(r.list.urls.size() == 2);
+  CHECK(r.list.urls[0].url.normalized == "http://[::ffff:cb00:7105]/bins/x.sh");
+  CHECK(r.list.urls[1].url.normalized == "https://[2001:db8::1]/");
+}
+
+TEST_CASE("relative links are checked as the URL their part's <base href> makes of them") {
+  TempDir d;
+  auto f = feeds(d);
+  url::UrlStage stage(policy_with(f), f);
+  const std::string head = "From: a@b.example\r\nContent-Type: text/html\r\n\r\n";
+  struct Row {
+    std::string name, html;
+    std::vector<std::string> urls;  // normalized, in order
+    bool phish;
+  };
+  const Row rows[] = {
+      {"a phisher's base makes a relative link go to the kit",
+       "<head><base href=\"https://evil.example/\"></head><a href=\"login\">Sign in</a>",
+       {"https://evil.example/", "https://evil.example/login"},
+       true},
+      {"the first base href counts; a later one does not",
+       "<base href=\"https://clean.example/d/\"><base href=\"https://evil.example/\">"
+       "<a href=\"../login\">x</a>",
+       {"https://clean.example/d/", "https://evil.example/", "https://clean.example/login"},
+       true},  // the second base is a link too, listed
+      {"a non-http base resolves nothing",
+       "<base href=\"javascript:void(0)\"><a href=\"login\">x</a>",
+       {},
+       false},
+      {"without a base, relative links stay unchecked", "<a href=\"login\">x</a>", {}, false},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.name);
+    Run r = run(head + row.html + "\r\n", stage);
+    std::vector<std::string> got;
+    for (const auto& u : r.list.urls) got.push_back(u.url.normalized);
+    CHECK(got == row.urls);
+    CHECK(bool(r.find("URL_FEED_PHISH")) == row.phish);
+    CHECK(r.list.unreadable == 0);
+  }
+  Run r = run(head + rows[0].html + "\r\n", stage);
+  REQUIRE(r.list.urls.size() == 2);
+  CHECK(r.list.urls[1].based);
+  CHECK(r.list.urls[1].source == "a@href");
+  CHECK(r.event["postern"]["urls"][1]["base"] == true);
+}
+
 TEST_CASE("more distinct URLs than max_urls: the rest are counted, not checked") {
   std::string body;
   for (int i = 0; i < 10; ++i) body += "http://host" + std::to_string(i) + ".example/ ";
@@ -268,28 +325,6 @@ TEST_CASE("the phishing corpus: every URL found reads back to itself") {
   CHECK(urls > 40);
 }
 
-TEST_CASE("defanged URLs are refanged and only those are returned") {
-  struct Row {
-    std::string text;
-    std::vector<std::string> want;
-  };
-  const std::vector<Row> rows{
-      {"hxxp://evil[.]example/a", {"http://evil.example/a"}},
-      {"hXXps://evil(.)example/b", {"https://evil.example/b"}},
-      {"https[:]//evil{.}example/c", {"https://evil.example/c"}},
-      {"http[://]evil[dot]example/d", {"http://evil.example/d"}},
-      {"www[.]evil[.]example", {"www.evil.example"}},
-      {"plain http://clean.example/ and hxxp://bad.example/", {"http://bad.example/"}},
-      {"nothing here", {}},
-      {"array[.] is not a URL", {}},
-  };
-  for (const auto& r : rows) {
-    CAPTURE(r.text);
-    CHECK(url::defanged_urls(r.text, 100) == r.want);
-  }
-  CHECK(url::defanged_urls(std::string(100000, '['), 100).empty());
-}
-
 namespace {
 
 std::shared_ptr<dns::Resolver> uribl_resolver(uint16_t silent_port) {
@@ -330,9 +365,11 @@ TEST_CASE("the uribl stage asks registrable domains and public addresses, mappin
       "From: a@b.example\r\nSubject: x\r\n\r\n"
       "http://www.evil.example/a http://login.evil.example/b http://spam.example/ "
       "http://refused.example/ http://clean.example/ http://203.0.113.5/ "
-      "http://10.1.2.3/ http://192.168.1.1/\r\n";
+      "http://10.1.2.3/ http://192.168.1.1/ http://[::ffff:cb00:7105]/ "
+      "http://[::ffff:10.1.2.3]/\r\n";
   Run r = run(msg, stage, nullptr, &uribl);
-  CHECK(r.symbols() == std::set<std::string>{"URIBL_DBL_PHISH", "URIBL_DBL", "URIBL_ERROR"});
+  CHECK(r.symbols() == std::set<std::string>{"URIBL_DBL_PHISH", "URIBL_DBL", "URIBL_ERROR",
+                                             "URL_IP_OBFUSCATED"});  // the mapped ones
   REQUIRE(r.find("URIBL_DBL_PHISH"));
   CHECK(r.find("URIBL_DBL_PHISH")->score == 8);
   CHECK(r.find("URIBL_DBL_PHISH")->detail ==
@@ -343,6 +380,9 @@ TEST_CASE("the uribl stage asks registrable domains and public addresses, mappin
   CHECK(ev[0]["uribl"] == nlohmann::json::array({"dbl.example"}));
   CHECK(ev[5]["uribl"] == nlohmann::json::array({"dbl.example"}));  // 203.0.113.5 reversed
   CHECK_FALSE(ev[4].contains("uribl"));
+  // An IPv4-mapped literal is its IPv4 address: 203.0.113.5 again (asked once), 10.1.2.3.
+  CHECK(ev[8]["host"] == "[::ffff:cb00:7105]");
+  CHECK(ev[8]["uribl"] == nlohmann::json::array({"dbl.example"}));
   // Private addresses are never asked: 5 names (evil, spam, refused, clean, 203.0.113.5).
   CHECK(r.uribl_lookups == 5);
 }

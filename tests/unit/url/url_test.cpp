@@ -53,27 +53,50 @@ TEST_CASE("a URL is normalized as a browser reads it") {
 
 TEST_CASE("numeric hosts in every form a browser accepts become a dotted quad, flagged") {
   struct Row {
-    std::string raw, host;
+    std::string raw, host, ip;
     bool obfuscated;
+    std::string normalized = "";
   };
   const Row rows[] = {
-      {"http://192.168.1.1/", "192.168.1.1", false},
-      {"http://3232235777/", "192.168.1.1", true},
-      {"http://0xc0.0xa8.1.1/", "192.168.1.1", true},
-      {"http://0300.0250.01.01/", "192.168.1.1", true},
-      {"http://0xC0A80101/", "192.168.1.1", true},
-      {"http://192.168.257/", "192.168.1.1", true},
-      {"http://127.1/", "127.0.0.1", true},
-      {"http://[2001:DB8::1]/", "[2001:db8::1]", false},
+      {"http://192.168.1.1/", "192.168.1.1", "192.168.1.1", false},
+      {"http://3232235777/", "192.168.1.1", "192.168.1.1", true},
+      {"http://0xc0.0xa8.1.1/", "192.168.1.1", "192.168.1.1", true},
+      {"http://0300.0250.01.01/", "192.168.1.1", "192.168.1.1", true},
+      {"http://0xC0A80101/", "192.168.1.1", "192.168.1.1", true},
+      {"http://192.168.257/", "192.168.1.1", "192.168.1.1", true},
+      {"http://127.1/", "127.0.0.1", "127.0.0.1", true},
+      {"http://[2001:DB8::1]/", "[2001:db8::1]", "2001:db8::1", false},
+      // IPv6 literals serialized as browsers do: the first longest zero run compressed, hex.
+      {"http://[2001:db8:0:0:1:0:0:1]:8080/x", "[2001:db8::1:0:0:1]", "2001:db8::1:0:0:1", false,
+       "http://[2001:db8::1:0:0:1]:8080/x"},
+      {"http://[0:0:0:0:0:0:0:1]/", "[::1]", "::1", false},
+      {"http://[::]/", "[::]", "::", false},
+      // IPv4-mapped: the IPv6 literal for the browser, the IPv4 address for matching.
+      {"http://[::ffff:192.0.2.1]/login", "[::ffff:c000:201]", "192.0.2.1", true,
+       "http://[::ffff:c000:201]/login"},
+      {"https://[::FFFF:C000:201]:443/", "[::ffff:c000:201]", "192.0.2.1", true,
+       "https://[::ffff:c000:201]/"},
+      {"http://[0:0:0:0:0:ffff:192.0.2.1]/", "[::ffff:c000:201]", "192.0.2.1", true},
   };
   for (const auto& r : rows) {
     CAPTURE(r.raw);
     auto u = parse(r.raw);
     REQUIRE(u);
     CHECK(u->host == r.host);
+    CHECK(u->ip == r.ip);
     CHECK(u->ip_host);
     CHECK(u->ip_obfuscated == r.obfuscated);
     CHECK(u->registrable.empty());
+    if (!r.normalized.empty()) CHECK(u->normalized == r.normalized);
+  }
+}
+
+TEST_CASE("an IPv6 literal no browser reads is refused") {
+  for (std::string raw : {"http://[192.0.2.1]/", "http://[::1%25eth0]/", "http://[%3A%3A1]/",
+                          "http://[IPv6:::1]/", "http://[::ffff:192.0.2.01]/", "http://[1:2:3]/",
+                          "http://[]/", "http://[::1]x/", "http://[:::1]/"}) {
+    CAPTURE(raw);
+    CHECK_FALSE(parse(raw));
   }
 }
 
@@ -199,6 +222,44 @@ TEST_CASE("wrappers nested deeper than the bound stop unwrapping and say so") {
   CHECK(p->unwrap_limit);
   CHECK(p->unwrapped == kMaxUnwrapDepth);
   CHECK(p->host == "www.google.com");
+}
+
+TEST_CASE("relative links resolve against an http(s) base as a browser resolves them") {
+  struct Row {
+    std::string base, ref, want;  // want "" = not resolved
+  };
+  const Row rows[] = {
+      {"https://evil.example/app/x.html", "login", "https://evil.example/app/login"},
+      {"https://evil.example/app/x.html", "/root", "https://evil.example/root"},
+      {"https://evil.example/app/x.html", "../up?q", "https://evil.example/up?q"},
+      {"https://evil.example/app/x.html?a=1", "?b=2", "https://evil.example/app/x.html?b=2"},
+      {"https://evil.example/app/", "#frag", "https://evil.example/app/"},
+      {"https://evil.example/app/", "", "https://evil.example/app/"},
+      {"https://evil.example/", "//other.example/p", "https://other.example/p"},
+      {"http://evil.example:8080/", " lo\tgin ", "http://evil.example:8080/login"},
+      {"https://evil.example/", "\\\\other.example\\p", "https://other.example/p"},
+      {"https://paypal.com@evil.example/", "signin", "https://evil.example/signin"},
+      {"HTTPS://Evil.Example", "a/b", "https://evil.example/a/b"},
+      {"https://evil.example/", "https://clean.example/", ""},  // absolute: no relative link
+      {"https://evil.example/", "mailto:a@b.example", ""},
+      {"javascript:alert(1)", "login", ""},
+      {"ftp://files.example/", "x", ""},
+      {"/relative/base/", "x", ""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.base, r.ref);
+    auto got = resolve(r.base, r.ref);
+    if (r.want.empty()) {
+      CHECK_FALSE(got);
+      continue;
+    }
+    REQUIRE(got);
+    auto u = parse(*got);
+    REQUIRE(u);
+    CHECK(u->normalized == r.want);
+  }
+  // The base's userinfo stays: the link still hides its host behind it.
+  CHECK(parse(*resolve("https://paypal.com@evil.example/", "x"))->userinfo == "paypal.com");
 }
 
 TEST_CASE("a normalized URL reads back to itself") {
