@@ -34,7 +34,7 @@ TEST_CASE("5-fold cross-validation over the shared corpus stays above its floors
       {"ham/foff", false, 0.06, 0, 0},
       {"spam/spamassassin", true, 0, 0.87, 0.96},
       {"spam/industrypack", true, 0, 0.96, 0.99},
-      {"spam/foff", true, 0, 0.65, 0.92},
+      {"spam/foff", true, 0, 0.62, 0.92},
       {"phish/nazario", true, 0, 0.98, 0.995},
   };
   std::vector<content::Example> ex;
