@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   train->add_option("--out", train_opts.out, "model file to write");
   train->add_option("--method", train_opts.method, "logistic (default) or bayes");
   train->add_option("--bits", train_opts.bits, "feature table of 2^BITS entries (10..22, 18)");
-  train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 30)");
+  train->add_option("--epochs", train_opts.epochs, "passes over the data (logistic; default 100)");
   train
       ->add_option("--min-df", train_opts.min_df,
                    "features in fewer training messages keep weight 0 (logistic; default 5, at "

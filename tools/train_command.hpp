@@ -24,7 +24,7 @@ struct TrainOptions {
   std::string out;
   std::string method = "logistic";  // or "bayes"
   unsigned bits = 18;
-  unsigned epochs = 30;
+  unsigned epochs = 100;
   unsigned min_df = 5;
   unsigned cv = 0;
   double cut = 0.925;  // the probability reported as "flagged" in CV figures

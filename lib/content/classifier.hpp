@@ -49,7 +49,7 @@ struct Example {
 struct TrainOptions {
   Method method = Method::Logistic;
   unsigned bits = kDefaultBits;
-  unsigned epochs = 30;
+  unsigned epochs = 100;
   uint32_t seed = 12;
   bool calibrate = true;  // fit Platt scaling on 3-fold out-of-fold margins
   // Logistic: features in fewer training messages than this keep weight 0 (a token of

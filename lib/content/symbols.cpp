@@ -54,7 +54,7 @@ constexpr std::array kSymbols{
     core::SymbolInfo{"URL_IP_HOST", 1.5, Scope::Transaction, "a link to a public raw IP address"},
     core::SymbolInfo{"PHISH_LINK_TEXT_MISMATCH", 1.5, Scope::Transaction,
                      "link text shows one domain and the link goes to another"},
-    core::SymbolInfo{"HTML_ONLY", 0.3, Scope::Transaction,
+    core::SymbolInfo{"HTML_ONLY", 0.1, Scope::Transaction,
                      "an HTML body with no text/plain alternative"},
     core::SymbolInfo{"ATTACH_HTML_ONLY", 3.0, Scope::Transaction,
                      "an HTML or SVG page attached to a message with little text"},

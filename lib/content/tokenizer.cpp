@@ -548,10 +548,12 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
                   : text_bytes < 5000  ? "2"
                   : text_bytes < 20000 ? "3"
                                        : "4");
-  // Visible body text, last: it is the longest and the first to be cut by the bound.
+  // Visible body text, last: it is the longest and the first to be cut by the bound. Single
+  // words only: body word pairs tripled the text features and cost 0.3 to 1 point of spam
+  // at 0.3 % of ham in 5-fold CV (the model memorized phrases of one sender's templates).
   for (const auto& t : texts) {
     if (out.full()) break;
-    words(t, "", true, out);
+    words(t, "", false, out);
   }
   return v;
 }

@@ -5,9 +5,10 @@
 // allowlist of header fields; it never reads any other header, so Received,
 // Authentication-Results, List-* and X-Spam-* (attacker-controlled, and list
 // artifacts) are never features. Token kinds, each with a prefix:
-//   s:WORD      subject words, after list tags ("[Usrp-users] ", "Re: [x]") are cut
-//   WORD        visible body words (lower case; digit runs become "N<len>"),
-//               plus adjacent pairs "a_b"; mailing-list footers (a line of at
+//   s:WORD      subject words and adjacent pairs "s:a_b", after list tags
+//               ("[Usrp-users] ", "Re: [x]") are cut
+//   WORD        visible body words (lower case; digit runs become "N<len>"; no
+//               pairs, unlike the subject's "s:a_b"); mailing-list footers (a line of at
 //               least 20 '_' and up to 6 lines after it, quoted or not) are cut,
 //               and so are the link hosts only they name; CJK text gives
 //               character bigrams
