@@ -26,15 +26,8 @@ struct MuteTcpServer {
   int fd = -1;
   uint16_t port = 0;
   MuteTcpServer() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    fd = postern::test::loopback_socket(SOCK_STREAM, port);
     ::listen(fd, 16);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
   }
   ~MuteTcpServer() { ::close(fd); }
 };

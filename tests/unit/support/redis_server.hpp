@@ -9,6 +9,7 @@
 // (a crash, for the down tests); `start()` starts it again on the same port
 // (empty: nothing was saved). `url()` is "tcp://127.0.0.1:<port>/0". The
 // destructor kills it. Not thread-safe (one test thread drives it).
+// `loopback_socket(type, port)`: a socket bound to 127.0.0.1 on a free port.
 #pragma once
 
 #include <arpa/inet.h>
@@ -28,6 +29,19 @@
 #include "support/temp_dir.hpp"
 
 namespace postern::test {
+
+// A socket of `type` bound to 127.0.0.1 on a port the kernel picks (in `port`).
+inline int loopback_socket(int type, uint16_t& port) {
+  int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  port = ntohs(sa.sin_port);
+  return fd;
+}
 
 class RedisServer {
  public:
@@ -101,15 +115,9 @@ class RedisServer {
   }
 
   static uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    ::close(fd);
-    return ntohs(sa.sin_port);
+    uint16_t port = 0;
+    ::close(loopback_socket(SOCK_STREAM, port));
+    return port;
   }
 
   bool ping() const {
