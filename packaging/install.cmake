@@ -100,6 +100,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # organizational domains come from (libpsl reads it; lib/url's registrable domains too);
 # the libraries (libidn2, liburiparser, ...) come from shlibdeps (rpm: autoreq).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
+# [state] backend = "redis" needs a Redis server, on this host or another one
+# (libsqlite3 and libhiredis themselves come from shlibdeps / autoreq).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -1,4 +1,5 @@
-// The BEC symbols, the [bec] policy section, the sender history service and the bec stage.
+// The BEC symbols, the [bec] policy section and the bec stage (its sender history
+// is kept in the "state" service, lib/state).
 #include "content/bec_registration.hpp"
 #include "content/registration.hpp"
 
@@ -10,7 +11,8 @@
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "reputation/sender_history.hpp"
-#include "reputation/state_config.hpp"
+#include "state/config.hpp"
+#include "state/store.hpp"
 
 namespace postern::content {
 namespace {
@@ -54,34 +56,16 @@ const core::Registration& bec_registration() {
       .folder = "content",
       .symbols = kSymbols,
       .policy_sections = {{.name = "bec", .read = read_bec_policy}},
-      .services = {{.name = "reputation.sender_history",
-                    // The file is the config's ([state] sender_history), its bound the policy's.
-                    .make = [](const policy::Config& c, const policy::Policy& p,
-                               std::string& error) -> std::shared_ptr<void> {
-                      std::string path = reputation::sender_history_path(c);
-                      if (path.empty()) return nullptr;
-                      auto h = reputation::SenderHistory::open(path, bec(p).history_max);
-                      if (!h) {
-                        error = "[state] sender_history: " + h.error();
-                        return nullptr;
-                      }
-                      return *h;
-                    },
-                    .changed =
-                        [](const void* current, const policy::Config&, const policy::Config& c,
-                           const policy::Policy& p) {
-                          std::string path = reputation::sender_history_path(c);
-                          const auto* h = static_cast<const reputation::SenderHistory*>(current);
-                          if (!h) return !path.empty();
-                          return h->path() != path || h->max_entries() != bec(p).history_max;
-                        }}},
       .stages = {{.name = "bec",
                   .provides = {"content.findings"},
                   .needs = {"mime.analysis", "url.list"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const BecPolicy& b = bec(c.policy);
+                    // The sender history lives in the state store ([state] of postern.toml).
+                    auto store = c.services.get<state::Store>(state::kStateService);
                     auto history =
-                        c.services.get<reputation::SenderHistory>("reputation.sender_history");
+                        store ? std::make_shared<reputation::SenderHistory>(std::move(store))
+                              : nullptr;
                     if (!configured(b) && !history) return nullptr;
                     return std::make_unique<BecStage>(
                         std::make_shared<const BecChecks>(b, public_suffixes(c)),

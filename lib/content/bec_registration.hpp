@@ -1,6 +1,6 @@
 // The business email compromise checks' registration: the BEC_* symbols, the
-// [bec] policy section, the sender history service ("reputation.sender_history",
-// made from [bec] history) and the bec stage (see core/registration.hpp);
+// [bec] policy section and the bec stage, whose sender history is kept in the
+// "state" service (lib/state) (see core/registration.hpp);
 // scan/registry gathers it beside lib/content's own. Built once, constant,
 // thread-safe.
 #pragma once

@@ -9,7 +9,6 @@
 #include "reputation/dnsbl.hpp"
 #include "reputation/helo.hpp"
 #include "reputation/lists_stage.hpp"
-#include "reputation/state_config.hpp"
 #include "reputation/symbols.hpp"
 
 namespace postern::reputation {
@@ -27,7 +26,6 @@ const core::Registration& registration() {
   static const core::Registration r{
       .folder = "reputation",
       .symbols = symbols(),
-      .config_sections = {{StateConfig::kSection, read_state_config}},
       .services = {{.name = "reputation.dnsbl_cache",
                     .make = [](const policy::Config&, const policy::Policy& p,
                                std::string&) -> std::shared_ptr<void> {

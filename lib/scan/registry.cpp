@@ -17,6 +17,7 @@
 #include "mime/registration.hpp"
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
+#include "state/registration.hpp"
 #include "url/click_registration.hpp"
 #include "url/registration.hpp"
 
@@ -30,7 +31,8 @@ const std::vector<const core::Registration*>& registrations() {
       &core::registration(),        &limits::registration(), &dns::registration(),
       &reputation::registration(),  &attach::registration(), &content::registration(),
       &mime::registration(),        &auth::registration(),   &scan::registration(),
-      &content::bec_registration(), &url::registration(),    &url::click_registration()};
+      &content::bec_registration(), &url::registration(),    &url::click_registration(),
+      &state::registration()};
   return all;
 }
 

@@ -23,6 +23,7 @@
 #include "reputation/sender_history.hpp"
 #include "scan/envelope_guess.hpp"
 #include "scan/registry.hpp"
+#include "state/sqlite_store.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -118,7 +119,9 @@ TEST_CASE("BEC symbols stay under their false-positive ceilings on all shared ha
   if (!p) FAIL(policy::to_string(p.error()));
   const auto& b = p->sections.section<content::BecPolicy>("bec");
   auto checks = std::make_shared<const content::BecChecks>(b, auth::PublicSuffix::load());
-  content::BecStage stage(checks, reputation::SenderHistory::in_memory(1000000));
+  auto store = state::SqliteStore::open(state::SqliteOptions{.path = dir.str() + "/state.db"});
+  REQUIRE(store);
+  content::BecStage stage(checks, std::make_shared<reputation::SenderHistory>(*store));
 
   Tally ham;
   for (const auto& e : fs::directory_iterator(corpus / "ham"))

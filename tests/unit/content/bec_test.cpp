@@ -18,9 +18,10 @@
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "reputation/sender_history.hpp"
-#include "reputation/state_config.hpp"
 #include "scan/registry.hpp"
 #include "scan/snapshot.hpp"
+#include "state/config.hpp"
+#include "state/sqlite_store.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -298,7 +299,11 @@ std::string mail(const std::string& from, const std::string& subject, const std:
 }  // namespace
 
 TEST_CASE("the bec stage explains each finding and amplifies first contact", "[bec]") {
-  auto history = reputation::SenderHistory::in_memory(100);
+  test::TempDir state_dir;
+  auto store =
+      state::SqliteStore::open(state::SqliteOptions{.path = state_dir.str() + "/state.db"});
+  REQUIRE(store);
+  auto history = std::make_shared<reputation::SenderHistory>(*store);
   content::BecStage stage(checks(), history);
   using D = core::Direction;
 
@@ -435,22 +440,21 @@ TEST_CASE("domains are read as a reader shows them, label by label", "[bec][conf
 }
 
 TEST_CASE(
-    "the sender history is the file postern.toml's [state] names, and the bec stage "
-    "writes it",
+    "the sender history is kept in the state store postern.toml's [state] names, and the bec "
+    "stage writes it",
     "[bec]") {
   test::TempDir d;
   d.mkdir("state");
   d.write("p/50-bec.toml", "[bec]\nown_domains = [\"corp.example\"]\n");
   // A relative path resolves against the config file's directory.
-  std::string cfg = d.write("postern.toml",
-                            "[policy]\ndirs = [\"p\"]\n[state]\n"
-                            "sender_history = \"state/senders\"\n");
+  std::string cfg =
+      d.write("postern.toml", "[policy]\ndirs = [\"p\"]\n[state]\npath = \"state/state.db\"\n");
   auto snap = scan::load_snapshot(cfg, false);
   if (!snap) FAIL(policy::to_string(snap.error()));
-  const std::string path = d.str() + "/state/senders";
-  auto h = (*snap)->services->get<reputation::SenderHistory>("reputation.sender_history");
-  REQUIRE(h);
-  CHECK(h->path() == path);
+  const std::string path = d.str() + "/state/state.db";
+  auto store = (*snap)->services->get<state::Store>(state::kStateService);
+  REQUIRE(store);
+  CHECK(store->describe() == "sqlite:" + path);
   // Outbound mail through the snapshot's pipeline records its outside recipient there.
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "id");
@@ -460,25 +464,23 @@ TEST_CASE(
       core::Message("From: alice@corp.example\r\nTo: partner@vendor.example\r\n"
                     "Subject: hello\r\n\r\nsee you\r\n"));
   (*snap)->pipeline.run(core::Event::Message, tx);
-  auto reread = reputation::SenderHistory::open(path, 100);
+  // Another store on the same file (another process, `postern` tools) sees it.
+  auto reread = state::SqliteStore::open(state::SqliteOptions{.path = path});
   REQUIRE(reread);
-  CHECK((*reread)->seen("partner@vendor.example", "corp.example"));
-  CHECK_FALSE((*reread)->seen("other@vendor.example", "corp.example"));
+  reputation::SenderHistory h(*reread);
+  CHECK(h.seen("partner@vendor.example", "corp.example"));
+  CHECK_FALSE(h.seen("other@vendor.example", "corp.example"));
 
-  // "" turns the history off: no service, no first contact.
-  std::string off =
-      d.write("off.toml", "[policy]\ndirs = [\"p\"]\n[state]\nsender_history = \"\"\n");
+  // path = "" turns the store off: no service, no first contact.
+  std::string off = d.write("off.toml", "[policy]\ndirs = [\"p\"]\n[state]\npath = \"\"\n");
   auto none = scan::load_snapshot(off, false);
   REQUIRE(none);
-  CHECK_FALSE((*none)->services->has("reputation.sender_history"));
-  // A directory that does not exist is a config error naming the file.
-  std::string bad = d.write(
-      "bad.toml", "[policy]\ndirs = [\"p\"]\n[state]\nsender_history = \"nodir/senders\"\n");
+  CHECK_FALSE((*none)->services->has(state::kStateService));
+  // A directory that does not exist is a config error naming the key and the file.
+  std::string bad =
+      d.write("bad.toml", "[policy]\ndirs = [\"p\"]\n[state]\npath = \"nodir/state.db\"\n");
   auto refused = scan::load_snapshot(bad, false);
   REQUIRE_FALSE(refused);
-  CHECK(policy::to_string(refused.error()).find("[state] sender_history") != std::string::npos);
-  // [state] refuses unknown keys at their position.
-  auto typo = scan::load_config(d.write("typo.toml", "[state]\nsender_histroy = \"x\"\n"), false);
-  REQUIRE_FALSE(typo);
-  test::check_single_error(typo.error(), {d.str() + "/typo.toml", 2, 1, "sender_histroy"});
+  CHECK(policy::to_string(refused.error()).find("[state] path") != std::string::npos);
+  CHECK(policy::to_string(refused.error()).find("nodir/state.db") != std::string::npos);
 }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "dns/config.hpp"
-#include "reputation/state_config.hpp"
 #include "scan/registry.hpp"
+#include "state/config.hpp"
 #include "support/expect_error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,7 +27,8 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
   const std::vector<Row> rows = {
       {"TOML syntax error", "[milter]\nsocket = \n", 2, 10, "expected value"},
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
-       "unknown key 'milterr' at top level; expected one of: arc, clamav, click, dkim, dns, limits, "
+       "unknown key 'milterr' at top level; expected one of: arc, clamav, click, dkim, dns, "
+       "limits, "
        "log, milter, policy, sandbox, scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},
@@ -139,8 +140,8 @@ TEST_CASE("the shipped sample config loads with the values it shows", "[config]"
   CHECK(postern::dns::config_of(*c).forwarders.empty());
   CHECK(c->log_target == "stderr");  // the journal under systemd (postern-milter(8))
   CHECK(c->event_log == "/var/log/postern/events.json");
-  // State files are the daemon's: the BEC sender history is named here, not in a policy.
-  CHECK(postern::reputation::sender_history_path(*c) == "/var/lib/postern/senders");
+  // The state store is the daemon's: named here, not in a policy.
+  CHECK(postern::state::sqlite_path(*c) == "/var/lib/postern/state.db");
   CHECK(c->policy_dirs ==
         std::vector<std::string>{"/usr/share/postern/policies", "/etc/postern/policies"});
 }
