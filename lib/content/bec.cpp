@@ -181,11 +181,13 @@ void read_bec_policy(policy::TomlSection& s, policy::Policy& p) {
   read_protected(s, b);
   if (auto v = read_domains(s, "own_domains")) b.own_domains = std::move(*v);
   if (auto v = read_domains(s, "partner_domains")) b.partner_domains = std::move(*v);
-  if (const toml::node* h = s.node("history"))  // a state file: the daemon config's
-    s.error(*h,
-            "'history' in [bec]: the sender history file is set in postern.toml now, as "
-            "[state] sender_history");
-  if (auto v = s.integer("history_max", 1, 10000000)) b.history_max = static_cast<size_t>(*v);
+  // The sender history lives in the state store now (postern.toml [state]).
+  for (const char* gone : {"history", "history_max"})
+    if (const toml::node* h = s.node(gone))
+      s.error(*h, fmt::format("'{}' in [bec]: the sender history is kept in the state store "
+                              "(postern.toml [state]), where entries expire 400 days after "
+                              "their last use; remove this key",
+                              gone));
   if (auto v = s.integer("max_body_bytes", 0, 10000000)) b.max_body_bytes = static_cast<size_t>(*v);
   if (auto v = s.integer("max_links", 0, 100000)) b.max_links = static_cast<size_t>(*v);
   for (size_t k = 0; k < kPhraseKinds; ++k) {

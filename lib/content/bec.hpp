@@ -63,8 +63,6 @@ struct BecPolicy {
   std::vector<ProtectedName> protected_names;
   std::vector<std::string> own_domains;      // lower case
   std::vector<std::string> partner_domains;  // lower case
-  // The sender history's bound (its file is the config's: [state] sender_history).
-  size_t history_max = 100000;
   // Phrases per kind (PhraseKind order): RE2 syntax, case-insensitive, matched
   // on word boundaries; a space matches any run of white space.
   // Built in (default_phrases); policies/55-bec.toml lists them, commented.

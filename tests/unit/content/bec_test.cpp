@@ -233,9 +233,10 @@ TEST_CASE("[bec] policy mistakes are errors at their position", "[bec]") {
       {"[bec]\nown_domains = [\"not a domain\"]\n", 2, 16, "own_domains"},
       {"[bec]\npayment = [\"wire (transfer\"]\n", 2, 12, "RE2"},
       {"[bec]\nurgency = [\"\"]\n", 2, 12, "urgency"},
-      // The history file is the daemon's state: postern.toml [state] sender_history.
-      {"[bec]\nhistory = \"/var/lib/postern/senders\"\n", 2, 11, "[state] sender_history"},
-      {"[bec]\nhistory_max = 0\n", 2, 15, "history_max"},
+      // The sender history is the state store's (postern.toml [state]), not the policy's.
+      {"[bec]\nhistory = \"/var/lib/postern/senders\"\n", 2, 11, "(postern.toml [state])"},
+      {"[bec]\nhistory_max = 100000\n", 2, 15,
+       "'history_max' in [bec]: the sender history is kept"},
       {"[bec]\nown_domain = [\"corp.example\"]\n", 2, 1, "own_domain"},
       {"[[bec.protected]]\nname = \"Jane Doe\"\n", 1, 1, "addresses"},
       {"[[bec.protected]]\nname = \"Jane Doe\"\naddresses = [\"j@x.example\"]\ntitle = \"CEO\"\n",
