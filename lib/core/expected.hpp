@@ -5,7 +5,7 @@
 // std::unexpected. clang 14, which the libFuzzer builds use, cannot compile
 // libstdc++'s <expected> (it lacks C++20 concepts level 202002), so there a
 // small class with the same subset of the interface is used: has_value,
-// operator bool, *, ->, value(), value_or(), error(), == with a value. Value types only.
+// operator bool, *, ->, value(), value_or(), error(), == with a value; expected<void, E> too.
 #pragma once
 
 #include <version>
@@ -17,6 +17,7 @@ using std::expected;
 using std::unexpected;
 }  // namespace postern
 #else
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <variant>
@@ -69,6 +70,27 @@ class expected {
 
  private:
   std::variant<T, E> v_;
+};
+
+// expected<void, E>: success carries nothing (default-constructed), as std's.
+template <typename E>
+class expected<void, E> {
+ public:
+  expected() = default;
+  template <typename G>
+  expected(unexpected<G> u) : e_(E(std::move(u.error()))) {}  // NOLINT
+
+  bool has_value() const { return !e_.has_value(); }
+  explicit operator bool() const { return has_value(); }
+  void operator*() const {}
+  void value() const {
+    if (!has_value()) throw std::logic_error("expected has no value");
+  }
+  const E& error() const& { return *e_; }
+  E& error() & { return *e_; }
+
+ private:
+  std::optional<E> e_;
 };
 
 }  // namespace postern
