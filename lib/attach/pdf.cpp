@@ -397,12 +397,12 @@ void Scanner::lex_from(std::string_view s, size_t i, bool top, bool strings) {
     const std::string_view tok = s.substr(b, i - b);
     if (pending_ == Key::Length) {
       long long v = 0;
-      bool digits = !tok.empty() && tok.size() <= 15;
-      for (char ch : tok) {
-        if (ch < '0' || ch > '9')
+      bool digits = !tok.empty() && tok.size() <= 15;  // 15 digits cannot overflow
+      for (size_t k = 0; digits && k < tok.size(); ++k) {
+        if (tok[k] < '0' || tok[k] > '9')
           digits = false;
         else
-          v = v * 10 + (ch - '0');
+          v = v * 10 + (tok[k] - '0');
       }
       obj_.length = digits ? v : -1;
       obj_.length_token = tokens_;

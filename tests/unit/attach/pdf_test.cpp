@@ -186,6 +186,12 @@ TEST_CASE("PDF active content is found however it is written, and only where a r
        pdf(kCatalog + "7 0 obj\n<< /Length 8 0 R /Type /ObjStm >>\nstream\n6 0 << /JS 5 0 R "
                       ">>\nendstream\nendobj\n8 0 obj 20 endobj\n"),
        {"ATTACH_PDF_JAVASCRIPT"}},
+      // A /Length too long to be a number is no length: the stream is read to endstream
+      // (it once overflowed a long long, found by fuzz_attach_pdf under UBSan).
+      {"a /Length of twenty digits is not a length",
+       pdf(kCatalog + "7 0 obj\n<< /Length 26678917614962094520 /Type /ObjStm >>\nstream\n6 0 "
+                      "<< /JS 5 0 R >>\nendstream\nendobj\n"),
+       {"ATTACH_PDF_JAVASCRIPT"}},
   };
   for (const auto& r : rows) {
     INFO(r.name);
