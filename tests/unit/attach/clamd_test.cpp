@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "clam_fixtures.hpp"
+#include "support/loopback.hpp"
 
 using namespace postern::attach;
 using namespace postern::test;
@@ -37,7 +38,8 @@ constexpr size_t kStreamMax = 4 << 20;  // the test clamd's StreamMaxLength
 // opened its socket within 60 s.
 class Clamd {
  public:
-  explicit Clamd(const fs::path& dir) : socket_(dir / "clamd.sock"), port_(free_port()) {
+  explicit Clamd(const fs::path& dir)
+      : socket_(dir / "clamd.sock"), port_(postern::test::free_port()) {
     fs::create_directories(dir / "db");
     write_md5_db(dir / "db");
     write_body_db(dir / "db");
@@ -83,20 +85,6 @@ class Clamd {
   std::string tcp_address() const { return "tcp:127.0.0.1:" + std::to_string(port_); }
 
  private:
-  // A loopback port nothing listens on now (the kernel's pick).
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof in;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof in) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) != 0)
-      throw std::runtime_error("no free port");
-    ::close(fd);
-    return ntohs(in.sin_port);
-  }
-
   fs::path socket_;
   int port_;
   pid_t pid_ = -1;

@@ -21,36 +21,13 @@
 
 #include "clam_fixtures.hpp"
 #include "core/digest.hpp"
+#include "support/loopback.hpp"
 #include "support/temp_dir.hpp"
 
 namespace postern::test {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// A TCP port on loopback nobody listens on now.
-inline uint16_t free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(s);
-  return ntohs(sa.sin_port);
-}
-
-inline bool port_open(uint16_t port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(s);
-  return ok;
-}
 
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out) {
   pid_t pid = ::fork();

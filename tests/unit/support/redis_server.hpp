@@ -9,7 +9,6 @@
 // (a crash, for the down tests); `start()` starts it again on the same port
 // (empty: nothing was saved). `url()` is "tcp://127.0.0.1:<port>/0". The
 // destructor kills it. Not thread-safe (one test thread drives it).
-// `loopback_socket(type, port)`: a socket bound to 127.0.0.1 on a free port.
 #pragma once
 
 #include <arpa/inet.h>
@@ -26,22 +25,10 @@
 #include <thread>
 #include <vector>
 
+#include "support/loopback.hpp"
 #include "support/temp_dir.hpp"
 
 namespace postern::test {
-
-// A socket of `type` bound to 127.0.0.1 on a port the kernel picks (in `port`).
-inline int loopback_socket(int type, uint16_t& port) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  port = ntohs(sa.sin_port);
-  return fd;
-}
 
 class RedisServer {
  public:
@@ -114,21 +101,11 @@ class RedisServer {
         "(apt-get install redis-server; scripts/bootstrap installs it)");
   }
 
-  static uint16_t free_port() {
-    uint16_t port = 0;
-    ::close(loopback_socket(SOCK_STREAM, port));
-    return port;
-  }
-
   bool ping() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port_);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = loopback_connect(port_);
+    if (fd < 0) return false;
     bool ok = false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-        ::write(fd, "PING\r\n", 6) == 6) {
+    if (::write(fd, "PING\r\n", 6) == 6) {
       char buf[16] = {};
       ok = ::read(fd, buf, sizeof buf) > 0 && std::string(buf).starts_with("+PONG");
     }

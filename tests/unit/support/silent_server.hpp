@@ -6,8 +6,6 @@
 // can tell which lookups were actually sent. Closed on destruction.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,21 +14,14 @@
 #include <set>
 #include <string>
 
+#include "support/loopback.hpp"
+
 namespace postern::test {
 
 struct SilentServer {
-  int fd = -1;
   uint16_t port = 0;
-  SilentServer() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-  }
+  int fd = -1;
+  SilentServer() : fd(loopback_socket(SOCK_DGRAM, port)) {}
   ~SilentServer() { ::close(fd); }
 
   std::set<std::string> received_names() const {
