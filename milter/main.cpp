@@ -236,7 +236,9 @@ int main(int argc, char** argv) {
   }
   std::string socket = socket_override.empty() ? cfg.socket : socket_override;
   telemetry::log_init("postern-milter", cfg.log_target == "syslog");
-  if (!milter::event_log().open(cfg.event_log)) return kExOsErr;
+  if (!milter::event_log().open(cfg.event_log) ||
+      !milter::event_log().open_syslog(cfg.event_syslog))
+    return kExOsErr;
   milter::set_snapshot(*snap);
 
   if (!milter::register_filter()) {
@@ -318,10 +320,13 @@ int main(int argc, char** argv) {
         telemetry::log_error("reload failed; the previous configuration keeps serving");
         continue;
       }
-      if ((*fresh)->config.event_log != milter::event_log().path())
+      if ((*fresh)->config.event_log != milter::event_log().path() ||
+          (*fresh)->config.event_syslog != milter::event_log().syslog_spec()) {
         milter::event_log().open((*fresh)->config.event_log);
-      else
+        milter::event_log().open_syslog((*fresh)->config.event_syslog);
+      } else {
         milter::event_log().reopen();
+      }
       milter::set_snapshot(*fresh);
       telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
       continue;
