@@ -40,10 +40,13 @@
 
 #include "attach/sandbox.hpp"
 #include "core/version.hpp"
+#include "milter/metrics_http.hpp"
 #include "milter/shim.hpp"
 #include "policy/config.hpp"
 #include "scan/snapshot.hpp"
 #include "telemetry/log.hpp"
+#include "telemetry/metrics.hpp"
+#include "telemetry/metrics_config.hpp"
 
 namespace {
 
@@ -272,6 +275,14 @@ int main(int argc, char** argv) {
 
   telemetry::log_info("postern-milter {} listening on {} ({} policy file(s))", kVersion, socket,
                       (*snap)->policy.files.size());
+  // /metrics ([metrics] listen; a change needs a restart). Mail flows without it.
+  milter::MetricsHttp metrics;
+  if (const auto& mc = telemetry::metrics_config(cfg); !mc.host.empty()) {
+    if (metrics.start(mc.host, mc.port))
+      telemetry::log_info("metrics on http://{}:{}/metrics", mc.host, mc.port);
+    else
+      telemetry::log_error("cannot serve metrics on {}:{}; running without", mc.host, mc.port);
+  }
   std::thread runner([] {
     int rc = smfi_main();
     unsigned char b = rc == MI_SUCCESS ? 0 : 255;
@@ -315,6 +326,7 @@ int main(int argc, char** argv) {
       auto fresh = scan::load_snapshot(config_path, false, &services);
       if (!fresh) {
         print_errors(fresh.error());
+        telemetry::metrics::count_reload(false);
         telemetry::log_error("reload failed; the previous configuration keeps serving");
         continue;
       }
@@ -323,6 +335,7 @@ int main(int argc, char** argv) {
       else
         milter::event_log().reopen();
       milter::set_snapshot(*fresh);
+      telemetry::metrics::count_reload(true);
       telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
       continue;
     }
@@ -338,6 +351,7 @@ int main(int argc, char** argv) {
     break;
   }
   runner.join();
+  metrics.stop();
   {
     std::lock_guard lk(release_mu);
     release_stop = true;

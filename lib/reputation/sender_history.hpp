@@ -12,7 +12,8 @@
 // kHistoryNamespace) is SHA-256("sender\ndomain") cut to 16 bytes, in hex, with
 // an empty value: the store holds no address. A store error (Redis down, the
 // file locked) is counted in `errors()`: `seen` then answers true (an outage
-// never adds first-contact score to mail), `record` loses that one record.
+// never adds first-contact score to mail), `record` loses that one record;
+// both count it in postern_state_errors_total (telemetry/metrics.hpp).
 // Thread-safe (the store is); each call is one store operation.
 #pragma once
 
@@ -46,6 +47,8 @@ class SenderHistory {
   const std::shared_ptr<state::Store>& store() const { return store_; }
 
  private:
+  void count_error() const;  // in the metrics (postern_state_errors_total)
+
   std::shared_ptr<state::Store> store_;
   std::chrono::seconds ttl_;
   mutable std::atomic<size_t> errors_{0};
