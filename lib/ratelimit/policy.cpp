@@ -231,18 +231,17 @@ void read_ratelimit_policy(policy::TomlSection& s, policy::Policy& p) {
     const RateRule& r = rp.rules[i];
     for (size_t j = 0; j < i; ++j) {
       const RateRule& o = rp.rules[j];
-      if (o.symbol == r.symbol && (o.action != r.action || o.text != r.text)) {
+      if (o.symbol == r.symbol && o.action != r.action) {
         policy::Error e = r.at.line ? r.at : o.at;
         e.message = fmt::format(
-            "[ratelimit.{}]: its symbol {} is also [ratelimit.{}]'s, with another action or text: "
+            "[ratelimit.{}]: its symbol {} is also [ratelimit.{}]'s, with another action: "
             "give one of them a 'symbol' of its own",
             r.name, r.symbol, o.name);
         s.errors().push_back(std::move(e));
       }
     }
-    const std::string text = r.text.empty() && r.action == core::Action::Tempfail
-                                 ? fmt::format("Rate limit {} reached, try again later", r.name)
-                                 : r.text;
+    // The reply text is the rule's own: the finding's detail starts with it (stage.cpp).
+    const std::string text = r.action == core::Action::Tempfail ? "{detail}" : "";
     for (auto d : {core::Direction::Inbound, core::Direction::Outbound})
       if (r.directions.has(d))
         (d == core::Direction::Inbound ? p.inbound : p.outbound).rules[r.symbol] =

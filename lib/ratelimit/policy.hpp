@@ -10,17 +10,19 @@
 //   direction = "inbound" | "outbound" | "both" (default: outbound for sasl and
 //     sender, both for ip and rcpt_domain)
 //   action = "tempfail" (default) | "quarantine" | "tag"; text = the SMTP reply
-//     text of a tempfail ({detail} is the finding's detail)
+//     text of a tempfail ({detail} is the finding's detail; default kDefaultText)
 //   symbol = the finding (default RATE_LIMIT_<KEY>); on_error = "accept"
 //     (default) | "tempfail"; exempt_networks = [CIDR...], exempt_users =
 //     [address patterns, as in lists: "a@b", "@b", "b", "a@"]; enabled = false
 //     removes a rule an earlier file defined.
 // A later file's rule of the same name replaces it whole. The rule's action is
 // written as a hard rule for its symbol in its directions ([inbound.rules] /
-// [outbound.rules]: the policy decides, the stage only finds), so rules that
-// share a symbol must share action and text: otherwise an error asks for a
-// `symbol` of its own. Every error is at file:line:column. Pure; not
-// thread-safe while loading, immutable afterwards.
+// [outbound.rules]: the policy decides, the stage only finds), with the reply
+// text "{detail}": a tempfail rule's finding detail is its reply text (its
+// `text`, "{detail}" in it replaced by what was counted, else followed by it in
+// parentheses). So rules that share a symbol must share the action (otherwise
+// an error asks for a `symbol` of its own), not the text. Every error is at file:line:column. Pure;
+// not thread-safe while loading, immutable afterwards.
 #pragma once
 
 #include <chrono>
@@ -46,6 +48,7 @@ enum class OnError { Accept, Tempfail };
 inline constexpr int64_t kMaxLimit = 1000000000;
 inline constexpr size_t kMaxRules = 256;
 inline constexpr std::string_view kSection = "ratelimit";
+inline constexpr std::string_view kDefaultText = "Rate limit reached, try again later";
 
 struct RateRule {
   std::string name;

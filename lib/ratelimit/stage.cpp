@@ -48,6 +48,19 @@ void state_error(const state::Store& store) {
   telemetry::metrics::count_state_error(store.describe());
 }
 
+// The finding's detail: what was counted; for a tempfail rule, inside its reply text
+// (the symbol's hard rule answers with the detail).
+std::string detail(const RateRule& r, std::string_view shown, uint64_t total) {
+  std::string counted = fmt::format(
+      "rate limit {}: {} {}: {} {} in {} s, limit {}", r.name, to_string(r.key), shown, total,
+      r.counting == Counting::Messages ? "messages" : "recipients", r.window.count(), r.limit);
+  if (r.action != core::Action::Tempfail) return counted;
+  const std::string_view text = r.text.empty() ? kDefaultText : std::string_view(r.text);
+  if (size_t at = text.find("{detail}"); at != std::string_view::npos)
+    return fmt::format("{}{}{}", text.substr(0, at), counted, text.substr(at + 8));
+  return fmt::format("{} ({})", text, counted);
+}
+
 }  // namespace
 
 std::string key_value(KeyKind k, const core::ConnectionInfo& c, const core::Envelope& e,
@@ -126,11 +139,7 @@ core::Step RateLimitStage::on_rcpt(core::Transaction& tx, std::string_view rcpt)
     const uint64_t total = it->second + pending(r, tx, value, rcpt);
     if (total <= static_cast<uint64_t>(r.limit)) continue;
     const std::string shown = shown_key(r.key, value);
-    tx.add_finding(
-        r.symbol, 0.0,
-        fmt::format("rate limit {}: {} {}: {} {} in {} s, limit {}", r.name, to_string(r.key),
-                    shown, total, r.counting == Counting::Messages ? "messages" : "recipients",
-                    r.window.count(), r.limit));
+    tx.add_finding(r.symbol, 0.0, detail(r, shown, total));
     const bool known = std::any_of(m.hits.begin(), m.hits.end(), [&](const Hit& h) {
       return h.rule == r.name && h.key_hash == key;
     });

@@ -101,10 +101,10 @@ action = "tag"
   CHECK_FALSE(rules[2].directions.outbound);
   // The action is the symbol's hard rule, in the rule's directions only.
   CHECK(p->outbound.rules.at("RATE_LIMIT_SASL").action == core::Action::Tempfail);
-  CHECK(p->outbound.rules.at("RATE_LIMIT_SASL").text ==
-        "Rate limit burst reached, try again later");
+  CHECK(p->outbound.rules.at("RATE_LIMIT_SASL").text == "{detail}");  // the finding's
   CHECK_FALSE(p->inbound.rules.contains("RATE_LIMIT_SASL"));
   CHECK(p->outbound.rules.at("RATE_LIMIT_SENDER").action == core::Action::Quarantine);
+  CHECK(p->outbound.rules.at("RATE_LIMIT_SENDER").text.empty());
   CHECK(p->inbound.rules.at("RATE_LIMIT_IP").action == core::Action::Tag);
   CHECK_FALSE(p->outbound.rules.contains("RATE_LIMIT_IP"));
 }
@@ -190,8 +190,10 @@ TEST_CASE("every mistake in a rule is an error at its file:line:column", "[ratel
   }
 }
 
-TEST_CASE("rules that share a symbol with one action are fine; an own symbol is defined",
-          "[ratelimit]") {
+TEST_CASE(
+    "rules that share a symbol with one action (and any text) are fine; an own symbol is "
+    "defined",
+    "[ratelimit]") {
   auto p = parse(R"(
 [ratelimit.hourly]
 key = "sasl"
@@ -201,6 +203,7 @@ window = "1h"
 key = "sasl"
 limit = 1000
 window = "1d"
+text = "Daily limit reached"
 [ratelimit.domains]
 key = "rcpt_domain"
 limit = 10

@@ -215,7 +215,7 @@ TEST_CASE(
   REQUIRE(tx.findings().size() == 1);
   const auto& f = tx.findings().front();
   CHECK(f.symbol == "RATE_LIMIT_SASL");
-  CHECK(f.detail.find("rate limit burst: sasl ") == 0);
+  CHECK(f.detail.rfind("Rate limit reached, try again later (rate limit burst: sasl ", 0) == 0);
   CHECK(f.detail.find("mallory@example.com") == std::string::npos);
   CHECK(f.detail.find(": 2 messages in 600 s, limit 1") != std::string::npos);
   const auto& hits = ratelimit::hits(tx);
