@@ -22,14 +22,14 @@ void SenderHistory::count_error() const {
   telemetry::metrics::count_state_error(store_->describe());
 }
 
-bool SenderHistory::seen(std::string_view sender, std::string_view domain) const {
+SenderHistory::Seen SenderHistory::lookup(std::string_view sender, std::string_view domain) const {
   auto v = store_->get(kHistoryNamespace, key(sender, domain));
   if (!v) {
     ++errors_;
     count_error();
-    return true;
+    return Seen::Unavailable;
   }
-  return v->has_value();
+  return v->has_value() ? Seen::Yes : Seen::No;
 }
 
 void SenderHistory::record(std::string_view sender, std::string_view domain) {
