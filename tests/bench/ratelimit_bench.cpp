@@ -25,6 +25,7 @@
 #include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
+#include "state/config.hpp"
 #include "state/redis_store.hpp"
 #include "state/sqlite_store.hpp"
 #include "support/redis_server.hpp"
