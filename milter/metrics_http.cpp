@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "telemetry/metrics.hpp"
 
 namespace postern::milter {
@@ -35,6 +37,9 @@ bool MetricsHttp::start(const std::string& host, uint16_t port) {
     return false;
   }
   thread_ = std::thread([s = svr_.get()] { s->listen_after_bind(); });
+  // stop() before the thread listens would leave it in accept(): wait until it runs.
+  for (int i = 0; i < 200 && !svr_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return true;
 }
 
