@@ -29,6 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -278,10 +280,13 @@ int main(int argc, char** argv) {
   // /metrics ([metrics] listen; a change needs a restart). Mail flows without it.
   milter::MetricsHttp metrics;
   if (const auto& mc = telemetry::metrics_config(cfg); !mc.host.empty()) {
+    const bool v6 = mc.host.find(':') != std::string::npos;
+    const std::string where =
+        fmt::format("{}{}{}:{}", v6 ? "[" : "", mc.host, v6 ? "]" : "", mc.port);
     if (metrics.start(mc.host, mc.port))
-      telemetry::log_info("metrics on http://{}:{}/metrics", mc.host, mc.port);
+      telemetry::log_info("metrics on http://{}/metrics", where);
     else
-      telemetry::log_error("cannot serve metrics on {}:{}; running without", mc.host, mc.port);
+      telemetry::log_error("cannot serve metrics on {}; running without", where);
   }
   std::thread runner([] {
     int rc = smfi_main();
