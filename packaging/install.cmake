@@ -75,6 +75,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${_pkg}/doc/copyright ${_gen}/change
               ${_pkg}/doc/postfix-main.cf ${_pkg}/doc/sendmail.mc
         DESTINATION share/doc/postern)
 install(FILES ${_pkg}/README.md DESTINATION share/doc/postern RENAME README.packaging.md)
+install(FILES ${_pkg}/grafana/postern.json DESTINATION share/doc/postern/grafana)
 
 # --- CPack ------------------------------------------------------------------------
 set(CPACK_PACKAGE_NAME postern)
