@@ -1,5 +1,5 @@
 // postern: the admin CLI (scan, policy check, symbols, setup postfix|sendmail, train, learn,
-// version).
+// quarantine, version).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -9,6 +9,7 @@
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
 #include "tools/eval_command.hpp"
+#include "tools/quarantine_command.hpp"
 #include "tools/sandbox_command.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   for (auto* c : {sandbox_list, sandbox_run})
     c->add_option("-c,--config", sandbox_config, "daemon config with the [sandbox] section");
 
+  auto quarantine = tools::add_quarantine_command(app);
   tools::SetupOptions setup_opts;
   auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
   setup->require_subcommand(1);
@@ -214,6 +216,7 @@ int main(int argc, char** argv) {
     return tools::run_learn(learn_opts);
   }
   if (symbols->parsed()) return tools::run_symbols(sym_opts);
+  if (auto rc = quarantine()) return *rc;
   if (sandbox_list->parsed() || sandbox_run->parsed())
     return tools::run_sandbox(sandbox_config, sandbox_run->parsed());
   if (setup_pf->parsed() || setup_sm->parsed()) {
