@@ -42,7 +42,11 @@
 #include "core/version.hpp"
 #include "milter/shim.hpp"
 #include "policy/config.hpp"
+#include "quarantine/config.hpp"
+#include "quarantine/store.hpp"
 #include "scan/snapshot.hpp"
+#include "state/config.hpp"
+#include "state/store.hpp"
 #include "telemetry/log.hpp"
 
 namespace {
@@ -305,6 +309,27 @@ int main(int argc, char** argv) {
     }
   });
 
+  // The quarantine sweep (quarantine/store.hpp): hourly, expired entries and the
+  // files no entry names, with the state store and [quarantine] dir current then.
+  std::thread sweeper([&] {
+    std::unique_lock lk(release_mu);
+    while (!release_cv.wait_for(lk, std::chrono::hours(1), [&] { return release_stop; })) {
+      auto set = services.current();
+      auto st = set ? set->get<state::Store>(state::kStateService) : nullptr;
+      auto current = milter::snapshot();
+      if (!st || !current) continue;
+      lk.unlock();
+      quarantine::Store store(quarantine::quarantine_config(current->config).dir, st);
+      auto r = store.sweep(state::now_seconds());
+      if (!r)
+        telemetry::log_error("quarantine: sweep: {}", r.error());
+      else if (r->entries || r->files || !r->errors.empty())
+        telemetry::log_info("quarantine: swept {} expired entries, {} files{}", r->entries,
+                            r->files, r->errors.empty() ? "" : "; " + r->errors.front());
+      lk.lock();
+    }
+  });
+
   int exit_code = 0;
   for (;;) {
     unsigned char sig = 0;
@@ -344,6 +369,7 @@ int main(int argc, char** argv) {
   }
   release_cv.notify_all();
   releaser.join();
+  sweeper.join();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (milter::active_sessions() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
