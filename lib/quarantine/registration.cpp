@@ -1,6 +1,8 @@
 // lib/quarantine: [quarantine], its symbols, stage and disposer (see registration.hpp).
 #include "quarantine/registration.hpp"
 
+#include <filesystem>
+
 #include "policy/config.hpp"
 #include "quarantine/config.hpp"
 #include "quarantine/release.hpp"
@@ -20,10 +22,14 @@ const core::Registration& registration() {
       .stages = {{.name = "quarantine_release",
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const QuarantineConfig& q = quarantine_config(c.config);
+                    // No directory for the key (`postern scan` on a host without
+                    // /var/lib/postern): no release is honoured, quietly.
+                    const auto dir = std::filesystem::path(q.release_key).parent_path();
+                    if (!std::filesystem::is_directory(dir)) return nullptr;
                     auto key = load_or_create_key(q.release_key);
                     if (!key) {
-                      // No key (`postern scan` by a user without /var/lib/postern): no
-                      // release is honoured; the header is still removed as X-Postern-*.
+                      // No key (a user who may not read it): no release is honoured;
+                      // the header is still removed as X-Postern-*.
                       telemetry::log_warn("quarantine: release key: {}; releases are not honoured",
                                           key.error());
                       return nullptr;
