@@ -12,8 +12,9 @@
 // line: nothing is indexed without its file.
 // `get`, `update` (same id and time), `list(filter)` (newest first),
 // `read_message` (the file, checked against the entry's SHA-256),
-// `remove(id)` (the entry; its file when no other entry names it and it is
-// older than the grace), `sweep(now)`: removes the entries whose `expires` is
+// `remove(id)` (the entry; its file when no other entry names it and it was
+// written or touched more than a minute ago, or the grace when shorter; else
+// the sweep takes it), `sweep(now)`: removes the entries whose `expires` is
 // past, then every message file that no entry names and whose mtime is older
 // than `grace` seconds (a file a concurrent put just wrote or touched stays),
 // and stale temporary files. Thread-safe as the state store is; the files are

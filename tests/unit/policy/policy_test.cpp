@@ -42,7 +42,7 @@ TEST_CASE("the shipped policies load and hold the documented defaults", "[policy
   auto p = load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   INFO((p ? std::string() : postern::policy::to_string(p.error())));
   REQUIRE(p);
-  CHECK(p->files.size() == 11);  // 70-urls.toml (url), 75-click.toml (click)
+  CHECK(p->files.size() == 11);                  // 70-urls.toml (url), 75-click.toml (click)
   CHECK(p->sections.has_section("heuristics"));  // 60-heuristics.toml: the heuristics' lists
   CHECK(p->groups.empty());                      // 40-groups.toml is commented documentation only
   CHECK(p->decide_at == postern::policy::DecideAt::Rcpt);
@@ -181,7 +181,7 @@ TEST_CASE("each policy mistake is reported at its file:line:column with what was
       {"unknown key (a typo)", "[[group]]\nname = \"g\"\nlists = []\nrecipient = [\"a.example\"]\n",
        4, 1,
        "unknown key 'recipient' in [group.g]; expected one of: findings_header, inbound, lists, "
-       "name, outbound, quarantine, recipients, subject_prefix"},
+       "name, outbound, quarantine, quarantine_days, quarantine_mode, recipients, subject_prefix"},
       {"unknown key in a direction",
        "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound]\ntga = 1\n", 5, 1,
        "unknown key 'tga' in [group.g.inbound]"},

@@ -94,11 +94,14 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // the attach stage right after the mime stage, before the stages that spend the CPU budget;
   // the sandbox after every stage that adds findings (its `when` reads them); url after attach
   // (the links of PDF and Office files), uribl and the stages that read content::fields
-  // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list).
+  // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
+  // the quarantine release check needs nothing and comes last.
   CHECK(names(*stages) == std::vector<std::string_view>{
-                              "limits", "lists", "dnsbl", "helo", "spf", "header_sanity", "mime",
-                              "attach", "dkim", "arc", "dmarc", "url", "rules", "heuristics",
-                              "classifier", "bec", "uribl", "composites", "sandbox"});
+                              "limits", "lists",         "dnsbl",      "helo",
+                              "spf",    "header_sanity", "mime",       "attach",
+                              "dkim",   "arc",           "dmarc",      "url",
+                              "rules",  "heuristics",    "classifier", "bec",
+                              "uribl",  "composites",    "sandbox",    "quarantine_release"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
@@ -109,7 +112,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox"});
+  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",
