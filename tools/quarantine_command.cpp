@@ -45,33 +45,6 @@ struct Options {
   std::vector<std::string> to;
 };
 
-// Unix seconds from "1700000000", "2026-12-04", "2026-12-04T10:00[:00][Z]", or an age ("24h").
-std::optional<int64_t> parse_time(const std::string& s, int64_t now) {
-  if (s.empty()) return std::nullopt;
-  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-      s.size() <= 12)
-    return std::stoll(s);
-  if (s.size() >= 2 && s.size() <= 8) {
-    char unit = s.back();
-    std::string n = s.substr(0, s.size() - 1);
-    int64_t mult = unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-    if (mult && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return now - std::stoll(n) * mult;
-  }
-  std::tm tm{};
-  const char* end = ::strptime(s.c_str(), "%Y-%m-%d", &tm);
-  if (!end) return std::nullopt;
-  if (*end == 'T') {
-    const char* e2 = ::strptime(end + 1, "%H:%M:%S", &tm);
-    if (!e2) e2 = ::strptime(end + 1, "%H:%M", &tm);
-    if (!e2) return std::nullopt;
-    end = e2;
-  }
-  if (*end == 'Z') ++end;
-  if (*end) return std::nullopt;
-  return static_cast<int64_t>(::timegm(&tm));
-}
-
 std::string iso(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -400,6 +373,32 @@ int run_sweep(const Opened& op) {
 }
 
 }  // namespace
+
+std::optional<int64_t> parse_time(const std::string& s, int64_t now) {
+  if (s.empty()) return std::nullopt;
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      s.size() <= 12)
+    return std::stoll(s);
+  if (s.size() >= 2 && s.size() <= 8) {
+    char unit = s.back();
+    std::string n = s.substr(0, s.size() - 1);
+    int64_t mult = unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+    if (mult && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return now - std::stoll(n) * mult;
+  }
+  std::tm tm{};
+  const char* end = ::strptime(s.c_str(), "%Y-%m-%d", &tm);
+  if (!end) return std::nullopt;
+  if (*end == 'T') {
+    const char* e2 = ::strptime(end + 1, "%H:%M:%S", &tm);
+    if (!e2) e2 = ::strptime(end + 1, "%H:%M", &tm);
+    if (!e2) return std::nullopt;
+    end = e2;
+  }
+  if (*end == 'Z') ++end;
+  if (*end) return std::nullopt;
+  return static_cast<int64_t>(::timegm(&tm));
+}
 
 std::function<std::optional<int>()> add_quarantine_command(CLI::App& app) {
   auto o = std::make_shared<Options>();

@@ -23,13 +23,20 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace postern::tools {
 
 // Adds the subcommand to `app`; the function returned runs it when it was parsed
 // (nullopt otherwise).
 std::function<std::optional<int>()> add_quarantine_command(CLI::App& app);
+
+// A time of list's --since and --until, in Unix seconds: "1700000000", "2026-12-04",
+// "2026-12-04T10:00[:00][Z]" (UTC), or an age before `now` ("90m", "24h", "7d");
+// nullopt for anything else.
+std::optional<int64_t> parse_time(const std::string& s, int64_t now);
 
 }  // namespace postern::tools

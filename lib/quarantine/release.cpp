@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 
 #include "core/digest.hpp"
 #include "core/message.hpp"
