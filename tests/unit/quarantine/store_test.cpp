@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <set>
 
-#include "state/sqlite_store.hpp"
+#include "state/backends.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,14 +19,21 @@ using quarantine::Entry;
 
 namespace {
 
+// The store over a fresh SQLite file, or over a real redis-server under a key prefix
+// of its own (state/backends.hpp).
 struct StoreFixture {
   test::TempDir tmp;
   std::shared_ptr<state::Store> state;
   quarantine::Store store;
-  explicit StoreFixture(int64_t grace = 3600)
-      : state(*state::SqliteStore::open(state::SqliteOptions{.path = tmp.str() + "/state.db"})),
+  explicit StoreFixture(int64_t grace = 3600, const std::string& backend = "sqlite")
+      : state(backend == "redis"
+                  ? std::shared_ptr<state::Store>(
+                        test::redis_store(test::shared_redis().url(), test::unique_prefix()))
+                  : std::shared_ptr<state::Store>(test::sqlite_store(tmp.str() + "/state.db"))),
         store(tmp.str() + "/q", state, grace) {}
 };
+
+const std::vector<std::string> kBackends{"sqlite", "redis"};
 
 Entry entry_at(int64_t t, std::string rcpt, std::vector<std::string> symbols = {"TEST_A"}) {
   Entry e;
@@ -124,91 +131,100 @@ TEST_CASE("a file that does not match its entry is refused, not shown") {
 }
 
 TEST_CASE("the sweep removes expired entries and the files no entry names any more") {
-  StoreFixture f(3600);
-  const int64_t t0 = ::time(nullptr) - 10 * 86400;
-  Entry old_one = entry_at(t0, "bob@feas.test");
-  old_one.expires = t0 + 86400;
-  Entry shared_old = entry_at(t0, "carol@feas.test");
-  shared_old.expires = t0 + 86400;
-  Entry shared_new = entry_at(t0 + 10, "dave@feas.test");
-  shared_new.expires = t0 + 90 * 86400;
-  auto a = f.store.put(old_one, "Subject: a\r\n\r\nalone\r\n");
-  auto b = f.store.put(shared_old, "Subject: s\r\n\r\nshared\r\n");
-  auto c = f.store.put(shared_new, "Subject: s\r\n\r\nshared\r\n");
-  REQUIRE((a && b && c));
-  // A file written within the grace stays even when nothing names it (a put in flight).
-  auto fresh = f.store.sweep(t0 + 2 * 86400);
-  REQUIRE(fresh);
-  CHECK(fresh->entries == 2);
-  CHECK(fresh->files == 0);
-  CHECK_FALSE(*f.store.get(a->id));
-  CHECK_FALSE(*f.store.get(b->id));
-  CHECK(*f.store.get(c->id));
-  age(f.store.path_of(a->sha256), 7200);
-  age(f.store.path_of(c->sha256), 7200);
-  auto later = f.store.sweep(::time(nullptr));
-  REQUIRE(later);
-  CHECK(later->files == 1);  // a's file; the shared file is still named by c
-  CHECK_FALSE(std::filesystem::exists(f.store.path_of(a->sha256)));
-  CHECK(f.store.read_message(*c));
-  auto last = f.store.sweep(t0 + 91 * 86400);
-  REQUIRE(last);
-  CHECK(last->entries == 1);
-  CHECK(files_under(f.tmp.str() + "/q") == 0);
+  for (const auto& backend : kBackends) {
+    INFO(backend);
+    StoreFixture f(3600, backend);
+    const int64_t t0 = ::time(nullptr) - 10 * 86400;
+    Entry old_one = entry_at(t0, "bob@feas.test");
+    old_one.expires = t0 + 86400;
+    Entry shared_old = entry_at(t0, "carol@feas.test");
+    shared_old.expires = t0 + 86400;
+    Entry shared_new = entry_at(t0 + 10, "dave@feas.test");
+    shared_new.expires = t0 + 90 * 86400;
+    auto a = f.store.put(old_one, "Subject: a\r\n\r\nalone\r\n");
+    auto b = f.store.put(shared_old, "Subject: s\r\n\r\nshared\r\n");
+    auto c = f.store.put(shared_new, "Subject: s\r\n\r\nshared\r\n");
+    REQUIRE((a && b && c));
+    // A file written within the grace stays even when nothing names it (a put in flight).
+    auto fresh = f.store.sweep(t0 + 2 * 86400);
+    REQUIRE(fresh);
+    CHECK(fresh->entries == 2);
+    CHECK(fresh->files == 0);
+    CHECK_FALSE(*f.store.get(a->id));
+    CHECK_FALSE(*f.store.get(b->id));
+    CHECK(*f.store.get(c->id));
+    age(f.store.path_of(a->sha256), 7200);
+    age(f.store.path_of(c->sha256), 7200);
+    auto later = f.store.sweep(::time(nullptr));
+    REQUIRE(later);
+    CHECK(later->files == 1);  // a's file; the shared file is still named by c
+    CHECK_FALSE(std::filesystem::exists(f.store.path_of(a->sha256)));
+    CHECK(f.store.read_message(*c));
+    auto last = f.store.sweep(t0 + 91 * 86400);
+    REQUIRE(last);
+    CHECK(last->entries == 1);
+    CHECK(files_under(f.tmp.str() + "/q") == 0);
+  }
 }
 
 TEST_CASE("list filters by time, recipient, sender and symbol, newest first") {
-  StoreFixture f;
-  const int64_t t0 = 1700000000;
-  std::vector<std::string> ids;
-  struct Put {
-    int64_t dt;
-    const char* rcpt;
-    const char* sender;
-    std::vector<std::string> symbols;
-  };
-  for (const auto& p : std::vector<Put>{
-           {0, "bob@feas.test", "alice@a.example", {"SPF_FAIL"}},
-           {100, "carol@feas.test", "eve@b.example", {"URL_FEED_PHISH"}},
-           {200, "Bob@Feas.test", "mallory@b.example", {"SPF_FAIL", "URL_FEED_PHISH"}}}) {
-    Entry e = entry_at(t0 + p.dt, p.rcpt, p.symbols);
-    e.sender = p.sender;
-    e.from = p.sender;
-    auto r = f.store.put(e, fmt::format("Subject: {}\r\n\r\n{}\r\n", p.dt, p.dt));
-    REQUIRE(r);
-    ids.push_back(r->id);
+  for (const auto& backend : kBackends) {
+    INFO(backend);
+    StoreFixture f(3600, backend);
+    const int64_t t0 = 1700000000;
+    std::vector<std::string> ids;
+    struct Put {
+      int64_t dt;
+      const char* rcpt;
+      const char* sender;
+      std::vector<std::string> symbols;
+    };
+    for (const auto& p : std::vector<Put>{
+             {0, "bob@feas.test", "alice@a.example", {"SPF_FAIL"}},
+             {100, "carol@feas.test", "eve@b.example", {"URL_FEED_PHISH"}},
+             {200, "Bob@Feas.test", "mallory@b.example", {"SPF_FAIL", "URL_FEED_PHISH"}}}) {
+      Entry e = entry_at(t0 + p.dt, p.rcpt, p.symbols);
+      e.sender = p.sender;
+      e.from = p.sender;
+      auto r = f.store.put(e, fmt::format("Subject: {}\r\n\r\n{}\r\n", p.dt, p.dt));
+      REQUIRE(r);
+      ids.push_back(r->id);
+    }
+    auto ids_of = [&](quarantine::Filter flt) {
+      auto l = f.store.list(flt);
+      REQUIRE(l);
+      std::vector<std::string> out;
+      for (const auto& e : *l) out.push_back(e.id);
+      return out;
+    };
+    using V = std::vector<std::string>;
+    CHECK(ids_of({}) == V{ids[2], ids[1], ids[0]});
+    CHECK(ids_of({.since = t0 + 50}) == V{ids[2], ids[1]});
+    CHECK(ids_of({.until = t0 + 150}) == V{ids[1], ids[0]});
+    CHECK(ids_of({.rcpt = "bob@feas.test"}) == V{ids[2], ids[0]});
+    CHECK(ids_of({.from = "B.EXAMPLE"}) == V{ids[2], ids[1]});
+    CHECK(ids_of({.symbol = "URL_FEED_PHISH"}) == V{ids[2], ids[1]});
+    CHECK(ids_of({.rcpt = "bob@feas.test", .symbol = "URL_FEED_PHISH"}) == V{ids[2]});
+    CHECK(ids_of({.limit = 1}) == V{ids[2]});
+    CHECK(ids_of({.symbol = "NOPE"}).empty());
   }
-  auto ids_of = [&](quarantine::Filter flt) {
-    auto l = f.store.list(flt);
-    REQUIRE(l);
-    std::vector<std::string> out;
-    for (const auto& e : *l) out.push_back(e.id);
-    return out;
-  };
-  using V = std::vector<std::string>;
-  CHECK(ids_of({}) == V{ids[2], ids[1], ids[0]});
-  CHECK(ids_of({.since = t0 + 50}) == V{ids[2], ids[1]});
-  CHECK(ids_of({.until = t0 + 150}) == V{ids[1], ids[0]});
-  CHECK(ids_of({.rcpt = "bob@feas.test"}) == V{ids[2], ids[0]});
-  CHECK(ids_of({.from = "B.EXAMPLE"}) == V{ids[2], ids[1]});
-  CHECK(ids_of({.symbol = "URL_FEED_PHISH"}) == V{ids[2], ids[1]});
-  CHECK(ids_of({.rcpt = "bob@feas.test", .symbol = "URL_FEED_PHISH"}) == V{ids[2]});
-  CHECK(ids_of({.limit = 1}) == V{ids[2]});
-  CHECK(ids_of({.symbol = "NOPE"}).empty());
 }
 
 TEST_CASE("list pages through more entries than one index page") {
-  StoreFixture f;
-  for (int i = 0; i < 1205; ++i) {
-    Entry e = entry_at(1700000000 + i / 3, "bob@feas.test");  // three entries a second
-    REQUIRE(f.store.put(e, "Subject: many\r\n\r\nmany\r\n"));
+  for (const auto& backend : kBackends) {
+    INFO(backend);
+    StoreFixture f(3600, backend);
+    for (int i = 0; i < 1205; ++i) {
+      Entry e = entry_at(1700000000 + i / 3, "bob@feas.test");  // three entries a second
+      REQUIRE(f.store.put(e, "Subject: many\r\n\r\nmany\r\n"));
+    }
+    auto all = f.store.list({.limit = 5000});
+    REQUIRE(all);
+    CHECK(all->size() == 1205);
+    std::set<std::string> distinct;
+    for (const auto& e : *all) distinct.insert(e.id);
+    CHECK(distinct.size() == 1205);
   }
-  auto all = f.store.list({.limit = 5000});
-  REQUIRE(all);
-  CHECK(all->size() == 1205);
-  std::set<std::string> distinct;
-  for (const auto& e : *all) distinct.insert(e.id);
-  CHECK(distinct.size() == 1205);
 }
 
 TEST_CASE("an index entry stays within its bound whatever the message holds") {
