@@ -1,4 +1,4 @@
-// The quarantine store: message files and their index, on a real SQLite state store.
+// The quarantine store: message files and their index, on real state stores.
 #include "quarantine/store.hpp"
 
 #include <sys/stat.h>
@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "quarantine/release.hpp"
 #include "state/backends.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
