@@ -81,8 +81,9 @@ struct Outcome {
   // in part, over its size bound, no store), and sets `stored` once the store has it.
   QuarantineMode quarantine_mode = QuarantineMode::Hold;
   bool stored = false;
-  std::string quarantine_group;              // the policy group whose mode and retention apply
-  int64_t quarantine_days = 30;              // how long postern's store keeps it
+  std::string quarantine_id;     // its entry in postern's store (mode store or both), for the event
+  std::string quarantine_group;  // the policy group whose mode and retention apply
+  int64_t quarantine_days = 30;  // how long postern's store keeps it
   std::vector<RecipientOutcome> recipients;  // in RCPT order
   // Numbers the modifiers report for the event, each by its dotted key under "postern"
   // ("click.rewritten": the links the click rewriter rewrote); a later one of a key wins.

@@ -16,6 +16,7 @@ namespace postern::quarantine {
 Entry make_entry(const core::Transaction& tx, const core::Message& leaving,
                  const core::Outcome& out, int64_t now) {
   Entry e;
+  e.id = out.quarantine_id;  // "" = a new one
   e.time = now;
   e.direction = core::to_string(tx.direction());
   e.sender = tx.envelope().mail_from;

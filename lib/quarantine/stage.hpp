@@ -3,7 +3,8 @@
 //
 // Contract: QuarantineDisposer, for a message whose verdict is quarantine with
 // quarantine_mode store or both, writes `leaving` (the message exactly as it
-// leaves) to the Store with its index entry: a new id, now, the direction, the
+// leaves) to the Store with its index entry: the outcome's quarantine_id (the
+// session draws it; else a new one), now, the direction, the
 // envelope (recipients as the message leaves: accepted, minus those removed,
 // plus those added), header From and Subject, score, the findings' symbols, the
 // reason, the group and its retention (expires = now + quarantine_days). A

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/address.hpp"
+#include "quarantine/release.hpp"
 #include "scan/phases.hpp"
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
@@ -261,6 +262,7 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
       out.quarantine_mode = g.quarantine_mode;
       out.quarantine_group = g.name;
       out.quarantine_days = g.quarantine_days;
+      if (g.quarantine_mode != core::QuarantineMode::Hold) out.quarantine_id = quarantine::new_id();
     }
     run_edit_phases(*snap_, *tx_, out);  // modify → finish → dispose
   }

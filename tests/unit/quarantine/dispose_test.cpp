@@ -146,8 +146,12 @@ TEST_CASE("quarantine_mode decides where a quarantined message goes") {
     CHECK(r.out.stored == row.stored);
     auto entries = listed(m);
     REQUIRE(entries.size() == (row.stored ? 1u : 0u));
+    CHECK(r.event["postern"].contains("quarantine") == row.stored);
     if (!row.stored) continue;
     const auto& e = entries[0];
+    // The event names the entry, so a SIEM finds it in `postern quarantine show`.
+    CHECK(r.event["postern"]["quarantine"]["id"] == e.id);
+    CHECK(r.event["postern"]["quarantine"]["mode"] == core::to_string(row.mode));
     CHECK(e.sender == "alice@sender.example");
     CHECK(e.recipients == std::vector<std::string>{"bob@feas.test"});
     CHECK(e.subject == "quarterly invoice");
