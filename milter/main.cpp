@@ -31,6 +31,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -45,7 +46,11 @@
 #include "milter/metrics_http.hpp"
 #include "milter/shim.hpp"
 #include "policy/config.hpp"
+#include "quarantine/config.hpp"
+#include "quarantine/store.hpp"
 #include "scan/snapshot.hpp"
+#include "state/config.hpp"
+#include "state/store.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
 #include "telemetry/metrics_config.hpp"
@@ -323,6 +328,44 @@ int main(int argc, char** argv) {
     }
   });
 
+  // The quarantine sweep (quarantine/store.hpp): hourly, expired entries and the
+  // files no entry names, with the state store and [quarantine] dir current then.
+  // Its count of what is kept feeds the quarantine gauges (as of the last sweep).
+  static std::atomic<double> kept_entries{0}, kept_bytes{0};
+  telemetry::metrics::gauge_callback(
+      "postern_quarantine_messages",
+      "Messages in postern's quarantine store (at the last hourly sweep)",
+      [] { return kept_entries.load(); });
+  telemetry::metrics::gauge_callback(
+      "postern_quarantine_bytes",
+      "Bytes of the messages in postern's quarantine store (at the last "
+      "hourly sweep)",
+      [] { return kept_bytes.load(); });
+  std::thread sweeper([&] {
+    std::unique_lock lk(release_mu);
+    auto wait = std::chrono::seconds(10);  // the first sweep soon after start, then hourly
+    while (!release_cv.wait_for(lk, wait, [&] { return release_stop; })) {
+      wait = std::chrono::hours(1);
+      auto set = services.current();
+      auto st = set ? set->get<state::Store>(state::kStateService) : nullptr;
+      auto current = milter::snapshot();
+      if (!st || !current) continue;
+      lk.unlock();
+      quarantine::Store store(quarantine::quarantine_config(current->config).dir, st);
+      auto r = store.sweep(state::now_seconds());
+      if (r) {
+        kept_entries = static_cast<double>(r->kept);
+        kept_bytes = static_cast<double>(r->kept_bytes);
+      }
+      if (!r)
+        telemetry::log_error("quarantine: sweep: {}", r.error());
+      else if (r->entries || r->files || !r->errors.empty())
+        telemetry::log_info("quarantine: swept {} expired entries, {} files{}", r->entries,
+                            r->files, r->errors.empty() ? "" : "; " + r->errors.front());
+      lk.lock();
+    }
+  });
+
   int exit_code = 0;
   for (;;) {
     unsigned char sig = 0;
@@ -368,6 +411,7 @@ int main(int argc, char** argv) {
   }
   release_cv.notify_all();
   releaser.join();
+  sweeper.join();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (milter::active_sessions() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

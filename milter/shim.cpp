@@ -287,6 +287,9 @@ sfsistat cb_eom(SMFICTX* ctx) {
     core::Outcome out = c->session.end_of_message(macro(ctx, "i"));
     Action a = out.verdict.action;
     if (core::is_final(a)) return answer(ctx, a, out.verdict.reply);
+    // Quarantined in postern's store only, and the store has it: the MTA drops its copy.
+    if (a == Action::Quarantine && out.quarantine_mode == core::QuarantineMode::Store && out.stored)
+      return SMFIS_DISCARD;
     for (const auto& r : out.changed) {
       std::string v = r.value ? scan::fold(r.name, *r.value, 78, "\n") : std::string();
       if (smfi_chgheader(ctx, const_cast<char*>(r.name.c_str()), static_cast<int>(r.index),
@@ -307,7 +310,7 @@ sfsistat cb_eom(SMFICTX* ctx) {
       if (rc != MI_SUCCESS) throw std::runtime_error("adding header " + h.name + " failed");
     }
     apply_body_and_envelope(ctx, *c, out);
-    if (a == Action::Quarantine &&
+    if (a == Action::Quarantine &&  // Hold, Both, or a Store the store did not take
         smfi_quarantine(ctx, const_cast<char*>(reply_text(out.quarantine_reason).c_str())) !=
             MI_SUCCESS)
       throw std::runtime_error("smfi_quarantine failed");

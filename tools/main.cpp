@@ -1,5 +1,5 @@
 // postern: the admin CLI (scan, policy check, symbols, setup postfix|sendmail, train, learn,
-// version).
+// quarantine, version).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -9,6 +9,7 @@
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
 #include "tools/eval_command.hpp"
+#include "tools/quarantine_command.hpp"
 #include "tools/sandbox_command.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
   status->add_option("--url", status_opts.url, "the metrics URL (http://127.0.0.1:9187/metrics)");
   status->add_option("--top", status_opts.top, "findings shown (10)");
 
+  auto quarantine = tools::add_quarantine_command(app);
   tools::SetupOptions setup_opts;
   auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
   setup->require_subcommand(1);
@@ -228,6 +230,7 @@ int main(int argc, char** argv) {
     if (!status_opts.config_explicit) status_opts.config_path = policy::kDefaultConfigPath;
     return tools::run_status(status_opts);
   }
+  if (auto rc = quarantine()) return *rc;
   if (sandbox_list->parsed() || sandbox_run->parsed())
     return tools::run_sandbox(sandbox_config, sandbox_run->parsed());
   if (setup_pf->parsed() || setup_sm->parsed()) {

@@ -1,7 +1,8 @@
-// SHA-256 over OpenSSL's EVP_Digest (see digest.hpp).
+// SHA-256 over OpenSSL's EVP_Digest, HMAC-SHA256 over HMAC() (see digest.hpp).
 #include "core/digest.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace postern::core {
 
@@ -22,6 +23,15 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(hex[c & 15]);
   }
   return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
+    return {};
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 }  // namespace postern::core

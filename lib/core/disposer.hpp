@@ -13,6 +13,7 @@
 // and never lost. Immutable and shared by threads, like stages.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,12 @@ class Disposer {
   // nullopt when done; else the error, one line, for the log and the finding.
   virtual std::optional<std::string> dispose(const Transaction& tx, const Message& leaving,
                                              const Outcome& out) const = 0;
+  // A disposer that stores a quarantined message in place of the MTA's hold queue
+  // (lib/quarantine): the largest message it takes, in bytes; 0 (the default) for
+  // every other. For such a disposer the dispose phase sets Outcome::stored when it
+  // succeeded, and its failure is never answered with less than tempfail (on_error
+  // "accept" or "quarantine" would deliver or discard a message that is not stored).
+  virtual size_t stores_up_to() const { return 0; }
 };
 
 }  // namespace postern::core

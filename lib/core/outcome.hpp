@@ -76,7 +76,15 @@ struct Outcome {
   std::vector<AddedRecipient> added_recipients;
   std::vector<std::string> removed_recipients;  // bare addresses as accepted at RCPT
   std::string quarantine_reason;                // for Action::Quarantine
-  std::vector<RecipientOutcome> recipients;     // in RCPT order
+  // For Action::Quarantine: the mode of the group, set by the session; the dispose phase
+  // turns Store and Both into Hold when the store cannot take the message (buffered only
+  // in part, over its size bound, no store), and sets `stored` once the store has it.
+  QuarantineMode quarantine_mode = QuarantineMode::Hold;
+  bool stored = false;
+  std::string quarantine_id;     // its entry in postern's store (mode store or both), for the event
+  std::string quarantine_group;  // the policy group whose mode and retention apply
+  int64_t quarantine_days = 30;  // how long postern's store keeps it
+  std::vector<RecipientOutcome> recipients;  // in RCPT order
   // Numbers the modifiers report for the event, each by its dotted key under "postern"
   // ("click.rewritten": the links the click rewriter rewrote); a later one of a key wins.
   std::vector<std::pair<std::string, int64_t>> event_counts;

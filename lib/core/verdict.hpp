@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/action.hpp"
 
@@ -24,6 +25,22 @@ struct Verdict {
   std::string reason;
   SmtpReply reply;
 };
+
+// Put on the transaction (Transaction::put) by a stage that vouches for the message
+// (a quarantine release with a valid signature): the session caps every
+// recipient's verdict at `max` (a tempfail, an error's answer, stays).
+struct VerdictCap {
+  Action max = Action::Tag;
+  std::string why;
+};
+
+// Where a quarantined message goes (policy `quarantine_mode`): the MTA's hold queue
+// (smfi_quarantine), postern's store (lib/quarantine; the MTA then discards the
+// message, but only when `stored`), or both.
+enum class QuarantineMode { Hold, Store, Both };
+inline std::string_view to_string(QuarantineMode m) {
+  return m == QuarantineMode::Hold ? "hold" : m == QuarantineMode::Store ? "store" : "both";
+}
 
 enum class Direction { Inbound, Outbound };
 inline const char* to_string(Direction d) {

@@ -114,6 +114,8 @@ struct RawGroup {
   ThresholdOrigins origins;           // "group.NAME.inbound.tag" -> where, for the keys it sets
   std::optional<std::string> subject_prefix;
   std::optional<bool> findings_header, quarantine;
+  std::optional<core::QuarantineMode> quarantine_mode;
+  std::optional<int64_t> quarantine_days;
 };
 
 // What applying the files builds beside the Policy.
@@ -298,6 +300,20 @@ bool is_group_name(std::string_view n) {
 }
 
 // One [[group]] table. `defined_here`: the names this file defined already.
+// "hold" | "store" | "both" at `key`; nullopt when absent or wrong (an error).
+std::optional<core::QuarantineMode> read_quarantine_mode(TomlSection& s, const char* key) {
+  auto v = s.string(key);
+  if (!v) return std::nullopt;
+  for (auto m :
+       {core::QuarantineMode::Hold, core::QuarantineMode::Store, core::QuarantineMode::Both})
+    if (*v == core::to_string(m)) return m;
+  s.error(*s.node(key),
+          fmt::format("'{}': expected \"hold\", \"store\" or \"both\", not \"{}\"", key, *v));
+  return std::nullopt;
+}
+
+constexpr int64_t kMaxQuarantineDays = 3650;
+
 void read_group(const toml::table& t, const std::string& path, Errors& errs,
                 std::vector<RawGroup>& groups, std::vector<SymbolRef>& refs,
                 std::map<std::string, Error, std::less<>>& defined_here) {
@@ -381,6 +397,8 @@ void read_group(const toml::table& t, const std::string& path, Errors& errs,
   g.subject_prefix = s.string("subject_prefix");
   g.findings_header = s.boolean("findings_header");
   g.quarantine = s.boolean("quarantine");
+  g.quarantine_mode = read_quarantine_mode(s, "quarantine_mode");
+  g.quarantine_days = s.integer("quarantine_days", 1, kMaxQuarantineDays);
   s.finish();
   if (!ok) return;
   auto it = std::find_if(groups.begin(), groups.end(),
@@ -580,6 +598,12 @@ void apply_file(const std::string& path, const toml::table& t, Policy& p, Errors
       read_reply(TomlSection(*tf, "replies.tempfail", path, errs), p.tempfail_reply, '4');
     s.finish();
   }
+  if (const auto* q = top.table("quarantine")) {
+    TomlSection s(*q, "quarantine", path, errs);
+    if (auto m = read_quarantine_mode(s, "mode")) p.quarantine_mode = *m;
+    if (auto d = s.integer("retention_days", 1, kMaxQuarantineDays)) p.quarantine_days = *d;
+    s.finish();
+  }
   if (const auto* tg = top.table("tag")) {
     TomlSection s(*tg, "tag", path, errs);
     if (auto v = s.string("subject_prefix")) p.subject_prefix = *v;
@@ -733,6 +757,8 @@ Group resolve_group(const Policy& p, const RawGroup& r, const ThresholdOrigins& 
   g.subject_prefix = r.subject_prefix.value_or(p.subject_prefix);
   g.findings_header = r.findings_header.value_or(p.findings_header);
   g.quarantine = r.quarantine.value_or(true);
+  g.quarantine_mode = r.quarantine_mode.value_or(p.quarantine_mode);
+  g.quarantine_days = r.quarantine_days.value_or(p.quarantine_days);
   return g;
 }
 

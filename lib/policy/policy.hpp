@@ -20,11 +20,13 @@
 // the entries of the address `lists` it names. Each group inherits the
 // top-level policy after layering and sets over it what it sets: thresholds
 // key by key, rules per symbol (per direction), subject_prefix,
-// findings_header, and quarantine = false (a quarantine result is delivered
-// tagged instead). `group_for(address)` is the first group in definition order
-// whose patterns or lists match, else `default_group` ("default": the
-// top-level policy, or a [[group]] named "default" over it, which matches no
-// addresses of its own).
+// findings_header, quarantine = false (a quarantine result is delivered
+// tagged instead), quarantine_mode ("hold": the MTA's hold queue, the default;
+// "store": postern's store, lib/quarantine, and the MTA discards it; "both") and
+// quarantine_days (retention in the store, 1..3650), whose defaults are the
+// top-level [quarantine] mode and retention_days. `group_for(address)` is the first group in
+// definition order whose patterns or lists match, else `default_group` ("default": the top-level
+// policy, or a [[group]] named "default" over it, which matches no addresses of its own).
 #pragma once
 
 #include <map>
@@ -121,6 +123,9 @@ struct Group {
   std::string subject_prefix = "[SPAM]";
   bool findings_header = true;
   bool quarantine = true;  // false: a quarantine result becomes tag
+  // Where its quarantined mail goes, and how long postern's store keeps it.
+  core::QuarantineMode quarantine_mode = core::QuarantineMode::Hold;
+  int64_t quarantine_days = 30;
 
   const DirectionPolicy& for_direction(core::Direction d) const {
     return d == core::Direction::Inbound ? inbound : outbound;
@@ -188,6 +193,9 @@ struct Policy {
   std::vector<std::string> trusted_arc_sealers;
   BannerPolicy banner;
   ArchivePolicy archive;
+  // [quarantine] mode and retention_days: every group's default.
+  core::QuarantineMode quarantine_mode = core::QuarantineMode::Hold;
+  int64_t quarantine_days = 30;
   std::vector<Group> groups;  // [[group]], in the order first defined, resolved
   Group default_group;        // everyone no group matches
   // The folders' own policy sections ([rules] in lib/content, ...), each read by the

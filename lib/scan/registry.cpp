@@ -15,6 +15,7 @@
 #include "dns/registration.hpp"
 #include "limits/registration.hpp"
 #include "mime/registration.hpp"
+#include "quarantine/registration.hpp"
 #include "ratelimit/registration.hpp"
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
@@ -34,7 +35,8 @@ const std::vector<const core::Registration*>& registrations() {
       &reputation::registration(),  &attach::registration(),    &content::registration(),
       &mime::registration(),        &auth::registration(),      &scan::registration(),
       &content::bec_registration(), &url::registration(),       &url::click_registration(),
-      &state::registration(),       &ratelimit::registration(), &telemetry::registration()};
+      &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
+      &quarantine::registration()};
   return all;
 }
 

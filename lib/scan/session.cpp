@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/address.hpp"
+#include "quarantine/release.hpp"
 #include "scan/phases.hpp"
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
@@ -223,6 +224,14 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
     apply_step(*snap_, tx_final_, v);
     if (st.kind != core::Step::Kind::Continue) apply_step(*snap_, st, v);
     policy::settle(g, v);
+    if (const auto* cap = tx_->get<core::VerdictCap>();
+        cap && v.action != Action::Tempfail &&
+        core::severity(v.action) > core::severity(cap->max)) {
+      v.reason =
+          fmt::format("{} (capped to {}: {})", v.reason, core::to_string(cap->max), cap->why);
+      v.action = cap->max;
+      v.reply = {};
+    }
     return v;
   };
   // Each accepted recipient's own result; the most severe decides the message.
@@ -272,8 +281,13 @@ core::Outcome Session::end_of_message(std::string_view queue_id) {
       const std::string& prefix = g.subject_prefix;
       if (old.rfind(prefix, 0) != 0) out.new_subject = old.empty() ? prefix : prefix + " " + old;
     }
-    if (v->action == Action::Quarantine)
+    if (v->action == Action::Quarantine) {
       out.quarantine_reason = fmt::format("postern {}: {}", tx_->scan_id(), v->reason);
+      out.quarantine_mode = g.quarantine_mode;
+      out.quarantine_group = g.name;
+      out.quarantine_days = g.quarantine_days;
+      if (g.quarantine_mode != core::QuarantineMode::Hold) out.quarantine_id = quarantine::new_id();
+    }
     run_edit_phases(*snap_, *tx_, out);  // modify → finish → dispose
   }
   return finish(std::move(out));

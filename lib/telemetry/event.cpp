@@ -118,6 +118,9 @@ json make_event(const core::Transaction& tx, const core::Outcome& out,
   }
   p["recipients"] = std::move(rcpts);
   if (!out.quarantine_reason.empty()) p["quarantine_reason"] = out.quarantine_reason;
+  if (out.stored)
+    p["quarantine"] = {{"id", out.quarantine_id},
+                       {"mode", std::string(core::to_string(out.quarantine_mode))}};
   for (const auto& [key, n] : out.event_counts) {
     std::string pointer = "/" + key;
     std::replace(pointer.begin(), pointer.end(), '.', '/');

@@ -9,7 +9,8 @@
 // source.{ip,port,domain}, and postern.{scan_id, action, score, reason, findings[]
 // {symbol, score, detail, recipient (when about one recipient)}, headers_added[],
 // headers_removed[], body_replaced, recipients_added[], recipients_removed[] (these
-// three only when set), smtp_reply, stages[], header_from[], recipients[] {address,
+// three only when set), quarantine {id, mode} (when postern's quarantine store holds
+// the message: quarantine/stage.hpp), smtp_reply, stages[], header_from[], recipients[] {address,
 // group, action (its own result, or "deferred"), reason, smtp_reply (when refused
 // or deferred at RCPT)}, the modifiers' counts (core::Outcome::event_counts, e.g.
 // click.rewritten: the links rewritten when the click-rewrite modifier ran on the message),

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -57,12 +56,7 @@ struct Reader {
 };
 
 std::string mac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-    return {};
-  return std::string(reinterpret_cast<const char*>(out), len);
+  return core::hmac_sha256(key, data);
 }
 
 bool key_id_ok(std::string_view id) {

@@ -29,7 +29,7 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
        "unknown key 'milterr' at top level; expected one of: arc, clamav, click, dkim, dns, "
        "limits, "
-       "log, metrics, milter, policy, sandbox, scan"},
+       "log, metrics, milter, policy, quarantine, sandbox, scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},
       {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,

@@ -181,7 +181,7 @@ TEST_CASE("each policy mistake is reported at its file:line:column with what was
       {"unknown key (a typo)", "[[group]]\nname = \"g\"\nlists = []\nrecipient = [\"a.example\"]\n",
        4, 1,
        "unknown key 'recipient' in [group.g]; expected one of: findings_header, inbound, lists, "
-       "name, outbound, quarantine, recipients, subject_prefix"},
+       "name, outbound, quarantine, quarantine_days, quarantine_mode, recipients, subject_prefix"},
       {"unknown key in a direction",
        "[[group]]\nname = \"g\"\nrecipients = []\n[group.inbound]\ntga = 1\n", 5, 1,
        "unknown key 'tga' in [group.g.inbound]"},

@@ -95,12 +95,16 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // the sandbox after every stage that adds findings (its `when` reads them); url after attach
   // (the links of PDF and Office files), uribl and the stages that read content::fields
   // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
-  // ratelimit (first event RCPT) after spf (MAIL FROM).
-  CHECK(names(*stages) == std::vector<std::string_view>{
-                              "limits",     "lists",         "dnsbl", "helo",       "spf",
-                              "ratelimit",  "header_sanity", "mime",  "attach",     "dkim",
-                              "arc",        "dmarc",         "url",   "rules",      "heuristics",
-                              "classifier", "bec",           "uribl", "composites", "sandbox"});
+  // ratelimit (first event RCPT) after spf (MAIL FROM); the quarantine release
+  // check needs nothing and comes last.
+  CHECK(names(*stages) ==
+        std::vector<std::string_view>{"limits",        "lists",   "dnsbl",
+                                      "helo",          "spf",     "ratelimit",
+                                      "header_sanity", "mime",    "attach",
+                                      "dkim",          "arc",     "dmarc",
+                                      "url",           "rules",   "heuristics",
+                                      "classifier",    "bec",     "uribl",
+                                      "composites",    "sandbox", "quarantine_release"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
@@ -111,7 +115,7 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox"});
+  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",
