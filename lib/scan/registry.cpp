@@ -12,6 +12,7 @@
 #include "auth/registration.hpp"
 #include "content/bec_registration.hpp"
 #include "content/registration.hpp"
+#include "dlp/registration.hpp"
 #include "dns/registration.hpp"
 #include "limits/registration.hpp"
 #include "mime/registration.hpp"
@@ -32,7 +33,7 @@ const std::vector<const core::Registration*>& registrations() {
       &reputation::registration(),  &attach::registration(), &content::registration(),
       &mime::registration(),        &auth::registration(),   &scan::registration(),
       &content::bec_registration(), &url::registration(),    &url::click_registration(),
-      &state::registration()};
+      &state::registration(),       &dlp::registration()};
   return all;
 }
 
