@@ -5,7 +5,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <optional>
 
 #include "policy/toml_reader.hpp"
 
@@ -32,14 +31,15 @@ std::string detector_list() {
   return out;
 }
 
-// One [dlp.rules.NAME]; nullopt after an error (reported) or when enabled = false.
-std::optional<DlpRule> read_rule(policy::TomlSection s, const std::string& name, bool& disabled) {
-  DlpRule r;
+// One [dlp.rules.NAME] over `r` (the rule as earlier files left it, key by key);
+// false after an error (reported).
+bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
   r.name = name;
   r.symbol = "DLP_" + upper(name);
   bool ok = true;
-  if (auto e = s.boolean("enabled"); e && !*e) disabled = true;
+  if (auto e = s.boolean("enabled")) r.enabled = *e;
   if (auto ds = s.strings("detectors")) {
+    r.detectors.clear();
     for (const auto& d : *ds) {
       if (auto det = detector_from_name(d)) {
         r.detectors.push_back(*det);
@@ -51,6 +51,7 @@ std::optional<DlpRule> read_rule(policy::TomlSection s, const std::string& name,
     }
   }
   if (auto ps = s.strings("patterns")) {
+    r.patterns.clear();
     if (ps->size() > kMaxPatterns) {
       s.error(*s.node("patterns"), fmt::format("'patterns': at most {}", kMaxPatterns));
       ok = false;
@@ -78,6 +79,7 @@ std::optional<DlpRule> read_rule(policy::TomlSection s, const std::string& name,
     }
   }
   if (auto ws = s.strings("dictionary")) {
+    r.dictionary.clear();
     if (ws->size() > kMaxDictionary) {
       s.error(*s.node("dictionary"), fmt::format("'dictionary': at most {} words", kMaxDictionary));
       ok = false;
@@ -116,22 +118,21 @@ std::optional<DlpRule> read_rule(policy::TomlSection s, const std::string& name,
   if (auto v = s.number("score")) r.score = *v;
   if (auto d = s.string("description")) r.description = *d;
   if (!policy::read_direction(s, r.directions)) ok = false;
-  if (!disabled && ok && r.detectors.empty() && r.patterns.empty() && r.dictionary.empty()) {
+  if (r.enabled && ok && r.detectors.empty() && r.patterns.empty() && r.dictionary.empty()) {
     s.error_here(
         fmt::format("[dlp.rules.{}]: expected 'detectors', 'patterns' or 'dictionary'", name));
     ok = false;
   }
   s.finish();
-  if (!ok || disabled) return std::nullopt;
   if (r.description.empty())
     r.description = fmt::format("the DLP rule {} matched ([dlp.rules.{}])", name, name);
-  return r;
+  return ok;
 }
 
 // The hard rule of `r` in the directions it applies to (none for log); erases them first.
 void set_hard_rules(policy::Policy& p, const std::string& symbol, const DlpRule* r) {
   for (auto* d : {&p.inbound, &p.outbound}) d->rules.erase(symbol);
-  if (!r || r->action == "log") return;
+  if (!r || !r->enabled || r->action == "log") return;
   policy::Rule hard;
   hard.action = r->action == "block"        ? core::Action::Reject
                 : r->action == "quarantine" ? core::Action::Quarantine
@@ -180,19 +181,12 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
                                  name));
         continue;
       }
-      bool disabled = false;
-      auto r = read_rule(policy::TomlSection(*t, "dlp.rules." + name, s.file(), s.errors()), name,
-                         disabled);
-      const std::string symbol = "DLP_" + upper(name);
-      if (disabled) {
-        dp.rules.erase(name);
-        set_hard_rules(p, symbol, nullptr);
+      DlpRule r = dp.rules.contains(name) ? dp.rules.find(name)->second : DlpRule{};
+      if (!read_rule(policy::TomlSection(*t, "dlp.rules." + name, s.file(), s.errors()), name, r))
         continue;
-      }
-      if (!r) continue;
-      r->at = policy::error_at(s.file(), n->source(), "");
-      set_hard_rules(p, symbol, &*r);
-      dp.rules[name] = std::move(*r);
+      r.at = policy::error_at(s.file(), n->source(), "");
+      set_hard_rules(p, r.symbol, &r);
+      dp.rules[name] = std::move(r);
     }
     rs.finish();
   }
@@ -204,8 +198,9 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
 
 void dlp_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& out) {
   for (const auto& [name, r] : p.sections.section<DlpPolicy>("dlp").rules)
-    out.push_back({r.symbol, r.score, core::Scope::Transaction, r.description,
-                   fmt::format("[dlp.rules.{}]", name), r.at.file, r.at.line, r.at.column});
+    if (r.enabled)
+      out.push_back({r.symbol, r.score, core::Scope::Transaction, r.description,
+                     fmt::format("[dlp.rules.{}]", name), r.at.file, r.at.line, r.at.column});
 }
 
 }  // namespace postern::dlp

@@ -14,7 +14,9 @@
 // finding alone), message, score (0), description, enabled (true). An action other
 // than log becomes a hard rule of the rule's directions ([outbound.rules] DLP_NAME =
 // action), so a later [outbound.rules] or a group may override it. A later file's
-// [dlp.rules.NAME] replaces NAME. Errors at file:line:column. Plain data afterwards.
+// [dlp.rules.NAME] layers over NAME key by key (detectors, patterns, dictionary:
+// each list replaced whole), so `enabled = true` alone turns a shipped rule on.
+// Errors at file:line:column. Plain data afterwards.
 #pragma once
 
 #include <array>
@@ -48,6 +50,7 @@ struct DlpRule {
   policy::Directions directions{false, true};
   std::string action = "log";  // block, quarantine, tag, log
   double score = 0;
+  bool enabled = true;
   policy::Error at{};
 };
 
@@ -56,7 +59,12 @@ struct DlpPolicy {
   size_t max_bytes = 8u << 20;
   size_t max_matches = 1000;
   std::array<std::vector<std::string>, kDetectors> keywords{};
-  std::map<std::string, DlpRule, std::less<>> rules;  // enabled rules, by name
+  std::map<std::string, DlpRule, std::less<>> rules;  // by name, the disabled ones too
+  bool any_enabled() const {
+    for (const auto& [n, r] : rules)
+      if (r.enabled) return true;
+    return false;
+  }
 };
 
 void read_dlp(policy::TomlSection& s, policy::Policy& p);

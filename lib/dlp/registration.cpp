@@ -29,7 +29,7 @@ const core::Registration& registration() {
                   .needs = {"mime.analysis"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& dp = c.policy.sections.section<DlpPolicy>("dlp");
-                    if (dp.rules.empty()) return nullptr;
+                    if (!dp.any_enabled()) return nullptr;
                     auto s = DlpScanner::build(dp);
                     if (!s) {
                       c.errors.push_back(s.error());

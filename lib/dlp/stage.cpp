@@ -53,6 +53,7 @@ postern::expected<std::shared_ptr<const DlpScanner>, policy::Error> DlpScanner::
   s->options_.max_matches = policy.max_matches;
   s->options_.keywords = policy.keywords;
   for (const auto& [name, r] : s->policy_.rules) {
+    if (!r.enabled) continue;
     auto c = std::make_unique<Compiled>();
     c->rule = &r;
     for (Detector d : r.detectors) s->options_.enabled[static_cast<size_t>(d)] = true;

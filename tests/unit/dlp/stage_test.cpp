@@ -120,8 +120,17 @@ TEST_CASE("DLP actions: quarantine, tag, log; a later file's enabled = false rem
   d.write("p/20-local.toml", "[dlp.rules.ssn]\nenabled = false\n");
   auto off = policy::load_policy({d.str() + "/p"}, scan::policy_sections());
   if (!off) FAIL(policy::to_string(off.error()));
-  CHECK(off->sections.section<dlp::DlpPolicy>("dlp").rules.empty());
+  CHECK_FALSE(off->sections.section<dlp::DlpPolicy>("dlp").any_enabled());
   CHECK_FALSE(off->outbound.rules.contains("DLP_SSN"));
+  // And back on, key by key: the detectors and the action stay the first file's.
+  d.write("p/30-on.toml", "[dlp.rules.ssn]\nenabled = true\nmin_count = 5\n");
+  auto on = policy::load_policy({d.str() + "/p"}, scan::policy_sections());
+  if (!on) FAIL(policy::to_string(on.error()));
+  const auto& rule = on->sections.section<dlp::DlpPolicy>("dlp").rules.at("ssn");
+  CHECK(rule.enabled);
+  CHECK(rule.min_count == 5);
+  CHECK(rule.detectors == std::vector<dlp::Detector>{dlp::Detector::ssn});
+  CHECK(on->outbound.rules.at("DLP_SSN").action == core::Action::Reject);
 }
 
 TEST_CASE("custom patterns and dictionaries count, masked", "[dlp][stage]") {
@@ -179,9 +188,24 @@ TEST_CASE("[dlp] errors name file:line:column", "[dlp][policy]") {
   }
 }
 
-TEST_CASE("the shipped policies load, and their DLP rules are off", "[dlp][policy]") {
+TEST_CASE("the shipped policies load, their DLP rules are off, and `enabled = true` turns one on",
+          "[dlp][policy]") {
   auto p = policy::load_policy({POSTERN_SOURCE_DIR "/policies"}, scan::policy_sections());
   if (!p) FAIL(policy::to_string(p.error()));
-  CHECK(p->sections.section<dlp::DlpPolicy>("dlp").rules.empty());
-  CHECK(p->sections.has_section("dlp"));
+  const auto& dp = p->sections.section<dlp::DlpPolicy>("dlp");
+  CHECK(dp.rules.size() == 5);
+  CHECK_FALSE(dp.any_enabled());
+  CHECK_FALSE(p->outbound.rules.contains("DLP_CARDS"));
+  test::TempDir d;
+  d.write("local/90-dlp.toml", "[dlp.rules.cards]\nenabled = true\n");
+  auto on = policy::load_policy({POSTERN_SOURCE_DIR "/policies", d.str() + "/local"},
+                                scan::policy_sections());
+  if (!on) FAIL(policy::to_string(on.error()));
+  CHECK(on->outbound.rules.at("DLP_CARDS").action == core::Action::Quarantine);
+  const std::string card_mail = mail("card 4241 9602 0928 2256 and card 5206932327216243");
+  auto scanner = dlp::DlpScanner::build(on->sections.section<dlp::DlpPolicy>("dlp"));
+  REQUIRE(scanner);
+  const auto rep = (*scanner)->scan({card_mail}, core::Direction::Outbound);
+  REQUIRE(rep.hits.size() == 1);
+  CHECK(rep.hits[0].symbol == "DLP_CARDS");
 }
