@@ -86,8 +86,7 @@ Folded fold(std::string_view in) {
     i += len;
   }
   f.orig.push_back(static_cast<uint32_t>(in.size()));
-  f.text = f.storage;
-  return f;
+  return f;  // the caller points f.text at f.storage (a move would leave it dangling)
 }
 
 // Where the keywords of one detector are in the text (word starts, case-insensitive).
@@ -562,7 +561,8 @@ int mrz_check_digit(std::string_view field) {
 
 Result detect(std::string_view text, const Options& options) {
   Result r;
-  const Folded f = fold(text);
+  Folded f = fold(text);
+  if (!f.orig.empty()) f.text = f.storage;
   Ctx x{f, options, r};
   if (x.on(Detector::card) || x.on(Detector::ssn) || x.on(Detector::nhs) || x.on(Detector::npi))
     digit_chains(x);

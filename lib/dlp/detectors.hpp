@@ -28,7 +28,7 @@
 // A match carries the byte offsets in `text` and the MASKED value only (last 4
 // characters kept at most): the raw value never leaves this file but by offsets.
 // Linear in the text (keywords: in the window of each match, matches bounded).
-// Pure functions, thread-safe, never throw on any bytes.
+// Text of less than 4 GiB. Pure functions, thread-safe, never throw on any bytes.
 #pragma once
 
 #include <array>

@@ -94,11 +94,13 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // the attach stage right after the mime stage, before the stages that spend the CPU budget;
   // the sandbox after every stage that adds findings (its `when` reads them); url after attach
   // (the links of PDF and Office files), uribl and the stages that read content::fields
-  // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list).
+  // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
+  // dlp (after mime) before the composites, which may name its DLP_ symbols.
   CHECK(names(*stages) == std::vector<std::string_view>{
-                              "limits", "lists", "dnsbl", "helo", "spf", "header_sanity", "mime",
-                              "attach", "dkim", "arc", "dmarc", "url", "rules", "heuristics",
-                              "classifier", "bec", "uribl", "composites", "sandbox"});
+                              "limits",        "lists", "dnsbl",  "helo",       "spf",
+                              "header_sanity", "mime",  "attach", "dkim",       "arc",
+                              "dmarc",         "url",   "rules",  "heuristics", "classifier",
+                              "bec",           "uribl", "dlp",    "composites", "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) ==
