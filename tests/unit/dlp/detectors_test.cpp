@@ -2,10 +2,12 @@
 // masking, fullwidth digits, bounds.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "dlp/detectors.hpp"
+#include "support/files.hpp"
 
 using postern::dlp::Detector;
 using postern::dlp::Tier;
@@ -272,4 +274,31 @@ TEST_CASE("names and tiers read back", "[dlp]") {
   CHECK(dlp::tier_from_name("high") == Tier::high);
   CHECK_FALSE(dlp::tier_from_name("certain"));
   CHECK_FALSE(dlp::detector_from_name("cards"));
+}
+
+TEST_CASE("hostile bytes: offsets inside the text, masked values hold at most 4 digits",
+          "[dlp][hostile]") {
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    // Random bytes over an alphabet dense in digits, separators, fullwidth lead bytes.
+    std::string text = postern::test::random_bytes(1 << 18, seed);
+    const std::string alphabet = "0123456789 -.\n<PDEGB\xEF\xBC\x90";
+    for (char& c : text) c = alphabet[static_cast<unsigned char>(c) % alphabet.size()];
+    const auto r = dlp::detect(text);
+    for (const auto& m : r.matches) {
+      CHECK(m.begin < m.end);
+      CHECK(m.end <= text.size());
+      CHECK(std::count_if(m.masked.begin(), m.masked.end(),
+                          [](char c) { return c >= '0' && c <= '9'; }) <= 4);
+    }
+  }
+  // ICD-10 codes near a keyword only (12 within 50 bytes of the one keyword)...
+  std::string few = "diagnosis";
+  for (int i = 0; i < 100000; ++i) few += " A11";
+  CHECK(dlp::detect(few).matches.size() == 12);
+  // ... and by the hundred thousand, each beside one: bounded by max_matches.
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "dx A11 ";
+  const auto r = dlp::detect(many);
+  CHECK(r.matches.size() == dlp::Options{}.max_matches);
+  CHECK(r.truncated);
 }
