@@ -29,6 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -40,10 +42,13 @@
 
 #include "attach/sandbox.hpp"
 #include "core/version.hpp"
+#include "milter/metrics_http.hpp"
 #include "milter/shim.hpp"
 #include "policy/config.hpp"
 #include "scan/snapshot.hpp"
 #include "telemetry/log.hpp"
+#include "telemetry/metrics.hpp"
+#include "telemetry/metrics_config.hpp"
 
 namespace {
 
@@ -236,7 +241,9 @@ int main(int argc, char** argv) {
   }
   std::string socket = socket_override.empty() ? cfg.socket : socket_override;
   telemetry::log_init("postern-milter", cfg.log_target == "syslog");
-  if (!milter::event_log().open(cfg.event_log)) return kExOsErr;
+  if (!milter::event_log().open(cfg.event_log) ||
+      !milter::event_log().open_syslog(cfg.event_syslog))
+    return kExOsErr;
   milter::set_snapshot(*snap);
 
   if (!milter::register_filter()) {
@@ -272,6 +279,17 @@ int main(int argc, char** argv) {
 
   telemetry::log_info("postern-milter {} listening on {} ({} policy file(s))", kVersion, socket,
                       (*snap)->policy.files.size());
+  // /metrics ([metrics] listen; a change needs a restart). Mail flows without it.
+  milter::MetricsHttp metrics;
+  if (const auto& mc = telemetry::metrics_config(cfg); !mc.host.empty()) {
+    const bool v6 = mc.host.find(':') != std::string::npos;
+    const std::string where =
+        fmt::format("{}{}{}:{}", v6 ? "[" : "", mc.host, v6 ? "]" : "", mc.port);
+    if (metrics.start(mc.host, mc.port))
+      telemetry::log_info("metrics on http://{}/metrics", where);
+    else
+      telemetry::log_error("cannot serve metrics on {}; running without", where);
+  }
   std::thread runner([] {
     int rc = smfi_main();
     unsigned char b = rc == MI_SUCCESS ? 0 : 255;
@@ -315,14 +333,19 @@ int main(int argc, char** argv) {
       auto fresh = scan::load_snapshot(config_path, false, &services);
       if (!fresh) {
         print_errors(fresh.error());
+        telemetry::metrics::count_reload(false);
         telemetry::log_error("reload failed; the previous configuration keeps serving");
         continue;
       }
-      if ((*fresh)->config.event_log != milter::event_log().path())
+      if ((*fresh)->config.event_log != milter::event_log().path() ||
+          (*fresh)->config.event_syslog != milter::event_log().syslog_spec()) {
         milter::event_log().open((*fresh)->config.event_log);
-      else
+        milter::event_log().open_syslog((*fresh)->config.event_syslog);
+      } else {
         milter::event_log().reopen();
+      }
       milter::set_snapshot(*fresh);
+      telemetry::metrics::count_reload(true);
       telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
       continue;
     }
@@ -338,6 +361,7 @@ int main(int argc, char** argv) {
     break;
   }
   runner.join();
+  metrics.stop();
   {
     std::lock_guard lk(release_mu);
     release_stop = true;

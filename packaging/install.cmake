@@ -38,6 +38,9 @@ install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.ser
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
         DESTINATION lib/systemd/system COMPONENT unit_rpm)
 
+# Reference configs for shipping the event log to a SIEM (README "The event log").
+install(FILES ${_pkg}/siem/vector.toml ${_pkg}/siem/filebeat.yml DESTINATION share/postern/siem)
+
 # --- man pages and docs, compressed as Debian wants them (gzip -9n: no name or time) --
 set(_gz_outputs)
 foreach(page postern.1 postern.toml.5 postern-milter.8 postern-clickd.8)
@@ -72,6 +75,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${_pkg}/doc/copyright ${_gen}/change
               ${_pkg}/doc/postfix-main.cf ${_pkg}/doc/sendmail.mc
         DESTINATION share/doc/postern)
 install(FILES ${_pkg}/README.md DESTINATION share/doc/postern RENAME README.packaging.md)
+install(FILES ${_pkg}/grafana/postern.json DESTINATION share/doc/postern/grafana)
 
 # --- CPack ------------------------------------------------------------------------
 set(CPACK_PACKAGE_NAME postern)

@@ -12,6 +12,7 @@
 #include "tools/sandbox_command.hpp"
 #include "tools/scan_command.hpp"
 #include "tools/setup_command.hpp"
+#include "tools/status_command.hpp"
 #include "tools/symbols_command.hpp"
 #include "tools/train_command.hpp"
 
@@ -134,6 +135,14 @@ int main(int argc, char** argv) {
   for (auto* c : {sandbox_list, sandbox_run})
     c->add_option("-c,--config", sandbox_config, "daemon config with the [sandbox] section");
 
+  tools::StatusOptions status_opts;
+  auto* status =
+      app.add_subcommand("status", "what the running postern-milter counted (its metrics)");
+  auto* status_cfg = status->add_option("-c,--config", status_opts.config_path,
+                                        "daemon config with [metrics] listen");
+  status->add_option("--url", status_opts.url, "the metrics URL (http://127.0.0.1:9187/metrics)");
+  status->add_option("--top", status_opts.top, "findings shown (10)");
+
   tools::SetupOptions setup_opts;
   auto* setup = app.add_subcommand("setup", "print or apply the MTA settings postern needs");
   setup->require_subcommand(1);
@@ -214,6 +223,11 @@ int main(int argc, char** argv) {
     return tools::run_learn(learn_opts);
   }
   if (symbols->parsed()) return tools::run_symbols(sym_opts);
+  if (status->parsed()) {
+    status_opts.config_explicit = status_cfg->count() > 0;
+    if (!status_opts.config_explicit) status_opts.config_path = policy::kDefaultConfigPath;
+    return tools::run_status(status_opts);
+  }
   if (sandbox_list->parsed() || sandbox_run->parsed())
     return tools::run_sandbox(sandbox_config, sandbox_run->parsed());
   if (setup_pf->parsed() || setup_sm->parsed()) {

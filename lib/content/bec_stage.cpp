@@ -11,6 +11,7 @@
 #include "core/excerpt.hpp"
 #include "mime/address.hpp"
 #include "reputation/sender_history.hpp"
+#include "state/store.hpp"
 
 namespace postern::content {
 namespace {
@@ -145,7 +146,15 @@ void BecStage::inbound(core::Transaction& tx) const {
   for (size_t i = 0; i < rcpts.size() && i < kMaxRecipients; ++i) {
     std::string d = checks_->registrable(core::domain_of(rcpts[i]));
     if (d.empty() || std::find(domains.begin(), domains.end(), d) != domains.end()) continue;
-    if (history_->seen(sender, d)) return;
+    const auto seen = history_->lookup(sender, d);
+    if (seen == reputation::SenderHistory::Seen::Unavailable) {
+      // The state store's on_error for the first contact is accept: no score, a finding.
+      tx.add_finding("STATE_UNAVAILABLE", 0.0,
+                     fmt::format("first contact not checked: the state store ({}) did not answer",
+                                 history_->store()->describe()));
+      return;
+    }
+    if (seen == reputation::SenderHistory::Seen::Yes) return;
     domains.push_back(std::move(d));
   }
   if (domains.empty()) return;

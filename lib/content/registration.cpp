@@ -13,8 +13,28 @@
 #include "content/rules.hpp"
 #include "content/symbols.hpp"
 #include "policy/policy.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace postern::content {
+namespace {
+
+// postern_rule_hits_total{rule}: the hit counts of the rule set built last (the
+// running snapshot's; a reload starts them at 0 again, which Prometheus reads as a
+// counter reset).
+void expose_hits(const std::shared_ptr<const RuleSet>& set) {
+  std::weak_ptr<const RuleSet> weak = set;
+  telemetry::metrics::global().collector("postern_rule_hits_total",
+                                         "Content rule hits since the policy was loaded, by rule.",
+                                         "counter", {"rule"}, [weak] {
+                                           std::vector<telemetry::metrics::Sample> out;
+                                           if (auto s = weak.lock())
+                                             for (const auto& [rule, n] : s->hit_counts())
+                                               out.push_back({{rule}, static_cast<double>(n)});
+                                           return out;
+                                         });
+}
+
+}  // namespace
 
 std::shared_ptr<const auth::PublicSuffix> public_suffixes(const core::StageContext& c) {
   if (auto psl = c.services.get<const auth::PublicSuffix>("auth.psl")) return psl;
@@ -52,6 +72,7 @@ const core::Registration& registration() {
                       c.errors.push_back(set.error());
                       return nullptr;
                     }
+                    expose_hits(*set);
                     return std::make_unique<RulesStage>(std::move(*set));
                   }},
                  {.name = "composites",

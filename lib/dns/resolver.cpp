@@ -14,6 +14,8 @@
 #include <mutex>
 #include <thread>
 
+#include "telemetry/metrics.hpp"
+
 namespace postern::dns {
 
 std::string_view to_string(Status s) {
@@ -150,6 +152,8 @@ struct Resolver::Impl {
       owned = std::move(it->second);
       pending.erase(it);
     }
+    if (a.status == Status::ServFail || a.status == Status::Error)
+      telemetry::metrics::count_dns_failure();
     owned->promise.set_value(std::move(a));
   }
 
@@ -177,8 +181,10 @@ struct Resolver::Impl {
           }
         }
       }
-      for (auto& p : expired)
+      for (auto& p : expired) {
+        telemetry::metrics::count_dns_failure();
         p->promise.set_value(Answer{Status::Timeout, {}, false, false, "no answer in time", 0});
+      }
     }
     std::lock_guard lk(mu);
     for (auto& [k, p] : pending)
@@ -263,7 +269,9 @@ std::shared_future<Answer> Resolver::query(std::string_view name, Type type) {
   p->owner = impl_.get();
   std::shared_future<Answer> f = p->promise.get_future().share();
   std::string n(name);
+  telemetry::metrics::count_dns_query();
   if (n.empty() || n.size() > 253 || n.find('\0') != std::string::npos) {
+    telemetry::metrics::count_dns_failure();
     p->promise.set_value(Answer{Status::Error, {}, false, false, "invalid name", 0});
     return f;
   }
@@ -279,6 +287,7 @@ std::shared_future<Answer> Resolver::query(std::string_view name, Type type) {
   auto it = impl_->pending.find(raw);
   if (it == impl_->pending.end()) return f;  // already answered
   if (err) {
+    telemetry::metrics::count_dns_failure();
     it->second->promise.set_value(Answer{Status::Error, {}, false, false, ub_strerror(err), 0});
     impl_->pending.erase(it);
   } else {

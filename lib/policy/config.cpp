@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "policy/toml_reader.hpp"
+#include "telemetry/event_log.hpp"
 
 namespace postern::policy {
 
@@ -80,6 +81,20 @@ void read_log(TomlSection s, Config& c, const std::string& dir) {
       s.error(*s.node("target"), "'target': expected \"syslog\" or \"stderr\"");
   }
   if (auto v = s.string("event_log")) c.event_log = resolve_path(dir, *v);
+  if (auto v = s.string("event_syslog")) {
+    const size_t colon = v->find(':');
+    const std::string socket = colon == std::string::npos ? "/dev/log" : v->substr(colon + 1);
+    if (v->empty())
+      c.event_syslog.clear();
+    else if (!telemetry::syslog_facility(std::string_view(*v).substr(0, colon)))
+      s.error(*s.node("event_syslog"),
+              "'event_syslog': expected a facility (mail, daemon, user, local0..local7), "
+              "optionally followed by :SOCKET");
+    else if (socket.empty() || socket.front() != '/')
+      s.error(*s.node("event_syslog"), "'event_syslog': the socket must be an absolute path");
+    else
+      c.event_syslog = *v;
+  }
   s.finish();
 }
 

@@ -56,6 +56,7 @@ struct Config {
   // [log]
   std::string log_target = "syslog";  // syslog | stderr
   std::string event_log;              // path, "-" = stdout, "" = off
+  std::string event_syslog;           // "FACILITY" or "FACILITY:SOCKET", "" = off
 
   // The folders' sections ([dns] in lib/dns, [arc] and [dkim] in lib/auth, ...), each
   // read by the reader its folder registers (core/registration.hpp), by name.

@@ -630,6 +630,10 @@ void read_dnsbl_zone(TomlSection& s, const std::string& name, std::vector<DnsblZ
   read_dnsbl(s, name, zones);
 }
 
+std::optional<AddressPattern> AddressPattern::parse(std::string_view entry) {
+  return address_pattern(entry);
+}
+
 namespace {
 
 // The order of thresholds is checked on the layered result; the error points at the

@@ -55,6 +55,8 @@ struct AddressPattern {
   Kind kind;
   std::string text;  // lower-cased, without the marker '@'
   bool matches(std::string_view address) const;
+  // An entry as written in a list; nullopt when it is none of the four forms.
+  static std::optional<AddressPattern> parse(std::string_view entry);
 };
 
 struct List {

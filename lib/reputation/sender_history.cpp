@@ -4,6 +4,7 @@
 #include "core/address.hpp"
 #include "core/digest.hpp"
 #include "state/store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace postern::reputation {
 
@@ -17,17 +18,25 @@ std::string SenderHistory::key(std::string_view sender, std::string_view domain)
   return core::sha256_hex(in).substr(0, 32);
 }
 
-bool SenderHistory::seen(std::string_view sender, std::string_view domain) const {
+void SenderHistory::count_error() const {
+  telemetry::metrics::count_state_error(store_->describe());
+}
+
+SenderHistory::Seen SenderHistory::lookup(std::string_view sender, std::string_view domain) const {
   auto v = store_->get(kHistoryNamespace, key(sender, domain));
   if (!v) {
     ++errors_;
-    return true;
+    count_error();
+    return Seen::Unavailable;
   }
-  return v->has_value();
+  return v->has_value() ? Seen::Yes : Seen::No;
 }
 
 void SenderHistory::record(std::string_view sender, std::string_view domain) {
-  if (!store_->put(kHistoryNamespace, key(sender, domain), "", ttl_)) ++errors_;
+  if (!store_->put(kHistoryNamespace, key(sender, domain), "", ttl_)) {
+    ++errors_;
+    count_error();
+  }
 }
 
 }  // namespace postern::reputation

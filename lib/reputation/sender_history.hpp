@@ -11,8 +11,10 @@
 // domains are compared case-insensitively. The store's key (namespace
 // kHistoryNamespace) is SHA-256("sender\ndomain") cut to 16 bytes, in hex, with
 // an empty value: the store holds no address. A store error (Redis down, the
-// file locked) is counted in `errors()`: `seen` then answers true (an outage
-// never adds first-contact score to mail), `record` loses that one record.
+// file locked) is counted in `errors()`: `lookup` says Unavailable and `seen`
+// answers true (an outage never adds first-contact score to mail; the bec stage
+// adds STATE_UNAVAILABLE instead), `record` loses that one record;
+// both count it in postern_state_errors_total (telemetry/metrics.hpp).
 // Thread-safe (the store is); each call is one store operation.
 #pragma once
 
@@ -37,7 +39,12 @@ class SenderHistory {
   explicit SenderHistory(std::shared_ptr<state::Store> store,
                          std::chrono::seconds ttl = kDefaultHistoryTtl);
 
-  bool seen(std::string_view sender, std::string_view domain) const;
+  enum class Seen { Yes, No, Unavailable };
+  // Seen or not; Unavailable when the store failed (counted like every error).
+  Seen lookup(std::string_view sender, std::string_view domain) const;
+  bool seen(std::string_view sender, std::string_view domain) const {
+    return lookup(sender, domain) != Seen::No;
+  }
   void record(std::string_view sender, std::string_view domain);
 
   // The store key of (sender, domain): 32 hex digits.
@@ -46,6 +53,8 @@ class SenderHistory {
   const std::shared_ptr<state::Store>& store() const { return store_; }
 
  private:
+  void count_error() const;  // in the metrics (postern_state_errors_total)
+
   std::shared_ptr<state::Store> store_;
   std::chrono::seconds ttl_;
   mutable std::atomic<size_t> errors_{0};

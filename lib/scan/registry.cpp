@@ -16,9 +16,11 @@
 #include "dns/registration.hpp"
 #include "limits/registration.hpp"
 #include "mime/registration.hpp"
+#include "ratelimit/registration.hpp"
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
 #include "state/registration.hpp"
+#include "telemetry/metrics_config.hpp"
 #include "url/click_registration.hpp"
 #include "url/registration.hpp"
 
@@ -29,11 +31,12 @@ const std::vector<const core::Registration*>& registrations() {
       // The attach stage is registered before content's so that it runs right after
       // the mime stage, before the stages that spend the CPU budget: slow content must
       // not skip the attachment checks.
-      &core::registration(),        &limits::registration(), &dns::registration(),
-      &reputation::registration(),  &attach::registration(), &content::registration(),
-      &mime::registration(),        &auth::registration(),   &scan::registration(),
-      &content::bec_registration(), &url::registration(),    &url::click_registration(),
-      &state::registration(),       &dlp::registration()};
+      &core::registration(),        &limits::registration(),    &dns::registration(),
+      &reputation::registration(),  &attach::registration(),    &content::registration(),
+      &mime::registration(),        &auth::registration(),      &scan::registration(),
+      &content::bec_registration(), &url::registration(),       &url::click_registration(),
+      &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
+      &dlp::registration()};
   return all;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -14,6 +15,7 @@
 #include "scan/registry.hpp"
 #include "scan/verdict_headers.hpp"
 #include "telemetry/event.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace postern::scan {
 using core::Action;
@@ -44,6 +46,27 @@ void apply_step(const Snapshot& s, const std::optional<core::Step>& step, core::
   v.action = step->action;
   v.reason = step->reason;
   v.reply = policy::reply_for(s.policy, v.action);
+}
+
+// The message in the metrics (telemetry/metrics.hpp): its action, its findings, and
+// each stage's time summed over the events it ran at.
+void count(const core::Transaction& tx, Action action, std::string_view group) {
+  namespace m = telemetry::metrics;
+  m::count_message(core::to_string(action), core::to_string(tx.direction()), group);
+  for (const auto& f : tx.findings()) m::count_finding(f.symbol);
+  constexpr size_t kStages = 64;
+  std::array<std::pair<std::string_view, double>, kStages> per{};
+  size_t n = 0;
+  for (const auto& t : tx.stage_times()) {
+    size_t i = 0;
+    while (i < n && per[i].first != t.name) ++i;
+    if (i == n) {
+      if (n == kStages) continue;
+      per[n++] = {t.name, 0};
+    }
+    per[i].second += t.ms;
+  }
+  for (size_t i = 0; i < n; ++i) m::observe_stage(per[i].first, per[i].second / 1000);
 }
 
 }  // namespace
@@ -97,6 +120,7 @@ EventReply Session::decide_early(policy::DecideAt at) {
     out.before_data = true;
     sink_(telemetry::make_event(tx, out, conn_snap_->event_writers));
   }
+  count(*conn_tx_, v.action, policy::kDefaultGroup);
   return {v.action, v.reply};
 }
 
@@ -280,6 +304,7 @@ std::optional<core::Outcome> Session::abort() {
 
 core::Outcome Session::finish(core::Outcome out) {
   out.recipients = recipients_;
+  if (tx_) count(*tx_, out.verdict.action, group_ ? group_->name : policy::kDefaultGroup);
   emit(out);
   tx_.reset();
   builder_.reset();

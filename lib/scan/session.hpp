@@ -34,7 +34,9 @@
 //
 // Every transaction in which something was decided produces exactly one event
 // (JSON, ECS fields) through the sink: at end of message, or at abort/close when
-// all recipients were refused. Not thread-safe: one thread drives one Session.
+// all recipients were refused; and is counted once in the process's metrics
+// (telemetry/metrics.hpp: the message by action, direction and group, its
+// findings, each stage's time). Not thread-safe: one thread drives one Session.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

@@ -1,15 +1,27 @@
 // lib/state: [state] and the "state" service (see registration.hpp).
 #include "state/registration.hpp"
 
+#include <array>
+
 #include "policy/config.hpp"
 #include "state/config.hpp"
 #include "state/store.hpp"
 
 namespace postern::state {
+namespace {
+
+constexpr std::array kSymbols{
+    core::SymbolInfo{"STATE_UNAVAILABLE", 0.0, core::Scope::Transaction,
+                     "the state store did not answer (Redis down, the file locked): a check "
+                     "that needs it was skipped (its on_error is accept)"},
+};
+
+}  // namespace
 
 const core::Registration& registration() {
   static const core::Registration r{
       .folder = "state",
+      .symbols = kSymbols,
       .config_sections = {{StateConfig::kSection, read_state_config}},
       .services = {{.name = kStateService,
                     .make = [](const policy::Config& c, const policy::Policy&,

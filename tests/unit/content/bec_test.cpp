@@ -20,6 +20,7 @@
 #include "reputation/sender_history.hpp"
 #include "scan/registry.hpp"
 #include "scan/snapshot.hpp"
+#include "state/backends.hpp"
 #include "state/config.hpp"
 #include "state/sqlite_store.hpp"
 #include "support/expect_error.hpp"
@@ -298,6 +299,20 @@ std::string mail(const std::string& from, const std::string& subject, const std:
 }
 
 }  // namespace
+
+TEST_CASE("with the state store down, first contact is not judged: STATE_UNAVAILABLE instead",
+          "[bec]") {
+  test::RedisServer redis;
+  auto store = test::redis_store(redis.url(), test::unique_prefix());
+  auto history = std::make_shared<reputation::SenderHistory>(store);
+  content::BecStage stage(checks(), history);
+  redis.kill();
+  Run r = run(stage, core::Direction::Inbound, "stranger@elsewhere.example", {"bob@corp.example"},
+              mail("Stranger <stranger@elsewhere.example>", "hello", "Hello Bob."));
+  CHECK(r.symbols() == std::vector<std::string>{"STATE_UNAVAILABLE"});
+  CHECK(r.detail("STATE_UNAVAILABLE").find("first contact not checked: the state store (redis:") !=
+        std::string::npos);
+}
 
 TEST_CASE("the bec stage explains each finding and amplifies first contact", "[bec]") {
   test::TempDir state_dir;

@@ -29,7 +29,7 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"unknown section (a typo)", "[milterr]\nsocket = \"unix:/x\"\n", 1, 2,
        "unknown key 'milterr' at top level; expected one of: arc, clamav, click, dkim, dns, "
        "limits, "
-       "log, milter, policy, sandbox, scan"},
+       "log, metrics, milter, policy, sandbox, scan"},
       {"unknown key in a section (a typo)", "[milter]\ntimeot = 30\n", 2, 1,
        "unknown key 'timeot' in [milter]"},
       {"unknown key in [limits]", "[limits]\nmessage_size = 2048\nheader_lines = 5\n", 3, 1,
@@ -52,6 +52,10 @@ TEST_CASE("each config mistake is reported at its file:line:column with what was
       {"bad per-stage on_error", "[scan.stage_on_error]\nlists = \"nope\"\n", 2, 9,
        "'stage_on_error.lists': expected one of accept"},
       {"bad log target", "[log]\ntarget = \"file\"\n", 2, 10, "expected \"syslog\" or \"stderr\""},
+      {"unknown event syslog facility", "[log]\nevent_syslog = \"local9\"\n", 2, 16,
+       "'event_syslog': expected a facility (mail, daemon, user, local0..local7)"},
+      {"relative event syslog socket", "[log]\nevent_syslog = \"local3:dev/log\"\n", 2, 16,
+       "'event_syslog': the socket must be an absolute path"},
       {"policy dirs not an array", "[policy]\ndirs = \"/etc/postern/policies\"\n", 2, 8,
        "'dirs' in [policy]: expected an array of strings"},
       {"policy dirs with a number", "[policy]\ndirs = [\"/a\", 5]\n", 2, 15,
@@ -168,6 +172,18 @@ TEST_CASE("relative paths in the config resolve against the config file's direct
     REQUIRE(c2);
     CHECK(c2->event_log == r.want);
   }
+}
+
+TEST_CASE("the event syslog target is a facility and an optional socket", "[config]") {
+  TempDir d;
+  for (const std::string v : {"local3", "mail:/run/systemd/journal/dev-log", ""}) {
+    auto c = load_config(d.write("postern.toml", "[log]\nevent_syslog = \"" + v + "\"\n"));
+    REQUIRE(c);
+    CHECK(c->event_syslog == v);
+  }
+  auto def = load_config(d.write("postern.toml", "[log]\n"));
+  REQUIRE(def);
+  CHECK(def->event_syslog.empty());  // off unless asked for
 }
 
 TEST_CASE("scan settings: on_error and per-stage overrides", "[config]") {

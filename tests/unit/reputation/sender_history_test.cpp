@@ -76,8 +76,9 @@ TEST_CASE("a sender history whose store is down adds no first contact and counts
   h.record("a@vendor.example", "corp.example");
   server.kill();
   CHECK(h.seen("stranger@elsewhere.example", "corp.example"));  // unknown, but no score
+  CHECK(h.lookup("a@vendor.example", "corp.example") == SenderHistory::Seen::Unavailable);
   h.record("b@vendor.example", "corp.example");
-  CHECK(h.errors() == 2);
+  CHECK(h.errors() == 3);
 }
 
 TEST_CASE("threads record and look up senders at once", "[sender_history]") {

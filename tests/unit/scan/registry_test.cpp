@@ -95,16 +95,17 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // the sandbox after every stage that adds findings (its `when` reads them); url after attach
   // (the links of PDF and Office files), uribl and the stages that read content::fields
   // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
-  // dlp (after mime) before the composites, which may name its DLP_ symbols.
-  CHECK(names(*stages) == std::vector<std::string_view>{
-                              "limits",        "lists", "dnsbl",  "helo",       "spf",
-                              "header_sanity", "mime",  "attach", "dkim",       "arc",
-                              "dmarc",         "url",   "rules",  "heuristics", "classifier",
-                              "bec",           "uribl", "dlp",    "composites", "sandbox"});
+  // dlp (after mime) before the composites, which may name its DLP_ symbols; ratelimit
+  // (first event RCPT) after spf (MAIL FROM).
+  CHECK(names(*stages) ==
+        std::vector<std::string_view>{
+            "limits",     "lists",      "dnsbl", "helo",  "spf",   "ratelimit",  "header_sanity",
+            "mime",       "attach",     "dkim",  "arc",   "dmarc", "url",        "rules",
+            "heuristics", "classifier", "bec",   "uribl", "dlp",   "composites", "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
-  CHECK(names(*finishers) ==
-        std::vector<std::string_view>{"authentication-results", "arc-seal", "dkim-sign"});
+  CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
+                                                           "dkim-sign", "ratelimit"});
   // The banner edits the body before the archive copies the message.
   const auto& modifiers = scan::modifier_order();
   REQUIRE(modifiers);

@@ -3,7 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +27,46 @@ std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
+}
+
+// A syslog daemon's datagram socket, bound at `path` (rebinding replaces it).
+class SyslogListener {
+ public:
+  explicit SyslogListener(std::string path) : path_(std::move(path)) {
+    ::unlink(path_.c_str());
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path_.data(), path_.size());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    timeval tv{2, 0};  // a datagram that never comes fails the test, never hangs it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~SyslogListener() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  std::optional<std::string> next() {
+    std::string buf(1 << 20, '\0');
+    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0) return std::nullopt;
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// "<PRI>Mmm dd hh:mm:ss postern-events[PID]: " then the event.
+void check_syslog_line(const std::string& dgram, int pri, const std::string& event) {
+  const std::string head = "<" + std::to_string(pri) + ">";
+  REQUIRE(dgram.starts_with(head));
+  const std::string tag = " postern-events[" + std::to_string(::getpid()) + "]: ";
+  const size_t at = dgram.find(tag);
+  REQUIRE(at == head.size() + 15);  // "Dec  4 18:05:09"
+  CHECK(dgram.substr(at + tag.size()) == event);
 }
 
 }  // namespace
@@ -162,4 +208,67 @@ TEST_CASE("the folders' keys come from their event writers, not from the event i
     CHECK(e["postern"].contains("scan_id"));  // the event's own keys are always there
     CHECK(e["email"].contains("subject") == r.header_from);  // lib/mime's decoded reading
   }
+}
+
+TEST_CASE("events go to syslog as one datagram each, beside the file", "[event_log]") {
+  test::TempDir d;
+  SyslogListener daemon((d.path() / "log.sock").string());
+  const std::string file = (d.path() / "events.json").string();
+  telemetry::EventLog log;
+  REQUIRE(log.open(file));
+  REQUIRE(log.open_syslog("local3:" + (d.path() / "log.sock").string()));
+  const std::vector<std::string> events = {R"({"a":1})", R"({"subject":"caf\u00e9 \ud83d"})"};
+  for (const auto& e : events) {
+    log.write(e);
+    auto got = daemon.next();
+    REQUIRE(got);
+    check_syslog_line(*got, 19 * 8 + 6, e);  // local3.info
+  }
+  CHECK(read_lines(file) == events);
+  CHECK(log.failures() == 0);
+}
+
+TEST_CASE(
+    "a syslog daemon that is away, restarted, or handed too big an event costs events, "
+    "never mail",
+    "[event_log]") {
+  telemetry::log_init("unit_telemetry", false);
+  test::TempDir d;
+  const std::string sock = (d.path() / "log.sock").string();
+  telemetry::EventLog log;
+  REQUIRE(log.open_syslog("mail:" + sock));
+  CHECK_NOTHROW(log.write(R"({"n":1})"));  // no daemon yet
+  CHECK(log.failures() == 1);
+  {
+    SyslogListener daemon(sock);
+    log.write(R"({"n":2})");
+    auto got = daemon.next();
+    REQUIRE(got);
+    check_syslog_line(*got, 2 * 8 + 6, R"({"n":2})");              // mail.info
+    log.write("{\"big\":\"" + std::string(4 << 20, 'x') + "\"}");  // more than a datagram holds
+    CHECK(log.failures() == 2);
+    log.write(R"({"n":3})");
+    got = daemon.next();
+    REQUIRE(got);
+    check_syslog_line(*got, 2 * 8 + 6, R"({"n":3})");
+  }
+  SyslogListener restarted(sock);  // the daemon's new socket at the same path
+  log.write(R"({"n":4})");         // the old connection is dead: this one is lost
+  log.write(R"({"n":5})");         // connected again
+  CHECK(log.failures() == 3);
+  auto got = restarted.next();
+  REQUIRE(got);
+  check_syslog_line(*got, 2 * 8 + 6, R"({"n":5})");
+}
+
+TEST_CASE("a bad event syslog target is refused and the previous one kept", "[event_log]") {
+  telemetry::log_init("unit_telemetry", false);
+  telemetry::EventLog log;
+  REQUIRE(log.open_syslog("local1"));
+  for (const std::string bad : {"local8", "LOCAL1", "local1:", "kern"}) {
+    CHECK_FALSE(log.open_syslog(bad));
+    CHECK(log.syslog_spec() == "local1");
+  }
+  REQUIRE(log.open_syslog(""));
+  CHECK(log.syslog_spec().empty());
 }
