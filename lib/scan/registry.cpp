@@ -12,6 +12,7 @@
 #include "auth/registration.hpp"
 #include "content/bec_registration.hpp"
 #include "content/registration.hpp"
+#include "dlp/registration.hpp"
 #include "dns/registration.hpp"
 #include "limits/registration.hpp"
 #include "mime/registration.hpp"
@@ -36,7 +37,7 @@ const std::vector<const core::Registration*>& registrations() {
       &mime::registration(),        &auth::registration(),      &scan::registration(),
       &content::bec_registration(), &url::registration(),       &url::click_registration(),
       &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
-      &quarantine::registration()};
+      &quarantine::registration(),  &dlp::registration()};
   return all;
 }
 

@@ -95,16 +95,31 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // the sandbox after every stage that adds findings (its `when` reads them); url after attach
   // (the links of PDF and Office files), uribl and the stages that read content::fields
   // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
-  // ratelimit (first event RCPT) after spf (MAIL FROM); the quarantine release
-  // check needs nothing and comes last.
-  CHECK(names(*stages) ==
-        std::vector<std::string_view>{"limits",        "lists",   "dnsbl",
-                                      "helo",          "spf",     "ratelimit",
-                                      "header_sanity", "mime",    "attach",
-                                      "dkim",          "arc",     "dmarc",
-                                      "url",           "rules",   "heuristics",
-                                      "classifier",    "bec",     "uribl",
-                                      "composites",    "sandbox", "quarantine_release"});
+  // dlp (after mime) before the composites, which may name its DLP_ symbols; ratelimit
+  // (first event RCPT) after spf (MAIL FROM); the quarantine release check needs
+  // nothing (it runs where its registration puts it).
+  CHECK(names(*stages) == std::vector<std::string_view>{"limits",
+                                                        "lists",
+                                                        "dnsbl",
+                                                        "helo",
+                                                        "spf",
+                                                        "ratelimit",
+                                                        "header_sanity",
+                                                        "mime",
+                                                        "attach",
+                                                        "dkim",
+                                                        "arc",
+                                                        "dmarc",
+                                                        "url",
+                                                        "rules",
+                                                        "heuristics",
+                                                        "classifier",
+                                                        "bec",
+                                                        "uribl",
+                                                        "quarantine_release",
+                                                        "dlp",
+                                                        "composites",
+                                                        "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
