@@ -96,11 +96,16 @@ TEST_CASE("the event of corpus messages is the recorded one, key for key", "[eve
                              "local-zone: \"example.com.\" static\n"
                              "example.com. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
                              "_dmarc.example.com. IN TXT \"v=DMARC1; p=reject\"\n");
-  std::string cfg = d.write("postern.toml", "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR
-                                            "/policies\"]\n[scan]\nauthserv_id = \"mx.test\"\n"
-                                            "[dns]\nforwarders = [\"127.0.0.1@9\"]\n"
-                                            "local_data = \"" +
-                                                zone + "\"\ntimeout_ms = 300\n");
+  // The same event on every machine: no state store (no sender history from earlier runs)
+  // and no classifier model (an installed package's model would otherwise be read).
+  d.write("local-policies/99-golden.toml", "[classifier]\nenabled = false\n");
+  std::string cfg =
+      d.write("postern.toml", "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR "/policies\", \"" +
+                                  (d.path() / "local-policies").string() +
+                                  "\"]\n[state]\npath = \"\"\n[scan]\nauthserv_id = \"mx.test\"\n"
+                                  "[dns]\nforwarders = [\"127.0.0.1@9\"]\n"
+                                  "local_data = \"" +
+                                  zone + "\"\ntimeout_ms = 300\n");
   auto snap = scan::load_snapshot(cfg);
   INFO((snap ? std::string() : policy::to_string(snap.error())));
   REQUIRE(snap);
