@@ -52,7 +52,9 @@ postern::expected<std::shared_ptr<const DlpScanner>, policy::Error> DlpScanner::
   s->options_.window = policy.window;
   s->options_.max_matches = policy.max_matches;
   s->options_.keywords = policy.keywords;
-  for (const auto& [name, r] : s->policy_.rules) {
+  for (const auto& rule : s->policy_.rules) {
+    const auto& name = rule.first;  // not a structured binding: the lambda below captures it
+    const auto& r = rule.second;
     if (!r.enabled) continue;
     auto c = std::make_unique<Compiled>();
     c->rule = &r;

@@ -119,7 +119,10 @@ void Registry::collector(const std::string& name, const std::string& help, std::
 std::string Registry::render() const {
   std::lock_guard lk(mu_);
   std::string out;
-  for (const auto& [name, e] : entries_) {
+  for (const auto& kv : entries_) {
+    // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
+    const std::string& name = kv.first;
+    const Entry& e = kv.second;
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape_help(e.help), name, e.type);
     if (e.counter) {
       if (e.counter->labels().empty()) e.counter->with({});  // an unlabelled counter shows 0
