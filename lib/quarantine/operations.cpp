@@ -138,9 +138,15 @@ Rendering render(std::string_view raw) {
   mime::Analysis a = mime::analyze(raw);
   for (const auto& leaf : a.leaves) {
     if (leaf.text.empty() || !leaf.data.empty()) continue;  // attachments are not shown
-    std::string_view t = leaf.text;
+    // Line ends read as LF (a CR before LF is not a control to show), trailing ones dropped.
+    std::string t;
+    t.reserve(leaf.text.size());
+    for (size_t i = 0; i < leaf.text.size(); ++i)
+      if (!(leaf.text[i] == '\r' && i + 1 < leaf.text.size() && leaf.text[i + 1] == '\n'))
+        t.push_back(leaf.text[i]);
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
     if (r.text.size() + t.size() > kMaxRenderedText) {
-      t = t.substr(0, kMaxRenderedText - r.text.size());
+      t.resize(kMaxRenderedText - r.text.size());
       r.cut = true;
     }
     r.text += printable(t);

@@ -5,8 +5,8 @@
 // Contract: `printable(s)` is text a message wrote with every control character
 // (C0 but tab and newline, DEL, the C1 range in UTF-8) as '?'. `render(raw)` parses
 // the message (lib/mime) and returns its header fields (printable, unfolded), the
-// visible text of its text parts (HTML through lib/html: never the raw HTML; at
-// most kMaxRenderedText bytes, `cut` when more) and its attachments named, never
+// visible text of its text parts (HTML through lib/html: never the raw HTML; CRLF read
+// as LF; at most kMaxRenderedText bytes, `cut` when more) and its attachments named, never
 // their content. `release(...)` re-injects the stored message through
 // [quarantine] sendmail (-f SENDER -- RCPTS, the entry's recipients or `to`) with a
 // signed X-Postern-Release field on top, then marks the entry released (by

@@ -53,15 +53,21 @@ struct Parsed {
   std::string salt, hash;
 };
 
-// "pbkdf2-sha256$ITER$SALT$HASH", or nullopt.
-std::optional<Parsed> parse_hash(std::string_view s) {
+// The parts of `s` between `sep`s; at most 5 (enough to tell a fifth part is one too many).
+std::vector<std::string_view> split_at(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
   size_t start = 0;
   for (size_t i = 0; i <= s.size() && parts.size() < 5; ++i)
-    if (i == s.size() || s[i] == '$') {
+    if (i == s.size() || s[i] == sep) {
       parts.push_back(s.substr(start, i - start));
       start = i + 1;
     }
+  return parts;
+}
+
+// "pbkdf2-sha256$ITER$SALT$HASH", or nullopt.
+std::optional<Parsed> parse_hash(std::string_view s) {
+  const std::vector<std::string_view> parts = split_at(s, '$');
   if (parts.size() != 4 || parts[0] != kScheme) return std::nullopt;
   Parsed p;
   auto [end, ec] =
@@ -225,13 +231,7 @@ postern::expected<DigestClaim, std::string> verify_digest_token(std::string_view
                                                                 int64_t now) {
   auto bad = [](std::string_view why) { return postern::unexpected(std::string(why)); };
   if (token.empty() || token.size() > kMaxDigestToken) return bad("not a digest link");
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= token.size() && parts.size() < 5; ++i)
-    if (i == token.size() || token[i] == '.') {
-      parts.push_back(token.substr(start, i - start));
-      start = i + 1;
-    }
+  const std::vector<std::string_view> parts = split_at(token, '.');
   if (parts.size() != 4 || !valid_id(parts[0])) return bad("not a digest link");
   DigestClaim c;
   c.id = std::string(parts[0]);

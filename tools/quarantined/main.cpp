@@ -20,7 +20,6 @@
 // the newest kSearchScan entries. Exit codes: 0 normal stop, 78 bad config, 71 cannot
 // listen.
 #include <httplib.h>
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 
@@ -31,7 +30,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/version.hpp"
 #include "policy/config.hpp"
@@ -44,6 +42,7 @@
 #include "state/config.hpp"
 #include "state/store.hpp"
 #include "telemetry/log.hpp"
+#include "tools/http_serve.hpp"
 #include "tools/quarantined/pages.hpp"
 
 namespace {
@@ -51,7 +50,6 @@ namespace {
 using namespace postern;
 namespace q = postern::quarantine;
 constexpr int kExConfig = 78;
-constexpr int kExOsErr = 71;
 constexpr size_t kSearchScan = 5000;
 constexpr size_t kMaxQuery = 256;
 constexpr size_t kMaxPages = 100;
@@ -521,13 +519,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   telemetry::log_init("postern-quarantined", false);
 
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGHUP);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  tools::block_daemon_signals();
 
   auto config = scan::load_config(config_path);
   if (!config) {
@@ -570,55 +562,20 @@ int main(int argc, char** argv) {
   App web_app(std::move(*config), std::move(*st), std::move(*passwords), std::move(release_key));
 
   httplib::Server svr;
-  const int threads = web.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  svr.set_read_timeout(web.timeout_s, 0);
-  svr.set_write_timeout(web.timeout_s, 0);
-  svr.set_keep_alive_max_count(50);
-  svr.set_keep_alive_timeout(5);
-  svr.set_payload_max_length(16 * 1024);
-  auto handler = [&](const httplib::Request& req, httplib::Response& res) {
-    web_app.handle(req, res);
-  };
-  svr.Get(".*", handler);
-  svr.Post(".*", handler);
-  svr.Put(".*", handler);
-  svr.Delete(".*", handler);
-  svr.Patch(".*", handler);
-  svr.Options(".*", handler);
+  tools::configure(
+      svr, {web.threads, web.timeout_s, 16 * 1024, 50},
+      [&](const httplib::Request& req, httplib::Response& res) { web_app.handle(req, res); });
 
-  std::string host = web.listen.substr(0, web.listen.rfind(':'));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = std::stoi(web.listen.substr(web.listen.rfind(':') + 1));
-  if (!svr.bind_to_port(host.c_str(), port)) {
-    telemetry::log_error("cannot listen on {}", web.listen);
-    return kExOsErr;
-  }
-
-  std::thread signals([&] {
-    while (true) {
-      int sig = 0;
-      if (sigwait(&sigs, &sig) != 0) continue;
-      if (sig == SIGHUP) {
+  return tools::serve(
+      svr, web.listen,
+      [&] {
         auto again = load_passwords(web);
         if (!again) {
           telemetry::log_error("reload refused, keeping the password file: {}", again.error());
-          continue;
+          return;
         }
         web_app.set_passwords(std::move(*again));
         telemetry::log_info("reloaded the password file");
-        continue;
-      }
-      svr.stop();
-      return;
-    }
-  });
-  telemetry::log_info("postern-quarantined {} listening on {}", postern::kVersion, web.listen);
-  svr.listen_after_bind();
-  if (signals.joinable()) {
-    ::kill(::getpid(), SIGTERM);
-    signals.join();
-  }
-  return 0;
+      },
+      "postern-quarantined");
 }

@@ -12,6 +12,24 @@ std::string esc(std::string_view s) {
   return html::escape(s);
 }
 
+// Text for a <pre>: escaped line by line, so its line breaks stay (html::escape turns
+// every control character, line feeds included, into U+FFFD); tabs become spaces.
+std::string esc_lines(std::string_view s) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t nl = s.find('\n', pos);
+    if (nl == std::string_view::npos) nl = s.size();
+    std::string line(s.substr(pos, nl - pos));
+    for (char& c : line)
+      if (c == '\t') c = ' ';
+    out += esc(line);
+    if (nl < s.size()) out += '\n';
+    pos = nl + 1;
+  }
+  return out;
+}
+
 // A query-string value: unreserved characters as they are, the rest %XX.
 std::string query_value(std::string_view s) {
   std::string out;
@@ -67,11 +85,11 @@ std::string_view style_sheet() {
          "table{border-collapse:collapse;width:100%;background:#fff}"
          "th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde1e6;"
          "vertical-align:top;overflow-wrap:anywhere}"
-         "th{background:#eceff3;font-weight:600}"
+         "th{background:#eceff3;font-weight:600;white-space:nowrap}td.t{white-space:nowrap}"
          "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #dde1e6;"
          "padding:.75rem;max-height:40rem;overflow:auto}"
          ".sym{font-family:monospace;background:#eef1f5;border-radius:3px;padding:0 .25rem;"
-         "margin-right:.25rem}"
+         "margin:0 .25rem .15rem 0;display:inline-block;white-space:nowrap}"
          ".released{color:#1c6b2a;font-weight:600}.error{color:#a40e26;font-weight:600}"
          "form.search,form.login,.actions form{margin:.75rem 0;display:flex;gap:.5rem;"
          "flex-wrap:wrap;align-items:center}"
@@ -127,7 +145,8 @@ std::string list_page(const ListView& v) {
         syms += fmt::format("<span class=\"sym\">{}</span>", esc(e.symbols[i]));
       if (e.symbols.size() > 6) syms += fmt::format("+{}", e.symbols.size() - 6);
       out += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td>{}</td><td><a class=\"open\" href=\"/m/{}\">{}</a>{}</td>"
+          "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td><a class=\"open\" "
+          "href=\"/m/{}\">{}</a>{}</td>"
           "<td>{:.1f}</td><td>{}</td></tr>",
           esc(quarantine::iso_time(e.time)),
           esc(quarantine::printable(e.sender.empty() ? "<>" : e.sender)),
@@ -194,7 +213,7 @@ std::string show_page(const ShowView& v) {
   out +=
       "<h2>Text</h2><p class=\"muted\">The visible text of the text parts; HTML is shown as "
       "text, never rendered.</p>";
-  out += fmt::format("<pre id=\"text\">{}</pre>", esc(r.text));
+  out += fmt::format("<pre id=\"text\">{}</pre>", esc_lines(r.text));
   if (r.cut)
     out += fmt::format("<p class=\"muted\">Cut at {} bytes.</p>", quarantine::kMaxRenderedText);
   if (!r.attachments.empty()) {
@@ -244,7 +263,7 @@ std::string recipient_page(const RecipientView& v) {
     out += "</div>";
   }
   out += "<h2>Text</h2><p class=\"muted\">HTML is shown as text, never rendered.</p>";
-  out += fmt::format("<pre id=\"text\">{}</pre>", esc(v.rendering.text));
+  out += fmt::format("<pre id=\"text\">{}</pre>", esc_lines(v.rendering.text));
   if (!v.rendering.attachments.empty()) {
     out += "<h2>Attachments</h2><ul id=\"attachments\">";
     for (const auto& a : v.rendering.attachments)

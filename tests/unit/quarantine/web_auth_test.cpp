@@ -3,6 +3,7 @@
 #include "quarantine/web_auth.hpp"
 
 #include "quarantine/config.hpp"
+#include "quarantine/release.hpp"
 #include "scan/registry.hpp"
 
 #include <sys/stat.h>
