@@ -14,7 +14,8 @@
 // CSRF token (a missing or wrong one: 403); GET never acts. Release and delete go
 // through quarantine/operations (the CLI's path: the same audit line) with the actor
 // "web:USER". Failed logins are logged; after 10 from one address in 10 minutes, that
-// address gets 429 for the rest of the window. Every response carries a
+// address gets 429 for the rest of the window (the address: the peer's, or from a
+// loopback proxy the last X-Forwarded-For entry). Every response carries a
 // Content-Security-Policy without script, X-Frame-Options DENY and no-store.
 // Limits: [quarantine.web] threads, timeout_s, request bodies of 16 KiB, searches over
 // the newest kSearchScan entries. Exit codes: 0 normal stop, 78 bad config, 71 cannot
@@ -61,6 +62,21 @@ constexpr int64_t kRecipientSessionSeconds = 3600;
 
 bool loopback(const std::string& addr) {
   return addr == "::1" || addr.rfind("127.", 0) == 0 || addr.rfind("::ffff:127.", 0) == 0;
+}
+
+// The client: the peer, or behind a proxy on loopback the last X-Forwarded-For entry
+// (the address the proxy saw), so one client's failed logins do not lock out everyone
+// behind the same proxy.
+std::string client_addr(const httplib::Request& req) {
+  if (!loopback(req.remote_addr) || !req.has_header("X-Forwarded-For")) return req.remote_addr;
+  std::string xff = req.get_header_value("X-Forwarded-For");
+  if (size_t comma = xff.rfind(','); comma != std::string::npos) xff = xff.substr(comma + 1);
+  size_t a = xff.find_first_not_of(' '), b = xff.find_last_not_of(' ');
+  if (a == std::string::npos || b - a + 1 > 64) return req.remote_addr;
+  xff = xff.substr(a, b - a + 1);
+  if (xff.find_first_not_of("0123456789abcdefABCDEF.:[]") != std::string::npos)
+    return req.remote_addr;
+  return xff;
 }
 
 std::string lower(std::string s) {
@@ -240,7 +256,7 @@ class App {
                            postern::unexpected(std::string("digest links are off")))
                      : q::verify_digest_token(release_key_, token, now);
     if (!claim) {
-      telemetry::log_warn("digest link refused from {}: {}", req.remote_addr, claim.error());
+      telemetry::log_warn("digest link refused from {}: {}", client_addr(req), claim.error());
       return page(res, 400, "", "", "This link is not valid",
                   "It may have expired. Ask your mail administrator for help.", "", "");
     }
@@ -354,11 +370,12 @@ class App {
     }
     if (!pw) return page(res, 404, "", "", "Not found", "There is no login here.", "/", "Back");
     const int64_t now = state::now_seconds();
+    const std::string client = client_addr(req);
     const std::string user = req.get_param_value("user");
     const std::string password = req.get_param_value("password");
-    if (throttle_.blocked(req.remote_addr, now)) {
+    if (throttle_.blocked(client, now)) {
       telemetry::log_warn("login refused for '{}' from {}: too many failures", q::printable(user),
-                          req.remote_addr);
+                          client);
       res.status = 429;
       res.set_content(tools::qweb::login_page("Too many failed logins: try again later.", ""),
                       "text/html; charset=utf-8");
@@ -367,16 +384,16 @@ class App {
     const bool ok =
         q::valid_user(user) && password.size() <= q::kMaxPassword && pw->check(user, password);
     if (!ok) {
-      throttle_.failed(req.remote_addr, now);
+      throttle_.failed(client, now);
       telemetry::log_warn("login failed for '{}' from {}", q::printable(user.substr(0, 64)),
-                          req.remote_addr);
+                          client);
       res.status = 401;
       res.set_content(
           tools::qweb::login_page("Wrong user or password.", q::valid_user(user) ? user : ""),
           "text/html; charset=utf-8");
       return;
     }
-    telemetry::log_info("login of '{}' from {}", user, req.remote_addr);
+    telemetry::log_info("login of '{}' from {}", user, client);
     set_cookie(res, logins_.create(user, now));
     redirect(res, "/");
   }

@@ -5,7 +5,8 @@
 #     password is 401; every page carries the CSP, X-Frame-Options DENY and no-store; the
 #     session cookie is HttpOnly and SameSite=Strict; an action over GET is 405; a POST with
 #     a missing or wrong CSRF token, or another session's token, is 403 and does nothing;
-#     the proxy's header logs in from loopback; a delete with the token works.
+#     the proxy's header logs in from loopback; a delete with the token works; ten failed
+#     logins lock out that client (X-Forwarded-For behind the proxy), not another.
 #   - Chromium (chromedriver over WebDriver): logs in, searches the subject, opens the
 #     message (its HTML's script is shown as text: no <script> element, the title not
 #     changed), releases it. Screenshots login.png, list.png, show.png, released.png in
@@ -147,6 +148,19 @@ def http_checks():
     check(status == 200 and "Deleted" in page, f"delete with the session's token works ({status})")
     status, _, _ = ops.req("GET", f"/m/{other_id}")
     check(status == 404, f"the deleted message is gone ({status})")
+
+    # Ten failed logins from one client behind the proxy lock that client out, not others.
+    guess = Client()
+    codes = [guess.req("POST", "/login", {"user": USER, "password": f"guess{i}"},
+                       headers={"X-Forwarded-For": "192.0.2.66"})[0] for i in range(11)]
+    check(codes[:10] == [401] * 10 and codes[10] == 429,
+          f"after ten failures the client gets 429 ({codes})")
+    status, _, _ = guess.req("POST", "/login", {"user": USER, "password": PASSWORD},
+                             headers={"X-Forwarded-For": "192.0.2.66"})
+    check(status == 429, f"even with the right password, for the rest of the window ({status})")
+    status, _, _ = Client().req("POST", "/login", {"user": USER, "password": PASSWORD},
+                                headers={"X-Forwarded-For": "198.51.100.7"})
+    check(status == 303, f"another client behind the same proxy still logs in ({status})")
     return other_id
 
 
