@@ -19,7 +19,7 @@ constexpr MacroStage kMacros[] = {
     {"milter_connect_macros", "confMILTER_MACROS_CONNECT", "j {daemon_name}",
      "j, _, {daemon_name}, {if_name}, {if_addr}"},
     {"milter_helo_macros", "confMILTER_MACROS_HELO",
-     "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}",
+     "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}",
      "{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}"},
     {"milter_mail_macros", "confMILTER_MACROS_ENVFROM", "i {auth_type} {auth_authen}",
      "i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, "

@@ -54,7 +54,8 @@ TEST_CASE("merge_macros adds the missing macros and keeps the admin's") {
         "i {mail_addr} {auth_type} {auth_authen}");
 }
 
-TEST_CASE("postfix_settings on Postfix's defaults sets the milters, tempfail and protocol 6 only") {
+TEST_CASE(
+    "postfix_settings on Postfix's defaults sets the milters, tempfail, protocol 6 and {verify}") {
   std::map<std::string, std::string> current = {
       {"smtpd_milters", ""},
       {"non_smtpd_milters", ""},
@@ -77,6 +78,10 @@ TEST_CASE("postfix_settings on Postfix's defaults sets the milters, tempfail and
   CHECK_FALSE(got["milter_connect_macros"].second);
   CHECK_FALSE(got["milter_mail_macros"].second);
   CHECK_FALSE(got["milter_end_of_data_macros"].second);
+  // Postfix's default HELO list lacks {verify} (a verified client certificate, for lib/tls).
+  CHECK(got["milter_helo_macros"] ==
+        std::pair<std::string, bool>{
+            "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}", true});
 }
 
 TEST_CASE("postfix_settings repairs an admin's narrowed macros and accept default action") {
@@ -93,7 +98,7 @@ TEST_CASE("postfix_settings repairs an admin's narrowed macros and accept defaul
   CHECK(got["milter_protocol"] == "6");
   CHECK(got["milter_end_of_data_macros"] == "i");
   CHECK(got["milter_helo_macros"] ==
-        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}");
+        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}");
 }
 
 TEST_CASE("non_smtpd_milters that follows $smtpd_milters is left alone") {
