@@ -29,6 +29,23 @@ struct PostfixSetting {
   bool changed = true;  // differs from the current value
 };
 
+// The require_tls route (DLP action require_tls, lib/dlp/notify.hpp): postern adds
+// `X-Postern-Route: tls-required`; milter_header_checks (a regexp table, built into
+// Postfix: no postfix-pcre needed) answers FILTER postern-tls:, and the master.cf
+// transport postern-tls is smtp with TLS level verify (a CA-signed certificate that
+// names the MX host: encrypt would let an active attacker in the middle read the
+// mail), TLS 1.2 or later, and no smtp_tls_policy_maps (a table's "may" for the
+// destination must not lower it). The empty next hop keeps the recipient's domain.
+inline constexpr std::string_view kRouteTransport = "postern-tls";
+inline constexpr std::string_view kRouteFile = "postern-route.regexp";
+// The table as main.cf names it (config_directory follows `postconf -c`).
+inline constexpr std::string_view kRouteTable = "regexp:${config_directory}/postern-route.regexp";
+// The table file's text.
+std::string route_table();
+// The master.cf service line and its -o parameters (postconf -M / -P syntax).
+std::string route_service();
+const std::vector<std::pair<std::string, std::string>>& route_service_params();
+
 // The Postfix parameters `postern setup postfix` reads and writes, in order.
 const std::vector<std::string>& postfix_parameters();
 

@@ -124,3 +124,32 @@ TEST_CASE("sendmail_mc has the filter line and adds i to the end-of-message macr
   CHECK(mc.find("define(`confMILTER_MACROS_ENVFROM', `i, {auth_type}, {auth_authen},") !=
         std::string::npos);
 }
+
+TEST_CASE("milter_header_checks gains the require_tls route table first and keeps the admin's") {
+  struct Row {
+    std::string current, want;
+  };
+  const std::string t(kRouteTable);
+  const Row rows[] = {
+      {"", t},
+      {"pcre:/etc/postfix/mine.pcre", t + ", pcre:/etc/postfix/mine.pcre"},
+      {t + ", pcre:/etc/postfix/mine.pcre", t + ", pcre:/etc/postfix/mine.pcre"},
+      {"pcre:/a, " + t, "pcre:/a, " + t},
+  };
+  for (const auto& row : rows) {
+    INFO(row.current);
+    std::map<std::string, std::string> got;
+    for (const auto& x : postfix_settings({{"milter_header_checks", row.current}}, kPostfixSocket))
+      got[x.name] = x.value;
+    CHECK(got["milter_header_checks"] == row.want);
+  }
+  // The table routes postern's field to the transport; the transport verifies TLS.
+  CHECK_THAT(route_table(),
+             Catch::Contains("/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ "
+                             "FILTER postern-tls:\n"));
+  CHECK(route_service() == "postern-tls unix - - n - - smtp");
+  std::map<std::string, std::string> params(route_service_params().begin(),
+                                            route_service_params().end());
+  CHECK(params["smtp_tls_security_level"] == "verify");
+  CHECK(params["smtp_tls_policy_maps"].empty());
+}
