@@ -124,7 +124,7 @@ std::vector<PostfixSetting> postfix_settings(const std::map<std::string, std::st
   add("milter_default_action", "tempfail");
   // Protocol 6: macro lists negotiated per stage (smfi_setsymlist), no replies to skipped steps.
   add("milter_protocol", "6");
-  // The require_tls route: postern's table before the admin's (a FILTER is the first match's).
+  // The require_tls route: postern's table first, so it answers for its own field.
   {
     auto tables = split_list(cur("milter_header_checks"));
     if (std::find(tables.begin(), tables.end(), kRouteTable) == tables.end())
@@ -135,13 +135,13 @@ std::vector<PostfixSetting> postfix_settings(const std::map<std::string, std::st
   return out;
 }
 
-std::string route_table() {
+std::string route_table(std::string_view nexthop) {
   return fmt::format(
       "# postern: mail a DLP rule with action require_tls matched leaves over verified TLS only.\n"
       "# Written by `postern setup postfix --apply`; milter_header_checks sees only the fields\n"
       "# a milter added, and postern removes a sender's own X-Postern-* fields.\n"
-      "/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ FILTER {}:\n",
-      kRouteTransport);
+      "/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ FILTER {}:{}\n",
+      kRouteTransport, trim(nexthop));
 }
 
 std::string route_service() {

@@ -217,7 +217,7 @@ bool check_postfix_reach(const SetupOptions& o, const std::string& socket) {
 // transport (postconf -M and -P; each written only when it differs). Prints what it
 // did, or with `apply` false what it would write. False when a step failed.
 bool setup_route(const SetupOptions& o) {
-  auto dir = postconf_get(o, {"config_directory"});
+  auto dir = postconf_get(o, {"config_directory", "relayhost"});
   if (!dir) {
     fmt::print(stderr, "postern setup postfix: postconf could not tell config_directory\n");
     return false;
@@ -227,7 +227,7 @@ bool setup_route(const SetupOptions& o) {
   const std::string name = std::string(kRouteTransport) + "/unix";
   if (!o.apply) {
     fmt::print("# the require_tls route: {} holds\n", file);
-    std::string table = route_table();
+    std::string table = route_table((*dir)["relayhost"]);
     for (size_t pos = 0; pos < table.size();) {
       size_t nl = table.find('\n', pos);
       fmt::print("#   {}\n", table.substr(pos, nl - pos));
@@ -244,10 +244,10 @@ bool setup_route(const SetupOptions& o) {
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) old.append(buf, n);
     std::fclose(f);
   }
-  if (old != route_table()) {
+  const std::string table = route_table((*dir)["relayhost"]);
+  if (old != table) {
     const std::string tmp = file + ".tmp";
     FILE* f = std::fopen(tmp.c_str(), "wb");
-    const std::string table = route_table();
     bool ok = f && std::fwrite(table.data(), 1, table.size(), f) == table.size();
     if (f) ok = (std::fclose(f) == 0) && ok;
     if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {

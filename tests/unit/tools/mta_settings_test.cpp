@@ -147,6 +147,9 @@ TEST_CASE("milter_header_checks gains the require_tls route table first and keep
   CHECK_THAT(route_table(),
              Catch::Contains("/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ "
                              "FILTER postern-tls:\n"));
+  // With a relayhost, the route keeps it as the next hop.
+  CHECK_THAT(route_table(" [smarthost.example]:587"),
+             Catch::Contains("FILTER postern-tls:[smarthost.example]:587\n"));
   CHECK(route_service() == "postern-tls unix - - n - - smtp");
   std::map<std::string, std::string> params(route_service_params().begin(),
                                             route_service_params().end());
