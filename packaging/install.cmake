@@ -34,8 +34,10 @@ install(FILES ${_pkg}/policies-README DESTINATION /etc/postern/policies RENAME R
 # CPack project config file picks one per generator.
 # postern-clickd.service is installed but not enabled (it needs [click] keys first).
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
+              ${_pkg}/systemd/postern-tls-policy.service ${_pkg}/systemd/postern-tls-policy.timer
         DESTINATION /lib/systemd/system COMPONENT unit_deb)
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
+              ${_pkg}/systemd/postern-tls-policy.service ${_pkg}/systemd/postern-tls-policy.timer
         DESTINATION lib/systemd/system COMPONENT unit_rpm)
 
 # Reference configs for shipping the event log to a SIEM (README "The event log").
