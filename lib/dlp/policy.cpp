@@ -101,7 +101,6 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
     if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log" || *a == "require_tls" ||
         *a == "notify") {
       r.action = *a;
-      if (*a == "notify") r.notify = true;
     } else {
       s.error(*s.node("action"),
               "'action': expected \"block\", \"quarantine\", \"tag\", \"log\", "
@@ -109,7 +108,7 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
       ok = false;
     }
   }
-  if (auto n = s.boolean("notify")) r.notify = *n || r.action == "notify";
+  if (auto n = s.boolean("notify")) r.notify = *n;
   if (auto m = s.string("message")) {
     if (m->find_first_of("\r\n") != std::string::npos || m->size() > 200) {
       s.error(*s.node("message"), "'message': one line of at most 200 characters");

@@ -56,7 +56,8 @@ struct DlpRule {
   Tier min_confidence = Tier::medium;
   policy::Directions directions{false, true};
   std::string action = "log";  // block, quarantine, tag, log, require_tls, notify
-  bool notify = false;         // the sender is told (action notify sets it)
+  bool notify = false;         // the `notify` key
+  bool notifies() const { return notify || action == "notify"; }  // the sender is told
   double score = 0;
   bool enabled = true;
   policy::Error at{};

@@ -57,7 +57,7 @@ const core::Registration& registration() {
                        const auto& dp = c.policy.sections.section<DlpPolicy>("dlp");
                        bool any = false;
                        for (const auto& rule : dp.rules)
-                         any = any || (rule.second.enabled && rule.second.notify);
+                         any = any || (rule.second.enabled && rule.second.notifies());
                        if (!any) return nullptr;
                        std::string from = dp.notify_from;
                        if (from.find('@') == std::string::npos)
