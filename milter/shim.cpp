@@ -155,7 +155,8 @@ sfsistat cb_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
       smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j {daemon_name}"));
       smfi_setsymlist(
           ctx, SMFIM_HELO,
-          const_cast<char*>("{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"));
+          const_cast<char*>(
+              "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}"));
       smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("i {auth_type} {auth_authen}"));
       smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
     }
@@ -199,6 +200,7 @@ sfsistat cb_helo(SMFICTX* ctx, char* helo) {
     t.cipher_bits = macro(ctx, "{cipher_bits}");
     t.cert_subject = macro(ctx, "{cert_subject}");
     t.cert_issuer = macro(ctx, "{cert_issuer}");
+    t.verify = macro(ctx, "{verify}");
     scan::EventReply r = c->session.helo(helo ? helo : "");
     if (r.action != Action::Accept && !(c->no_reply & SMFIP_NR_HELO))
       return answer(ctx, r.action, r.reply);

@@ -40,11 +40,13 @@ install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.ser
               ${_pkg}/systemd/postern-quarantined.service
               ${_pkg}/systemd/postern-quarantine-digest.service
               ${_pkg}/systemd/postern-quarantine-digest.timer
+              ${_pkg}/systemd/postern-tls-policy.service ${_pkg}/systemd/postern-tls-policy.timer
         DESTINATION /lib/systemd/system COMPONENT unit_deb)
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
               ${_pkg}/systemd/postern-quarantined.service
               ${_pkg}/systemd/postern-quarantine-digest.service
               ${_pkg}/systemd/postern-quarantine-digest.timer
+              ${_pkg}/systemd/postern-tls-policy.service ${_pkg}/systemd/postern-tls-policy.timer
         DESTINATION lib/systemd/system COMPONENT unit_rpm)
 
 # Reference configs for shipping the event log to a SIEM (README "The event log").

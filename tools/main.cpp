@@ -1,5 +1,6 @@
 // postern: the admin CLI (scan, policy check, symbols, setup postfix|sendmail, train, learn,
 // quarantine, version).
+#include <curl/curl.h>
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -15,6 +16,7 @@
 #include "tools/setup_command.hpp"
 #include "tools/status_command.hpp"
 #include "tools/symbols_command.hpp"
+#include "tools/tls_policy_command.hpp"
 #include "tools/train_command.hpp"
 
 using namespace postern;
@@ -162,6 +164,24 @@ int main(int argc, char** argv) {
       "--socket", setup_opts.socket,
       "milter socket in Sendmail syntax (default local:/run/postern/postern.sock)");
 
+  tools::TlsPolicyOptions tls_opts;
+  auto* tls_policy = app.add_subcommand(
+      "tls-policy", "the Postfix TLS policy table from [tls.outbound] and MTA-STS");
+  tls_policy->require_subcommand(1);
+  auto* tls_export = tls_policy->add_subcommand(
+      "export", "write smtp_tls_policy_maps (texthash) from the policy and MTA-STS");
+  auto* tls_cfg = tls_export->add_option("-c,--config", tls_opts.config,
+                                         "daemon config (default /etc/postern/postern.toml)");
+  tls_export->add_option("--policy-dir", tls_opts.policy_dirs,
+                         "policy directory, replacing the config's (repeatable)");
+  tls_export->add_option("-o,--output", tls_opts.output, "the table file (default: stdout)");
+  tls_export->add_flag("--refresh", tls_opts.refresh,
+                       "fetch every MTA-STS policy again, even when the cached one is current");
+  tls_export->add_option("--ca-file", tls_opts.ca_file,
+                         "PEM CA bundle for the HTTPS fetch ([tls.outbound] ca_file)");
+  tls_export->add_option("--connect-to", tls_opts.connect_to,
+                         "HOST:PORT:ADDR:PORT: connect there for HOST (tests; repeatable)");
+
   tools::TrainOptions train_opts;
   auto* train = app.add_subcommand("train", "train the classifier's model from message folders");
   train->add_option("--ham", train_opts.ham, "folder of ham messages (repeatable)")
@@ -233,6 +253,11 @@ int main(int argc, char** argv) {
   if (auto rc = quarantine()) return *rc;
   if (sandbox_list->parsed() || sandbox_run->parsed())
     return tools::run_sandbox(sandbox_config, sandbox_run->parsed());
+  if (tls_export->parsed()) {
+    tls_opts.config_explicit = tls_cfg->count() > 0;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return tools::run_tls_policy_export(tls_opts);
+  }
   if (setup_pf->parsed() || setup_sm->parsed()) {
     setup_opts.mta = setup_pf->parsed() ? "postfix" : "sendmail";
     return tools::run_setup(setup_opts);

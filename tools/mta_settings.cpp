@@ -19,7 +19,7 @@ constexpr MacroStage kMacros[] = {
     {"milter_connect_macros", "confMILTER_MACROS_CONNECT", "j {daemon_name}",
      "j, _, {daemon_name}, {if_name}, {if_addr}"},
     {"milter_helo_macros", "confMILTER_MACROS_HELO",
-     "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}",
+     "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}",
      "{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}"},
     {"milter_mail_macros", "confMILTER_MACROS_ENVFROM", "i {auth_type} {auth_authen}",
      "i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, "
@@ -91,7 +91,7 @@ std::string merge_macros(std::string_view current, std::string_view needed) {
 const std::vector<std::string>& postfix_parameters() {
   static const std::vector<std::string> kParams = [] {
     std::vector<std::string> p = {"smtpd_milters", "non_smtpd_milters", "milter_default_action",
-                                  "milter_protocol"};
+                                  "milter_protocol", "milter_header_checks"};
     for (const auto& m : kMacros) p.emplace_back(m.postfix_param);
     return p;
   }();
@@ -124,8 +124,38 @@ std::vector<PostfixSetting> postfix_settings(const std::map<std::string, std::st
   add("milter_default_action", "tempfail");
   // Protocol 6: macro lists negotiated per stage (smfi_setsymlist), no replies to skipped steps.
   add("milter_protocol", "6");
+  // The require_tls route: postern's table first, so it answers for its own field.
+  {
+    auto tables = split_list(cur("milter_header_checks"));
+    if (std::find(tables.begin(), tables.end(), kRouteTable) == tables.end())
+      tables.insert(tables.begin(), std::string(kRouteTable));
+    add("milter_header_checks", join(tables, ", "));
+  }
   for (const auto& m : kMacros) add(m.postfix_param, merge_macros(cur(m.postfix_param), m.needed));
   return out;
+}
+
+std::string route_table(std::string_view nexthop) {
+  return fmt::format(
+      "# postern: mail a DLP rule with action require_tls matched leaves over verified TLS only.\n"
+      "# Written by `postern setup postfix --apply`; milter_header_checks sees only the fields\n"
+      "# a milter added, and postern removes a sender's own X-Postern-* fields.\n"
+      "/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ FILTER {}:{}\n",
+      kRouteTransport, trim(nexthop));
+}
+
+std::string route_service() {
+  return fmt::format("{} unix - - n - - smtp", kRouteTransport);
+}
+
+const std::vector<std::pair<std::string, std::string>>& route_service_params() {
+  static const std::vector<std::pair<std::string, std::string>> kParams = {
+      {"smtp_tls_security_level", "verify"},
+      {"smtp_tls_mandatory_protocols", ">=TLSv1.2"},
+      {"smtp_tls_policy_maps", ""},
+      {"syslog_name", "postfix/postern-tls"},
+  };
+  return kParams;
 }
 
 std::string sendmail_mc(std::string_view socket) {

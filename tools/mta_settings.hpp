@@ -29,6 +29,26 @@ struct PostfixSetting {
   bool changed = true;  // differs from the current value
 };
 
+// The require_tls route (DLP action require_tls, lib/dlp/notify.hpp): postern adds
+// `X-Postern-Route: tls-required`; milter_header_checks (a regexp table, built into
+// Postfix: no postfix-pcre needed) answers FILTER postern-tls:, and the master.cf
+// transport postern-tls is smtp with TLS level verify (a CA-signed certificate that
+// names the MX host: encrypt would let an active attacker in the middle read the
+// mail), TLS 1.2 or later, and no smtp_tls_policy_maps (a table's "may" for the
+// destination must not lower it). The FILTER's next hop is main.cf's relayhost when
+// there is one (the mail leaves the way it would have, over verified TLS), else empty
+// (Postfix then takes the recipient's domain). A FILTER routes the whole message:
+// every recipient of it, local ones too, goes out through the transport.
+inline constexpr std::string_view kRouteTransport = "postern-tls";
+inline constexpr std::string_view kRouteFile = "postern-route.regexp";
+// The table as main.cf names it (config_directory follows `postconf -c`).
+inline constexpr std::string_view kRouteTable = "regexp:${config_directory}/postern-route.regexp";
+// The table file's text; `nexthop`: main.cf's relayhost ("" = none).
+std::string route_table(std::string_view nexthop = {});
+// The master.cf service line and its -o parameters (postconf -M / -P syntax).
+std::string route_service();
+const std::vector<std::pair<std::string, std::string>>& route_service_params();
+
 // The Postfix parameters `postern setup postfix` reads and writes, in order.
 const std::vector<std::string>& postfix_parameters();
 

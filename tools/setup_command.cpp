@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -212,6 +213,87 @@ bool check_postfix_reach(const SetupOptions& o, const std::string& socket) {
   return false;
 }
 
+// The require_tls route: the table file in config_directory and the master.cf
+// transport (postconf -M and -P; each written only when it differs). Prints what it
+// did, or with `apply` false what it would write. False when a step failed.
+bool setup_route(const SetupOptions& o) {
+  auto dir = postconf_get(o, {"config_directory", "relayhost"});
+  if (!dir) {
+    fmt::print(stderr, "postern setup postfix: postconf could not tell config_directory\n");
+    return false;
+  }
+  const std::string file = (*dir)["config_directory"] + "/" + std::string(kRouteFile);
+  const std::string service = route_service();
+  const std::string name = std::string(kRouteTransport) + "/unix";
+  if (!o.apply) {
+    fmt::print("# the require_tls route: {} holds\n", file);
+    std::string table = route_table((*dir)["relayhost"]);
+    for (size_t pos = 0; pos < table.size();) {
+      size_t nl = table.find('\n', pos);
+      fmt::print("#   {}\n", table.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    fmt::print("# and master.cf: {}\n", service);
+    for (const auto& [k, v] : route_service_params()) fmt::print("#     -o {}={}\n", k, v);
+    return true;
+  }
+  std::string old;
+  if (FILE* f = std::fopen(file.c_str(), "rb")) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) old.append(buf, n);
+    std::fclose(f);
+  }
+  const std::string table = route_table((*dir)["relayhost"]);
+  if (old != table) {
+    const std::string tmp = file + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    bool ok = f && std::fwrite(table.data(), 1, table.size(), f) == table.size();
+    if (f) ok = (std::fclose(f) == 0) && ok;
+    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+      fmt::print(stderr, "postern setup postfix: cannot write {}: {}\n", file,
+                 std::strerror(errno));
+      return false;
+    }
+    fmt::print("set: {} (the require_tls route table)\n", file);
+  } else {
+    fmt::print("unchanged: {}\n", file);
+  }
+  auto cmd = postconf_cmd(o);
+  cmd.insert(cmd.end(), {"-M", name});
+  auto cur = run(cmd);
+  std::string have = cur.out;
+  while (!have.empty() && (have.back() == '\n' || have.back() == ' ')) have.pop_back();
+  std::string want = service;
+  for (const auto& [k, v] : route_service_params()) want += fmt::format(" -o {}={}", k, v);
+  auto squeeze = [](const std::string& in) {  // postconf -M aligns its columns
+    std::string out;
+    for (char c : in)
+      if (!(c == ' ' && (out.empty() || out.back() == ' '))) out += c == '\t' ? ' ' : c;
+    return out;
+  };
+  if (squeeze(have) == squeeze(want)) {
+    fmt::print("unchanged: master.cf {}\n", name);
+    return true;
+  }
+  auto set = postconf_cmd(o);
+  set.insert(set.end(), {"-M", name + "=" + service});
+  if (run(set).status != 0) {
+    fmt::print(stderr, "postern setup postfix: postconf -M {} failed\n", name);
+    return false;
+  }
+  for (const auto& [k, v] : route_service_params()) {
+    auto p = postconf_cmd(o);
+    p.insert(p.end(), {"-P", fmt::format("{}/{}={}", name, k, v)});
+    if (run(p).status != 0) {
+      fmt::print(stderr, "postern setup postfix: postconf -P {}/{} failed\n", name, k);
+      return false;
+    }
+  }
+  fmt::print("set: master.cf {} ({})\n", name, want);
+  return true;
+}
+
 int setup_postfix(const SetupOptions& o) {
   const std::string socket = o.socket.empty() ? std::string(kPostfixSocket) : o.socket;
   auto current = postconf_get(o, postfix_parameters());
@@ -225,6 +307,7 @@ int setup_postfix(const SetupOptions& o) {
     fmt::print("# postern: Postfix settings (main.cf) for the milter socket {}\n", socket);
     for (const auto& s : settings)
       fmt::print("{}{} = {}\n", s.changed ? "" : "# already set: ", s.name, s.value);
+    setup_route(o);
     fmt::print("# apply with: postern setup postfix --apply{}   then: postfix reload\n",
                o.config_dir.empty() ? "" : " --config-dir " + o.config_dir);
   } else {
@@ -245,6 +328,7 @@ int setup_postfix(const SetupOptions& o) {
     }
     for (const auto& s : settings)
       fmt::print("{}: {} = {}\n", s.changed ? "set" : "unchanged", s.name, s.value);
+    if (!setup_route(o)) return 1;
     fmt::print("{} setting(s) changed{}\n", n,
                n ? "; now run: postfix reload (or systemctl reload postfix)" : "");
   }

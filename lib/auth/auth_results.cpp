@@ -41,6 +41,17 @@ std::string comment(std::string_view v) {
   return out;
 }
 
+// The connection's TLS as a comment after the authserv-id ("" without TLS): what
+// the MTA's macros said, never read as a result (RFC 8601 has no TLS method).
+std::string tls_comment(const core::TlsInfo& t) {
+  if (t.version.empty()) return {};
+  std::string s = "tls=" + comment(t.version.substr(0, 32));
+  if (!t.cipher.empty()) s += " cipher=" + comment(t.cipher.substr(0, 80));
+  if (!t.cipher_bits.empty()) s += " bits=" + comment(t.cipher_bits.substr(0, 8));
+  if (!t.verify.empty()) s += " verify=" + comment(t.verify.substr(0, 16));
+  return s;
+}
+
 }  // namespace
 
 std::string authentication_results(std::string_view authserv_id, const core::Transaction& tx) {
@@ -48,8 +59,13 @@ std::string authentication_results(std::string_view authserv_id, const core::Tra
   const auto* dkim = tx.get<DkimResults>();
   const auto* dmarc = tx.get<DmarcResult>();
   const auto* arc = tx.get<ArcResult>();
-  if (!spf && !dkim && !dmarc && !arc) return {};
+  const std::string tls = tls_comment(tx.connection().tls);
+  if (!spf && !dkim && !dmarc && !arc) {
+    if (tls.empty()) return {};
+    return fmt::format("{} ({}); none", authserv_id, tls);
+  }
   std::vector<std::string> parts{std::string(authserv_id)};
+  if (!tls.empty()) parts.front() += fmt::format(" ({})", tls);
   if (spf) {
     std::string s = fmt::format("spf={}", to_string(spf->result));
     if (!spf->detail.empty()) s += fmt::format(" ({})", comment(spf->detail));

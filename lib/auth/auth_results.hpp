@@ -5,7 +5,10 @@
 // from the results the stages put on the transaction (auth::SpfResult,
 // auth::DkimResults, auth::ArcResult, auth::DmarcResult), in the order spf,
 // dkim (one resinfo per signature, or dkim=none), dmarc, arc; "" when no
-// authentication stage ran. Values from the message (domains, selectors) are
+// authentication stage ran and the connection has no TLS. A TLS connection's
+// {tls_version}, {cipher}, {cipher_bits} and {verify} follow the authserv-id as a
+// comment ("mx.example.com (tls=TLSv1.3 cipher=... bits=256 verify=OK); spf=...";
+// "...; none" when no authentication stage ran). Values from the message (domains, selectors) are
 // written as RFC 8601 values: a token when they are one, else a quoted string;
 // comments are stripped of parentheses and control bytes, so no sender can
 // inject a resinfo. `AuthResultsFinisher` ("authentication-results") adds the

@@ -20,6 +20,7 @@ struct TlsInfo {
   std::string cipher_bits;   // {cipher_bits}
   std::string cert_subject;  // {cert_subject}
   std::string cert_issuer;   // {cert_issuer}
+  std::string verify;        // {verify}: "OK" = a client certificate the MTA verified
 };
 
 struct ConnectionInfo {

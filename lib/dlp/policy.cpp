@@ -98,15 +98,17 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
     }
   }
   if (auto a = s.string("action")) {
-    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log") {
+    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log" || *a == "require_tls" ||
+        *a == "notify") {
       r.action = *a;
     } else {
       s.error(*s.node("action"),
-              "'action': expected \"block\", \"quarantine\", \"tag\" or \"log\" (encrypt and "
-              "require-tls are not there yet)");
+              "'action': expected \"block\", \"quarantine\", \"tag\", \"log\", "
+              "\"require_tls\" or \"notify\"");
       ok = false;
     }
   }
+  if (auto n = s.boolean("notify")) r.notify = *n;
   if (auto m = s.string("message")) {
     if (m->find_first_of("\r\n") != std::string::npos || m->size() > 200) {
       s.error(*s.node("message"), "'message': one line of at most 200 characters");
@@ -132,7 +134,9 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
 // The hard rule of `r` in the directions it applies to (none for log); erases them first.
 void set_hard_rules(policy::Policy& p, const std::string& symbol, const DlpRule* r) {
   for (auto* d : {&p.inbound, &p.outbound}) d->rules.erase(symbol);
-  if (!r || !r->enabled || r->action == "log") return;
+  if (!r || !r->enabled || r->action == "log" || r->action == "require_tls" ||
+      r->action == "notify")
+    return;
   policy::Rule hard;
   hard.action = r->action == "block"        ? core::Action::Reject
                 : r->action == "quarantine" ? core::Action::Quarantine
@@ -158,6 +162,20 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
   }
   if (auto t = s.integer("pdf_timeout_ms", 100, 60000))
     dp.pdf_timeout = std::chrono::milliseconds(*t);
+  if (auto f = s.string("notify_from")) {
+    if (f->empty() || f->size() > 200 || f->find_first_of(" \t\r\n<>,;\"()") != std::string::npos)
+      s.error(*s.node("notify_from"), "'notify_from': expected an address or a local part");
+    else
+      dp.notify_from = *f;
+  }
+  if (auto c = s.strings("notify_command")) {
+    if (c->empty() || c->front().empty() || c->front().front() != '/' || c->size() > 16)
+      s.error(*s.node("notify_command"),
+              "'notify_command': the command as an array, an absolute path first, at most 16 "
+              "items");
+    else
+      dp.notify_command = *c;
+  }
   if (const auto* kt = s.table("keywords")) {
     policy::TomlSection k(*kt, "dlp.keywords", s.file(), s.errors());
     for (const std::string& name : k.keys()) {

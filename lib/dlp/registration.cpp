@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "dlp/notify.hpp"
 #include "dlp/policy.hpp"
 #include "dlp/stage.hpp"
 #include "policy/policy.hpp"
@@ -40,6 +41,33 @@ const core::Registration& registration() {
                     }
                     return std::make_unique<DlpStage>(std::move(*s));
                   }}},
+      .finishers = {{.name = "dlp-route",
+                     .provides = {"dlp-route"},
+                     .make =
+                         [](const core::StageContext& c) -> std::shared_ptr<const core::Finisher> {
+                       const auto& dp = c.policy.sections.section<DlpPolicy>("dlp");
+                       for (const auto& rule : dp.rules)
+                         if (rule.second.enabled && rule.second.action == "require_tls")
+                           return std::make_shared<const RouteFinisher>();
+                       return nullptr;
+                     }}},
+      // Registered after lib/quarantine, so it runs after the store: a message that
+      // could not be stored is not announced.
+      .disposers = {{.name = "dlp-notify",
+                     .provides = {"dlp-notify"},
+                     .make =
+                         [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
+                       const auto& dp = c.policy.sections.section<DlpPolicy>("dlp");
+                       bool any = false;
+                       for (const auto& rule : dp.rules)
+                         any = any || (rule.second.enabled && rule.second.notifies());
+                       if (!any) return nullptr;
+                       std::string from = dp.notify_from;
+                       if (from.find('@') == std::string::npos)
+                         from += "@" + (c.hostname.empty() ? std::string("localhost") : c.hostname);
+                       return std::make_shared<const NotifyDisposer>(std::move(from),
+                                                                     dp.notify_command);
+                     }}},
       .event_writers = {write_event},
   };
   return r;

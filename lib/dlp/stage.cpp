@@ -135,6 +135,8 @@ Report DlpScanner::scan(const std::vector<std::string_view>& texts, core::Direct
     h.rule = r.name;
     h.symbol = r.symbol;
     h.score = r.score;
+    h.action = r.action;
+    h.notify = r.notifies();
     Tier top = Tier::low;
     bool any = false;
     for (const auto& m : found) {

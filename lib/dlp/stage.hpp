@@ -38,6 +38,8 @@ inline constexpr size_t kMaxShown = 3;  // masked values per rule in a detail or
 struct Report {
   struct RuleHit {
     std::string rule, symbol, top_tier;
+    std::string action;   // the rule's: block, ..., require_tls, notify
+    bool notify = false;  // the sender is told (dlp/notify.hpp)
     size_t count = 0;
     double score = 0;                    // the rule's
     std::vector<std::string> detectors;  // those that counted

@@ -22,6 +22,7 @@
 #include "scan/registration.hpp"
 #include "state/registration.hpp"
 #include "telemetry/metrics_config.hpp"
+#include "tls/registration.hpp"
 #include "url/click_registration.hpp"
 #include "url/registration.hpp"
 
@@ -37,7 +38,7 @@ const std::vector<const core::Registration*>& registrations() {
       &mime::registration(),        &auth::registration(),      &scan::registration(),
       &content::bec_registration(), &url::registration(),       &url::click_registration(),
       &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
-      &quarantine::registration(),  &dlp::registration()};
+      &quarantine::registration(),  &dlp::registration(),       &tls::registration()};
   return all;
 }
 

@@ -97,40 +97,28 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // (rules, heuristics, classifier, bec: the url and url.host fields) after url (its list);
   // dlp (after mime) before the composites, which may name its DLP_ symbols; ratelimit
   // (first event RCPT) after spf (MAIL FROM); the quarantine release check needs
-  // nothing (it runs where its registration puts it).
-  CHECK(names(*stages) == std::vector<std::string_view>{"limits",
-                                                        "lists",
-                                                        "dnsbl",
-                                                        "helo",
-                                                        "spf",
-                                                        "ratelimit",
-                                                        "header_sanity",
-                                                        "mime",
-                                                        "attach",
-                                                        "dkim",
-                                                        "arc",
-                                                        "dmarc",
-                                                        "url",
-                                                        "rules",
-                                                        "heuristics",
-                                                        "classifier",
-                                                        "bec",
-                                                        "uribl",
-                                                        "quarantine_release",
-                                                        "dlp",
-                                                        "composites",
-                                                        "sandbox"});
+  // nothing (it runs where its registration puts it); tls-inbound (first event MAIL FROM)
+  // after spf.
+  CHECK(names(*stages) == std::vector<std::string_view>{
+                              "limits",     "lists",       "dnsbl",     "helo",
+                              "spf",        "tls-inbound", "ratelimit", "header_sanity",
+                              "mime",       "attach",      "dkim",      "arc",
+                              "dmarc",      "url",         "rules",     "heuristics",
+                              "classifier", "bec",         "uribl",     "quarantine_release",
+                              "dlp",        "composites",  "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
+  // dlp-route's X-Postern-Route is for the MTA (milter_header_checks), not signed.
   CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
-                                                           "dkim-sign", "ratelimit"});
+                                                           "dkim-sign", "ratelimit", "dlp-route"});
   // The banner edits the body before the archive copies the message.
   const auto& modifiers = scan::modifier_order();
   REQUIRE(modifiers);
   CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine"});
+  // The DLP notice after the store: a message that could not be stored is not announced.
+  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine", "dlp-notify"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",

@@ -54,7 +54,8 @@ TEST_CASE("merge_macros adds the missing macros and keeps the admin's") {
         "i {mail_addr} {auth_type} {auth_authen}");
 }
 
-TEST_CASE("postfix_settings on Postfix's defaults sets the milters, tempfail and protocol 6 only") {
+TEST_CASE(
+    "postfix_settings on Postfix's defaults sets the milters, tempfail, protocol 6 and {verify}") {
   std::map<std::string, std::string> current = {
       {"smtpd_milters", ""},
       {"non_smtpd_milters", ""},
@@ -77,6 +78,10 @@ TEST_CASE("postfix_settings on Postfix's defaults sets the milters, tempfail and
   CHECK_FALSE(got["milter_connect_macros"].second);
   CHECK_FALSE(got["milter_mail_macros"].second);
   CHECK_FALSE(got["milter_end_of_data_macros"].second);
+  // Postfix's default HELO list lacks {verify} (a verified client certificate, for lib/tls).
+  CHECK(got["milter_helo_macros"] ==
+        std::pair<std::string, bool>{
+            "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}", true});
 }
 
 TEST_CASE("postfix_settings repairs an admin's narrowed macros and accept default action") {
@@ -93,7 +98,7 @@ TEST_CASE("postfix_settings repairs an admin's narrowed macros and accept defaul
   CHECK(got["milter_protocol"] == "6");
   CHECK(got["milter_end_of_data_macros"] == "i");
   CHECK(got["milter_helo_macros"] ==
-        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}");
+        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}");
 }
 
 TEST_CASE("non_smtpd_milters that follows $smtpd_milters is left alone") {
@@ -118,4 +123,36 @@ TEST_CASE("sendmail_mc has the filter line and adds i to the end-of-message macr
       std::string::npos);
   CHECK(mc.find("define(`confMILTER_MACROS_ENVFROM', `i, {auth_type}, {auth_authen},") !=
         std::string::npos);
+}
+
+TEST_CASE("milter_header_checks gains the require_tls route table first and keeps the admin's") {
+  struct Row {
+    std::string current, want;
+  };
+  const std::string t(kRouteTable);
+  const Row rows[] = {
+      {"", t},
+      {"pcre:/etc/postfix/mine.pcre", t + ", pcre:/etc/postfix/mine.pcre"},
+      {t + ", pcre:/etc/postfix/mine.pcre", t + ", pcre:/etc/postfix/mine.pcre"},
+      {"pcre:/a, " + t, "pcre:/a, " + t},
+  };
+  for (const auto& row : rows) {
+    INFO(row.current);
+    std::map<std::string, std::string> got;
+    for (const auto& x : postfix_settings({{"milter_header_checks", row.current}}, kPostfixSocket))
+      got[x.name] = x.value;
+    CHECK(got["milter_header_checks"] == row.want);
+  }
+  // The table routes postern's field to the transport; the transport verifies TLS.
+  CHECK_THAT(route_table(),
+             Catch::Contains("/^X-Postern-Route:[[:space:]]*tls-required[[:space:]]*$/ "
+                             "FILTER postern-tls:\n"));
+  // With a relayhost, the route keeps it as the next hop.
+  CHECK_THAT(route_table(" [smarthost.example]:587"),
+             Catch::Contains("FILTER postern-tls:[smarthost.example]:587\n"));
+  CHECK(route_service() == "postern-tls unix - - n - - smtp");
+  std::map<std::string, std::string> params(route_service_params().begin(),
+                                            route_service_params().end());
+  CHECK(params["smtp_tls_security_level"] == "verify");
+  CHECK(params["smtp_tls_policy_maps"].empty());
 }

@@ -1,0 +1,172 @@
+// The require_tls route header and the sender notification (see notify.hpp).
+#include "dlp/notify.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "core/state_file.hpp"
+#include "telemetry/log.hpp"
+
+extern char** environ;
+
+namespace postern::dlp {
+namespace {
+
+constexpr size_t kMaxListed = 10;  // recipients named in a notification
+
+// One line of printable ASCII, at most `max` bytes: what a header or text line may hold
+// (a fold unfolded: line breaks dropped, tabs as spaces).
+std::string one_line(std::string_view v, size_t max) {
+  std::string out;
+  for (unsigned char c : v) {
+    if (out.size() >= max) break;
+    if (c == '\r' || c == '\n') continue;
+    out += c == '\t' ? ' ' : (c < 0x20 || c >= 0x7f) ? '?' : static_cast<char>(c);
+  }
+  return out;
+}
+
+bool plain_address(std::string_view a) {
+  return !a.empty() && a.size() <= 254 && a.front() != '-' &&
+         std::none_of(a.begin(), a.end(), [](unsigned char c) {
+           return c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == ';' ||
+                  c == '"' || c == '(' || c == ')' || c == '\\';
+         });
+}
+
+std::string_view fate(core::Action a) {
+  switch (a) {
+    case core::Action::Quarantine:
+      return "held for review (quarantine)";
+    case core::Action::Tag:
+      return "delivered, marked";
+    default:
+      return "delivered";
+  }
+}
+
+// Runs `argv` with `input` on its standard input (posix_spawn: safe in a threaded
+// daemon); nullopt when it exits 0, else why not.
+std::optional<std::string> run_with_input(const std::vector<std::string>& argv,
+                                          std::string_view input) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::string(std::strerror(errno));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    return fmt::format("{}: {}", argv[0], std::strerror(rc));
+  }
+  // A reader that exits early must not kill the daemon: MSG_NOSIGNAL does not apply
+  // to pipes, so SIGPIPE is blocked for this thread while writing.
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  const bool ok = core::write_all(fds[1], input);
+  const int saved = errno;
+  ::close(fds[1]);
+  timespec zero{};
+  while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!ok) return fmt::format("writing to {}: {}", argv[0], std::strerror(saved));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
+  if (WIFEXITED(status)) return fmt::format("{} exited {}", argv[0], WEXITSTATUS(status));
+  return fmt::format("{} ended by signal {}", argv[0], WTERMSIG(status));
+}
+
+}  // namespace
+
+void RouteFinisher::finish(const core::Transaction& tx, const core::Message&,
+                           core::Outcome& out) const {
+  const Report* r = tx.get<Report>();
+  if (!r) return;
+  if (std::any_of(r->hits.begin(), r->hits.end(),
+                  [](const Report::RuleHit& h) { return h.action == "require_tls"; }))
+    out.added.push_back({std::string(kRouteHeader), std::string(kRouteTls)});
+}
+
+std::string notification(const core::Transaction& tx, const core::Outcome& out,
+                         std::string_view from) {
+  const Report* r = tx.get<Report>();
+  const std::string& sender = tx.envelope().mail_from;
+  if (!r || !plain_address(sender)) return {};
+  std::string rules;
+  for (const auto& h : r->hits) {
+    if (!h.notify) continue;
+    std::string shown;
+    for (const auto& m : h.masked) shown += fmt::format("{}{}", shown.empty() ? "" : ", ", m);
+    rules += fmt::format("  - {} ({}): {} match(es){}{}\n", h.rule, h.symbol, h.count,
+                         shown.empty() ? "" : ": ", one_line(shown, 200));
+  }
+  if (rules.empty()) return {};
+  std::string subject = "(none)";
+  if (const core::Message* m = tx.message())
+    if (const auto* s = m->find("Subject")) subject = one_line(core::trim(s->value), 120);
+  std::string to;
+  const auto& rcpts = tx.envelope().recipients;
+  for (size_t i = 0; i < rcpts.size() && i < kMaxListed; ++i)
+    to += fmt::format("{}{}", i ? ", " : "", one_line(rcpts[i], 254));
+  if (rcpts.size() > kMaxListed) to += fmt::format(" and {} more", rcpts.size() - kMaxListed);
+  const bool tls = std::any_of(r->hits.begin(), r->hits.end(),
+                               [](const Report::RuleHit& h) { return h.action == "require_tls"; });
+  return fmt::format(
+      "From: {from}\r\nTo: {sender}\r\nSubject: Data protection notice: {subject}\r\n"
+      "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+      "Your message \"{subject}\" to {to}{queue} matched data protection rules:\r\n"
+      "{rules}\r\n"
+      "It was {fate}{tls}.\r\n"
+      "Only masked values are shown. Scan id: {scan}.\r\n",
+      fmt::arg("from", from), fmt::arg("sender", sender), fmt::arg("subject", subject),
+      fmt::arg("to", to),
+      fmt::arg("queue", tx.envelope().queue_id.empty()
+                            ? std::string()
+                            : fmt::format(" (queue id {})", one_line(tx.envelope().queue_id, 32))),
+      fmt::arg("rules",
+               [&] {
+                 std::string crlf;
+                 for (char c : rules) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+                 return crlf;
+               }()),
+      fmt::arg("fate", fate(out.verdict.action)),
+      fmt::arg("tls", tls ? ", and it leaves only over verified TLS" : ""),
+      fmt::arg("scan", tx.scan_id()));
+}
+
+std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,
+                                                   const core::Message&,
+                                                   const core::Outcome& out) const {
+  std::string text = notification(tx, out, from_);
+  if (text.empty()) return std::nullopt;
+  std::vector<std::string> argv = command_;
+  for (const char* a : {"-f", "<>", "--"}) argv.emplace_back(a);
+  argv.push_back(tx.envelope().mail_from);
+  if (auto err = run_with_input(argv, text))
+    telemetry::log_error("{}: dlp notification to {} not sent: {}", tx.scan_id(),
+                         tx.envelope().mail_from, *err);
+  return std::nullopt;
+}
+
+}  // namespace postern::dlp
