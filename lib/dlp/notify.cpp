@@ -1,27 +1,19 @@
 // The require_tls route header and the sender notification (see notify.hpp).
 #include "dlp/notify.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 
-#include "core/state_file.hpp"
+#include "core/message.hpp"
+#include "core/subprocess.hpp"
 #include "telemetry/log.hpp"
-
-extern char** environ;
 
 namespace postern::dlp {
 namespace {
 
-constexpr size_t kMaxListed = 10;  // recipients named in a notification
+constexpr size_t kMaxListed = 10;   // recipients named in a notification
+constexpr int kNotifySeconds = 30;  // the notify command's deadline
 
 // One line of printable ASCII, at most `max` bytes: what a header or text line may hold
 // (a fold unfolded: line breaks dropped, tabs as spaces).
@@ -52,48 +44,6 @@ std::string_view fate(core::Action a) {
     default:
       return "delivered";
   }
-}
-
-// Runs `argv` with `input` on its standard input (posix_spawn: safe in a threaded
-// daemon); nullopt when it exits 0, else why not.
-std::optional<std::string> run_with_input(const std::vector<std::string>& argv,
-                                          std::string_view input) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return std::string(std::strerror(errno));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[0]);
-  if (rc != 0) {
-    ::close(fds[1]);
-    return fmt::format("{}: {}", argv[0], std::strerror(rc));
-  }
-  // A reader that exits early must not kill the daemon: MSG_NOSIGNAL does not apply
-  // to pipes, so SIGPIPE is blocked for this thread while writing.
-  sigset_t pipe_set, old;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-  const bool ok = core::write_all(fds[1], input);
-  const int saved = errno;
-  ::close(fds[1]);
-  timespec zero{};
-  while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!ok) return fmt::format("writing to {}: {}", argv[0], std::strerror(saved));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
-  if (WIFEXITED(status)) return fmt::format("{} exited {}", argv[0], WEXITSTATUS(status));
-  return fmt::format("{} ended by signal {}", argv[0], WTERMSIG(status));
 }
 
 }  // namespace
@@ -163,9 +113,13 @@ std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,
   std::vector<std::string> argv = command_;
   for (const char* a : {"-f", "<>", "--"}) argv.emplace_back(a);
   argv.push_back(tx.envelope().mail_from);
-  if (auto err = run_with_input(argv, text))
-    telemetry::log_error("{}: dlp notification to {} not sent: {}", tx.scan_id(),
-                         tx.envelope().mail_from, *err);
+  // Bounded like every child postern runs: a sendmail that hangs costs this message
+  // kNotifySeconds, not a milter thread for ever.
+  const auto r = core::run_subprocess(
+      argv, text, {.wall = std::chrono::seconds(kNotifySeconds), .max_output = 4096});
+  if (!r.ok())
+    telemetry::log_error("{}: dlp notification to {} not sent: {}: {}", tx.scan_id(),
+                         tx.envelope().mail_from, argv[0], r.describe());
   return std::nullopt;
 }
 

@@ -10,8 +10,8 @@
 // field, so no sender can choose the route. `NotifyDisposer` ("dlp-notify") sends
 // one notification per message whose hits include a rule with notify, when it is
 // delivered or held: to the envelope sender (none for the null sender), from
-// [dlp] notify_from, through [dlp] notify_command (posix_spawn, the text on its
-// standard input, "-f <> -- SENDER" appended: a null envelope sender, so it never
+// [dlp] notify_from, through [dlp] notify_command (core/subprocess: the text on its
+// standard input, a 30 s deadline, "-f <> -- SENDER" appended: a null envelope sender, so it never
 // bounces back into a loop). The text names the rules, their findings and counts,
 // and the masked matches only (dlp/stage.hpp), never a raw value. A notification
 // that cannot be sent is logged and the mail goes on (a notice is never a reason to
