@@ -98,12 +98,12 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
     }
   }
   if (auto a = s.string("action")) {
-    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log") {
+    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log" || *a == "encrypt") {
       r.action = *a;
     } else {
       s.error(*s.node("action"),
-              "'action': expected \"block\", \"quarantine\", \"tag\" or \"log\" (encrypt and "
-              "require-tls are not there yet)");
+              "'action': expected \"block\", \"quarantine\", \"tag\", \"log\" or \"encrypt\" "
+              "(require-tls is not there yet)");
       ok = false;
     }
   }
@@ -132,7 +132,8 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
 // The hard rule of `r` in the directions it applies to (none for log); erases them first.
 void set_hard_rules(policy::Policy& p, const std::string& symbol, const DlpRule* r) {
   for (auto* d : {&p.inbound, &p.outbound}) d->rules.erase(symbol);
-  if (!r || !r->enabled || r->action == "log") return;
+  // encrypt: lib/smime reads the rule's hit (smime/stage.hpp); no hard rule.
+  if (!r || !r->enabled || r->action == "log" || r->action == "encrypt") return;
   policy::Rule hard;
   hard.action = r->action == "block"        ? core::Action::Reject
                 : r->action == "quarantine" ? core::Action::Quarantine

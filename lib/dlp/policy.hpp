@@ -11,12 +11,13 @@
 // min_count (1), min_confidence ("medium"; custom patterns and words count as
 // medium), direction ("outbound" by default), action ("block": reject with the
 // rule's message or the policy's 5.7.1 reply; "quarantine"; "tag"; "log": the
-// finding alone), message, score (0), description, enabled (true). An action other
+// finding alone; "encrypt": the finding, and lib/smime encrypts the message or gives it
+// [smime.encrypt] missing_cert), message, score (0), description, enabled (true). An action other
 // than log becomes a hard rule of the rule's directions ([outbound.rules] DLP_NAME =
-// action), so a later [outbound.rules] or a group may override it. A later file's
-// [dlp.rules.NAME] layers over NAME key by key (detectors, patterns, dictionary:
-// each list replaced whole), so `enabled = true` alone turns a shipped rule on.
-// Errors at file:line:column. Plain data afterwards.
+// action; not log nor encrypt), so a later [outbound.rules] or a group may override it. A later
+// file's [dlp.rules.NAME] layers over NAME key by key (detectors, patterns, dictionary: each list
+// replaced whole), so `enabled = true` alone turns a shipped rule on. Errors at file:line:column.
+// Plain data afterwards.
 #pragma once
 
 #include <array>
@@ -48,7 +49,7 @@ struct DlpRule {
   size_t min_count = 1;
   Tier min_confidence = Tier::medium;
   policy::Directions directions{false, true};
-  std::string action = "log";  // block, quarantine, tag, log
+  std::string action = "log";  // block, quarantine, tag, log, encrypt
   double score = 0;
   bool enabled = true;
   policy::Error at{};
