@@ -55,8 +55,7 @@ struct EncryptPolicy {
   std::vector<std::string> domains;  // lower case
   bool on_dlp = true;
   MissingCert missing_cert = MissingCert::Quarantine;
-  std::string message =
-      "message not sent: no S/MIME certificate for {detail}; it must be encrypted";
+  std::string message = "message not sent: no S/MIME certificate for {detail}";
   bool configured = false;  // [smime.encrypt] present
 };
 

@@ -7,7 +7,9 @@
 #include "dlp/policy.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
+#include "quarantine/config.hpp"
 #include "smime/config.hpp"
+#include "smime/notify.hpp"
 #include "smime/stage.hpp"
 #include "telemetry/log.hpp"
 
@@ -91,7 +93,7 @@ const core::Registration& registration() {
       .config_sections = {{"smime", read_smime_config}},
       .policy_sections = {{.name = "smime", .read = read_smime_policy}},
       .stages = {{.name = "smime-verify",
-                  .provides = {"smime.verify"},
+                  .provides = {"smime.verify", "content.findings"},
                   .needs = {"limits"},
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const SmimeConfig& k = smime_config(c.config);
@@ -105,14 +107,16 @@ const core::Registration& registration() {
                     l.max_message = k.max_bytes;
                     return std::make_unique<VerifyStage>(*trust, l);
                   }},
-                 // After the DLP stage: its encrypt rules' hits decide.
+                 // After the DLP stage: its encrypt rules' hits decide. Both before the
+                 // composites and the sandbox (content.findings): they may name SMIME_ symbols.
                  {.name = "smime-encrypt",
-                  .provides = {"smime.encrypt"},
+                  .provides = {"smime.encrypt", "content.findings"},
                   .needs = {"dlp.findings"},
                   .make = make_encrypt}},
       .finishers = {{.name = "smime-results",
-                     .provides = {"smime.results"},
-                     .needs = {"auth-results"},
+                     // An Authentication-Results writer too: the ARC seal and the DKIM
+                     // signature (which need auth-results) come after it.
+                     .provides = {"smime.results", "auth-results"},
                      .make =
                          [](const core::StageContext& c) -> std::shared_ptr<const core::Finisher> {
                        if (!smime_config(c.config).verify) return nullptr;
@@ -124,13 +128,24 @@ const core::Registration& registration() {
                      .provides = {"smime.sealed"},
                      .needs = {"body.edited"},
                      .make = make_modifier}},
-      .disposers = {{.name = "smime-guard",
-                     .provides = {"smime.guard"},
-                     .make =
-                         [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
-                       if (!encryption_configured(c)) return nullptr;
-                       return std::make_shared<const GuardDisposer>();
-                     }}},
+      .disposers =
+          {{.name = "smime-guard",
+            .provides = {"smime.guard"},
+            .make = [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
+              if (!encryption_configured(c)) return nullptr;
+              return std::make_shared<const GuardDisposer>();
+            }},
+           // After the quarantine store (registered earlier): a sender is told only
+           // once the message is held.
+           {.name = "smime-notify",
+            .provides = {"smime.notify"},
+            .make = [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
+              if (!encryption_configured(c) ||
+                  smime_policy(c.policy).encrypt.missing_cert != MissingCert::Notify)
+                return nullptr;
+              return std::make_shared<const NotifyDisposer>(
+                  quarantine::quarantine_config(c.config).sendmail, c.hostname);
+            }}},
       .event_writers = {write_event},
   };
   return r;

@@ -118,19 +118,26 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
                                                         "uribl",
                                                         "quarantine_release",
                                                         "dlp",
+                                                        "smime-verify",
+                                                        "smime-encrypt",
                                                         "composites",
                                                         "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
-  CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
-                                                           "dkim-sign", "ratelimit"});
+  // smime-results writes an Authentication-Results field too: the ARC seal and the DKIM
+  // signature come after every such writer, the signature last.
+  CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "ratelimit",
+                                                           "smime-results", "arc-seal",
+                                                           "dkim-sign"});
   // The banner edits the body before the archive copies the message.
   const auto& modifiers = scan::modifier_order();
   REQUIRE(modifiers);
-  CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
+  CHECK(names(*modifiers) ==
+        std::vector<std::string_view>{"banner", "click-rewrite", "archive", "smime"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine"});
+  CHECK(names(*disposers) ==
+        std::vector<std::string_view>{"sandbox", "quarantine", "smime-guard", "smime-notify"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",

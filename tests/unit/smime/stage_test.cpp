@@ -18,7 +18,9 @@
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "smime/notify.hpp"
 #include "smime/stage.hpp"
+#include "support/files.hpp"
 #include "support/smime_pki.hpp"
 #include "support/temp_dir.hpp"
 
@@ -57,6 +59,7 @@ struct Result {
   core::Outcome out;
   std::string leaving;
   std::optional<std::string> guard;
+  std::string notice, notice_args;  // what the notify disposer sent
   nlohmann::json event = nlohmann::json::object();
 };
 
@@ -66,6 +69,12 @@ bool has(const std::vector<core::Finding>& fs, std::string_view symbol) {
 
 Result run(Env& env, const std::string& policy_text, const std::string& raw,
            const std::vector<std::string>& rcpts, bool override_verdict_accept = false) {
+  // The notice of missing_cert = "notify" lands in notice.eml, its arguments in args.
+  const std::vector<std::string> notify_cmd = {
+      "/bin/sh", "-c",
+      "cat > " + env.tmp.str() + "/notice.eml; echo \"$@\" > " + env.tmp.str() + "/args",
+      "sendmail"};
+  std::filesystem::remove(env.tmp.path() / "notice.eml");
   auto p = policy::parse_policy(policy_text, "smime.toml", scan::policy_sections());
   if (!p) FAIL(policy::to_string(p.error()));
   auto scanner = dlp::DlpScanner::build(p->sections.section<dlp::DlpPolicy>("dlp"));
@@ -94,6 +103,9 @@ Result run(Env& env, const std::string& policy_text, const std::string& raw,
   const core::Message leaving = core::apply_edits(*tx.message(), r.out);
   r.leaving = leaving.raw();
   r.guard = smime::GuardDisposer().dispose(tx, leaving, r.out);
+  CHECK_FALSE(smime::NotifyDisposer(notify_cmd, "gw.example").dispose(tx, leaving, r.out));
+  r.notice = test::slurp(env.tmp.path() / "notice.eml");
+  r.notice_args = test::slurp(env.tmp.path() / "args");
   r.event["postern"] = nlohmann::json::object();
   smime::write_event(tx, r.event);
   return r;
@@ -217,6 +229,18 @@ TEST_CASE("a recipient without a certificate gets missing_cert, never plain text
       CHECK(r.verdict.reply.text.find("alice@") == std::string::npos);
       CHECK(r.verdict.reply.code == "550");
     }
+    // Held and told (the notify disposer is built only for missing_cert = "notify"; here
+    // it is called for every row: it tells only about a held message).
+    if (row.want == core::Action::Quarantine) {
+      CHECK(r.notice.find("nocert@partner.example") != std::string::npos);
+      CHECK(r.notice.find("\r\nSubject: Not sent: your message must be encrypted\r\n") !=
+            std::string::npos);
+      CHECK(r.notice.find("\"numbers\"") != std::string::npos);
+      CHECK(r.notice.find("4241") == std::string::npos);
+      CHECK(r.notice_args == "-f <> -- sam@example.com\n");
+    } else {
+      CHECK(r.notice.empty());
+    }
     // Held or refused: the modifier leaves it as it is (the reviewer reads it).
     CHECK(r.leaving.find("4241 9602") != std::string::npos);
     CHECK(r.event["postern"]["smime"]["encrypt"]["missing"][0] == "nocert@partner.example");
@@ -334,4 +358,15 @@ TEST_CASE("inbound signatures: findings, Authentication-Results and the event", 
       CHECK(e["postern"]["smime"]["verify"]["result"] ==
             (row.symbol == "SMIME_INVALID" ? "fail" : "pass"));
   }
+}
+
+TEST_CASE("a notice command that fails or hangs is an error, never a crash", "[smime][notify]") {
+  CHECK_FALSE(smime::send_notice({"/bin/sh", "-c", "cat > /dev/null"}, "x"));
+  auto failed = smime::send_notice({"/bin/sh", "-c", "exit 3"}, "x");
+  REQUIRE(failed);
+  CHECK(failed->find("exit 3") != std::string::npos);
+  auto missing = smime::send_notice({"/nonexistent/sendmail"}, "x");
+  REQUIRE(missing);
+  CHECK(missing->find("exit 127") != std::string::npos);
+  CHECK(smime::send_notice({}, "x"));
 }
