@@ -141,6 +141,15 @@ std::string_view to_string(Status s) {
 Verification verify_message(const core::Message& m, const std::vector<std::string>& from,
                             const TrustStore& trust, const VerifyMessageLimits& limits) {
   Verification v;
+  // Only a signed (or S/MIME) top level is parsed: most mail costs one field lookup here.
+  if (const core::HeaderField* ct = m.find("Content-Type"); !ct) {
+    return v;
+  } else {
+    const std::string low = core::to_lower(ct->value);
+    if (low.find("multipart/signed") == std::string::npos &&
+        low.find("pkcs7-mime") == std::string::npos)
+      return v;
+  }
   if (m.raw().size() > limits.max_message) {
     v.limit = true;
     v.reason = fmt::format("the message is {} bytes, over the S/MIME bound of {}", m.raw().size(),
