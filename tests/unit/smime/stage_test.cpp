@@ -68,7 +68,8 @@ bool has(const std::vector<core::Finding>& fs, std::string_view symbol) {
 }
 
 Result run(Env& env, const std::string& policy_text, const std::string& raw,
-           const std::vector<std::string>& rcpts, bool override_verdict_accept = false) {
+           const std::vector<std::string>& rcpts, bool override_verdict_accept = false,
+           size_t max_bytes = 1 << 20) {
   // The notice of missing_cert = "notify" lands in notice.eml, its arguments in args.
   const std::vector<std::string> notify_cmd = {
       "/bin/sh", "-c",
@@ -91,14 +92,14 @@ Result run(Env& env, const std::string& policy_text, const std::string& raw,
   tx.set_message(core::Message(raw));
   REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
   REQUIRE(dlp::DlpStage(*scanner).on_message(tx).kind == core::Step::Kind::Continue);
-  smime::EncryptStage stage(*store, smime::smime_policy(*p).encrypt, dlp_rules, 1 << 20);
+  smime::EncryptStage stage(*store, smime::smime_policy(*p).encrypt, dlp_rules, max_bytes);
   REQUIRE(stage.on_message(tx).kind == core::Step::Kind::Continue);
   Result r;
   r.findings = tx.findings();
   r.verdict = policy::decide(*p, core::Direction::Outbound, r.findings, policy::When::EndOfMessage);
   r.out.verdict = r.verdict;
   if (override_verdict_accept) r.out.verdict.action = core::Action::Accept;
-  smime::SmimeModifier mod(std::nullopt, smime::Cipher::Aes256Cbc, 1 << 20);
+  smime::SmimeModifier mod(std::nullopt, smime::Cipher::Aes256Cbc, max_bytes);
   mod.modify(tx, *tx.message(), r.out);
   const core::Message leaving = core::apply_edits(*tx.message(), r.out);
   r.leaving = leaving.raw();
@@ -252,6 +253,22 @@ TEST_CASE("a recipient without a certificate gets missing_cert, never plain text
   CHECK(r.leaving.find("4241") == std::string::npos);
   CHECK(r.leaving.find("withheld") != std::string::npos);
   REQUIRE(r.guard);  // and the dispose phase answers on_error (tempfail): the MTA keeps it
+}
+
+TEST_CASE("a message over max_bytes that must be encrypted gets missing_cert, never plain text",
+          "[smime][stage]") {
+  Env env;
+  auto r = run(env, kSmimePolicy, card_mail("alice@partner.example"), {"alice@partner.example"},
+               false, 100);
+  CHECK(has(r.findings, "SMIME_LIMIT"));
+  CHECK(r.verdict.action == core::Action::Quarantine);
+  CHECK(r.leaving.find("4241") != std::string::npos);  // held in clear for the reviewer
+  // Delivered anyway (the hard rule overridden): withheld, and the guard fails.
+  auto over = run(env, kSmimePolicy, card_mail("alice@partner.example"), {"alice@partner.example"},
+                  true, 100);
+  CHECK(over.leaving.find("4241") == std::string::npos);
+  CHECK(over.leaving.find("withheld") != std::string::npos);
+  CHECK(over.guard);
 }
 
 TEST_CASE("a message the client encrypted already is left alone", "[smime][stage]") {
