@@ -13,6 +13,7 @@
 
 #include "core/finisher.hpp"
 #include "mime/decode.hpp"
+#include "scan/registry.hpp"
 #include "scan/session.hpp"
 #include "scan/snapshot.hpp"
 #include "smime/message.hpp"
@@ -106,4 +107,37 @@ TEST_CASE("through the session: encrypted on the DLP hit, then DKIM-signed, and 
   CHECK(*inner ==
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         "The card is 4241 9602 0928 2256, expiry 12/29.\r\n");
+}
+
+TEST_CASE("[smime] in postern.toml: errors at file:line:column, unusable files refused at start",
+          "[smime][config]") {
+  test::TempDir d;
+  struct Row {
+    std::string text, want;
+  };
+  const Row rows[] = {
+      {"[smime]\ncipher = \"des-cbc\"\n", "postern.toml:2:"},
+      {"[smime]\nmax_bytes = 10\n", "postern.toml:2:"},
+      {"[smime]\ncolour = 1\n", "postern.toml:2:"},
+      {"[smime.sign]\ncert = \"org.pem\"\n", "postern.toml:1:"},
+  };
+  for (const auto& row : rows) {
+    INFO(row.text);
+    auto c = scan::load_config(d.write("postern.toml", row.text));
+    REQUIRE_FALSE(c);
+    CHECK(policy::to_string(c.error()).find(row.want) != std::string::npos);
+  }
+  // A cert_dir that cannot be read, a signing key that does not load: the snapshot is
+  // refused, naming the file.
+  const std::string policies =
+      "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR "/policies\", \"" + d.str() + "/policies\"]\n";
+  d.write("policies/90-encrypt.toml", "[smime.encrypt]\ndomains = [\"partner.example\"]\n");
+  auto no_dir = scan::load_snapshot(
+      d.write("postern.toml", policies + "[smime]\ncert_dir = \"/nonexistent/certs\"\n"));
+  REQUIRE_FALSE(no_dir);
+  CHECK(policy::to_string(no_dir.error()).find("/nonexistent/certs") != std::string::npos);
+  auto no_key = scan::load_snapshot(
+      d.write("postern.toml", policies + "[smime.sign]\ncert = \"org.pem\"\nkey = \"org.key\"\n"));
+  REQUIRE_FALSE(no_key);
+  CHECK(policy::to_string(no_key.error()).find(d.str() + "/org.pem") != std::string::npos);
 }
