@@ -284,17 +284,35 @@ int main(int argc, char** argv) {
 
   telemetry::log_info("postern-milter {} listening on {} ({} policy file(s))", kVersion, socket,
                       (*snap)->policy.files.size());
-  // /metrics ([metrics] listen; a change needs a restart). Mail flows without it.
-  milter::MetricsHttp metrics;
-  if (const auto& mc = telemetry::metrics_config(cfg); !mc.host.empty()) {
+  // /metrics ([metrics] listen). Mail flows without it. A reload that changes `listen`
+  // binds the new address first and only then lets the old one go, so a bad address
+  // keeps the endpoint that works.
+  std::unique_ptr<milter::MetricsHttp> metrics;
+  std::string metrics_at;  // "host:port" served now, "" for none
+  auto serve_metrics = [&](const policy::Config& c) {
+    const auto& mc = telemetry::metrics_config(c);
     const bool v6 = mc.host.find(':') != std::string::npos;
     const std::string where =
-        fmt::format("{}{}{}:{}", v6 ? "[" : "", mc.host, v6 ? "]" : "", mc.port);
-    if (metrics.start(mc.host, mc.port))
-      telemetry::log_info("metrics on http://{}/metrics", where);
-    else
-      telemetry::log_error("cannot serve metrics on {}; running without", where);
-  }
+        mc.host.empty() ? ""
+                        : fmt::format("{}{}{}:{}", v6 ? "[" : "", mc.host, v6 ? "]" : "", mc.port);
+    if (where == metrics_at) return;
+    if (where.empty()) {
+      metrics.reset();
+      metrics_at.clear();
+      telemetry::log_info("metrics endpoint closed");
+      return;
+    }
+    auto next = std::make_unique<milter::MetricsHttp>();
+    if (!next->start(mc.host, mc.port)) {
+      telemetry::log_error("cannot serve metrics on {}; {}", where,
+                           metrics ? "the endpoint stays on " + metrics_at : "running without");
+      return;
+    }
+    metrics = std::move(next);
+    metrics_at = where;
+    telemetry::log_info("metrics on http://{}/metrics", where);
+  };
+  serve_metrics(cfg);
   std::thread runner([] {
     int rc = smfi_main();
     unsigned char b = rc == MI_SUCCESS ? 0 : 255;
@@ -388,6 +406,7 @@ int main(int argc, char** argv) {
         milter::event_log().reopen();
       }
       milter::set_snapshot(*fresh);
+      serve_metrics((*fresh)->config);
       telemetry::metrics::count_reload(true);
       telemetry::log_info("reloaded: {} policy file(s)", (*fresh)->policy.files.size());
       continue;
@@ -404,7 +423,7 @@ int main(int argc, char** argv) {
     break;
   }
   runner.join();
-  metrics.stop();
+  metrics.reset();
   {
     std::lock_guard lk(release_mu);
     release_stop = true;

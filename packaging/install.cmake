@@ -18,6 +18,7 @@ file(MAKE_DIRECTORY ${_gen})
 # --- programs, shipped policies, config ------------------------------------------
 install(TARGETS postern-milter RUNTIME DESTINATION sbin)
 install(TARGETS postern-clickd RUNTIME DESTINATION sbin)
+install(TARGETS postern-quarantined RUNTIME DESTINATION sbin)
 install(TARGETS postern RUNTIME DESTINATION bin)
 file(GLOB _policies CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*.toml)
 install(FILES ${_policies} DESTINATION share/postern/policies)
@@ -32,10 +33,18 @@ install(FILES ${_pkg}/policies-README DESTINATION /etc/postern/policies RENAME R
 # --- systemd unit: /lib/systemd/system in the .deb (Debian 12's unit dir, where
 # lintian wants it), /usr/lib/systemd/system in the .rpm. Two components; the
 # CPack project config file picks one per generator.
-# postern-clickd.service is installed but not enabled (it needs [click] keys first).
+# postern-clickd.service, postern-quarantined.service and postern-quarantine-digest.timer
+# are installed but not enabled (they need [click] keys, [quarantine.web] users and
+# [quarantine.digest] first).
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
+              ${_pkg}/systemd/postern-quarantined.service
+              ${_pkg}/systemd/postern-quarantine-digest.service
+              ${_pkg}/systemd/postern-quarantine-digest.timer
         DESTINATION /lib/systemd/system COMPONENT unit_deb)
 install(FILES ${_pkg}/systemd/postern.service ${_pkg}/systemd/postern-clickd.service
+              ${_pkg}/systemd/postern-quarantined.service
+              ${_pkg}/systemd/postern-quarantine-digest.service
+              ${_pkg}/systemd/postern-quarantine-digest.timer
         DESTINATION lib/systemd/system COMPONENT unit_rpm)
 
 # Reference configs for shipping the event log to a SIEM (README "The event log").
@@ -43,7 +52,7 @@ install(FILES ${_pkg}/siem/vector.toml ${_pkg}/siem/filebeat.yml DESTINATION sha
 
 # --- man pages and docs, compressed as Debian wants them (gzip -9n: no name or time) --
 set(_gz_outputs)
-foreach(page postern.1 postern.toml.5 postern-milter.8 postern-clickd.8)
+foreach(page postern.1 postern.toml.5 postern-milter.8 postern-clickd.8 postern-quarantined.8)
   string(REGEX MATCH "[0-9]$" _sect ${page})
   add_custom_command(OUTPUT ${_gen}/${page}.gz
                      COMMAND sh -c "gzip -9nc '${_pkg}/man/${page}' > '${_gen}/${page}.gz'"
@@ -88,7 +97,8 @@ milter protocol and answers accept, tag, quarantine (hold queue), reject or
 tempfail, following policy files: hard rules, score thresholds and lists.
 It adds verdict headers to delivered mail and writes one JSON event per
 transaction. This package holds the daemon postern-milter, its systemd unit,
-the click-time URL service postern-clickd (with its unit, not enabled)
+the click-time URL service postern-clickd and the quarantine web page
+postern-quarantined (with their units, not enabled)
 and the admin tool postern (offline scan, policy check, MTA setup).")
 set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -107,6 +117,10 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
 # [state] backend = "redis" needs a Redis server, on this host or another one
 # (libsqlite3 and libhiredis themselves come from shlibdeps / autoreq).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server")
+# DLP reads the text of PDF attachments with poppler's pdftotext, in a bounded child
+# process ([dlp] pdftotext); without it a PDF is DLP_UNREADABLE.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "poppler-utils")
+set(CPACK_RPM_PACKAGE_SUGGESTS "poppler-utils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -1,40 +1,32 @@
 // `postern quarantine` (see quarantine_command.hpp).
 #include "tools/quarantine_command.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <pwd.h>
-#include <sys/wait.h>
-#include <syslog.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
+#include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
-#include "core/message.hpp"
-#include "core/state_file.hpp"
-#include "mime/analysis.hpp"
 #include "policy/config.hpp"
 #include "quarantine/config.hpp"
+#include "quarantine/operations.hpp"
 #include "quarantine/release.hpp"
 #include "quarantine/store.hpp"
+#include "quarantine/web_auth.hpp"
 #include "scan/registry.hpp"
 #include "state/config.hpp"
 #include "state/store.hpp"
-#include "telemetry/event_log.hpp"
+#include "tools/quarantine_digest.hpp"
 
 namespace postern::tools {
 namespace {
 
 using quarantine::Entry;
-
-constexpr size_t kMaxShownText = 64 * 1024;
 
 struct Options {
   std::string config = policy::kDefaultConfigPath;
@@ -43,36 +35,10 @@ struct Options {
   bool json = false;
   std::string id, actor;
   std::vector<std::string> to;
+  std::string user, file;
+  int iterations = quarantine::kDefaultIterations;
+  bool dry_run = false;
 };
-
-std::string iso(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// Text a message wrote, safe to print: controls (C0 but tab and newline, DEL, the
-// C1 range in UTF-8) become '?'.
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
-      out.push_back('?');
-      ++i;
-    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
-      out.push_back('?');
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
 
 std::string who(const Options& o) {
   if (!o.actor.empty()) return o.actor;
@@ -107,49 +73,13 @@ postern::expected<Opened, std::string> open(const Options& o) {
   return op;
 }
 
-// The audit line of a release or delete: syslog (mail) and the event log.
-void audit(const Opened& op, const std::string& action, const Entry& e, const std::string& actor,
-           const std::vector<std::string>& to) {
-  nlohmann::json j = {{"@timestamp", iso(state::now_seconds())},
-                      {"event",
-                       {{"kind", "event"},
-                        {"category", nlohmann::json::array({"email"})},
-                        {"action", "quarantine-" + action},
-                        {"outcome", "success"}}},
-                      {"user", {{"name", actor}}},
-                      {"postern",
-                       {{"quarantine",
-                         {{"id", e.id},
-                          {"sha256", e.sha256},
-                          {"sender", e.sender},
-                          {"recipients", e.recipients},
-                          {"subject", e.subject}}}}}};
-  if (!to.empty()) j["postern"]["quarantine"]["released_to"] = to;
-  const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  ::openlog("postern", LOG_PID, LOG_MAIL);
-  ::syslog(LOG_NOTICE, "%s", line.c_str());
-  ::closelog();
-  const std::string& log = op.config.event_log;
-  if (!log.empty() && log != "-") {
-    telemetry::EventLog el;
-    if (el.open(log))
-      el.write(line);
-    else
-      fmt::print(stderr, "warning: cannot open the event log {}\n", log);
-  }
-}
-
 postern::expected<Entry, int> find(const Opened& op, const std::string& id) {
-  auto e = op.store->get(id);
+  auto e = quarantine::find_entry(*op.store, id);
   if (!e) {
-    fmt::print(stderr, "{}\n", e.error());
-    return postern::unexpected(1);
+    fmt::print(stderr, "{}\n", e.error().message);
+    return postern::unexpected(e.error().code);
   }
-  if (!*e) {
-    fmt::print(stderr, "no quarantined message {}\n", id);
-    return postern::unexpected(2);
-  }
-  return **e;
+  return *e;
 }
 
 int run_list(const Opened& op, const Options& o) {
@@ -179,11 +109,11 @@ int run_list(const Opened& op, const Options& o) {
       fmt::print("{}\n", quarantine::to_json(e));
       continue;
     }
-    fmt::print("{}  {}  {:<8} {:>6.2f}  {} -> {}{}  {}{}\n", e.id, iso(e.time), e.direction,
-               e.score, printable(e.sender.empty() ? "<>" : e.sender),
-               printable(e.recipients.empty() ? "" : e.recipients.front()),
+    fmt::print("{}  {}  {:<8} {:>6.2f}  {} -> {}{}  {}{}\n", e.id, quarantine::iso_time(e.time),
+               e.direction, e.score, quarantine::printable(e.sender.empty() ? "<>" : e.sender),
+               quarantine::printable(e.recipients.empty() ? "" : e.recipients.front()),
                e.recipient_count > 1 ? fmt::format(" (+{})", e.recipient_count - 1) : "",
-               printable(e.subject), e.released_at ? "  [released]" : "");
+               quarantine::printable(e.subject), e.released_at ? "  [released]" : "");
   }
   if (!o.json) fmt::print("{} message(s)\n", list->size());
   return 0;
@@ -193,156 +123,60 @@ int run_show(const Opened& op, const Options& o) {
   auto e = find(op, o.id);
   if (!e) return e.error();
   fmt::print("id:         {}\n", e->id);
-  fmt::print("time:       {}\n", iso(e->time));
+  fmt::print("time:       {}\n", quarantine::iso_time(e->time));
   fmt::print("direction:  {}\n", e->direction);
-  fmt::print("group:      {} (kept until {})\n", printable(e->group), iso(e->expires));
-  fmt::print("sender:     {}\n", printable(e->sender.empty() ? "<>" : e->sender));
-  fmt::print("recipients: {}{}\n", printable(fmt::format("{}", fmt::join(e->recipients, ", "))),
+  fmt::print("group:      {} (kept until {})\n", quarantine::printable(e->group),
+             quarantine::iso_time(e->expires));
+  fmt::print("sender:     {}\n", quarantine::printable(e->sender.empty() ? "<>" : e->sender));
+  fmt::print("recipients: {}{}\n",
+             quarantine::printable(fmt::format("{}", fmt::join(e->recipients, ", "))),
              e->recipient_count > e->recipients.size()
                  ? fmt::format(" and {} more", e->recipient_count - e->recipients.size())
                  : "");
   fmt::print("score:      {:.2f}\n", e->score);
-  fmt::print("reason:     {}\n", printable(e->reason));
+  fmt::print("reason:     {}\n", quarantine::printable(e->reason));
   fmt::print("findings:   {}\n", fmt::join(e->symbols, " "));
   fmt::print("message:    {} bytes, sha256 {}\n", e->size, e->sha256);
   if (e->released_at)
-    fmt::print("released:   {} by {} to {}\n", iso(e->released_at), printable(e->released_by),
-               printable(fmt::format("{}", fmt::join(e->released_to, ", "))));
+    fmt::print("released:   {} by {} to {}\n", quarantine::iso_time(e->released_at),
+               quarantine::printable(e->released_by),
+               quarantine::printable(fmt::format("{}", fmt::join(e->released_to, ", "))));
   auto raw = op.store->read_message(*e);
   if (!raw) {
     fmt::print(stderr, "{}\n", raw.error());
     return 1;
   }
-  core::Message m(*raw);
+  const quarantine::Rendering r = quarantine::render(*raw);
   fmt::print("\n--- headers\n");
-  for (const auto& h : m.headers())
-    fmt::print("{}: {}\n", printable(h.name), printable(std::string(core::trim(h.value))));
+  for (const auto& [name, value] : r.headers) fmt::print("{}: {}\n", name, value);
   fmt::print("\n--- text (visible text of the text parts; HTML is shown as text)\n");
-  mime::Analysis a = mime::analyze(*raw);
-  size_t shown = 0;
-  for (const auto& leaf : a.leaves) {
-    if (leaf.text.empty() || !leaf.data.empty()) continue;  // attachments are not shown
-    std::string_view t = leaf.text;
-    if (shown + t.size() > kMaxShownText) t = t.substr(0, kMaxShownText - shown);
-    fmt::print("{}\n", printable(t));
-    shown += t.size();
-    if (shown >= kMaxShownText) {
-      fmt::print("[... cut at {} bytes]\n", kMaxShownText);
-      break;
-    }
-  }
-  for (const auto& leaf : a.leaves)
-    if (!leaf.data.empty() && leaf.part)
-      fmt::print("[attachment: {} {}, {} bytes]\n", printable(leaf.part->filename),
-                 printable(leaf.part->content_type), leaf.size);
+  fmt::print("{}", r.text);
+  if (r.cut) fmt::print("[... cut at {} bytes]\n", quarantine::kMaxRenderedText);
+  for (const auto& a : r.attachments)
+    fmt::print("[attachment: {} {}, {} bytes]\n", a.filename, a.content_type, a.size);
   return 0;
-}
-
-// Runs `argv` with `input` on its standard input; its exit status (-1: not run).
-int run_with_input(const std::vector<std::string>& argv, std::string_view input,
-                   std::string& error) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    error = std::strerror(errno);
-    return -1;
-  }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    error = std::strerror(errno);
-    return -1;
-  }
-  if (pid == 0) {
-    ::dup2(fds[0], 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  ::close(fds[0]);
-  auto old = std::signal(SIGPIPE, SIG_IGN);
-  bool ok = core::write_all(fds[1], input);
-  int saved = errno;
-  ::close(fds[1]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::signal(SIGPIPE, old);
-  if (!ok) error = fmt::format("writing to {}: {}", argv[0], std::strerror(saved));
-  if (WIFEXITED(status)) return ok ? WEXITSTATUS(status) : -1;
-  error = fmt::format("{} ended by signal {}", argv[0], WTERMSIG(status));
-  return -1;
 }
 
 int run_release(const Opened& op, const Options& o) {
   auto e = find(op, o.id);
   if (!e) return e.error();
-  const auto& q = quarantine::quarantine_config(op.config);
-  std::vector<std::string> rcpts = o.to.empty() ? e->recipients : o.to;
-  if (o.to.empty() && e->recipient_count > e->recipients.size()) {
-    fmt::print(stderr, "{} has {} recipients, {} listed: name them with --to\n", e->id,
-               e->recipient_count, e->recipients.size());
-    return 1;
+  auto r = quarantine::release(*op.store, quarantine::quarantine_config(op.config), *e, o.to,
+                               who(o), op.config.event_log);
+  if (!r) {
+    fmt::print(stderr, "{}\n", r.error().message);
+    return r.error().code;
   }
-  if (rcpts.empty()) {
-    fmt::print(stderr, "{} has no recipient: name one with --to\n", e->id);
-    return 1;
-  }
-  for (const auto& r : rcpts)
-    if (r.empty() || r[0] == '-' || r.find_first_of(" \t\r\n<>") != std::string::npos) {
-      fmt::print(stderr, "not a recipient address: '{}'\n", printable(r));
-      return 1;
-    }
-  auto raw = op.store->read_message(*e);
-  if (!raw) {
-    fmt::print(stderr, "{}\n", raw.error());
-    return 1;
-  }
-  auto key = quarantine::load_or_create_key(q.release_key);
-  if (!key) {
-    fmt::print(stderr, "release key: {}\n", key.error());
-    return 1;
-  }
-  core::Message m(*raw);
-  quarantine::ReleaseClaim claim{e->id, state::now_seconds(), quarantine::body_digest(m.body()),
-                                 rcpts};
-  // The MTA's local submission reads lines ending in LF.
-  std::string input = fmt::format("{}: {}\n", quarantine::kReleaseHeader,
-                                  quarantine::release_header_value(*key, claim));
-  for (size_t i = 0; i < raw->size(); ++i)
-    if (!((*raw)[i] == '\r' && i + 1 < raw->size() && (*raw)[i + 1] == '\n'))
-      input.push_back((*raw)[i]);
-  std::vector<std::string> argv = q.sendmail;
-  argv.insert(argv.end(), {"-f", e->sender, "--"});
-  argv.insert(argv.end(), rcpts.begin(), rcpts.end());
-  std::string error;
-  int rc = run_with_input(argv, input, error);
-  if (rc != 0) {
-    fmt::print(stderr, "release of {} failed: {}\n", e->id,
-               rc < 0 ? error : fmt::format("{} exited with {}", argv[0], rc));
-    return 3;
-  }
-  const std::string actor = who(o);
-  Entry marked = *e;
-  marked.released_at = claim.time;
-  marked.released_by = actor;
-  marked.released_to = rcpts;
-  if (auto u = op.store->update(marked); !u)
-    fmt::print(stderr, "warning: released, but the entry is not marked: {}\n", u.error());
-  audit(op, "release", *e, actor, rcpts);
-  fmt::print("released {} to {}\n", e->id, fmt::join(rcpts, ", "));
+  fmt::print("released {} to {}\n", e->id, fmt::join(*r, ", "));
   return 0;
 }
 
 int run_delete(const Opened& op, const Options& o) {
   auto e = find(op, o.id);
   if (!e) return e.error();
-  auto r = op.store->remove(e->id);
-  if (!r) {
-    fmt::print(stderr, "{}\n", r.error());
-    return 1;
+  if (auto r = quarantine::remove(*op.store, *e, who(o), op.config.event_log); !r) {
+    fmt::print(stderr, "{}\n", r.error().message);
+    return r.error().code;
   }
-  audit(op, "delete", *e, who(o), {});
   fmt::print("deleted {}\n", e->id);
   return 0;
 }
@@ -370,6 +204,123 @@ int run_sweep(const Opened& op) {
   fmt::print("swept {} expired entr{}, {} file(s)\n", r->entries, r->entries == 1 ? "y" : "ies",
              r->files);
   return r->errors.empty() ? 0 : 1;
+}
+
+// `digest`: one mail per recipient of inbound mail held since [quarantine.digest]
+// since_hours, through [quarantine] sendmail (or to standard output with --dry-run).
+int run_digest(const Opened& op, const Options& o) {
+  const auto& q = quarantine::quarantine_config(op.config);
+  if (q.digest.url.empty()) {
+    fmt::print(stderr, "{}: no [quarantine.digest] url and from: no digest is sent\n",
+               op.config.path);
+    return 1;
+  }
+  auto key = quarantine::load_or_create_key(q.release_key);
+  if (!key) {
+    fmt::print(stderr, "release key: {}\n", key.error());
+    return 1;
+  }
+  const int64_t now = state::now_seconds();
+  quarantine::Filter f;
+  f.since = now - q.digest.since_hours * 3600;
+  f.limit = 100000;
+  auto list = op.store->list(f);
+  if (!list) {
+    fmt::print(stderr, "{}\n", list.error());
+    return 1;
+  }
+  const DigestSettings settings{q.digest.url, q.digest.from, q.digest.link_days * 86400};
+  size_t sent = 0, failed = 0;
+  for (const auto& [rcpt, held] : held_by_recipient(*list, f.since)) {
+    if (rcpt.empty() || rcpt[0] == '-' || rcpt.size() > 320 ||
+        rcpt.find_first_of(" \t\r\n<>\"\\,;") != std::string::npos) {
+      fmt::print(stderr, "skipped a recipient that is not an address: '{}'\n",
+                 quarantine::printable(rcpt));
+      continue;
+    }
+    const std::string msg = digest_message(*key, settings, rcpt, held, now);
+    if (o.dry_run) {
+      fmt::print("{}\n", msg);
+      ++sent;
+      continue;
+    }
+    std::vector<std::string> argv = q.sendmail;
+    argv.insert(argv.end(), {"-f", q.digest.from, "--", rcpt});
+    if (auto r = quarantine::run_with_input(argv, msg); !r) {
+      fmt::print(stderr, "digest to {} not sent: {}\n", rcpt, r.error());
+      ++failed;
+      continue;
+    }
+    ++sent;
+  }
+  fmt::print(stderr, "{} digest(s) {}{}\n", sent, o.dry_run ? "written" : "sent",
+             failed ? fmt::format(", {} failed", failed) : "");
+  return failed ? 3 : 0;
+}
+
+// A line of standard input; from a terminal, asked for twice with echo off.
+std::optional<std::string> read_password() {
+  const bool tty = ::isatty(0);
+  auto one = [&](const char* prompt) -> std::optional<std::string> {
+    termios old{};
+    if (tty) {
+      fmt::print(stderr, "{}", prompt);
+      ::tcgetattr(0, &old);
+      termios quiet = old;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      ::tcsetattr(0, TCSANOW, &quiet);
+    }
+    std::string line;
+    bool got = static_cast<bool>(std::getline(std::cin, line));
+    if (tty) {
+      ::tcsetattr(0, TCSANOW, &old);
+      fmt::print(stderr, "\n");
+    }
+    if (!got) return std::nullopt;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  };
+  auto first = one("Password: ");
+  if (!first || !tty) return first;
+  auto again = one("Again: ");
+  if (!again || *again != *first) {
+    fmt::print(stderr, "the passwords differ\n");
+    return std::nullopt;
+  }
+  return first;
+}
+
+// `passwd USER`: writes USER's hash into [quarantine.web] password_file (or --file).
+int run_passwd(const Options& o) {
+  std::string path = o.file;
+  if (path.empty()) {
+    auto cfg = scan::load_config(o.config);
+    if (!cfg) {
+      fmt::print(stderr, "{}\n", policy::to_string(cfg.error()));
+      return 1;
+    }
+    path = quarantine::quarantine_config(*cfg).web.password_file;
+  }
+  if (path.empty()) {
+    fmt::print(stderr, "no password file: set [quarantine.web] password_file, or --file\n");
+    return 1;
+  }
+  if (!quarantine::valid_user(o.user)) {
+    fmt::print(stderr, "not a user name: 1 to 64 letters, digits or . _ @ + -\n");
+    return 1;
+  }
+  auto pw = read_password();
+  if (!pw || pw->size() < 8 || pw->size() > quarantine::kMaxPassword) {
+    fmt::print(stderr, "a password of 8 to {} bytes, please\n", quarantine::kMaxPassword);
+    return 1;
+  }
+  auto r = quarantine::set_password(path, o.user, quarantine::hash_password(*pw, o.iterations));
+  if (!r) {
+    fmt::print(stderr, "{}\n", r.error());
+    return 1;
+  }
+  fmt::print("{}: password of {} set\n", path, o.user);
+  return 0;
 }
 
 }  // namespace
@@ -420,14 +371,25 @@ std::function<std::optional<int>()> add_quarantine_command(CLI::App& app) {
   auto* del = q->add_subcommand("delete", "remove an entry and its file");
   auto* exp = q->add_subcommand("export", "the raw message to standard output");
   auto* sweep = q->add_subcommand("sweep", "remove expired entries and unreferenced files now");
+  auto* digest = q->add_subcommand(
+      "digest", "mail each recipient a list of their held messages with links to release them");
+  digest->add_flag("--dry-run", o->dry_run, "write the mails to standard output instead");
+  auto* passwd = q->add_subcommand(
+      "passwd", "set a web page user's password (read from standard input, or asked twice)");
+  passwd->add_option("user", o->user, "the user name")->required();
+  passwd->add_option("--file", o->file,
+                     "the password file (default: [quarantine.web] password_file)");
+  passwd->add_option("--iterations", o->iterations, "PBKDF2 iterations (default 600000)")
+      ->check(CLI::Range(quarantine::kMinIterations, quarantine::kMaxIterations));
   for (auto* c : {show, release, del, exp})
     c->add_option("id", o->id, "the entry's id")->required();
   for (auto* c : {release, del})
     c->add_option("--actor", o->actor, "who does it, for the audit log (default: the Unix user)");
-  for (auto* c : {list, show, release, del, exp, sweep})
+  for (auto* c : {list, show, release, del, exp, sweep, passwd, digest})
     c->add_option("-c,--config", o->config, "daemon config (default /etc/postern/postern.toml)");
   return [=]() -> std::optional<int> {
     if (!q->parsed()) return std::nullopt;
+    if (passwd->parsed()) return run_passwd(*o);
     auto op = open(*o);
     if (!op) {
       fmt::print(stderr, "{}\n", op.error());
@@ -438,6 +400,7 @@ std::function<std::optional<int>()> add_quarantine_command(CLI::App& app) {
     if (release->parsed()) return run_release(*op, *o);
     if (del->parsed()) return run_delete(*op, *o);
     if (exp->parsed()) return run_export(*op, *o);
+    if (digest->parsed()) return run_digest(*op, *o);
     return run_sweep(*op);
   };
 }

@@ -18,6 +18,12 @@
 //   the Unix user, with SUDO_USER) to syslog (mail facility) and to the event log.
 // - export ID: the message as stored, to standard output.
 // - sweep: removes the expired entries and unreferenced files now.
+// - digest [--dry-run]: mails each recipient of inbound mail quarantined in the last
+//   [quarantine.digest] since_hours a list of their held messages, each with a signed
+//   link to the web page (tools/quarantine_digest.hpp); exit 3 when a mail failed.
+// - passwd USER [--file F] [--iterations N]: sets USER's password for the web page
+//   (postern-quarantined) in [quarantine.web] password_file or F: a line of standard
+//   input, or asked twice with echo off on a terminal; 8 to 1024 bytes.
 // Exit codes: 0 done; 1 a usage, config or store error; 2 no such entry; 3 the
 // sendmail command failed (the entry is not marked).
 #pragma once

@@ -3,11 +3,8 @@
 #include "attach/sandbox.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +18,7 @@
 
 #include "core/digest.hpp"
 #include "core/state_file.hpp"
+#include "core/subprocess.hpp"
 #include "policy/config.hpp"
 #include "policy/toml_reader.hpp"
 #include "telemetry/log.hpp"
@@ -316,65 +314,22 @@ bool Sandbox::run(const std::vector<std::string>& command, const std::string& id
                   std::string& error) const {
   std::vector<std::string> argv;
   for (const auto& a : command) argv.push_back(a == "{id}" ? id : a);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    error = fmt::format("pipe: {}", std::strerror(errno));
+  const auto r = core::run_subprocess(
+      argv, {}, {.wall = std::chrono::seconds(kCommandSeconds), .max_output = 1 << 20});
+  if (r.ok()) return true;
+  if (!r.started) {
+    error = r.error;
     return false;
   }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    error = fmt::format("fork: {}", std::strerror(errno));
-    ::close(out[0]);
-    ::close(out[1]);
-    return false;
-  }
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::close_range(3, ~0U, 0);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string said;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(kCommandSeconds);
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{out[0], POLLIN, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    char buf[512];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (said.size() < 2000) said.append(buf, static_cast<size_t>(n));
-  }
-  ::close(out[0]);
-  // Its output ends when it exits (or closes it): wait for the exit until the deadline.
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < until)
-    ::usleep(10000);
-  if (done == 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
+  if (r.timed_out) {
     error = fmt::format("{} {}: no answer within {} s", argv[0], id, kCommandSeconds);
     return false;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  std::string said = r.output.substr(0, 2000);
   while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
-  error = fmt::format(
-      "{} {}: {} ({})", argv[0], id,
-      WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : std::string("killed"),
-      clean_line(said));
+  error = fmt::format("{} {}: {} ({})", argv[0], id,
+                      r.exited ? fmt::format("exit {}", r.exit_code) : std::string("killed"),
+                      clean_line(said));
   return false;
 }
 

@@ -1,6 +1,8 @@
 // Text helpers of lib/attach (see text_scan.hpp).
 #include "attach/text_scan.hpp"
 
+#include "core/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -37,24 +39,6 @@ size_t utf8_len(std::string_view s, size_t i) {
   if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
   if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
   return n;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // The code point of "#123" or "#x1F" (the text between & and ;), or -1.
@@ -132,7 +116,7 @@ std::string decode_xml(std::string_view in, bool& numeric) {
     long cp = numeric_ref(r);
     if (cp > 0) {
       numeric = true;
-      append_utf8(out, static_cast<uint32_t>(cp));
+      core::append_utf8(out, static_cast<uint32_t>(cp));
     } else if (r == "lt") {
       out += '<';
     } else if (r == "gt") {

@@ -18,13 +18,13 @@
 namespace postern::content {
 namespace {
 
-// postern_rule_hits_total{rule}: the hit counts of the rule set built last (the
-// running snapshot's; a reload starts them at 0 again, which Prometheus reads as a
-// counter reset).
+// postern_rule_hits_total{rule}: the hit counts of the rules of the rule set built
+// last, counted in counters every set shares (hit_counters()), so a reload does not
+// start them at 0 again.
 void expose_hits(const std::shared_ptr<const RuleSet>& set) {
   std::weak_ptr<const RuleSet> weak = set;
   telemetry::metrics::global().collector("postern_rule_hits_total",
-                                         "Content rule hits since the policy was loaded, by rule.",
+                                         "Content rule hits since the daemon started, by rule.",
                                          "counter", {"rule"}, [weak] {
                                            std::vector<telemetry::metrics::Sample> out;
                                            if (auto s = weak.lock())
@@ -32,6 +32,11 @@ void expose_hits(const std::shared_ptr<const RuleSet>& set) {
                                                out.push_back({{rule}, static_cast<double>(n)});
                                            return out;
                                          });
+}
+
+const std::shared_ptr<HitCounters>& hit_counters() {
+  static const auto counters = std::make_shared<HitCounters>();
+  return counters;
 }
 
 }  // namespace
@@ -67,7 +72,7 @@ const core::Registration& registration() {
                   .make = [](const core::StageContext& c) -> std::unique_ptr<core::Stage> {
                     const auto& rp = c.policy.sections.section<RulesPolicy>("rules");
                     if (rp.rules.empty()) return nullptr;
-                    auto set = RuleSet::build(rp);
+                    auto set = RuleSet::build(rp, kMaxFieldBytes, hit_counters());
                     if (!set) {
                       c.errors.push_back(set.error());
                       return nullptr;

@@ -19,7 +19,7 @@ namespace postern::content {
 struct RuleSet::Rule {
   RuleDef def;
   std::unique_ptr<re2::RE2> re;
-  mutable std::atomic<uint64_t> hits{0};
+  std::shared_ptr<std::atomic<uint64_t>> hits;
 };
 
 struct RuleSet::FieldSet {
@@ -186,8 +186,16 @@ void rules_defined(const policy::Policy& p, std::vector<core::DefinedSymbol>& ou
 
 RuleSet::~RuleSet() = default;
 
+std::shared_ptr<std::atomic<uint64_t>> HitCounters::counter(const std::string& symbol) {
+  std::lock_guard lock(m_);
+  auto& c = by_symbol_[symbol];
+  if (!c) c = std::make_shared<std::atomic<uint64_t>>(0);
+  return c;
+}
+
 postern::expected<std::shared_ptr<const RuleSet>, policy::Error> RuleSet::build(
-    const RulesPolicy& rules, size_t max_field_bytes) {
+    const RulesPolicy& rules, size_t max_field_bytes,
+    const std::shared_ptr<HitCounters>& counters) {
   auto fail = [](const RuleDef& d, std::string message) {
     policy::Error e = d.at;
     e.message = std::move(message);
@@ -199,6 +207,8 @@ postern::expected<std::shared_ptr<const RuleSet>, policy::Error> RuleSet::build(
   for (const auto& [name, def] : rules.rules) {
     auto rule = std::make_unique<Rule>();
     rule->def = def;
+    rule->hits =
+        counters ? counters->counter(def.symbol) : std::make_shared<std::atomic<uint64_t>>(0);
     rule->re = std::make_unique<re2::RE2>(effective_pattern(def), options(kRuleMaxMem));
     if (!rule->re->ok()) return fail(def, fmt::format("[rules.{}]: {}", name, rule->re->error()));
     FieldSet*& fs = by_field[def.field];
@@ -289,7 +299,7 @@ RuleSet::Scan RuleSet::match(core::Transaction& tx) const {
         re2::StringPiece sp;
         if (!r.re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, &sp, 1)) continue;
         hit[ri] = true;
-        r.hits.fetch_add(1, std::memory_order_relaxed);
+        r.hits->fetch_add(1, std::memory_order_relaxed);
         size_t pos = static_cast<size_t>(sp.data() - text.data());
         std::string what =
             r.def.description.empty() ? fmt::format("/{}/", r.def.pattern) : r.def.description;
@@ -305,13 +315,13 @@ RuleSet::Scan RuleSet::match(core::Transaction& tx) const {
 
 uint64_t RuleSet::hits(std::string_view symbol) const {
   for (const auto& r : rules_)
-    if (r->def.symbol == symbol) return r->hits.load(std::memory_order_relaxed);
+    if (r->def.symbol == symbol) return r->hits->load(std::memory_order_relaxed);
   return 0;
 }
 
 std::map<std::string, uint64_t> RuleSet::hit_counts() const {
   std::map<std::string, uint64_t> out;
-  for (const auto& r : rules_) out[r->def.symbol] = r->hits.load(std::memory_order_relaxed);
+  for (const auto& r : rules_) out[r->def.symbol] = r->hits->load(std::memory_order_relaxed);
   return out;
 }
 

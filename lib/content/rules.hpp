@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,19 @@ void rules_check(const policy::Policy& p, std::vector<policy::Error>& errors);
 // True for an UPPER_SNAKE name of at most kMaxSymbolBytes ([A-Z][A-Z0-9_]*).
 bool is_symbol_name(std::string_view name);
 
+// Hit counters by rule symbol that outlive one rule set: the daemon's sets, built at
+// start and at each reload, count in one of these, so postern_rule_hits_total never
+// goes back to 0 on a reload. Thread-safe; a symbol's counter is made on first use
+// and kept (one per symbol ever loaded: bounded by the policies' rules).
+class HitCounters {
+ public:
+  std::shared_ptr<std::atomic<uint64_t>> counter(const std::string& symbol);
+
+ private:
+  std::mutex m_;
+  std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>, std::less<>> by_symbol_;
+};
+
 class RuleSet {
  public:
   struct Hit {
@@ -96,9 +110,12 @@ class RuleSet {
 
   // Compiles `rules`; an error is at the rule that failed (for a field whose rules do not
   // compile as one Set within kSetMaxMem, at its largest rule: the policy is refused, no
-  // rule is dropped).
+  // rule is dropped). With `counters`, a rule counts its hits in the counter of its
+  // symbol there, so the counts of rule sets built one after the other (reloads) go on
+  // from where the last one left them; without, each set counts from 0.
   static postern::expected<std::shared_ptr<const RuleSet>, policy::Error> build(
-      const RulesPolicy& rules, size_t max_field_bytes = kMaxFieldBytes);
+      const RulesPolicy& rules, size_t max_field_bytes = kMaxFieldBytes,
+      const std::shared_ptr<HitCounters>& counters = nullptr);
   ~RuleSet();
 
   // Scans the transaction's fields (needs its message; the MIME analysis for the
@@ -106,7 +123,8 @@ class RuleSet {
   Scan match(core::Transaction& tx) const;
 
   size_t size() const { return rules_.size(); }
-  // Times the rule `symbol` hit since the snapshot was built (0 when unknown).
+  // Times the rule `symbol` hit (since the set was built, or in every set built on the
+  // same HitCounters), 0 when unknown.
   uint64_t hits(std::string_view symbol) const;
   // Every rule's hit count, by symbol.
   std::map<std::string, uint64_t> hit_counts() const;

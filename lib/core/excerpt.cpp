@@ -1,6 +1,8 @@
 // Excerpts with personal data masked (see excerpt.hpp).
 #include "core/excerpt.hpp"
 
+#include "core/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -35,24 +37,6 @@ size_t next_cp(std::string_view s, size_t i, char32_t& cp) {
   }
   cp = c;
   return n;
-}
-
-void put_cp(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 bool is_space_or_control(char32_t c) {
@@ -142,7 +126,7 @@ std::string excerpt(std::string_view text, size_t pos, size_t len, size_t max) {
   std::string out;
   if (cut_front) out += "…";
   size_t budget = max - (cut_front ? 1 : 0) - (cut_back ? 1 : 0);
-  for (size_t k = from; k < to && k - from < budget; ++k) put_cp(out, cps[k]);
+  for (size_t k = from; k < to && k - from < budget; ++k) core::append_utf8(out, cps[k]);
   if (cut_back) out += "…";
   return out;
 }

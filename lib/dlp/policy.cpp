@@ -150,6 +150,15 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
   if (auto w = s.integer("window", 0, 1000)) dp.window = static_cast<size_t>(*w);
   if (auto b = s.integer("max_bytes", 1024, 256ll << 20)) dp.max_bytes = static_cast<size_t>(*b);
   if (auto m = s.integer("max_matches", 1, 100000)) dp.max_matches = static_cast<size_t>(*m);
+  if (auto a = s.boolean("attachments")) dp.attachments = *a;
+  if (auto t = s.string("pdftotext")) {
+    if (!t->empty() && (*t)[0] != '/')
+      s.error(*s.node("pdftotext"), "[dlp] pdftotext: an absolute path, or \"\" to read no PDF");
+    else
+      dp.pdftotext = *t;
+  }
+  if (auto t = s.integer("pdf_timeout_ms", 100, 60000))
+    dp.pdf_timeout = std::chrono::milliseconds(*t);
   if (const auto* kt = s.table("keywords")) {
     policy::TomlSection k(*kt, "dlp.keywords", s.file(), s.errors());
     for (const std::string& name : k.keys()) {

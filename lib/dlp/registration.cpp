@@ -14,6 +14,9 @@ constexpr std::array kDlpSymbols{
     core::SymbolInfo{"DLP_LIMIT", 1.0, core::Scope::Transaction,
                      "the DLP scan stopped at a bound (bytes of text or matches per message): "
                      "what was past it was not scanned"},
+    core::SymbolInfo{"DLP_UNREADABLE", 0.0, core::Scope::Transaction,
+                     "an attachment DLP could not read (encrypted, an archive nested too deep, "
+                     "a PDF pdftotext could not read in time): its content was not checked"},
 };
 
 }  // namespace

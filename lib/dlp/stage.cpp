@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "attach/archive.hpp"
 #include "core/transaction.hpp"
+#include "dlp/attachment_text.hpp"
 #include "mime/analysis.hpp"
 
 namespace postern::dlp {
@@ -30,14 +32,6 @@ re2::RE2::Options re_options() {
 // A match of a rule's own pattern or word: its length in stars (at most 12), never the text.
 std::string mask_custom(size_t len) {
   return std::string(std::min<size_t>(len, 12), '*');
-}
-
-bool is_text_file(const mime::Leaf& l) {
-  if (!l.part || l.data.empty() || !l.text.empty()) return false;
-  std::string name = l.part->filename;
-  for (char& c : name)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return name.ends_with(".csv") || name.ends_with(".txt") || name.ends_with(".tsv");
 }
 
 }  // namespace
@@ -174,14 +168,30 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
   if (!scanner_->applies(tx.direction())) return core::Step::next();
   const mime::Analysis* a = tx.get<mime::Analysis>();
   if (!a) return core::Step::next();
+  const DlpPolicy& pol = scanner_->policy();
   std::vector<std::string_view> texts;
-  for (const auto& l : a->leaves) {
-    if (!l.text.empty())
+  std::string visible;  // for the passwords of encrypted archives
+  for (const auto& l : a->leaves)
+    if (!l.text.empty()) {
       texts.emplace_back(l.text);
-    else if (is_text_file(l))
-      texts.emplace_back(l.data);
+      if (visible.size() < (1u << 20))
+        visible.append(l.text.substr(0, (1u << 20) - visible.size()));
+    }
+  AttachmentText files;
+  if (pol.attachments) {
+    TextLimits limits;
+    limits.max_bytes = pol.max_bytes;
+    limits.pdftotext = pol.pdftotext;
+    limits.pdf_wall = pol.pdf_timeout;
+    const auto passwords = attach::passwords_from_text(visible, limits.archive.max_passwords);
+    files = attachment_text(*a, limits, passwords, &tx.budget());
+    for (const auto& f : files.files) texts.emplace_back(f.text);
   }
   auto rep = std::make_shared<Report>(scanner_->scan(texts, tx.direction()));
+  rep->attachments_read = files.files.size();
+  rep->unread = std::move(files.unread);
+  rep->unread_count = files.unread_count;
+  rep->limit = rep->limit || files.limit;
   for (const auto& h : rep->hits) {
     std::string shown;
     for (const auto& m : h.masked) shown += fmt::format("{}\"{}\"", shown.empty() ? "" : ", ", m);
@@ -195,13 +205,21 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
     tx.add_finding("DLP_LIMIT", 0,
                    fmt::format("the DLP scan stopped at a bound ({} bytes of text scanned)",
                                rep->bytes_scanned));
+  if (rep->unread_count) {
+    std::string detail = fmt::format("{}", fmt::join(rep->unread, "; "));
+    if (rep->unread_count > rep->unread.size())
+      detail += fmt::format("; and {} more", rep->unread_count - rep->unread.size());
+    tx.add_finding("DLP_UNREADABLE", 0, std::move(detail));
+  }
   tx.put<Report>(std::move(rep));
   return core::Step::next();
 }
 
 void write_event(const core::Transaction& tx, nlohmann::json& event) {
   const Report* r = tx.get<Report>();
-  if (!r || (r->hits.empty() && !r->limit)) return;
+  if (!r) return;
+  if (!r->unread.empty()) event["postern"]["dlp_unread"] = r->unread;
+  if (r->hits.empty() && !r->limit) return;
   nlohmann::json hits = nlohmann::json::array();
   for (const auto& h : r->hits)
     hits.push_back({{"rule", h.rule},

@@ -1,7 +1,9 @@
 // The DLP stage: the detectors and the rules' own patterns and words over the visible
-// text of the message (text/* body parts and attachments, HTML as its visible text,
-// and .txt/.csv/.tsv files sent under another type), one finding DLP_<RULE> per rule
-// whose count is reached, and the report behind the event's postern.dlp[].
+// text of the message (text/* body parts, HTML as its visible text) and the text of
+// its attachments (attachment_text.hpp: text files, Office and OpenDocument files,
+// PDF, archive members), one finding DLP_<RULE> per rule whose count is reached,
+// DLP_UNREADABLE for attachments it could not read, and the report behind the
+// event's postern.dlp[].
 //
 // Contract: built per snapshot from DlpPolicy (`DlpScanner::build` compiles the
 // rules' RE2 patterns and dictionaries; an error names the rule's file:line:column);
@@ -44,6 +46,9 @@ struct Report {
   std::vector<RuleHit> hits;
   size_t bytes_scanned = 0;
   bool limit = false;
+  size_t attachments_read = 0;      // files whose text was scanned (archive members too)
+  std::vector<std::string> unread;  // files DLP could not read, "name (part 2): why"
+  size_t unread_count = 0;
 };
 
 class DlpScanner {
@@ -55,6 +60,7 @@ class DlpScanner {
   // The rules that hit in `texts` (each scanned up to the bytes left of max_bytes).
   Report scan(const std::vector<std::string_view>& texts, core::Direction dir) const;
   bool applies(core::Direction dir) const;
+  const DlpPolicy& policy() const { return policy_; }
 
  private:
   struct Compiled;
@@ -75,7 +81,8 @@ class DlpStage : public core::Stage {
   std::shared_ptr<const DlpScanner> scanner_;
 };
 
-// The event writer: postern.dlp[] {rule, symbol, count, tier, detectors[], masked[]}.
+// The event writer: postern.dlp[] {rule, symbol, count, tier, detectors[], masked[]},
+// postern.dlp_unread[] (the files DLP could not read).
 void write_event(const core::Transaction& tx, nlohmann::json& event);
 
 }  // namespace postern::dlp

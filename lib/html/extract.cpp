@@ -18,6 +18,7 @@
 #include "core/address.hpp"
 #include "core/cpu_budget.hpp"
 #include "core/forward_find.hpp"
+#include "core/utf8.hpp"
 
 namespace postern::html {
 namespace {
@@ -139,24 +140,6 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
   return s.substr(0, n);
 }
 
-void put_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Numeric references 0x80-0x9F name windows-1252 characters (HTML5 §13.2.5.80).
 constexpr uint16_t kC1[32] = {0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
                               0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,   0x017D, 0x8F,
@@ -190,7 +173,7 @@ size_t char_ref(std::string_view s, size_t i, std::string& out, bool in_attr) {
     if (k < s.size() && s[k] == ';') ++k;
     if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
     if (cp >= 0x80 && cp <= 0x9F) cp = kC1[cp - 0x80];
-    put_utf8(out, static_cast<uint32_t>(cp));
+    core::append_utf8(out, static_cast<uint32_t>(cp));
     return k;
   }
   // named: the longest name in the table that the input starts with

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,5 +59,9 @@ postern::expected<std::string, std::string> load_or_create_key(const std::string
 // An id that is short, unguessable and URL-safe: 16 base64url characters (96 random bits).
 std::string new_id();
 bool valid_id(std::string_view id);
+
+// Lower-case hex of bytes, and its strict inverse (lower-case digits, even length).
+std::string hex(std::string_view bytes);
+std::optional<std::string> unhex(std::string_view h);
 
 }  // namespace postern::quarantine

@@ -1,17 +1,11 @@
 // The sender's notice for missing_cert = "notify" (see notify.hpp).
 #include "smime/notify.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 
+#include "core/subprocess.hpp"
 #include "smime/stage.hpp"
 #include "telemetry/log.hpp"
 
@@ -26,33 +20,6 @@ std::string printable(std::string_view s) {
     out += (u < 0x20 || u >= 0x7f) ? '?' : c;
   }
   return out;
-}
-
-// Writes `data` to `fd` with SIGPIPE blocked on this thread (a reader that died makes
-// write() fail with EPIPE; the signal it raised is taken before unblocking); the bytes
-// written.
-size_t write_all(int fd, const std::string& data) {
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  size_t done = 0;
-  bool broken = false;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      broken = n < 0 && errno == EPIPE;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (broken) {
-    const timespec zero{0, 0};
-    ::sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  ::pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  return done;
 }
 
 }  // namespace
@@ -89,49 +56,12 @@ std::string notice_text(const std::string& hostname, const std::string& sender,
 std::optional<std::string> send_notice(const std::vector<std::string>& command,
                                        const std::string& message) {
   if (command.empty()) return std::string("no command");
-  std::vector<std::string> argv = command;
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  int in[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return fmt::format("fork: {}", std::strerror(errno));
-  }
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) {
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-    }
-    ::close_range(3, ~0U, 0);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  const size_t done = write_all(in[1], message);
-  ::close(in[1]);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(kNoticeSeconds);
-  int status = 0;
-  pid_t r = 0;
-  while ((r = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < until)
-    ::usleep(10000);
-  if (r == 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return fmt::format("{}: no answer within {} s", argv[0], kNoticeSeconds);
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    if (done < message.size()) return fmt::format("{}: stopped reading the notice", argv[0]);
-    return std::nullopt;
-  }
-  return fmt::format(
-      "{}: {}", argv[0],
-      WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : std::string("killed"));
+  core::SubprocessLimits limits;
+  limits.wall = std::chrono::seconds(kNoticeSeconds);
+  const core::SubprocessResult r = core::run_subprocess(command, message, limits);
+  if (!r.started) return fmt::format("{}: {}", command[0], r.error);
+  if (!r.ok()) return fmt::format("{}: {}", command[0], r.describe());
+  return std::nullopt;
 }
 
 std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,

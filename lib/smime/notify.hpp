@@ -5,8 +5,9 @@
 // subject and addresses of the held message are quoted in the body, control bytes
 // removed, each at most 200 bytes). `send_notice(command, message)` runs `command`
 // (the [quarantine] sendmail command, argv; "-f <> -- SENDER" appended by the caller)
-// with the message on its standard input and waits for it at most kNoticeSeconds
-// (then kills it): nullopt when it exited 0, else the error, one line. NotifyDisposer
+// through core::run_subprocess with the message on its standard input, for at most
+// kNoticeSeconds (then it is killed): nullopt when it exited 0, else the error, one line.
+// NotifyDisposer
 // ("smime-notify") sends the notice for a quarantined outbound message with
 // SMIME_NO_CERT (or SMIME_LIMIT) when missing_cert is notify and the envelope sender is
 // not null; a failure is logged, never an error of the dispose phase (the message is

@@ -12,7 +12,6 @@
 // KiB, paths of at most url::kMaxPath, keep-alive bounded. Exit codes: 0 normal stop, 78 bad config
 // or policy, 71 cannot listen.
 #include <httplib.h>
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 
@@ -21,12 +20,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/version.hpp"
 #include "policy/config.hpp"
 #include "scan/registry.hpp"
 #include "telemetry/log.hpp"
+#include "tools/http_serve.hpp"
 #include "url/click.hpp"
 #include "url/click_service.hpp"
 #include "url/feeds.hpp"
@@ -36,7 +35,6 @@ namespace {
 
 using namespace postern;
 constexpr int kExConfig = 78;
-constexpr int kExOsErr = 71;
 
 // One JSON line per event to a file or stdout, whole lines only.
 class EventSink {
@@ -117,13 +115,7 @@ int main(int argc, char** argv) {
 
   // Signals go to a thread of their own: blocked here, before any thread starts (the
   // feeds' watcher, the server's pool), so every thread inherits the mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGHUP);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  tools::block_daemon_signals();
 
   auto loaded = load(config_path);
   if (!loaded) {
@@ -145,13 +137,6 @@ int main(int argc, char** argv) {
   std::mutex current_mu;
 
   httplib::Server svr;
-  const int threads = cfg.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  svr.set_read_timeout(cfg.timeout_s, 0);
-  svr.set_write_timeout(cfg.timeout_s, 0);
-  svr.set_keep_alive_max_count(20);
-  svr.set_keep_alive_timeout(5);
-  svr.set_payload_max_length(1024);
   auto handler = [&](const httplib::Request& req, httplib::Response& res) {
     std::shared_ptr<const url::ClickService> service;
     {
@@ -172,48 +157,20 @@ int main(int argc, char** argv) {
     res.set_content(out.body, out.content_type.c_str());
     if (out.status != 200 || req.path != "/healthz") events.write(event);
   };
-  svr.Get(".*", handler);  // HEAD too (cpp-httplib answers it with the GET handler, no body)
-  svr.Post(".*", handler);
-  svr.Put(".*", handler);
-  svr.Delete(".*", handler);
-  svr.Patch(".*", handler);
-  svr.Options(".*", handler);
+  tools::configure(svr, {cfg.threads, cfg.timeout_s, 1024, 20}, handler);
 
-  std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = std::stoi(cfg.listen.substr(cfg.listen.rfind(':') + 1));
-  if (!svr.bind_to_port(host.c_str(), port)) {
-    telemetry::log_error("cannot listen on {}", cfg.listen);
-    return kExOsErr;
-  }
-
-  std::thread signals([&] {
-    while (true) {
-      int sig = 0;
-      if (sigwait(&sigs, &sig) != 0) continue;
-      if (sig == SIGHUP) {
+  return tools::serve(
+      svr, cfg.listen,
+      [&] {
         auto again = load(config_path);
         if (!again) {
           telemetry::log_error("reload refused, keeping the running config: {}", again.error());
-          continue;
+          return;
         }
         std::lock_guard lock(current_mu);
         current = again->service;
         services = again->services;
         telemetry::log_info("reloaded config, policy and click keys");
-        continue;
-      }
-      svr.stop();
-      return;
-    }
-  });
-  telemetry::log_info("postern-clickd {} listening on {}", postern::kVersion, cfg.listen);
-  svr.listen_after_bind();
-  if (signals.joinable()) {
-    // listen returned without a signal (an error): wake the signal thread to end it.
-    ::kill(::getpid(), SIGTERM);
-    signals.join();
-  }
-  return 0;
+      },
+      "postern-clickd");
 }

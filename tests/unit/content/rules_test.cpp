@@ -275,6 +275,30 @@ TEST_CASE("hit counters count each message a rule hit", "[rules]") {
         std::map<std::string, uint64_t>{{"LURE_ACCOUNT", 2}, {"LURE_NEVER", 0}});
 }
 
+TEST_CASE("hit counts go on across a reload (sets built on one HitCounters)", "[rules]") {
+  auto counters = std::make_shared<content::HitCounters>();
+  auto build = [&](const std::string& text) {
+    auto p = parse(text);
+    if (!p) FAIL(policy::to_string(p.error()));
+    auto set = content::RuleSet::build(p->sections.section<content::RulesPolicy>("rules"),
+                                       content::kMaxFieldBytes, counters);
+    if (!set) FAIL(set.error().to_string());
+    return *set;
+  };
+  auto before = build(rule("LURE_ACCOUNT", "body.text", "your account"));
+  run(before, kMessage);
+  run(before, kMessage);
+  // The reload: the same rule with another pattern, and a new one.
+  auto after = build(rule("LURE_ACCOUNT", "body.text", "account") +
+                     rule("LURE_NEW", "body.text", "account"));
+  CHECK(after->hits("LURE_ACCOUNT") == 2);
+  run(after, kMessage);
+  CHECK(after->hit_counts() ==
+        std::map<std::string, uint64_t>{{"LURE_ACCOUNT", 3}, {"LURE_NEW", 1}});
+  // A set built on its own counts from 0.
+  CHECK(rules_of(rule("LURE_ACCOUNT", "body.text", "x"))->hits("LURE_ACCOUNT") == 0);
+}
+
 TEST_CASE("a field longer than the scan bound is cut and flagged", "[rules]") {
   std::string body = std::string(200, 'a') + " needle at the end\r\n";
   std::string raw = "Subject: s\r\n\r\n" + body;

@@ -10,9 +10,11 @@
 #include "core/transaction.hpp"
 #include "dlp/policy.hpp"
 #include "dlp/stage.hpp"
+#include "mime/decode.hpp"
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
+#include "support/archive_writer.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -165,12 +167,45 @@ TEST_CASE("a CSV attachment is scanned; the bounds are findings", "[dlp][stage]"
   CHECK_FALSE(has(cut, "DLP_SSN"));
 }
 
+TEST_CASE("the text of Office files and archive members is scanned; what cannot be read is named",
+          "[dlp][stage]") {
+  const std::string docx = test::zip(
+      {{"[Content_Types].xml", "<Types/>"},
+       {"word/document.xml",
+        "<w:document><w:body><w:p><w:r><w:t>cards 4241 9602 09</w:t></w:r><w:r><w:t>28 2256 and "
+        "5206932327216243</w:t></w:r></w:p></w:body></w:document>"}});
+  const std::string locked = test::build(test::Fmt::Zip, {{"more.csv", "5206932327216243\n"}},
+                                         "zip:encryption=zipcrypt", "not-in-the-mail");
+  auto attach = [](const std::string& name, const std::string& bytes) {
+    return "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+           "filename=\"" +
+           name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64(bytes) +
+           "\r\n";
+  };
+  const std::string raw =
+      "From: a@example.com\r\nTo: b@example.org\r\nSubject: q3\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nthe figures\r\n" +
+      attach("q3.docx", test::zip({{"q3.docx", docx}})) + attach("more.zip", locked) + "--b--\r\n";
+  auto r = run_dlp(kCards, raw);
+  CHECK(has(r, "DLP_CARDS"));
+  REQUIRE(has(r, "DLP_UNREADABLE"));
+  CHECK(r.event["postern"]["dlp_unread"][0] ==
+        "more.zip/more.csv (part 1.3): encrypted, and no password in the mail opens it");
+  CHECK(r.verdict.action == core::Action::Reject);
+  // Attachments off: the body alone has no card.
+  auto off = run_dlp("[dlp]\nattachments = false\n" + kCards, raw);
+  CHECK_FALSE(has(off, "DLP_CARDS"));
+  CHECK_FALSE(has(off, "DLP_UNREADABLE"));
+}
+
 TEST_CASE("[dlp] errors name file:line:column", "[dlp][policy]") {
   struct Row {
     std::string text, want;
   };
   const Row rows[] = {
       {"[dlp.rules.x]\ndetectors = [\"cards\"]\n", "dlp.toml:2:"},
+      {"[dlp]\npdftotext = \"pdftotext\"\n", "dlp.toml:2:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\naction = \"seal\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\nmin_confidence = \"sure\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\npatterns = ['(']\n", "dlp.toml:2:"},
