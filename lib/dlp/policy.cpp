@@ -98,12 +98,12 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
     }
   }
   if (auto a = s.string("action")) {
-    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log" || *a == "require_tls" ||
-        *a == "notify") {
+    if (*a == "block" || *a == "quarantine" || *a == "tag" || *a == "log" || *a == "encrypt" ||
+        *a == "require_tls" || *a == "notify") {
       r.action = *a;
     } else {
       s.error(*s.node("action"),
-              "'action': expected \"block\", \"quarantine\", \"tag\", \"log\", "
+              "'action': expected \"block\", \"quarantine\", \"tag\", \"log\", \"encrypt\", "
               "\"require_tls\" or \"notify\"");
       ok = false;
     }
@@ -134,8 +134,10 @@ bool read_rule(policy::TomlSection s, const std::string& name, DlpRule& r) {
 // The hard rule of `r` in the directions it applies to (none for log); erases them first.
 void set_hard_rules(policy::Policy& p, const std::string& symbol, const DlpRule* r) {
   for (auto* d : {&p.inbound, &p.outbound}) d->rules.erase(symbol);
-  if (!r || !r->enabled || r->action == "log" || r->action == "require_tls" ||
-      r->action == "notify")
+  // encrypt: lib/smime reads the rule's hit (smime/stage.hpp); require_tls and notify:
+  // the dlp-route finisher and the dlp-notify disposer. None is a hard rule.
+  if (!r || !r->enabled || r->action == "log" || r->action == "encrypt" ||
+      r->action == "require_tls" || r->action == "notify")
     return;
   policy::Rule hard;
   hard.action = r->action == "block"        ? core::Action::Reject

@@ -13,19 +13,20 @@
 // min_count (1), min_confidence ("medium"; custom patterns and words count as
 // medium), direction ("outbound" by default), action ("block": reject with the
 // rule's message or the policy's 5.7.1 reply; "quarantine"; "tag"; "log": the
-// finding alone; "require_tls": delivered with X-Postern-Route: tls-required, which
-// `postern setup postfix` routes to the postern-tls transport, verified TLS only;
-// "notify": delivered, and the sender is told), notify (false; true: the sender gets
-// a notification naming the rule and the masked matches, whatever the action, when
-// the message is delivered or held), message, score (0), description, enabled
-// (true). [dlp] notify_from ("postmaster"; a local part gets @ this host's name) and
-// notify_command (["/usr/sbin/sendmail", "-G", "-i"], "-f <> -- SENDER" appended)
-// are the notification's sender and how it is sent. An action other than log,
-// require_tls and notify becomes a hard rule of the rule's directions ([outbound.rules] DLP_NAME =
-// action), so a later [outbound.rules] or a group may override it. A later file's
-// [dlp.rules.NAME] layers over NAME key by key (detectors, patterns, dictionary:
-// each list replaced whole), so `enabled = true` alone turns a shipped rule on.
-// Errors at file:line:column. Plain data afterwards.
+// finding alone; "encrypt": the finding, and lib/smime encrypts the message or gives it
+// [smime.encrypt] missing_cert; "require_tls": delivered with X-Postern-Route:
+// tls-required, which `postern setup postfix` routes to the postern-tls transport,
+// verified TLS only; "notify": delivered, and the sender is told), notify (false; true:
+// the sender gets a notification naming the rule and the masked matches, whatever the
+// action, when the message is delivered or held), message, score (0), description,
+// enabled (true). [dlp] notify_from ("postmaster"; a local part gets @ this host's
+// name) and notify_command (["/usr/sbin/sendmail", "-G", "-i"], "-f <> -- SENDER"
+// appended) are the notification's sender and how it is sent. An action other than
+// log, encrypt, require_tls and notify becomes a hard rule of the rule's directions
+// ([outbound.rules] DLP_NAME = action), so a later [outbound.rules] or a group may
+// override it. A later file's [dlp.rules.NAME] layers over NAME key by key (detectors,
+// patterns, dictionary: each list replaced whole), so `enabled = true` alone turns a
+// shipped rule on. Errors at file:line:column. Plain data afterwards.
 #pragma once
 
 #include <array>
@@ -58,7 +59,7 @@ struct DlpRule {
   size_t min_count = 1;
   Tier min_confidence = Tier::medium;
   policy::Directions directions{false, true};
-  std::string action = "log";  // block, quarantine, tag, log, require_tls, notify
+  std::string action = "log";  // block, quarantine, tag, log, encrypt, require_tls, notify
   bool notify = false;         // the `notify` key
   bool notifies() const { return notify || action == "notify"; }  // the sender is told
   double score = 0;

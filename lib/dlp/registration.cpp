@@ -53,8 +53,11 @@ const core::Registration& registration() {
                      }}},
       // Registered after lib/quarantine, so it runs after the store: a message that
       // could not be stored is not announced.
+      // After smime-guard: a message the guard stops (plain text under an encrypt rule)
+      // is tempfailed, and its sender is not told it was delivered.
       .disposers = {{.name = "dlp-notify",
                      .provides = {"dlp-notify"},
+                     .needs = {"smime.guard"},
                      .make =
                          [](const core::StageContext& c) -> std::shared_ptr<const core::Disposer> {
                        const auto& dp = c.policy.sections.section<DlpPolicy>("dlp");

@@ -20,6 +20,7 @@
 #include "ratelimit/registration.hpp"
 #include "reputation/registration.hpp"
 #include "scan/registration.hpp"
+#include "smime/registration.hpp"
 #include "state/registration.hpp"
 #include "telemetry/metrics_config.hpp"
 #include "tls/registration.hpp"
@@ -38,7 +39,8 @@ const std::vector<const core::Registration*>& registrations() {
       &mime::registration(),        &auth::registration(),      &scan::registration(),
       &content::bec_registration(), &url::registration(),       &url::click_registration(),
       &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
-      &quarantine::registration(),  &dlp::registration(),       &tls::registration()};
+      &quarantine::registration(),  &dlp::registration(),       &tls::registration(),
+      &smime::registration()};
   return all;
 }
 

@@ -206,7 +206,7 @@ TEST_CASE("[dlp] errors name file:line:column", "[dlp][policy]") {
   const Row rows[] = {
       {"[dlp.rules.x]\ndetectors = [\"cards\"]\n", "dlp.toml:2:"},
       {"[dlp]\npdftotext = \"pdftotext\"\n", "dlp.toml:2:"},
-      {"[dlp.rules.x]\ndetectors = [\"card\"]\naction = \"encrypt\"\n", "dlp.toml:3:"},
+      {"[dlp.rules.x]\ndetectors = [\"card\"]\naction = \"seal\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\nmin_confidence = \"sure\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\npatterns = ['(']\n", "dlp.toml:2:"},
       {"[dlp.rules.x]\npatterns = ['a*']\n", "dlp.toml:2:"},

@@ -42,8 +42,8 @@ TEST_CASE("the shipped policies load and hold the documented defaults", "[policy
   auto p = load_policy({POSTERN_SOURCE_DIR "/policies"}, postern::scan::policy_sections());
   INFO((p ? std::string() : postern::policy::to_string(p.error())));
   REQUIRE(p);
-  CHECK(p->files.size() == 13);  // 70-dlp.toml (dlp), 70-urls.toml (url), 75-click.toml (click),
-                                 // 80-ratelimit.toml
+  CHECK(p->files.size() == 14);  // 70-dlp.toml (dlp), 70-urls.toml (url), 72-smime.toml,
+                                 // 75-click.toml (click), 80-ratelimit.toml
   CHECK(p->sections.has_section("heuristics"));  // 60-heuristics.toml: the heuristics' lists
   CHECK(p->groups.empty());                      // 40-groups.toml is commented documentation only
   CHECK(p->decide_at == postern::policy::DecideAt::Rcpt);

@@ -47,10 +47,12 @@ TEST_CASE("[arc] sealing: the arc stage and the arc-seal finisher join the snaps
   auto arc = std::find(names.begin(), names.end(), "arc");
   REQUIRE(arc != names.end());
   CHECK(mime < arc);
-  // The seal records the Authentication-Results written just before it.
-  REQUIRE((*snap)->finishers.size() == 2);
+  // The seal records the Authentication-Results written just before it (postern's, then
+  // the S/MIME check's).
+  REQUIRE((*snap)->finishers.size() == 3);
   CHECK((*snap)->finishers[0]->name() == "authentication-results");
-  CHECK((*snap)->finishers[1]->name() == "arc-seal");
+  CHECK((*snap)->finishers[1]->name() == "smime-results");
+  CHECK((*snap)->finishers[2]->name() == "arc-seal");
 
   // A message passes through a session; the delivered message carries a valid i=1 set.
   core::Outcome out;

@@ -99,26 +99,32 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // (first event RCPT) after spf (MAIL FROM); the quarantine release check needs
   // nothing (it runs where its registration puts it); tls-inbound (first event MAIL FROM)
   // after spf.
-  CHECK(names(*stages) == std::vector<std::string_view>{
-                              "limits",     "lists",       "dnsbl",     "helo",
-                              "spf",        "tls-inbound", "ratelimit", "header_sanity",
-                              "mime",       "attach",      "dkim",      "arc",
-                              "dmarc",      "url",         "rules",     "heuristics",
-                              "classifier", "bec",         "uribl",     "quarantine_release",
-                              "dlp",        "composites",  "sandbox"});
+  CHECK(names(*stages) ==
+        std::vector<std::string_view>{
+            "limits",      "lists",        "dnsbl",         "helo",       "spf",
+            "tls-inbound", "ratelimit",    "header_sanity", "mime",       "attach",
+            "dkim",        "arc",          "dmarc",         "url",        "rules",
+            "heuristics",  "classifier",   "bec",           "uribl",      "quarantine_release",
+            "dlp",         "smime-verify", "smime-encrypt", "composites", "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
-  // dlp-route's X-Postern-Route is for the MTA (milter_header_checks), not signed.
-  CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "arc-seal",
-                                                           "dkim-sign", "ratelimit", "dlp-route"});
+  // smime-results writes an Authentication-Results field too: the ARC seal and the DKIM
+  // signature come after every such writer, the signature last. dlp-route's
+  // X-Postern-Route is for the MTA (milter_header_checks), not signed.
+  CHECK(names(*finishers) == std::vector<std::string_view>{"authentication-results", "ratelimit",
+                                                           "dlp-route", "smime-results", "arc-seal",
+                                                           "dkim-sign"});
   // The banner edits the body before the archive copies the message.
   const auto& modifiers = scan::modifier_order();
   REQUIRE(modifiers);
-  CHECK(names(*modifiers) == std::vector<std::string_view>{"banner", "click-rewrite", "archive"});
+  CHECK(names(*modifiers) ==
+        std::vector<std::string_view>{"banner", "click-rewrite", "archive", "smime"});
   const auto& disposers = scan::disposer_order();
   REQUIRE(disposers);
-  // The DLP notice after the store: a message that could not be stored is not announced.
-  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine", "dlp-notify"});
+  // The DLP notice after the store and the S/MIME guard: a message that could not be
+  // stored, or that the guard stops, is not announced.
+  CHECK(names(*disposers) == std::vector<std::string_view>{"sandbox", "quarantine", "smime-guard",
+                                                           "dlp-notify", "smime-notify"});
 }
 
 TEST_CASE("the stage order follows provides/needs, then the first event, then registration",

@@ -370,7 +370,7 @@ TEST_CASE("the event carries the public keys", "[session][event]") {
   }
   // The shipped content rules run; no composite is shipped, so that stage is not built.
   CHECK(stages == std::vector<std::string>{"limits", "lists", "header_sanity", "mime", "attach",
-                                           "url", "rules", "heuristics", "bec"});
+                                           "url", "rules", "heuristics", "bec", "smime-verify"});
   CHECK(p["header_from"] == json::array({"alice@good.test"}));
   CHECK(p["before_data"] == false);
 }
