@@ -120,9 +120,9 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
 # (libsqlite3 and libhiredis themselves come from shlibdeps / autoreq).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server")
 # DLP reads the text of PDF attachments with poppler's pdftotext, in a bounded child
-# process ([dlp] pdftotext); without it a PDF is DLP_UNREADABLE.
+# process ([dlp] pdftotext); without it a PDF is DLP_UNREADABLE. (The rpm gets no weak
+# dependency: Debian's rpmbuild has no Suggests tag; packaging/README.md says to install it.)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "poppler-utils")
-set(CPACK_RPM_PACKAGE_SUGGESTS "poppler-utils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
