@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 
+#include "core/subprocess.hpp"
 #include "policy/config.hpp"
 #include "quarantine/config.hpp"
 #include "quarantine/operations.hpp"
@@ -246,8 +247,8 @@ int run_digest(const Opened& op, const Options& o) {
     }
     std::vector<std::string> argv = q.sendmail;
     argv.insert(argv.end(), {"-f", q.digest.from, "--", rcpt});
-    if (auto r = quarantine::run_with_input(argv, msg); !r) {
-      fmt::print(stderr, "digest to {} not sent: {}\n", rcpt, r.error());
+    if (auto err = core::run_with_input(argv, msg, quarantine::kSendmailDeadline)) {
+      fmt::print(stderr, "digest to {} not sent: {}\n", rcpt, *err);
       ++failed;
       continue;
     }

@@ -180,4 +180,12 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv, std::strin
   return res;
 }
 
+std::optional<std::string> run_with_input(const std::vector<std::string>& argv,
+                                          std::string_view input, std::chrono::milliseconds wall) {
+  const SubprocessResult r = run_subprocess(argv, input, {.wall = wall, .max_output = 4096});
+  if (r.ok()) return std::nullopt;
+  if (!r.started) return r.error;
+  return fmt::format("{}: {}", argv[0], r.describe());
+}
+
 }  // namespace postern::core

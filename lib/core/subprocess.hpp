@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +48,11 @@ struct SubprocessResult {
 // (then closed); empty input: stdin is /dev/null.
 SubprocessResult run_subprocess(const std::vector<std::string>& argv, std::string_view input,
                                 const SubprocessLimits& limits);
+
+// A message handed to a command on its standard input (sendmail for a release, a notice
+// or a digest), within `wall`: nullopt when it exited 0, else why not, one line
+// ("/usr/sbin/sendmail: exit 75", "...: no answer before the deadline").
+std::optional<std::string> run_with_input(const std::vector<std::string>& argv,
+                                          std::string_view input, std::chrono::milliseconds wall);
 
 }  // namespace postern::core

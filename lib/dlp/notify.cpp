@@ -115,11 +115,9 @@ std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,
   argv.push_back(tx.envelope().mail_from);
   // Bounded like every child postern runs: a sendmail that hangs costs this message
   // kNotifySeconds, not a milter thread for ever.
-  const auto r = core::run_subprocess(
-      argv, text, {.wall = std::chrono::seconds(kNotifySeconds), .max_output = 4096});
-  if (!r.ok())
-    telemetry::log_error("{}: dlp notification to {} not sent: {}: {}", tx.scan_id(),
-                         tx.envelope().mail_from, argv[0], r.describe());
+  if (auto err = core::run_with_input(argv, text, std::chrono::seconds(kNotifySeconds)))
+    telemetry::log_error("{}: dlp notification to {} not sent: {}", tx.scan_id(),
+                         tx.envelope().mail_from, *err);
   return std::nullopt;
 }
 

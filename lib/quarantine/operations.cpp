@@ -1,20 +1,15 @@
 // Quarantine operations shared by the CLI and the web page (see operations.hpp).
 #include "quarantine/operations.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/wait.h>
 #include <syslog.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/message.hpp"
 #include "core/state_file.hpp"
+#include "core/subprocess.hpp"
 #include "mime/analysis.hpp"
 #include "quarantine/config.hpp"
 #include "quarantine/release.hpp"
@@ -23,46 +18,6 @@
 
 namespace postern::quarantine {
 namespace {
-
-// Runs `argv` with `input` on its standard input; its exit status (-1: not run).
-int run_command(const std::vector<std::string>& argv, std::string_view input, std::string& error) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    error = std::strerror(errno);
-    return -1;
-  }
-  // Built before fork: the child of a threaded daemon may only dup2, exec and _exit.
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    error = std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return -1;
-  }
-  if (pid == 0) {
-    ::dup2(fds[0], 0);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  ::close(fds[0]);
-  // A sendmail that exits early must not kill a daemon with SIGPIPE: the write fails instead
-  // (postern-quarantined ignores SIGPIPE; the CLI ignores it for the write).
-  auto old = std::signal(SIGPIPE, SIG_IGN);
-  bool ok = core::write_all(fds[1], input);
-  int saved = errno;
-  ::close(fds[1]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::signal(SIGPIPE, old);
-  if (!ok) error = fmt::format("writing to {}: {}", argv[0], std::strerror(saved));
-  if (WIFEXITED(status)) return ok ? WEXITSTATUS(status) : -1;
-  error = fmt::format("{} ended by signal {}", argv[0], WTERMSIG(status));
-  return -1;
-}
 
 // The audit line of a release or delete: syslog (mail) and the event log.
 void audit(const std::string& action, const Entry& e, const std::string& actor,
@@ -94,14 +49,6 @@ void audit(const std::string& action, const Entry& e, const std::string& actor,
 }
 
 }  // namespace
-
-postern::expected<void, std::string> run_with_input(const std::vector<std::string>& argv,
-                                                    std::string_view input) {
-  std::string error;
-  int rc = run_command(argv, input, error);
-  if (rc == 0) return {};
-  return postern::unexpected(rc < 0 ? error : fmt::format("{} exited with {}", argv[0], rc));
-}
 
 std::string iso_time(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -198,8 +145,8 @@ postern::expected<std::vector<std::string>, OpError> release(
   std::vector<std::string> argv = q.sendmail;
   argv.insert(argv.end(), {"-f", e.sender, "--"});
   argv.insert(argv.end(), rcpts.begin(), rcpts.end());
-  if (auto sent = run_with_input(argv, input); !sent)
-    return fail(3, fmt::format("release of {} failed: {}", e.id, sent.error()));
+  if (auto err = core::run_with_input(argv, input, kSendmailDeadline))
+    return fail(3, fmt::format("release of {} failed: {}", e.id, *err));
   Entry marked = e;
   marked.released_at = claim.time;
   marked.released_by = actor;

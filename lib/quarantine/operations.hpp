@@ -15,10 +15,11 @@
 // quarantine-delete, user.name the actor) goes to syslog (mail) and to
 // `event_log` when it is a file. Failures are an OpError: a code (1 store or
 // usage, 2 no such entry, 3 the sendmail command failed: the entry is not marked)
-// and one line. `run_with_input` is the way both run [quarantine] sendmail. Thread-safe as the
-// store is (release forks the sendmail command).
+// and one line. Both run [quarantine] sendmail through core::run_with_input, bounded by
+// kSendmailDeadline. Thread-safe as the store is.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,10 +63,9 @@ postern::expected<std::vector<std::string>, OpError> release(
 postern::expected<void, OpError> remove(const Store& store, const Entry& e,
                                         const std::string& actor, const std::string& event_log);
 
-// Runs `argv` (an absolute path first) with `input` on its standard input; the error
-// (not run, killed, or a non-zero exit) is one line.
-postern::expected<void, std::string> run_with_input(const std::vector<std::string>& argv,
-                                                    std::string_view input);
+// How long [quarantine] sendmail may take with one message (a release or a digest,
+// through core::run_with_input) before it is killed and the action fails.
+inline constexpr std::chrono::seconds kSendmailDeadline{60};
 
 // The ISO 8601 UTC form of Unix seconds ("2026-12-04T10:00:00Z").
 std::string iso_time(int64_t t);

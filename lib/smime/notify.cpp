@@ -53,17 +53,6 @@ std::string notice_text(const std::string& hostname, const std::string& sender,
       printable(host), printable(sender), printable(subject), who, printable(scan_id));
 }
 
-std::optional<std::string> send_notice(const std::vector<std::string>& command,
-                                       const std::string& message) {
-  if (command.empty()) return std::string("no command");
-  core::SubprocessLimits limits;
-  limits.wall = std::chrono::seconds(kNoticeSeconds);
-  const core::SubprocessResult r = core::run_subprocess(command, message, limits);
-  if (!r.started) return fmt::format("{}: {}", command[0], r.error);
-  if (!r.ok()) return fmt::format("{}: {}", command[0], r.describe());
-  return std::nullopt;
-}
-
 std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,
                                                    const core::Message& leaving,
                                                    const core::Outcome& out) const {
@@ -80,8 +69,9 @@ std::optional<std::string> NotifyDisposer::dispose(const core::Transaction& tx,
   const std::vector<std::string> missing =
       d->missing.empty() ? std::vector<std::string>{"(the message is over the size bound)"}
                          : d->missing;
-  if (auto err = send_notice(
-          command, notice_text(hostname_, sender, subj ? subj->value : "", missing, tx.scan_id())))
+  if (auto err = core::run_with_input(
+          command, notice_text(hostname_, sender, subj ? subj->value : "", missing, tx.scan_id()),
+          std::chrono::seconds(kNoticeSeconds)))
     telemetry::log_warn("{}: smime-notify: the sender was not told: {}", tx.scan_id(), *err);
   else
     telemetry::log_info("{}: smime-notify: {} told the message is held", tx.scan_id(), sender);

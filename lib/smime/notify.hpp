@@ -3,15 +3,12 @@
 //
 // Contract: `notice_text(...)` builds the notice (RFC 5322, CRLF, ASCII headers; the
 // subject and addresses of the held message are quoted in the body, control bytes
-// removed, each at most 200 bytes). `send_notice(command, message)` runs `command`
-// (the [quarantine] sendmail command, argv; "-f <> -- SENDER" appended by the caller)
-// through core::run_subprocess with the message on its standard input, for at most
-// kNoticeSeconds (then it is killed): nullopt when it exited 0, else the error, one line.
-// NotifyDisposer
+// removed, each at most 200 bytes). NotifyDisposer
 // ("smime-notify") sends the notice for a quarantined outbound message with
 // SMIME_NO_CERT (or SMIME_LIMIT) when missing_cert is notify and the envelope sender is
-// not null; a failure is logged, never an error of the dispose phase (the message is
-// held either way). Immutable, shared by threads.
+// not null, through the [quarantine] sendmail command ("-f <> -- SENDER" appended) and
+// core::run_with_input, killed after kNoticeSeconds; a failure is logged, never an error of the
+// dispose phase (the message is held either way). Immutable, shared by threads.
 #pragma once
 
 #include <optional>
@@ -27,9 +24,6 @@ inline constexpr int kNoticeSeconds = 10;
 std::string notice_text(const std::string& hostname, const std::string& sender,
                         const std::string& subject, const std::vector<std::string>& missing,
                         const std::string& scan_id);
-
-std::optional<std::string> send_notice(const std::vector<std::string>& command,
-                                       const std::string& message);
 
 class NotifyDisposer final : public core::Disposer {
  public:

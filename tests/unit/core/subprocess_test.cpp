@@ -70,3 +70,20 @@ TEST_CASE("a child runs under the CPU and memory limits", "[core][subprocess]") 
   CHECK(r.ok());
   CHECK(r.output == "7\n524288\n");
 }
+
+TEST_CASE("a message handed to a command: nullopt on exit 0, else one line saying why",
+          "[core][subprocess]") {
+  using postern::core::run_with_input;
+  const std::chrono::seconds wall(10);
+  CHECK_FALSE(run_with_input({"/bin/sh", "-c", "cat > /dev/null"}, "x", wall));
+  auto failed = run_with_input({"/bin/sh", "-c", "exit 3"}, "x", wall);
+  REQUIRE(failed);
+  CHECK(failed->find("exit 3") != std::string::npos);
+  auto missing = run_with_input({"/nonexistent/sendmail"}, "x", wall);
+  REQUIRE(missing);
+  CHECK(missing->find("/nonexistent/sendmail") != std::string::npos);
+  CHECK(run_with_input({}, "x", wall));
+  auto hung = run_with_input({"/bin/sleep", "30"}, "x", std::chrono::milliseconds(200));
+  REQUIRE(hung);
+  CHECK(hung->find("no answer before the deadline") != std::string::npos);
+}
