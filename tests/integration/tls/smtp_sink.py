@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """A plain SMTP sink for integration.tls: EHLO without STARTTLS, every message
-accepted and appended to FILE. Usage: smtp_sink.py PORT FILE (runs until killed)."""
+accepted and appended to FILE. Usage: smtp_sink.py PORT FILE PORTFILE (runs until killed).
+PORT 0 lets the kernel choose a free port; the bound port is written to PORTFILE once the
+sink listens, so a fixed port can never be taken by someone else in between."""
+import os
 import socketserver
 import sys
 
@@ -41,4 +44,8 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
+with open(sys.argv[3] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+server.serve_forever()

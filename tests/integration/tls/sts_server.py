@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """An HTTPS server for the MTA-STS part of integration.tls: the policy file of each
-mta-sts.DOMAIN by the Host header. Usage: sts_server.py PORT CERT KEY."""
+mta-sts.DOMAIN by the Host header. Usage: sts_server.py PORT CERT KEY PORTFILE.
+PORT 0 lets the kernel choose; the bound port is written to PORTFILE once it listens."""
 import http.server
+import os
 import ssl
 import sys
 
@@ -40,5 +42,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(sys.argv[2], sys.argv[3])
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+with open(sys.argv[4] + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(sys.argv[4] + ".tmp", sys.argv[4])
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 srv.serve_forever()
