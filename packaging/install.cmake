@@ -20,6 +20,8 @@ install(TARGETS postern-milter RUNTIME DESTINATION sbin)
 install(TARGETS postern-clickd RUNTIME DESTINATION sbin)
 install(TARGETS postern-quarantined RUNTIME DESTINATION sbin)
 install(TARGETS postern RUNTIME DESTINATION bin)
+# The PDF text reader DLP starts ([dlp] pdf_reader); libpoppler-cpp comes from shlibdeps.
+install(TARGETS postern-pdftext RUNTIME DESTINATION libexec/postern)
 file(GLOB _policies CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*.toml)
 install(FILES ${_policies} DESTINATION share/postern/policies)
 # The default classifier model (tools/CMakeLists.txt trains it from the corpus).
@@ -119,10 +121,6 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, publicsuffix")
 # [state] backend = "redis" needs a Redis server, on this host or another one
 # (libsqlite3 and libhiredis themselves come from shlibdeps / autoreq).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server")
-# DLP reads the text of PDF attachments with poppler's pdftotext, in a bounded child
-# process ([dlp] pdftotext); without it a PDF is DLP_UNREADABLE. (The rpm gets no weak
-# dependency: Debian's rpmbuild has no Suggests tag; packaging/README.md says to install it.)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "poppler-utils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg}/debian/postinst;${_pkg}/debian/prerm;${_pkg}/debian/postrm;${_pkg}/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

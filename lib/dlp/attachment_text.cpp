@@ -6,8 +6,8 @@
 
 #include "attach/office.hpp"
 #include "attach/ole2.hpp"
-#include "core/subprocess.hpp"
 #include "core/utf8.hpp"
+#include "dlp/pdf_reader.hpp"
 #include "mime/analysis.hpp"
 
 namespace postern::dlp {
@@ -169,18 +169,11 @@ struct Reader {
   }
 
   void pdf(const std::string& where, std::string_view data) {
-    if (limits.pdftotext.empty()) return unread(where, "PDF text is not read ([dlp] pdftotext)");
-    auto r = core::run_subprocess(
-        {limits.pdftotext, "-q", "-enc", "UTF-8", "-l", std::to_string(limits.pdf_pages), "-", "-"},
-        data,
-        {.wall = limits.pdf_wall,
-         .cpu_seconds = limits.pdf_cpu_seconds,
-         .address_space = limits.pdf_memory,
-         .max_output = room(),
-         .merge_stderr = false});
-    if (r.truncated) out.limit = true;
-    if (!r.ok() && !r.truncated) unread(where, fmt::format("pdftotext: {}", r.describe()));
-    add(where, std::move(r.output));
+    if (!limits.pdf) return unread(where, "PDF text is not read ([dlp] pdf_reader)");
+    auto r = limits.pdf->read(data, limits.pdf_pages, room(), limits.pdf_wall);
+    if (!r) return unread(where, fmt::format("PDF: {}", r.error()));
+    if (r->truncated) out.limit = true;
+    add(where, std::move(r->text));
   }
 
   void ole2(const std::string& where, std::string_view data) {

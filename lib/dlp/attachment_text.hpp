@@ -12,10 +12,9 @@
 //   - legacy Office (OLE2 .doc .xls .ppt): the printable runs of the document
 //     streams, 8-bit and UTF-16LE (the number a person sees is one run); an
 //     encrypted OOXML package (an OLE2 file with EncryptionInfo) is unreadable;
-//   - PDF: pdftotext (poppler) in a child process bounded in wall time, CPU,
-//     memory, pages and output (core/subprocess.hpp): poppler's parser reads
-//     hostile bytes in its own process, where a crash or a hang is this file's
-//     "unreadable", never the milter's;
+//   - PDF: through `pdf` (pdf_reader.hpp: poppler in a reader process of its own,
+//     bounded in memory and CPU), within pdf_wall, pdf_pages and the bytes left: a
+//     crash or a hang of the reader is this file's "unreadable", never the milter's;
 //   - archives (zip, 7z, rar, tar, gz, ...) through lib/attach's reader, one
 //     ArchiveBudget per message, down to ArchiveLimits::max_depth; encrypted
 //     members are opened with the passwords given (the mail's own text), else
@@ -23,7 +22,7 @@
 // A file that cannot be read (encrypted, too deep, PDF tool failed or timed out,
 // CPU budget spent) is listed in `unread` with the reason: DLP cannot vouch for
 // it, and policy may act on that (DLP_UNREADABLE). Text stops at max_bytes over
-// all files (`limit`). Pure apart from the pdftotext child; thread-safe.
+// all files (`limit`). Pure apart from the PDF reader; thread-safe.
 #pragma once
 
 #include <chrono>
@@ -41,13 +40,13 @@ struct Analysis;
 
 namespace postern::dlp {
 
+class PdfReader;
+
 struct TextLimits {
-  size_t max_bytes = 8u << 20;                   // text from all attachments of one message
-  size_t max_files = 500;                        // files visited (archive members included)
-  std::string pdftotext = "/usr/bin/pdftotext";  // "" reads no PDF (they are unread)
+  size_t max_bytes = 8u << 20;  // text from all attachments of one message
+  size_t max_files = 500;       // files visited (archive members included)
+  PdfReader* pdf = nullptr;     // null reads no PDF (they are unread)
   std::chrono::milliseconds pdf_wall{5000};
-  unsigned pdf_cpu_seconds = 5;
-  size_t pdf_memory = 1u << 30;  // RLIMIT_AS of the child
   unsigned pdf_pages = 200;
   attach::ArchiveLimits archive{};
 };

@@ -156,14 +156,15 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
   if (auto b = s.integer("max_bytes", 1024, 256ll << 20)) dp.max_bytes = static_cast<size_t>(*b);
   if (auto m = s.integer("max_matches", 1, 100000)) dp.max_matches = static_cast<size_t>(*m);
   if (auto a = s.boolean("attachments")) dp.attachments = *a;
-  if (auto t = s.string("pdftotext")) {
+  if (auto t = s.string("pdf_reader")) {
     if (!t->empty() && (*t)[0] != '/')
-      s.error(*s.node("pdftotext"), "[dlp] pdftotext: an absolute path, or \"\" to read no PDF");
+      s.error(*s.node("pdf_reader"), "[dlp] pdf_reader: an absolute path, or \"\" to read no PDF");
     else
-      dp.pdftotext = *t;
+      dp.pdf_reader = *t;
   }
   if (auto t = s.integer("pdf_timeout_ms", 100, 60000))
     dp.pdf_timeout = std::chrono::milliseconds(*t);
+  if (auto n = s.integer("pdf_readers", 1, 16)) dp.pdf_readers = static_cast<unsigned>(*n);
   if (auto f = s.string("notify_from")) {
     if (f->empty() || f->size() > 200 || f->find_first_of(" \t\r\n<>,;\"()") != std::string::npos)
       s.error(*s.node("notify_from"), "'notify_from': expected an address or a local part");

@@ -4,8 +4,9 @@
 // Contract: `read_dlp` is the [dlp] reader (registered by lib/dlp). Keys of [dlp]:
 // window (bytes around a match searched for keywords), max_bytes (text scanned per
 // message), max_matches (matches counted per message), attachments (true: read
-// the text of attachments, attachment_text.hpp), pdftotext (its absolute path, ""
-// to read no PDF), pdf_timeout_ms (5000); [dlp.keywords] detector =
+// the text of attachments, attachment_text.hpp), pdf_reader (the absolute path of
+// postern-pdftext, pdf_reader.hpp; "" to read no PDF), pdf_timeout_ms (5000),
+// pdf_readers (readers at once, 2); [dlp.keywords] detector =
 // ["word", ...] replaces that detector's built-in keywords. A rule
 // [dlp.rules.NAME] (NAME: [a-z0-9_], the finding is DLP_<NAME upper-cased>): detectors
 // (names of dlp::Detector), patterns (RE2, case-insensitive) and dictionary (words or
@@ -71,9 +72,10 @@ struct DlpPolicy {
   size_t window = 50;
   size_t max_bytes = 8u << 20;
   size_t max_matches = 1000;
-  bool attachments = true;                       // read the text of attachments
-  std::string pdftotext = "/usr/bin/pdftotext";  // "" reads no PDF
+  bool attachments = true;                                          // read the text of attachments
+  std::string pdf_reader = "/usr/libexec/postern/postern-pdftext";  // "" reads no PDF
   std::chrono::milliseconds pdf_timeout{5000};
+  unsigned pdf_readers = 2;
   std::array<std::vector<std::string>, kDetectors> keywords{};
   std::map<std::string, DlpRule, std::less<>> rules;  // by name, the disabled ones too
   std::string notify_from = "postmaster";

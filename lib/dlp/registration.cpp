@@ -2,8 +2,10 @@
 #include "dlp/registration.hpp"
 
 #include <array>
+#include <optional>
 
 #include "dlp/notify.hpp"
+#include "dlp/pdf_reader.hpp"
 #include "dlp/policy.hpp"
 #include "dlp/stage.hpp"
 #include "policy/policy.hpp"
@@ -17,8 +19,15 @@ constexpr std::array kDlpSymbols{
                      "what was past it was not scanned"},
     core::SymbolInfo{"DLP_UNREADABLE", 0.0, core::Scope::Transaction,
                      "an attachment DLP could not read (encrypted, an archive nested too deep, "
-                     "a PDF pdftotext could not read in time): its content was not checked"},
+                     "a PDF the PDF reader could not read in time): its content was not checked"},
 };
+
+// PdfReaderOptions of the policy, or nullopt when no PDF is read.
+std::optional<PdfReaderOptions> pdf_options(const policy::Policy& p) {
+  const auto& dp = p.sections.section<DlpPolicy>("dlp");
+  if (!dp.any_enabled() || !dp.attachments || dp.pdf_reader.empty()) return std::nullopt;
+  return PdfReaderOptions{.program = dp.pdf_reader, .readers = dp.pdf_readers};
+}
 
 }  // namespace
 
@@ -27,6 +36,20 @@ const core::Registration& registration() {
       .folder = "dlp",
       .symbols = kDlpSymbols,
       .policy_sections = {{.name = "dlp", .read = read_dlp, .defined = dlp_defined}},
+      // The PDF readers outlive snapshots: remade only when their options change.
+      .services = {{.name = "dlp.pdf",
+                    .make = [](const policy::Config&, const policy::Policy& p,
+                               std::string&) -> std::shared_ptr<void> {
+                      auto o = pdf_options(p);
+                      return o ? std::make_shared<PdfReader>(std::move(*o)) : nullptr;
+                    },
+                    .changed =
+                        [](const void* current, const policy::Config&, const policy::Config&,
+                           const policy::Policy& p) {
+                          auto o = pdf_options(p);
+                          auto* r = static_cast<const PdfReader*>(current);
+                          return !o || !r || !(r->options() == *o);
+                        }}},
       // Provides content.findings: composites may name DLP_ symbols.
       .stages = {{.name = "dlp",
                   .provides = {"content.findings", "dlp.findings"},
@@ -39,7 +62,8 @@ const core::Registration& registration() {
                       c.errors.push_back(s.error());
                       return nullptr;
                     }
-                    return std::make_unique<DlpStage>(std::move(*s));
+                    return std::make_unique<DlpStage>(std::move(*s),
+                                                      c.services.get<PdfReader>("dlp.pdf"));
                   }}},
       .finishers = {{.name = "dlp-route",
                      .provides = {"dlp-route"},

@@ -183,7 +183,7 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
   if (pol.attachments) {
     TextLimits limits;
     limits.max_bytes = pol.max_bytes;
-    limits.pdftotext = pol.pdftotext;
+    limits.pdf = pdf_.get();
     limits.pdf_wall = pol.pdf_timeout;
     const auto passwords = attach::passwords_from_text(visible, limits.archive.max_passwords);
     files = attachment_text(*a, limits, passwords, &tx.budget());

@@ -32,6 +32,8 @@ class RE2;
 
 namespace postern::dlp {
 
+class PdfReader;
+
 inline constexpr size_t kMaxShown = 3;  // masked values per rule in a detail or event
 
 // What the stage found, for the event writer (on the transaction).
@@ -74,13 +76,16 @@ class DlpScanner {
 
 class DlpStage : public core::Stage {
  public:
-  explicit DlpStage(std::shared_ptr<const DlpScanner> s) : scanner_(std::move(s)) {}
+  // `pdf` may be null: PDFs are then unread.
+  DlpStage(std::shared_ptr<const DlpScanner> s, std::shared_ptr<PdfReader> pdf)
+      : scanner_(std::move(s)), pdf_(std::move(pdf)) {}
   std::string_view name() const override { return "dlp"; }
   bool content() const override { return true; }
   core::Step on_message(core::Transaction& tx) const override;
 
  private:
   std::shared_ptr<const DlpScanner> scanner_;
+  std::shared_ptr<PdfReader> pdf_;
 };
 
 // The event writer: postern.dlp[] {rule, symbol, count, tier, detectors[], masked[]},

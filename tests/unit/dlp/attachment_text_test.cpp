@@ -1,8 +1,8 @@
 // The text DLP reads from attachments: XML document parts as a reader sees them
 // (Word's split runs joined), the printable runs of binary Office files, and whole
-// messages carrying docx, xlsx, odt, PDF (through the real pdftotext), zips,
+// messages carrying docx, xlsx, odt, PDF (through the real postern-pdftext), zips,
 // encrypted zips (opened with the password the mail gives, else unreadable), the
-// shared corpus' encrypted Office files, archives nested too deep, and a PDF tool
+// shared corpus' encrypted Office files, archives nested too deep, and a PDF reader
 // that hangs (killed at its deadline: the file is unreadable, the scan goes on).
 #include "dlp/attachment_text.hpp"
 
@@ -18,6 +18,7 @@
 #include "mime/stage.hpp"
 #include "support/archive_writer.hpp"
 #include "support/files.hpp"
+#include "support/pdf.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -41,7 +42,13 @@ std::string mail_with(const std::string& text, const std::vector<Attached>& file
   return m + "--XyZ--\r\n";
 }
 
-dlp::AttachmentText text_of(const std::string& raw, const dlp::TextLimits& limits = {},
+dlp::TextLimits with_pdf() {
+  dlp::TextLimits limits;
+  limits.pdf = &test::pdf_reader();
+  return limits;
+}
+
+dlp::AttachmentText text_of(const std::string& raw, const dlp::TextLimits& limits = with_pdf(),
                             const std::vector<std::string>& passwords = {}) {
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "id");
@@ -62,32 +69,6 @@ std::string unread_list(const dlp::AttachmentText& t) {
   std::string s;
   for (const auto& u : t.unread) s += u + "\n";
   return s;
-}
-
-// A one-page PDF whose content stream shows `line` in Helvetica, with a correct xref.
-std::string pdf_showing(const std::string& line) {
-  const std::string content = "BT /F1 12 Tf 72 720 Td (" + line + ") Tj ET";
-  const std::vector<std::string> objects = {
-      "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-      "/Resources << /Font << /F1 5 0 R >> >> >>",
-      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
-      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t off : offsets) {
-    std::string n = std::to_string(off);
-    pdf += std::string(10 - n.size(), '0') + n + " 00000 n \n";
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return pdf;
 }
 
 const std::string kDocxTypes =
@@ -180,7 +161,7 @@ TEST_CASE("the text of docx, xlsx, odt, PDF and zipped CSV attachments", "[dlp][
                   "</w:p>")},
        {"sheet.xlsx", "application/octet-stream", xlsx},
        {"letter.odt", "application/vnd.oasis.opendocument.text", odt},
-       {"scan.pdf", "application/pdf", pdf_showing("Patient SSN 078-05-1121")},
+       {"scan.pdf", "application/pdf", test::pdf_showing("Patient SSN 078-05-1121")},
        {"export.zip", "application/zip", csv_zip}});
   const auto t = text_of(raw);
   const std::string text = all_text(t);
@@ -226,28 +207,29 @@ TEST_CASE("attachments DLP cannot read are named with the reason", "[dlp][attach
   }
 }
 
-TEST_CASE("a PDF tool that fails or hangs makes the PDF unreadable, not the scan",
+TEST_CASE("a PDF reader that fails or hangs makes the PDF unreadable, not the scan",
           "[dlp][attach-text]") {
   test::TempDir dir;
   const std::string hang = (dir.path() / "hang.sh").string();
   { std::ofstream(hang) << "#!/bin/sh\nexec sleep 30\n"; }
   std::filesystem::permissions(hang, std::filesystem::perms::owner_all);
   const std::string raw =
-      mail_with("x", {{"a.pdf", "application/pdf", pdf_showing("078-05-1121")},
+      mail_with("x", {{"a.pdf", "application/pdf", test::pdf_showing("078-05-1121")},
                       {"b.csv", "application/octet-stream", "4241960209282256\n"}});
   struct Row {
-    std::string tool, reason;
+    std::string reader, reason;
   };
   const std::vector<Row> rows = {
-      {hang, "a.pdf (part 1.2): pdftotext: no answer before the deadline"},
-      {"/bin/false", "a.pdf (part 1.2): pdftotext: exit 1"},
-      {(dir.path() / "missing").string(), "a.pdf (part 1.2): pdftotext: cannot run"},
+      {hang, "a.pdf (part 1.2): PDF: no answer before the deadline"},
+      {"/bin/false", "a.pdf (part 1.2): PDF: the reader exited (1)"},
+      {(dir.path() / "missing").string(), "a.pdf (part 1.2): PDF: cannot start"},
       {"", "a.pdf (part 1.2): PDF text is not read"},
   };
   for (const auto& r : rows) {
-    INFO(r.tool);
+    INFO(r.reader);
+    dlp::PdfReader reader(dlp::PdfReaderOptions{.program = r.reader});
     dlp::TextLimits limits;
-    limits.pdftotext = r.tool;
+    limits.pdf = r.reader.empty() ? nullptr : &reader;
     limits.pdf_wall = std::chrono::milliseconds(300);
     const auto t = text_of(raw, limits);
     REQUIRE(t.unread.size() == 1);
@@ -260,7 +242,7 @@ TEST_CASE("attachment text stops at its byte bound", "[dlp][attach-text]") {
   const std::string raw =
       mail_with("x", {{"a.csv", "application/octet-stream", std::string(5000, '7')},
                       {"b.csv", "application/octet-stream", "4241960209282256\n"}});
-  dlp::TextLimits limits;
+  dlp::TextLimits limits = with_pdf();
   limits.max_bytes = 1000;
   const auto t = text_of(raw, limits);
   CHECK(t.limit);

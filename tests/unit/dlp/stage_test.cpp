@@ -8,13 +8,16 @@
 #include <vector>
 
 #include "core/transaction.hpp"
+#include "dlp/pdf_reader.hpp"
 #include "dlp/policy.hpp"
+#include "dlp/registration.hpp"
 #include "dlp/stage.hpp"
 #include "mime/decode.hpp"
 #include "mime/stage.hpp"
 #include "policy/policy.hpp"
 #include "scan/registry.hpp"
 #include "support/archive_writer.hpp"
+#include "support/pdf.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace postern;
@@ -31,6 +34,20 @@ struct Run {
   core::Verdict verdict;
 };
 
+// The PDF reader service the dlp folder registers, made from the policy as the
+// daemon makes it (null when the policy reads no PDF).
+std::shared_ptr<dlp::PdfReader> pdf_service(const policy::Policy& p) {
+  for (const auto& s : dlp::registration().services)
+    if (s.name == "dlp.pdf") {
+      std::string error;
+      auto made = s.make(policy::Config{}, p, error);
+      REQUIRE(error.empty());
+      return std::static_pointer_cast<dlp::PdfReader>(made);
+    }
+  FAIL("no dlp.pdf service");
+  return nullptr;
+}
+
 Run run_dlp(const std::string& policy_text, const std::string& raw,
             core::Direction dir = core::Direction::Outbound) {
   auto p = parse_dlp(policy_text);
@@ -41,7 +58,7 @@ Run run_dlp(const std::string& policy_text, const std::string& raw,
   core::Transaction tx(conn, dir, core::Limits{}, nullptr, "id");
   tx.set_message(core::Message(raw));
   REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
-  dlp::DlpStage stage(*scanner);
+  dlp::DlpStage stage(*scanner, pdf_service(*p));
   REQUIRE(stage.on_message(tx).kind == core::Step::Kind::Continue);
   Run r;
   r.findings = tx.findings();
@@ -199,13 +216,45 @@ TEST_CASE("the text of Office files and archive members is scanned; what cannot 
   CHECK_FALSE(has(off, "DLP_UNREADABLE"));
 }
 
+TEST_CASE("a PDF attachment is read by the reader the policy names", "[dlp][stage]") {
+  const std::string raw =
+      "From: a@example.com\r\nTo: b@example.org\r\nSubject: q3\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nthe figures\r\n--b\r\nContent-Type: application/pdf\r\n"
+      "Content-Disposition: attachment; filename=\"cards.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      mime::encode_base64(test::pdf_pages({"card 4241 9602 0928 2256", "and 5206932327216243"})) +
+      "\r\n--b--\r\n";
+  const std::string reader = "[dlp]\npdf_reader = \"" POSTERN_PDFTEXT_BIN "\"\n";
+  auto r = run_dlp(reader + kCards, raw);
+  CHECK(has(r, "DLP_CARDS"));
+  CHECK_FALSE(has(r, "DLP_UNREADABLE"));
+  // No reader: the PDF is named unreadable, and its cards are not seen.
+  auto none = run_dlp("[dlp]\npdf_reader = \"\"\n" + kCards, raw);
+  CHECK_FALSE(has(none, "DLP_CARDS"));
+  REQUIRE(has(none, "DLP_UNREADABLE"));
+  CHECK(none.event["postern"]["dlp_unread"][0] ==
+        "cards.pdf (part 1.2): PDF text is not read ([dlp] pdf_reader)");
+  // The service follows the policy: its reader and how many run at once.
+  auto p = parse_dlp(reader + "pdf_readers = 3\n" + kCards);
+  REQUIRE(p);
+  auto svc = pdf_service(*p);
+  REQUIRE(svc);
+  CHECK(svc->options().program == POSTERN_PDFTEXT_BIN);
+  CHECK(svc->options().readers == 3);
+  auto off = parse_dlp(reader);  // no rule on: no reader
+  REQUIRE(off);
+  CHECK_FALSE(pdf_service(*off));
+}
+
 TEST_CASE("[dlp] errors name file:line:column", "[dlp][policy]") {
   struct Row {
     std::string text, want;
   };
   const Row rows[] = {
       {"[dlp.rules.x]\ndetectors = [\"cards\"]\n", "dlp.toml:2:"},
-      {"[dlp]\npdftotext = \"pdftotext\"\n", "dlp.toml:2:"},
+      {"[dlp]\npdf_reader = \"postern-pdftext\"\n", "dlp.toml:2:"},
+      {"[dlp]\npdf_readers = 0\n", "dlp.toml:2:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\naction = \"seal\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\nmin_confidence = \"sure\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\npatterns = ['(']\n", "dlp.toml:2:"},

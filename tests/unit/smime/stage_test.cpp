@@ -91,7 +91,7 @@ Result run(Env& env, const std::string& policy_text, const std::string& raw,
   tx.envelope().recipients = rcpts;
   tx.set_message(core::Message(raw));
   REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
-  REQUIRE(dlp::DlpStage(*scanner).on_message(tx).kind == core::Step::Kind::Continue);
+  REQUIRE(dlp::DlpStage(*scanner, nullptr).on_message(tx).kind == core::Step::Kind::Continue);
   smime::EncryptStage stage(*store, smime::smime_policy(*p).encrypt, dlp_rules, max_bytes);
   REQUIRE(stage.on_message(tx).kind == core::Step::Kind::Continue);
   Result r;
