@@ -1,6 +1,7 @@
 #include "dlp/attachment_text.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -141,9 +142,13 @@ bool is_pdf(std::string_view data) {
   return data.substr(0, 1024).find("%PDF-") != std::string_view::npos;
 }
 
+// At most this much of the mail's text is searched for passwords.
+constexpr size_t kPasswordText = 1u << 20;
+
 struct Reader {
   const TextLimits& limits;
-  std::span<const std::string> passwords;
+  std::span<const std::string_view> mail_text;
+  std::optional<std::vector<std::string>> passwords_found;  // on the first archive
   core::CpuBudget* cpu;
   attach::ArchiveBudget budget;
   AttachmentText out;
@@ -160,6 +165,26 @@ struct Reader {
     }
     bytes += text.size();
     out.files.push_back({fmt::format("{} (part {})", where, part), std::move(text)});
+  }
+
+  // Password candidates for encrypted archive members, from the mail's text: looked
+  // for once, when the first archive is met (most mail has none).
+  std::span<const std::string> passwords() {
+    if (!passwords_found) {
+      passwords_found.emplace();
+      const size_t max = limits.archive.max_passwords;
+      size_t searched = 0;
+      for (auto t : mail_text) {
+        if (searched >= kPasswordText || passwords_found->size() >= max) break;
+        t = t.substr(0, kPasswordText - searched);
+        searched += t.size();
+        for (auto& p : attach::passwords_from_text(t, max - passwords_found->size()))
+          if (std::find(passwords_found->begin(), passwords_found->end(), p) ==
+              passwords_found->end())
+            passwords_found->push_back(std::move(p));
+      }
+    }
+    return *passwords_found;
   }
 
   void unread(const std::string& where, std::string_view why) {
@@ -227,7 +252,7 @@ struct Reader {
 
   void archive(const std::string& where, std::string_view data, unsigned depth) {
     if (depth + 1 > limits.archive.max_depth) return unread(where, "archives nested too deep");
-    auto ex = attach::expand(data, limits.archive, budget, passwords, cpu, leaf_name(where));
+    auto ex = attach::expand(data, limits.archive, budget, passwords(), cpu, leaf_name(where));
     if (ex.kind == attach::Kind::Ooxml || ex.kind == attach::Kind::Odf) {
       add(where, package_text(ex.members, room()));
       for (const auto& m : ex.members)
@@ -357,8 +382,8 @@ std::string printable_runs(std::string_view bytes, size_t max, size_t min_run) {
 }
 
 AttachmentText attachment_text(const mime::Analysis& analysis, const TextLimits& limits,
-                               std::span<const std::string> passwords, core::CpuBudget* cpu) {
-  Reader r{limits, passwords, cpu, attach::ArchiveBudget(limits.archive), {}, 0, 0, {}};
+                               std::span<const std::string_view> mail_text, core::CpuBudget* cpu) {
+  Reader r{limits, mail_text, {}, cpu, attach::ArchiveBudget(limits.archive), {}, 0, 0, {}};
   for (const auto& leaf : analysis.leaves) {
     if (!leaf.part || leaf.data.empty() || !leaf.text.empty()) continue;
     r.part = leaf.part->path;

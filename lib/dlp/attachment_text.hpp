@@ -1,7 +1,7 @@
 // The text of a message's attachments, for the DLP scan: what a person who opens
 // each file reads in it.
 //
-// Contract: `attachment_text(analysis, limits, passwords, cpu)` visits every
+// Contract: `attachment_text(analysis, limits, mail_text, cpu)` visits every
 // attachment leaf of the MIME analysis (a leaf with decoded bytes: the message's
 // own text is the caller's) and, by what its bytes are (never by its name):
 //   - plain text, CSV, XML, JSON, HTML source (no NUL in the first 8 KiB; UTF-16
@@ -17,8 +17,9 @@
 //     crash or a hang of the reader is this file's "unreadable", never the milter's;
 //   - archives (zip, 7z, rar, tar, gz, ...) through lib/attach's reader, one
 //     ArchiveBudget per message, down to ArchiveLimits::max_depth; encrypted
-//     members are opened with the passwords given (the mail's own text), else
-//     they are unreadable.
+//     members are opened with the passwords the mail's own text gives
+//     (`mail_text`: its text parts; attach::passwords_from_text over their first
+//     MiB, searched once, when the first archive is met), else they are unreadable.
 // A file that cannot be read (encrypted, too deep, PDF tool failed or timed out,
 // CPU budget spent) is listed in `unread` with the reason: DLP cannot vouch for
 // it, and policy may act on that (DLP_UNREADABLE). Text stops at max_bytes over
@@ -66,7 +67,7 @@ struct AttachmentText {
 };
 
 AttachmentText attachment_text(const mime::Analysis& analysis, const TextLimits& limits,
-                               std::span<const std::string> passwords,
+                               std::span<const std::string_view> mail_text,
                                core::CpuBudget* cpu = nullptr);
 
 // The character data of an XML document part as a reader sees it, at most `max`

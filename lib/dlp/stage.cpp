@@ -172,21 +172,16 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
   if (!a) return core::Step::next();
   const DlpPolicy& pol = scanner_->policy();
   std::vector<std::string_view> texts;
-  std::string visible;  // for the passwords of encrypted archives
   for (const auto& l : a->leaves)
-    if (!l.text.empty()) {
-      texts.emplace_back(l.text);
-      if (visible.size() < (1u << 20))
-        visible.append(l.text.substr(0, (1u << 20) - visible.size()));
-    }
+    if (!l.text.empty()) texts.emplace_back(l.text);
   AttachmentText files;
   if (pol.attachments) {
     TextLimits limits;
     limits.max_bytes = pol.max_bytes;
     limits.pdf = pdf_.get();
     limits.pdf_wall = pol.pdf_timeout;
-    const auto passwords = attach::passwords_from_text(visible, limits.archive.max_passwords);
-    files = attachment_text(*a, limits, passwords, &tx.budget());
+    const std::vector<std::string_view> mail_text = texts;  // where passwords are given
+    files = attachment_text(*a, limits, mail_text, &tx.budget());
     for (const auto& f : files.files) texts.emplace_back(f.text);
   }
   auto rep = std::make_shared<Report>(scanner_->scan(texts, tx.direction()));

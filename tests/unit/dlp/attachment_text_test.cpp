@@ -49,14 +49,14 @@ dlp::TextLimits with_pdf() {
 }
 
 dlp::AttachmentText text_of(const std::string& raw, const dlp::TextLimits& limits = with_pdf(),
-                            const std::vector<std::string>& passwords = {}) {
+                            const std::vector<std::string_view>& mail_text = {}) {
   core::ConnectionInfo conn;
   core::Transaction tx(conn, core::Direction::Outbound, core::Limits{}, nullptr, "id");
   tx.set_message(core::Message(raw));
   REQUIRE(mime::MimeStage().on_message(tx).kind == core::Step::Kind::Continue);
   const auto* a = tx.get<mime::Analysis>();
   REQUIRE(a);
-  return dlp::attachment_text(*a, limits, passwords, &tx.budget());
+  return dlp::attachment_text(*a, limits, mail_text, &tx.budget());
 }
 
 std::string all_text(const dlp::AttachmentText& t) {
@@ -199,8 +199,8 @@ TEST_CASE("attachments DLP cannot read are named with the reason", "[dlp][attach
   CHECK(all_text(t).find("4241960209282256") == std::string::npos);
 
   SECTION("the password the mail gives opens the encrypted zip") {
-    const std::vector<std::string> pw = {"s3cret-Pw"};
-    const auto opened = text_of(raw, {}, pw);
+    const std::vector<std::string_view> said = {"Hi,", "the zip's password is s3cret-Pw"};
+    const auto opened = text_of(raw, {}, said);
     CHECK(all_text(opened).find("cards.zip/cards.csv (part 1.2):\n4241960209282256") !=
           std::string::npos);
     CHECK(opened.unread_count == 2);

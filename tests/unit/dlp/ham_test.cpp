@@ -16,6 +16,7 @@
 #include "dlp/detectors.hpp"
 #include "mime/analysis.hpp"
 #include "support/files.hpp"
+#include "support/pdf.hpp"
 
 namespace fs = std::filesystem;
 
@@ -46,7 +47,12 @@ TEST_CASE("detectors' false-positive rates over all shared ham stay under the me
     };
     for (const auto& leaf : a.leaves)
       if (!leaf.text.empty()) scan(leaf.text);
-    const auto files = dlp::attachment_text(a, {}, {});
+    std::vector<std::string_view> mail_text;
+    for (const auto& leaf : a.leaves)
+      if (!leaf.text.empty()) mail_text.push_back(leaf.text);
+    dlp::TextLimits limits;
+    limits.pdf = &postern::test::pdf_reader();
+    const auto files = dlp::attachment_text(a, limits, mail_text);
     attachments += files.files.size();
     unread += files.unread_count;
     for (const auto& f : files.files) scan(f.text);
