@@ -100,10 +100,10 @@ unsigned PdfReader::started() const {
   return started_;
 }
 
-std::expected<PdfReader::Worker, std::string> PdfReader::spawn() {
+postern::expected<PdfReader::Worker, std::string> PdfReader::spawn() {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return std::unexpected(fmt::format("socketpair: {}", std::strerror(errno)));
+    return postern::unexpected(fmt::format("socketpair: {}", std::strerror(errno)));
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&fa);
@@ -137,7 +137,8 @@ std::expected<PdfReader::Worker, std::string> PdfReader::spawn() {
   ::close(sv[1]);
   if (rc != 0) {
     ::close(sv[0]);
-    return std::unexpected(fmt::format("cannot start {}: {}", options_.program, std::strerror(rc)));
+    return postern::unexpected(
+        fmt::format("cannot start {}: {}", options_.program, std::strerror(rc)));
   }
   ::fcntl(sv[0], F_SETFL, O_NONBLOCK);
   return Worker{.pid = pid, .fd = sv[0], .served = 0};
@@ -153,7 +154,7 @@ void PdfReader::discard(Worker& w) {
   w = Worker{};
 }
 
-std::expected<PdfReader::Worker, std::string> PdfReader::acquire(Clock::time_point until) {
+postern::expected<PdfReader::Worker, std::string> PdfReader::acquire(Clock::time_point until) {
   std::unique_lock lock(mutex_);
   for (;;) {
     while (!idle_.empty()) {
@@ -178,7 +179,7 @@ std::expected<PdfReader::Worker, std::string> PdfReader::acquire(Clock::time_poi
     }
     if (free_.wait_until(lock, until) == std::cv_status::timeout && idle_.empty() &&
         running_ >= options_.readers)
-      return std::unexpected("no reader free before the deadline");
+      return postern::unexpected("no reader free before the deadline");
   }
 }
 
@@ -193,14 +194,14 @@ void PdfReader::release(Worker w) {
   free_.notify_one();
 }
 
-std::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, unsigned pages,
-                                                    size_t max_out,
-                                                    std::chrono::milliseconds wall) {
-  if (pdf.size() > pdf_wire::kMaxInput) return std::unexpected("larger than the reader takes");
+postern::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, unsigned pages,
+                                                        size_t max_out,
+                                                        std::chrono::milliseconds wall) {
+  if (pdf.size() > pdf_wire::kMaxInput) return postern::unexpected("larger than the reader takes");
   max_out = std::min<size_t>(max_out, pdf_wire::kMaxInput);
   const auto until = Clock::now() + wall;
   auto got = acquire(until);
-  if (!got) return std::unexpected(got.error());
+  if (!got) return postern::unexpected(got.error());
   Worker w = *got;
 
   std::string header;
@@ -238,14 +239,14 @@ std::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, unsign
     }
     discard(w);
     release(w);
-    return std::unexpected(why);
+    return postern::unexpected(why);
   }
   release(w);
   switch (status) {
     case pdf_wire::kDamaged:
-      return std::unexpected("poppler cannot open it");
+      return postern::unexpected("poppler cannot open it");
     case pdf_wire::kLocked:
-      return std::unexpected("encrypted with a password");
+      return postern::unexpected("encrypted with a password");
     default:
       return PdfText{std::move(text), status == pdf_wire::kTruncated};
   }

@@ -20,11 +20,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <expected>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "core/expected.hpp"
 
 namespace postern::dlp {
 
@@ -66,8 +66,8 @@ class PdfReader {
   // The text of the first `pages` pages, at most `max_out` bytes, or why not, one
   // phrase ("encrypted with a password", "no answer before the deadline",
   // "the reader died (signal 24: CPU limit)", "cannot start /x: No such file").
-  std::expected<PdfText, std::string> read(std::string_view pdf, unsigned pages, size_t max_out,
-                                           std::chrono::milliseconds wall);
+  postern::expected<PdfText, std::string> read(std::string_view pdf, unsigned pages, size_t max_out,
+                                               std::chrono::milliseconds wall);
 
   const PdfReaderOptions& options() const { return options_; }
   unsigned started() const;  // readers started so far (for tests and metrics)
@@ -78,10 +78,10 @@ class PdfReader {
     int fd = -1;  // our end of the socket
     unsigned served = 0;
   };
-  std::expected<Worker, std::string> acquire(std::chrono::steady_clock::time_point until);
+  postern::expected<Worker, std::string> acquire(std::chrono::steady_clock::time_point until);
   void release(Worker w);
   void discard(Worker& w);
-  std::expected<Worker, std::string> spawn();
+  postern::expected<Worker, std::string> spawn();
 
   PdfReaderOptions options_;
   mutable std::mutex mutex_;
