@@ -8,8 +8,9 @@
 
 namespace postern::reputation {
 
-SenderHistory::SenderHistory(std::shared_ptr<state::Store> store, std::chrono::seconds ttl)
-    : store_(std::move(store)), ttl_(ttl) {}
+SenderHistory::SenderHistory(std::shared_ptr<state::Store> store, std::chrono::seconds ttl,
+                             std::chrono::seconds refresh)
+    : store_(std::move(store)), ttl_(ttl), refresh_(refresh) {}
 
 std::string SenderHistory::key(std::string_view sender, std::string_view domain) {
   std::string in = core::to_lower(sender);
@@ -33,10 +34,21 @@ SenderHistory::Seen SenderHistory::lookup(std::string_view sender, std::string_v
 }
 
 void SenderHistory::record(std::string_view sender, std::string_view domain) {
-  if (!store_->put(kHistoryNamespace, key(sender, domain), "", ttl_)) {
+  std::string k = key(sender, domain);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(recent_mutex_);
+    auto it = recent_.find(k);
+    if (it != recent_.end() && now - it->second < refresh_) return;
+  }
+  if (!store_->put(kHistoryNamespace, k, "", ttl_)) {
     ++errors_;
     count_error();
+    return;
   }
+  std::lock_guard lock(recent_mutex_);
+  if (recent_.size() >= kMaxRecent) recent_.clear();
+  recent_[std::move(k)] = now;
 }
 
 }  // namespace postern::reputation

@@ -52,6 +52,32 @@ TEST_CASE("the sender history remembers who our domains wrote to, on both backen
   }
 }
 
+TEST_CASE("a pair recorded again within a day is not written again; after `refresh` it is",
+          "[sender_history]") {
+  postern::test::TempDir dir;
+  for (auto& [name, store] : postern::test::both_backends(dir)) {
+    INFO(name);
+    const std::string key = SenderHistory::key("partner@vendor.example", "corp.example");
+    SenderHistory daily(store);
+    daily.record("partner@vendor.example", "corp.example");
+    REQUIRE(daily.seen("partner@vendor.example", "corp.example"));
+    // Taken out of the store behind its back: a second record the same day writes
+    // nothing, so it stays out.
+    REQUIRE(store->erase(kHistoryNamespace, key).value());
+    daily.record("partner@vendor.example", "corp.example");
+    CHECK_FALSE(daily.seen("partner@vendor.example", "corp.example"));
+    // Another pair is written at once.
+    daily.record("other@vendor.example", "corp.example");
+    CHECK(daily.seen("other@vendor.example", "corp.example"));
+    // With no refresh interval every record writes.
+    SenderHistory always(store, kDefaultHistoryTtl, std::chrono::seconds(0));
+    always.record("partner@vendor.example", "corp.example");
+    REQUIRE(store->erase(kHistoryNamespace, key).value());
+    always.record("partner@vendor.example", "corp.example");
+    CHECK(always.seen("partner@vendor.example", "corp.example"));
+  }
+}
+
 TEST_CASE("the SQLite state file holds no address of the sender history", "[sender_history]") {
   postern::test::TempDir dir;
   const std::string path = dir.str() + "/state.db";
