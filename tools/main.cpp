@@ -201,6 +201,11 @@ int main(int argc, char** argv) {
                    "features in fewer training messages keep weight 0 (logistic; default 5, at "
                    "most one per 400 messages)")
       ->check(CLI::Range(1, 1000000));
+  train
+      ->add_option("--ham-weight", train_opts.ham_weight,
+                   "how much more a ham message weighs than a spam one once the classes are "
+                   "balanced (logistic; default 4: a ham scored high is the costlier error)")
+      ->check(CLI::Range(0.1, 100.0));
   train->add_option("--cv", train_opts.cv, "print K-fold cross-validation figures per folder");
   train->add_option("--cut", train_opts.cut,
                     "probability counted as flagged in the CV figures (default 0.925)");

@@ -94,6 +94,7 @@ int run_train(const TrainOptions& o) {
   opt.bits = o.bits;
   opt.epochs = o.epochs;
   opt.min_df = o.min_df;
+  opt.ham_weight = o.ham_weight;
   auto start = Clock::now();
   std::vector<content::Example> ex;
   std::vector<Folder> folders;

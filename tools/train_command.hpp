@@ -26,6 +26,7 @@ struct TrainOptions {
   unsigned bits = 18;
   unsigned epochs = 100;
   unsigned min_df = 5;
+  double ham_weight = 4;
   unsigned cv = 0;
   double cut = 0.925;  // the probability reported as "flagged" in CV figures
   bool quiet = false;

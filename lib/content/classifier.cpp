@@ -289,8 +289,9 @@ Model train(std::span<const Example> ex, const TrainOptions& opt) {
     std::vector<const Example*> order = set;
     std::mt19937 rng(opt.seed);
     // Balance the classes: each class weighs as much as the other in the loss.
+    // Then ham weighs opt.ham_weight times more (see TrainOptions).
     double w_spam = m.spam_ ? 0.5 * set.size() / m.spam_ : 1,
-           w_ham = m.ham_ ? 0.5 * set.size() / m.ham_ : 1;
+           w_ham = opt.ham_weight * (m.ham_ ? 0.5 * set.size() / m.ham_ : 1);
     // Features in at least min_df of these messages are learned; the others stay 0.
     std::vector<bool> keep;
     if (unsigned min_df = effective_min_df(opt.min_df, set.size()); min_df > 1) {

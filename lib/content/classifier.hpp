@@ -57,6 +57,12 @@ struct TrainOptions {
   // training sets keep more: the bound used is min(min_df, messages / kMessagesPerMinDf),
   // at least 1, so a few hundred messages learn every token.
   unsigned min_df = 5;
+  // Logistic: how much more a ham message weighs in the loss than a spam message, after
+  // both classes are balanced. The tag threshold sits where a fraction of a percent of ham
+  // is flagged, so the errors that matter are ham scored high: weighing ham 4 times pulls
+  // the confident spam-like ham down more than it lets spam through (5-fold CV on
+  // ../shared/corpus: 96.4 % of spam at 0.3 % of ham, against 95.7 % with 1).
+  double ham_weight = 4;
 };
 
 inline constexpr size_t kMessagesPerMinDf = 400;

@@ -116,6 +116,36 @@ bool public_ip_host(std::string_view host) {
            (a == 172 && b >= 16 && b <= 31) || (a == 169 && b == 254) || a >= 224);
 }
 
+// A host name that spells a public IPv4 address in four numbers joined by '.' or '-'
+// ("ec2-52-13-70-23.us-west-2.compute.amazonaws.com", "93.182.153.160.host.example.net",
+// "80-219-219-193.dclient.example.ch"): a cloud machine's, a shared server's or a home
+// line's generic name, which legitimate mail does not link to. The numbers stand alone
+// (a label boundary, '-' or the host's start on each side) and a name label follows them;
+// a literal IP is public_ip_host. Linear in the host.
+bool ip_named_host(std::string_view host) {
+  if (host.size() > 253 || public_ip_host(host)) return false;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto sep = [](char c) { return c == '.' || c == '-'; };
+  for (size_t start = 0; start < host.size(); ++start) {
+    if (!digit(host[start]) || (start > 0 && !sep(host[start - 1]))) continue;
+    std::string dotted;
+    size_t pos = start;
+    bool ok = true;
+    for (int k = 0; k < 4 && ok; ++k) {
+      size_t end = pos;
+      while (end < host.size() && digit(host[end]) && end - pos < 4) ++end;
+      // One to three digits, then a separator (after the fourth: one before a name label).
+      ok = end > pos && end - pos <= 3 && end + 1 < host.size() && sep(host[end]);
+      if (!ok) break;
+      dotted.append(host.substr(pos, end - pos));
+      if (k < 3) dotted += '.';
+      pos = end + 1;
+    }
+    if (ok && !digit(host[pos]) && public_ip_host(dotted)) return true;
+  }
+  return false;
+}
+
 // The host anchor text shows, when the text is a URL or a bare domain; else "".
 std::string shown_host(std::string_view text) {
   text = core::trim(text);
@@ -391,6 +421,10 @@ core::Step HeuristicsStage::on_message(core::Transaction& tx) const {
     if (public_ip_host(host))
       hits.add("URL_IP_HOST", core::explain("a link to a raw IP address", "url", l.part,
                                             core::excerpt(url, 0, 0)));
+    else if (ip_named_host(host))
+      hits.add("URL_IP_NAMED_HOST",
+               core::explain(fmt::format("a link to a host named by its IP address ({})", host),
+                             "url", l.part, core::excerpt(url, 0, 0)));
     const std::string* e = nullptr;
     if ((e = ipfs_.match(host, path)) || path.find("/ipfs/") != std::string::npos ||
         path.find("/ipns/") != std::string::npos)

@@ -52,6 +52,10 @@ constexpr std::array kSymbols{
     core::SymbolInfo{"URL_SCRIPT_OR_DATA", 1.0, Scope::Transaction,
                      "a clickable javascript: or data: link"},
     core::SymbolInfo{"URL_IP_HOST", 1.5, Scope::Transaction, "a link to a public raw IP address"},
+    core::SymbolInfo{
+        "URL_IP_NAMED_HOST", 1.0, Scope::Transaction,
+        "a link or image from a host named by its public IPv4 address (a cloud machine's, a "
+        "shared server's or a home line's generic name)"},
     core::SymbolInfo{"PHISH_LINK_TEXT_MISMATCH", 1.5, Scope::Transaction,
                      "link text shows one domain and the link goes to another"},
     core::SymbolInfo{"HTML_ONLY", 0.1, Scope::Transaction,

@@ -10,6 +10,7 @@
 #include "content/header_sanity.hpp"
 #include "core/address.hpp"
 #include "core/message.hpp"
+#include "mime/address.hpp"
 #include "mime/analysis.hpp"
 #include "mime/stage.hpp"
 #include "url/stage.hpp"
@@ -418,6 +419,13 @@ std::vector<std::string> tokenize(core::Transaction& tx, const TokenLimits& limi
         if (end > 0) out.add("xm:", core::to_lower(val.substr(0, end)));
       }
     }
+    // How many addresses the To and Cc fields show (a list's copy shows the list, a lure
+    // sent to a harvested batch shows dozens, a Bcc'd one none): at most kMaxMailboxes each.
+    size_t shown = 0;
+    for (const auto& h : m->headers())
+      if (core::iequals(h.name, "To") || core::iequals(h.name, "Cc"))
+        shown += mime::parse_mailboxes(h.value).mailboxes.size();
+    out.add("rcpt:", count_bucket(shown));
     std::string_view d = mid ? domain_of(mid->value) : std::string_view{};
     d = core::trim(d.substr(0, d.find('>')));
     std::string md = d.empty() ? "" : registrable_domain(core::to_lower(d));

@@ -112,6 +112,29 @@ TEST_CASE("features of fewer than min_df training messages are not learned", "[c
   CHECK(content::TrainOptions{}.min_df == 5);
 }
 
+TEST_CASE("ham weighs more than spam: mail like both leans toward ham", "[classifier]") {
+  // Messages whose words belong to both classes: the heavier ham is, the lower the margin
+  // of such mail, while plain spam stays spam. A weight of 1 is the balanced loss.
+  std::vector<Example> ex = toy(14);
+  for (unsigned i = 0; i < 20; ++i)
+    ex.push_back(
+        {features(message("mixed " + std::to_string(i), "meeting agenda winner prize"), 14),
+         i % 2 == 0});
+  auto mixed = features(message("mixed", "meeting agenda winner prize"), 14);
+  auto spam = features(message("claim", "winner prize claim verify"), 14);
+  double prev = 1e9;
+  for (double w : {0.25, 1.0, 4.0, 16.0}) {
+    INFO("ham_weight " << w);
+    content::TrainOptions opt{.bits = 14, .ham_weight = w};
+    content::Model m = content::train(ex, opt);
+    double margin = m.margin(mixed);
+    CHECK(margin < prev);
+    prev = margin;
+    CHECK(m.probability(spam) > 0.8);
+  }
+  CHECK(content::TrainOptions{}.ham_weight == 4);
+}
+
 TEST_CASE("training is deterministic: the same input gives the same bytes", "[classifier]") {
   auto ex = toy(12);
   for (Method method : {Method::Logistic, Method::NaiveBayes}) {

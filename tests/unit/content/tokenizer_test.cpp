@@ -72,6 +72,37 @@ TEST_CASE("tokens come from subject, From, links, structure and visible text", "
   }
 }
 
+TEST_CASE("the number of addresses To and Cc show is a token", "[tokenizer]") {
+  // A list's copy shows the list, a lure sent to a harvested batch dozens, a Bcc'd one none.
+  struct Row {
+    std::string fields;  // To / Cc lines
+    std::string token;
+  };
+  const std::vector<Row> rows = {
+      {"", "rcpt:0"},
+      {"To: undisclosed-recipients:;\r\n", "rcpt:0"},
+      {"To: List <list@lists.example>\r\n", "rcpt:1"},
+      {"To: a@x.example, \"B, Jr.\" <b@x.example>\r\n", "rcpt:2-3"},
+      {"To: a@x.example, b@x.example\r\nCc: c@y.example, d@y.example\r\n", "rcpt:4-10"},
+      {"To: Friends: a@x.example, b@x.example, c@x.example;\r\nCc: d@y.example, e@y.example, "
+       "f@y.example, g@y.example, h@y.example, i@y.example, j@y.example, k@y.example\r\n",
+       "rcpt:11-30"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.fields);
+    auto t = content::tokenize_message("From: s@sender.example\r\n" + r.fields +
+                                       "Subject: hi\r\n\r\nhello\r\n");
+    CHECK(has(t, r.token));
+    CHECK(std::count_if(t.begin(), t.end(),
+                        [](const std::string& x) { return x.starts_with("rcpt:"); }) == 1);
+  }
+  std::string many = "To: ";
+  for (int i = 0; i < 40; ++i) many += "u" + std::to_string(i) + "@x.example, ";
+  CHECK(has(content::tokenize_message("From: s@sender.example\r\n" + many +
+                                      "\r\nSubject: hi\r\n\r\nhello\r\n"),
+            "rcpt:31+"));
+}
+
 TEST_CASE("link paths, link alignment and the Message-ID's domain are tokens", "[tokenizer]") {
   const std::string raw =
       "From: Shop <news@shop.example>\r\n"
@@ -210,7 +241,8 @@ TEST_CASE("tokens are bounded in number and length", "[tokenizer]") {
   auto t = content::tokenize_message("Subject: s\r\n\r\n" + body + "\r\n");
   CHECK(t.size() == content::TokenLimits{}.max_tokens);
   for (const auto& x : t) CHECK(x.size() <= content::TokenLimits{}.max_token_bytes + 4);
-  content::TokenLimits small{.max_tokens = 10, .max_token_bytes = 8};
+  content::TokenLimits small{.max_tokens = 12,
+                             .max_token_bytes = 8};  // the fixed tokens come first
   auto u = content::tokenize_message("Subject: s\r\n\r\nsupercalifragilistic word\r\n", small);
   CHECK(has(u, "L:supercal"));  // a long word keeps a prefix, marked
 }
