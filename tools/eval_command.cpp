@@ -221,7 +221,12 @@ int run_eval(const EvalOptions& o) {
     }
     f.results.resize(f.files.size());
   }
-  auto snap = load_scan_snapshot(o.scan);
+  // An evaluation reads the folders and nothing else: this host's sender history (first
+  // contact), rate counters and caches must not change its figures, and it must not record
+  // the folders' senders in them.
+  ScanOptions so = o.scan;
+  so.no_state = true;
+  auto snap = load_scan_snapshot(so);
   if (!snap) {
     for (const auto& e : snap.error()) fmt::print(stderr, "{}\n", e.to_string());
     return 1;

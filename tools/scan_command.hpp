@@ -29,6 +29,7 @@ struct ScanOptions {
   std::string config_path;
   bool config_explicit = false;
   std::vector<std::string> policy_dirs;  // replaces the config's dirs when given
+  bool no_state = false;                 // open no state store, whatever the config says
   std::string from;
   bool from_given = false;
   std::vector<std::string> rcpts;
