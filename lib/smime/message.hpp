@@ -54,6 +54,11 @@ struct Sealed {
 std::string entity_of(const core::Message& m);
 std::string entity_of(const Sealed& s);
 bool is_content_field(std::string_view name);  // "Content-*", any case
+// application/pkcs7-mime or application/x-pkcs7-mime (lower case, as mime::Part has it).
+bool is_pkcs7_mime(std::string_view content_type);
+// The DER inside a base64 (or binary) leaf: at most max + 1 bytes (more than max: over
+// the bound).
+std::string der_of(const mime::Tree& tree, const mime::Part& p, size_t max);
 
 postern::expected<Sealed, std::string> sign_entity(std::string_view entity, const SigningKey& key);
 postern::expected<Sealed, std::string> encrypt_entity(
