@@ -400,6 +400,23 @@ postern::expected<std::vector<std::string>, std::string> recipient_ids_of(std::s
   return out;
 }
 
+postern::expected<std::string, std::string> signed_content(std::string_view der, size_t max_der) {
+  if (der.size() > max_der)
+    return postern::unexpected(fmt::format("{} bytes, over the bound of {}", der.size(), max_der));
+  ERR_clear_error();
+  Cms cms = from_der(der);
+  if (!cms) return postern::unexpected(ssl_error("not a CMS ContentInfo"));
+  if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    ERR_clear_error();
+    return postern::unexpected(std::string("not a SignedData"));
+  }
+  ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+  ERR_clear_error();
+  if (!content || !*content) return postern::unexpected(std::string("a detached SignedData"));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(*content)),
+                     static_cast<size_t>(ASN1_STRING_length(*content)));
+}
+
 std::string content_type_of(std::string_view der, size_t max_der) {
   if (der.size() > max_der) return {};
   ERR_clear_error();

@@ -144,6 +144,10 @@ struct Verified {
 Verified verify(std::string_view der, const std::string_view* detached, const TrustStore& trust,
                 const VerifyLimits& limits = {});
 
+// The encapsulated content of a SignedData (opaque signing), not verified (verify()
+// checks it); an error when `der` is over `max_der`, not a SignedData, or detached.
+postern::expected<std::string, std::string> signed_content(std::string_view der, size_t max_der);
+
 // The ContentInfo's content type: "signedData", "envelopedData", "authEnvelopedData",
 // ... or "" when `der` is not a CMS ContentInfo (bounded like verify).
 std::string content_type_of(std::string_view der, size_t max_der);

@@ -110,6 +110,16 @@ Unwrapping unwrap(const core::Message& m, const KeyStore& keys, const UnwrapLimi
     if (!is_pkcs7_mime(tree.root().content_type)) break;
     const std::string der = der_of(tree, tree.root(), limits.max_bytes);
     const std::string type = content_type_of(der, limits.max_bytes);
+    if (type == "signedData" && u.layers > 0) {
+      // Signed, then encrypted, opaque signing: its content is what the recipient reads.
+      // The signature check reads this layer (verify_raw); the content stages the next.
+      auto content = signed_content(der, limits.max_bytes);
+      if (!content) break;  // detached or damaged: the signature check says so
+      u.verify_raw = cur->raw();
+      inner.emplace(unwrapped_message(*cur, *content));
+      cur = &*inner;
+      continue;
+    }
     if (type != "envelopedData" && type != "authEnvelopedData") {
       // Signed data (the signature check reads it): nothing to decrypt. No CMS at all
       // under an enveloped-data label: a damaged encrypted message.
@@ -147,7 +157,10 @@ Unwrapping unwrap(const core::Message& m, const KeyStore& keys, const UnwrapLimi
     ++u.layers;
     u.keys.push_back(key_name(*key));
   }
-  if (u.layers > 0) u.raw = cur->raw();
+  if (u.layers > 0) {
+    u.raw = cur->raw();
+    if (u.verify_raw.empty()) u.verify_raw = u.raw;
+  }
   return u;
 }
 
@@ -159,6 +172,7 @@ core::Step DecryptStage::on_message(core::Transaction& tx) const {
   report->layers = u.layers;
   report->keys = u.keys;
   report->reason = u.reason;
+  report->verify_raw = std::move(u.verify_raw);
   if (u.layers > 0) {
     std::string keys_used;
     for (const auto& k : u.keys) keys_used += (keys_used.empty() ? "" : ", then ") + k;

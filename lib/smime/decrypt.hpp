@@ -18,7 +18,11 @@
 // not trusted: the DER decides) and one of its RecipientInfos names a held key, the
 // content is decrypted (OpenSSL CMS) and the message becomes the received one's header
 // fields other than Content-* followed by the decrypted entity; this repeats while the
-// result is enveloped, at most `limits.max_layers` times. Stops, with the reason: `NoKey`
+// result is enveloped, at most `limits.max_layers` times. A decrypted layer that is an
+// opaque SignedData (signed, then encrypted) is opened too: the message becomes its
+// encapsulated content (what the recipient reads), and `verify_raw` keeps the signed
+// layer for the signature check (else verify_raw is `raw`: a multipart/signed inside is
+// checked there). Stops, with the reason: `NoKey`
 // (no RecipientInfo names a held key), `Undecryptable` (damaged CMS, wrong key, an
 // unsupported algorithm, over a bound: the message over `limits.max_bytes` or nested
 // deeper than max_layers; `limit` set for the bounds). The layers already decrypted are
@@ -30,7 +34,8 @@
 // (the mime stage analyses it instead, see mime/unwrapped.hpp); findings SMIME_DECRYPTED
 // (which key, how many layers), SMIME_UNDECRYPTABLE (why), SMIME_NO_KEY (encrypted to
 // nobody the gateway holds a key for: not scanned). The message delivered is the one
-// received.
+// received. The DecryptReport keeps verify_raw: VerifyStage checks the signature inside
+// an encrypted message there.
 #pragma once
 
 #include <map>
@@ -77,6 +82,7 @@ struct Unwrapping {
   size_t layers = 0;              // decrypted
   std::vector<std::string> keys;  // per layer: the key's first address and serial
   std::string raw;                // layers > 0: the decrypted message
+  std::string verify_raw;         // layers > 0: the one whose signature counts (below)
   std::string reason;             // one line, when stopped
   bool limit = false;             // stopped at a bound
   size_t recipients = 0;          // RecipientInfos of the layer that stopped (NoKey)
@@ -104,6 +110,7 @@ struct DecryptReport {
   size_t layers = 0;
   std::vector<std::string> keys;
   std::string reason;
+  std::string verify_raw;  // the decrypted message the signature check reads
 };
 
 }  // namespace postern::smime

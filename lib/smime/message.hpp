@@ -90,6 +90,7 @@ struct Verification {
   std::string signer_subject;
   bool signer_matches_from = false;
   bool encrypted = false;  // an enveloped message: nothing to verify here
+  bool decrypted = false;  // checked inside the decrypted message (smime-decrypt)
   bool limit = false;      // the message or the signature was over a bound
   std::string reason;      // why fail (or why none, when there is something to say)
 };

@@ -123,6 +123,12 @@ core::Step VerifyStage::on_message(core::Transaction& tx) const {
   std::vector<std::string> from;
   for (const auto& mb : mime::author(tx).mailboxes) from.push_back(core::to_lower(mb.address()));
   auto v = std::make_shared<Verification>(verify_message(m, from, *trust_, limits_));
+  if (const DecryptReport* r = tx.get<DecryptReport>();
+      v->encrypted && r && !r->verify_raw.empty()) {
+    // Signed, then encrypted: the signature is inside; the decrypt stage opened it.
+    *v = verify_message(core::Message(r->verify_raw), from, *trust_, limits_);
+    v->decrypted = true;
+  }
   if (v->limit && v->status == Status::None) tx.add_finding("SMIME_LIMIT", 0, v->reason);
   if (v->status == Status::Pass && v->signer_matches_from) {
     tx.add_finding("SMIME_VALID", 0,
@@ -275,6 +281,7 @@ std::string auth_results_value(std::string_view authserv_id, const Verification&
   std::string why = v.status == Status::Fail ? v.reason
                     : v.signer_matches_from  ? std::string("signer is the From address")
                                              : std::string("signer is not the From address");
+  if (v.decrypted) why += "; signed inside the encrypted message";
   std::string s = fmt::format("{}; smime={} ({})", authserv_id, to_string(v.status), comment(why));
   if (!v.signer.empty()) s += " body.smime-identifier=" + pvalue(v.signer);
   return s;
@@ -301,6 +308,7 @@ void write_event(const core::Transaction& tx, nlohmann::json& event) {
                    {"signer", v->signer},
                    {"signer_matches_from", v->signer_matches_from},
                    {"reason", v->reason}};
+  if (v && v->decrypted) s["verify"]["decrypted"] = true;
   if (d) {
     nlohmann::json e = {{"required", d->required},
                         {"why", d->why},

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -371,4 +372,106 @@ TEST_CASE("[smime.decrypt] errors: file:line:column, a key_dir that cannot be re
                               "/policies\"]\n[smime.decrypt]\nkey_dir = \"/nonexistent/keys\"\n"));
   REQUIRE_FALSE(no_dir);
   CHECK(policy::to_string(no_dir.error()).find("/nonexistent/keys") != std::string::npos);
+}
+
+namespace {
+
+// The entity of kSecretMail opaquely signed by `who` (`openssl cms -sign -nodetach`),
+// under the outer fields of kSecretMail: application/pkcs7-mime; smime-type=signed-data.
+std::string opaque_signed(const test::TempDir& d, const test::Issued& who,
+                          const std::string& raw = kSecretMail) {
+  const core::Message m(raw);
+  const std::string in = d.write("entity.txt", smime::entity_of(m));
+  const std::string out = d.str() + "/opaque.eml";
+  const std::string cmd = "openssl cms -sign -nodetach -binary -in " + in + " -signer " + who.cert +
+                          " -inkey " + who.key + " -outform SMIME -out " + out + " 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::string outer;
+  for (const auto& f : m.headers())
+    if (!smime::is_content_field(f.name) && f.name != "MIME-Version")
+      outer += std::string(m.raw_field(f));
+  return outer + test::slurp(out);
+}
+
+}  // namespace
+
+TEST_CASE("signed, then encrypted: the content is scanned and the signature checked inside",
+          "[smime][decrypt]") {
+  Keys k;
+  auto keys = k.store();
+  auto mallory = k.pki.issue("mallory", test::CertSpec().email("mallory@sender.example"));
+  auto signer = smime::SigningKey::load(mallory.cert, mallory.key, "");
+  REQUIRE(signer);
+  auto signed_msg = smime::sign(kSecretMail, *signer);
+  REQUIRE(signed_msg);
+  struct Row {
+    std::string name, signed_message, verify_type;
+  };
+  const Row rows[] = {
+      {"multipart/signed inside", *signed_msg, "multipart/signed"},
+      {"opaque signed-data inside", opaque_signed(k.d, mallory), "pkcs7-mime"},
+  };
+  auto trust = smime::TrustStore::load(k.pki.ca_file(), "");
+  REQUIRE(trust);
+  for (const auto& row : rows) {
+    INFO(row.name);
+    const std::string enc = encrypt_to(row.signed_message, k.cert(k.carol));
+    auto u = unwrap_raw(enc, *keys);
+    CHECK(u.stop == smime::Unwrapping::Stop::None);
+    CHECK(u.layers == 1);
+    CHECK(scanned_text(u.raw).find("xyzzy-plugh-decrypted-marker") != std::string::npos);
+    CHECK(scanned_text(u.raw).find("tool.js") != std::string::npos);
+    const core::Message signed_layer(u.verify_raw);
+    CHECK(signed_layer.find("Content-Type")->value.find(row.verify_type) != std::string::npos);
+    auto v = smime::verify_message(signed_layer, {"mallory@sender.example"}, **trust);
+    CHECK(v.status == smime::Status::Pass);
+    CHECK(v.signer_matches_from);
+  }
+  // An opaque signed-data at the top level is the signature check's, not opened here.
+  auto top = unwrap_raw(opaque_signed(k.d, mallory), *keys);
+  CHECK(top.layers == 0);
+  CHECK(top.stop == smime::Unwrapping::Stop::None);
+}
+
+TEST_CASE("through the session: a signed, then encrypted message verifies inside",
+          "[smime][decrypt][session]") {
+  Keys k;
+  auto mallory = k.pki.issue("mallory", test::CertSpec().email("mallory@sender.example"));
+  auto signer = smime::SigningKey::load(mallory.cert, mallory.key, "");
+  REQUIRE(signer);
+  // Text only (the .js of kSecretMail would get it refused: no Authentication-Results).
+  const std::string text_mail =
+      "From: mallory@sender.example\r\nTo: carol@example.org\r\nSubject: s\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n\r\nxyzzy-plugh-decrypted-marker\r\n";
+  auto signed_msg = smime::sign(text_mail, *signer);
+  REQUIRE(signed_msg);
+  k.d.write("policies/90-marker.toml",
+            "[rules.TEST_DECRYPTED_MARKER]\nfield = \"body.text\"\n"
+            "pattern = 'xyzzy-plugh-decrypted-marker'\nscore = 0.1\n"
+            "description = \"the marker of the encrypted test message\"\n");
+  auto snap = scan::load_snapshot(k.d.write(
+      "postern.toml", "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR "/policies\", \"" + k.d.str() +
+                          "/policies\"]\n[dns]\nforwarders = [\"127.0.0.1@9\"]\ntimeout_ms = "
+                          "300\n[smime]\nca_file = \"" +
+                          k.pki.ca_file() + "\"\n[smime.decrypt]\nkey_dir = \"" + k.dir + "\"\n"));
+  INFO((snap ? std::string() : policy::to_string(snap.error())));
+  REQUIRE(snap);
+  for (const std::string& msg : {*signed_msg, opaque_signed(k.d, mallory, text_mail)}) {
+    auto r = run_inbound(*snap, encrypt_to(msg, k.cert(k.carol)));
+    CHECK(r.outcome.verdict.action == core::Action::Accept);
+    CHECK(has_symbol(r, "SMIME_DECRYPTED"));
+    CHECK(has_symbol(r, "SMIME_VALID"));
+    CHECK(has_symbol(r, "TEST_DECRYPTED_MARKER"));
+    CHECK(r.event["postern"]["smime"]["verify"]["decrypted"] == true);
+    bool ar = false;
+    std::string added;
+    for (const auto& f : r.outcome.added) added += f.name + ": " + f.value + "\n";
+    INFO(added);
+    for (const auto& f : r.outcome.added)
+      if (f.name == "Authentication-Results" &&
+          f.value.find("smime=pass (signer is the From address; signed inside the encrypted "
+                       "message)") != std::string::npos)
+        ar = true;
+    CHECK(ar);
+  }
 }
