@@ -43,6 +43,7 @@ const std::string kSecretMail =
     "Content-Type: text/plain; charset=utf-8\r\n"
     "\r\n"
     "Please run the tool: xyzzy-plugh-decrypted-marker.\r\n"
+    "Card 4241 9602 0928 2256, expiry 12/29.\r\n"
     "--b1\r\n"
     "Content-Type: application/octet-stream; name=\"tool.js\"\r\n"
     "Content-Disposition: attachment; filename=\"tool.js\"\r\n"
@@ -309,7 +310,9 @@ TEST_CASE(
   k.d.write("policies/90-marker.toml",
             "[rules.TEST_DECRYPTED_MARKER]\nfield = \"body.text\"\n"
             "pattern = 'xyzzy-plugh-decrypted-marker'\nscore = 0.1\n"
-            "description = \"the marker of the encrypted test message\"\n");
+            "description = \"the marker of the encrypted test message\"\n"
+            "[dlp.rules.cards_in]\nenabled = true\ndetectors = [\"card\"]\nmin_count = 1\n"
+            "min_confidence = \"medium\"\ndirection = \"inbound\"\naction = \"log\"\n");
   const std::string base =
       "[policy]\ndirs = [\"" POSTERN_SOURCE_DIR "/policies\", \"" + k.d.str() +
       "/policies\"]\n[dns]\nforwarders = [\"127.0.0.1@9\"]\ntimeout_ms = 300\n";
@@ -323,6 +326,7 @@ TEST_CASE(
   CHECK(has_symbol(r, "SMIME_DECRYPTED"));
   CHECK(has_symbol(r, "TEST_DECRYPTED_MARKER"));  // a content rule on the decrypted text
   CHECK(has_symbol(r, "ATTACH_BANNED"));          // the .js inside the encrypted message
+  CHECK(has_symbol(r, "DLP_CARDS_IN"));           // a DLP detector on the decrypted text
   CHECK_FALSE(r.outcome.new_body);                // scan only: delivered as received
   const auto& d = r.event["postern"]["smime"]["decrypt"];
   CHECK(d["result"] == "decrypted");
@@ -345,6 +349,7 @@ TEST_CASE(
   CHECK_FALSE(has_symbol(without, "SMIME_DECRYPTED"));
   CHECK_FALSE(has_symbol(without, "TEST_DECRYPTED_MARKER"));
   CHECK_FALSE(has_symbol(without, "ATTACH_BANNED"));
+  CHECK_FALSE(has_symbol(without, "DLP_CARDS_IN"));
 
   // The marker rule fires on the same message sent in clear (the rule itself works).
   CHECK(has_symbol(run_inbound(*with_keys, kSecretMail), "TEST_DECRYPTED_MARKER"));
