@@ -93,6 +93,7 @@ Unwrapping unwrap(const core::Message& m, const KeyStore& keys, const UnwrapLimi
   Unwrapping u;
   const core::Message* cur = &m;
   std::optional<core::Message> inner;  // the last layer decrypted
+  size_t opened = 0;                   // opaque signed layers opened (at most max_layers)
   auto stop = [&](Unwrapping::Stop why, std::string reason, bool limit = false) {
     u.stop = why;
     u.reason = std::move(reason);
@@ -110,12 +111,13 @@ Unwrapping unwrap(const core::Message& m, const KeyStore& keys, const UnwrapLimi
     if (!is_pkcs7_mime(tree.root().content_type)) break;
     const std::string der = der_of(tree, tree.root(), limits.max_bytes);
     const std::string type = content_type_of(der, limits.max_bytes);
-    if (type == "signedData" && u.layers > 0) {
+    if (type == "signedData" && u.layers > 0 && opened < limits.max_layers) {
       // Signed, then encrypted, opaque signing: its content is what the recipient reads.
       // The signature check reads this layer (verify_raw); the content stages the next.
       auto content = signed_content(der, limits.max_bytes);
       if (!content) break;  // detached or damaged: the signature check says so
       u.verify_raw = cur->raw();
+      ++opened;
       inner.emplace(unwrapped_message(*cur, *content));
       cur = &*inner;
       continue;

@@ -211,10 +211,11 @@ LdapResult LdapDirectory::lookup(const std::vector<std::string>& addresses, std:
       if (auto c = Certificate::from_der(der)) certs.push_back(std::move(*c));
     auto best = best_for(certs, a, now);
     if (cache_) {
-      auto put = best ? cache_->put(kCacheNamespace, a, ldap_pem_of(*best),
-                                    std::chrono::seconds(config_.ttl))
-                      : cache_->put(kCacheNamespace, a, "none",
-                                    std::chrono::seconds(config_.negative_ttl));
+      auto put =
+          best ? cache_->put(kCacheNamespace, a, ldap_pem_of(*best),
+                             std::chrono::seconds(config_.ttl), static_cast<int64_t>(now))
+               : cache_->put(kCacheNamespace, a, "none", std::chrono::seconds(config_.negative_ttl),
+                             static_cast<int64_t>(now));
       if (!put) telemetry::log_warn("[smime.ldap] cache: {}", put.error().text);
     }
     if (best) r.found.emplace(a, std::move(*best));
