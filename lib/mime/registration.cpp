@@ -95,7 +95,8 @@ const core::Registration& registration() {
       .symbols = symbols(),
       .stages = {{.name = "mime",
                   .provides = {"mime.analysis"},
-                  .needs = {"limits"},
+                  // After a stage that decrypts the message for scanning (mime/unwrapped.hpp).
+                  .needs = {"limits", "mime.unwrapped"},
                   .make = [](const core::StageContext&) -> std::unique_ptr<core::Stage> {
                     return std::make_unique<MimeStage>();
                   }}},

@@ -8,6 +8,7 @@
 
 #include "mime/analysis.hpp"
 #include "mime/symbols.hpp"
+#include "mime/unwrapped.hpp"
 
 namespace postern::mime {
 
@@ -31,8 +32,10 @@ double default_score(std::string_view symbol) {
 core::Step MimeStage::on_message(core::Transaction& tx) const {
   const core::Message* m = tx.message();
   if (!m) return core::Step::next();
+  const Unwrapped* u = tx.get<Unwrapped>();  // decrypted by an earlier stage: scan that
   auto a = std::make_shared<const Analysis>(
-      analyze(m->raw(), analysis_limits(tx.limits()), &tx.budget()));
+      analyze(u ? std::string_view(u->raw) : std::string_view(m->raw()),
+              analysis_limits(tx.limits()), &tx.budget()));
   struct Group {
     size_t count = 0;
     std::string detail;

@@ -2,7 +2,8 @@
 // ambiguity an attacker could use to hide content from a gateway.
 //
 // Contract: at end of message, runs mime::analyze over the buffered message
-// with the configured limits, puts the Analysis on the transaction for later
+// with the configured limits (or over the mime::Unwrapped an earlier stage put on the
+// transaction: the decrypted message), puts the Analysis on the transaction for later
 // stages (attachments, URLs, DLP read it from there), and adds one finding per
 // MIME_* / HTML_* symbol (detail: the first occurrences and the count).
 // Scores are small by default: ambiguity is evidence, not a verdict.

@@ -34,13 +34,13 @@ const std::vector<const core::Registration*>& registrations() {
       // The attach stage is registered before content's so that it runs right after
       // the mime stage, before the stages that spend the CPU budget: slow content must
       // not skip the attachment checks.
-      &core::registration(),        &limits::registration(),    &dns::registration(),
-      &reputation::registration(),  &attach::registration(),    &content::registration(),
-      &mime::registration(),        &auth::registration(),      &scan::registration(),
-      &content::bec_registration(), &url::registration(),       &url::click_registration(),
-      &state::registration(),       &ratelimit::registration(), &telemetry::registration(),
-      &quarantine::registration(),  &dlp::registration(),       &tls::registration(),
-      &smime::registration()};
+      &core::registration(),          &limits::registration(),      &dns::registration(),
+      &reputation::registration(),    &attach::registration(),      &content::registration(),
+      &smime::decrypt_registration(), &mime::registration(),        &auth::registration(),
+      &scan::registration(),          &content::bec_registration(), &url::registration(),
+      &url::click_registration(),     &state::registration(),       &ratelimit::registration(),
+      &telemetry::registration(),     &quarantine::registration(),  &dlp::registration(),
+      &tls::registration(),           &smime::registration()};
   return all;
 }
 

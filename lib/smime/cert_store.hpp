@@ -14,7 +14,8 @@
 // recipient lacks a certificate). `find(address)` is case-insensitive on the whole
 // address. The store is built with each engine snapshot (startup, SIGHUP): certificates
 // added to the directory are seen at the next reload. Immutable after load, shared by
-// threads. No LDAP lookup: the directory is the only source.
+// threads. The LDAP lookup (ldap.hpp) is asked by the encryption stage for the
+// addresses not found here.
 #pragma once
 
 #include <ctime>
@@ -48,5 +49,11 @@ class CertStore {
   std::map<std::string, Certificate, std::less<>> by_address_;
   std::vector<std::string> skipped_;
 };
+
+// The files a store reads in `dir`: regular files (not subdirectories), names not
+// starting with '.', at most CertStore::kMaxFiles (more: a note in `skipped`), sorted.
+// An error ("WHAT DIR: why") when `dir` cannot be listed.
+postern::expected<std::vector<std::string>, std::string> store_files(
+    const std::string& dir, std::string_view what, std::vector<std::string>& skipped);
 
 }  // namespace postern::smime

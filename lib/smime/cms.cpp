@@ -133,6 +133,27 @@ postern::expected<std::vector<Certificate>, std::string> Certificate::from_pem_f
   return certs;
 }
 
+postern::expected<Certificate, std::string> Certificate::from_der(std::string_view der) {
+  ERR_clear_error();
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (!x) return postern::unexpected(ssl_error("not a DER certificate"));
+  Certificate c;
+  c.x_ = std::shared_ptr<X509>(x, X509Free());
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size())
+    return postern::unexpected(std::string("bytes after the DER certificate"));
+  return c;
+}
+
+std::string Certificate::der() const {
+  unsigned char* out = nullptr;
+  const int n = x_ ? i2d_X509(x_.get(), &out) : 0;
+  if (n <= 0) return {};
+  std::string s(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+  OPENSSL_free(out);
+  return s;
+}
+
 Certificate Certificate::from_handle(X509* x) {
   X509_up_ref(x);
   Certificate c;
@@ -291,6 +312,109 @@ postern::expected<std::string, std::string> decrypt(std::string_view der, const 
   std::string s = bio_string(out.get());
   if (s.size() > max_out) return postern::unexpected(fmt::format("over {} bytes", max_out));
   return s;
+}
+
+namespace {
+
+std::string cms_hex(const unsigned char* p, size_t n) {
+  std::string out;
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) out += fmt::format("{:02x}", p[i]);
+  return out;
+}
+
+std::string cms_issuer_serial_id(const X509_NAME* issuer, const ASN1_INTEGER* serial) {
+  if (!issuer || !serial) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_NAME(issuer, &der);
+  if (n <= 0) return {};
+  std::string id =
+      "is:" + cms_hex(der, static_cast<size_t>(n)) + ":" +
+      cms_hex(ASN1_STRING_get0_data(serial), static_cast<size_t>(ASN1_STRING_length(serial)));
+  OPENSSL_free(der);
+  return id;
+}
+
+std::string cms_ski_id(const ASN1_OCTET_STRING* ski) {
+  if (!ski) return {};
+  return "ski:" + cms_hex(ASN1_STRING_get0_data(ski), static_cast<size_t>(ASN1_STRING_length(ski)));
+}
+
+}  // namespace
+
+std::vector<std::string> recipient_ids(const Certificate& c) {
+  std::vector<std::string> out;
+  if (!c.handle()) return out;
+  std::string is =
+      cms_issuer_serial_id(X509_get_issuer_name(c.handle()), X509_get0_serialNumber(c.handle()));
+  if (!is.empty()) out.push_back(std::move(is));
+  std::string ski = cms_ski_id(X509_get0_subject_key_id(c.handle()));
+  if (!ski.empty()) out.push_back(std::move(ski));
+  ERR_clear_error();
+  return out;
+}
+
+postern::expected<std::vector<std::string>, std::string> recipient_ids_of(std::string_view der,
+                                                                          size_t max_der,
+                                                                          size_t max_recipients) {
+  if (der.size() > max_der)
+    return postern::unexpected(fmt::format("{} bytes, over the bound of {}", der.size(), max_der));
+  ERR_clear_error();
+  Cms cms = from_der(der);
+  if (!cms) return postern::unexpected(ssl_error("not a CMS ContentInfo"));
+  const int nid = OBJ_obj2nid(CMS_get0_type(cms.get()));
+  if (nid != NID_pkcs7_enveloped && nid != NID_id_smime_ct_authEnvelopedData) {
+    ERR_clear_error();
+    return postern::unexpected(std::string("not an EnvelopedData"));
+  }
+  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms.get());
+  std::vector<std::string> out;
+  auto add = [&](ASN1_OCTET_STRING* keyid, X509_NAME* issuer, ASN1_INTEGER* serial) {
+    std::string id = keyid ? cms_ski_id(keyid) : cms_issuer_serial_id(issuer, serial);
+    if (!id.empty() && out.size() < max_recipients) out.push_back(std::move(id));
+  };
+  const int n = ris ? sk_CMS_RecipientInfo_num(ris) : 0;
+  for (int i = 0; i < n && out.size() < max_recipients; ++i) {
+    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+    const int type = CMS_RecipientInfo_type(ri);
+    if (type == CMS_RECIPINFO_TRANS) {
+      ASN1_OCTET_STRING* keyid = nullptr;
+      X509_NAME* issuer = nullptr;
+      ASN1_INTEGER* serial = nullptr;
+      if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &serial) == 1)
+        add(keyid, issuer, serial);
+    } else if (type == CMS_RECIPINFO_AGREE) {
+      STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
+      const int m = reks ? sk_CMS_RecipientEncryptedKey_num(reks) : 0;
+      for (int j = 0; j < m && out.size() < max_recipients; ++j) {
+        ASN1_OCTET_STRING* keyid = nullptr;
+        X509_NAME* issuer = nullptr;
+        ASN1_INTEGER* serial = nullptr;
+        if (CMS_RecipientEncryptedKey_get0_id(sk_CMS_RecipientEncryptedKey_value(reks, j), &keyid,
+                                              nullptr, nullptr, &issuer, &serial) == 1)
+          add(keyid, issuer, serial);
+      }
+    }
+  }
+  ERR_clear_error();
+  return out;
+}
+
+postern::expected<std::string, std::string> signed_content(std::string_view der, size_t max_der) {
+  if (der.size() > max_der)
+    return postern::unexpected(fmt::format("{} bytes, over the bound of {}", der.size(), max_der));
+  ERR_clear_error();
+  Cms cms = from_der(der);
+  if (!cms) return postern::unexpected(ssl_error("not a CMS ContentInfo"));
+  if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    ERR_clear_error();
+    return postern::unexpected(std::string("not a SignedData"));
+  }
+  ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+  ERR_clear_error();
+  if (!content || !*content) return postern::unexpected(std::string("a detached SignedData"));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(*content)),
+                     static_cast<size_t>(ASN1_STRING_length(*content)));
 }
 
 std::string content_type_of(std::string_view der, size_t max_der) {

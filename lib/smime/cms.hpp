@@ -56,6 +56,10 @@ class Certificate {
   static postern::expected<std::vector<Certificate>, std::string> from_pem_file(
       const std::string& path, size_t max_bytes = 1 << 20);
 
+  // One DER certificate (an LDAP userCertificate;binary value); an error when it does
+  // not parse or has bytes after the certificate.
+  static postern::expected<Certificate, std::string> from_der(std::string_view der);
+  std::string der() const;
   // Shares `x` (its reference count is raised).
   static Certificate from_handle(X509* x);
   X509* handle() const { return x_.get(); }
@@ -111,6 +115,18 @@ postern::expected<std::string, std::string> sign_detached(std::string_view conte
 postern::expected<std::string, std::string> decrypt(std::string_view der, const SigningKey& key,
                                                     size_t max_out = 64u << 20);
 
+// The identifiers a RecipientInfo may name `c` by: "is:<issuer name DER, hex>:<serial, hex>"
+// and, when `c` has a subject key identifier, "ski:<hex>".
+std::vector<std::string> recipient_ids(const Certificate& c);
+
+// The recipient identifiers (as recipient_ids writes them) of an EnvelopedData or
+// AuthEnvelopedData: every key transport RecipientInfo and every recipient key of a key
+// agreement one; other kinds (KEK, password) are skipped. At most `max_recipients`
+// identifiers are read. An error (one line) when `der` is over `max_der` bytes, not a CMS
+// ContentInfo, or not enveloped. Never throws on hostile bytes.
+postern::expected<std::vector<std::string>, std::string> recipient_ids_of(
+    std::string_view der, size_t max_der, size_t max_recipients = 256);
+
 struct VerifyLimits {
   size_t max_der = 1 << 20;  // bytes of the SignedData
   size_t max_signers = 8;
@@ -127,6 +143,10 @@ struct Verified {
 
 Verified verify(std::string_view der, const std::string_view* detached, const TrustStore& trust,
                 const VerifyLimits& limits = {});
+
+// The encapsulated content of a SignedData (opaque signing), not verified (verify()
+// checks it); an error when `der` is over `max_der`, not a SignedData, or detached.
+postern::expected<std::string, std::string> signed_content(std::string_view der, size_t max_der);
 
 // The ContentInfo's content type: "signedData", "envelopedData", "authEnvelopedData",
 // ... or "" when `der` is not a CMS ContentInfo (bounded like verify).

@@ -22,6 +22,47 @@ std::string_view to_string(MissingCert m) {
   return "quarantine";
 }
 
+namespace {
+
+template <class Path>
+void read_ldap(const toml::table& t, policy::TomlSection& parent, LdapConfig& l, Path& path) {
+  policy::TomlSection s(t, "smime.ldap", parent.file(), parent.errors());
+  if (auto v = s.string("uri")) {
+    if (!v->starts_with("ldap://") && !v->starts_with("ldaps://") && !v->starts_with("ldapi://"))
+      s.error(*s.node("uri"), "'uri' in [smime.ldap]: expected ldap://, ldaps:// or ldapi://");
+    else
+      l.uri = *v;
+  }
+  if (auto v = s.string("base")) l.base = *v;
+  if (auto v = s.string("filter")) {
+    if (v->find("{address}") == std::string::npos || v->front() != '(' || v->back() != ')')
+      s.error(*s.node("filter"),
+              "'filter' in [smime.ldap]: an LDAP filter in parentheses naming {address}");
+    else
+      l.filter = *v;
+  }
+  if (auto v = s.string("attribute")) {
+    if (v->empty() || v->find_first_of(" ,()\"") != std::string::npos)
+      s.error(*s.node("attribute"), "'attribute' in [smime.ldap]: one attribute description");
+    else
+      l.attribute = *v;
+  }
+  if (auto v = s.string("bind_dn")) l.bind_dn = *v;
+  path(s, "password_file", l.password_file);
+  if (auto v = s.integer("timeout_ms", 50, 60000)) l.timeout_ms = static_cast<int>(*v);
+  if (auto v = s.integer("ttl", 1, 30 * 86400)) l.ttl = static_cast<int>(*v);
+  if (auto v = s.integer("negative_ttl", 1, 30 * 86400)) l.negative_ttl = static_cast<int>(*v);
+  if (auto v = s.integer("max_certs", 1, 1000)) l.max_certs = static_cast<size_t>(*v);
+  if (auto v = s.integer("max_bytes", 1024, 16 << 20)) l.max_bytes = static_cast<size_t>(*v);
+  if (auto v = s.integer("max_lookups", 1, 1000)) l.max_lookups = static_cast<size_t>(*v);
+  if (l.uri.empty() || l.base.empty()) s.error_here("[smime.ldap]: expected 'uri' and 'base'");
+  if (!l.password_file.empty() && l.bind_dn.empty())
+    s.error_here("[smime.ldap]: 'password_file' without 'bind_dn'");
+  s.finish();
+}
+
+}  // namespace
+
 void read_smime_config(policy::TomlSection& s, policy::Config& c, const std::string& dir) {
   SmimeConfig k;
   auto path = [&](policy::TomlSection& t, const char* key, std::string& out) {
@@ -50,6 +91,14 @@ void read_smime_config(policy::TomlSection& s, policy::Config& c, const std::str
       g.error_here("[smime.sign]: expected both 'cert' and 'key'");
     g.finish();
   }
+  if (const toml::table* t = s.table("decrypt")) {
+    policy::TomlSection d(*t, "smime.decrypt", s.file(), s.errors());
+    path(d, "key_dir", k.decrypt_key_dir);
+    if (k.decrypt_key_dir.empty()) d.error_here("[smime.decrypt]: expected 'key_dir'");
+    if (auto v = d.integer("max_layers", 1, 8)) k.decrypt_max_layers = static_cast<size_t>(*v);
+    d.finish();
+  }
+  if (const toml::table* t = s.table("ldap")) read_ldap(*t, s, k.ldap, path);
   s.finish();
   c.set_section(SmimeConfig::kSection, std::move(k));
 }

@@ -10,6 +10,14 @@
 //   max_bytes = 33554432                     largest message encrypted, signed or verified
 //   [smime.sign] cert, key, chain            the organization's certificate and key (PEM):
 //                                            outbound mail is signed when set
+//   [smime.decrypt] key_dir                  the gateway's keys for its users (one PEM file
+//                                            each: certificate and private key; decrypt.hpp):
+//                                            inbound mail encrypted to one is decrypted for
+//                                            scanning (delivered as received)
+//   [smime.decrypt] max_layers = 2           encrypted messages inside encrypted messages
+//   [smime.ldap] uri, base, filter, attribute, bind_dn, password_file, timeout_ms, ttl,
+//                negative_ttl, max_certs, max_bytes, max_lookups (ldap.hpp): recipients'
+//                certificates that cert_dir does not have
 // `read_smime_policy` is the policy's [smime] reader:
 //   [smime.encrypt]
 //   domains = ["partner.example"]    recipient domains (and their subdomains) whose mail is
@@ -28,6 +36,7 @@
 #include <vector>
 
 #include "smime/cms.hpp"
+#include "smime/ldap.hpp"
 
 namespace postern::policy {
 struct Config;
@@ -45,6 +54,9 @@ struct SmimeConfig {
   Cipher cipher = Cipher::Aes256Cbc;
   size_t max_bytes = 32u << 20;
   std::string sign_cert, sign_key, sign_chain;
+  std::string decrypt_key_dir;  // "" = no inbound decryption
+  size_t decrypt_max_layers = 2;
+  LdapConfig ldap;  // uri "" = no LDAP lookup
   bool operator==(const SmimeConfig&) const = default;
 };
 

@@ -20,21 +20,20 @@ std::string random_boundary() {
   return out;
 }
 
-bool is_pkcs7_mime(std::string_view ct) {
-  return ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime";
-}
-
 bool is_pkcs7_signature(std::string_view ct) {
   return ct == "application/pkcs7-signature" || ct == "application/x-pkcs7-signature";
 }
 
-// The DER inside a base64 (or binary) leaf, bounded.
+}  // namespace
+
+bool is_pkcs7_mime(std::string_view ct) {
+  return ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime";
+}
+
 std::string der_of(const mime::Tree& tree, const mime::Part& p, size_t max) {
   mime::DecodeStats st;
   return tree.decode(p, st, max + 1);
 }
-
-}  // namespace
 
 bool is_content_field(std::string_view name) {
   return name.size() > 8 && core::iequals(name.substr(0, 8), "content-");

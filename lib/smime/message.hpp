@@ -54,6 +54,11 @@ struct Sealed {
 std::string entity_of(const core::Message& m);
 std::string entity_of(const Sealed& s);
 bool is_content_field(std::string_view name);  // "Content-*", any case
+// application/pkcs7-mime or application/x-pkcs7-mime (lower case, as mime::Part has it).
+bool is_pkcs7_mime(std::string_view content_type);
+// The DER inside a base64 (or binary) leaf: at most max + 1 bytes (more than max: over
+// the bound).
+std::string der_of(const mime::Tree& tree, const mime::Part& p, size_t max);
 
 postern::expected<Sealed, std::string> sign_entity(std::string_view entity, const SigningKey& key);
 postern::expected<Sealed, std::string> encrypt_entity(
@@ -85,6 +90,7 @@ struct Verification {
   std::string signer_subject;
   bool signer_matches_from = false;
   bool encrypted = false;  // an enveloped message: nothing to verify here
+  bool decrypted = false;  // checked inside the decrypted message (smime-decrypt)
   bool limit = false;      // the message or the signature was over a bound
   std::string reason;      // why fail (or why none, when there is something to say)
 };

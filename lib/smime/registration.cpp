@@ -3,14 +3,20 @@
 
 #include <array>
 #include <ctime>
+#include <fstream>
+
+#include <fmt/format.h>
 
 #include "dlp/policy.hpp"
 #include "policy/config.hpp"
 #include "policy/policy.hpp"
 #include "quarantine/config.hpp"
 #include "smime/config.hpp"
+#include "smime/decrypt.hpp"
 #include "smime/notify.hpp"
 #include "smime/stage.hpp"
+#include "state/config.hpp"
+#include "state/store.hpp"
 #include "telemetry/log.hpp"
 
 namespace postern::smime {
@@ -33,6 +39,16 @@ constexpr std::array kSmimeSymbols{
     core::SymbolInfo{"SMIME_LIMIT", 0.0, Scope::Transaction,
                      "a message over [smime] max_bytes: not verified (inbound), or not encrypted "
                      "and given missing_cert's action (outbound)"},
+    core::SymbolInfo{"SMIME_DECRYPTED", 0.0, Scope::Transaction,
+                     "an inbound S/MIME encrypted message decrypted for scanning with a key of "
+                     "[smime.decrypt] key_dir (which key): the content stages saw its content"},
+    core::SymbolInfo{"SMIME_UNDECRYPTABLE", 1.0, Scope::Transaction,
+                     "an inbound S/MIME encrypted message that could not be decrypted for "
+                     "scanning (damaged, wrong key, unsupported algorithm, over max_bytes or "
+                     "max_layers): its content was not scanned"},
+    core::SymbolInfo{"SMIME_NO_KEY", 0.0, Scope::Transaction,
+                     "an inbound S/MIME encrypted message to nobody [smime.decrypt] key_dir "
+                     "holds a key for: its content was not scanned"},
 };
 
 // The enabled outbound DLP rules whose action is encrypt.
@@ -52,6 +68,22 @@ void error(const core::StageContext& c, std::string message) {
   c.errors.push_back(policy::Error{c.config.path, 0, 0, std::move(message)});
 }
 
+// The LDAP lookup of [smime.ldap], cached in the state store when there is one.
+std::shared_ptr<const LdapDirectory> make_ldap(const core::StageContext& c, const LdapConfig& l) {
+  if (l.uri.empty()) return nullptr;
+  std::string password;
+  if (!l.password_file.empty()) {
+    std::ifstream f(l.password_file);
+    if (!f || !std::getline(f, password)) {
+      error(c, fmt::format("[smime.ldap] password_file {}: cannot be read", l.password_file));
+      return nullptr;
+    }
+    if (password.ends_with('\r')) password.pop_back();
+  }
+  return std::make_shared<const LdapDirectory>(l, std::move(password),
+                                               c.services.get<state::Store>(state::kStateService));
+}
+
 std::unique_ptr<core::Stage> make_encrypt(const core::StageContext& c) {
   if (!encryption_configured(c)) return nullptr;
   const SmimeConfig& k = smime_config(c.config);
@@ -67,7 +99,24 @@ std::unique_ptr<core::Stage> make_encrypt(const core::StageContext& c) {
     s = *CertStore::load("", 0);
   }
   return std::make_unique<EncryptStage>(s, smime_policy(c.policy).encrypt,
-                                        dlp_encrypt_rules(c.policy), k.max_bytes);
+                                        dlp_encrypt_rules(c.policy), k.max_bytes,
+                                        make_ldap(c, k.ldap));
+}
+
+std::unique_ptr<core::Stage> make_decrypt(const core::StageContext& c) {
+  const SmimeConfig& k = smime_config(c.config);
+  if (k.decrypt_key_dir.empty()) return nullptr;
+  auto keys = KeyStore::load(k.decrypt_key_dir);
+  if (!keys) {
+    error(c, "[smime.decrypt] " + keys.error());
+    return nullptr;
+  }
+  for (const auto& why : (*keys)->skipped())
+    telemetry::log_info("[smime.decrypt] key_dir: skipped {}", why);
+  UnwrapLimits l;
+  l.max_bytes = k.max_bytes;
+  l.max_layers = k.decrypt_max_layers;
+  return std::make_unique<DecryptStage>(*keys, l);
 }
 
 std::shared_ptr<const core::Modifier> make_modifier(const core::StageContext& c) {
@@ -85,6 +134,18 @@ std::shared_ptr<const core::Modifier> make_modifier(const core::StageContext& c)
 }
 
 }  // namespace
+
+const core::Registration& decrypt_registration() {
+  static const core::Registration r{
+      .folder = "smime",
+      // Before the mime stage, which analyses the decrypted message (mime/unwrapped.hpp).
+      .stages = {{.name = "smime-decrypt",
+                  .provides = {"mime.unwrapped"},
+                  .needs = {"limits"},
+                  .make = make_decrypt}},
+  };
+  return r;
+}
 
 const core::Registration& registration() {
   static const core::Registration r{

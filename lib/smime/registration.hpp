@@ -10,5 +10,8 @@
 namespace postern::smime {
 
 const core::Registration& registration();
+// The smime-decrypt stage alone (decrypt.hpp): registered just before lib/mime's, so the
+// stages keep their order and it runs right before the mime stage.
+const core::Registration& decrypt_registration();
 
 }  // namespace postern::smime

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/address.hpp"
@@ -11,6 +12,7 @@
 #include "dlp/stage.hpp"
 #include "mime/address.hpp"
 #include "mime/params.hpp"
+#include "smime/decrypt.hpp"
 #include "telemetry/log.hpp"
 
 namespace postern::smime {
@@ -121,6 +123,12 @@ core::Step VerifyStage::on_message(core::Transaction& tx) const {
   std::vector<std::string> from;
   for (const auto& mb : mime::author(tx).mailboxes) from.push_back(core::to_lower(mb.address()));
   auto v = std::make_shared<Verification>(verify_message(m, from, *trust_, limits_));
+  if (const DecryptReport* r = tx.get<DecryptReport>();
+      v->encrypted && r && !r->verify_raw.empty()) {
+    // Signed, then encrypted: the signature is inside; the decrypt stage opened it.
+    *v = verify_message(core::Message(r->verify_raw), from, *trust_, limits_);
+    v->decrypted = true;
+  }
   if (v->limit && v->status == Status::None) tx.add_finding("SMIME_LIMIT", 0, v->reason);
   if (v->status == Status::Pass && v->signer_matches_from) {
     tx.add_finding("SMIME_VALID", 0,
@@ -184,11 +192,31 @@ core::Step EncryptStage::on_message(core::Transaction& tx) const {
     else if (std::find(d->missing.begin(), d->missing.end(), r) == d->missing.end())
       d->missing.push_back(r);
   }
+  if (ldap_ && !d->missing.empty()) {
+    LdapResult lr = ldap_->lookup(d->missing, std::time(nullptr));
+    std::vector<std::string> still;
+    for (const auto& r : d->missing) {
+      auto it = lr.found.find(core::to_lower(r));
+      if (it == lr.found.end()) {
+        still.push_back(r);
+        continue;
+      }
+      d->certs.push_back(it->second);
+      ++d->from_ldap;
+    }
+    d->missing = std::move(still);
+    if (!lr.error.empty()) {
+      d->ldap_error = lr.error;
+      telemetry::log_warn("{}: [smime.ldap] {}: {} recipient(s) without a certificate",
+                          tx.scan_id(), lr.error, d->missing.size());
+    }
+  }
   if (!d->missing.empty())
     tx.add_finding("SMIME_NO_CERT", 0,
                    fmt::format("{} ({} of {} recipients without a certificate; must be "
-                               "encrypted: {})",
-                               named(d->missing), d->missing.size(), rcpts.size(), why));
+                               "encrypted: {}{})",
+                               named(d->missing), d->missing.size(), rcpts.size(), why,
+                               d->ldap_error.empty() ? "" : "; LDAP: " + d->ldap_error));
   tx.put<Decision>(std::move(d));
   return core::Step::next();
 }
@@ -253,6 +281,7 @@ std::string auth_results_value(std::string_view authserv_id, const Verification&
   std::string why = v.status == Status::Fail ? v.reason
                     : v.signer_matches_from  ? std::string("signer is the From address")
                                              : std::string("signer is not the From address");
+  if (v.decrypted) why += "; signed inside the encrypted message";
   std::string s = fmt::format("{}; smime={} ({})", authserv_id, to_string(v.status), comment(why));
   if (!v.signer.empty()) s += " body.smime-identifier=" + pvalue(v.signer);
   return s;
@@ -270,7 +299,8 @@ void ResultsFinisher::finish(const core::Transaction& tx, const core::Message&,
 void write_event(const core::Transaction& tx, nlohmann::json& event) {
   const Verification* v = tx.get<Verification>();
   const Decision* d = tx.get<Decision>();
-  if (!v && !d) return;
+  const DecryptReport* r = tx.get<DecryptReport>();
+  if (!v && !d && !r) return;
   nlohmann::json& s = event["postern"]["smime"];
   if (v)
     s["verify"] = {{"result", std::string(to_string(v->status))},
@@ -278,11 +308,16 @@ void write_event(const core::Transaction& tx, nlohmann::json& event) {
                    {"signer", v->signer},
                    {"signer_matches_from", v->signer_matches_from},
                    {"reason", v->reason}};
+  if (v && v->decrypted) s["verify"]["decrypted"] = true;
   if (d) {
     nlohmann::json e = {{"required", d->required},
                         {"why", d->why},
                         {"already_encrypted", d->already_encrypted},
                         {"certificates", d->certs.size()}};
+    if (d->from_ldap > 0 || !d->ldap_error.empty()) {
+      e["from_ldap"] = d->from_ldap;
+      e["ldap_error"] = d->ldap_error;
+    }
     std::vector<std::string> missing(
         d->missing.begin(),
         d->missing.begin() + static_cast<long>(std::min(d->missing.size(), kMaxNamedRecipients)));
@@ -290,6 +325,9 @@ void write_event(const core::Transaction& tx, nlohmann::json& event) {
     e["missing_count"] = d->missing.size();
     s["encrypt"] = std::move(e);
   }
+  if (r)
+    s["decrypt"] = {
+        {"result", r->result}, {"layers", r->layers}, {"keys", r->keys}, {"reason", r->reason}};
 }
 
 }  // namespace postern::smime

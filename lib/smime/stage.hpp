@@ -15,7 +15,9 @@
 //   action = "encrypt" hit, or such a rule exists and the DLP stage did not finish
 //   (LIMIT_SCAN_TIME: fail safe). A message the client already encrypted (S/MIME
 //   enveloped-data, PGP multipart/encrypted) is left as it is. Then every envelope
-//   recipient must have a certificate in the store: else SMIME_NO_CERT naming those
+//   recipient must have a certificate in the store, or, with [smime.ldap], in the
+//   directory (ldap.hpp; its failure is said in the finding and logged): else
+//   SMIME_NO_CERT naming those
 //   without one (at most 10 named, then a count) — its hard rule is missing_cert;
 //   mixed recipients get it for the whole message. A message over max_bytes gets
 //   SMIME_LIMIT (the same hard rule). The Decision is put on the transaction.
@@ -49,6 +51,7 @@
 #include "core/stage.hpp"
 #include "smime/cert_store.hpp"
 #include "smime/config.hpp"
+#include "smime/ldap.hpp"
 #include "smime/message.hpp"
 
 namespace postern::smime {
@@ -63,6 +66,8 @@ struct Decision {
   std::vector<Certificate> certs;    // one per recipient that has one
   bool already_encrypted = false;    // by the client: left alone
   bool limit = false;                // over max_bytes
+  size_t from_ldap = 0;              // certificates the LDAP lookup found
+  std::string ldap_error;            // why the LDAP lookup did not answer ("" = it did)
 };
 
 class VerifyStage final : public core::Stage {
@@ -80,12 +85,15 @@ class VerifyStage final : public core::Stage {
 class EncryptStage final : public core::Stage {
  public:
   // `dlp_rules`: the enabled outbound DLP rules whose action is encrypt.
+  // `ldap`: asked for the recipients the store does not have (null: none).
   EncryptStage(std::shared_ptr<const CertStore> store, EncryptPolicy policy,
-               std::vector<std::string> dlp_rules, size_t max_bytes)
+               std::vector<std::string> dlp_rules, size_t max_bytes,
+               std::shared_ptr<const LdapDirectory> ldap = nullptr)
       : store_(std::move(store)),
         policy_(std::move(policy)),
         dlp_rules_(std::move(dlp_rules)),
-        max_bytes_(max_bytes) {}
+        max_bytes_(max_bytes),
+        ldap_(std::move(ldap)) {}
   std::string_view name() const override { return "smime-encrypt"; }
   core::Step on_message(core::Transaction& tx) const override;
 
@@ -94,6 +102,7 @@ class EncryptStage final : public core::Stage {
   EncryptPolicy policy_;
   std::vector<std::string> dlp_rules_;
   size_t max_bytes_;
+  std::shared_ptr<const LdapDirectory> ldap_;
 };
 
 class SmimeModifier final : public core::Modifier {
@@ -133,7 +142,7 @@ class ResultsFinisher final : public core::Finisher {
 // The Authentication-Results value of a verification ("" for status none).
 std::string auth_results_value(std::string_view authserv_id, const Verification& v);
 
-// The event's postern.smime: {verify: {...}, encrypt: {...}} (merged with the
+// The event's postern.smime: {verify: {...}, encrypt: {...}, decrypt: {...}} (merged with the
 // modifier's counts smime.signed / smime.encrypted / smime.withheld).
 void write_event(const core::Transaction& tx, nlohmann::json& event);
 

@@ -98,14 +98,17 @@ TEST_CASE("the registry orders the stages and finishers as the pipeline has alwa
   // dlp (after mime) before the composites, which may name its DLP_ symbols; ratelimit
   // (first event RCPT) after spf (MAIL FROM); the quarantine release check needs
   // nothing (it runs where its registration puts it); tls-inbound (first event MAIL FROM)
-  // after spf.
+  // after spf; smime-decrypt right before mime (it analyses the decrypted message).
   CHECK(names(*stages) ==
-        std::vector<std::string_view>{
-            "limits",      "lists",        "dnsbl",         "helo",       "spf",
-            "tls-inbound", "ratelimit",    "header_sanity", "mime",       "attach",
-            "dkim",        "arc",          "dmarc",         "url",        "rules",
-            "heuristics",  "classifier",   "bec",           "uribl",      "quarantine_release",
-            "dlp",         "smime-verify", "smime-encrypt", "composites", "sandbox"});
+        std::vector<std::string_view>{"limits",     "lists",         "dnsbl",
+                                      "helo",       "spf",           "tls-inbound",
+                                      "ratelimit",  "header_sanity", "smime-decrypt",
+                                      "mime",       "attach",        "dkim",
+                                      "arc",        "dmarc",         "url",
+                                      "rules",      "heuristics",    "classifier",
+                                      "bec",        "uribl",         "quarantine_release",
+                                      "dlp",        "smime-verify",  "smime-encrypt",
+                                      "composites", "sandbox"});
   const auto& finishers = scan::finisher_order();
   REQUIRE(finishers);
   // smime-results writes an Authentication-Results field too: the ARC seal and the DKIM
