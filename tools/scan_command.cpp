@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -150,28 +149,14 @@ bool write_out(const std::string& path, const std::string& file, const core::Out
 }  // namespace
 
 postern::expected<scan::SnapshotPtr, policy::Errors> load_scan_snapshot(const ScanOptions& o) {
-  if (o.policy_dirs.empty() && !o.no_state)
-    return scan::load_snapshot(o.config_path, !o.config_explicit);
-  auto cfg = scan::load_config(o.config_path, !o.config_explicit);
-  if (!cfg) return postern::unexpected(cfg.error());
-  if (!o.policy_dirs.empty()) {
-    cfg->policy_dirs = o.policy_dirs;
-  } else if (cfg->path.empty()) {  // built-in defaults: the default policy dirs that exist
-    std::erase_if(cfg->policy_dirs,
-                  [](const std::string& d) { return !std::filesystem::is_directory(d); });
-  }
-  if (o.no_state) {
-    state::StateConfig none;
-    none.path_set = true;  // path "": no store, not even the default one
-    cfg->set_section(std::string(state::StateConfig::kSection), none);
-  }
-  auto pol = scan::load_checked_policy(cfg->policy_dirs);
-  if (!pol) return postern::unexpected(pol.error());
-  // The services made for this config and these policy files (the classifier's model is
-  // named by policy).
-  auto prepared = scan::Services().prepare(*cfg, *pol);
-  if (!prepared.errors.empty()) return postern::unexpected(std::move(prepared.errors));
-  return scan::make_snapshot(std::move(*cfg), std::move(*pol), std::move(prepared.set));
+  return scan::load_snapshot(o.config_path, !o.config_explicit, nullptr, [&o](policy::Config& cfg) {
+    if (!o.policy_dirs.empty()) cfg.policy_dirs = o.policy_dirs;
+    if (o.no_state) {
+      state::StateConfig none;
+      none.path_set = true;  // path "": no store, not the default one
+      cfg.set_section(std::string(state::StateConfig::kSection), none);
+    }
+  });
 }
 
 MessageScan scan_message(const scan::SnapshotPtr& s, const std::string& raw, const ScanOptions& o) {

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "attach/archive.hpp"
 #include "core/transaction.hpp"
 #include "dlp/attachment_text.hpp"
 #include "mime/analysis.hpp"
@@ -180,8 +179,7 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
     limits.max_bytes = pol.max_bytes;
     limits.pdf = pdf_.get();
     limits.pdf_wall = pol.pdf_timeout;
-    const std::vector<std::string_view> mail_text = texts;  // where passwords are given
-    files = attachment_text(*a, limits, mail_text, &tx.budget());
+    files = attachment_text(*a, limits, texts, &tx.budget());  // texts: where passwords are given
     for (const auto& f : files.files) texts.emplace_back(f.text);
   }
   auto rep = std::make_shared<Report>(scanner_->scan(texts, tx.direction()));

@@ -80,8 +80,9 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy pol,
   return snap;
 }
 
-postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
-                                                             bool missing_ok, Services* services) {
+postern::expected<SnapshotPtr, policy::Errors> load_snapshot(
+    const std::string& config_path, bool missing_ok, Services* services,
+    const std::function<void(policy::Config&)>& adjust) {
   auto cfg = load_config(config_path, missing_ok);
   if (!cfg) return postern::unexpected(cfg.error());
   if (cfg->path
@@ -89,6 +90,7 @@ postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& 
     std::erase_if(cfg->policy_dirs,
                   [](const std::string& d) { return !std::filesystem::is_directory(d); });
   }
+  if (adjust) adjust(*cfg);
   // A rule or score for a symbol that does not exist would silently do nothing: refused.
   auto pol = load_checked_policy(cfg->policy_dirs);
   if (!pol) return postern::unexpected(pol.error());

@@ -10,6 +10,7 @@
 // rebuilds no resolver).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,9 +60,10 @@ SnapshotPtr make_snapshot(policy::Config config, policy::Policy policy,
 // policy directories it names, then builds the pipeline on `services` (prepared
 // for them, committed when the snapshot is built; a local Services when null).
 // A service or stage that cannot be built ([dns] resolver, [arc] or
-// [[dkim.sign]] key) is a config error.
-postern::expected<SnapshotPtr, policy::Errors> load_snapshot(const std::string& config_path,
-                                                             bool missing_ok = false,
-                                                             Services* services = nullptr);
+// [[dkim.sign]] key) is a config error. `adjust`, when given, changes the loaded
+// config before its policy is read (the CLI's --policy-dir, eval's "no state store").
+postern::expected<SnapshotPtr, policy::Errors> load_snapshot(
+    const std::string& config_path, bool missing_ok = false, Services* services = nullptr,
+    const std::function<void(policy::Config&)>& adjust = {});
 
 }  // namespace postern::scan
