@@ -23,16 +23,6 @@ int ms_left(Clock::time_point until) {
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
-void put32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint32_t get32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
 enum class Io { kOk, kDeadline, kClosed };
 
 // Writes all of `data` to the non-blocking socket before `until`.
@@ -205,9 +195,9 @@ postern::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, un
   Worker w = *got;
 
   std::string header;
-  put32(header, static_cast<uint32_t>(pdf.size()));
-  put32(header, pages);
-  put32(header, static_cast<uint32_t>(max_out));
+  pdf_wire::put32(header, static_cast<uint32_t>(pdf.size()));
+  pdf_wire::put32(header, pages);
+  pdf_wire::put32(header, static_cast<uint32_t>(max_out));
   Io io = send_all(w.fd, header, until);
   if (io == Io::kOk) io = send_all(w.fd, pdf, until);
   char reply[8];
@@ -215,8 +205,8 @@ postern::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, un
   std::string text;
   uint32_t status = 0;
   if (io == Io::kOk) {
-    status = get32(reply);
-    const uint32_t length = get32(reply + 4);
+    status = pdf_wire::get32(reply);
+    const uint32_t length = pdf_wire::get32(reply + 4);
     if (status > pdf_wire::kLocked || length > max_out) {
       io = Io::kClosed;  // garbage: the reader is not trusted again
     } else {

@@ -33,6 +33,14 @@ namespace postern::dlp {
 //   reply:   status, length; then `length` (<= max_out) bytes of UTF-8 text.
 namespace pdf_wire {
 inline constexpr uint32_t kMaxInput = 256u << 20;
+inline void put32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+inline uint32_t get32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
 enum Status : uint32_t {
   kText = 0,       // the text of the first `pages` pages
   kTruncated = 1,  // the text reached max_out and was cut there

@@ -59,20 +59,10 @@ bool write_all(const char* p, size_t n) {
   return true;
 }
 
-uint32_t get32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-void put32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
 bool reply(uint32_t status, const std::string& text) {
   std::string out;
-  put32(out, status);
-  put32(out, static_cast<uint32_t>(text.size()));
+  wire::put32(out, status);
+  wire::put32(out, static_cast<uint32_t>(text.size()));
   out += text;
   return write_all(out.data(), out.size());
 }
@@ -122,7 +112,8 @@ int main(int argc, char** argv) {
   for (;;) {
     char header[12];
     if (!read_exact(header, sizeof header)) return 0;  // the client closed: done
-    const uint32_t size = get32(header), pages = get32(header + 4), max_out = get32(header + 8);
+    const uint32_t size = wire::get32(header), pages = wire::get32(header + 4),
+                   max_out = wire::get32(header + 8);
     if (size > wire::kMaxInput || max_out > wire::kMaxInput) return 2;
     pdf.resize(size);
     if (!read_exact(pdf.data(), size)) return 0;
