@@ -179,8 +179,8 @@ int main(int argc, char** argv) {
                        "fetch every MTA-STS policy again, even when the cached one is current");
   tls_export->add_option("--ca-file", tls_opts.ca_file,
                          "PEM CA bundle for the HTTPS fetch ([tls.outbound] ca_file)");
-  tls_export->add_option("--connect-to", tls_opts.connect_to,
-                         "HOST:PORT:ADDR:PORT: connect there for HOST (tests; repeatable)");
+  tls_export->add_option("--port", tls_opts.port,
+                         "the HTTPS port of the policy hosts (default 443; for tests)");
 
   tools::TrainOptions train_opts;
   auto* train = app.add_subcommand("train", "train the classifier's model from message folders");

@@ -40,14 +40,20 @@ postern::expected<std::string, std::string> fetch_sts_policy(std::string_view do
                                                              const FetchOptions& o) {
   std::unique_ptr<CURL, CurlDeleter> c(curl_easy_init());
   if (!c) return postern::unexpected(std::string("curl_easy_init failed"));
-  const std::string url = fmt::format("https://mta-sts.{}/.well-known/mta-sts.txt", domain);
-  std::unique_ptr<curl_slist, SlistDeleter> connect_to;
-  for (const auto& ct : o.connect_to) {
-    curl_slist* l = curl_slist_append(connect_to.get(), ct.c_str());
-    if (!l) return postern::unexpected(std::string("curl_slist_append failed"));
-    connect_to.release();
-    connect_to.reset(l);
+  const std::string host = fmt::format("mta-sts.{}", domain);
+  const std::string url = o.port == 443
+                              ? fmt::format("https://{}/.well-known/mta-sts.txt", host)
+                              : fmt::format("https://{}:{}/.well-known/mta-sts.txt", host, o.port);
+  if (o.addresses.empty())
+    return postern::unexpected(fmt::format("{}: {} has no address", url, host));
+  // HOST:PORT:ADDR[,ADDR...], IPv6 in brackets: curl takes these and asks no resolver.
+  std::string pin = fmt::format("{}:{}:", host, o.port);
+  for (size_t i = 0; i < o.addresses.size(); ++i) {
+    const std::string& a = o.addresses[i];
+    pin += (i ? "," : "") + (a.find(':') != std::string::npos ? "[" + a + "]" : a);
   }
+  std::unique_ptr<curl_slist, SlistDeleter> resolve(curl_slist_append(nullptr, pin.c_str()));
+  if (!resolve) return postern::unexpected(std::string("curl_slist_append failed"));
   Sink sink;
   CURL* h = c.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -63,7 +69,7 @@ postern::expected<std::string, std::string> fetch_sts_policy(std::string_view do
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-  if (connect_to) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.get());
+  curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
   const CURLcode rc = curl_easy_perform(h);
   if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
     return postern::unexpected(

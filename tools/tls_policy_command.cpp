@@ -80,7 +80,26 @@ StsResult lookup(const std::string& domain, dns::Resolver* resolver, state::Stor
       return r;
     }
   }
-  auto body = fetch_sts_policy(domain, fo);
+  // The policy host's addresses come from postern's resolver too: curl is given them
+  // and asks no resolver of its own (the system's would bypass [dns] and its DNSSEC).
+  FetchOptions f = fo;
+  if (resolver) {
+    const std::string host = "mta-sts." + domain;
+    auto q4 = resolver->query(host, dns::Type::A);
+    auto q6 = resolver->query(host, dns::Type::AAAA);
+    std::string failed;
+    for (auto* q : {&q4, &q6}) {
+      const dns::Answer& a = q->get();
+      if (a.status == dns::Status::Ok)
+        f.addresses.insert(f.addresses.end(), a.records.begin(), a.records.end());
+      else if (a.status != dns::Status::NxDomain && a.status != dns::Status::NoData)
+        failed = fmt::format("{} {}: {}", host, q == &q4 ? "A" : "AAAA", dns::to_string(a.status));
+    }
+    if (f.addresses.empty() && !failed.empty()) return fall_back("dns-error", failed);
+    if (f.addresses.empty())
+      return fall_back("fetch-error", fmt::format("{} has no A or AAAA record", host));
+  }
+  auto body = fetch_sts_policy(domain, f);
   if (!body) return fall_back("fetch-error", body.error());
   auto p = tls::parse_sts_policy(*body, max_age_cap);
   if (!p) return fall_back("invalid-policy", p.error());
@@ -154,7 +173,7 @@ int run_tls_policy_export(const TlsPolicyOptions& o) {
   FetchOptions fo;
   fo.ca_file = o.ca_file.empty() ? out.ca_file : o.ca_file;
   fo.timeout_ms = static_cast<long>(out.fetch_timeout_ms);
-  fo.connect_to = o.connect_to;
+  fo.port = o.port;
   for (const auto& d : sts) {
     StsResult r = lookup(d, resolver.get(), store.get(), fo, out.max_age_cap, o.refresh);
     nlohmann::json rpt = {{"policy-domain", d}};

@@ -19,6 +19,7 @@
 // policy error or when the output cannot be written.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,8 @@ struct TlsPolicyOptions {
   std::vector<std::string> policy_dirs;
   std::string output;  // "" or "-" = stdout
   bool refresh = false;
-  std::string ca_file;                  // overrides [tls.outbound] ca_file
-  std::vector<std::string> connect_to;  // tests: HOST:PORT:ADDR:PORT
+  std::string ca_file;  // overrides [tls.outbound] ca_file
+  uint16_t port = 443;  // the HTTPS port of mta-sts.DOMAIN (tests)
 };
 
 int run_tls_policy_export(const TlsPolicyOptions& o);
