@@ -90,7 +90,7 @@ core::Step DmarcStage::on_message(core::Transaction& tx) const {
   std::string detail = fmt::format("{} {}", r.from_domain, r.detail);
   switch (r.result) {
     case DmarcStatus::Pass:
-      tx.add_finding("DMARC_PASS", 0, std::move(detail));
+      tx.add_finding("DMARC_PASS", -1, std::move(detail));
       break;
     case DmarcStatus::None:
       tx.add_finding("DMARC_NONE", 0, std::move(detail));

@@ -32,8 +32,13 @@ constexpr std::array kSymbols{
     core::SymbolInfo{"ARC_FAIL", 1.0, Scope::Transaction, "the ARC chain is broken"},
     core::SymbolInfo{"ARC_TEMPERROR", 0.0, Scope::Transaction, "an ARC key lookup failed (DNS)"},
     core::SymbolInfo{"ARC_NONE", 0.0, Scope::Transaction, "no ARC chain"},
-    core::SymbolInfo{"DMARC_PASS", 0.0, Scope::Transaction,
-                     "DMARC pass: SPF or DKIM aligned with the From domain"},
+    // The From domain is authenticated: the sender is who the From says (not that the
+    // mail is good: a spammer's own domain passes too). -1, as rspamd's DMARC, DKIM and
+    // SPF allow symbols add up to -0.9: enough to keep a legitimate newsletter that the
+    // content scores just over the tag threshold out of the spam folder, far too little
+    // to carry spam or phishing that the content scores clearly.
+    core::SymbolInfo{"DMARC_PASS", -1.0, Scope::Transaction,
+                     "DMARC pass: SPF or DKIM aligned with the From domain (authenticated)"},
     core::SymbolInfo{"DMARC_NONE", 0.0, Scope::Transaction, "the From domain has no DMARC record"},
     core::SymbolInfo{"DMARC_PERMERROR", 0.5, Scope::Transaction,
                      "a broken DMARC record, or a From with no author domain"},
