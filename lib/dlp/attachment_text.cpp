@@ -154,6 +154,8 @@ struct Reader {
   AttachmentText out;
   size_t bytes = 0, files = 0;
   std::string part;  // the MIME part of the file being read
+  // The PDF reading time of this message: starts at its first PDF.
+  std::optional<std::chrono::steady_clock::time_point> pdf_deadline;
 
   size_t room() const { return limits.max_bytes - bytes; }
 
@@ -195,7 +197,12 @@ struct Reader {
 
   void pdf(const std::string& where, std::string_view data) {
     if (!limits.pdf) return unread(where, "PDF text is not read ([dlp] pdf_reader)");
-    auto r = limits.pdf->read(data, limits.pdf_pages, room(), limits.pdf_wall);
+    const auto now = std::chrono::steady_clock::now();
+    if (!pdf_deadline) pdf_deadline = now + limits.pdf_total;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*pdf_deadline - now);
+    if (left.count() <= 0)
+      return unread(where, "the message's PDF reading time is spent ([dlp] pdf_total_ms)");
+    auto r = limits.pdf->read(data, limits.pdf_pages, room(), std::min(limits.pdf_wall, left));
     if (!r) return unread(where, fmt::format("PDF: {}", r.error()));
     if (r->truncated) out.limit = true;
     add(where, std::move(r->text));
@@ -383,7 +390,7 @@ std::string printable_runs(std::string_view bytes, size_t max, size_t min_run) {
 
 AttachmentText attachment_text(const mime::Analysis& analysis, const TextLimits& limits,
                                std::span<const std::string_view> mail_text, core::CpuBudget* cpu) {
-  Reader r{limits, mail_text, {}, cpu, attach::ArchiveBudget(limits.archive), {}, 0, 0, {}};
+  Reader r{limits, mail_text, {}, cpu, attach::ArchiveBudget(limits.archive), {}, 0, 0, {}, {}};
   for (const auto& leaf : analysis.leaves) {
     if (!leaf.part || leaf.data.empty() || !leaf.text.empty()) continue;
     r.part = leaf.part->path;

@@ -15,6 +15,10 @@
 //   - PDF: through `pdf` (pdf_reader.hpp: poppler in a reader process of its own,
 //     bounded in memory and CPU), within pdf_wall, pdf_pages and the bytes left: a
 //     crash or a hang of the reader is this file's "unreadable", never the milter's;
+//     all the PDFs of one message together get at most pdf_total of waiting (the
+//     milter thread's CPU budget does not see time spent waiting on a reader): a zip
+//     of 500 PDFs that each hang costs pdf_total, not 500 deadlines, and the PDFs
+//     after it are unread;
 //   - archives (zip, 7z, rar, tar, gz, ...) through lib/attach's reader, one
 //     ArchiveBudget per message, down to ArchiveLimits::max_depth; encrypted
 //     members are opened with the passwords the mail's own text gives
@@ -44,10 +48,11 @@ namespace postern::dlp {
 class PdfReader;
 
 struct TextLimits {
-  size_t max_bytes = 8u << 20;  // text from all attachments of one message
-  size_t max_files = 500;       // files visited (archive members included)
-  PdfReader* pdf = nullptr;     // null reads no PDF (they are unread)
-  std::chrono::milliseconds pdf_wall{5000};
+  size_t max_bytes = 8u << 20;                 // text from all attachments of one message
+  size_t max_files = 500;                      // files visited (archive members included)
+  PdfReader* pdf = nullptr;                    // null reads no PDF (they are unread)
+  std::chrono::milliseconds pdf_wall{5000};    // one PDF
+  std::chrono::milliseconds pdf_total{10000};  // every PDF of the message together
   unsigned pdf_pages = 200;
   attach::ArchiveLimits archive{};
 };

@@ -212,6 +212,10 @@ postern::expected<PdfText, std::string> PdfReader::read(std::string_view pdf, un
     } else {
       text.resize(length);
       io = recv_exact(w.fd, text.data(), length, until);
+      // More bytes than the reply: the reader is not doing what it was asked (a PDF that
+      // took it over could answer the next file's request with them). Not used again.
+      char extra = 0;
+      if (io == Io::kOk && ::recv(w.fd, &extra, 1, MSG_PEEK | MSG_DONTWAIT) > 0) io = Io::kClosed;
     }
   }
   if (io != Io::kOk) {

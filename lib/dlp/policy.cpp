@@ -164,6 +164,14 @@ void read_dlp(policy::TomlSection& s, policy::Policy& p) {
   }
   if (auto t = s.integer("pdf_timeout_ms", 100, 60000))
     dp.pdf_timeout = std::chrono::milliseconds(*t);
+  if (auto t = s.integer("pdf_total_ms", 100, 300000)) {
+    if (*t < dp.pdf_timeout.count())
+      s.error(*s.node("pdf_total_ms"), "[dlp] pdf_total_ms: at least pdf_timeout_ms");
+    else
+      dp.pdf_total = std::chrono::milliseconds(*t);
+  } else if (dp.pdf_total < dp.pdf_timeout) {
+    dp.pdf_total = dp.pdf_timeout;  // a longer pdf_timeout_ms alone raises the default
+  }
   if (auto n = s.integer("pdf_readers", 1, 16)) dp.pdf_readers = static_cast<unsigned>(*n);
   if (auto f = s.string("notify_from")) {
     if (f->empty() || f->size() > 200 || f->find_first_of(" \t\r\n<>,;\"()") != std::string::npos)

@@ -5,8 +5,9 @@
 // window (bytes around a match searched for keywords), max_bytes (text scanned per
 // message), max_matches (matches counted per message), attachments (true: read
 // the text of attachments, attachment_text.hpp), pdf_reader (the absolute path of
-// postern-pdftext, pdf_reader.hpp; "" to read no PDF), pdf_timeout_ms (5000),
-// pdf_readers (readers at once, 2); [dlp.keywords] detector =
+// postern-pdftext, pdf_reader.hpp; "" to read no PDF), pdf_timeout_ms (5000: one PDF),
+// pdf_total_ms (10000: all PDFs of a message, at least pdf_timeout_ms), pdf_readers
+// (readers at once, 2); [dlp.keywords] detector =
 // ["word", ...] replaces that detector's built-in keywords. A rule
 // [dlp.rules.NAME] (NAME: [a-z0-9_], the finding is DLP_<NAME upper-cased>): detectors
 // (names of dlp::Detector), patterns (RE2, case-insensitive) and dictionary (words or
@@ -75,6 +76,7 @@ struct DlpPolicy {
   bool attachments = true;                                          // read the text of attachments
   std::string pdf_reader = "/usr/libexec/postern/postern-pdftext";  // "" reads no PDF
   std::chrono::milliseconds pdf_timeout{5000};
+  std::chrono::milliseconds pdf_total{10000};
   unsigned pdf_readers = 2;
   std::array<std::vector<std::string>, kDetectors> keywords{};
   std::map<std::string, DlpRule, std::less<>> rules;  // by name, the disabled ones too

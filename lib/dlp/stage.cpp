@@ -179,6 +179,7 @@ core::Step DlpStage::on_message(core::Transaction& tx) const {
     limits.max_bytes = pol.max_bytes;
     limits.pdf = pdf_.get();
     limits.pdf_wall = pol.pdf_timeout;
+    limits.pdf_total = pol.pdf_total;
     files = attachment_text(*a, limits, texts, &tx.budget());  // texts: where passwords are given
     for (const auto& f : files.files) texts.emplace_back(f.text);
   }

@@ -234,7 +234,10 @@ postern::expected<SigningKey, std::string> SigningKey::load(const std::string& c
   for (size_t i = 1; i < certs->size(); ++i) k.chain.push_back((*certs)[i]);
   Bio in(BIO_new_file(key_file.c_str(), "r"));
   if (!in) return postern::unexpected(fmt::format("{}: cannot be read", key_file));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr);
+  // No passphrase callback would be OpenSSL's default one: it prompts on the terminal,
+  // or reads standard input, for an encrypted key. Such a key is refused instead.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(in.get(), nullptr, no_passphrase, nullptr);
   if (!key) return postern::unexpected(ssl_error(key_file + ": no unencrypted PEM private key"));
   k.key = std::shared_ptr<EVP_PKEY>(key, PkeyFree());
   if (X509_check_private_key(k.cert.handle(), key) != 1)

@@ -56,8 +56,16 @@ void read_ldap(const toml::table& t, policy::TomlSection& parent, LdapConfig& l,
   if (auto v = s.integer("max_bytes", 1024, 16 << 20)) l.max_bytes = static_cast<size_t>(*v);
   if (auto v = s.integer("max_lookups", 1, 1000)) l.max_lookups = static_cast<size_t>(*v);
   if (l.uri.empty() || l.base.empty()) s.error_here("[smime.ldap]: expected 'uri' and 'base'");
+  if (auto v = s.boolean("starttls")) l.starttls = *v;
   if (!l.password_file.empty() && l.bind_dn.empty())
     s.error_here("[smime.ldap]: 'password_file' without 'bind_dn'");
+  if (l.starttls && !l.uri.starts_with("ldap://"))
+    s.error_here("[smime.ldap]: 'starttls' is for ldap:// (ldaps:// is TLS already)");
+  // A password over plain ldap:// would cross the network in the clear.
+  if (!l.bind_dn.empty() && l.uri.starts_with("ldap://") && !l.starttls)
+    s.error_here(
+        "[smime.ldap]: 'bind_dn' over ldap:// sends the password in the clear: use ldaps://, "
+        "ldapi:// or starttls = true");
   s.finish();
 }
 

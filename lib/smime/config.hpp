@@ -15,8 +15,8 @@
 //                                            inbound mail encrypted to one is decrypted for
 //                                            scanning (delivered as received)
 //   [smime.decrypt] max_layers = 2           encrypted messages inside encrypted messages
-//   [smime.ldap] uri, base, filter, attribute, bind_dn, password_file, timeout_ms, ttl,
-//                negative_ttl, max_certs, max_bytes, max_lookups (ldap.hpp): recipients'
+//   [smime.ldap] uri, base, filter, attribute, bind_dn, password_file, starttls, timeout_ms,
+//                ttl, negative_ttl, max_certs, max_bytes, max_lookups (ldap.hpp): recipients'
 //                certificates that cert_dir does not have
 // `read_smime_policy` is the policy's [smime] reader:
 //   [smime.encrypt]

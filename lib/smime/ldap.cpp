@@ -86,28 +86,58 @@ class LdapSession {
     std::string attr = c_.attribute;
     char* attrs[] = {attr.data(), nullptr};
     timeval tv = to_timeval(left);
-    LDAPMessage* raw = nullptr;
-    const int rc =
-        ldap_search_ext_s(ld_.get(), c_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), attrs, 0,
-                          nullptr, nullptr, &tv, static_cast<int>(c_.max_certs), &raw);
-    LdapMsg res(raw);
-    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT)
+    int msgid = 0;
+    int rc = ldap_search_ext(ld_.get(), c_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), attrs,
+                             0, nullptr, nullptr, &tv, static_cast<int>(c_.max_certs), &msgid);
+    if (rc != LDAP_SUCCESS)
       return postern::unexpected(fmt::format("search: {}", ldap_err2string(rc)));
+    // One message at a time: a server may ignore the size limit asked, and
+    // ldap_search_ext_s would hold every entry it sends before any bound is checked.
     std::vector<std::string> out;
-    size_t bytes = 0;
+    size_t bytes = 0, entries = 0;
     const std::string base_attr = attr.substr(0, attr.find(';'));
-    for (LDAPMessage* e = res ? ldap_first_entry(ld_.get(), res.get()) : nullptr;
-         e && out.size() < c_.max_certs; e = ldap_next_entry(ld_.get(), e)) {
+    auto enough = [&] {
+      ldap_abandon_ext(ld_.get(), msgid, nullptr, nullptr);
+      return out;
+    };
+    for (;;) {
+      const auto wait = remaining();
+      if (wait.count() <= 0) {
+        ldap_abandon_ext(ld_.get(), msgid, nullptr, nullptr);
+        return postern::unexpected(std::string("search: timed out"));
+      }
+      timeval t = to_timeval(wait);
+      LDAPMessage* raw = nullptr;
+      const int type = ldap_result(ld_.get(), msgid, LDAP_MSG_ONE, &t, &raw);
+      LdapMsg msg(raw);
+      if (type == 0) continue;  // the deadline is checked above
+      if (type < 0) {
+        int err = LDAP_OTHER;
+        ldap_get_option(ld_.get(), LDAP_OPT_RESULT_CODE, &err);
+        return postern::unexpected(fmt::format("search: {}", ldap_err2string(err)));
+      }
+      if (type == LDAP_RES_SEARCH_RESULT) {
+        int err = LDAP_OTHER;
+        if (ldap_parse_result(ld_.get(), msg.get(), &err, nullptr, nullptr, nullptr, nullptr, 0) !=
+            LDAP_SUCCESS)
+          err = LDAP_DECODING_ERROR;
+        if (err != LDAP_SUCCESS && err != LDAP_SIZELIMIT_EXCEEDED && err != LDAP_NO_SUCH_OBJECT)
+          return postern::unexpected(fmt::format("search: {}", ldap_err2string(err)));
+        return out;
+      }
+      if (type != LDAP_RES_SEARCH_ENTRY) continue;  // a reference: not followed
+      LDAPMessage* e = ldap_first_entry(ld_.get(), msg.get());
+      if (!e) continue;
       Bervals vals(ldap_get_values_len(ld_.get(), e, attr.c_str()));
       if (!vals) vals.reset(ldap_get_values_len(ld_.get(), e, base_attr.c_str()));
-      if (!vals) continue;
-      for (berval** v = vals.get(); *v && out.size() < c_.max_certs; ++v) {
-        if (bytes + (*v)->bv_len > c_.max_bytes) return out;  // cut at the bound
+      for (berval** v = vals.get(); v && *v; ++v) {
+        if (out.size() >= c_.max_certs || bytes + (*v)->bv_len > c_.max_bytes)
+          return enough();  // cut at the bound
         bytes += (*v)->bv_len;
         out.emplace_back((*v)->bv_val, (*v)->bv_len);
       }
+      if (++entries >= c_.max_certs) return enough();
     }
-    return out;
   }
 
  private:
@@ -127,6 +157,30 @@ class LdapSession {
     timeval tv = to_timeval(remaining());
     ldap_set_option(ld_.get(), LDAP_OPT_NETWORK_TIMEOUT, &tv);
     ldap_set_option(ld_.get(), LDAP_OPT_TIMEOUT, &tv);
+    // No message of the answer may be larger than what we would keep of it.
+    Sockbuf* sb = nullptr;
+    ber_len_t max_in = static_cast<ber_len_t>(c_.max_bytes + (64u << 10));
+    if (ldap_get_option(ld_.get(), LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || !sb ||
+        ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max_in) != 1) {
+      ld_.reset();
+      return fmt::format("{}: cannot bound the size of answers", c_.uri);
+    }
+    // TLS verifies the server whatever ldap.conf or LDAPTLS_* say: demand a valid
+    // certificate, then a new context so the setting takes effect on this handle.
+    const int demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+    if ((c_.uri.starts_with("ldaps://") || c_.starttls) &&
+        (ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+         ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)) {
+      ld_.reset();
+      return fmt::format("{}: cannot set up TLS verification", c_.uri);
+    }
+    if (c_.starttls) {
+      rc = ldap_start_tls_s(ld_.get(), nullptr, nullptr);
+      if (rc != LDAP_SUCCESS) {
+        ld_.reset();
+        return fmt::format("{}: StartTLS: {}", c_.uri, ldap_err2string(rc));
+      }
+    }
     berval cred{static_cast<ber_len_t>(password_.size()), const_cast<char*>(password_.data())};
     rc = ldap_sasl_bind_s(ld_.get(), c_.bind_dn.empty() ? nullptr : c_.bind_dn.c_str(),
                           LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);

@@ -11,10 +11,15 @@
 // and naming the address (as CertStore checks), the one that expires last wins. A
 // cache in the state store (namespace "smime.ldap") answers first: a certificate for
 // `ttl` seconds, "none" for `negative_ttl` (shorter); an answer that is an error is not
-// cached. One connection per call (simple bind with bind_dn and the password file's
-// first line, or anonymous), every operation bounded by what remains of timeout_ms
-// for the whole call: the milter never waits longer. The directory down, a timeout,
-// a refused bind: `error` (one line, never the password) and the addresses not
+// cached. One connection per call (StartTLS first with `starttls`; simple bind with
+// bind_dn and the password file's first line, or anonymous), every operation bounded
+// by what remains of timeout_ms for the whole call: the milter never waits longer.
+// TLS (ldaps://, StartTLS) always verifies the server's certificate and name, whatever
+// ldap.conf says (a fresh TLS context, require_cert demand). The search is read one
+// message at a time and abandoned at max_certs values, max_bytes or max_certs
+// entries (a server may ignore the size limit asked); libldap refuses any one message
+// over max_bytes + 64 KiB while reading it, so a hostile answer is never held whole. The directory
+// down, a timeout, a refused bind: `error` (one line, never the password) and the addresses not
 // answered have no certificate (missing_cert decides: never plain text). Never throws;
 // hostile answers (garbage values, too many, too big) are skipped or cut. Immutable,
 // shared by threads (a libldap handle per call; the cache is thread-safe).
@@ -40,8 +45,9 @@ struct LdapConfig {
   std::string base;
   std::string filter = "(mail={address})";
   std::string attribute = "userCertificate;binary";
-  std::string bind_dn, password_file;
-  int timeout_ms = 3000;  // the whole lookup of one message
+  std::string bind_dn, password_file;  // bind_dn over ldap:// needs starttls (config)
+  bool starttls = false;               // ldap:// upgraded to TLS before the bind
+  int timeout_ms = 3000;               // the whole lookup of one message
   int ttl = 3600, negative_ttl = 300;
   size_t max_certs = 16;          // values per answer
   size_t max_bytes = 256u << 10;  // bytes of values per answer

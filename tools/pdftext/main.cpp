@@ -141,7 +141,10 @@ int main(int argc, char** argv) {
       text.append(bytes.begin(), bytes.end());
       text += '\n';
       if (text.size() > max_out) {
-        text.resize(max_out);
+        // Cut at a character boundary: never half of a UTF-8 sequence.
+        size_t cut = max_out;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        text.resize(cut);
         status = wire::kTruncated;
       }
     }

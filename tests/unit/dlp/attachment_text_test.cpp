@@ -6,6 +6,7 @@
 // that hangs (killed at its deadline: the file is unreadable, the scan goes on).
 #include "dlp/attachment_text.hpp"
 
+#include <fmt/core.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -236,6 +237,37 @@ TEST_CASE("a PDF reader that fails or hangs makes the PDF unreadable, not the sc
     CHECK(t.unread[0].starts_with(r.reason));
     CHECK(all_text(t).find("b.csv (part 1.3):\n4241960209282256") != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "the PDFs of one message share one reading time: hanging PDFs cost pdf_total, "
+    "not a deadline each",
+    "[dlp][attach-text]") {
+  // Without the shared bound, each of these PDFs would wait its own pdf_wall: a zip of
+  // 500 of them would hold a milter thread (and the readers) for 500 deadlines.
+  test::TempDir dir;
+  const std::string hang = (dir.path() / "hang.sh").string();
+  { std::ofstream(hang) << "#!/bin/sh\nexec sleep 30\n"; }
+  std::filesystem::permissions(hang, std::filesystem::perms::owner_all);
+  std::vector<Attached> pdfs;
+  for (int i = 0; i < 6; ++i)
+    pdfs.push_back({fmt::format("p{}.pdf", i), "application/pdf", test::pdf_showing("x")});
+  pdfs.push_back({"b.csv", "application/octet-stream", "4241960209282256\n"});
+  dlp::PdfReader reader(dlp::PdfReaderOptions{.program = hang});
+  dlp::TextLimits limits;
+  limits.pdf = &reader;
+  limits.pdf_wall = std::chrono::milliseconds(300);
+  limits.pdf_total = std::chrono::milliseconds(700);
+  const auto t = text_of(mail_with("x", pdfs), limits);
+  REQUIRE(t.unread.size() == 6);
+  // The first PDFs wait their own deadline (the third only what is left of the 700 ms);
+  // once the message's time is spent the others are not sent to a reader at all.
+  CHECK(t.unread[0].starts_with("p0.pdf (part 1.2): PDF: no answer before the deadline"));
+  CHECK(t.unread[1].starts_with("p1.pdf (part 1.3): PDF: no answer before the deadline"));
+  CHECK(t.unread[5] ==
+        "p5.pdf (part 1.7): the message's PDF reading time is spent ([dlp] pdf_total_ms)");
+  // Files that are not PDFs are still read.
+  CHECK(all_text(t).find("b.csv (part 1.8):\n4241960209282256") != std::string::npos);
 }
 
 TEST_CASE("attachment text stops at its byte bound", "[dlp][attach-text]") {

@@ -22,8 +22,10 @@ using namespace postern;
 
 namespace {
 
-// The pids of this process' postern-pdftext children.
-std::vector<pid_t> reader_children() {
+// The pids of this process' children: postern-pdftext readers that run (reader_children),
+// or any child that ended and was never reaped (zombie_children: a reader discarded
+// without its waitpid).
+std::vector<pid_t> children(bool zombies) {
   std::vector<pid_t> out;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream stat(e.path() / "stat");
@@ -36,10 +38,17 @@ std::vector<pid_t> reader_children() {
     char state = 0;
     pid_t ppid = 0;
     rest >> state >> ppid;
-    if (ppid == ::getpid() && comm.starts_with("postern-pdftex") && state != 'Z')
+    if (ppid != ::getpid()) continue;
+    if (zombies ? state == 'Z' : (comm.starts_with("postern-pdftex") && state != 'Z'))
       out.push_back(std::stoi(e.path().filename().string()));
   }
   return out;
+}
+std::vector<pid_t> reader_children() {
+  return children(false);
+}
+std::vector<pid_t> zombie_children() {
+  return children(true);
 }
 
 constexpr std::chrono::milliseconds kWall{10000};
@@ -65,6 +74,18 @@ TEST_CASE("the PDF reader gives the text of each page in order", "[dlp][pdf]") {
     auto cut = reader.read(test::pdf_showing("0123456789abcdef"), 200, 8, kWall);
     REQUIRE(cut);
     CHECK(cut->text == "01234567");
+    CHECK(cut->truncated);
+  }
+  SECTION("a cut never splits a UTF-8 character") {
+    // \\351 is Oslash in the standard encoding: "a", then 2 bytes of UTF-8.
+    auto whole = reader.read(test::pdf_showing("a\\351b"), 200, 1 << 20, kWall);
+    REQUIRE(whole);
+    CHECK(
+        whole->text.starts_with("a\xC3\x98"
+                                "b"));
+    auto cut = reader.read(test::pdf_showing("a\\351b"), 200, 2, kWall);
+    REQUIRE(cut);
+    CHECK(cut->text == "a");
     CHECK(cut->truncated);
   }
   SECTION("bytes poppler cannot open are refused, and the reader serves on") {
@@ -113,6 +134,8 @@ TEST_CASE("a PDF reader that dies between requests is replaced; one retired afte
   CHECK(reader.started() == 2);
   REQUIRE(reader.read(test::pdf_showing("five"), 200, 1 << 20, kWall));
   CHECK(reader.started() == 3);
+  // The killed reader and the retired one were reaped, not left as zombies.
+  CHECK(zombie_children().empty());
 }
 
 TEST_CASE("a PDF reader that cannot start, exits or hangs is an error, never a hang",
@@ -140,4 +163,5 @@ TEST_CASE("a PDF reader that cannot start, exits or hangs is an error, never a h
   }
   std::filesystem::remove_all(dir);
   CHECK(reader_children().empty());
+  CHECK(zombie_children().empty());  // every failed reader was reaped
 }

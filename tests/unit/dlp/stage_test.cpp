@@ -242,6 +242,12 @@ TEST_CASE("a PDF attachment is read by the reader the policy names", "[dlp][stag
   REQUIRE(svc);
   CHECK(svc->options().program == POSTERN_PDFTEXT_BIN);
   CHECK(svc->options().readers == 3);
+  // The message's PDF time: 10 s by default, never under one PDF's deadline.
+  CHECK(p->sections.section<dlp::DlpPolicy>("dlp").pdf_total == std::chrono::milliseconds(10000));
+  auto longer = parse_dlp(reader + "pdf_timeout_ms = 20000\n" + kCards);
+  REQUIRE(longer);
+  CHECK(longer->sections.section<dlp::DlpPolicy>("dlp").pdf_total ==
+        std::chrono::milliseconds(20000));
   auto off = parse_dlp(reader);  // no rule on: no reader
   REQUIRE(off);
   CHECK_FALSE(pdf_service(*off));
@@ -255,6 +261,7 @@ TEST_CASE("[dlp] errors name file:line:column", "[dlp][policy]") {
       {"[dlp.rules.x]\ndetectors = [\"cards\"]\n", "dlp.toml:2:"},
       {"[dlp]\npdf_reader = \"postern-pdftext\"\n", "dlp.toml:2:"},
       {"[dlp]\npdf_readers = 0\n", "dlp.toml:2:"},
+      {"[dlp]\npdf_timeout_ms = 5000\npdf_total_ms = 1000\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\naction = \"seal\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\ndetectors = [\"card\"]\nmin_confidence = \"sure\"\n", "dlp.toml:3:"},
       {"[dlp.rules.x]\npatterns = ['(']\n", "dlp.toml:2:"},

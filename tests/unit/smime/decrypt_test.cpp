@@ -3,6 +3,10 @@
 // key, nested, over a bound, hostile bytes), and, through the whole snapshot, the
 // content stages seeing the decrypted content: a content rule on its text and the
 // attachment ban on a file inside it fire, the message is delivered as received.
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -261,6 +265,53 @@ TEST_CASE("nested encryption is unwrapped up to max_layers; bounds are findings,
   auto mixed = unwrap_raw(encrypt_to(encrypt_to(kSecretMail, sc->front()), k.cert(k.carol)), *keys);
   CHECK(mixed.layers == 1);
   CHECK(mixed.stop == smime::Unwrapping::Stop::NoKey);
+}
+
+TEST_CASE("a passphrase-protected key in key_dir is skipped, never asked for", "[smime][decrypt]") {
+  // OpenSSL's default passphrase callback prompts on the terminal, or reads standard
+  // input: a milter started in the foreground (or a CLI command) would block there, and a
+  // passphrase that happened to be on stdin would load a key the contract says is refused.
+  test::TempDir d;
+  test::Pki pki{d.path() / "pki"};
+  const test::Issued erin = pki.issue("erin", test::CertSpec().email("erin@example.org"));
+  std::string encrypted;
+  {
+    BIO* in = BIO_new_file(erin.key.c_str(), "r");
+    REQUIRE(in);
+    EVP_PKEY* k = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
+    BIO_free(in);
+    REQUIRE(k);
+    BIO* out = BIO_new(BIO_s_mem());
+    static char pw[] = "pw";
+    REQUIRE(PEM_write_bio_PrivateKey(out, k, EVP_aes_256_cbc(), nullptr, 0, nullptr, pw) == 1);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(out, &data);
+    encrypted.assign(data, static_cast<size_t>(n));
+    BIO_free(out);
+    EVP_PKEY_free(k);
+  }
+  d.write("keys/erin.pem", test::slurp(erin.cert) + encrypted);
+  const std::string dir = (d.path() / "keys").string();
+  // In a child with no controlling terminal and the passphrase waiting on stdin.
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  REQUIRE(write(fds[1], "pw\n", 3) == 3);
+  close(fds[1]);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    setsid();
+    dup2(fds[0], 0);
+    auto s = smime::KeyStore::load(dir);
+    const bool refused = s && (*s)->size() == 0 && (*s)->skipped().size() == 1 &&
+                         (*s)->skipped()[0].find("erin.pem") != std::string::npos;
+    _exit(refused ? 0 : 1);
+  }
+  close(fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("hostile bytes in an encrypted message never crash the unwrapping", "[smime][decrypt]") {

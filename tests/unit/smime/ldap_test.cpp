@@ -18,6 +18,7 @@
 #include "smime/ldap.hpp"
 #include "smime/stage.hpp"
 #include "state/sqlite_store.hpp"
+#include "support/files.hpp"
 #include "support/slapd_server.hpp"
 #include "support/smime_pki.hpp"
 #include "support/temp_dir.hpp"
@@ -140,6 +141,56 @@ TEST_CASE("LDAP: a bind with the password file's password; a wrong one is an err
   CHECK(bad.error.find("wrong") == std::string::npos);  // never the password
 }
 
+TEST_CASE("LDAP: bind_dn over ldap:// is accepted with starttls, and ldaps:// alone",
+          "[smime][ldap][config]") {
+  test::TempDir d;
+  for (const std::string uri : {"ldap://x\"\nstarttls = true", "ldaps://x\"", "ldapi://x\""}) {
+    INFO(uri);
+    auto c =
+        scan::load_config(d.write("postern.toml", "[smime.ldap]\nuri = \"" + uri +
+                                                      "\nbase = \"dc=x\"\nbind_dn = \"cn=a\"\n"));
+    CHECK(c);
+  }
+}
+
+TEST_CASE("LDAP: StartTLS that the server cannot do is an error, before any bind",
+          "[smime][ldap]") {
+  Directory d;  // slapd without TLS
+  auto c = d.config();
+  c.starttls = true;
+  c.bind_dn = test::SlapdServer::kRootDn;
+  auto r = smime::LdapDirectory(c, test::SlapdServer::kRootPassword, nullptr)
+               .lookup({"erin@ldap.example"}, std::time(nullptr));
+  CHECK(r.found.empty());
+  CHECK(r.error.find("StartTLS") != std::string::npos);
+  CHECK(r.error.find(test::SlapdServer::kRootPassword) == std::string::npos);
+}
+
+TEST_CASE("LDAP: an answer larger than max_bytes is refused while it is read, not held",
+          "[smime][ldap]") {
+  // 300 KB of value in one entry (userPKCS12: binary, no syntax slapd checks), against
+  // max_bytes 4 KiB: libldap stops reading the message at max_bytes + 64 KiB (before,
+  // the whole entry was received and only then cut).
+  test::SlapdServer slapd{"dn: cn=Ivan," + std::string(test::SlapdServer::kSuffix) +
+                          "\nobjectClass: inetOrgPerson\ncn: Ivan\nsn: Ivan\n"
+                          "mail: ivan@ldap.example\nuserPKCS12:: " +
+                          mime::encode_base64(test::random_bytes(300000, 3), 76, "\n ") + "\n\n"};
+  smime::LdapConfig c;
+  c.uri = slapd.uri();
+  c.base = test::SlapdServer::kSuffix;
+  c.attribute = "userPKCS12";
+  c.max_bytes = 4096;
+  auto r = smime::LdapDirectory(c, "", nullptr).lookup({"ivan@ldap.example"}, std::time(nullptr));
+  CHECK(r.found.empty());
+  CHECK(r.error.starts_with("search: "));
+  // Within max_bytes + 64 KiB the same directory answers (and the value is no certificate).
+  c.max_bytes = 1u << 20;
+  auto big = smime::LdapDirectory(c, "", nullptr).lookup({"ivan@ldap.example"}, std::time(nullptr));
+  CHECK(big.error.empty());
+  CHECK(big.asked == 1);
+  CHECK(big.found.empty());
+}
+
 TEST_CASE("LDAP: answers are cached (TTL, shorter for none); the directory down says why",
           "[smime][ldap]") {
   Directory d;
@@ -249,6 +300,10 @@ TEST_CASE("[smime.ldap] errors name file:line:column", "[smime][ldap][config]") 
       {"[smime.ldap]\nuri = \"ldap://x\"\n", "postern.toml:1:"},
       {"[smime.ldap]\nuri = \"ldap://x\"\nbase = \"dc=x\"\npassword_file = \"p\"\n",
        "postern.toml:1:"},
+      // A password over plain ldap:// would cross the network in the clear.
+      {"[smime.ldap]\nuri = \"ldap://x\"\nbase = \"dc=x\"\nbind_dn = \"cn=a\"\n", "in the clear"},
+      {"[smime.ldap]\nuri = \"ldaps://x\"\nbase = \"dc=x\"\nstarttls = true\n",
+       "'starttls' is for ldap://"},
   };
   for (const auto& row : rows) {
     INFO(row.text);
