@@ -6,11 +6,11 @@
 // `o.ca_file`, redirects refused (RFC 8461: a 3xx is a failure), only 200 with
 // Content-Type text/plain, at most kMaxPolicyBytes of body, at most o.timeout_ms in
 // all. curl never resolves a name: it connects to `o.addresses`, the addresses of
-// mta-sts.DOMAIN that the caller found through postern's resolver (lib/dns: the
-// `[dns]` forwarders, local data and DNSSEC of every other lookup), pinned with
-// CURLOPT_RESOLVE; none is an error. `o.port` is 443 but in tests; the name verified
-// is always mta-sts.DOMAIN. Returns the body or why not. One curl handle per call; thread-safe once
-// curl_global_init ran (the CLI calls it at start).
+// mta-sts.DOMAIN that the caller found through postern's resolver (lib/dns: the `[dns]`
+// forwarders, local data and DNSSEC of every other lookup), pinned with
+// CURLOPT_RESOLVE; none is an error. `o.port` is 443 but in tests; the name verified is
+// always mta-sts.DOMAIN. Returns the body or why not. One curl handle per call;
+// thread-safe once curl_global_init ran (the CLI calls it at start).
 #pragma once
 
 #include <cstdint>

@@ -12,17 +12,18 @@
 // cache in the state store (namespace "smime.ldap") answers first: a certificate for
 // `ttl` seconds, "none" for `negative_ttl` (shorter); an answer that is an error is not
 // cached. One connection per call (StartTLS first with `starttls`; simple bind with
-// bind_dn and the password file's first line, or anonymous), every operation bounded
-// by what remains of timeout_ms for the whole call: the milter never waits longer.
-// TLS (ldaps://, StartTLS) always verifies the server's certificate and name, whatever
+// bind_dn and the password file's first line, or anonymous), every operation bounded by
+// what remains of timeout_ms for the whole call: the milter never waits longer. TLS
+// (ldaps://, StartTLS) always verifies the server's certificate and name, whatever
 // ldap.conf says (a fresh TLS context, require_cert demand). The search is read one
-// message at a time and abandoned at max_certs values, max_bytes or max_certs
-// entries (a server may ignore the size limit asked); libldap refuses any one message
-// over max_bytes + 64 KiB while reading it, so a hostile answer is never held whole. The directory
-// down, a timeout, a refused bind: `error` (one line, never the password) and the addresses not
-// answered have no certificate (missing_cert decides: never plain text). Never throws;
-// hostile answers (garbage values, too many, too big) are skipped or cut. Immutable,
-// shared by threads (a libldap handle per call; the cache is thread-safe).
+// message at a time and abandoned at max_certs values, max_bytes or max_certs entries
+// (a server may ignore the size limit asked); libldap refuses any one message over
+// max_bytes + 64 KiB while reading it, so a hostile answer is never held whole. The
+// directory down, a timeout, a refused bind: `error` (one line, never the password) and
+// the addresses not answered have no certificate (missing_cert decides: never plain
+// text). Never throws; hostile answers (garbage values, too many, too big) are skipped
+// or cut. Immutable, shared by threads (a libldap handle per call; the cache is
+// thread-safe).
 #pragma once
 
 #include <ctime>
